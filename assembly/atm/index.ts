@@ -1,0 +1,1 @@
+// atm kernels: exports added by the atm work.

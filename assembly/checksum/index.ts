@@ -1,0 +1,1 @@
+// checksum kernels: exports added by the checksum work.

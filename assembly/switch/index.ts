@@ -1,0 +1,1 @@
+// switch kernels: exports added by the switch work.

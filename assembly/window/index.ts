@@ -1,0 +1,1 @@
+// window kernels: exports added by the window work.

@@ -1,0 +1,69 @@
+// Benchmark harness: every bench/*.bench.ts default-exports a suite; bench/run.ts runs them and
+// prints one table. A figure carries its unit, the TypeScript reference measured in the same run
+// (for the ratio) and the target an issue names, so the table says plainly what is met.
+
+import { Bench } from "tinybench";
+
+export interface Figure {
+  /** What was measured, e.g. "inet checksum 1500 B (Wasm SIMD)". */
+  name: string;
+  value: number;
+  /** Unit of value and reference, e.g. "GB/s", "Mcells/s". */
+  unit: string;
+  /** The plain-TypeScript (or other baseline) figure from the same run, same unit. */
+  reference?: number;
+  /** Name of the baseline, printed in the ratio column (default "TS ref"). */
+  referenceName?: string;
+  /** Targets from the issue: value >= min, value / reference >= minRatio. */
+  target?: { min?: number; minRatio?: number };
+}
+
+export interface BenchSuite {
+  name: string;
+  run(options: { quick: boolean }): Promise<Figure[]>;
+}
+
+/**
+ * Operations per second of `fn`, measured with tinybench. Each call to fn does `opsPerCall`
+ * operations (e.g. a batch of 64 frames counts 64).
+ */
+export async function opsPerSecond(
+  fn: () => void,
+  options: { quick: boolean; opsPerCall?: number; setup?: () => void },
+): Promise<number> {
+  options.setup?.();
+  const bench = new Bench({ time: options.quick ? 100 : 1000, warmupTime: options.quick ? 20 : 200 });
+  bench.add("x", fn);
+  await bench.run();
+  const task = bench.tasks[0]!;
+  const result = task.result as unknown as { throughput?: { mean: number }; hz?: number; state?: string; error?: unknown };
+  if (result.error) throw result.error;
+  const hz = result.throughput?.mean ?? result.hz;
+  if (hz === undefined) throw new Error("tinybench returned no throughput");
+  return hz * (options.opsPerCall ?? 1);
+}
+
+export function formatFigure(f: Figure): string[] {
+  const num = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const ratio = f.reference !== undefined && f.reference > 0 ? f.value / f.reference : undefined;
+  const verdicts: string[] = [];
+  if (f.target?.min !== undefined) verdicts.push(f.value >= f.target.min ? `>= ${f.target.min} ok` : `< ${f.target.min} MISSED`);
+  if (f.target?.minRatio !== undefined && ratio !== undefined) {
+    verdicts.push(ratio >= f.target.minRatio ? `>= ${f.target.minRatio}x ok` : `< ${f.target.minRatio}x MISSED`);
+  }
+  return [
+    f.name,
+    `${num(f.value)} ${f.unit}`,
+    f.reference !== undefined ? `${num(f.reference)} ${f.unit} (${f.referenceName ?? "TS ref"})` : "",
+    ratio !== undefined ? `${ratio.toFixed(1)}x` : "",
+    verdicts.join(", "),
+  ];
+}
+
+export function missed(f: Figure): boolean {
+  const ratio = f.reference !== undefined && f.reference > 0 ? f.value / f.reference : undefined;
+  return (
+    (f.target?.min !== undefined && f.value < f.target.min) ||
+    (f.target?.minRatio !== undefined && ratio !== undefined && ratio < f.target.minRatio)
+  );
+}

@@ -1,0 +1,42 @@
+// Runs every bench/*.bench.ts (or those whose file name contains an argument) and prints one
+// table, with machine, Node version and date, and writes it to bench/results/latest.json.
+// Usage: npm run bench [-- --quick] [name-filter ...]
+
+import { readdirSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { formatFigure, missed, type BenchSuite, type Figure } from "./harness.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const filters = args.filter((a) => !a.startsWith("--"));
+
+const files = readdirSync(here)
+  .filter((f) => f.endsWith(".bench.ts") || f.endsWith(".bench.js"))
+  .filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
+  .sort();
+
+const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+console.log(`netloom benchmarks — ${new Date().toISOString().slice(0, 10)} — Node ${process.version} — ${machine}`);
+
+const all: { suite: string; figures: Figure[] }[] = [];
+for (const file of files) {
+  const suite = (await import(pathToFileURL(join(here, file)).href)).default as BenchSuite;
+  const figures = await suite.run({ quick });
+  all.push({ suite: suite.name, figures });
+  const rows = [["figure", "value", "reference", "ratio", "target"], ...figures.map(formatFigure)];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  console.log(`\n## ${suite.name}`);
+  for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+}
+
+const missedCount = all.flatMap((s) => s.figures).filter(missed).length;
+console.log(`\n${missedCount === 0 ? "all targets met" : `${missedCount} target(s) missed`}`);
+const out = join(here, "results");
+mkdirSync(out, { recursive: true });
+writeFileSync(
+  join(out, "latest.json"),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, machine, quick, suites: all }, null, 2) + "\n",
+);

@@ -1,0 +1,43 @@
+// Test helpers for kernel suites: one runtime per Wasm build, each over its own memory
+// (different builds' static data cannot share a memory), plus seeded random bytes.
+
+import { KernelRuntime, createKernelMemory, type WasmBuild } from "../../src/kernels/runtime.js";
+
+export const ALL_BUILDS: readonly WasmBuild[] = ["debug", "release", "scalar"];
+
+const runtimes = new Map<WasmBuild, KernelRuntime>();
+
+/** A runtime of the given build, private to this test file (not the thread's default). */
+export function runtimeFor(build: WasmBuild): KernelRuntime {
+  let rt = runtimes.get(build);
+  if (rt === undefined) {
+    rt = new KernelRuntime(createKernelMemory(64), build);
+    runtimes.set(build, rt);
+  }
+  return rt;
+}
+
+/** Sizes the differential tests cover (issue 2 / STYLE.md boundary sizes). */
+export const BOUNDARY_SIZES: readonly number[] = [0, 1, 2, 3, 7, 8, 15, 16, 63, 64, 65, 1499, 1500, 9000, 65535];
+
+/** xorshift32: a tiny deterministic generator for test data (not the engine's PRNG). */
+export function seededBytes(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed | 0 || 0x9e3779b9;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Copies `bytes` into a fresh heap region of `rt` at `offset` bytes past a 64-byte boundary. */
+export function placeInMemory(rt: KernelRuntime, bytes: Uint8Array, offset = 0): { ptr: number; free: () => void } {
+  const region = rt.heap.alloc(bytes.length + offset + 16);
+  const ptr = region + offset;
+  rt.u8.fill(0xa5, region, region + bytes.length + offset + 16);
+  rt.u8.set(bytes, ptr);
+  return { ptr, free: () => rt.heap.free(region) };
+}
