@@ -64,8 +64,10 @@ export function defaultBuild(): WasmBuild {
   return simdSupported() ? "release" : "scalar";
 }
 
-/** Directory that holds the compiled modules: <package root>/build. */
+/** Directory that holds the compiled modules: NETLOOM_WASM_DIR, else <package root>/build. */
 function buildDir(): string {
+  const override = process.env["NETLOOM_WASM_DIR"];
+  if (override !== undefined && override !== "") return override;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "asconfig.json"))) return join(dir, "build");
