@@ -1,0 +1,112 @@
+// netloom's public facade: what an embedding program imports. Internal modules stay private;
+// everything here is a stable name.
+
+// Errors
+export { NetloomError, ErrorCode } from "./api/errors.js";
+
+// Kernel runtime: one Wasm instance per thread over one shared memory.
+export {
+  KernelRuntime,
+  getRuntime,
+  attachRuntime,
+  createKernelMemory,
+  simdSupported,
+  type RuntimeOptions,
+  type WasmBuild,
+} from "./kernels/runtime.js";
+export { FRAME_VEC_PTR, FRAME_VEC_LEN, FRAME_VEC_ARG, FRAME_VEC_OUT, FRAME_VEC_STRIDE } from "./kernels/abi.js";
+
+// Checksums, CRCs and HEC (issue 2: these four keep exactly their documented meanings).
+export {
+  internetChecksum,
+  crc32,
+  crc32Aal5,
+  atmHec,
+  internetSum,
+  combineInternetSums,
+  finishInternetChecksum,
+  ipv4PseudoHeaderSum,
+  updateInternetChecksum,
+  internetChecksumAt,
+  internetSumAt,
+  internetChecksumBatch,
+  crc32At,
+  crc32Aal5At,
+  crc32Batch,
+  crc32ZeroRun,
+  crc32Aal5ZeroRun,
+  crc32Combine,
+  hecCheck,
+  hecCheckAt,
+  hecCheckBatch,
+  HecStatus,
+  HEC_MODE_CORRECTION,
+  HEC_MODE_DETECTION,
+  ChecksumKernels,
+  checksumKernels,
+} from "./kernels/checksum.js";
+
+// Frame switching: MAC forwarding database and ATM VC table.
+export {
+  ForwardingDatabase,
+  VcTable,
+  FDB_FLOOD,
+  FDB_FILTER,
+  FDB_DROP_RUNT,
+  FDB_DROP_BAD_PORT,
+  FDB_MAX_CAPACITY,
+  FDB_MAX_PORTS,
+  FDB_DEFAULT_AGING_NS,
+  VC_UNKNOWN,
+  VC_MALFORMED,
+  VC_MAX_CAPACITY,
+  VC_MAX_PORTS,
+  type FdbOptions,
+  type FdbStats,
+  type LearnResult,
+  type VcTableOptions,
+  type VcRoute,
+  type VcMatch,
+  type VcStats,
+  type CellFormat,
+} from "./kernels/switching.js";
+
+// AAL5 segmentation and reassembly.
+export {
+  aal5Segment,
+  aal5SegmentInto,
+  aal5SegmentBatch,
+  aal5CellCount,
+  aal5StatusName,
+  Aal5Reassembler,
+  AAL5_STATUS,
+  AAL5_MAX_PAYLOAD,
+  ARG_DISCARD,
+  CELL_END,
+  CELL_BYTES,
+  CELL_PAYLOAD_BYTES,
+  packCellHeader,
+  unpackCellHeader,
+  type Aal5Completion,
+  type Aal5ReassemblerOptions,
+  type Aal5Counters,
+  type Aal5Totals,
+  type CellHeaderFields,
+} from "./kernels/aal5.js";
+
+// Sliding windows and sequence arithmetic.
+export {
+  WindowTable,
+  MarkStatus,
+  SendStatus,
+  WINDOW_UNCHANGED,
+  type WindowTableOptions,
+  type OpenOptions,
+  type WindowStats,
+  type RttState,
+} from "./kernels/window.js";
+export { seqLt, seqLeq, seqGt, seqGeq, seqDiff, seqAdd } from "./kernels/seq.js";
+
+// Frame buffers and wire formats.
+export { SlotPool, type SlotPoolOptions, type SlotPoolStats } from "./buf/slot-pool.unsafe.js";
+export * as ethernet from "./wire/ethernet.js";
