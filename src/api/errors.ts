@@ -18,6 +18,8 @@ export const ErrorCode = {
   WASM_UNAVAILABLE: "WASM_UNAVAILABLE",
   /** Two incompatible things were asked to share one linear memory. */
   MEMORY_MISMATCH: "MEMORY_MISMATCH",
+  /** A bounded queue that must not drop (the scheduler's event queue) has no room: the run ends. */
+  QUEUE_FULL: "QUEUE_FULL",
   /** An object was used after it was released. */
   USE_AFTER_FREE: "USE_AFTER_FREE",
 } as const;

@@ -1,0 +1,229 @@
+// Scheduler: virtual time and event dispatch for one partition of a network.
+//
+// Contract:
+// - Time is an integer number of nanoseconds in a JS number (exact to 2^53). `now` only moves
+//   forward; model code reads it and never the wall clock.
+// - Every event carries the key (time, originDevice, originSeq). originSeq is a counter per
+//   origin device kept here, so the key is a property of the model: the same scenario and seed
+//   give the same event order whatever the partitioning, the insertion order or Map iteration.
+//   Device ids are global and assigned by the topology builder in declaration order.
+// - An event's payload is (kind, a, b, len): kind and two int32 words are the target device's
+//   business; `len` is the frame length for frame events (0 otherwise) and feeds the run
+//   fingerprint, which hashes (time, origin, seq, target, kind, len) of every dispatched event.
+//   Cancelled events are not dispatched and leave no trace in the fingerprint.
+// - run(end) dispatches events with time < end (exclusive, so a conservative window [T, T+L)
+//   is exactly run(T + L)); runUntil(t) includes time t; runToIdle() empties the queue.
+//   A handler may call stop() to end the current run() after the event in hand.
+// - Bounded: the event queue has a fixed capacity. An event that does not fit ends the run with
+//   NetloomError QUEUE_FULL naming the device, rather than being lost silently.
+// - No allocation per event: handlers are looked up by device id in an array, the payload is
+//   passed as numbers, and timers are cancelled through integer handles.
+// - Not thread-safe: one scheduler per partition, on that partition's thread.
+
+import { ErrorCode, NetloomError } from "../api/errors.js";
+import { EventQueue, NO_SLOT } from "./event-queue.js";
+import { Fingerprint } from "./fingerprint.js";
+import { Rng } from "./rng.js";
+
+/** A device or channel that receives events. */
+export interface EventHandler {
+  /** Handles one event addressed to this device, at scheduler.now. */
+  handleEvent(kind: number, a: number, b: number, len: number): void;
+}
+
+export interface SchedulerOptions {
+  /** Scenario seed: every random stream derives from it and a stable id. */
+  seed: number;
+  /** Most events pending at once (default 65,536; about 70 bytes each, preallocated). */
+  queueCapacity?: number;
+}
+
+export const DEFAULT_QUEUE_CAPACITY = 1 << 16;
+/** Largest device id + 1 (ids index plain arrays). */
+export const MAX_DEVICES = 1 << 24;
+
+export class Scheduler {
+  /** Current virtual time in ns. */
+  now = 0;
+  /** Events dispatched so far. */
+  dispatched = 0;
+  readonly seed: number;
+  readonly queue: EventQueue;
+  readonly fingerprint = new Fingerprint();
+  private readonly handlers: (EventHandler | undefined)[] = [];
+  private readonly names: (string | undefined)[] = [];
+  private readonly nextSeq: number[] = [];
+  private stopRequested = false;
+  private running = false;
+
+  constructor(options: SchedulerOptions) {
+    if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(options.seed)} is not a seed (an integer >= 0)`, {
+        path: "seed",
+      });
+    }
+    this.seed = options.seed;
+    this.queue = new EventQueue(options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY);
+  }
+
+  /** Registers the handler of device `id` (unique, 0 <= id < MAX_DEVICES). */
+  register(id: number, name: string, handler: EventHandler): void {
+    if (!Number.isInteger(id) || id < 0 || id >= MAX_DEVICES) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(id)} is not a device id`, { path: name });
+    }
+    if (this.handlers[id] !== undefined) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `device id ${id} is already taken by "${this.names[id]}"`,
+        { path: name },
+      );
+    }
+    // Fill holes so the arrays stay packed (and monomorphic) for the dispatch loop.
+    for (let i = this.handlers.length; i < id; i++) {
+      this.handlers.push(undefined);
+      this.names.push(undefined);
+      this.nextSeq.push(0);
+    }
+    if (id < this.handlers.length) {
+      this.handlers[id] = handler;
+      this.names[id] = name;
+    } else {
+      this.handlers.push(handler);
+      this.names.push(name);
+      this.nextSeq.push(0);
+    }
+  }
+
+  /** Name a device was registered under (for messages and reports). */
+  nameOf(id: number): string {
+    return this.names[id] ?? `device ${id}`;
+  }
+
+  /** A random stream private to `stableId` (e.g. "link:3:a->b"), derived from the seed. */
+  rng(stableId: string): Rng {
+    return Rng.forStream(this.seed, stableId);
+  }
+
+  /**
+   * Schedules an event from `origin` to `target` at now + delay (delay: integer ns >= 0).
+   * Returns a handle for cancel(). Throws QUEUE_FULL when the queue has no room.
+   */
+  schedule(origin: number, delay: number, target: number, kind: number, a: number, b: number, len: number): number {
+    return this.scheduleAt(origin, this.now + delay, target, kind, a, b, len);
+  }
+
+  /** As schedule(), at an absolute time >= now. */
+  scheduleAt(origin: number, time: number, target: number, kind: number, a: number, b: number, len: number): number {
+    const seq = this.nextSeq[origin]!;
+    this.nextSeq[origin] = seq + 1;
+    const slot = this.queue.push(time, origin, seq, target, kind, a, b, len);
+    if (slot === NO_SLOT) {
+      throw new NetloomError(
+        ErrorCode.QUEUE_FULL,
+        `the event queue (${this.queue.capacity} events) is full: ${this.nameOf(origin)} could not schedule ` +
+          `an event at ${time} ns; raise queueCapacity or look for a device that schedules without bound`,
+      );
+    }
+    return this.queue.handleOf(slot);
+  }
+
+  /**
+   * Schedules an event that arrives from another partition with its key already assigned.
+   * The origin's own counter is not touched: that partition owns it.
+   */
+  scheduleRemote(time: number, origin: number, originSeq: number, target: number, kind: number, a: number, b: number, len: number): void {
+    const slot = this.queue.push(time, origin, originSeq, target, kind, a, b, len);
+    if (slot === NO_SLOT) {
+      throw new NetloomError(
+        ErrorCode.QUEUE_FULL,
+        `the event queue (${this.queue.capacity} events) is full: an event from ${this.nameOf(origin)} ` +
+          `for ${this.nameOf(target)} at ${time} ns does not fit`,
+      );
+    }
+  }
+
+  /** Cancels a pending event (a stopped timer). Returns false if it already ran or was cancelled. */
+  cancel(handle: number): boolean {
+    return this.queue.cancel(handle);
+  }
+
+  isPending(handle: number): boolean {
+    return this.queue.isPending(handle);
+  }
+
+  /** Ends the current run() after the event being handled. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Time of the next pending event (Infinity when none). */
+  nextEventTime(): number {
+    return this.queue.peekTime();
+  }
+
+  /**
+   * Dispatches every event with time < end, in key order, then sets now = end (unless a
+   * handler stopped the run: then now stays at the stopping event's time). Returns the number
+   * of events dispatched.
+   */
+  run(end: number): number {
+    const n = this.dispatchBefore(end);
+    if (!this.stopRequested && end !== Infinity) this.now = end;
+    return n;
+  }
+
+  /** Dispatches every event with time <= t, then sets now = t (unless stopped). */
+  runUntil(t: number): number {
+    const n = this.dispatchBefore(t + 1);
+    if (!this.stopRequested) this.now = t;
+    return n;
+  }
+
+  /** Dispatches events until none is left (or a handler calls stop()); now = last event's time. */
+  runToIdle(): number {
+    return this.dispatchBefore(Infinity);
+  }
+
+  private dispatchBefore(end: number): number {
+    if (this.running) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the scheduler was asked to run from inside an event handler");
+    }
+    if (!(end >= this.now)) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${end} ns is before the current time ${this.now} ns`, {
+        path: "end",
+      });
+    }
+    const q = this.queue;
+    const handlers = this.handlers;
+    const fp = this.fingerprint;
+    let count = 0;
+    this.running = true;
+    this.stopRequested = false;
+    try {
+      while (q.size > 0) {
+        const time = q.peekTime();
+        if (time >= end) break;
+        const slot = q.pop();
+        const target = q.target[slot]!;
+        const kind = q.kind[slot]!;
+        const a = q.a[slot]!;
+        const b = q.b[slot]!;
+        const len = q.c[slot]!;
+        fp.record(time, q.originDevice[slot]!, q.originSeq[slot]!, target, kind, len);
+        q.release(slot);
+        this.now = time;
+        count++;
+        const handler = handlers[target];
+        if (handler === undefined) {
+          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `an event was sent to device ${target}, which does not exist`);
+        }
+        handler.handleEvent(kind, a, b, len);
+        if (this.stopRequested) break;
+      }
+    } finally {
+      this.running = false;
+      this.dispatched += count;
+    }
+    return count;
+  }
+}
