@@ -69,6 +69,34 @@ describe("CRC-32: Wasm vs reference and zlib", () => {
     }
   });
 
+  it.each(ALL_BUILDS)("every tail length after the 16-byte loop, unaligned starts, odd split points (%s)", (build) => {
+    // The kernels run 16-byte steps, then one 12-, 8- or 4-byte partial step, then up to three
+    // single bytes: cover every remainder 0..15 after 0, 1, 2 and 93 blocks (1488 + r: around
+    // 1500), at odd starts, and continued from a split at an odd point.
+    const rt = runtimeFor(build);
+    const k = new ChecksumKernels(rt);
+    const lengths: number[] = [];
+    for (const blocks of [0, 1, 2, 93]) for (let r = 0; r < 16; r++) lengths.push(blocks * 16 + r);
+    for (const len of lengths) {
+      const data = seededBytes(len * 31 + 7, len);
+      const eth = ref.crc32(data);
+      const aal5 = ref.crc32Aal5(data);
+      const offset = (len * 5) % 8;
+      const placed = placeInMemory(rt, data, offset);
+      try {
+        expect(k.crc32At(placed.ptr, len), `crc32 len ${len} offset ${offset}`).toBe(eth);
+        expect(k.crc32Aal5At(placed.ptr, len), `aal5 len ${len} offset ${offset}`).toBe(aal5);
+        const cut = Math.min(len, (len * 7 + 3) % 37);
+        const head = k.crc32At(placed.ptr, cut);
+        expect(k.crc32At(placed.ptr + cut, len - cut, head), `crc32 len ${len} cut ${cut}`).toBe(eth);
+        const headAal5 = k.crc32Aal5At(placed.ptr, cut);
+        expect(k.crc32Aal5At(placed.ptr + cut, len - cut, headAal5), `aal5 len ${len} cut ${cut}`).toBe(aal5);
+      } finally {
+        placed.free();
+      }
+    }
+  });
+
   it.each(ALL_BUILDS)("inputs larger than the staging area continue across chunks (%s)", (build) => {
     const k = kernels(build);
     const big = seededBytes(77, k.rt.scratchBytes * 2 + 123);
