@@ -1,0 +1,783 @@
+// PointToPointLink: a full-duplex point-to-point channel (a cable between two ports) with a
+// bit rate, a propagation delay, a drop-tail queue per direction and the netem vocabulary of
+// faults: random loss, bursty loss (Gilbert-Elliott), bit errors that flip real bits,
+// duplication, reordering, and link down/up at scheduled times.
+//
+// Contract:
+// - Two endpoints, 0 and 1. Direction d carries frames sent at end d to the device on end
+//   1 - d; the two directions share nothing but the up/down state of the cable, and each has
+//   its own queue, trace points (trace[d]), counters and random stream
+//   (sim.scheduler.rng(`link:${name}:0->1`) / `...:1->0`), so faults on one direction never
+//   shift the other's draws.
+// - transmit(end, frame) takes ownership. Accepted frames hit macTx (and wait in a drop-tail
+//   ring of frame ids, at most queueLimit frames and, if set, queueLimitBytes bytes; the frame
+//   being serialized is not in the queue). Refused frames hit macTxDrop (QUEUE_FULL,
+//   LINK_DOWN, NOT_ATTACHED), are released, and transmit() returns false.
+// - Serialization of an L-byte frame takes ceil((L + overheadBytes) * 8 * 1e9 / rate) ns
+//   (integer; overheadBytes defaults to 20 = preamble + SFD + inter-frame gap). phyTxBegin and
+//   phyTxEnd mark its start and end. At its end the faults are applied in a fixed order
+//   (random loss, Gilbert-Elliott loss, bit errors, reorder, duplicate), each drawing from
+//   the direction's stream only when configured, and a surviving frame is handed to the far
+//   device as EV_FRAME_RX (a = frame, b = far port, len) at txEnd + delay (+ the reorder
+//   delay), origin = the link's id. Scheduling the far device's event directly (rather than
+//   an arrival event at the link) keeps the link's latency as lookahead for partitioning.
+// - phyRxEnd and sniffer are hit when the frame is handed over, with the ARRIVAL time as the
+//   trace time (the bytes are final then; listeners may read them during the call).
+//   phyRxDrop counts frames lost on the wire: LOSS_RANDOM, LOSS_BURST, LINK_DOWN, NO_SLOT (a
+//   bit error hit a shared frame and no slot was free for the copy, or no slot for a duplicate).
+// - Bit errors: the gap to the next errored bit is drawn with rng.geometric(ber) and carried
+//   across frames, so the cost is one draw per error, not per bit or per frame. An errored
+//   frame is made writable (copy-on-write if shared), its bits are flipped in place, and it is
+//   marked touched (FCS no longer trusted) and FRAME_CORRUPTED.
+// - Down/up (setDown/setUp or options.schedule) apply to the cable, so to both directions.
+//   Going down loses the frame being serialized and every frame still propagating (phyRxDrop
+//   LINK_DOWN) and flushes the queue (macTxDrop LINK_DOWN); while down transmit() refuses
+//   (macTxDrop LINK_DOWN). A frame whose arrival would fall at or after an already scheduled
+//   down is lost when its serialization ends and is never shown to phyRxEnd/sniffer. Frames
+//   handed over before a later setDown() call are cancelled from the scheduler at the down;
+//   their phyRxEnd/sniffer counts are taken back (listeners were already called for them).
+// - Hot path: no allocation per frame. Queue, in-flight table and counters are typed arrays
+//   and fields; the in-flight table is sized from delay / minimum serialization time and only
+//   grows (doubling) if frames retained elsewhere make that estimate wrong.
+// - Not handled: RED, rate limits below the line rate, cancelling deliveries that crossed to
+//   another partition (a cut link must not go down while frames are in flight across the cut).
+//
+// State machine, per direction:
+//
+//              transmit() [queue empty]                 txEnd [queue non-empty]
+//      +------+ --------------------------> +--------------+ ----+
+//      | Idle |                             | Transmitting |     | startTransmission(next)
+//      +------+ <-------------------------- +--------------+ <---+
+//         ^   \         txEnd [queue empty]      |
+//         |    \ linkDown                        | linkDown (abort serialization,
+//  linkUp |     v                                v           flush queue, lose in-flight)
+//         +---- +------+ <------------------------+
+//               | Down |  transmit() -> macTxDrop LINK_DOWN
+//               +------+
+
+import { ErrorCode, NetloomError } from "../api/errors.js";
+import { parseBitRate, parseDuration } from "../api/units.js";
+import { FRAME_CORRUPTED, NO_FRAME } from "../buf/frames.js";
+import type { Rng } from "../engine/rng.js";
+import type { Simulation } from "../engine/simulation.js";
+import { DropReason, TracePoints, type TracePoint } from "../trace/trace-point.js";
+import { EV_DEVICE_BASE, EV_FRAME_RX, type Channel } from "./device.js";
+
+/** States of one direction. */
+export const LinkState = {
+  IDLE: 0,
+  TRANSMITTING: 1,
+  DOWN: 2,
+} as const;
+export type LinkState = (typeof LinkState)[keyof typeof LinkState];
+const STATE_NAMES = ["Idle", "Transmitting", "Down"] as const;
+export type LinkStateName = (typeof STATE_NAMES)[number];
+
+/** Serialization of the frame in a = direction ended (len = its length). */
+export const EV_LINK_TX_END = EV_DEVICE_BASE;
+/** The cable goes down. */
+export const EV_LINK_DOWN = EV_DEVICE_BASE + 1;
+/** The cable comes back up. */
+export const EV_LINK_UP = EV_DEVICE_BASE + 2;
+
+export const DEFAULT_QUEUE_LIMIT = 1000;
+/** Ethernet preamble + SFD (8 bytes) and inter-frame gap (12 bytes). */
+export const DEFAULT_OVERHEAD_BYTES = 20;
+const MAX_QUEUE_LIMIT = 1 << 24;
+
+export interface BurstLossOptions {
+  /** P(good -> bad) per frame. */
+  p: number;
+  /** P(bad -> good) per frame; the mean burst length is about 1 / r. */
+  r: number;
+  /** Loss probability in the bad state (default 1). */
+  lossInBad?: number;
+  /** Loss probability in the good state (default 0). */
+  lossInGood?: number;
+}
+
+export interface ReorderOptions {
+  /** Probability that a frame is held back. */
+  probability: number;
+  /** Extra delay of a held-back frame (ns or "50us"); later frames overtake it. */
+  delay: number | string;
+}
+
+export interface LinkFaults {
+  /** Independent loss probability per frame. */
+  loss?: number;
+  /** Gilbert-Elliott bursty loss; the state advances once per frame. */
+  burstLoss?: BurstLossOptions;
+  /** Bit error rate: probability that any one frame bit is flipped. */
+  ber?: number;
+  /** Probability that a copy of the frame is delivered as well. */
+  duplicate?: number;
+  reorder?: ReorderOptions;
+}
+
+export interface LinkScheduleEntry {
+  /** Absolute virtual time (ns or "10ms"). */
+  at: number | string;
+  state: "down" | "up";
+}
+
+export interface LinkOptions {
+  /** Bit rate: bit/s or a string such as "1Gbps". */
+  rate: number | string;
+  /** Propagation delay: ns or a string such as "5us" (default 0). */
+  delay?: number | string;
+  /** Most frames waiting per direction (default 1000; 0 = only the frame on the wire). */
+  queueLimit?: number;
+  /** Most bytes waiting per direction (default: no byte limit). */
+  queueLimitBytes?: number;
+  /** Bytes each frame costs on the wire beyond its own length (default 20). */
+  overheadBytes?: number;
+  /** Faults of both directions (setFaults() changes one direction). */
+  faults?: LinkFaults;
+  /** Down/up transitions at absolute times. */
+  schedule?: readonly LinkScheduleEntry[];
+}
+
+export interface LinkDirectionStats {
+  state: LinkStateName;
+  /** Frames (and bytes) serialized onto the wire. */
+  frames: number;
+  bytes: number;
+  /** Frames (and bytes) handed to the far device, duplicates included. */
+  delivered: number;
+  deliveredBytes: number;
+  /** Time spent serializing (including aborted serializations up to the abort). */
+  busyNs: number;
+  /** busyNs / time since the link was created (0 before any time passed). */
+  utilisation: number;
+  queueLength: number;
+  queueHighWater: number;
+  /** Drops by reason name, queue (macTxDrop) and wire (phyRxDrop) together. */
+  drops: Record<string, number>;
+  duplicates: number;
+  /** Frames with at least one flipped bit, and the bits flipped. */
+  corrupted: number;
+  flippedBits: number;
+  reordered: number;
+}
+
+/** Normalised faults of one direction (probabilities checked, delay in ns). */
+interface FaultConfig {
+  loss: number;
+  geP: number;
+  geR: number;
+  geLossBad: number;
+  geLossGood: number;
+  burst: boolean;
+  ber: number;
+  duplicate: number;
+  reorderP: number;
+  reorderDelay: number;
+}
+
+function checkProbability(path: string, value: unknown, allowOne = true): number {
+  if (typeof value !== "number" || !(value >= 0 && (allowOne ? value <= 1 : value < 1))) {
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${typeof value === "string" ? JSON.stringify(value) : String(value)} is not a probability in [0, 1${allowOne ? "]" : ")"}`,
+      { path },
+    );
+  }
+  return value;
+}
+
+function normaliseFaults(faults: LinkFaults | undefined, path: string): FaultConfig {
+  const f = faults ?? {};
+  const cfg: FaultConfig = {
+    loss: checkProbability(`${path}.loss`, f.loss ?? 0),
+    geP: 0,
+    geR: 0,
+    geLossBad: 1,
+    geLossGood: 0,
+    burst: false,
+    ber: checkProbability(`${path}.ber`, f.ber ?? 0, false),
+    duplicate: checkProbability(`${path}.duplicate`, f.duplicate ?? 0),
+    reorderP: 0,
+    reorderDelay: 0,
+  };
+  if (f.burstLoss !== undefined) {
+    const b = f.burstLoss;
+    cfg.geP = checkProbability(`${path}.burstLoss.p`, b.p);
+    cfg.geR = checkProbability(`${path}.burstLoss.r`, b.r);
+    cfg.geLossBad = checkProbability(`${path}.burstLoss.lossInBad`, b.lossInBad ?? 1);
+    cfg.geLossGood = checkProbability(`${path}.burstLoss.lossInGood`, b.lossInGood ?? 0);
+    cfg.burst = cfg.geP > 0 || cfg.geLossGood > 0;
+  }
+  if (f.reorder !== undefined) {
+    cfg.reorderP = checkProbability(`${path}.reorder.probability`, f.reorder.probability);
+    cfg.reorderDelay = parseDuration(f.reorder.delay, `${path}.reorder.delay`);
+  }
+  return cfg;
+}
+
+/** One direction's state: monomorphic fields and typed arrays, nothing allocated per frame. */
+class Direction {
+  state: LinkState = LinkState.IDLE;
+  readonly trace = new TracePoints();
+  readonly rng: Rng;
+  faults: FaultConfig;
+  /** Far device and port (-1 until connected). */
+  peerDevice = -1;
+  peerPort = -1;
+
+  // Drop-tail queue: a ring of frame ids.
+  readonly queue: Int32Array;
+  qHead = 0;
+  qCount = 0;
+  qBytes = 0;
+  queueHighWater = 0;
+
+  // The frame on the wire.
+  txFrame = NO_FRAME;
+  txLen = 0;
+  txEnd = 0;
+  txHandle = -1;
+  busyNs = 0;
+
+  // Frames handed to the far device whose delivery event may still be pending.
+  flightHandle: Float64Array;
+  flightFrame: Int32Array;
+  flightLen: Int32Array;
+  fHead = 0;
+  fCount = 0;
+
+  // Fault process state.
+  geBad = false;
+  /** Frame bits to pass before the next errored bit (carried across frames). */
+  bitsToError = 0;
+
+  duplicates = 0;
+  corrupted = 0;
+  flippedBits = 0;
+  reordered = 0;
+
+  constructor(rng: Rng, queueLimit: number, flightCapacity: number, faults: FaultConfig) {
+    this.rng = rng;
+    this.queue = new Int32Array(Math.max(1, queueLimit));
+    this.flightHandle = new Float64Array(flightCapacity);
+    this.flightFrame = new Int32Array(flightCapacity);
+    this.flightLen = new Int32Array(flightCapacity);
+    this.faults = faults;
+  }
+}
+
+export class PointToPointLink implements Channel {
+  readonly id: number;
+  readonly name: string;
+  readonly sim: Simulation;
+  /** Bits per second. */
+  readonly rate: number;
+  /** Propagation delay in ns. */
+  readonly delay: number;
+  readonly queueLimit: number;
+  readonly queueLimitBytes: number;
+  readonly overheadBytes: number;
+  /** Trace points per direction: trace[0] is 0->1, trace[1] is 1->0. */
+  readonly trace: readonly [TracePoints, TracePoints];
+  private readonly dirs: readonly [Direction, Direction];
+  private readonly createdAt: number;
+  private readonly integerRate: boolean;
+  /** Times of scheduled downs that have not happened yet (a handful; scanned, never hot). */
+  private readonly pendingDowns: number[] = [];
+  private nextDownAt = Infinity;
+  private down = false;
+
+  constructor(sim: Simulation, name: string, options: LinkOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "link options are required (at least a rate)", { path: name });
+    }
+    this.rate = parseBitRate(options.rate, `${name}.rate`);
+    this.delay = parseDuration(options.delay ?? 0, `${name}.delay`);
+    const queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    if (!Number.isInteger(queueLimit) || queueLimit < 0 || queueLimit > MAX_QUEUE_LIMIT) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(queueLimit)} is not a queue limit (an integer number of frames, 0 to ${MAX_QUEUE_LIMIT})`,
+        { path: `${name}.queueLimit` },
+      );
+    }
+    const limitBytes = options.queueLimitBytes ?? Infinity;
+    if (limitBytes !== Infinity && (!Number.isSafeInteger(limitBytes) || limitBytes < 0)) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(limitBytes)} is not a byte limit (an integer >= 0)`, {
+        path: `${name}.queueLimitBytes`,
+      });
+    }
+    const overhead = options.overheadBytes ?? DEFAULT_OVERHEAD_BYTES;
+    if (!Number.isInteger(overhead) || overhead < 0 || overhead > 65535) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(overhead)} is not a per-frame overhead in bytes (0 to 65535)`, {
+        path: `${name}.overheadBytes`,
+      });
+    }
+    const faults = normaliseFaults(options.faults, `${name}.faults`);
+    const schedule = options.schedule ?? [];
+    const times = schedule.map((entry, i) => {
+      const path = `${name}.schedule[${i}]`;
+      if (entry.state !== "down" && entry.state !== "up") {
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${JSON.stringify(entry.state)} is not "down" or "up"`, {
+          path: `${path}.state`,
+        });
+      }
+      return parseDuration(entry.at, `${path}.at`);
+    });
+
+    this.sim = sim;
+    this.name = name;
+    this.queueLimit = queueLimit;
+    this.queueLimitBytes = limitBytes;
+    this.overheadBytes = overhead;
+    this.integerRate = Number.isSafeInteger(this.rate);
+    this.createdAt = sim.now;
+    this.id = sim.register(name, this);
+
+    // In flight at once per direction: one frame per minimum serialization time over the
+    // delay plus the reorder hold-back, doubled for duplicates. Frames hold slots, so the
+    // slot count is a hard upper bound.
+    const minSer = Math.max(1, this.serializationNs(0));
+    const estimate = 2 * (Math.ceil((this.delay + faults.reorderDelay) / minSer) + 2);
+    let capacity = 16;
+    while (capacity < estimate && capacity < 4096) capacity *= 2;
+    capacity = Math.min(capacity, Math.max(16, sim.frames.pool.count));
+
+    const d0 = new Direction(sim.scheduler.rng(`link:${name}:0->1`), queueLimit, capacity, { ...faults });
+    const d1 = new Direction(sim.scheduler.rng(`link:${name}:1->0`), queueLimit, capacity, { ...faults });
+    this.dirs = [d0, d1];
+    this.trace = [d0.trace, d1.trace];
+    this.resetFaultState(d0);
+    this.resetFaultState(d1);
+
+    for (let i = 0; i < schedule.length; i++) {
+      if (schedule[i]!.state === "down") this.setDown(times[i]!);
+      else this.setUp(times[i]!);
+    }
+  }
+
+  // ---- Channel -------------------------------------------------------------------------------
+
+  connect(end: number, device: number, port: number): void {
+    this.checkEnd(end, "end");
+    // The far device of direction d is on end 1 - d.
+    const dir = this.dirs[1 - end]!;
+    if (dir.peerDevice >= 0) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `end ${end} of ${this.name} is already connected to ${this.sim.scheduler.nameOf(dir.peerDevice)} port ${dir.peerPort}`,
+        { path: this.name },
+      );
+    }
+    dir.peerDevice = device;
+    dir.peerPort = port;
+  }
+
+  /** Takes ownership of `frame` at endpoint `end`; false = dropped (counted and released). */
+  transmit(end: number, frame: number): boolean {
+    if (end !== 0 && end !== 1) this.checkEnd(end, "end");
+    const d = this.dirs[end]!;
+    const frames = this.sim.frames;
+    const len = frames.length[frame]!;
+    const now = this.sim.scheduler.now;
+    if (d.state === LinkState.DOWN) return this.refuse(d, frame, len, DropReason.LINK_DOWN);
+    if (d.peerDevice < 0) return this.refuse(d, frame, len, DropReason.NOT_ATTACHED);
+    if (d.state === LinkState.IDLE) {
+      d.trace.macTx.hit(now, frame, len);
+      this.startTransmission(d, end, frame, len);
+      return true;
+    }
+    if (d.qCount >= this.queueLimit || d.qBytes + len > this.queueLimitBytes) {
+      return this.refuse(d, frame, len, DropReason.QUEUE_FULL);
+    }
+    d.trace.macTx.hit(now, frame, len);
+    const cap = d.queue.length;
+    let tail = d.qHead + d.qCount;
+    if (tail >= cap) tail -= cap;
+    d.queue[tail] = frame;
+    d.qCount++;
+    d.qBytes += len;
+    if (d.qCount > d.queueHighWater) d.queueHighWater = d.qCount;
+    return true;
+  }
+
+  handleEvent(kind: number, a: number, _b: number, _len: number): void {
+    switch (kind) {
+      case EV_LINK_TX_END:
+        this.finishTransmission(this.dirs[a]!, a);
+        break;
+      case EV_LINK_DOWN:
+        this.linkDown();
+        break;
+      case EV_LINK_UP:
+        this.linkUp();
+        break;
+      default:
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} got an event of unknown kind ${kind}`);
+    }
+  }
+
+  // ---- Control API ---------------------------------------------------------------------------
+
+  /** The cable goes down at absolute time `time` (ns or "10ms"; not in the past). */
+  setDown(time: number | string): void {
+    const t = this.futureTime(time, "setDown");
+    this.pendingDowns.push(t);
+    if (t < this.nextDownAt) this.nextDownAt = t;
+    this.sim.scheduler.scheduleAt(this.id, t, this.id, EV_LINK_DOWN, 0, 0, 0);
+  }
+
+  /** The cable comes back up at absolute time `time`. */
+  setUp(time: number | string): void {
+    const t = this.futureTime(time, "setUp");
+    this.sim.scheduler.scheduleAt(this.id, t, this.id, EV_LINK_UP, 0, 0, 0);
+  }
+
+  /** Replaces the faults of one direction (0 = 0->1, 1 = 1->0) or, without `direction`, of both. */
+  setFaults(faults: LinkFaults, direction?: number): void {
+    const cfg = normaliseFaults(faults, `${this.name}.faults`);
+    if (direction !== undefined) this.checkEnd(direction, "direction");
+    for (let i = 0; i < 2; i++) {
+      if (direction !== undefined && direction !== i) continue;
+      const d = this.dirs[i]!;
+      d.faults = { ...cfg };
+      this.resetFaultState(d);
+    }
+  }
+
+  /** True while the cable is up. */
+  get isUp(): boolean {
+    return !this.down;
+  }
+
+  /** State of direction `end` -> 1 - end. */
+  state(end: number): LinkStateName {
+    this.checkEnd(end, "end");
+    return STATE_NAMES[this.dirs[end]!.state];
+  }
+
+  /** Frames waiting in direction `end`'s queue. */
+  queueLength(end: number): number {
+    this.checkEnd(end, "end");
+    return this.dirs[end]!.qCount;
+  }
+
+  /** Serialization time of a frame of `length` bytes, in whole ns (rounded up). */
+  serializationNs(length: number): number {
+    const bits = (length + this.overheadBytes) * 8;
+    const n = bits * 1e9;
+    const rate = this.rate;
+    if (this.integerRate && n <= Number.MAX_SAFE_INTEGER) {
+      // Exact ceil(n / rate) in integers: the float quotient can be one off either way.
+      let q = Math.ceil(n / rate);
+      if ((q - 1) * rate >= n) q--;
+      else if (q * rate < n) q++;
+      return q;
+    }
+    const x = n / rate;
+    const r = Math.round(x);
+    return Math.abs(x - r) <= 1e-12 * x ? r : Math.ceil(x);
+  }
+
+  /** Counters of direction `end` -> 1 - end. */
+  stats(end: number): LinkDirectionStats {
+    this.checkEnd(end, "end");
+    const d = this.dirs[end]!;
+    const now = this.sim.scheduler.now;
+    // busyNs counts a serialization in full when it starts; take off what has not happened yet.
+    const busy = d.busyNs - (d.state === LinkState.TRANSMITTING ? Math.max(0, d.txEnd - now) : 0);
+    const elapsed = now - this.createdAt;
+    const drops: Record<string, number> = {};
+    for (const point of [d.trace.macTxDrop, d.trace.phyRxDrop]) {
+      for (const [reason, count] of Object.entries(point.dropsByReason())) drops[reason] = (drops[reason] ?? 0) + count;
+    }
+    return {
+      state: STATE_NAMES[d.state],
+      frames: d.trace.phyTxEnd.frames,
+      bytes: d.trace.phyTxEnd.bytes,
+      delivered: d.trace.phyRxEnd.frames,
+      deliveredBytes: d.trace.phyRxEnd.bytes,
+      busyNs: busy,
+      utilisation: elapsed > 0 ? busy / elapsed : 0,
+      queueLength: d.qCount,
+      queueHighWater: d.queueHighWater,
+      drops,
+      duplicates: d.duplicates,
+      corrupted: d.corrupted,
+      flippedBits: d.flippedBits,
+      reordered: d.reordered,
+    };
+  }
+
+  // ---- Transitions ---------------------------------------------------------------------------
+
+  /** Idle -> Transmitting, or Transmitting -> Transmitting with the next queued frame. */
+  private startTransmission(d: Direction, dir: number, frame: number, len: number): void {
+    const sched = this.sim.scheduler;
+    const ser = this.serializationNs(len);
+    d.state = LinkState.TRANSMITTING;
+    d.txFrame = frame;
+    d.txLen = len;
+    d.txEnd = sched.now + ser;
+    d.busyNs += ser;
+    d.trace.phyTxBegin.hit(sched.now, frame, len);
+    d.txHandle = sched.schedule(this.id, ser, this.id, EV_LINK_TX_END, dir, frame, len);
+  }
+
+  /** The last bit left: apply faults, hand the frame over, then Transmitting -> Transmitting | Idle. */
+  private finishTransmission(d: Direction, dir: number): void {
+    const frame = d.txFrame;
+    const len = d.txLen;
+    const now = this.sim.scheduler.now;
+    d.txFrame = NO_FRAME;
+    d.txHandle = -1;
+    d.trace.phyTxEnd.hit(now, frame, len);
+    this.deliver(d, frame, len, now);
+
+    if (d.qCount > 0) {
+      const next = d.queue[d.qHead]!;
+      d.qHead = d.qHead + 1 === d.queue.length ? 0 : d.qHead + 1;
+      d.qCount--;
+      const nextLen = this.sim.frames.length[next]!;
+      d.qBytes -= nextLen;
+      this.startTransmission(d, dir, next, nextLen);
+    } else {
+      d.state = LinkState.IDLE;
+    }
+  }
+
+  /** Idle | Transmitting -> Down, both directions. */
+  private linkDown(): void {
+    const now = this.sim.scheduler.now;
+    // This down has happened: the next pending one (if any) now guards arrivals.
+    const i = this.pendingDowns.indexOf(now);
+    if (i >= 0) this.pendingDowns.splice(i, 1);
+    this.nextDownAt = this.pendingDowns.length > 0 ? Math.min(...this.pendingDowns) : Infinity;
+    if (this.down) return;
+    this.down = true;
+    for (let dir = 0; dir < 2; dir++) this.directionDown(this.dirs[dir]!, now);
+  }
+
+  private directionDown(d: Direction, now: number): void {
+    const sched = this.sim.scheduler;
+    const frames = this.sim.frames;
+    if (d.state === LinkState.TRANSMITTING) {
+      sched.cancel(d.txHandle);
+      d.busyNs -= Math.max(0, d.txEnd - now);
+      d.trace.phyRxDrop.hit(now, d.txFrame, d.txLen, DropReason.LINK_DOWN);
+      frames.release(d.txFrame);
+      d.txFrame = NO_FRAME;
+      d.txHandle = -1;
+    }
+    // Frames still propagating: take their delivery back.
+    for (let k = 0; k < d.fCount; k++) {
+      let at = d.fHead + k;
+      if (at >= d.flightHandle.length) at -= d.flightHandle.length;
+      if (!sched.cancel(d.flightHandle[at]!)) continue; // already arrived
+      const f = d.flightFrame[at]!;
+      const len = d.flightLen[at]!;
+      this.uncount(d.trace.phyRxEnd, len);
+      this.uncount(d.trace.sniffer, len);
+      d.trace.phyRxDrop.hit(now, f, len, DropReason.LINK_DOWN);
+      frames.release(f);
+    }
+    d.fHead = 0;
+    d.fCount = 0;
+    // Flush the queue.
+    while (d.qCount > 0) {
+      const f = d.queue[d.qHead]!;
+      d.qHead = d.qHead + 1 === d.queue.length ? 0 : d.qHead + 1;
+      d.qCount--;
+      d.trace.macTxDrop.hit(now, f, frames.length[f]!, DropReason.LINK_DOWN);
+      frames.release(f);
+    }
+    d.qHead = 0;
+    d.qBytes = 0;
+    d.state = LinkState.DOWN;
+  }
+
+  /** Down -> Idle, both directions. */
+  private linkUp(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.dirs[0].state = LinkState.IDLE;
+    this.dirs[1].state = LinkState.IDLE;
+  }
+
+  // ---- Faults and delivery -------------------------------------------------------------------
+
+  /** Applies the faults to a serialized frame and hands what survives to the far device. */
+  private deliver(d: Direction, frame: number, len: number, now: number): void {
+    const f = d.faults;
+    const rng = d.rng;
+    const frames = this.sim.frames;
+    const arrival = now + this.delay;
+    if (arrival >= this.nextDownAt) return this.loseOnWire(d, frame, len, now, DropReason.LINK_DOWN);
+    if (f.loss > 0 && rng.nextFloat() < f.loss) return this.loseOnWire(d, frame, len, now, DropReason.LOSS_RANDOM);
+    if (f.burst) {
+      // Lose according to the current state, then advance the chain once.
+      const lossP = d.geBad ? f.geLossBad : f.geLossGood;
+      const lost = lossP >= 1 || (lossP > 0 && rng.nextFloat() < lossP);
+      if (d.geBad) {
+        if (rng.nextFloat() < f.geR) d.geBad = false;
+      } else if (rng.nextFloat() < f.geP) {
+        d.geBad = true;
+      }
+      if (lost) return this.loseOnWire(d, frame, len, now, DropReason.LOSS_BURST);
+    }
+    if (f.ber > 0) {
+      const bits = len * 8;
+      if (d.bitsToError >= bits) {
+        d.bitsToError -= bits;
+      } else {
+        const w = frames.writable(frame);
+        if (w === NO_FRAME) {
+          // The errors still happened on the wire: advance the error process past this frame.
+          let pos = d.bitsToError;
+          while (pos < bits) pos += 1 + rng.geometric(f.ber);
+          d.bitsToError = pos - bits;
+          return this.loseOnWire(d, frame, len, now, DropReason.NO_SLOT);
+        }
+        frame = w;
+        const u8 = this.sim.runtime.u8;
+        const base = frames.offset(frame);
+        let pos = d.bitsToError;
+        let flipped = 0;
+        while (pos < bits) {
+          u8[base + (pos >>> 3)]! ^= 1 << (pos & 7);
+          flipped++;
+          pos += 1 + rng.geometric(f.ber);
+        }
+        d.bitsToError = pos - bits;
+        frames.touch(frame);
+        frames.flags[frame]! |= FRAME_CORRUPTED;
+        d.corrupted++;
+        d.flippedBits += flipped;
+      }
+    }
+    let at = arrival;
+    if (f.reorderP > 0 && rng.nextFloat() < f.reorderP) {
+      at += f.reorderDelay;
+      d.reordered++;
+    }
+    let copy = NO_FRAME;
+    if (f.duplicate > 0 && rng.nextFloat() < f.duplicate) {
+      copy = frames.clone(frame);
+      if (copy === NO_FRAME) d.trace.phyRxDrop.hit(now, frame, len, DropReason.NO_SLOT);
+      else d.duplicates++;
+    }
+    this.handOver(d, frame, len, at);
+    if (copy !== NO_FRAME) this.handOver(d, copy, len, at);
+  }
+
+  private handOver(d: Direction, frame: number, len: number, at: number): void {
+    // A held-back (reordered) frame may now land after a scheduled down.
+    if (at >= this.nextDownAt) return this.loseOnWire(d, frame, len, this.sim.scheduler.now, DropReason.LINK_DOWN);
+    d.trace.phyRxEnd.hit(at, frame, len);
+    d.trace.sniffer.hit(at, frame, len);
+    const handle = this.sim.scheduler.scheduleAt(this.id, at, d.peerDevice, EV_FRAME_RX, frame, d.peerPort, len);
+    this.remember(d, handle, frame, len);
+  }
+
+  private loseOnWire(d: Direction, frame: number, len: number, now: number, reason: number): void {
+    d.trace.phyRxDrop.hit(now, frame, len, reason);
+    this.sim.frames.release(frame);
+  }
+
+  /** Records a pending delivery so that a later down can take it back. */
+  private remember(d: Direction, handle: number, frame: number, len: number): void {
+    const sched = this.sim.scheduler;
+    let cap = d.flightHandle.length;
+    // Deliveries mostly complete in order: forget the ones at the front that already arrived.
+    while (d.fCount > 0 && !sched.isPending(d.flightHandle[d.fHead]!)) {
+      d.fHead = d.fHead + 1 === cap ? 0 : d.fHead + 1;
+      d.fCount--;
+    }
+    if (d.fCount === cap) {
+      this.compactFlights(d);
+      if (d.fCount === cap) this.growFlights(d);
+      cap = d.flightHandle.length;
+    }
+    let at = d.fHead + d.fCount;
+    if (at >= cap) at -= cap;
+    d.flightHandle[at] = handle;
+    d.flightFrame[at] = frame;
+    d.flightLen[at] = len;
+    d.fCount++;
+  }
+
+  /** Drops arrived deliveries from anywhere in the table (a held-back frame blocks the front). */
+  private compactFlights(d: Direction): void {
+    const sched = this.sim.scheduler;
+    const cap = d.flightHandle.length;
+    let kept = 0;
+    for (let k = 0; k < d.fCount; k++) {
+      let from = d.fHead + k;
+      if (from >= cap) from -= cap;
+      if (!sched.isPending(d.flightHandle[from]!)) continue;
+      let to = d.fHead + kept;
+      if (to >= cap) to -= cap;
+      d.flightHandle[to] = d.flightHandle[from]!;
+      d.flightFrame[to] = d.flightFrame[from]!;
+      d.flightLen[to] = d.flightLen[from]!;
+      kept++;
+    }
+    d.fCount = kept;
+  }
+
+  /** Doubles the in-flight table (rare: only when the estimate from delay and rate was short). */
+  private growFlights(d: Direction): void {
+    const cap = d.flightHandle.length;
+    const handles = new Float64Array(cap * 2);
+    const fr = new Int32Array(cap * 2);
+    const lens = new Int32Array(cap * 2);
+    for (let k = 0; k < d.fCount; k++) {
+      let from = d.fHead + k;
+      if (from >= cap) from -= cap;
+      handles[k] = d.flightHandle[from]!;
+      fr[k] = d.flightFrame[from]!;
+      lens[k] = d.flightLen[from]!;
+    }
+    d.flightHandle = handles;
+    d.flightFrame = fr;
+    d.flightLen = lens;
+    d.fHead = 0;
+  }
+
+  // ---- Helpers -------------------------------------------------------------------------------
+
+  private refuse(d: Direction, frame: number, len: number, reason: number): false {
+    d.trace.macTxDrop.hit(this.sim.scheduler.now, frame, len, reason);
+    this.sim.frames.release(frame);
+    return false;
+  }
+
+  /** Takes back a hit (reason NONE) of a delivery that a later down cancelled. */
+  private uncount(point: TracePoint, len: number): void {
+    point.frames--;
+    point.bytes -= len;
+    point.byReason[DropReason.NONE]!--;
+  }
+
+  private resetFaultState(d: Direction): void {
+    d.geBad = false;
+    d.bitsToError = d.faults.ber > 0 ? d.rng.geometric(d.faults.ber) : 0;
+  }
+
+  private checkEnd(end: number, path: string): void {
+    if (end !== 0 && end !== 1) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(end)} is not an end of ${this.name} (0 or 1)`, {
+        path,
+      });
+    }
+  }
+
+  private futureTime(time: number | string, path: string): number {
+    const t = parseDuration(time, path);
+    const now = this.sim.scheduler.now;
+    if (t < now) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${t} ns is in the past (now is ${now} ns)`, { path });
+    }
+    return t;
+  }
+}
