@@ -110,3 +110,54 @@ export { seqLt, seqLeq, seqGt, seqGeq, seqDiff, seqAdd } from "./kernels/seq.js"
 // Frame buffers and wire formats.
 export { SlotPool, type SlotPoolOptions, type SlotPoolStats } from "./buf/slot-pool.unsafe.js";
 export * as ethernet from "./wire/ethernet.js";
+export * as llcSnap from "./wire/llc-snap.js";
+export * as ipv4 from "./wire/ipv4.js";
+export * as udp from "./wire/udp.js";
+export * as icmp from "./wire/icmp.js";
+export * as arp from "./wire/arp.js";
+export * as tcp from "./wire/tcp.js";
+export { FrameStore, FRAME_FCS_VALID, FRAME_CORRUPTED, NO_FRAME } from "./buf/frames.js";
+
+// Building and running networks.
+export {
+  Network,
+  type NetworkOptions,
+  type NetworkStats,
+  type RunResult,
+  type DropEvent,
+  type Endpoint,
+} from "./api/network.js";
+export { parseBitRate, parseDuration, parseByteSize, formatBitRate, formatDuration, formatByteSize } from "./api/units.js";
+
+// Engine (for programs that build their own devices).
+export { Simulation, type SimulationOptions } from "./engine/simulation.js";
+export { Scheduler, type EventHandler, type SchedulerOptions } from "./engine/scheduler.js";
+export { Rng, deriveSeed } from "./engine/rng.js";
+export { Fingerprint } from "./engine/fingerprint.js";
+
+// Devices and traffic.
+export { Device, EV_FRAME_RX, EV_DEVICE_BASE, type Channel, type PortAttachment } from "./devices/device.js";
+export { CaptureChannel, type CapturedFrame } from "./devices/capture-channel.js";
+export { PointToPointLink, LinkState, type LinkOptions, type LinkFaults, type LinkDirectionStats } from "./devices/link.js";
+export { EthernetNic, NicState, type EthernetNicOptions, type NicReceiver, type NicStats } from "./devices/nic.js";
+export { EthernetSwitch, PortState, type EthernetSwitchOptions, type EthernetSwitchStats, type SwitchPortStats } from "./devices/ethernet-switch.js";
+export {
+  CsmaSegment,
+  CsmaState,
+  metcalfeBoggsEfficiency,
+  type CsmaSegmentOptions,
+  type CsmaSegmentStats,
+  type CsmaStationStats,
+} from "./devices/csma-segment.js";
+export {
+  CbrSource,
+  PoissonSource,
+  FrameSource,
+  SourceState,
+  type FrameSourceOptions,
+  type FrameSourceStats,
+} from "./traffic/frame-source.js";
+
+// Tracing and capture.
+export { TracePoint, TracePoints, DropReason, dropReasonName, TRACE_POINT_NAMES, type TracePointName } from "./trace/trace-point.js";
+export { PcapWriter, readPcap, LINKTYPE_ETHERNET, LINKTYPE_SUNATM, type PcapFile, type PcapRecord } from "./trace/pcap.js";

@@ -20,6 +20,7 @@ import { Simulation, type SimulationOptions } from "../engine/simulation.js";
 import type { Device } from "../devices/device.js";
 import { EthernetNic, type EthernetNicOptions, type NicStats } from "../devices/nic.js";
 import { EthernetSwitch, type EthernetSwitchOptions, type EthernetSwitchStats } from "../devices/ethernet-switch.js";
+import { CsmaSegment, type CsmaSegmentOptions, type CsmaSegmentStats } from "../devices/csma-segment.js";
 import { PointToPointLink, type LinkDirectionStats, type LinkOptions } from "../devices/link.js";
 import { CbrSource, PoissonSource, type FrameSource, type FrameSourceOptions, type FrameSourceStats } from "../traffic/frame-source.js";
 import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
@@ -57,6 +58,7 @@ export interface NetworkStats {
   hosts: ({ name: string } & NicStats)[];
   switches: ({ name: string } & EthernetSwitchStats)[];
   links: { name: string; directions: [LinkDirectionStats, LinkDirectionStats] }[];
+  segments: ({ name: string } & CsmaSegmentStats)[];
   sources: ({ name: string } & FrameSourceStats)[];
   frames: { capacity: number; inUse: number; highWater: number; allocFailures: number };
 }
@@ -67,6 +69,8 @@ export class Network {
   private readonly switches = new Map<string, EthernetSwitch>();
   private readonly links = new Map<string, PointToPointLink>();
   private readonly sources = new Map<string, FrameSource>();
+  private readonly segments = new Map<string, CsmaSegment>();
+  private readonly stationsUsed = new Map<CsmaSegment, number>();
   private destroyed = false;
 
   constructor(options: NetworkOptions = {}) {
@@ -119,6 +123,31 @@ export class Network {
     eb.device.attach(eb.port, link, 1);
     this.links.set(linkName, link);
     return link;
+  }
+
+  /** A shared CSMA/CD segment (hub or coax bus); stations join it with joinSegment(). */
+  addSegment(name: string, options: CsmaSegmentOptions): CsmaSegment {
+    const segment = new CsmaSegment(this.sim, name, options);
+    this.segments.set(name, segment);
+    return segment;
+  }
+
+  /** Attaches a device port to the next free station of a segment; returns the station number. */
+  joinSegment(device: Endpoint, segment: string | CsmaSegment): number {
+    const e = this.endpoint(device, "device");
+    const seg = typeof segment === "string" ? this.segments.get(segment) : segment;
+    if (seg === undefined) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no segment named "${String(segment)}"`, { path: "segment" });
+    }
+    const used = this.stationsUsed.get(seg) ?? 0;
+    if (used >= seg.stations) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `segment ${seg.name} has no free station (it has ${seg.stations})`, {
+        path: e.device.name,
+      });
+    }
+    e.device.attach(e.port, seg, used);
+    this.stationsUsed.set(seg, used + 1);
+    return used;
   }
 
   /** A constant-bit-rate frame source on a host. */
@@ -174,6 +203,7 @@ export class Network {
       hosts: [...this.hosts].map(([name, nic]) => ({ name, ...nic.stats() })),
       switches: [...this.switches].map(([name, sw]) => ({ name, ...sw.stats() })),
       links: [...this.links].map(([name, link]) => ({ name, directions: [link.stats(0), link.stats(1)] })),
+      segments: [...this.segments].map(([name, seg]) => ({ name, ...seg.stats() })),
       sources: [...this.sources].map(([name, s]) => ({ name, ...s.stats() })),
       frames: { capacity: frames.capacity, inUse: frames.inUse, highWater: frames.highWater, allocFailures: frames.allocFailures },
     };
@@ -193,6 +223,10 @@ export class Network {
     for (const [name, link] of this.links) {
       watch(`${name}:0->1`, 0, link.trace[0]);
       watch(`${name}:1->0`, 0, link.trace[1]);
+    }
+    for (const [name, seg] of this.segments) {
+      seg.trace.forEach((tp, station) => watch(`${name}:station${station}`, station, tp));
+      watch(`${name}:medium`, 0, seg.medium);
     }
     return () => unsubscribers.forEach((u) => u());
   }

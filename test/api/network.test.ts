@@ -92,3 +92,30 @@ describe("Network (embedding API)", () => {
     net.destroy();
   });
 });
+
+describe("Network with a shared segment", () => {
+  it("joins hosts to a CSMA/CD segment and counts collisions", () => {
+    const net = new Network({ seed: 3, frameSlots: 1024 });
+    net.addSegment("coax", { stations: 3 });
+    for (let i = 1; i <= 3; i++) {
+      net.addHost(`s${i}`, { mac: mac(i) });
+      expect(net.joinSegment(`s${i}`, "coax")).toBe(i - 1);
+    }
+    net.addHost("late");
+    expect(() => net.joinSegment("late", "coax")).toThrow(/no free station/);
+    expect(() => net.joinSegment("late", "ether")).toThrow(/no segment named "ether"/);
+    for (let i = 1; i <= 3; i++) {
+      net.addCbrSource(`s${i}`, { dst: mac((i % 3) + 1), frameSize: 1000, rate: "5Mbps", stop: "20ms" });
+    }
+    net.runToIdle();
+    const seg = net.stats().segments[0]!;
+    expect(seg.name).toBe("coax");
+    const delivered = net.stats().hosts.reduce((a, h) => a + h.rxFrames, 0);
+    const sent = net.stats().sources.reduce((a, s) => a + s.frames, 0);
+    expect(sent).toBeGreaterThan(0);
+    // Every station hears every intact frame; each frame is accepted by exactly one NIC.
+    expect(delivered).toBeLessThanOrEqual(sent);
+    expect(delivered).toBeGreaterThan(sent * 0.9);
+    net.destroy();
+  });
+});
