@@ -28,6 +28,7 @@
 
 import { ETHERTYPE_IPV4, readMac, writeMac } from "./ethernet.js";
 import { readU16, readU32, writeU16, writeU32 } from "./ipv4.js";
+import { ByteView } from "./byte-view.js";
 
 export const ARP_LEN = 28;
 export const ARP_HTYPE_ETHERNET = 1;
@@ -50,24 +51,7 @@ export const ArpParseError = {
 } as const;
 export type ArpParseError = (typeof ArpParseError)[keyof typeof ArpParseError];
 
-export class ArpView {
-  bytes: Uint8Array;
-  offset: number;
-  length: number;
-
-  constructor(bytes: Uint8Array, offset = 0, length = bytes.length - offset) {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-  }
-
-  /** Re-points the view (no allocation). */
-  wrap(bytes: Uint8Array, offset: number, length: number): this {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    return this;
-  }
+export class ArpView extends ByteView {
 
   /** Checks untrusted bytes: 28 bytes of Ethernet/IPv4 ARP with a known operation. */
   checkLength(): ArpParseError {

@@ -16,6 +16,7 @@
 //   | dst  | src  | type/TPID | [TCI | type] | payload ... pad | FCS (4) |
 
 import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ByteView } from "./byte-view.js";
 
 export const ETH_ADDR_LEN = 6;
 export const ETH_HEADER_LEN = 14;
@@ -93,24 +94,7 @@ export function ethWireBits(frameLength: number): number {
   return (ETH_PREAMBLE_LEN + frameLength) * 8 + ETH_IFG_BITS;
 }
 
-export class EthernetView {
-  bytes: Uint8Array;
-  offset: number;
-  length: number;
-
-  constructor(bytes: Uint8Array, offset = 0, length = bytes.length - offset) {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-  }
-
-  /** Re-points the view (no allocation). */
-  wrap(bytes: Uint8Array, offset: number, length: number): this {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    return this;
-  }
+export class EthernetView extends ByteView {
 
   /** True when the bytes hold a whole header (tag included when the TPID says there is one). */
   checkLength(): boolean {

@@ -28,6 +28,7 @@
 //   | echo data ... | or: quoted IP header (IHL * 4) + 8 bytes ...  |  8
 
 import { IPV4_HEADER_LEN, IPV4_VERSION, inetChecksumRange, inetSumRange, readU16, writeU16, type Ipv4View } from "./ipv4.js";
+import { ByteView } from "./byte-view.js";
 
 export const ICMP_HEADER_LEN = 8;
 
@@ -68,24 +69,7 @@ function isErrorType(type: number): boolean {
   return type === ICMP_DEST_UNREACHABLE || type === ICMP_TIME_EXCEEDED;
 }
 
-export class IcmpView {
-  bytes: Uint8Array;
-  offset: number;
-  length: number;
-
-  constructor(bytes: Uint8Array, offset = 0, length = bytes.length - offset) {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-  }
-
-  /** Re-points the view (no allocation). */
-  wrap(bytes: Uint8Array, offset: number, length: number): this {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    return this;
-  }
+export class IcmpView extends ByteView {
 
   /** Structural check for untrusted bytes: header present, type modelled, error quotes whole. */
   checkLength(): IcmpParseError {

@@ -39,6 +39,7 @@
 import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
 import { internetSum, internetSumAt, updateInternetChecksum } from "../kernels/checksum.js";
 import { getRuntime } from "../kernels/runtime.js";
+import { ByteView } from "./byte-view.js";
 
 export const IPV4_VERSION = 4;
 export const IPV4_HEADER_LEN = 20;
@@ -204,24 +205,7 @@ export function ipv4PrefixToString(prefix: Ipv4Prefix): string {
 
 // --- header view ---
 
-export class Ipv4View {
-  bytes: Uint8Array;
-  offset: number;
-  length: number;
-
-  constructor(bytes: Uint8Array, offset = 0, length = bytes.length - offset) {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-  }
-
-  /** Re-points the view (no allocation). */
-  wrap(bytes: Uint8Array, offset: number, length: number): this {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    return this;
-  }
+export class Ipv4View extends ByteView {
 
   /**
    * Structural check for untrusted bytes: version, IHL, the header and the total length all fit.

@@ -20,6 +20,8 @@
 //   llcSnapEtherType(u8, off, len)  EtherType of a routed LLC/SNAP header, or -1 (no view needed)
 //   parseLlcSnap(view) / emitLlcSnap(repr, view)
 
+import { ByteView } from "./byte-view.js";
+
 export const LLC_SNAP_HEADER_LEN = 8;
 /** DSAP/SSAP value announcing a SNAP header. */
 export const LLC_SAP_SNAP = 0xaa;
@@ -28,24 +30,7 @@ export const LLC_CONTROL_UI = 0x03;
 /** SNAP OUI 00-00-00: the protocol id that follows is an EtherType. */
 export const SNAP_OUI_ETHERTYPE = 0x000000;
 
-export class LlcSnapView {
-  bytes: Uint8Array;
-  offset: number;
-  length: number;
-
-  constructor(bytes: Uint8Array, offset = 0, length = bytes.length - offset) {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-  }
-
-  /** Re-points the view (no allocation). */
-  wrap(bytes: Uint8Array, offset: number, length: number): this {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    return this;
-  }
+export class LlcSnapView extends ByteView {
 
   /** True when the bytes hold a whole 8-byte LLC/SNAP header. */
   checkLength(): boolean {

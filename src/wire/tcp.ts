@@ -46,6 +46,7 @@
 
 import { ipv4PseudoHeaderSum } from "../kernels/checksum.js";
 import { IP_PROTO_TCP, inetChecksumRange, inetSumRange, readU16, readU32, writeU16, writeU32 } from "./ipv4.js";
+import { ByteView } from "./byte-view.js";
 
 export const TCP_HEADER_LEN = 20;
 export const TCP_MAX_HEADER_LEN = 60;
@@ -88,24 +89,7 @@ export const TcpParseError = {
 } as const;
 export type TcpParseError = (typeof TcpParseError)[keyof typeof TcpParseError];
 
-export class TcpView {
-  bytes: Uint8Array;
-  offset: number;
-  length: number;
-
-  constructor(bytes: Uint8Array, offset = 0, length = bytes.length - offset) {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-  }
-
-  /** Re-points the view (no allocation). */
-  wrap(bytes: Uint8Array, offset: number, length: number): this {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    return this;
-  }
+export class TcpView extends ByteView {
 
   /** Structural check for untrusted bytes: fixed header and data offset fit. Options are checked by parse. */
   checkLength(): TcpParseError {

@@ -26,6 +26,7 @@
 
 import { ipv4PseudoHeaderSum } from "../kernels/checksum.js";
 import { IP_PROTO_UDP, inetSumRange, readU16, writeU16 } from "./ipv4.js";
+import { ByteView } from "./byte-view.js";
 
 export const UDP_HEADER_LEN = 8;
 /** Largest datagram the 16-bit length can describe (header included). */
@@ -42,24 +43,7 @@ export const UdpParseError = {
 } as const;
 export type UdpParseError = (typeof UdpParseError)[keyof typeof UdpParseError];
 
-export class UdpView {
-  bytes: Uint8Array;
-  offset: number;
-  length: number;
-
-  constructor(bytes: Uint8Array, offset = 0, length = bytes.length - offset) {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-  }
-
-  /** Re-points the view (no allocation). */
-  wrap(bytes: Uint8Array, offset: number, length: number): this {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    return this;
-  }
+export class UdpView extends ByteView {
 
   /** Structural check for untrusted bytes: the header and the datagram the length field describes fit. */
   checkLength(): UdpParseError {

@@ -7,11 +7,11 @@ import { CaptureChannel } from "../../src/devices/capture-channel.js";
 import { EV_FRAME_RX, type Channel } from "../../src/devices/device.js";
 import { EthernetNic, NicState, type EthernetNicOptions, type NicReceiver } from "../../src/devices/nic.js";
 import { getRuntime, type KernelRuntime } from "../../src/kernels/runtime.js";
-import type { KernelExports } from "../../src/kernels/exports.js";
 import { CbrSource } from "../../src/traffic/frame-source.js";
 import { DropReason } from "../../src/trace/trace-point.js";
 import { MAC_BROADCAST, macFromString, writeMac } from "../../src/wire/ethernet.js";
 import { zlibSync } from "../support/zlib.js";
+import { countingRuntime } from "../support/counting-runtime.js";
 
 // --- harness: every test's frame store must be empty and the NICs' heap regions freed ---
 
@@ -77,24 +77,6 @@ function frameOf(sim: Simulation, bytes: Uint8Array): number {
   return f;
 }
 
-/** A runtime whose crc32Batch export counts its calls (the Wasm exports object is frozen). */
-function countingRuntime(): { runtime: KernelRuntime; calls: { crc32Batch: number; crc32: number } } {
-  const rt = getRuntime();
-  const calls = { crc32Batch: 0, crc32: 0 };
-  const x = rt.exports;
-  const exports: KernelExports = {
-    ...x,
-    crc32Batch(vec: number, count: number): number {
-      calls.crc32Batch++;
-      return x.crc32Batch(vec, count);
-    },
-    crc32(crc: number, ptr: number, len: number): number {
-      calls.crc32++;
-      return x.crc32(crc, ptr, len);
-    },
-  };
-  return { runtime: Object.create(rt, { exports: { value: exports } }) as KernelRuntime, calls };
-}
 
 /** Receiver that keeps frames until told to consume them. */
 class Holder implements NicReceiver {

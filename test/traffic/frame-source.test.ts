@@ -4,7 +4,6 @@ import { CaptureChannel } from "../../src/devices/capture-channel.js";
 import type { Channel } from "../../src/devices/device.js";
 import { EthernetNic } from "../../src/devices/nic.js";
 import { getRuntime, type KernelRuntime } from "../../src/kernels/runtime.js";
-import type { KernelExports } from "../../src/kernels/exports.js";
 import {
   CbrSource,
   FrameSource,
@@ -18,6 +17,7 @@ import {
 import { DropReason } from "../../src/trace/trace-point.js";
 import { macFromString, readMac } from "../../src/wire/ethernet.js";
 import { zlibSync } from "../support/zlib.js";
+import { countingRuntime } from "../support/counting-runtime.js";
 
 // --- harness: sources stopped, NICs destroyed, frame store empty, heap back where it was ---
 
@@ -58,23 +58,6 @@ class Sink implements Channel {
   }
 }
 
-function countingRuntime(): { runtime: KernelRuntime; calls: { crc32Batch: number; crc32: number } } {
-  const rt = getRuntime();
-  const calls = { crc32Batch: 0, crc32: 0 };
-  const x = rt.exports;
-  const exports: KernelExports = {
-    ...x,
-    crc32Batch(vec: number, count: number): number {
-      calls.crc32Batch++;
-      return x.crc32Batch(vec, count);
-    },
-    crc32(crc: number, ptr: number, len: number): number {
-      calls.crc32++;
-      return x.crc32(crc, ptr, len);
-    },
-  };
-  return { runtime: Object.create(rt, { exports: { value: exports } }) as KernelRuntime, calls };
-}
 
 function rig(opts: { seed?: number; frameSlots?: number; runtime?: KernelRuntime; capture?: boolean } = {}) {
   const sim = new Simulation({

@@ -15,13 +15,8 @@ import {
   parseArpInto,
   type ArpRepr,
 } from "../../src/wire/arp.js";
+import { poisoned, fromHex, toHex } from "../support/bytes.js";
 
-/** Test buffers are pre-filled with 0xa5 so bytes the code forgot to write show up. */
-function poisoned(length: number): Uint8Array {
-  return new Uint8Array(length).fill(0xa5);
-}
-const fromHex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const toHex = (u: Uint8Array): string => Buffer.from(u).toString("hex");
 
 // "Who has 10.0.0.2? Tell 10.0.0.1" from 02:00:00:00:00:01, checked by hand with text2pcap +
 // tshark -V (in an Ethernet broadcast frame): Opcode request (1), sender 02:00:00:00:00:01

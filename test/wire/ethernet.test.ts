@@ -13,11 +13,8 @@ import {
   parseEthernet,
   type EthernetRepr,
 } from "../../src/wire/ethernet.js";
+import { poisoned } from "../support/bytes.js";
 
-/** Test buffers are pre-filled with 0xa5 so bytes the code forgot to write show up. */
-function poisoned(length: number): Uint8Array {
-  return new Uint8Array(length).fill(0xa5);
-}
 
 describe("ethernet wire format", () => {
   it("emits the exact header bytes of a known frame", () => {

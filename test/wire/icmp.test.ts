@@ -22,13 +22,8 @@ import {
   type IcmpRepr,
 } from "../../src/wire/icmp.js";
 import { placeInMemory } from "../support/runtimes.js";
+import { poisoned, fromHex, toHex } from "../support/bytes.js";
 
-/** Test buffers are pre-filled with 0xa5 so bytes the code forgot to write show up. */
-function poisoned(length: number): Uint8Array {
-  return new Uint8Array(length).fill(0xa5);
-}
-const fromHex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const toHex = (u: Uint8Array): string => Buffer.from(u).toString("hex");
 
 const frees: Array<() => void> = [];
 afterEach(() => {

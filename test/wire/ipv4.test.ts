@@ -28,13 +28,8 @@ import {
   type Ipv4Repr,
 } from "../../src/wire/ipv4.js";
 import { placeInMemory } from "../support/runtimes.js";
+import { poisoned, fromHex, toHex } from "../support/bytes.js";
 
-/** Test buffers are pre-filled with 0xa5 so bytes the code forgot to write show up. */
-function poisoned(length: number): Uint8Array {
-  return new Uint8Array(length).fill(0xa5);
-}
-const fromHex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const toHex = (u: Uint8Array): string => Buffer.from(u).toString("hex");
 
 // The classic IPv4 header (192.168.0.1 -> 192.168.0.199, UDP, DF, TTL 64, total length 115)
 // whose checksum is b861, followed by a UDP datagram 50000 -> 50001 with payload 00 01 .. 56.

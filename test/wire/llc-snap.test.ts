@@ -11,11 +11,8 @@ import {
   llcSnapHeaderLength,
   parseLlcSnap,
 } from "../../src/wire/llc-snap.js";
+import { poisoned } from "../support/bytes.js";
 
-/** Test buffers are pre-filled with 0xa5 so bytes the code forgot to write show up. */
-function poisoned(length: number): Uint8Array {
-  return new Uint8Array(length).fill(0xa5);
-}
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 
