@@ -1,0 +1,681 @@
+// IpHost: an IPv4 host stack (ARP, IPv4 with fragmentation and reassembly, UDP, ICMP) on one
+// EthernetNic. The host is the NIC's NicReceiver and sends through nic.send().
+//
+// Contract:
+// - Send: a layer allocates a frame with HEADROOM bytes in front (Ethernet 14 + IPv4 20 + UDP 8
+//   = 42, rounded up to 48), writes its payload, pushes and emits its header, then sendIp()
+//   pushes and emits the IPv4 header (checksum included), routes (longest-prefix match:
+//   connected subnet, static routes, default gateway), resolves the next hop through ARP (the
+//   frame waits in the ARP queue if needed), pushes the Ethernet header and calls nic.send().
+//   Limited/directed broadcasts go to ff:ff:ff:ff:ff:ff, class D groups to 01:00:5e + low 23 bits.
+// - Fragmentation: a datagram whose total length passes the MTU (default 1500) is cut into
+//   fragments of floor((MTU - 20) / 8) * 8 data bytes, each in its own frame, with the same
+//   identification. With DF set it is dropped and counted (FRAG_NEEDED_DF; a router would send
+//   ICMP fragmentation needed). Payloads larger than a frame slot go through sendIpBytes(),
+//   which fragments straight from a byte array.
+// - Receive (onFrame): Ethernet header, then ARP or IPv4 by EtherType; the IPv4 header is
+//   parsed in place (parseIpv4Into: version, IHL, lengths, checksum; options skipped) and a bad
+//   one is counted by its Ipv4ParseError name. Accepted destinations: our address, the limited
+//   broadcast, the subnet's directed broadcast, joined groups. Fragments go to the Reassembler;
+//   whole datagrams to UDP or ICMP; other protocols are counted (UNKNOWN_PROTOCOL).
+// - Ownership: every received frame is consumed exactly once: at once, or later by a UDP
+//   socket's recv()/close() when the socket's mailbox kept it (zero-copy, see udp-layer.ts).
+//   Frames waiting for ARP are the ARP cache's until sent or released.
+// - Nothing from the wire throws; every drop is counted by reason in stats().
+// - Timers (ARP retries, reassembly timeouts) are events of this host (it registers itself
+//   with the simulation as "<nic name>.ip"): kinds EV_ARP_RETRY and EV_REASM_TIMEOUT.
+// - destroy() closes sockets, releases frames waiting for ARP, cancels timers; call it before
+//   checking sim.frames.leaks().
+//
+// State machine of the host itself: Up -> Destroyed (destroy()); a destroyed host drops what
+// arrives (consumed, counted HOST_DESTROYED) and refuses sends. The per-neighbour ARP and
+// per-datagram reassembly machines are drawn in arp-cache.ts and reassembly.ts.
+// Not handled: multiple interfaces, forwarding (a host never routes), IP options on send,
+// IGMP reports, loopback delivery to our own address, path MTU discovery.
+
+import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
+import { parseDuration } from "../../api/units.js";
+import { NO_FRAME } from "../../buf/frames.js";
+import type { EventHandler } from "../../engine/scheduler.js";
+import type { Simulation } from "../../engine/simulation.js";
+import { EV_DEVICE_BASE } from "../../devices/device.js";
+import type { EthernetNic, NicReceiver } from "../../devices/nic.js";
+import { ArpParseError, ArpView, ARP_LEN, createArpRepr, emitArp, parseArpInto, type ArpRepr } from "../../wire/arp.js";
+import {
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETH_FCS_LEN,
+  ETH_HEADER_LEN,
+  ETH_MTU,
+  EthernetView,
+  MAC_BROADCAST,
+  writeMac,
+} from "../../wire/ethernet.js";
+import {
+  IPV4_BROADCAST,
+  IPV4_DEFAULT_TTL,
+  IPV4_HEADER_LEN,
+  IPV4_MIN_MTU,
+  Ipv4ParseError,
+  Ipv4View,
+  createIpv4Repr,
+  emitIpv4,
+  ipv4DirectedBroadcast,
+  ipv4FromString,
+  ipv4InPrefix,
+  ipv4MulticastMac,
+  ipv4PrefixFromString,
+  ipv4ToString,
+  isMulticastIpv4,
+  parseIpv4Into,
+  type Ipv4Repr,
+} from "../../wire/ipv4.js";
+import { UDP_HEADER_LEN } from "../../wire/udp.js";
+import { ArpCache, DEFAULT_ARP_OPTIONS, type ArpOwner, type ArpStats } from "./arp-cache.js";
+import { IcmpLayer, type IcmpStats, type PingResult } from "./icmp-layer.js";
+import { DEFAULT_REASSEMBLY_OPTIONS, Reassembler, type ReassemblyOwner, type ReassemblyStats } from "./reassembly.js";
+import { RouteKind, RoutingTable } from "./routing-table.js";
+import { UDP_DEFAULT_MAX_DATAGRAM, UdpLayer, type UdpSocket, type UdpSocketOptions, type UdpStats } from "./udp-layer.js";
+
+/** ARP retry timer of neighbour a (IPv4 address as int32). */
+export const EV_ARP_RETRY = EV_DEVICE_BASE;
+/** Reassembly timeout of datagram serial a. */
+export const EV_REASM_TIMEOUT = EV_DEVICE_BASE + 1;
+
+/** Bytes reserved in front of a payload: Ethernet + IPv4 + UDP headers (42), rounded up to 16. */
+export const HEADROOM = (ETH_HEADER_LEN + IPV4_HEADER_LEN + UDP_HEADER_LEN + 15) & ~15;
+
+export const IpHostState = { UP: 0, DESTROYED: 1 } as const;
+export type IpHostState = (typeof IpHostState)[keyof typeof IpHostState];
+
+const IPV4_ERROR_NAMES: string[] = [];
+for (const [name, value] of Object.entries(Ipv4ParseError)) IPV4_ERROR_NAMES[value] = name;
+const ARP_ERROR_NAMES: string[] = [];
+for (const [name, value] of Object.entries(ArpParseError)) ARP_ERROR_NAMES[value] = name;
+
+export interface IpHostOptions {
+  /** "10.0.0.1/24", or "10.0.0.1" / a number with prefixLength. */
+  address: string | number;
+  /** Default 24 (ignored when address carries "/n"). */
+  prefixLength?: number;
+  /** Default gateway (a 0.0.0.0/0 route), optional. */
+  gateway?: string | number;
+  /** Largest IP datagram on the link (default 1500, at least 68). */
+  mtu?: number;
+  /** TTL of datagrams we send (default 64). */
+  ttl?: number;
+  arp?: {
+    timeout?: number | string;
+    queueLimit?: number;
+    retries?: number;
+    retryInterval?: number | string;
+  };
+  reassembly?: {
+    timeout?: number | string;
+    maxDatagramBytes?: number;
+    maxBytes?: number;
+  };
+  /** Largest UDP payload (default 65507). */
+  maxDatagramSize?: number;
+}
+
+/** What the receive path knows about a datagram handed to UDP/ICMP. */
+export interface RxContext {
+  src: number;
+  dst: number;
+  protocol: number;
+  ttl: number;
+  identification: number;
+  fragmentOffset: number;
+  /** Sent to a broadcast or multicast address (no ICMP errors about it). */
+  groupDst: boolean;
+  /** The frame holding the bytes (NO_FRAME for a reassembled datagram). */
+  frame: number;
+  /** Where the bytes are: the Wasm memory view for a frame, the reassembly buffer otherwise. */
+  bytes: Uint8Array;
+  /** Absolute index of the IPv4 header (-1 for a reassembled datagram). */
+  hdrOff: number;
+  hdrLen: number;
+  payOff: number;
+  payLen: number;
+}
+
+export interface IpStats {
+  txPackets: number;
+  txFragments: number;
+  rxPackets: number;
+  rxDelivered: number;
+  rxFragments: number;
+  drops: Record<string, number>;
+}
+
+export interface IpHostStats {
+  name: string;
+  address: string;
+  ip: IpStats;
+  arp: ArpStats;
+  udp: UdpStats;
+  icmp: IcmpStats;
+  reassembly: ReassemblyStats;
+  eth: { rxFrames: number; drops: Record<string, number> };
+}
+
+function toAddress(value: string | number, path: string): number {
+  if (typeof value === "string") return ipv4FromString(value, path);
+  checkInteger(path, value, 0, 0xffff_ffff);
+  return value;
+}
+
+function toNs(value: number | string | undefined, fallback: number, path: string): number {
+  if (value === undefined) return fallback;
+  const ns = parseDuration(value, path);
+  if (!(ns > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path });
+  return ns;
+}
+
+export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOwner {
+  readonly id: number;
+  readonly name: string;
+  readonly sim: Simulation;
+  readonly nic: EthernetNic;
+  readonly ip: number;
+  readonly mac: number;
+  readonly prefixLength: number;
+  readonly mtu: number;
+  readonly ttl: number;
+  readonly routes = new RoutingTable();
+  readonly arp: ArpCache;
+  readonly udp: UdpLayer;
+  readonly icmp: IcmpLayer;
+  readonly reassembly: Reassembler;
+  /** The shared Wasm memory the frames live in. */
+  readonly u8: Uint8Array;
+  private stateValue: IpHostState = IpHostState.UP;
+  private readonly directedBroadcast: number;
+  private readonly groups = new Set<number>();
+  private nextIdent = 0;
+  private readonly slotBytes: number;
+  // Reused views and reprs: the per-frame paths allocate nothing.
+  private readonly eth = new EthernetView(new Uint8Array(0));
+  private readonly ipv = new Ipv4View(new Uint8Array(0));
+  private readonly arpv = new ArpView(new Uint8Array(0));
+  private readonly rxRepr: Ipv4Repr = createIpv4Repr();
+  private readonly txRepr: Ipv4Repr = createIpv4Repr();
+  private readonly arpRx: ArpRepr = createArpRepr();
+  private readonly arpTx: ArpRepr = createArpRepr();
+  private readonly ctx: RxContext;
+  readonly ipCounters = { txPackets: 0, txFragments: 0, rxPackets: 0, rxDelivered: 0, rxFragments: 0 };
+  /** IP drops by reason; header errors under their Ipv4ParseError names. */
+  readonly ipDrops: Record<string, number> = {};
+  private ethRx = 0;
+  private readonly ethDrops: Record<string, number> = {};
+
+  constructor(nic: EthernetNic, options: IpHostOptions) {
+    this.sim = nic.sim;
+    this.nic = nic;
+    this.name = `${nic.name}.ip`;
+    let address: number;
+    let prefixLength = options.prefixLength ?? 24;
+    if (typeof options.address === "string" && options.address.includes("/")) {
+      const slash = options.address.indexOf("/");
+      address = ipv4FromString(options.address.slice(0, slash), "address");
+      prefixLength = ipv4PrefixFromString(options.address, "address").prefixLength;
+    } else {
+      address = toAddress(options.address, "address");
+    }
+    checkInteger("prefixLength", prefixLength, 0, 32);
+    if (address === 0 || isMulticastIpv4(address) || address === IPV4_BROADCAST) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(address)} is not a unicast host address`, {
+        path: "address",
+      });
+    }
+    const mtu = options.mtu ?? ETH_MTU;
+    checkInteger("mtu", mtu, IPV4_MIN_MTU, ETH_MTU);
+    const ttl = options.ttl ?? IPV4_DEFAULT_TTL;
+    checkInteger("ttl", ttl, 1, 255);
+    const maxDatagram = options.maxDatagramSize ?? UDP_DEFAULT_MAX_DATAGRAM;
+    checkInteger("maxDatagramSize", maxDatagram, 0, UDP_DEFAULT_MAX_DATAGRAM);
+    this.ip = address;
+    this.mac = nic.mac;
+    this.prefixLength = prefixLength;
+    this.mtu = mtu;
+    this.ttl = ttl;
+    this.directedBroadcast = ipv4DirectedBroadcast(address, prefixLength);
+    this.routes.add(address, prefixLength, 0, RouteKind.CONNECTED);
+    if (options.gateway !== undefined) {
+      const gw = toAddress(options.gateway, "gateway");
+      if (!ipv4InPrefix(gw, address, prefixLength)) {
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${ipv4ToString(gw)} is not on the subnet ${ipv4ToString(address)}/${prefixLength}`,
+          { path: "gateway" },
+        );
+      }
+      if (prefixLength > 0) this.routes.add(0, 0, gw, RouteKind.DEFAULT);
+    }
+    const a = options.arp ?? {};
+    const arpQueue = a.queueLimit ?? DEFAULT_ARP_OPTIONS.queueLimit;
+    checkInteger("arp.queueLimit", arpQueue, 0, 1024);
+    const retries = a.retries ?? DEFAULT_ARP_OPTIONS.retries;
+    checkInteger("arp.retries", retries, 1, 100);
+    this.arp = new ArpCache(this, {
+      timeout: toNs(a.timeout, DEFAULT_ARP_OPTIONS.timeout, "arp.timeout"),
+      queueLimit: arpQueue,
+      retries,
+      retryInterval: toNs(a.retryInterval, DEFAULT_ARP_OPTIONS.retryInterval, "arp.retryInterval"),
+    });
+    const r = options.reassembly ?? {};
+    const maxDatagramBytes = r.maxDatagramBytes ?? DEFAULT_REASSEMBLY_OPTIONS.maxDatagramBytes;
+    checkInteger("reassembly.maxDatagramBytes", maxDatagramBytes, 1, 1 << 20);
+    const maxBytes = r.maxBytes ?? DEFAULT_REASSEMBLY_OPTIONS.maxBytes;
+    checkInteger("reassembly.maxBytes", maxBytes, 1, 1 << 30);
+    this.reassembly = new Reassembler(this, {
+      timeout: toNs(r.timeout, DEFAULT_REASSEMBLY_OPTIONS.timeout, "reassembly.timeout"),
+      maxDatagramBytes,
+      maxBytes,
+    });
+    this.u8 = this.sim.runtime.u8;
+    this.slotBytes = this.sim.frames.pool.slotBytes;
+    this.id = this.sim.register(this.name, this);
+    this.udp = new UdpLayer(this, maxDatagram);
+    this.icmp = new IcmpLayer(this, this.id + 1);
+    this.ctx = {
+      src: 0, dst: 0, protocol: 0, ttl: 0, identification: 0, fragmentOffset: 0, groupDst: false,
+      frame: NO_FRAME, bytes: this.u8, hdrOff: 0, hdrLen: 0, payOff: 0, payLen: 0,
+    };
+    nic.setReceiver(this);
+  }
+
+  get state(): "up" | "destroyed" {
+    return this.stateValue === IpHostState.UP ? "up" : "destroyed";
+  }
+
+  // --- public API ---
+
+  /** A UDP socket on `port` (0: an ephemeral port). */
+  bind(port: number, options?: UdpSocketOptions): UdpSocket {
+    return this.udp.bind(port, options);
+  }
+
+  ping(dst: number | string, size = 56, onReply?: (r: PingResult) => void): PingResult {
+    return this.icmp.ping(toAddress(dst, "dst"), size, onReply);
+  }
+
+  /** Joins class D group `group`: programs the NIC filter with its 01:00:5e address. */
+  joinGroup(group: number | string): void {
+    const g = toAddress(group, "group");
+    if (!isMulticastIpv4(g)) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(g)} is not a class D (multicast) address`, { path: "group" });
+    }
+    if (this.groups.has(g)) return;
+    this.groups.add(g);
+    // Several groups can share one MAC (23 bits of 28): add the filter entry once.
+    if (!this.macInUse(ipv4MulticastMac(g), g)) this.nic.joinMulticast(ipv4MulticastMac(g));
+  }
+
+  leaveGroup(group: number | string): boolean {
+    const g = toAddress(group, "group");
+    if (!this.groups.delete(g)) return false;
+    if (!this.macInUse(ipv4MulticastMac(g), g)) this.nic.leaveMulticast(ipv4MulticastMac(g));
+    return true;
+  }
+
+  isMember(group: number): boolean {
+    return this.groups.has(group >>> 0);
+  }
+
+  addRoute(prefix: string, gateway: string | number): void {
+    const p = ipv4PrefixFromString(prefix, "prefix");
+    const gw = toAddress(gateway, "gateway");
+    this.routes.add(p.network, p.prefixLength, gw, p.prefixLength === 0 ? RouteKind.DEFAULT : RouteKind.STATIC);
+  }
+
+  stats(): IpHostStats {
+    return {
+      name: this.name,
+      address: `${ipv4ToString(this.ip)}/${this.prefixLength}`,
+      ip: { ...this.ipCounters, drops: { ...this.ipDrops } },
+      arp: this.arp.stats(),
+      udp: this.udp.stats(),
+      icmp: this.icmp.stats(),
+      reassembly: this.reassembly.stats(),
+      eth: { rxFrames: this.ethRx, drops: { ...this.ethDrops } },
+    };
+  }
+
+  /** Up -> Destroyed: closes sockets, releases frames waiting for ARP, cancels timers. */
+  destroy(): void {
+    if (this.stateValue === IpHostState.DESTROYED) return;
+    this.udp.destroy();
+    this.arp.destroy();
+    this.reassembly.destroy();
+    this.icmp.destroy();
+    this.stateValue = IpHostState.DESTROYED;
+    this.nic.setReceiver(undefined);
+  }
+
+  // --- helpers for the layers ---
+
+  /** Source address for a datagram to `dst` (one interface: always ours). */
+  sourceFor(_dst: number): number {
+    return this.ip;
+  }
+
+  /** True when `payloadLen` bytes plus headroom and FCS fit one frame slot. */
+  fitsInFrame(payloadLen: number): boolean {
+    return HEADROOM + payloadLen + ETH_FCS_LEN <= this.slotBytes;
+  }
+
+  /** A frame with HEADROOM in front and `len` payload bytes (unwritten), or NO_FRAME (counted). */
+  allocPayloadFrame(len: number): number {
+    const frames = this.sim.frames;
+    const f = frames.alloc(HEADROOM, this.sim.now);
+    if (f === NO_FRAME) {
+      this.ipDrop("NO_SLOT");
+      return NO_FRAME;
+    }
+    frames.setLength(f, len);
+    return f;
+  }
+
+  consumeFrame(frame: number): void {
+    this.nic.consume(frame);
+  }
+
+  /**
+   * Sends the IP payload in `frame` (transport header already on) to `dst`: pushes the IPv4
+   * header, routes, fragments when needed, resolves. Takes the frame; false = dropped now.
+   */
+  sendIp(frame: number, protocol: number, dst: number, dontFragment: boolean): boolean {
+    const frames = this.sim.frames;
+    if (this.stateValue !== IpHostState.UP) {
+      frames.release(frame);
+      return this.ipDrop("HOST_DESTROYED");
+    }
+    const len = frames.length[frame]!;
+    if (IPV4_HEADER_LEN + len > this.mtu) {
+      if (dontFragment) {
+        frames.release(frame);
+        return this.ipDrop("FRAG_NEEDED_DF");
+      }
+      const ok = this.sendIpBytes(protocol, dst, this.u8, frames.offset(frame), len, false);
+      frames.release(frame);
+      return ok;
+    }
+    const nextHop = this.resolveNextHop(dst);
+    if (nextHop === -1) {
+      frames.release(frame);
+      return this.ipDrop("NO_ROUTE");
+    }
+    const r = this.fillTxRepr(protocol, dst, len, dontFragment);
+    r.identification = this.takeIdent();
+    const at = frames.push(frame, IPV4_HEADER_LEN);
+    emitIpv4(r, this.ipv.wrap(this.u8, at, IPV4_HEADER_LEN + len));
+    this.ipCounters.txPackets++;
+    this.toLink(frame, dst, nextHop);
+    return true;
+  }
+
+  /**
+   * Sends an IP payload held in `bytes[off, off + len)` (any array, the Wasm memory included),
+   * fragmenting to the MTU. False = dropped now (counted).
+   */
+  sendIpBytes(protocol: number, dst: number, bytes: Uint8Array, off: number, len: number, dontFragment: boolean): boolean {
+    if (this.stateValue !== IpHostState.UP) return this.ipDrop("HOST_DESTROYED");
+    if (IPV4_HEADER_LEN + len > this.mtu && dontFragment) return this.ipDrop("FRAG_NEEDED_DF");
+    if (len > 0xffff - IPV4_HEADER_LEN) return this.ipDrop("TOO_LONG");
+    const nextHop = this.resolveNextHop(dst);
+    if (nextHop === -1) return this.ipDrop("NO_ROUTE");
+    const frames = this.sim.frames;
+    const chunk = ((this.mtu - IPV4_HEADER_LEN) >>> 3) << 3;
+    const ident = this.takeIdent();
+    const single = IPV4_HEADER_LEN + len <= this.mtu;
+    this.ipCounters.txPackets++;
+    for (let o = 0; o < len || (o === 0 && len === 0); o += chunk) {
+      const n = single ? len : Math.min(chunk, len - o);
+      const f = frames.alloc(HEADROOM, this.sim.now);
+      if (f === NO_FRAME) {
+        // The rest of the datagram cannot go: the receiver will time it out.
+        this.ipDrop("NO_SLOT");
+        return false;
+      }
+      frames.setLength(f, n);
+      this.u8.set(bytes.subarray(off + o, off + o + n), frames.offset(f));
+      const r = this.fillTxRepr(protocol, dst, n, dontFragment);
+      r.identification = ident;
+      r.fragmentOffset = single ? 0 : o;
+      r.moreFragments = !single && o + n < len;
+      const at = frames.push(f, IPV4_HEADER_LEN);
+      emitIpv4(r, this.ipv.wrap(this.u8, at, IPV4_HEADER_LEN + n));
+      if (!single) this.ipCounters.txFragments++;
+      this.toLink(f, dst, nextHop);
+      if (single) break;
+    }
+    return true;
+  }
+
+  // --- ArpOwner / ReassemblyOwner ---
+
+  sendArp(op: number, targetMac: number, targetIp: number, ethDst: number): void {
+    const frames = this.sim.frames;
+    const f = frames.alloc(HEADROOM, this.sim.now);
+    if (f === NO_FRAME) {
+      this.arp.counters.requestsSent--;
+      this.ipDrop("NO_SLOT");
+      return;
+    }
+    frames.setLength(f, ARP_LEN);
+    const r = this.arpTx;
+    r.operation = op;
+    r.senderMac = this.mac;
+    r.senderIp = this.ip;
+    r.targetMac = targetMac;
+    r.targetIp = targetIp;
+    emitArp(r, this.arpv.wrap(this.u8, frames.offset(f), ARP_LEN));
+    this.pushEthernet(f, ethDst, ETHERTYPE_ARP);
+    this.nic.send(f);
+  }
+
+  transmitTo(frame: number, mac: number): void {
+    this.pushEthernet(frame, mac, ETHERTYPE_IPV4);
+    this.nic.send(frame);
+  }
+
+  releaseFrame(frame: number): void {
+    this.sim.frames.release(frame);
+  }
+
+  scheduleArpTimer(delay: number, ip: number): number {
+    return this.sim.scheduler.schedule(this.id, delay, this.id, EV_ARP_RETRY, ip | 0, 0, 0);
+  }
+
+  scheduleReassemblyTimer(delay: number, serial: number): number {
+    return this.sim.scheduler.schedule(this.id, delay, this.id, EV_REASM_TIMEOUT, serial | 0, 0, 0);
+  }
+
+  cancelTimer(handle: number): void {
+    this.sim.scheduler.cancel(handle);
+  }
+
+  now(): number {
+    return this.sim.scheduler.now;
+  }
+
+  handleEvent(kind: number, a: number, _b: number, _len: number): void {
+    if (this.stateValue !== IpHostState.UP) return;
+    if (kind === EV_ARP_RETRY) this.arp.onTimer(a >>> 0);
+    else if (kind === EV_REASM_TIMEOUT) this.reassembly.onTimer(a);
+  }
+
+  // --- receive ---
+
+  onFrame(nic: EthernetNic, frame: number): void {
+    if (this.stateValue !== IpHostState.UP) {
+      this.ethDrop("HOST_DESTROYED");
+      nic.consume(frame);
+      return;
+    }
+    this.ethRx++;
+    const frames = this.sim.frames;
+    const off = frames.offset(frame);
+    const len = frames.length[frame]! - ETH_FCS_LEN; // the NIC leaves the FCS on
+    const eth = this.eth.wrap(this.u8, off, len);
+    if (!eth.checkLength()) {
+      this.ethDrop("RUNT");
+      nic.consume(frame);
+      return;
+    }
+    const hl = eth.headerLength;
+    const type = eth.etherType;
+    let kept = false;
+    if (type === ETHERTYPE_IPV4) kept = this.ipInput(frame, off + hl, len - hl);
+    else if (type === ETHERTYPE_ARP) this.arpInput(off + hl, len - hl);
+    else this.ethDrop("UNKNOWN_ETHERTYPE");
+    if (!kept) nic.consume(frame);
+  }
+
+  private arpInput(at: number, len: number): void {
+    const status = parseArpInto(this.arpv.wrap(this.u8, at, len), this.arpRx);
+    if (status !== ArpParseError.OK) {
+      const name = ARP_ERROR_NAMES[status] ?? `ERROR_${status}`;
+      this.arp.drops[name] = (this.arp.drops[name] ?? 0) + 1;
+      return;
+    }
+    this.arp.input(this.arpRx);
+  }
+
+  /** Returns true when a layer kept the frame (it will consume it later). */
+  private ipInput(frame: number, at: number, len: number): boolean {
+    this.ipCounters.rxPackets++;
+    const v = this.ipv.wrap(this.u8, at, len);
+    const r = this.rxRepr;
+    const status = parseIpv4Into(v, r);
+    if (status !== Ipv4ParseError.OK) {
+      this.ipDrop(IPV4_ERROR_NAMES[status] ?? `ERROR_${status}`);
+      return false;
+    }
+    const dst = r.dst;
+    let group = false;
+    if (dst !== this.ip) {
+      if (dst === IPV4_BROADCAST || dst === this.directedBroadcast) group = true;
+      else if (isMulticastIpv4(dst)) {
+        if (!this.groups.has(dst)) {
+          this.ipDrop("NOT_MEMBER");
+          return false;
+        }
+        group = true;
+      } else {
+        this.ipDrop("NOT_FOR_US");
+        return false;
+      }
+    }
+    const c = this.ctx;
+    c.src = r.src;
+    c.dst = dst;
+    c.protocol = r.protocol;
+    c.ttl = r.ttl;
+    c.identification = r.identification;
+    c.fragmentOffset = r.fragmentOffset;
+    c.groupDst = group;
+    const hdrLen = v.headerLength;
+    if (r.moreFragments || r.fragmentOffset !== 0) {
+      this.ipCounters.rxFragments++;
+      const done = this.reassembly.add(
+        r.src, dst, r.protocol, r.identification, r.fragmentOffset, r.moreFragments, this.u8, at + hdrLen, r.payloadLength,
+      );
+      if (done === undefined) return false;
+      c.fragmentOffset = 0;
+      c.frame = NO_FRAME;
+      c.bytes = done.payload;
+      c.hdrOff = -1;
+      c.hdrLen = IPV4_HEADER_LEN;
+      c.payOff = 0;
+      c.payLen = done.payload.length;
+      this.deliver(c);
+      return false;
+    }
+    c.frame = frame;
+    c.bytes = this.u8;
+    c.hdrOff = at;
+    c.hdrLen = hdrLen;
+    c.payOff = at + hdrLen;
+    c.payLen = r.payloadLength;
+    return this.deliver(c);
+  }
+
+  private deliver(c: RxContext): boolean {
+    this.ipCounters.rxDelivered++;
+    switch (c.protocol) {
+      case 17:
+        return this.udp.input(c);
+      case 1:
+        return this.icmp.input(c);
+      default:
+        this.ipCounters.rxDelivered--;
+        this.ipDrop("UNKNOWN_PROTOCOL");
+        return false;
+    }
+  }
+
+  // --- internals ---
+
+  /** Next hop for `dst`: 0xffffffff-style group destinations return dst itself; -1 = no route. */
+  private resolveNextHop(dst: number): number {
+    if (dst === IPV4_BROADCAST || isMulticastIpv4(dst) || dst === this.directedBroadcast) return dst;
+    return this.routes.nextHop(dst);
+  }
+
+  /** Hands an IPv4 frame to the link: group MAC, cached MAC, or the ARP queue. */
+  private toLink(frame: number, dst: number, nextHop: number): void {
+    if (dst === IPV4_BROADCAST || dst === this.directedBroadcast) return this.transmitTo(frame, MAC_BROADCAST);
+    if (isMulticastIpv4(dst)) return this.transmitTo(frame, ipv4MulticastMac(dst));
+    const mac = this.arp.lookup(nextHop);
+    if (mac >= 0) this.transmitTo(frame, mac);
+    else this.arp.enqueue(nextHop, frame);
+  }
+
+  private pushEthernet(frame: number, dstMac: number, etherType: number): void {
+    const at = this.sim.frames.push(frame, ETH_HEADER_LEN);
+    const u8 = this.u8;
+    writeMac(u8, at, dstMac);
+    writeMac(u8, at + 6, this.mac);
+    u8[at + 12] = etherType >>> 8;
+    u8[at + 13] = etherType & 0xff;
+  }
+
+  private fillTxRepr(protocol: number, dst: number, payloadLength: number, df: boolean): Ipv4Repr {
+    const r = this.txRepr;
+    r.src = this.ip;
+    r.dst = dst;
+    r.protocol = protocol;
+    r.payloadLength = payloadLength;
+    r.ttl = isMulticastIpv4(dst) ? 1 : this.ttl; // RFC 1112: multicast TTL defaults to 1
+    r.tos = 0;
+    r.dontFragment = df;
+    r.moreFragments = false;
+    r.fragmentOffset = 0;
+    return r;
+  }
+
+  private takeIdent(): number {
+    const id = this.nextIdent;
+    this.nextIdent = (id + 1) & 0xffff;
+    return id;
+  }
+
+  private macInUse(mac: number, except: number): boolean {
+    for (const g of this.groups) if (g !== except && ipv4MulticastMac(g) === mac) return true;
+    return false;
+  }
+
+  private ipDrop(reason: string): false {
+    this.ipDrops[reason] = (this.ipDrops[reason] ?? 0) + 1;
+    return false;
+  }
+
+  private ethDrop(reason: string): void {
+    this.ethDrops[reason] = (this.ethDrops[reason] ?? 0) + 1;
+  }
+}
+
+export type { PingResult, UdpSocket };
