@@ -161,3 +161,9 @@ export {
 // Tracing and capture.
 export { TracePoint, TracePoints, DropReason, dropReasonName, TRACE_POINT_NAMES, type TracePointName } from "./trace/trace-point.js";
 export { PcapWriter, readPcap, LINKTYPE_ETHERNET, LINKTYPE_SUNATM, type PcapFile, type PcapRecord } from "./trace/pcap.js";
+
+// IP host stack.
+export { IpHost, type IpHostOptions, type IpHostStats } from "./stacks/ip/ip-host.js";
+export { UdpSocket, type UdpMessage, type UdpSocketOptions, type UdpStats } from "./stacks/ip/udp-layer.js";
+export { type PingResult } from "./stacks/ip/icmp-layer.js";
+export { RoutingTable, type Route } from "./stacks/ip/routing-table.js";

@@ -24,6 +24,7 @@ import { CsmaSegment, type CsmaSegmentOptions, type CsmaSegmentStats } from "../
 import { PointToPointLink, type LinkDirectionStats, type LinkOptions } from "../devices/link.js";
 import { CbrSource, PoissonSource, type FrameSource, type FrameSourceOptions, type FrameSourceStats } from "../traffic/frame-source.js";
 import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
+import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
 
 export type NetworkOptions = Partial<SimulationOptions>;
 
@@ -55,7 +56,7 @@ export interface NetworkStats {
   simTimeNs: number;
   events: number;
   fingerprint: string;
-  hosts: ({ name: string } & NicStats)[];
+  hosts: ({ name: string } & NicStats & { ip?: IpHostStats })[];
   switches: ({ name: string } & EthernetSwitchStats)[];
   links: { name: string; directions: [LinkDirectionStats, LinkDirectionStats] }[];
   segments: ({ name: string } & CsmaSegmentStats)[];
@@ -66,6 +67,7 @@ export interface NetworkStats {
 export class Network {
   readonly sim: Simulation;
   private readonly hosts = new Map<string, EthernetNic>();
+  private readonly ipHosts = new Map<string, IpHost>();
   private readonly switches = new Map<string, EthernetSwitch>();
   private readonly links = new Map<string, PointToPointLink>();
   private readonly sources = new Map<string, FrameSource>();
@@ -81,11 +83,29 @@ export class Network {
     return this.sim.now;
   }
 
-  /** A host's network interface (IP hosts build on this in later releases). */
-  addHost(name: string, options: EthernetNicOptions = {}): EthernetNic {
-    const nic = new EthernetNic(this.sim, name, options);
+  /**
+   * A host: its Ethernet NIC, and with `ip` an IPv4/UDP/ICMP stack on it (see ipHost()).
+   * Without `ip` the host is a bare NIC that frame sources drive directly.
+   */
+  addHost(name: string, options: EthernetNicOptions & { ip?: IpHostOptions } = {}): EthernetNic {
+    const { ip, ...nicOptions } = options;
+    const nic = new EthernetNic(this.sim, name, nicOptions);
     this.hosts.set(name, nic);
+    if (ip !== undefined) this.ipHosts.set(name, new IpHost(nic, ip));
     return nic;
+  }
+
+  /** The IP stack of a host created with `ip` options. */
+  ipHost(name: string): IpHost {
+    const host = this.ipHosts.get(name);
+    if (host === undefined) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        this.hosts.has(name) ? `host "${name}" has no IP stack (create it with ip options)` : `there is no host named "${name}"`,
+        { path: name },
+      );
+    }
+    return host;
   }
 
   addSwitch(name: string, options: EthernetSwitchOptions): EthernetSwitch {
@@ -200,7 +220,10 @@ export class Network {
       simTimeNs: sched.now,
       events: sched.dispatched,
       fingerprint: sched.fingerprint.toString(),
-      hosts: [...this.hosts].map(([name, nic]) => ({ name, ...nic.stats() })),
+      hosts: [...this.hosts].map(([name, nic]) => {
+        const ip = this.ipHosts.get(name);
+        return ip === undefined ? { name, ...nic.stats() } : { name, ...nic.stats(), ip: ip.stats() };
+      }),
       switches: [...this.switches].map(([name, sw]) => ({ name, ...sw.stats() })),
       links: [...this.links].map(([name, link]) => ({ name, directions: [link.stats(0), link.stats(1)] })),
       segments: [...this.segments].map(([name, seg]) => ({ name, ...seg.stats() })),
@@ -235,6 +258,7 @@ export class Network {
   destroy(): void {
     if (this.destroyed) return;
     for (const s of this.sources.values()) s.destroy();
+    for (const ip of this.ipHosts.values()) ip.destroy();
     for (const sw of this.switches.values()) sw.destroy();
     for (const nic of this.hosts.values()) nic.destroy();
     this.destroyed = true;

@@ -119,3 +119,27 @@ describe("Network with a shared segment", () => {
     net.destroy();
   });
 });
+
+describe("Network with IP hosts", () => {
+  it("sends UDP between IP hosts through a switch and reports IP stats", () => {
+    const net = new Network({ seed: 4, frameSlots: 512 });
+    net.addSwitch("sw", { ports: 2 });
+    net.addHost("a", { mac: mac(1), ip: { address: "10.0.0.1/24" } });
+    net.addHost("b", { mac: mac(2), ip: { address: "10.0.0.2/24" } });
+    net.addHost("bare");
+    net.connect("a", "sw:0", { rate: "1Gbps", delay: "2us" });
+    net.connect("b", "sw:1", { rate: "1Gbps", delay: "2us" });
+    const rx = net.ipHost("b").bind(9000, { queueLimit: 8 });
+    const tx = net.ipHost("a").bind(9001, { queueLimit: 8 });
+    tx.send("10.0.0.2", 9000, new TextEncoder().encode("hello over real bytes"));
+    net.run("1ms");
+    const msg = rx.recv();
+    expect(msg).toBeDefined();
+    expect(new TextDecoder().decode(msg!.payload)).toBe("hello over real bytes");
+    expect(net.stats().hosts.find((h) => h.name === "b")!.ip).toBeDefined();
+    expect(() => net.ipHost("bare")).toThrow(/has no IP stack/);
+    expect(() => net.ipHost("zz")).toThrow(/no host named "zz"/);
+    net.runToIdle();
+    net.destroy();
+  });
+});

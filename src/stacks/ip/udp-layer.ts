@@ -27,7 +27,7 @@
 
 import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
-import { IP_PROTO_UDP } from "../../wire/ipv4.js";
+import { IP_PROTO_UDP, ipv4FromString } from "../../wire/ipv4.js";
 import {
   UDP_HEADER_LEN,
   UdpParseError,
@@ -118,9 +118,10 @@ export class UdpSocket {
   }
 
   /** Sends `payload` (bytes, or a count of zero bytes) to dst:dstPort. */
-  send(dst: number, dstPort: number, payload: Uint8Array | number): boolean {
+  send(dst: number | string, dstPort: number, payload: Uint8Array | number): boolean {
     if (this.closed) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `socket on port ${this.port} is closed`, { path: "socket" });
-    const ok = this.layer.sendFrom(this.port, dst, dstPort, payload);
+    const address = typeof dst === "string" ? ipv4FromString(dst, "dst") : dst;
+    const ok = this.layer.sendFrom(this.port, address, dstPort, payload);
     if (ok) {
       this.counters.sent++;
       this.counters.sentBytes += typeof payload === "number" ? payload : payload.length;
