@@ -1,0 +1,314 @@
+// FlowStats: per-flow packet, byte, loss, throughput and one-way latency accounting.
+//
+// Contract:
+// - A flow is the frame store's flow id (sim.frames.flow[frame], set by whoever allocates the
+//   frame: a traffic source, a host stack); the frame's birth time (sim.frames.birth[frame]) is
+//   when it was created, so latency = time seen at the receiver - birth. Frames with no flow
+//   (flow < 0) are not per-flow traffic: they are counted in `noFlow` and otherwise ignored.
+// - Two ways in, which may be mixed per flow but should not both count the same packets:
+//   * attachSender(tp) / attachReceiver(tp): subscribe to trace points (a source NIC's macTx
+//     for "sent", the destination NIC's macRx for "received"). The listener reads flow and
+//     birth from the frame store during the call (the frame id is valid only then) and counts
+//     `length` bytes: whole frames, FCS included, which is what CbrSource's rate counts.
+//   * recordSent(flow, bytes, time) / recordReceived(flow, bytes, birth, time): for stacks that
+//     know more (the UDP layer counts payload bytes and knows which datagrams are its own).
+// - Per flow: sentPackets/Bytes, receivedPackets/Bytes, latency histogram (LatencyHistogram,
+//   relative error <= 1/128 above 128 ns, exact below), and labels from defineFlow(id, { src,
+//   dst, label }) (null until defined).
+// - loss = 1 - received / sent (null when nothing was sent). Packets still in flight when the
+//   report is taken count as lost: drain the network (stop sources, runToIdle) before reading
+//   loss, or read it knowing the in-flight share. Duplicates can make it negative: reported
+//   as is rather than hidden.
+// - throughputBps = (receivedBytes - bytes of the first received packet) * 8e9
+//   / (last receive time - first receive time): the delivered rate over the flow's active
+//   receive interval, with the first packet's bytes left out because the interval starts when
+//   it has already arrived (N packets span N - 1 gaps). Why this definition: it does not depend
+//   on the run's length, on when the flow started or on how long the report waited, and for a
+//   CBR flow on a path of constant latency (the arrival spacing equals the send spacing) it
+//   is exactly the configured rate up to the source's own rounding of send times to whole ns
+//   (half a ns over the whole span). 0 until two packets have arrived at distinct times.
+// - Bounded: at most maxFlows flows (default 4096, so the worst case stays near 80 MB) are
+//   tracked, each with fixed-size counters; a flow's histogram (~19 KB at the default precision) is allocated the first
+//   time the flow receives, so per-flow memory is at most maxFlows * (histogram + counters).
+//   Packets of flows beyond the limit are counted in untrackedSent / untrackedReceived and
+//   never create state. defineFlow() beyond the limit throws (TABLE_FULL): it is API use.
+// - Hot path: recording is a Map lookup and field increments; no allocation per packet
+//   (one object per flow, on its first packet).
+// - Deterministic: toJSON() lists flows in ascending flow id, whatever the order they appeared.
+//
+//   new FlowStats(sim, { maxFlows?, histogram? })         empty accounting over sim.frames
+//   defineFlow(id, { src?, dst?, label? })                 labels a flow (creates it)
+//   attachSender(tp) / attachReceiver(tp)                  count from a trace point; returns unsubscribe
+//   recordSent(flow, bytes, time)                          one packet sent
+//   recordReceived(flow, bytes, birth, time)               one packet received (latency = time - birth)
+//   flow(id)                                               live record of one flow, or undefined
+//   detach()                                               removes every subscription
+//   toJSON()                                               FlowReport[] in flow-id order
+//   summary()                                              totals and untracked counts
+
+import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import type { FrameStore } from "../buf/frames.js";
+import { LatencyHistogram, type LatencyHistogramOptions } from "./latency-histogram.js";
+import type { TracePoint } from "./trace-point.js";
+
+export const FLOW_STATS_DEFAULT_MAX_FLOWS = 4_096;
+const FLOW_ID_MAX = 0x7fff_ffff;
+
+export interface FlowLabels {
+  /** Sending endpoint (e.g. a host name). */
+  src?: string;
+  /** Receiving endpoint. */
+  dst?: string;
+  /** Free text (e.g. the scenario's traffic entry name). */
+  label?: string;
+}
+
+export interface FlowStatsOptions {
+  /** Most flows tracked (1 to 2^24; default 4096). */
+  maxFlows?: number;
+  /** Layout of each flow's latency histogram. */
+  histogram?: LatencyHistogramOptions;
+}
+
+export interface FlowLatency {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** One flow in reports (the CLI's `flows` entries). */
+export interface FlowReport {
+  id: number;
+  src: string | null;
+  dst: string | null;
+  label: string | null;
+  sentPackets: number;
+  receivedPackets: number;
+  sentBytes: number;
+  receivedBytes: number;
+  /** 1 - received / sent; null when nothing was sent. */
+  loss: number | null;
+  throughputBps: number;
+  latencyNs: FlowLatency;
+}
+
+export interface FlowStatsSummary {
+  flows: number;
+  sentPackets: number;
+  receivedPackets: number;
+  sentBytes: number;
+  receivedBytes: number;
+  /** Packets of flows beyond maxFlows. */
+  untrackedSent: number;
+  untrackedReceived: number;
+  /** Frames seen at an attached trace point with no flow id. */
+  noFlow: number;
+}
+
+/** The live state of one flow (read-only for callers). */
+export class FlowRecord {
+  readonly id: number;
+  src: string | null = null;
+  dst: string | null = null;
+  label: string | null = null;
+  sentPackets = 0;
+  sentBytes = 0;
+  receivedPackets = 0;
+  receivedBytes = 0;
+  /** Time of the first and last receive (NaN before the first). */
+  firstReceivedNs = NaN;
+  lastReceivedNs = NaN;
+  /** Bytes of the first received packet (left out of the throughput numerator). */
+  firstReceivedBytes = 0;
+  /** Time of the first and last send (NaN before the first). */
+  firstSentNs = NaN;
+  lastSentNs = NaN;
+  /** Allocated on the first receive. */
+  latency: LatencyHistogram | undefined;
+
+  constructor(id: number) {
+    this.id = id;
+  }
+
+  /** See the module comment for the definition. */
+  get throughputBps(): number {
+    const span = this.lastReceivedNs - this.firstReceivedNs;
+    if (!(span > 0)) return 0;
+    return ((this.receivedBytes - this.firstReceivedBytes) * 8 * 1e9) / span;
+  }
+
+  get loss(): number | null {
+    return this.sentPackets === 0 ? null : 1 - this.receivedPackets / this.sentPackets;
+  }
+
+  toJSON(): FlowReport {
+    const h = this.latency;
+    const empty = h === undefined || h.count === 0;
+    return {
+      id: this.id,
+      src: this.src,
+      dst: this.dst,
+      label: this.label,
+      sentPackets: this.sentPackets,
+      receivedPackets: this.receivedPackets,
+      sentBytes: this.sentBytes,
+      receivedBytes: this.receivedBytes,
+      loss: this.loss,
+      throughputBps: this.throughputBps,
+      latencyNs: empty
+        ? { p50: null, p90: null, p99: null, max: null }
+        : { p50: h.percentile(0.5), p90: h.percentile(0.9), p99: h.percentile(0.99), max: h.max },
+    };
+  }
+}
+
+export class FlowStats {
+  readonly maxFlows: number;
+  untrackedSent = 0;
+  untrackedReceived = 0;
+  noFlow = 0;
+  private readonly frames: FrameStore;
+  private readonly histogramOptions: LatencyHistogramOptions;
+  private readonly flows = new Map<number, FlowRecord>();
+  private readonly unsubscribers: (() => void)[] = [];
+
+  constructor(sim: { readonly frames: FrameStore }, options: FlowStatsOptions = {}) {
+    const maxFlows = options.maxFlows ?? FLOW_STATS_DEFAULT_MAX_FLOWS;
+    checkInteger("maxFlows", maxFlows, 1, 1 << 24);
+    this.maxFlows = maxFlows;
+    this.frames = sim.frames;
+    this.histogramOptions = { ...options.histogram };
+    // Validate the layout now rather than on the first receive (inside a trace listener).
+    new LatencyHistogram(this.histogramOptions);
+  }
+
+  /** Flows tracked so far. */
+  get size(): number {
+    return this.flows.size;
+  }
+
+  /** Labels flow `id` (creating it if new). Throws TABLE_FULL beyond maxFlows. */
+  defineFlow(id: number, labels: FlowLabels = {}): FlowRecord {
+    checkInteger("id", id, 0, FLOW_ID_MAX);
+    for (const key of ["src", "dst", "label"] as const) {
+      const v = labels[key];
+      if (v !== undefined && typeof v !== "string") {
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a string`, { path: `flows[${id}].${key}` });
+      }
+    }
+    const f = this.get(id);
+    if (f === undefined) {
+      throw new NetloomError(ErrorCode.TABLE_FULL, `flow ${id} would exceed maxFlows (${this.maxFlows})`, { path: "id" });
+    }
+    if (labels.src !== undefined) f.src = labels.src;
+    if (labels.dst !== undefined) f.dst = labels.dst;
+    if (labels.label !== undefined) f.label = labels.label;
+    return f;
+  }
+
+  /** The live record of flow `id`, or undefined when it has not been seen or defined. */
+  flow(id: number): FlowRecord | undefined {
+    return this.flows.get(id);
+  }
+
+  /** Counts every frame passing `tp` as sent by its flow; returns the unsubscribe function. */
+  attachSender(tp: TracePoint): () => void {
+    const frames = this.frames;
+    const off = tp.subscribe((time, frame, length) => {
+      const flow = frames.flow[frame]!;
+      if (flow < 0) this.noFlow++;
+      else this.recordSent(flow, length, time);
+    });
+    this.unsubscribers.push(off);
+    return off;
+  }
+
+  /** Counts every frame passing `tp` as received by its flow (latency from its birth time). */
+  attachReceiver(tp: TracePoint): () => void {
+    const frames = this.frames;
+    const off = tp.subscribe((time, frame, length) => {
+      const flow = frames.flow[frame]!;
+      if (flow < 0) this.noFlow++;
+      else this.recordReceived(flow, length, frames.birth[frame]!, time);
+    });
+    this.unsubscribers.push(off);
+    return off;
+  }
+
+  /** Removes every trace-point subscription made by attachSender/attachReceiver. */
+  detach(): void {
+    for (const off of this.unsubscribers.splice(0)) off();
+  }
+
+  /** One packet of `bytes` sent by `flow` at `time`. Never throws (hot path). */
+  recordSent(flow: number, bytes: number, time: number): void {
+    const f = this.get(flow);
+    if (f === undefined) {
+      this.untrackedSent++;
+      return;
+    }
+    if (f.sentPackets === 0) f.firstSentNs = time;
+    f.sentPackets++;
+    f.sentBytes += bytes;
+    f.lastSentNs = time;
+  }
+
+  /** One packet of `bytes` of `flow`, born at `birth`, received at `time`. Never throws. */
+  recordReceived(flow: number, bytes: number, birth: number, time: number): void {
+    const f = this.get(flow);
+    if (f === undefined) {
+      this.untrackedReceived++;
+      return;
+    }
+    if (f.receivedPackets === 0) {
+      f.firstReceivedNs = time;
+      f.firstReceivedBytes = bytes;
+    }
+    f.receivedPackets++;
+    f.receivedBytes += bytes;
+    f.lastReceivedNs = time;
+    // One histogram per flow, allocated on its first receive (not per packet).
+    const h = f.latency ?? (f.latency = new LatencyHistogram(this.histogramOptions));
+    h.record(time - birth);
+  }
+
+  /** The flow's record, created if there is room; undefined for bad ids or beyond maxFlows. */
+  private get(id: number): FlowRecord | undefined {
+    const f = this.flows.get(id);
+    if (f !== undefined) return f;
+    if (!Number.isInteger(id) || id < 0 || id > FLOW_ID_MAX || this.flows.size >= this.maxFlows) return undefined;
+    const created = new FlowRecord(id);
+    this.flows.set(id, created);
+    return created;
+  }
+
+  /** Every flow, in ascending flow id. */
+  toJSON(): FlowReport[] {
+    const ids = [...this.flows.keys()].sort((a, b) => a - b);
+    return ids.map((id) => this.flows.get(id)!.toJSON());
+  }
+
+  summary(): FlowStatsSummary {
+    let sentPackets = 0;
+    let receivedPackets = 0;
+    let sentBytes = 0;
+    let receivedBytes = 0;
+    for (const f of this.flows.values()) {
+      sentPackets += f.sentPackets;
+      receivedPackets += f.receivedPackets;
+      sentBytes += f.sentBytes;
+      receivedBytes += f.receivedBytes;
+    }
+    return {
+      flows: this.flows.size,
+      sentPackets,
+      receivedPackets,
+      sentBytes,
+      receivedBytes,
+      untrackedSent: this.untrackedSent,
+      untrackedReceived: this.untrackedReceived,
+      noFlow: this.noFlow,
+    };
+  }
+}
