@@ -40,6 +40,8 @@ export class Fingerprint {
   private hi = 0;
   /** Events recorded (exact to 2^53). */
   private n = 0;
+  /** The eight input words of the event being recorded (scratch, no allocation per event). */
+  private readonly words = new Int32Array(8);
 
   /** Number of events folded in. */
   get count(): number {
@@ -51,27 +53,37 @@ export class Fingerprint {
    * device, kind and frameLength are int32 (frameLength 0 for events without a frame).
    */
   record(time: number, originDevice: number, originSeq: number, device: number, kind: number, frameLength: number): void {
-    const tHi = (time / TWO_32) | 0;
-    const qHi = (originSeq / TWO_32) | 0;
-    // Two murmur3-x86-style lanes over the eight words, with distinct seeds and constants.
+    const w = this.words;
+    w[0] = time | 0;
+    w[1] = (time / TWO_32) | 0;
+    w[2] = originDevice;
+    w[3] = originSeq | 0;
+    w[4] = (originSeq / TWO_32) | 0;
+    w[5] = device;
+    w[6] = kind;
+    w[7] = frameLength;
+    // Two murmur3-x86-style lanes over the eight words, with distinct seeds and constants. Lane 1
+    // is the murmur3 x86_32 block step (Appleby, MurmurHash3.cpp, public domain); lane 2 the
+    // same step with the murmur3 x86_128 constants, so the lanes are not copies of each other.
+    // Written out in one loop rather than as two helper calls per word: V8 did not inline the
+    // sixteen calls, and they cost about a third of this function's time.
     let h1 = 0x3c6ef372;
     let h2 = 0xa54ff53a;
-    h1 = mixWord(h1, time | 0);
-    h2 = mixWord2(h2, time | 0);
-    h1 = mixWord(h1, tHi);
-    h2 = mixWord2(h2, tHi);
-    h1 = mixWord(h1, originDevice);
-    h2 = mixWord2(h2, originDevice);
-    h1 = mixWord(h1, originSeq | 0);
-    h2 = mixWord2(h2, originSeq | 0);
-    h1 = mixWord(h1, qHi);
-    h2 = mixWord2(h2, qHi);
-    h1 = mixWord(h1, device);
-    h2 = mixWord2(h2, device);
-    h1 = mixWord(h1, kind);
-    h2 = mixWord2(h2, kind);
-    h1 = mixWord(h1, frameLength);
-    h2 = mixWord2(h2, frameLength);
+    for (let i = 0; i < 8; i++) {
+      const x = w[i]!;
+      let k = Math.imul(x, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      h1 ^= k;
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      let k2 = Math.imul(x, 0x239b961b);
+      k2 = (k2 << 16) | (k2 >>> 16);
+      k2 = Math.imul(k2, 0xab0e9789);
+      h2 ^= k2;
+      h2 = (h2 << 17) | (h2 >>> 15);
+      h2 = (Math.imul(h2, 5) + 0x0bcaa747) | 0;
+    }
     // Cross the lanes so each output bit depends on both (murmur3 x86_64 finalisation).
     h1 = (h1 + h2) | 0;
     h2 = (h2 + h1) | 0;
@@ -129,26 +141,6 @@ export class Fingerprint {
 
 function hex8(v: number): string {
   return (v >>> 0).toString(16).padStart(8, "0");
-}
-
-// murmur3 x86_32 block step (Appleby, MurmurHash3.cpp, public domain).
-function mixWord(h: number, w: number): number {
-  let k = Math.imul(w, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-// Second lane: murmur3 x86_128 constants, so the lanes are not copies of each other.
-function mixWord2(h: number, w: number): number {
-  let k = Math.imul(w, 0x239b961b);
-  k = (k << 16) | (k >>> 16);
-  k = Math.imul(k, 0xab0e9789);
-  h ^= k;
-  h = (h << 17) | (h >>> 15);
-  return (Math.imul(h, 5) + 0x0bcaa747) | 0;
 }
 
 function fmix(h: number): number {

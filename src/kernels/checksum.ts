@@ -102,6 +102,21 @@ export class ChecksumKernels {
     return sum;
   }
 
+  /**
+   * internetSum of bytes[offset, offset + length) without making a subarray: by pointer when
+   * the range is inside a view on linear memory (the per-frame case: one bounds test instead
+   * of the argument checks of the general forms), otherwise as internetSum of the subarray.
+   */
+  internetSumRange(bytes: Uint8Array, offset: number, length: number, initial = 0): number {
+    if (
+      this.rt.owns(bytes) && (offset | 0) === offset && (length | 0) === length && offset >= 0 && length >= 0 &&
+      offset + length <= bytes.length && (initial & 0xffff) === initial
+    ) {
+      return this.x.inetSum(bytes.byteOffset + offset, length, initial);
+    }
+    return this.internetSum(bytes.subarray(offset, offset + length), initial);
+  }
+
   /** internetSum over [ptr, ptr + len) of linear memory. */
   internetSumAt(ptr: number, len: number, initial = 0): number {
     this.rt.checkRange("ptr", ptr, len);

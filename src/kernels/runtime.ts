@@ -118,6 +118,12 @@ export interface RuntimeOptions {
 export class KernelRuntime {
   readonly build: WasmBuild;
   readonly memory: WebAssembly.Memory;
+  /**
+   * memory.buffer, read once: the memory never grows (initial = maximum), so it stays the same
+   * object, and the Memory.buffer getter is a slow API call that owns()/stage() would otherwise
+   * make on every checksum of every frame.
+   */
+  readonly buffer: SharedArrayBuffer;
   readonly exports: KernelExports;
   readonly heap: SharedHeap;
   /** Views over the whole linear memory; valid for the runtime's lifetime (fixed-size memory). */
@@ -155,6 +161,7 @@ export class KernelRuntime {
       );
     }
     const buffer = memory.buffer as SharedArrayBuffer;
+    this.buffer = buffer;
     this.u8 = new Uint8Array(buffer);
     this.u32 = new Uint32Array(buffer);
     this.i32 = new Int32Array(buffer);
@@ -171,7 +178,7 @@ export class KernelRuntime {
    * callers that accept arbitrary sizes process them in chunks of at most `scratchBytes`.
    */
   stage(bytes: Uint8Array): number {
-    if (bytes.buffer === this.memory.buffer) return bytes.byteOffset;
+    if (bytes.buffer === this.buffer) return bytes.byteOffset;
     if (bytes.byteLength > this.scratchBytes) {
       throw new NetloomError(
         ErrorCode.OUT_OF_BOUNDS,
@@ -184,7 +191,7 @@ export class KernelRuntime {
 
   /** True when `bytes` is a view on this runtime's linear memory. */
   owns(bytes: Uint8Array): boolean {
-    return bytes.buffer === this.memory.buffer;
+    return bytes.buffer === this.buffer;
   }
 
   /** Throws OUT_OF_BOUNDS unless [ptr, ptr + len) lies inside linear memory. */
