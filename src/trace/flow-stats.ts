@@ -256,10 +256,23 @@ export class FlowStats {
 
   /** One packet of `bytes` of `flow`, born at `birth`, received at `time`. Never throws. */
   recordReceived(flow: number, bytes: number, birth: number, time: number): void {
+    const f = this.countReceived(flow, bytes, time);
+    if (f === undefined) return;
+    // One histogram per flow, allocated on its first receive (not per packet).
+    const h = f.latency ?? (f.latency = new LatencyHistogram(this.histogramOptions));
+    h.record(time - birth);
+  }
+
+  /** A received packet whose birth time is unknown: counted, no latency sample. Never throws. */
+  recordReceivedUnsampled(flow: number, bytes: number, time: number): void {
+    this.countReceived(flow, bytes, time);
+  }
+
+  private countReceived(flow: number, bytes: number, time: number): FlowRecord | undefined {
     const f = this.get(flow);
     if (f === undefined) {
       this.untrackedReceived++;
-      return;
+      return undefined;
     }
     if (f.receivedPackets === 0) {
       f.firstReceivedNs = time;
@@ -268,9 +281,7 @@ export class FlowStats {
     f.receivedPackets++;
     f.receivedBytes += bytes;
     f.lastReceivedNs = time;
-    // One histogram per flow, allocated on its first receive (not per packet).
-    const h = f.latency ?? (f.latency = new LatencyHistogram(this.histogramOptions));
-    h.record(time - birth);
+    return f;
   }
 
   /** The flow's record, created if there is room; undefined for bad ids or beyond maxFlows. */

@@ -47,6 +47,7 @@ import {
   macFromString,
   writeMac,
 } from "../wire/ethernet.js";
+import { Pacer } from "./pacer.js";
 
 export const SourceState = { Idle: 0, Running: 1, Done: 2 } as const;
 export type SourceState = (typeof SourceState)[keyof typeof SourceState];
@@ -353,37 +354,18 @@ export abstract class FrameSource implements EventHandler {
 export class CbrSource extends FrameSource {
   /** Nanoseconds between frames (a float: the exact period). */
   readonly period: number;
-  private readonly exact: boolean;
-  // Exact path: k * num = q * den + r, with num = frameSize * 8e9 and den = rate (integers).
-  private readonly qStep: number;
-  private readonly rStep: number;
-  private q = 0;
-  private r = 0;
-  private k = 0;
+  private readonly pacer: Pacer;
 
   constructor(nic: EthernetNic, options: FrameSourceOptions) {
     super(nic, options, "CBR");
     const num = this.frameSize * 8 * 1e9;
-    const den = this.rate;
-    this.period = num / den;
-    this.exact = Number.isSafeInteger(den) && Number.isSafeInteger(2 * den) && Number.isSafeInteger(num + 2 * den);
-    this.qStep = this.exact ? Math.floor(num / den) : 0;
-    this.rStep = this.exact ? num % den : 0;
+    this.period = num / this.rate;
+    this.pacer = new Pacer(num, this.rate);
     this.arm();
   }
 
   protected advance(): number {
-    const k = this.k++;
-    if (!this.exact) return this.start + Math.round(k * this.period);
-    const den = this.rate;
-    const t = this.start + this.q + (2 * this.r >= den ? 1 : 0); // round half up
-    this.q += this.qStep;
-    this.r += this.rStep;
-    if (this.r >= den) {
-      this.q++;
-      this.r -= den;
-    }
-    return t;
+    return this.start + this.pacer.next();
   }
 }
 

@@ -89,6 +89,7 @@ import type { FlowStats } from "../trace/flow-stats.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, ETH_MIN_FRAME } from "../wire/ethernet.js";
 import { IPV4_HEADER_LEN, ipv4FromString, isMulticastIpv4 } from "../wire/ipv4.js";
 import { UDP_HEADER_LEN } from "../wire/udp.js";
+import { Pacer } from "./pacer.js";
 
 /** The flow's send tick: send what is due now, schedule the next. */
 export const EV_TRAFFIC_SEND = EV_DEVICE_BASE;
@@ -230,49 +231,6 @@ function writeU32(p: Uint8Array, at: number, v: number): void {
   p[at + 1] = (v >>> 16) & 0xff;
   p[at + 2] = (v >>> 8) & 0xff;
   p[at + 3] = v & 0xff;
-}
-
-/**
- * Offsets round(k * num / den) for k = 0, 1, 2, ... (round half up), exact in integers when
- * num and den are safe integers (quotient and remainder carried, no drift), else in floats.
- */
-class Pacer {
-  private readonly num: number;
-  private readonly den: number;
-  private readonly exact: boolean;
-  private readonly qStep: number;
-  private readonly rStep: number;
-  private q = 0;
-  private r = 0;
-  private k = 0;
-
-  constructor(num: number, den: number) {
-    this.num = num;
-    this.den = den;
-    this.exact = Number.isSafeInteger(num) && Number.isSafeInteger(den) && Number.isSafeInteger(num + 2 * den);
-    this.qStep = this.exact ? Math.floor(num / den) : 0;
-    this.rStep = this.exact ? num % den : 0;
-  }
-
-  reset(): void {
-    this.q = 0;
-    this.r = 0;
-    this.k = 0;
-  }
-
-  next(): number {
-    const k = this.k++;
-    if (!this.exact) return Math.round((k * this.num) / this.den);
-    const den = this.den;
-    const t = this.q + (2 * this.r >= den ? 1 : 0);
-    this.q += this.qStep;
-    this.r += this.rStep;
-    if (this.r >= den) {
-      this.q++;
-      this.r -= den;
-    }
-    return t;
-  }
 }
 
 /** Receiving side of a data flow on one host. */
@@ -731,15 +689,7 @@ export class UdpTrafficFlow implements EventHandler {
     }
     // Received, but too old for the ring: count it without a latency sample.
     this.counters.noLatencySample++;
-    const f = this.flows.flow(this.flowId);
-    if (f === undefined) return;
-    if (f.receivedPackets === 0) {
-      f.firstReceivedNs = now;
-      f.firstReceivedBytes = bytes;
-    }
-    f.receivedPackets++;
-    f.receivedBytes += bytes;
-    f.lastReceivedNs = now;
+    this.flows.recordReceivedUnsampled(this.flowId, bytes, now);
   }
 
   /** Server side: answers a request from inside the socket listener. */

@@ -258,3 +258,22 @@ describe("FlowStats accounting rules", () => {
     finish(net);
   });
 });
+
+describe("FlowStats receives without a latency sample", () => {
+  it("counts packets and bytes but records no latency", () => {
+    const net = new Network({ frameSlots: 64 });
+    const s = new FlowStats(net.sim);
+    s.defineFlow(1, { src: "a", dst: "b" });
+    s.recordSent(1, 100, 0);
+    s.recordSent(1, 100, 10);
+    s.recordReceived(1, 100, 0, 50);
+    s.recordReceivedUnsampled(1, 100, 70);
+    s.recordReceivedUnsampled(99_999_999_999, 100, 70); // not a flow id: untracked, never throws
+    const [f] = s.toJSON();
+    expect(f!.receivedPackets).toBe(2);
+    expect(f!.receivedBytes).toBe(200);
+    expect(f!.latencyNs.max).toBe(50); // only the sampled packet
+    expect(s.untrackedReceived).toBe(1);
+    net.destroy();
+  });
+});
