@@ -2,13 +2,15 @@
 // per-flow statistics and its traffic attached.
 //
 // Contract:
-// - Devices are created in a fixed order (hosts, switches, segments, links, traffic, each in
+// - Devices are created in a fixed order (hosts, switches, routers, segments, links, traffic, each in
 //   declaration order), so a scenario and seed always give the same device ids, event keys,
 //   random streams and fingerprint.
 // - Sizing follows the scenario: the frame store and event queue grow with the number of
 //   hosts and links, so small scenarios stay small (issue 4 asks for < 200 MiB on star16).
+// - Routers: one device port per interface, in declaration order; static routes and, with
+//   routing "distance-vector", the RIP-like protocol of src/stacks/ip/router.ts.
 // - What this version cannot build is refused up front with a NetloomError naming the scenario
-//   path (routers: not yet), never half-built.
+//   path, never half-built.
 
 import { ErrorCode, NetloomError } from "./errors.js";
 import { Network } from "./network.js";
@@ -37,13 +39,6 @@ function frameSlotsFor(s: Scenario): number {
 }
 
 export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {
-  if (scenario.routers.length > 0) {
-    throw new NetloomError(
-      ErrorCode.INVALID_ARGUMENT,
-      "routers are not built by this version of netloom yet (hosts, switches, segments and links are)",
-      { path: `${scenario.source ?? scenario.name}: routers[0] (${scenario.routers[0]!.name})` },
-    );
-  }
   const frameSlots = frameSlotsFor(scenario);
   const network = new Network({
     seed: scenario.seed,
@@ -77,6 +72,19 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
         agingTime: sw.agingTimeNs,
         forwardingDelay: sw.forwardingDelayNs,
         fdbCapacity: sw.fdbCapacity,
+      });
+    }
+    for (const r of scenario.routers) {
+      network.addRouter(r.name, {
+        interfaces: r.interfaces.map((f) => ({ name: f.name, address: `${f.ip.address}/${f.ip.prefixLength}`, mac: f.mac, mtu: f.mtu })),
+        routes: r.routes.map((rt) => ({
+          prefix: `${rt.prefix}/${rt.prefixLength}`,
+          ...(rt.via !== undefined ? { via: rt.via } : {}),
+          ...(rt.interface !== undefined ? { interface: rt.interface } : {}),
+        })),
+        ...(r.routing.protocol === "distance-vector"
+          ? { distanceVector: { period: r.routing.periodNs, timeout: r.routing.timeoutNs } }
+          : {}),
       });
     }
     for (const seg of scenario.segments) {

@@ -25,6 +25,7 @@ import { PointToPointLink, type LinkDirectionStats, type LinkOptions } from "../
 import { CbrSource, PoissonSource, type FrameSource, type FrameSourceOptions, type FrameSourceStats } from "../traffic/frame-source.js";
 import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
 import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
+import { Router, type RouterOptions, type RouterStats } from "../stacks/ip/router.js";
 
 export type NetworkOptions = Partial<SimulationOptions>;
 
@@ -58,6 +59,7 @@ export interface NetworkStats {
   fingerprint: string;
   hosts: ({ name: string } & NicStats & { ip?: IpHostStats })[];
   switches: ({ name: string } & EthernetSwitchStats)[];
+  routers: RouterStats[];
   links: { name: string; directions: [LinkDirectionStats, LinkDirectionStats] }[];
   segments: ({ name: string } & CsmaSegmentStats)[];
   sources: ({ name: string } & FrameSourceStats)[];
@@ -69,6 +71,7 @@ export class Network {
   private readonly hosts = new Map<string, EthernetNic>();
   private readonly ipHosts = new Map<string, IpHost>();
   private readonly switches = new Map<string, EthernetSwitch>();
+  private readonly routers = new Map<string, Router>();
   private readonly links = new Map<string, PointToPointLink>();
   private readonly sources = new Map<string, FrameSource>();
   private readonly segments = new Map<string, CsmaSegment>();
@@ -112,6 +115,20 @@ export class Network {
     const sw = new EthernetSwitch(this.sim, name, options);
     this.switches.set(name, sw);
     return sw;
+  }
+
+  /** An IPv4 router: one port per interface, in order (see src/stacks/ip/router.ts). */
+  addRouter(name: string, options: RouterOptions): Router {
+    const router = new Router(this.sim, name, options);
+    this.routers.set(name, router);
+    return router;
+  }
+
+  /** The router called `name`; throws naming it when there is none. */
+  router(name: string): Router {
+    const r = this.routers.get(name);
+    if (r === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no router named "${name}"`, { path: name });
+    return r;
   }
 
   /** A full-duplex link between two device ports (name defaults to "a-b"). */
@@ -195,14 +212,17 @@ export class Network {
     return this.timed(() => this.sim.scheduler.runUntil(t));
   }
 
-  /** Runs until no event is left. Sources with neither stop nor count never go idle: bound them first. */
+  /**
+   * Runs until no event is left. Sources with neither stop nor count, and routers running
+   * distance-vector routing (periodic updates), never go idle: run to a time instead.
+   */
   runToIdle(): RunResult {
     return this.timed(() => this.sim.scheduler.runToIdle());
   }
 
-  /** The device (host NIC or switch) called `name`; throws naming it when there is none. */
+  /** The device (host NIC, switch or router) called `name`; throws naming it when there is none. */
   device(name: string): Device {
-    const d = this.hosts.get(name) ?? this.switches.get(name);
+    const d = this.hosts.get(name) ?? this.switches.get(name) ?? this.routers.get(name);
     if (d === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no device named "${name}"`, { path: name });
     return d;
   }
@@ -225,6 +245,7 @@ export class Network {
         return ip === undefined ? { name, ...nic.stats() } : { name, ...nic.stats(), ip: ip.stats() };
       }),
       switches: [...this.switches].map(([name, sw]) => ({ name, ...sw.stats() })),
+      routers: [...this.routers.values()].map((r) => r.stats()),
       links: [...this.links].map(([name, link]) => ({ name, directions: [link.stats(0), link.stats(1)] })),
       segments: [...this.segments].map(([name, seg]) => ({ name, ...seg.stats() })),
       sources: [...this.sources].map(([name, s]) => ({ name, ...s.stats() })),
@@ -242,7 +263,7 @@ export class Network {
         );
       }
     };
-    for (const d of [...this.hosts.values(), ...this.switches.values()]) d.trace.forEach((tp, port) => watch(d.name, port, tp));
+    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()]) d.trace.forEach((tp, port) => watch(d.name, port, tp));
     for (const [name, link] of this.links) {
       watch(`${name}:0->1`, 0, link.trace[0]);
       watch(`${name}:1->0`, 0, link.trace[1]);
@@ -260,6 +281,7 @@ export class Network {
     for (const s of this.sources.values()) s.destroy();
     for (const ip of this.ipHosts.values()) ip.destroy();
     for (const sw of this.switches.values()) sw.destroy();
+    for (const r of this.routers.values()) r.destroy();
     for (const nic of this.hosts.values()) nic.destroy();
     this.destroyed = true;
     this.sim.destroy();

@@ -1,0 +1,242 @@
+// The IPv4 router: forwarding between subnets, ICMP errors, fragmentation, checksum drops,
+// determinism and distance-vector convergence around a failed link.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Simulation } from "../../../src/engine/simulation.js";
+import { PointToPointLink, type LinkOptions } from "../../../src/devices/link.js";
+import type { EthernetNic } from "../../../src/devices/nic.js";
+import { Router, type RouterOptions } from "../../../src/stacks/ip/router.js";
+import { IP_PROTO_UDP, IPV4_FLAG_DF, ipv4FromString } from "../../../src/wire/ipv4.js";
+import { LINK, hopNs, injectIpv4, pattern, world } from "./support.js";
+
+const routers: Router[] = [];
+// Runs before support.ts's afterEach (hooks unwind in reverse): routers release their frames first.
+afterEach(() => {
+  for (const r of routers.splice(0)) r.destroy();
+});
+
+function router(sim: Simulation, name: string, options: RouterOptions): Router {
+  const r = new Router(sim, name, options);
+  routers.push(r);
+  return r;
+}
+
+function connect(sim: Simulation, a: EthernetNic | Router, ap: number, b: EthernetNic | Router, bp: number, options: LinkOptions = LINK) {
+  const l = new PointToPointLink(sim, `${a.name}:${ap}-${b.name}:${bp}`, options);
+  a.attach(ap, l, 0);
+  b.attach(bp, l, 1);
+  return l;
+}
+
+const B_IP = ipv4FromString("10.0.2.10");
+
+/** A (10.0.1.10) -- R -- B (10.0.2.10); R's second interface has MTU `mtu`. */
+function twoSubnets(seed = 1, mtu = 1500, aTtl = 64) {
+  const w = world(seed);
+  const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1", ttl: aTtl });
+  const B = w.host("b", { address: "10.0.2.10/24", gateway: "10.0.2.1" });
+  const R = router(w.sim, "r", {
+    interfaces: [
+      { name: "lan1", address: "10.0.1.1/24" },
+      { name: "lan2", address: "10.0.2.1/24", mtu },
+    ],
+  });
+  connect(w.sim, A.nic, 0, R, 0);
+  connect(w.sim, R, 1, B.nic, 0);
+  return { ...w, A, B, R };
+}
+
+describe("Router", () => {
+  it("forwards UDP between two subnets with exact latency (two hops, no processing delay)", () => {
+    const { sim, A, B, R } = twoSubnets();
+    // Resolve ARP everywhere first.
+    A.ping(B_IP, 8);
+    sim.scheduler.runToIdle();
+    expect(A.stats().icmp.echoRepliesReceived).toBe(1);
+    const rx = B.bind(9);
+    const t0 = sim.now;
+    A.bind(1).send(B_IP, 9, pattern(100));
+    sim.scheduler.runToIdle();
+    const m = rx.recv()!;
+    expect(Buffer.from(m.payload).equals(Buffer.from(pattern(100)))).toBe(true);
+    // 100 + 8 + 20 + 14 + 4 (FCS) = 146 bytes on each hop.
+    expect(m.time - t0).toBe(2 * hopNs(146));
+    expect(R.stats().ip.forwarded).toBe(3); // echo request, echo reply, the datagram
+    expect(R.stats().ip.drops).toEqual({});
+    expect(m.src).toBe(A.ip);
+  });
+
+  it("answers a ping to its own address", () => {
+    const { sim, A } = twoSubnets();
+    const p = A.ping("10.0.2.1", 32);
+    sim.scheduler.runToIdle();
+    expect(p.rttNs).toBeGreaterThan(0);
+  });
+
+  it("drops TTL 1 and sends ICMP time exceeded to the source", () => {
+    const { sim, A, B, R } = twoSubnets(1, 1500, 1);
+    const rx = B.bind(9);
+    A.bind(1).send(B_IP, 9, pattern(40));
+    sim.scheduler.runToIdle();
+    expect(rx.recv()).toBeUndefined();
+    expect(R.stats().ip.drops["TTL_EXCEEDED"]).toBe(1);
+    expect(R.stats().ip.icmpSent["TIME_EXCEEDED"]).toBe(1);
+    expect(A.stats().icmp.timeExceededReceived).toBe(1);
+  });
+
+  it("drops a datagram with no route and sends ICMP destination unreachable (net)", () => {
+    const { sim, A, R } = twoSubnets();
+    A.bind(1).send("10.9.9.9", 9, pattern(40));
+    sim.scheduler.runToIdle();
+    expect(R.stats().ip.drops["NO_ROUTE"]).toBe(1);
+    expect(A.stats().icmp.unreachableReceived).toEqual({ NET: 1 });
+  });
+
+  it("fragments onto a small MTU; the destination reassembles the bytes exactly", () => {
+    const { sim, A, B, R } = twoSubnets(1, 576);
+    A.ping(B_IP, 8);
+    sim.scheduler.runToIdle();
+    const rx = B.bind(9);
+    const data = pattern(1400, 5);
+    A.bind(1).send(B_IP, 9, data);
+    sim.scheduler.runToIdle();
+    const m = rx.recv()!;
+    expect(Buffer.from(m.payload).equals(Buffer.from(data))).toBe(true);
+    // 1408 bytes of UDP in 552-byte pieces: 3 fragments.
+    expect(R.stats().ip.fragmented).toBe(1);
+    expect(R.stats().ip.fragmentsSent).toBe(3);
+    expect(B.stats().ip.rxFragments).toBe(3);
+    expect(B.stats().reassembly.reassembled).toBe(1);
+  });
+
+  it("with DF set and a small MTU: drops, and ICMP fragmentation needed carries the next-hop MTU", () => {
+    const w = world(1);
+    const raw = w.nic("raw");
+    const B = w.host("b", { address: "10.0.2.10/24", gateway: "10.0.2.1" });
+    const R = router(w.sim, "r", {
+      interfaces: [
+        { name: "lan1", address: "10.0.1.1/24" },
+        { name: "lan2", address: "10.0.2.1/24", mtu: 576 },
+      ],
+    });
+    connect(w.sim, raw, 0, R, 0);
+    connect(w.sim, R, 1, B.nic, 0);
+    const srcIp = ipv4FromString("10.0.1.10");
+    R.iface("lan1").arp.set(srcIp, raw.mac);
+    const got: Uint8Array[] = [];
+    raw.setReceiver({
+      onFrame(nic, f) {
+        got.push(w.sim.frames.bytes(f).slice());
+        nic.consume(f);
+      },
+    });
+    injectIpv4(w.sim, raw, R.iface("lan1").mac, { src: srcIp, dst: B_IP, protocol: IP_PROTO_UDP, dontFragment: true, ttl: 9 }, pattern(1000));
+    w.sim.scheduler.runToIdle();
+    expect(R.stats().ip.drops["FRAG_NEEDED_DF"]).toBe(1);
+    expect(got).toHaveLength(1);
+    const f = got[0]!;
+    expect((f[12]! << 8) | f[13]!).toBe(0x0800);
+    expect(f[14 + 9]).toBe(1); // ICMP
+    const icmp = 14 + 20;
+    expect(f[icmp]).toBe(3);
+    expect(f[icmp + 1]).toBe(4);
+    expect((f[icmp + 6]! << 8) | f[icmp + 7]!).toBe(576);
+    // The quote: the original header (TTL as received, DF set) and 8 bytes of payload.
+    const q = icmp + 8;
+    expect(f[q]).toBe(0x45);
+    expect(f[q + 8]).toBe(9);
+    expect(((f[q + 6]! << 8) | f[q + 7]!) & IPV4_FLAG_DF).toBe(IPV4_FLAG_DF);
+    expect(Array.from(f.subarray(q + 20, q + 28))).toEqual(Array.from(pattern(1000).subarray(0, 8)));
+    expect(B.stats().ip.rxPackets).toBe(0);
+  });
+
+  it("counts a bad header checksum and forwards nothing", () => {
+    const w = world(1);
+    const raw = w.nic("raw");
+    const B = w.host("b", { address: "10.0.2.10/24", gateway: "10.0.2.1" });
+    const R = router(w.sim, "r", {
+      interfaces: [
+        { name: "lan1", address: "10.0.1.1/24" },
+        { name: "lan2", address: "10.0.2.1/24" },
+      ],
+    });
+    connect(w.sim, raw, 0, R, 0);
+    connect(w.sim, R, 1, B.nic, 0);
+    injectIpv4(w.sim, raw, R.iface("lan1").mac, { src: ipv4FromString("10.0.1.10"), dst: B_IP, protocol: IP_PROTO_UDP }, pattern(60), (h, at) => {
+      h[at + 10]! ^= 0xff;
+    });
+    w.sim.scheduler.runToIdle();
+    expect(R.stats().ip.drops).toEqual({ BAD_CHECKSUM: 1 });
+    expect(R.stats().ip.forwarded).toBe(0);
+    expect(R.stats().ip.icmpSent).toEqual({});
+  });
+
+  it("is deterministic: same seed, same counters and fingerprint", () => {
+    const run = () => {
+      const { sim, A, B, R } = twoSubnets(3, 576);
+      B.bind(9);
+      const s = A.bind(1);
+      for (let i = 0; i < 3; i++) s.send(B_IP, 9, pattern(200 + 300 * i, i));
+      sim.scheduler.runToIdle();
+      return { fp: sim.scheduler.fingerprint.toString(), r: R.stats(), b: B.stats() };
+    };
+    const a = run();
+    const b = run();
+    expect(b.fp).toBe(a.fp);
+    expect(b.r).toEqual(a.r);
+    expect(b.b).toEqual(a.b);
+  });
+
+  it("refuses a static route whose next hop is on no interface", () => {
+    const w = world(1);
+    expect(
+      () => new Router(w.sim, "bad", { interfaces: [{ name: "x", address: "10.0.0.1/24" }], routes: [{ prefix: "10.1.0.0/16", via: "10.2.0.1" }] }),
+    ).toThrow(/10\.2\.0\.1 is not on the subnet of any interface of bad/);
+  });
+});
+
+describe("Router distance vector", () => {
+  it("learns routes, and converges around a failed link", () => {
+    // A - R1 = R2 - B, with a backup path R1 - R3 - R2. The R1-R2 link fails at 1 s.
+    const w = world(4, 512);
+    const sim = w.sim;
+    const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1" });
+    const B = w.host("b", { address: "10.0.2.10/24", gateway: "10.0.2.1" });
+    const dv = { period: "100ms", timeout: "300ms" };
+    const R1 = router(sim, "r1", {
+      interfaces: [{ name: "lan", address: "10.0.1.1/24" }, { name: "to-r2", address: "192.168.12.1/30" }, { name: "to-r3", address: "192.168.13.1/30" }],
+      distanceVector: dv,
+    });
+    const R2 = router(sim, "r2", {
+      interfaces: [{ name: "lan", address: "10.0.2.1/24" }, { name: "to-r1", address: "192.168.12.2/30" }, { name: "to-r3", address: "192.168.23.1/30" }],
+      distanceVector: dv,
+    });
+    const R3 = router(sim, "r3", {
+      interfaces: [{ name: "to-r1", address: "192.168.13.2/30" }, { name: "to-r2", address: "192.168.23.2/30" }],
+      distanceVector: dv,
+    });
+    connect(sim, A.nic, 0, R1, 0);
+    connect(sim, R2, 0, B.nic, 0);
+    connect(sim, R1, 1, R2, 1, { rate: 1e9, delay: 100_000, schedule: [{ at: 1e9, state: "down" }] });
+    connect(sim, R1, 2, R3, 0, { rate: 1e9, delay: 200_000 });
+    connect(sim, R3, 1, R2, 2, { rate: 1e9, delay: 200_000 });
+    const rx = B.bind(9);
+    const s = A.bind(1);
+    sim.scheduler.runUntil(500e6);
+    expect(R1.routeList()).toContain("10.0.2.0/24 via 192.168.12.2 dev to-r2 (rip 2)");
+    s.send(B_IP, 9, pattern(64));
+    sim.scheduler.runUntil(600e6);
+    expect(rx.recv()).toBeDefined();
+    // After the failure and the timeout, the route goes through r3.
+    sim.scheduler.runUntil(2e9);
+    expect(R1.routeList()).toContain("10.0.2.0/24 via 192.168.13.2 dev to-r3 (rip 3)");
+    expect(R1.stats().ip.dvEvents["DV_ROUTE_TIMEOUT"]).toBeGreaterThanOrEqual(1);
+    s.send(B_IP, 9, pattern(64));
+    sim.scheduler.runUntil(2.1e9);
+    const m = rx.recv()!;
+    expect(m).toBeDefined();
+    // Through r3: 1 us-scale hops plus 200 + 200 us of delay.
+    expect(m.time - 2e9).toBeGreaterThan(400_000);
+    s.close();
+    rx.close();
+  });
+});
