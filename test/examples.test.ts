@@ -5,9 +5,15 @@ import { describe, expect, it } from "vitest";
 import { loadScenario } from "../src/api/scenario.js";
 import { buildScenario } from "../src/api/build-scenario.js";
 
-const PINNED: Record<string, { fingerprint: string; events: number; datagrams: number }> = {
+const PINNED: Record<string, { fingerprint: string; events: number; sent: number; received: number }> = {
   // 16 hosts x 12,500 datagrams; ARP first, then every datagram arrives.
-  "examples/star16.yaml": { fingerprint: "23f6ec711083255d", events: 1_000_576, datagrams: 200_000 },
+  "examples/star16.yaml": { fingerprint: "23f6ec711083255d", events: 1_000_576, sent: 200_000, received: 200_000 },
+  // Distance-vector routes learned before traffic starts; the r1-r2 link fails at 2 s and the
+  // two flows across it lose traffic until routes time out and converge through r3.
+  "examples/campus.yaml": { fingerprint: "fbd128fca2ff0c3e", events: 525_098, sent: 45_103, received: 37_686 },
+  // Fragmentation onto the 576-byte WAN, bursty loss: losing one fragment loses the datagram.
+  "examples/lossy-wan.yaml": { fingerprint: "80db4170223c5efe", events: 40_190, sent: 2_715, received: 2_617 },
+  // examples/multicast.yaml is not pinned yet: routers do not forward multicast (issue 4).
 };
 
 describe("examples keep their pinned trajectories", () => {
@@ -19,13 +25,16 @@ describe("examples keep their pinned trajectories", () => {
       const report = flows.toJSON();
       const sent = report.reduce((n, f) => n + f.sentPackets, 0);
       const received = report.reduce((n, f) => n + f.receivedPackets, 0);
-      expect(sent).toBe(pin.datagrams);
-      expect(received).toBe(pin.datagrams);
+      expect(sent).toBe(pin.sent);
+      expect(received).toBe(pin.received);
       expect(result.totalEvents).toBe(pin.events);
       expect(result.fingerprint).toBe(pin.fingerprint);
-      // Drain what is still in flight, then every frame slot must be back.
-      network.runToIdle();
-      network.destroy();
+      // Drain what is still in flight, then every frame slot must be back. Scenarios with
+      // periodic routing never go idle, so only those without routers are drained here.
+      if (scenario.routers.length === 0) {
+        network.runToIdle();
+        network.destroy();
+      }
     });
   }
 });

@@ -5,7 +5,8 @@
 //
 // Contract:
 // - Human summary on stdout by default; with --json exactly one JSON document on stdout (keys:
-//   scenario, seed, simTimeNs, wallTimeMs, events, fingerprint, flows, links, hosts, switches)
+//   scenario, seed, simTimeNs, wallTimeMs, events, fingerprint, flows, links, hosts, switches,
+//   routers)
 //   and nothing else there. Progress goes to stderr, only on an interactive terminal without CI.
 // - Exit codes: 0 success; 2 a bad scenario or bad arguments (the message names the path and the
 //   problem); 1 anything else (an internal error, a failed write).
@@ -84,6 +85,7 @@ export function runCommand(file: string, flags: RunFlags): number {
       links,
       hosts: stats.hosts,
       switches: stats.switches.map(({ name, ports, ...rest }) => ({ name, ...rest, ports })),
+      routers: stats.routers,
     };
     process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
     return 0;
