@@ -185,6 +185,8 @@ interface TrafficCommon {
   count: number | undefined;
   srcPort: number;
   dstPort: number;
+  /** TTL of the datagrams to a multicast group (absent: 1, RFC 1112); only for group destinations. */
+  ttl?: number;
 }
 
 export interface CbrTraffic extends TrafficCommon {
@@ -663,7 +665,7 @@ const SCHEDULE_KEYS = ["at", "state"] as const;
 const OUTPUT_KEYS = ["json", "csv", "pcap", "report"] as const;
 const PCAP_KEYS = ["dir", "ports"] as const;
 const TRAFFIC_TYPES = ["cbr", "poisson", "onoff", "bulk", "request-response"] as const;
-const TRAFFIC_COMMON = ["name", "type", "from", "to", "protocol", "size", "start", "stop", "count", "srcPort", "dstPort"] as const;
+const TRAFFIC_COMMON = ["name", "type", "from", "to", "protocol", "size", "start", "stop", "count", "srcPort", "dstPort", "ttl"] as const;
 const TRAFFIC_EXTRA: Record<TrafficType, readonly string[]> = {
   cbr: ["rate"],
   poisson: ["rate"],
@@ -1358,6 +1360,10 @@ function checkTraffic(
   const count = o["count"] === undefined ? undefined : int(ctx, o["count"], `${p}.count`, 1, Number.MAX_SAFE_INTEGER);
   const dstPort = int(ctx, o["dstPort"], `${p}.dstPort`, 1, 65535, SCENARIO_DEFAULTS.traffic.dstPort);
   const srcPort = int(ctx, o["srcPort"], `${p}.srcPort`, 1, 65535, Math.min(65535, SCENARIO_DEFAULTS.traffic.srcPortBase + index));
+  const ttl = o["ttl"] === undefined ? undefined : int(ctx, o["ttl"], `${p}.ttl`, 1, 255);
+  if (ttl !== undefined && to !== undefined && !to.multicast) {
+    ctx.error(`${p}.ttl`, `ttl applies to traffic to a multicast group, not to ${to.address} (unicast uses the host's stack.ttl)`);
+  }
   const hasRate = TRAFFIC_EXTRA[type].includes("rate");
   const rateBps = hasRate && o["rate"] !== undefined ? rate(ctx, o["rate"], `${p}.rate`) : undefined;
   const okRate = !hasRate || o["rate"] === undefined || rateBps !== undefined;
@@ -1368,7 +1374,8 @@ function checkTraffic(
     return undefined;
   }
   if (o["count"] !== undefined && count === undefined) return undefined;
-  const common = { name: n, from: fromHost, to, protocol, size, startNs, stopNs, count, srcPort, dstPort };
+  if (o["ttl"] !== undefined && (ttl === undefined || !to.multicast)) return undefined;
+  const common = { name: n, from: fromHost, to, protocol, size, startNs, stopNs, count, srcPort, dstPort, ...(ttl !== undefined ? { ttl } : {}) };
   const extra = checkTrafficExtra(ctx, type, o, p);
   if (extra === undefined) return undefined;
   switch (type) {

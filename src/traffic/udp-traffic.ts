@@ -622,7 +622,7 @@ export class UdpTrafficFlow implements EventHandler {
     const c = this.counters;
     c.datagramsSent++;
     c.bytesSent += payload.length;
-    if (!socket.send(dst, port, payload)) c.sendFailures++;
+    if (!socket.send(dst, port, payload, this.spec.ttl ?? 1)) c.sendFailures++;
     return seq;
   }
 

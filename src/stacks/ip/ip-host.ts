@@ -385,8 +385,9 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   /**
    * Sends the IP payload in `frame` (transport header already on) to `dst`: pushes the IPv4
    * header, routes, fragments when needed, resolves. Takes the frame; false = dropped now.
+   * `multicastTtl` is the TTL when `dst` is a group (default 1, RFC 1112); unicast uses `ttl`.
    */
-  sendIp(frame: number, protocol: number, dst: number, dontFragment: boolean): boolean {
+  sendIp(frame: number, protocol: number, dst: number, dontFragment: boolean, multicastTtl = 1): boolean {
     const frames = this.sim.frames;
     if (this.stateValue !== IpHostState.UP) {
       frames.release(frame);
@@ -398,7 +399,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
         frames.release(frame);
         return this.ipDrop("FRAG_NEEDED_DF");
       }
-      const ok = this.sendIpBytes(protocol, dst, this.u8, frames.offset(frame), len, false);
+      const ok = this.sendIpBytes(protocol, dst, this.u8, frames.offset(frame), len, false, multicastTtl);
       frames.release(frame);
       return ok;
     }
@@ -407,7 +408,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
       frames.release(frame);
       return this.ipDrop("NO_ROUTE");
     }
-    const r = this.fillTxRepr(protocol, dst, len, dontFragment);
+    const r = this.fillTxRepr(protocol, dst, len, dontFragment, multicastTtl);
     r.identification = this.takeIdent();
     const at = frames.push(frame, IPV4_HEADER_LEN);
     emitIpv4(r, this.ipv.wrap(this.u8, at, IPV4_HEADER_LEN + len));
@@ -420,7 +421,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
    * Sends an IP payload held in `bytes[off, off + len)` (any array, the Wasm memory included),
    * fragmenting to the MTU. False = dropped now (counted).
    */
-  sendIpBytes(protocol: number, dst: number, bytes: Uint8Array, off: number, len: number, dontFragment: boolean): boolean {
+  sendIpBytes(protocol: number, dst: number, bytes: Uint8Array, off: number, len: number, dontFragment: boolean, multicastTtl = 1): boolean {
     if (this.stateValue !== IpHostState.UP) return this.ipDrop("HOST_DESTROYED");
     if (IPV4_HEADER_LEN + len > this.mtu && dontFragment) return this.ipDrop("FRAG_NEEDED_DF");
     if (len > 0xffff - IPV4_HEADER_LEN) return this.ipDrop("TOO_LONG");
@@ -441,7 +442,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
       }
       frames.setLength(f, n);
       this.u8.set(bytes.subarray(off + o, off + o + n), frames.offset(f));
-      const r = this.fillTxRepr(protocol, dst, n, dontFragment);
+      const r = this.fillTxRepr(protocol, dst, n, dontFragment, multicastTtl);
       r.identification = ident;
       r.fragmentOffset = single ? 0 : o;
       r.moreFragments = !single && o + n < len;
@@ -643,13 +644,13 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
     u8[at + 13] = etherType & 0xff;
   }
 
-  private fillTxRepr(protocol: number, dst: number, payloadLength: number, df: boolean): Ipv4Repr {
+  private fillTxRepr(protocol: number, dst: number, payloadLength: number, df: boolean, multicastTtl: number): Ipv4Repr {
     const r = this.txRepr;
     r.src = this.ip;
     r.dst = dst;
     r.protocol = protocol;
     r.payloadLength = payloadLength;
-    r.ttl = isMulticastIpv4(dst) ? 1 : this.ttl; // RFC 1112: multicast TTL defaults to 1
+    r.ttl = isMulticastIpv4(dst) ? multicastTtl : this.ttl; // RFC 1112: multicast TTL defaults to 1
     r.tos = 0;
     r.dontFragment = df;
     r.moreFragments = false;

@@ -12,8 +12,8 @@
 // - Forwarding, for every IPv4 datagram received: the header is parsed in place and its
 //   checksum verified (bad: dropped, counted by Ipv4ParseError name). Addressed to one of our
 //   addresses: delivered here (ICMP echo answered, RIP updates on UDP 520 read; the rest
-//   counted). Broadcasts are not forwarded; class D destinations are dropped (no multicast
-//   forwarding yet). Otherwise: TTL <= 1 -> dropped, ICMP time exceeded to the source;
+//   counted). Broadcasts are not forwarded; class D destinations: see multicast below.
+//   Otherwise: TTL <= 1 -> dropped, ICMP time exceeded to the source;
 //   no route -> dropped, ICMP destination unreachable (net); longer than the outgoing MTU
 //   with DF -> dropped, ICMP fragmentation needed carrying the next-hop MTU (RFC 1191),
 //   without DF -> cut into fragments (new 20-byte headers: options are not copied). A datagram
@@ -22,6 +22,20 @@
 //   dst = the next hop's MAC from ARP, or the frame waits in the ARP queue), nic.send() (the
 //   NIC recomputes the FCS). A frame shared with other holders is copied first
 //   (frames.writable). Next hop = the route's gateway, or the destination when on-link.
+// - Multicast: a simple FLOODING multicast router, not DVMRP or PIM: no group membership
+//   (IGMP), no reverse-path check, no pruning. Every NIC accepts every group MAC (one address-
+//   filter entry, mask = value = 01:00:00:00:00:00). A class D datagram that is not link-local
+//   (224.0.0.0/24, RIP's 224.0.0.9 included: never forwarded) and has TTL > 1 is sent out of
+//   every interface except the one it came in on, TTL decremented (RFC 1624), to the group's
+//   Ethernet address (ipv4MulticastMac), fragmented when an interface's MTU needs it (DF set and
+//   too big: dropped there, MULTICAST_FRAG_NEEDED_DF). No ICMP error is ever sent about a
+//   multicast datagram (TTL expired: MULTICAST_TTL_EXPIRED; link-local: MULTICAST_LINK_LOCAL).
+//   The last interface gets the received frame itself (retain + copy-on-write, as unicast); each
+//   other interface needs its own copy, since the Ethernet source MAC and the slot's head
+//   differ per interface (counted in ip.multicastCopies). ip.multicastForwarded counts
+//   datagrams sent per outgoing interface. In a cyclic topology flooding loops: copies
+//   circulate until their TTL runs out (the sender's TTL bounds the storm), and members may
+//   receive duplicates; use it on trees.
 // - ICMP errors (RFC 792, quoting the header and 8 payload bytes; RFC 1122 3.2.2 limits):
 //   never about an ICMP error, a non-first fragment, or a datagram from/to a non-unicast
 //   address. Their source is the address of the interface the datagram arrived on.
@@ -41,7 +55,7 @@
 //
 // State machine of the router: Up -> Destroyed (destroy()); a destroyed router consumes and
 // counts what arrives (ROUTER_DESTROYED) and sends nothing. Per-neighbour ARP: arp-cache.ts.
-// Not handled: multicast forwarding, redirects, IP options in fragments, triggered updates,
+// Not handled: multicast routing protocols (DVMRP, PIM, IGMP; flooding only), redirects, IP options in fragments, triggered updates,
 // ICMP rate limiting, RIP requests (only periodic responses).
 
 import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
@@ -115,6 +129,10 @@ export const EV_ROUTER_DV_PERIOD = EV_DEVICE_BASE + 1;
 
 export const RIP_PORT = 520;
 export const RIP_INFINITY = 16;
+/** 224.0.0.0/24: link-local groups (RFC 5771), never forwarded. */
+const MULTICAST_LINK_LOCAL = 0xe0000000;
+/** The Ethernet I/G bit as a 48-bit number (01:00:00:00:00:00): every group address has it. */
+const MAC_GROUP_BIT = 0x0100_0000_0000;
 /** RIPv2 routers' group (RFC 2453). */
 export const RIP_GROUP = 0xe0000009;
 const RIP_HEADER_LEN = 4;
@@ -178,6 +196,10 @@ export interface RouterStats {
     fragmented: number;
     fragmentsSent: number;
     delivered: number;
+    /** Class D datagrams sent, one per outgoing interface (fragmented ones included). */
+    multicastForwarded: number;
+    /** Frame copies the multicast flooding made (one per outgoing interface but the last). */
+    multicastCopies: number;
     icmpSent: Record<string, number>;
     dvUpdatesSent: number;
     dvUpdatesReceived: number;
@@ -283,7 +305,17 @@ export class Router extends Device {
   private readonly icmpTx: IcmpRepr = createIcmpRepr();
   private readonly udpRx: UdpRepr = createUdpRepr();
   private readonly udpTx: UdpRepr = createUdpRepr();
-  readonly counters = { rxPackets: 0, forwarded: 0, fragmented: 0, fragmentsSent: 0, delivered: 0, dvUpdatesSent: 0, dvUpdatesReceived: 0 };
+  readonly counters = {
+    rxPackets: 0,
+    forwarded: 0,
+    fragmented: 0,
+    fragmentsSent: 0,
+    delivered: 0,
+    multicastForwarded: 0,
+    multicastCopies: 0,
+    dvUpdatesSent: 0,
+    dvUpdatesReceived: 0,
+  };
   readonly icmpSent: Record<string, number> = {};
   readonly drops: Record<string, number> = {};
   /** Learned routes withdrawn, by why (DV_ROUTE_TIMEOUT, DV_ROUTE_WITHDRAWN). */
@@ -337,6 +369,8 @@ export class Router extends Device {
       this.trace[i] = nic.trace[0]!;
       const iface = new RouterInterface(this, i, o.name, nic, ip, prefixLength, mtu, arpOptions);
       nic.setReceiver(iface);
+      // Every group address (the I/G bit): the router floods multicast.
+      nic.addFilter(MAC_GROUP_BIT, MAC_GROUP_BIT);
       return iface;
     });
     for (const f of this.interfaces) {
@@ -527,8 +561,18 @@ export class Router extends Device {
       nic.consume(frame);
       return;
     }
-    if (dst === IPV4_BROADCAST || isMulticastIpv4(dst) || this.isDirectedBroadcast(dst)) {
-      this.drop(isMulticastIpv4(dst) ? "MULTICAST_NOT_FORWARDED" : "BROADCAST");
+    if (isMulticastIpv4(dst)) {
+      if ((dst & 0xffff_ff00) >>> 0 === MULTICAST_LINK_LOCAL) this.drop("MULTICAST_LINK_LOCAL");
+      else if (r.ttl <= 1) this.drop("MULTICAST_TTL_EXPIRED");
+      else {
+        this.forwardMulticast(f, frame, ethLen, v, r);
+        return;
+      }
+      nic.consume(frame);
+      return;
+    }
+    if (dst === IPV4_BROADCAST || this.isDirectedBroadcast(dst)) {
+      this.drop("BROADCAST");
       nic.consume(frame);
       return;
     }
@@ -577,6 +621,63 @@ export class Router extends Device {
     this.toLink(out, w, nextHop);
   }
 
+  /**
+   * Floods the class D datagram in `v` (TTL > 1, in `frame` on `f`) out of every other
+   * interface. Copies for all but the last interface; the last takes the frame itself.
+   */
+  private forwardMulticast(f: RouterInterface, frame: number, ethLen: number, v: Ipv4View, r: Ipv4Repr): void {
+    const nic = f.nic;
+    const frames = this.sim.frames;
+    const fs = this.interfaces;
+    const total = v.totalLength;
+    const mac = ipv4MulticastMac(r.dst);
+    let last = fs.length - 1;
+    if (last === f.index) last--;
+    if (last < 0) {
+      this.drop("MULTICAST_NO_INTERFACE");
+      nic.consume(frame);
+      return;
+    }
+    for (let i = 0; i <= last; i++) {
+      if (i === f.index) continue;
+      const out = fs[i]!;
+      if (total > out.mtu) {
+        if (r.dontFragment) this.drop("MULTICAST_FRAG_NEEDED_DF");
+        else {
+          this.counters.multicastForwarded++;
+          this.fragment(out, r.dst, v, r);
+        }
+        if (i === last) nic.consume(frame);
+        continue;
+      }
+      let w: number;
+      if (i < last) {
+        w = frames.clone(frame);
+        if (w === NO_FRAME) {
+          this.drop("NO_SLOT");
+          continue;
+        }
+        frames.touch(w);
+        this.counters.multicastCopies++;
+      } else {
+        // The received frame itself: kept past the NIC's buffer, copied only if shared.
+        frames.retain(frame);
+        nic.consume(frame);
+        w = frames.writable(frame);
+        if (w === NO_FRAME) {
+          frames.release(frame);
+          this.drop("NO_SLOT");
+          return;
+        }
+      }
+      this.ipv2.wrap(this.u8, frames.offset(w) + ethLen, total).decrementTtl();
+      frames.pop(w, ethLen);
+      frames.setLength(w, total); // drops the FCS and any minimum-size padding
+      this.counters.multicastForwarded++;
+      this.transmitOn(out, w, mac);
+    }
+  }
+
   /** Cuts the datagram in `v` into fragments for `out` (TTL decremented in each). */
   private fragment(out: RouterInterface, nextHop: number, v: Ipv4View, r: Ipv4Repr): void {
     const frames = this.sim.frames;
@@ -615,6 +716,7 @@ export class Router extends Device {
 
   /** Hands an IPv4 frame (no Ethernet header) to interface `out`: cached MAC or the ARP queue. */
   private toLink(out: RouterInterface, frame: number, nextHop: number): void {
+    if (isMulticastIpv4(nextHop)) return this.transmitOn(out, frame, ipv4MulticastMac(nextHop)); // flooded fragments
     const mac = out.arp.lookup(nextHop);
     if (mac >= 0) this.transmitOn(out, frame, mac);
     else out.arp.enqueue(nextHop, frame);

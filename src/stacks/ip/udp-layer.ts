@@ -5,6 +5,8 @@
 //   deterministic); binding a bound port throws NetloomError naming the port.
 // - socket.send(dst, dstPort, payload) sends a Uint8Array, or `n` zero bytes when given a
 //   number (virtual payload for load tests: the bytes on the wire are real zeros and checksummed).
+//   An optional 4th argument is the TTL of a datagram to a multicast group (per datagram, like
+//   IP_MULTICAST_TTL; default 1, RFC 1112); unicast datagrams always use the host's TTL.
 //   A payload over maxDatagramSize (default 65507 = 65535 - 20 - 8) throws (API misuse, like
 //   EMSGSIZE). Returns false when the datagram was dropped at once (no route, no frame slot, DF
 //   and too big); a datagram queued for ARP returns true and may still be dropped there.
@@ -117,11 +119,11 @@ export class UdpSocket {
     this.qData = new Array<Uint8Array | undefined>(n).fill(undefined);
   }
 
-  /** Sends `payload` (bytes, or a count of zero bytes) to dst:dstPort. */
-  send(dst: number | string, dstPort: number, payload: Uint8Array | number): boolean {
+  /** Sends `payload` (bytes, or a count of zero bytes) to dst:dstPort; `multicastTtl` (default 1) applies to group destinations. */
+  send(dst: number | string, dstPort: number, payload: Uint8Array | number, multicastTtl = 1): boolean {
     if (this.closed) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `socket on port ${this.port} is closed`, { path: "socket" });
     const address = typeof dst === "string" ? ipv4FromString(dst, "dst") : dst;
-    const ok = this.layer.sendFrom(this.port, address, dstPort, payload);
+    const ok = this.layer.sendFrom(this.port, address, dstPort, payload, multicastTtl);
     if (ok) {
       this.counters.sent++;
       this.counters.sentBytes += typeof payload === "number" ? payload : payload.length;
@@ -267,8 +269,9 @@ export class UdpLayer {
   }
 
   /** Builds and sends one datagram (see UdpSocket.send). */
-  sendFrom(srcPort: number, dst: number, dstPort: number, payload: Uint8Array | number): boolean {
+  sendFrom(srcPort: number, dst: number, dstPort: number, payload: Uint8Array | number, multicastTtl = 1): boolean {
     checkInteger("dst", dst, 0, 0xffff_ffff);
+    checkInteger("multicastTtl", multicastTtl, 1, 255);
     checkInteger("dstPort", dstPort, 0, 0xffff);
     const len = typeof payload === "number" ? payload : payload.length;
     if (typeof payload === "number") checkInteger("payload", payload, 0, 0xffff);
@@ -296,13 +299,13 @@ export class UdpLayer {
       else u8.set(payload, at);
       const h = host.sim.frames.push(frame, UDP_HEADER_LEN);
       emitUdp(r, this.view.wrap(u8, h, UDP_HEADER_LEN + len), src, dst);
-      return host.sendIp(frame, IP_PROTO_UDP, dst, false);
+      return host.sendIp(frame, IP_PROTO_UDP, dst, false, multicastTtl);
     }
     // Larger than a frame slot: build the datagram once in memory and let IP fragment it.
     const buf = new Uint8Array(UDP_HEADER_LEN + len);
     if (typeof payload !== "number") buf.set(payload, UDP_HEADER_LEN);
     emitUdp(r, this.view.wrap(buf, 0, buf.length), src, dst);
-    return host.sendIpBytes(IP_PROTO_UDP, dst, buf, 0, buf.length, false);
+    return host.sendIpBytes(IP_PROTO_UDP, dst, buf, 0, buf.length, false, multicastTtl);
   }
 
   /** A datagram for us (ctx holds the IP payload); returns true when ctx.frame was kept. */

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Simulation } from "../../../src/engine/simulation.js";
 import { PointToPointLink, type LinkOptions } from "../../../src/devices/link.js";
+import { EthernetSwitch } from "../../../src/devices/ethernet-switch.js";
 import type { EthernetNic } from "../../../src/devices/nic.js";
 import { Router, type RouterOptions } from "../../../src/stacks/ip/router.js";
 import { IP_PROTO_UDP, IPV4_FLAG_DF, ipv4FromString } from "../../../src/wire/ipv4.js";
@@ -238,5 +239,120 @@ describe("Router distance vector", () => {
     expect(m.time - 2e9).toBeGreaterThan(400_000);
     s.close();
     rx.close();
+  });
+});
+
+describe("Router multicast (flooding)", () => {
+  const GROUP = ipv4FromString("239.1.2.3");
+
+  /**
+   * A (10.0.1.10) -- lan1 R lan2 -- switch -- B, C (members), D (not a member);
+   * R lan3 (MTU 576) -- E (member).
+   */
+  function groupWorld() {
+    const w = world(5);
+    const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1" });
+    const B = w.host("b", { address: "10.0.2.10/24", gateway: "10.0.2.1" });
+    const C = w.host("c", { address: "10.0.2.11/24", gateway: "10.0.2.1" });
+    const D = w.host("d", { address: "10.0.2.12/24", gateway: "10.0.2.1" });
+    const E = w.host("e", { address: "10.0.3.10/24", gateway: "10.0.3.1" });
+    const R = router(w.sim, "r", {
+      interfaces: [
+        { name: "lan1", address: "10.0.1.1/24" },
+        { name: "lan2", address: "10.0.2.1/24" },
+        { name: "lan3", address: "10.0.3.1/24", mtu: 576 },
+      ],
+    });
+    const sw = new EthernetSwitch(w.sim, "sw", { ports: 4 });
+    connect(w.sim, A.nic, 0, R, 0);
+    const l = new PointToPointLink(w.sim, "r:1-sw:0", LINK);
+    R.attach(1, l, 0);
+    sw.attach(0, l, 1);
+    w.link(sw, 1, B.nic);
+    w.link(sw, 2, C.nic);
+    w.link(sw, 3, D.nic);
+    connect(w.sim, R, 2, E.nic, 0);
+    for (const h of [B, C, E]) h.joinGroup(GROUP);
+    return { ...w, A, B, C, D, E, R };
+  }
+
+  it("floods a group datagram with TTL > 1 to members on the other subnets, not to non-members", () => {
+    const { sim, A, B, C, D, E, R } = groupWorld();
+    const rx = [B, C, D, E].map((h) => h.bind(6000));
+    const data = pattern(1000, 3);
+    const tx = A.bind(1);
+    expect(tx.send(GROUP, 6000, data, 8)).toBe(true);
+    sim.scheduler.runToIdle();
+    for (const i of [0, 1, 3]) {
+      const m = rx[i]!.recv()!;
+      expect(Buffer.from(m.payload).equals(Buffer.from(data))).toBe(true);
+      expect(m.src).toBe(A.ip);
+    }
+    expect(rx[2]!.recv()).toBeUndefined();
+    expect(D.nic.stats().rxDrops).toEqual({ ADDRESS_FILTER: 1 });
+    const ip = R.stats().ip;
+    // Out of lan2 (a copy: not the last interface) and lan3 (fragmented: 1008 bytes of UDP
+    // in 552-byte pieces).
+    expect(ip.multicastForwarded).toBe(2);
+    expect(ip.multicastCopies).toBe(1);
+    expect(ip.fragmented).toBe(1);
+    expect(ip.fragmentsSent).toBe(2);
+    expect(E.stats().reassembly.reassembled).toBe(1);
+    expect(ip.forwarded).toBe(0);
+    expect(ip.drops).toEqual({});
+    expect(ip.icmpSent).toEqual({});
+    // Group MACs: nobody ARPs.
+    expect(R.stats().interfaces.map((f) => f.arp.requestsSent)).toEqual([0, 0, 0]);
+    for (const s of [...rx, tx]) s.close();
+  });
+
+  it("does not forward TTL 1 (the RFC 1112 default) nor link-local groups, and sends no ICMP about them", () => {
+    const { sim, A, B, R } = groupWorld();
+    const rb = B.bind(6000);
+    const tx = A.bind(1);
+    tx.send(GROUP, 6000, pattern(40)); // default multicast TTL: 1
+    B.joinGroup("224.0.0.5");
+    tx.send("224.0.0.5", 6000, pattern(40), 8);
+    tx.send(0xe0000009, 520, pattern(40), 8); // RIP's group: never forwarded
+    sim.scheduler.runToIdle();
+    expect(rb.recv()).toBeUndefined();
+    const ip = R.stats().ip;
+    expect(ip.drops).toEqual({ MULTICAST_TTL_EXPIRED: 1, MULTICAST_LINK_LOCAL: 2 });
+    expect(ip.multicastForwarded).toBe(0);
+    expect(ip.icmpSent).toEqual({});
+    expect(A.stats().icmp.timeExceededReceived).toBe(0);
+    rb.close();
+    tx.close();
+  });
+
+  it("on a tree of two routers, TTL bounds the hops: 2 stops at the second router, 3 gets through", () => {
+    const w = world(6);
+    const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1" });
+    const B = w.host("b", { address: "10.0.2.10/24", gateway: "10.0.2.1" });
+    const R1 = router(w.sim, "r1", {
+      interfaces: [{ name: "lan", address: "10.0.1.1/24" }, { name: "core", address: "192.168.12.1/30" }],
+    });
+    const R2 = router(w.sim, "r2", {
+      interfaces: [{ name: "core", address: "192.168.12.2/30" }, { name: "lan", address: "10.0.2.1/24" }],
+    });
+    connect(w.sim, A.nic, 0, R1, 0);
+    connect(w.sim, R1, 1, R2, 0);
+    connect(w.sim, R2, 1, B.nic, 0);
+    B.joinGroup(GROUP);
+    const rb = B.bind(6000);
+    const tx = A.bind(1);
+    tx.send(GROUP, 6000, pattern(40), 2);
+    w.sim.scheduler.runToIdle();
+    expect(rb.recv()).toBeUndefined();
+    expect(R2.stats().ip.drops).toEqual({ MULTICAST_TTL_EXPIRED: 1 });
+    tx.send(GROUP, 6000, pattern(40), 3);
+    w.sim.scheduler.runToIdle();
+    expect(rb.recv()).toBeDefined();
+    expect(R1.stats().ip.multicastForwarded).toBe(2);
+    expect(R2.stats().ip.multicastForwarded).toBe(1);
+    // Nothing came back towards A (flooding never sends out of the arrival interface).
+    expect(A.stats().ip.rxPackets).toBe(0);
+    rb.close();
+    tx.close();
   });
 });
