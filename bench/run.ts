@@ -1,7 +1,10 @@
 // Runs every bench/*.bench.ts (or those whose file name contains an argument) and prints one
 // table, with machine, Node version and date, and writes it to bench/results/latest.json.
+// Each suite runs in a child process of its own, so memory figures (resident set size) and JIT
+// state of one suite never leak into another's.
 // Usage: npm run bench [-- --quick] [name-filter ...]
 
+import { spawnSync } from "node:child_process";
 import { readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,6 +13,16 @@ import { formatFigure, missed, type BenchSuite, type Figure } from "./harness.js
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
+
+// Child mode: run one suite and print its figures as JSON on the last line of stdout.
+const childIndex = args.indexOf("--child");
+if (childIndex >= 0) {
+  const file = args[childIndex + 1]!;
+  const suite = (await import(pathToFileURL(join(here, file)).href)).default as BenchSuite;
+  const figures = await suite.run({ quick: args.includes("--quick") });
+  process.stdout.write("\n" + JSON.stringify({ name: suite.name, figures }) + "\n");
+  process.exit(0);
+}
 const quick = args.includes("--quick");
 const filters = args.filter((a) => !a.startsWith("--"));
 
@@ -23,8 +36,17 @@ console.log(`netloom benchmarks — ${new Date().toISOString().slice(0, 10)} —
 
 const all: { suite: string; figures: Figure[] }[] = [];
 for (const file of files) {
-  const suite = (await import(pathToFileURL(join(here, file)).href)).default as BenchSuite;
-  const figures = await suite.run({ quick });
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), "--child", file, ...(quick ? ["--quick"] : [])],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 },
+  );
+  const lastLine = child.stdout.trimEnd().split("\n").pop() ?? "";
+  if (child.status !== 0 || !lastLine.startsWith("{")) {
+    throw new Error(`bench suite ${file} failed (exit ${child.status}):\n${child.stdout}`);
+  }
+  const { name, figures } = JSON.parse(lastLine) as { name: string; figures: Figure[] };
+  const suite = { name };
   all.push({ suite: suite.name, figures });
   const rows = [["figure", "value", "reference", "ratio", "target"], ...figures.map(formatFigure)];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
