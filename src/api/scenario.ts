@@ -38,7 +38,8 @@ import { parseBitRate, parseByteSize, parseDuration } from "./units.js";
 
 export type ParameterValue = number | string | boolean;
 
-export interface Ipv4Prefix {
+/** An interface address with its prefix, as strings (src/wire/ipv4.ts's Ipv4Prefix holds numbers). */
+export interface ScenarioAddress {
   /** Dotted quad as written, e.g. "10.0.1.1". */
   address: string;
   prefixLength: number;
@@ -67,7 +68,7 @@ export interface ScenarioHost {
   name: string;
   /** "02:00:00:00:00:01" form, lower case. */
   mac: string;
-  ip: Ipv4Prefix;
+  ip: ScenarioAddress;
   /** Default gateway, or undefined (on-link destinations only). */
   gateway: string | undefined;
   /** The interface MTU: as written, else the attached link's, else 1500. */
@@ -91,7 +92,7 @@ export interface ScenarioRouterInterface {
   /** Position in the router's interface list: the device port number. */
   port: number;
   mac: string;
-  ip: Ipv4Prefix;
+  ip: ScenarioAddress;
   mtu: number;
 }
 
@@ -618,7 +619,7 @@ function cidr(ctx: Ctx, v: unknown, path: string, role: "interface" | "prefix"):
   return { addr, len };
 }
 
-function prefixOf(p: { addr: number; len: number }): Ipv4Prefix {
+function prefixOf(p: { addr: number; len: number }): ScenarioAddress {
   return { address: intToIp(p.addr), prefixLength: p.len, network: intToIp((p.addr & maskOf(p.len)) >>> 0) };
 }
 
