@@ -40,7 +40,7 @@ import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import type { EthernetNic, NicReceiver } from "../../devices/nic.js";
-import { ArpParseError, ArpView, ARP_LEN, createArpRepr, emitArp, parseArpInto, type ArpRepr } from "../../wire/arp.js";
+import { ArpParseError, ArpView, createArpRepr, parseArpInto, type ArpRepr } from "../../wire/arp.js";
 import {
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
@@ -49,8 +49,7 @@ import {
   ETH_MTU,
   EthernetView,
   MAC_BROADCAST,
-  writeMac,
-} from "../../wire/ethernet.js";
+  } from "../../wire/ethernet.js";
 import {
   IPV4_BROADCAST,
   IPV4_DEFAULT_TTL,
@@ -71,6 +70,7 @@ import {
   type Ipv4Repr,
 } from "../../wire/ipv4.js";
 import { UDP_HEADER_LEN } from "../../wire/udp.js";
+import { EthernetOutput } from "./ethernet-output.js";
 import { ArpCache, DEFAULT_ARP_OPTIONS, type ArpOwner, type ArpStats } from "./arp-cache.js";
 import { IcmpLayer, type IcmpStats, type PingResult } from "./icmp-layer.js";
 import { DEFAULT_REASSEMBLY_OPTIONS, Reassembler, type ReassemblyOwner, type ReassemblyStats } from "./reassembly.js";
@@ -202,7 +202,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   private readonly rxRepr: Ipv4Repr = createIpv4Repr();
   private readonly txRepr: Ipv4Repr = createIpv4Repr();
   private readonly arpRx: ArpRepr = createArpRepr();
-  private readonly arpTx: ArpRepr = createArpRepr();
+  private readonly ethOut: EthernetOutput;
   private readonly ctx: RxContext;
   readonly ipCounters = { txPackets: 0, txFragments: 0, rxPackets: 0, rxDelivered: 0, rxFragments: 0 };
   /** IP drops by reason; header errors under their Ipv4ParseError names. */
@@ -275,6 +275,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
       maxBytes,
     });
     this.u8 = this.sim.runtime.u8;
+    this.ethOut = new EthernetOutput(this.sim, HEADROOM);
     this.slotBytes = this.sim.frames.pool.slotBytes;
     this.id = this.sim.register(this.name, this);
     this.udp = new UdpLayer(this, maxDatagram);
@@ -458,27 +459,15 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   // --- ArpOwner / ReassemblyOwner ---
 
   sendArp(op: number, targetMac: number, targetIp: number, ethDst: number): void {
-    const frames = this.sim.frames;
-    const f = frames.alloc(HEADROOM, this.sim.now);
-    if (f === NO_FRAME) {
+    if (!this.ethOut.sendArp(this.nic, this.mac, this.ip, op, targetMac, targetIp, ethDst)) {
       this.arp.counters.requestsSent--;
       this.ipDrop("NO_SLOT");
-      return;
     }
-    frames.setLength(f, ARP_LEN);
-    const r = this.arpTx;
-    r.operation = op;
-    r.senderMac = this.mac;
-    r.senderIp = this.ip;
-    r.targetMac = targetMac;
-    r.targetIp = targetIp;
-    emitArp(r, this.arpv.wrap(this.u8, frames.offset(f), ARP_LEN));
-    this.pushEthernet(f, ethDst, ETHERTYPE_ARP);
-    this.nic.send(f);
   }
 
+
   transmitTo(frame: number, mac: number): void {
-    this.pushEthernet(frame, mac, ETHERTYPE_IPV4);
+    this.ethOut.pushEthernet(frame, mac, this.mac, ETHERTYPE_IPV4);
     this.nic.send(frame);
   }
 
@@ -635,14 +624,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
     else this.arp.enqueue(nextHop, frame);
   }
 
-  private pushEthernet(frame: number, dstMac: number, etherType: number): void {
-    const at = this.sim.frames.push(frame, ETH_HEADER_LEN);
-    const u8 = this.u8;
-    writeMac(u8, at, dstMac);
-    writeMac(u8, at + 6, this.mac);
-    u8[at + 12] = etherType >>> 8;
-    u8[at + 13] = etherType & 0xff;
-  }
+
 
   private fillTxRepr(protocol: number, dst: number, payloadLength: number, df: boolean, multicastTtl: number): Ipv4Repr {
     const r = this.txRepr;

@@ -64,17 +64,15 @@ import { NO_FRAME } from "../../buf/frames.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { Device, EV_DEVICE_BASE, type Channel } from "../../devices/device.js";
 import { EthernetNic, type NicReceiver, type NicStats } from "../../devices/nic.js";
-import { ArpParseError, ArpView, ARP_LEN, createArpRepr, emitArp, parseArpInto, type ArpRepr } from "../../wire/arp.js";
+import { ArpParseError, ArpView, createArpRepr, parseArpInto, type ArpRepr } from "../../wire/arp.js";
 import {
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   ETH_FCS_LEN,
-  ETH_HEADER_LEN,
   ETH_MTU,
   EthernetView,
   macFromString,
-  writeMac,
-} from "../../wire/ethernet.js";
+  } from "../../wire/ethernet.js";
 import {
   ICMP_DEST_UNREACHABLE,
   ICMP_ECHO_REPLY,
@@ -120,6 +118,7 @@ import {
 import { UDP_HEADER_LEN, UdpParseError, UdpView, createUdpRepr, emitUdp, parseUdpInto, type UdpRepr } from "../../wire/udp.js";
 import { ArpCache, DEFAULT_ARP_OPTIONS, type ArpOwner, type ArpStats } from "./arp-cache.js";
 import { HEADROOM } from "./ip-host.js";
+import { EthernetOutput } from "./ethernet-output.js";
 import { RouteKind, RoutingTable, type Route } from "./routing-table.js";
 
 /** ARP retry timer: a = neighbour IPv4 address (int32), b = interface index. */
@@ -300,7 +299,7 @@ export class Router extends Device {
   private readonly rx: Ipv4Repr = createIpv4Repr();
   private readonly tx: Ipv4Repr = createIpv4Repr();
   private readonly arpRx: ArpRepr = createArpRepr();
-  private readonly arpTx: ArpRepr = createArpRepr();
+  private readonly ethOut: EthernetOutput;
   private readonly icmpRx: IcmpRepr = createIcmpRepr();
   private readonly icmpTx: IcmpRepr = createIcmpRepr();
   private readonly udpRx: UdpRepr = createUdpRepr();
@@ -331,6 +330,7 @@ export class Router extends Device {
     checkInteger("ttl", ttl, 1, 255);
     this.ttl = ttl;
     this.u8 = sim.runtime.u8;
+    this.ethOut = new EthernetOutput(sim, HEADROOM);
     const a = options.arp ?? {};
     const arpOptions = {
       timeout: toNs(a.timeout, DEFAULT_ARP_OPTIONS.timeout, "arp.timeout"),
@@ -483,28 +483,16 @@ export class Router extends Device {
   // --- transmit helpers (ArpOwner side of the interfaces) ---
 
   sendArpOn(f: RouterInterface, op: number, targetMac: number, targetIp: number, ethDst: number): void {
-    const frames = this.sim.frames;
-    const fr = frames.alloc(HEADROOM, this.sim.now);
-    if (fr === NO_FRAME) {
+    if (!this.ethOut.sendArp(f.nic, f.mac, f.ip, op, targetMac, targetIp, ethDst)) {
       f.arp.counters.requestsSent--;
       this.drop("NO_SLOT");
-      return;
     }
-    frames.setLength(fr, ARP_LEN);
-    const r = this.arpTx;
-    r.operation = op;
-    r.senderMac = f.mac;
-    r.senderIp = f.ip;
-    r.targetMac = targetMac;
-    r.targetIp = targetIp;
-    emitArp(r, this.arpv.wrap(this.u8, frames.offset(fr), ARP_LEN));
-    this.pushEthernet(f, fr, ethDst, ETHERTYPE_ARP);
-    f.nic.send(fr);
   }
+
 
   /** Sends an IPv4 frame (no Ethernet header) out of `f` to `mac`; takes the frame. */
   transmitOn(f: RouterInterface, frame: number, mac: number): void {
-    this.pushEthernet(f, frame, mac, ETHERTYPE_IPV4);
+    this.ethOut.pushEthernet(frame, mac, f.mac, ETHERTYPE_IPV4);
     f.nic.send(frame);
   }
 
@@ -981,14 +969,7 @@ export class Router extends Device {
     return false;
   }
 
-  private pushEthernet(f: RouterInterface, frame: number, dstMac: number, etherType: number): void {
-    const at = this.sim.frames.push(frame, ETH_HEADER_LEN);
-    const u8 = this.u8;
-    writeMac(u8, at, dstMac);
-    writeMac(u8, at + 6, f.mac);
-    u8[at + 12] = etherType >>> 8;
-    u8[at + 13] = etherType & 0xff;
-  }
+
 
   private takeIdent(): number {
     const id = this.nextIdent;
