@@ -52,7 +52,6 @@ export const ArpParseError = {
 export type ArpParseError = (typeof ArpParseError)[keyof typeof ArpParseError];
 
 export class ArpView extends ByteView {
-
   /** Checks untrusted bytes: 28 bytes of Ethernet/IPv4 ARP with a known operation. */
   checkLength(): ArpParseError {
     if (this.length < ARP_LEN) return ArpParseError.TRUNCATED;

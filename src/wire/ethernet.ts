@@ -95,7 +95,6 @@ export function ethWireBits(frameLength: number): number {
 }
 
 export class EthernetView extends ByteView {
-
   /** True when the bytes hold a whole header (tag included when the TPID says there is one). */
   checkLength(): boolean {
     if (this.length < ETH_HEADER_LEN) return false;

@@ -70,7 +70,6 @@ function isErrorType(type: number): boolean {
 }
 
 export class IcmpView extends ByteView {
-
   /** Structural check for untrusted bytes: header present, type modelled, error quotes whole. */
   checkLength(): IcmpParseError {
     if (this.length < ICMP_HEADER_LEN) return IcmpParseError.TRUNCATED;

@@ -40,7 +40,7 @@
 
 import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
 import { checksumKernels, updateInternetChecksum } from "../kernels/checksum.js";
-import { ByteView } from "./byte-view.js";
+import { ByteView, readU16, readU32, writeU16, writeU32 } from "./byte-view.js";
 
 export const IPV4_VERSION = 4;
 export const IPV4_HEADER_LEN = 20;
@@ -78,27 +78,8 @@ export const Ipv4ParseError = {
 } as const;
 export type Ipv4ParseError = (typeof Ipv4ParseError)[keyof typeof Ipv4ParseError];
 
-// --- byte helpers (big-endian, wire order) ---
-
-export function readU16(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! << 8) | bytes[at + 1]!;
-}
-
-export function writeU16(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 8;
-  bytes[at + 1] = value;
-}
-
-export function readU32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-}
-
-export function writeU32(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 24;
-  bytes[at + 1] = value >>> 16;
-  bytes[at + 2] = value >>> 8;
-  bytes[at + 3] = value;
-}
+// Byte helpers live beside ByteView; re-exported here for the modules that import them from ipv4.
+export { readU16, writeU16, readU32, writeU32 } from "./byte-view.js";
 
 // --- checksum glue ---
 
@@ -230,7 +211,6 @@ export function ipv4PrefixToString(prefix: Ipv4Prefix): string {
 // --- header view ---
 
 export class Ipv4View extends ByteView {
-
   /**
    * Structural check for untrusted bytes: version, IHL, the header and the total length all fit.
    * The checksum is verified by parseIpv4Into (or verifyChecksum()).

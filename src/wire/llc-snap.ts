@@ -31,7 +31,6 @@ export const LLC_CONTROL_UI = 0x03;
 export const SNAP_OUI_ETHERTYPE = 0x000000;
 
 export class LlcSnapView extends ByteView {
-
   /** True when the bytes hold a whole 8-byte LLC/SNAP header. */
   checkLength(): boolean {
     return this.length >= LLC_SNAP_HEADER_LEN;

@@ -46,7 +46,7 @@
 
 import { ipv4PseudoHeaderSum } from "../kernels/checksum.js";
 import { IP_PROTO_TCP, inetChecksumRange, inetSumRange, readU16, readU32, writeU16, writeU32 } from "./ipv4.js";
-import { ByteView } from "./byte-view.js";
+import { TransportPortsView } from "./byte-view.js";
 
 export const TCP_HEADER_LEN = 20;
 export const TCP_MAX_HEADER_LEN = 60;
@@ -89,8 +89,7 @@ export const TcpParseError = {
 } as const;
 export type TcpParseError = (typeof TcpParseError)[keyof typeof TcpParseError];
 
-export class TcpView extends ByteView {
-
+export class TcpView extends TransportPortsView {
   /** Structural check for untrusted bytes: fixed header and data offset fit. Options are checked by parse. */
   checkLength(): TcpParseError {
     if (this.length < TCP_HEADER_LEN) return TcpParseError.TRUNCATED;
@@ -100,18 +99,6 @@ export class TcpView extends ByteView {
     return TcpParseError.OK;
   }
 
-  get srcPort(): number {
-    return readU16(this.bytes, this.offset);
-  }
-  set srcPort(port: number) {
-    writeU16(this.bytes, this.offset, port);
-  }
-  get dstPort(): number {
-    return readU16(this.bytes, this.offset + 2);
-  }
-  set dstPort(port: number) {
-    writeU16(this.bytes, this.offset + 2, port);
-  }
   get seqNumber(): number {
     return readU32(this.bytes, this.offset + 4);
   }

@@ -26,7 +26,7 @@
 
 import { ipv4PseudoHeaderSum } from "../kernels/checksum.js";
 import { IP_PROTO_UDP, inetSumRange, readU16, writeU16 } from "./ipv4.js";
-import { ByteView } from "./byte-view.js";
+import { TransportPortsView } from "./byte-view.js";
 
 export const UDP_HEADER_LEN = 8;
 /** Largest datagram the 16-bit length can describe (header included). */
@@ -43,8 +43,7 @@ export const UdpParseError = {
 } as const;
 export type UdpParseError = (typeof UdpParseError)[keyof typeof UdpParseError];
 
-export class UdpView extends ByteView {
-
+export class UdpView extends TransportPortsView {
   /** Structural check for untrusted bytes: the header and the datagram the length field describes fit. */
   checkLength(): UdpParseError {
     if (this.length < UDP_HEADER_LEN) return UdpParseError.TRUNCATED;
@@ -54,18 +53,6 @@ export class UdpView extends ByteView {
     return UdpParseError.OK;
   }
 
-  get srcPort(): number {
-    return readU16(this.bytes, this.offset);
-  }
-  set srcPort(port: number) {
-    writeU16(this.bytes, this.offset, port);
-  }
-  get dstPort(): number {
-    return readU16(this.bytes, this.offset + 2);
-  }
-  set dstPort(port: number) {
-    writeU16(this.bytes, this.offset + 2, port);
-  }
   /** The length field: header plus payload. */
   get datagramLength(): number {
     return readU16(this.bytes, this.offset + 4);
