@@ -465,7 +465,6 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
     }
   }
 
-
   transmitTo(frame: number, mac: number): void {
     this.ethOut.pushEthernet(frame, mac, this.mac, ETHERTYPE_IPV4);
     this.nic.send(frame);

@@ -489,7 +489,6 @@ export class Router extends Device {
     }
   }
 
-
   /** Sends an IPv4 frame (no Ethernet header) out of `f` to `mac`; takes the frame. */
   transmitOn(f: RouterInterface, frame: number, mac: number): void {
     this.ethOut.pushEthernet(frame, mac, f.mac, ETHERTYPE_IPV4);
