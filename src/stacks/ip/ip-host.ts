@@ -140,6 +140,15 @@ export interface RxContext {
   payLen: number;
 }
 
+/** A transport protocol above IP (TCP, a NAK transport, ...): see IpHost.registerProtocol. */
+export interface IpProtocolHandler {
+  /**
+   * One datagram for this protocol. The bytes are valid only during the call unless the handler
+   * returns true, which means it kept `c.frame` and will hand it to `consumeFrame` later.
+   */
+  input(c: RxContext): boolean;
+}
+
 export interface IpStats {
   txPackets: number;
   txFragments: number;
@@ -208,6 +217,8 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   /** IP drops by reason; header errors under their Ipv4ParseError names. */
   readonly ipDrops: Record<string, number> = {};
   private ethRx = 0;
+  /** Transport handlers by IP protocol number, besides UDP and ICMP. */
+  private readonly protocols: (IpProtocolHandler | undefined)[] = [];
   private readonly ethDrops: Record<string, number> = {};
 
   constructor(nic: EthernetNic, options: IpHostOptions) {
@@ -292,6 +303,20 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   }
 
   // --- public API ---
+
+  /**
+   * Delivers datagrams of IP protocol `protocol` to `handler`. UDP (17) and ICMP (1) are built
+   * in; a number already taken is an error.
+   */
+  registerProtocol(protocol: number, handler: IpProtocolHandler): void {
+    checkInteger("protocol", protocol, 0, 255);
+    if (protocol === 17 || protocol === 1 || this.protocols[protocol] !== undefined) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `IP protocol ${protocol} already has a handler on ${this.name}`, {
+        path: "protocol",
+      });
+    }
+    this.protocols[protocol] = handler;
+  }
 
   /** A UDP socket on `port` (0: an ephemeral port). */
   bind(port: number, options?: UdpSocketOptions): UdpSocket {
@@ -599,10 +624,13 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
         return this.udp.input(c);
       case 1:
         return this.icmp.input(c);
-      default:
+      default: {
+        const handler = this.protocols[c.protocol];
+        if (handler !== undefined) return handler.input(c);
         this.ipCounters.rxDelivered--;
         this.ipDrop("UNKNOWN_PROTOCOL");
         return false;
+      }
     }
   }
 
