@@ -19,8 +19,12 @@
 //   (random loss, Gilbert-Elliott loss, bit errors, reorder, duplicate), each drawing from
 //   the direction's stream only when configured, and a surviving frame is handed to the far
 //   device as EV_FRAME_RX (a = frame, b = far port, len) at txEnd + delay (+ the reorder
-//   delay), origin = the link's id. Scheduling the far device's event directly (rather than
-//   an arrival event at the link) keeps the link's latency as lookahead for partitioning.
+//   delay). Each direction originates its events (txEnd, deliveries) under an id of its own,
+//   registered as `${name}:0->1` / `${name}:1->0` right after the link's: a cut link's two
+//   directions run in different partitions, and their event keys must not depend on how they
+//   interleave. Scheduling the far device's event directly (rather than an arrival event at
+//   the link) keeps the link's latency as lookahead for partitioning; when the far device runs
+//   in another partition the frame goes through sim.partition.crossing with the same key.
 // - phyRxEnd and sniffer are hit when the frame is handed over, with the ARRIVAL time as the
 //   trace time (the bytes are final then; listeners may read them during the call).
 //   phyRxDrop counts frames lost on the wire: LOSS_RANDOM, LOSS_BURST, LINK_DOWN, NO_SLOT (a
@@ -224,6 +228,10 @@ class Direction {
   /** Far device and port (-1 until connected). */
   peerDevice = -1;
   peerPort = -1;
+  /** The far device runs in another partition: frames cross through the partition exchange. */
+  peerRemote = false;
+  /** Origin id of this direction's events (its own id, so each direction keys its events alone). */
+  origin = -1;
 
   // Drop-tail queue: a ring of frame ids.
   readonly queue: Int32Array;
@@ -333,6 +341,10 @@ export class PointToPointLink implements Channel {
     this.integerRate = Number.isSafeInteger(this.rate);
     this.createdAt = sim.now;
     this.id = sim.register(name, this);
+    // Each direction originates its own events under its own id: a cut link's two directions
+    // run in different partitions, and event keys must not depend on how they interleave.
+    const origin0 = sim.register(`${name}:0->1`, this);
+    const origin1 = sim.register(`${name}:1->0`, this);
 
     // In flight at once per direction: one frame per minimum serialization time over the
     // delay plus the reorder hold-back, doubled for duplicates. Frames hold slots, so the
@@ -345,6 +357,8 @@ export class PointToPointLink implements Channel {
 
     const d0 = new Direction(sim.scheduler.rng(`link:${name}:0->1`), queueLimit, capacity, { ...faults });
     const d1 = new Direction(sim.scheduler.rng(`link:${name}:1->0`), queueLimit, capacity, { ...faults });
+    d0.origin = origin0;
+    d1.origin = origin1;
     this.dirs = [d0, d1];
     this.trace = [d0.trace, d1.trace];
     this.resetFaultState(d0);
@@ -371,6 +385,9 @@ export class PointToPointLink implements Channel {
     }
     dir.peerDevice = device;
     dir.peerPort = port;
+    dir.peerRemote = this.sim.isRemote(device);
+    // A direction runs where its sending device runs.
+    this.sim.setOwner(this.dirs[end]!.origin, this.sim.ownerOf(device));
   }
 
   /** Takes ownership of `frame` at endpoint `end`; false = dropped (counted and released). */
@@ -521,7 +538,7 @@ export class PointToPointLink implements Channel {
     d.txEnd = sched.now + ser;
     d.busyNs += ser;
     d.trace.phyTxBegin.hit(sched.now, frame, len);
-    d.txHandle = sched.schedule(this.id, ser, this.id, EV_LINK_TX_END, dir, frame, len);
+    d.txHandle = sched.schedule(d.origin, ser, this.id, EV_LINK_TX_END, dir, frame, len);
   }
 
   /** The last bit left: apply faults, hand the frame over, then Transmitting -> Transmitting | Idle. */
@@ -675,7 +692,13 @@ export class PointToPointLink implements Channel {
     if (at >= this.nextDownAt) return this.loseOnWire(d, frame, len, this.sim.scheduler.now, DropReason.LINK_DOWN);
     d.trace.phyRxEnd.hit(at, frame, len);
     d.trace.sniffer.hit(at, frame, len);
-    const handle = this.sim.scheduler.scheduleAt(this.id, at, d.peerDevice, EV_FRAME_RX, frame, d.peerPort, len);
+    const sched = this.sim.scheduler;
+    if (d.peerRemote) {
+      // The partitioner only cuts links without a down/up schedule, so nothing takes it back.
+      this.sim.partition!.crossing.send(at, d.origin, sched.takeSeq(d.origin), d.peerDevice, d.peerPort, frame, len);
+      return;
+    }
+    const handle = sched.scheduleAt(d.origin, at, d.peerDevice, EV_FRAME_RX, frame, d.peerPort, len);
     this.remember(d, handle, frame, len);
   }
 

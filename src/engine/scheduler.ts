@@ -18,6 +18,11 @@
 //   NetloomError QUEUE_FULL naming the device, rather than being lost silently.
 // - No allocation per event: handlers are looked up by device id in an array, the payload is
 //   passed as numbers, and timers are cancelled through integer handles.
+// - Partitions (issue 5): every partition builds the whole topology, so device ids agree, but
+//   only runs the devices it owns. setForeign(id) marks a device another partition runs: what
+//   it schedules is dropped here (handle -1), because its owner schedules the same event. Events
+//   from other partitions enter through scheduleRemote() with their key already assigned;
+//   takeSeq() hands out the next key of an event that leaves for another partition.
 // - Not thread-safe: one scheduler per partition, on that partition's thread.
 
 import { ErrorCode, NetloomError } from "../api/errors.js";
@@ -53,6 +58,8 @@ export class Scheduler {
   private readonly handlers: (EventHandler | undefined)[] = [];
   private readonly names: (string | undefined)[] = [];
   private readonly nextSeq: number[] = [];
+  /** 1 for devices another partition runs (their events are not scheduled here). */
+  private readonly foreign: number[] = [];
   private stopRequested = false;
   private running = false;
 
@@ -83,6 +90,7 @@ export class Scheduler {
       this.handlers.push(undefined);
       this.names.push(undefined);
       this.nextSeq.push(0);
+      this.foreign.push(0);
     }
     if (id < this.handlers.length) {
       this.handlers[id] = handler;
@@ -91,7 +99,28 @@ export class Scheduler {
       this.handlers.push(handler);
       this.names.push(name);
       this.nextSeq.push(0);
+      this.foreign.push(0);
     }
+  }
+
+  /** Marks device `id` as run by another partition: its events are not scheduled here. */
+  setForeign(id: number, foreign: boolean): void {
+    if (this.handlers[id] === undefined) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(id)} is not a registered device id`, { path: "id" });
+    }
+    this.foreign[id] = foreign ? 1 : 0;
+  }
+
+  /** True when another partition runs device `id`. */
+  isForeign(id: number): boolean {
+    return this.foreign[id] === 1;
+  }
+
+  /** The key sequence number of `origin`'s next event, for an event sent to another partition. */
+  takeSeq(origin: number): number {
+    const seq = this.nextSeq[origin]!;
+    this.nextSeq[origin] = seq + 1;
+    return seq;
   }
 
   /** Name a device was registered under (for messages and reports). */
@@ -106,7 +135,8 @@ export class Scheduler {
 
   /**
    * Schedules an event from `origin` to `target` at now + delay (delay: integer ns >= 0).
-   * Returns a handle for cancel(). Throws QUEUE_FULL when the queue has no room.
+   * Returns a handle for cancel() (-1, which cancels nothing, when `origin` is foreign).
+   * Throws QUEUE_FULL when the queue has no room.
    */
   schedule(origin: number, delay: number, target: number, kind: number, a: number, b: number, len: number): number {
     return this.scheduleAt(origin, this.now + delay, target, kind, a, b, len);
@@ -114,6 +144,7 @@ export class Scheduler {
 
   /** As schedule(), at an absolute time >= now. */
   scheduleAt(origin: number, time: number, target: number, kind: number, a: number, b: number, len: number): number {
+    if (this.foreign[origin] === 1) return -1; // its own partition schedules this event
     const seq = this.nextSeq[origin]!;
     this.nextSeq[origin] = seq + 1;
     const slot = this.queue.push(time, origin, seq, target, kind, a, b, len);

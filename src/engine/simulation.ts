@@ -8,6 +8,11 @@
 // - One FrameStore per simulation: every frame slot returns to it, and a test can ask for its
 //   leaks() after a run. Its size bounds the frames in flight: exhaustion is counted (a source
 //   or NIC that finds no slot drops and counts), never thrown.
+// - Partitions (issue 5): with `partition`, this simulation is one partition of a network that
+//   every partition builds whole. While the builder constructs a device it sets `owner` to the
+//   partition that runs it; every id registered meanwhile belongs there, and ids owned elsewhere
+//   are marked foreign in the scheduler (they never run here). A channel whose two ends run in
+//   different partitions hands frames over through `partition.crossing`.
 // - Sizing defaults keep small scenarios small: 16,384 slots of 2 KiB (32 MiB of the shared
 //   memory) and a 65,536-event queue; builders of large topologies pass bigger numbers.
 
@@ -25,6 +30,22 @@ export interface SimulationOptions {
   /** Most events pending at once (default 65,536). */
   queueCapacity?: number;
   runtime?: KernelRuntime;
+  /** This simulation is partition `index` of a partitioned run. */
+  partition?: PartitionRole;
+}
+
+/** Hands a frame to a device in another partition (see src/engine/partition-exchange.ts). */
+export interface FrameCrossing {
+  /**
+   * Takes ownership of `frame`: it arrives at `target` port `port` as EV_FRAME_RX at `time`
+   * with the event key (time, origin, seq) already assigned by the sending partition.
+   */
+  send(time: number, origin: number, seq: number, target: number, port: number, frame: number, len: number): void;
+}
+
+export interface PartitionRole {
+  index: number;
+  crossing: FrameCrossing;
 }
 
 export const DEFAULT_FRAME_SLOTS = 16_384;
@@ -36,6 +57,11 @@ export class Simulation {
   readonly runtime: KernelRuntime;
   private readonly names = new Map<string, number>();
   private nextId = 0;
+  /** Partition that runs each device id (all 0 when not partitioned). */
+  private readonly owners: number[] = [];
+  /** Partition that owns devices registered from now on (set by the topology builder). */
+  owner = 0;
+  readonly partition: PartitionRole | undefined;
 
   constructor(options: SimulationOptions) {
     this.scheduler = new Scheduler({
@@ -43,6 +69,7 @@ export class Simulation {
       ...(options.queueCapacity !== undefined ? { queueCapacity: options.queueCapacity } : {}),
     });
     this.runtime = options.runtime ?? getRuntime();
+    this.partition = options.partition;
     this.frames = new FrameStore({
       count: options.frameSlots ?? DEFAULT_FRAME_SLOTS,
       slotBytes: options.slotBytes ?? DEFAULT_SLOT_BYTES,
@@ -64,7 +91,24 @@ export class Simulation {
     const id = this.nextId++;
     this.names.set(name, id);
     this.scheduler.register(id, name, handler);
+    this.setOwner(id, this.owner);
     return id;
+  }
+
+  /** Partition that runs device `id`. */
+  ownerOf(id: number): number {
+    return this.owners[id] ?? 0;
+  }
+
+  /** Moves device `id` to partition `owner` (a link direction follows its sending device). */
+  setOwner(id: number, owner: number): void {
+    this.owners[id] = owner;
+    if (this.partition !== undefined) this.scheduler.setForeign(id, owner !== this.partition.index);
+  }
+
+  /** True when device `id` runs in another partition. */
+  isRemote(id: number): boolean {
+    return this.partition !== undefined && this.ownerOf(id) !== this.partition.index;
   }
 
   /** Id of the device registered under `name`; throws naming it when there is none. */
