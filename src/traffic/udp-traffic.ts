@@ -48,12 +48,14 @@
 //     the aggregate over members. A multicast group with no member host and a destination
 //     that is not a scenario host count one sent packet per datagram.
 //   * recordReceived(flow, payloadBytes, sendTime, now) at the receiving socket, the send time
-//     from the sender's ring of the last 65,536 send times indexed by sequence number. A
-//     datagram older than the ring (or from before the flow sent anything) still counts as
-//     received but gives no latency sample: it is added to the flow's record directly (FlowStats
-//     has no call for that) and counted in stats().noLatencySample.
+//     being the datagram's birth tag (UdpMessage.sentAt: when the sender's stack made its
+//     frames; fragments keep it, reassembly takes the earliest). The tag travels beside the
+//     bytes, so the receiver needs nothing from the sender's side and a receiver in another
+//     partition (issue 5) measures the same latency.
 //   * request-response: sent = requests (size bytes), received = responses in time
-//     (responseSize bytes), latency = RTT.
+//     (responseSize bytes), latency = RTT, from the client's ring of the last 65,536 request
+//     send times indexed by sequence number (a response older than the ring still counts as
+//     received, without a latency sample: stats().noLatencySample).
 // - Receivers: one socket per (host, port), shared by every flow that targets it (a
 //   demultiplexer reads the flow id at payload offset 0). Sockets are bound with a mailbox limit
 //   (options.mailboxLimit, default 1024 as in scenario hosts) but used in push mode
@@ -244,7 +246,7 @@ class Sink implements DatagramHandler {
   onDatagram(m: UdpMessage, seq: number): void {
     this.packets++;
     this.bytes += m.payload.length;
-    this.flow.received(seq, m.payload.length, m.time);
+    this.flow.received(m.payload.length, m.time, m.sentAt);
   }
 }
 
@@ -674,11 +676,11 @@ export class UdpTrafficFlow implements EventHandler {
     return age < SEND_RING_SIZE ? this.sendTimes[seq & RING_MASK]! : -1;
   }
 
-  /** A data datagram of this flow reached one of its receivers. */
-  received(seq: number, bytes: number, now: number): void {
+  /** A data datagram of this flow, sent at `sentAt`, reached one of its receivers. */
+  received(bytes: number, now: number, sentAt: number): void {
     this.counters.received++;
     this.counters.receivedBytes += bytes;
-    this.record(seq, bytes, now);
+    this.flows.recordReceived(this.flowId, bytes, sentAt, now);
   }
 
   private record(seq: number, bytes: number, now: number): void {

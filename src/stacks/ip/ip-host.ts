@@ -138,6 +138,8 @@ export interface RxContext {
   hdrLen: number;
   payOff: number;
   payLen: number;
+  /** When the sender made the datagram (the frame's birth tag; emulator metadata, not bytes). */
+  birth: number;
 }
 
 /** A transport protocol above IP (TCP, a NAK transport, ...): see IpHost.registerProtocol. */
@@ -293,7 +295,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
     this.icmp = new IcmpLayer(this, this.id + 1);
     this.ctx = {
       src: 0, dst: 0, protocol: 0, ttl: 0, identification: 0, fragmentOffset: 0, groupDst: false,
-      frame: NO_FRAME, bytes: this.u8, hdrOff: 0, hdrLen: 0, payOff: 0, payLen: 0,
+      frame: NO_FRAME, bytes: this.u8, hdrOff: 0, hdrLen: 0, payOff: 0, payLen: 0, birth: 0,
     };
     nic.setReceiver(this);
   }
@@ -596,6 +598,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
       this.ipCounters.rxFragments++;
       const done = this.reassembly.add(
         r.src, dst, r.protocol, r.identification, r.fragmentOffset, r.moreFragments, this.u8, at + hdrLen, r.payloadLength,
+        this.sim.frames.birth[frame]!,
       );
       if (done === undefined) return false;
       c.fragmentOffset = 0;
@@ -605,6 +608,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
       c.hdrLen = IPV4_HEADER_LEN;
       c.payOff = 0;
       c.payLen = done.payload.length;
+      c.birth = done.birth;
       this.deliver(c);
       return false;
     }
@@ -614,6 +618,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
     c.hdrLen = hdrLen;
     c.payOff = at + hdrLen;
     c.payLen = r.payloadLength;
+    c.birth = this.sim.frames.birth[frame]!;
     return this.deliver(c);
   }
 

@@ -65,6 +65,7 @@ class Partial {
   held = 0;
   total = -1;
   timer = -1;
+  birth = Infinity;
   constructor(
     readonly key: string,
     readonly serial: number,
@@ -80,6 +81,8 @@ export interface Reassembled {
   dst: number;
   protocol: number;
   payload: Uint8Array;
+  /** Earliest birth tag of its fragments: when the sender made the datagram. */
+  birth: number;
 }
 
 export class Reassembler {
@@ -109,6 +112,7 @@ export class Reassembler {
     bytes: Uint8Array,
     at: number,
     len: number,
+    birth: number,
   ): Reassembled | undefined {
     this.counters.fragmentsReceived++;
     if (len === 0) return this.drop("EMPTY_FRAGMENT");
@@ -160,12 +164,13 @@ export class Reassembler {
     p.ranges.push(offset, end);
     p.held += len;
     this.bytesHeld += len;
+    if (birth < p.birth) p.birth = birth;
     if (!moreFragments) p.total = end;
     if (p.total >= 0 && p.held === p.total) {
       this.counters.reassembled++;
       const payload = p.buf.length === p.total ? p.buf : p.buf.slice(0, p.total);
       this.discard(p);
-      return { src: p.src, dst: p.dst, protocol: p.protocol, payload };
+      return { src: p.src, dst: p.dst, protocol: p.protocol, payload, birth: p.birth };
     }
     return undefined;
   }

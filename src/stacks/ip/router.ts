@@ -584,7 +584,7 @@ export class Router extends Device {
         this.icmpError(f, v, r, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, out.mtu);
         this.drop("FRAG_NEEDED_DF");
       } else {
-        this.fragment(out, nextHop, v, r);
+        this.fragment(out, nextHop, v, r, this.sim.frames.birth[frame]!);
       }
       nic.consume(frame);
       return;
@@ -632,7 +632,7 @@ export class Router extends Device {
         if (r.dontFragment) this.drop("MULTICAST_FRAG_NEEDED_DF");
         else {
           this.counters.multicastForwarded++;
-          this.fragment(out, r.dst, v, r);
+          this.fragment(out, r.dst, v, r, this.sim.frames.birth[frame]!);
         }
         if (i === last) nic.consume(frame);
         continue;
@@ -665,8 +665,11 @@ export class Router extends Device {
     }
   }
 
-  /** Cuts the datagram in `v` into fragments for `out` (TTL decremented in each). */
-  private fragment(out: RouterInterface, nextHop: number, v: Ipv4View, r: Ipv4Repr): void {
+  /**
+   * Cuts the datagram in `v` into fragments for `out` (TTL decremented in each). The fragments
+   * keep the datagram's birth tag, so one-way latency still runs from the original send.
+   */
+  private fragment(out: RouterInterface, nextHop: number, v: Ipv4View, r: Ipv4Repr, birth: number): void {
     const frames = this.sim.frames;
     const u8 = this.u8;
     const chunk = ((out.mtu - IPV4_HEADER_LEN) >>> 3) << 3;
@@ -683,7 +686,7 @@ export class Router extends Device {
     this.counters.fragmented++;
     for (let o = 0; o < payLen; o += chunk) {
       const n = Math.min(chunk, payLen - o);
-      const fr = frames.alloc(HEADROOM, this.sim.now);
+      const fr = frames.alloc(HEADROOM, birth);
       if (fr === NO_FRAME) {
         // The rest cannot go: the receiver's reassembly times the datagram out.
         this.drop("NO_SLOT");

@@ -56,6 +56,8 @@ export interface UdpMessage {
   payload: Uint8Array;
   /** Virtual time of arrival, ns. */
   time: number;
+  /** Virtual time the sender made the datagram (its frames' birth tag), ns: one-way latency. */
+  sentAt: number;
 }
 
 export interface UdpSocketOptions {
@@ -89,7 +91,7 @@ export class UdpSocket {
   readonly queueLimit: number;
   private readonly layer: UdpLayer;
   private listener: ((msg: UdpMessage) => void) | undefined;
-  private readonly pushMsg: UdpMessage = { src: 0, srcPort: 0, dst: 0, dstPort: 0, payload: new Uint8Array(0), time: 0 };
+  private readonly pushMsg: UdpMessage = { src: 0, srcPort: 0, dst: 0, dstPort: 0, payload: new Uint8Array(0), time: 0, sentAt: 0 };
   // Mailbox ring: one slot per datagram, typed arrays so delivery allocates nothing.
   private readonly qFrame: Int32Array;
   private readonly qOff: Int32Array;
@@ -98,6 +100,7 @@ export class UdpSocket {
   private readonly qSrcPort: Int32Array;
   private readonly qDst: Float64Array;
   private readonly qTime: Float64Array;
+  private readonly qSent: Float64Array;
   private readonly qData: (Uint8Array | undefined)[];
   private head = 0;
   private count = 0;
@@ -116,6 +119,7 @@ export class UdpSocket {
     this.qSrcPort = new Int32Array(n);
     this.qDst = new Float64Array(n);
     this.qTime = new Float64Array(n);
+    this.qSent = new Float64Array(n);
     this.qData = new Array<Uint8Array | undefined>(n).fill(undefined);
   }
 
@@ -145,7 +149,7 @@ export class UdpSocket {
     this.qData[i] = undefined;
     this.qFrame[i] = NO_FRAME;
     if (frame !== NO_FRAME) this.layer.host.consumeFrame(frame);
-    return { src: this.qSrc[i]!, srcPort: this.qSrcPort[i]!, dst: this.qDst[i]!, dstPort: this.port, payload, time: this.qTime[i]! };
+    return { src: this.qSrc[i]!, srcPort: this.qSrcPort[i]!, dst: this.qDst[i]!, dstPort: this.port, payload, time: this.qTime[i]!, sentAt: this.qSent[i]! };
   }
 
   /** Reads everything waiting; returns how many datagrams were read. */
@@ -198,6 +202,7 @@ export class UdpSocket {
       m.dstPort = this.port;
       m.payload = ctx.bytes.subarray(off, off + len);
       m.time = now;
+      m.sentAt = ctx.birth;
       listener(m);
       return false;
     }
@@ -216,6 +221,7 @@ export class UdpSocket {
     this.qSrcPort[i] = srcPort;
     this.qDst[i] = ctx.dst;
     this.qTime[i] = now;
+    this.qSent[i] = ctx.birth;
     if (ctx.frame !== NO_FRAME) {
       this.qFrame[i] = ctx.frame;
       return true;
