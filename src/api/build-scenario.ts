@@ -19,6 +19,7 @@ import { FlowStats } from "../trace/flow-stats.js";
 import { startUdpTraffic, type UdpTrafficFlow } from "../traffic/udp-traffic.js";
 import type { IpHost } from "../stacks/ip/ip-host.js";
 import type { KernelRuntime } from "../kernels/runtime.js";
+import type { PartitionRole } from "../engine/simulation.js";
 
 export interface BuiltScenario {
   scenario: Scenario;
@@ -29,6 +30,13 @@ export interface BuiltScenario {
 
 export interface BuildOptions {
   runtime?: KernelRuntime;
+  /**
+   * Build partition `partition.index` of a parallel run: the whole topology is built (device
+   * ids agree everywhere) and each device is owned by `ownerOf(its scenario name)`.
+   */
+  partition?: PartitionRole & { ownerOf(name: string): number };
+  /** Frame slots on top of what the scenario needs (frames held for other partitions). */
+  extraFrameSlots?: number;
 }
 
 /** Frame slots: room for every link queue to fill halfway, plus per-host buffers; bounded. */
@@ -40,15 +48,23 @@ function frameSlotsFor(s: Scenario): number {
 
 export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {
   const frameSlots = frameSlotsFor(scenario);
+  const part = options.partition;
   const network = new Network({
     seed: scenario.seed,
-    frameSlots,
+    frameSlots: frameSlots + (options.extraFrameSlots ?? 0),
     queueCapacity: Math.min(1 << 22, Math.max(1 << 16, frameSlots * 4)),
     ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+    ...(part !== undefined ? { partition: { index: part.index, crossing: part.crossing } } : {}),
   });
+  const sim = network.sim;
+  // Every device registered while building `name` belongs to name's partition.
+  const own = (name: string): void => {
+    if (part !== undefined) sim.owner = part.ownerOf(name);
+  };
   try {
     const ipHosts = new Map<string, IpHost>();
     for (const h of scenario.hosts) {
+      own(h.name);
       network.addHost(h.name, {
         mac: h.mac,
         rxBuffers: h.rxBuffers,
@@ -67,6 +83,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       ipHosts.set(h.name, ip);
     }
     for (const sw of scenario.switches) {
+      own(sw.name);
       network.addSwitch(sw.name, {
         ports: sw.ports,
         agingTime: sw.agingTimeNs,
@@ -75,6 +92,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       });
     }
     for (const r of scenario.routers) {
+      own(r.name);
       network.addRouter(r.name, {
         interfaces: r.interfaces.map((f) => ({ name: f.name, address: `${f.ip.address}/${f.ip.prefixLength}`, mac: f.mac, mtu: f.mtu })),
         routes: r.routes.map((rt) => ({
@@ -88,6 +106,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       });
     }
     for (const seg of scenario.segments) {
+      own(seg.stations[0]!.device);
       network.addSegment(seg.name, {
         stations: seg.stations.length,
         rate: seg.rateBps,
@@ -100,6 +119,8 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       for (const station of seg.stations) network.joinSegment(endpoint(station), seg.name);
     }
     for (const link of scenario.links) {
+      // The link's own id (down/up) goes with end a; each direction follows its sender.
+      own(link.a.device);
       const f = link.faults;
       network.connect(endpoint(link.a), endpoint(link.b), {
         name: link.name,
@@ -121,6 +142,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const flows = new FlowStats(network.sim, { maxFlows: Math.max(16, scenario.traffic.length) });
     const traffic: UdpTrafficFlow[] = [];
     scenario.traffic.forEach((spec, flowId) => {
+      own(spec.from);
       flows.defineFlow(flowId, { src: spec.from, dst: spec.to.host ?? spec.to.address, label: spec.name });
       const receivers = spec.to.multicast
         ? scenario.hosts.filter((h) => h.multicast.includes(spec.to.address)).map((h) => ipHosts.get(h.name)!)

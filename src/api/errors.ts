@@ -20,6 +20,8 @@ export const ErrorCode = {
   MEMORY_MISMATCH: "MEMORY_MISMATCH",
   /** A bounded queue that must not drop (the scheduler's event queue) has no room: the run ends. */
   QUEUE_FULL: "QUEUE_FULL",
+  /** A partition of a parallel run failed (threw, or its worker died); the run ended. */
+  PARTITION_FAILED: "PARTITION_FAILED",
   /** An object was used after it was released. */
   USE_AFTER_FREE: "USE_AFTER_FREE",
 } as const;

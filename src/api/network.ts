@@ -277,6 +277,19 @@ export class Network {
 
   /** Stops sources, frees device tables, and checks that every frame slot came back. */
   destroy(): void {
+    this.teardown(false);
+  }
+
+  /**
+   * Frees everything the network holds in the shared memory whatever is still in flight (a
+   * run that ended at its duration with frames queued or propagating). The network cannot
+   * run afterwards. Use destroy() in tests: it also proves that no frame leaked.
+   */
+  dispose(): void {
+    this.teardown(true);
+  }
+
+  private teardown(force: boolean): void {
     if (this.destroyed) return;
     for (const s of this.sources.values()) s.destroy();
     for (const ip of this.ipHosts.values()) ip.destroy();
@@ -284,7 +297,7 @@ export class Network {
     for (const r of this.routers.values()) r.destroy();
     for (const nic of this.hosts.values()) nic.destroy();
     this.destroyed = true;
-    this.sim.destroy();
+    this.sim.destroy(force);
   }
 
   private timed(run: () => number): RunResult {

@@ -182,7 +182,8 @@ export class FrameStore {
     return this.pool.leaks();
   }
 
-  destroy(): void {
-    this.pool.destroy();
+  /** Frees the slots' memory; see SlotPool.destroy (`force` frees frames still in flight). */
+  destroy(force = false): void {
+    this.pool.destroy(force);
   }
 }

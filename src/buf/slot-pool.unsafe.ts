@@ -161,9 +161,13 @@ export class SlotPool {
   }
 
   /** Returns the pool's memory to the heap. Every slot must be free. */
-  destroy(): void {
+  /**
+   * Frees the pool's memory. Slots still in use are an error (a leak), unless `force`: a run
+   * torn down mid-flight (frames still queued or propagating) frees them with it.
+   */
+  destroy(force = false): void {
     if (this.released) return;
-    const held = this.leaks();
+    const held = force ? [] : this.leaks();
     if (held.length > 0) {
       throw new NetloomError(
         ErrorCode.INVALID_ARGUMENT,

@@ -1,28 +1,28 @@
 #!/usr/bin/env node
 // The netloom command.
 //
-//   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--seed N] [--duration T] [--quiet]
+//   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--seed N] [--duration T] [--workers N] [--quiet]
 //
 // Contract:
 // - Human summary on stdout by default; with --json exactly one JSON document on stdout (keys:
 //   scenario, seed, simTimeNs, wallTimeMs, events, fingerprint, flows, links, hosts, switches,
-//   routers)
+//   routers, and `parallel` for partitioned runs)
 //   and nothing else there. Progress goes to stderr, only on an interactive terminal without CI.
 // - Exit codes: 0 success; 2 a bad scenario or bad arguments (the message names the path and the
 //   problem); 1 anything else (an internal error, a failed write).
 // - Output directories given on the command line win over the scenario's `outputs`; relative
 //   scenario outputs resolve against the scenario file's directory.
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { NetloomError } from "../api/errors.js";
 import { loadScenario } from "../api/scenario.js";
-import { buildScenario } from "../api/build-scenario.js";
+import { runScenario } from "../api/run-scenario.js";
+import type { RunReport } from "../api/run-report.js";
 import { formatBitRate, formatDuration, parseDuration } from "../api/units.js";
-import { captureAll } from "../trace/capture.js";
 import { flowsCsv, linksCsv, writeCsv } from "../trace/report-csv.js";
-import { runWithProgress } from "./progress.js";
+import { ProgressBar, progressWanted, runWithProgress } from "./progress.js";
 
 interface RunFlags {
   json?: boolean;
@@ -31,6 +31,7 @@ interface RunFlags {
   seed?: number;
   duration?: string;
   quiet?: boolean;
+  workers?: number;
 }
 
 function integer(value: string): number {
@@ -39,7 +40,7 @@ function integer(value: string): number {
   return n;
 }
 
-export function runCommand(file: string, flags: RunFlags): number {
+export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const scenario = loadScenario(file);
   if (flags.seed !== undefined) scenario.seed = flags.seed;
   if (flags.duration !== undefined) {
@@ -50,53 +51,50 @@ export function runCommand(file: string, flags: RunFlags): number {
   const base = scenario.baseDir ?? process.cwd();
   const pcapDir = flags.pcap ?? (scenario.outputs.pcap ? resolve(base, scenario.outputs.pcap.dir) : undefined);
   const csvDir = flags.csv ?? (scenario.outputs.csv !== undefined ? resolve(base, scenario.outputs.csv) : undefined);
-
-  const built = buildScenario(scenario);
-  const { network, flows } = built;
-  let captures: ReturnType<typeof captureAll> | undefined;
-  if (pcapDir !== undefined) {
-    mkdirSync(pcapDir, { recursive: true });
-    captures = captureAll(network, pcapDir);
+  const showProgress = !(flags.quiet || flags.json) && progressWanted();
+  const bar = showProgress && (flags.workers ?? 1) > 1 ? new ProgressBar(scenario.durationNs) : undefined;
+  let report: RunReport;
+  try {
+    report = await runScenario(scenario, {
+      workers: flags.workers ?? 1,
+      ...(pcapDir !== undefined ? { pcapDir } : {}),
+      runSingle: (network, end) => runWithProgress(network, end, { enabled: showProgress }),
+      ...(bar !== undefined ? { onProgress: (t: number) => bar.update(t) } : {}),
+    });
+  } finally {
+    bar?.stop();
   }
-  const result = runWithProgress(network, scenario.durationNs, flags.quiet || flags.json ? { enabled: false } : {});
-  captures?.close();
 
-  const stats = network.stats();
-  const flowReports = flows.toJSON();
-  const links = stats.links.map((l) => ({
-    id: l.name,
-    directions: l.directions.map((d, i) => ({ direction: i === 0 ? "a->b" : "b->a", ...d })),
-  }));
   if (csvDir !== undefined) {
     mkdirSync(csvDir, { recursive: true });
-    writeCsv(join(csvDir, "flows.csv"), flowsCsv(flowReports));
-    writeCsv(join(csvDir, "links.csv"), linksCsv(stats.links));
+    writeCsv(join(csvDir, "flows.csv"), flowsCsv(report.flows));
+    writeCsv(join(csvDir, "links.csv"), linksCsv(report.links.map((l) => ({ name: l.id, directions: l.directions }))));
   }
 
   if (flags.json) {
     const doc = {
-      scenario: scenario.name,
-      seed: scenario.seed,
-      simTimeNs: result.simTimeNs,
-      wallTimeMs: result.wallTimeMs,
-      events: stats.events,
-      fingerprint: result.fingerprint,
-      flows: flowReports,
-      links,
-      hosts: stats.hosts,
-      switches: stats.switches.map(({ name, ports, ...rest }) => ({ name, ...rest, ports })),
-      routers: stats.routers,
+      ...report,
+      switches: report.switches.map(({ name, ports, ...rest }) => ({ name, ...rest, ports })),
     };
     process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
     return 0;
   }
 
   const out: string[] = [];
-  out.push(`${scenario.name}: ${formatDuration(result.simTimeNs)} simulated in ${result.wallTimeMs.toFixed(0)} ms wall time`);
-  out.push(`events ${stats.events}, fingerprint ${result.fingerprint}`);
+  out.push(`${scenario.name}: ${formatDuration(report.simTimeNs)} simulated in ${report.wallTimeMs.toFixed(0)} ms wall time`);
+  out.push(`events ${report.events}, fingerprint ${report.fingerprint}`);
+  const par = report.parallel;
+  if (par !== undefined) {
+    out.push(
+      `partitions ${par.partitions} (${par.automatic ? "automatic" : "from the scenario"}), lookahead ${formatDuration(par.lookaheadNs)}, ` +
+        `${par.windows} windows, ${par.crossPartitionFrames} frames crossed partitions`,
+    );
+  } else if ((flags.workers ?? 1) > 1) {
+    out.push("one partition: nothing to cut (no link with a delay between separable groups), ran on one thread");
+  }
   out.push("");
   out.push("flows:");
-  for (const f of flowReports) {
+  for (const f of report.flows) {
     const lat = f.latencyNs;
     const fmt = (v: number | null): string => (v === null ? "-" : formatDuration(Math.round(v)));
     out.push(
@@ -104,20 +102,20 @@ export function runCommand(file: string, flags: RunFlags): number {
         `${formatBitRate(f.throughputBps)}, latency p50 ${fmt(lat.p50)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)}`,
     );
   }
-  const dropped = stats.links.flatMap((l) => l.directions.map((d, i) => ({ name: `${l.name} ${i === 0 ? "a->b" : "b->a"}`, d })));
+  const dropped = report.links.flatMap((l) => l.directions.map((d) => ({ name: `${l.id} ${d.direction}`, d })));
   const withDrops = dropped.filter((x) => Object.keys(x.d.drops).length > 0);
   out.push("");
-  out.push(`links: ${stats.links.length}, with drops: ${withDrops.length}`);
+  out.push(`links: ${report.links.length}, with drops: ${withDrops.length}`);
   for (const { name, d } of withDrops) {
     out.push(`  ${name}: ${Object.entries(d.drops).map(([r, n]) => `${r} ${n}`).join(", ")}`);
   }
-  if (pcapDir !== undefined) out.push(`\npcap: ${captures?.captures.length ?? 0} files in ${pcapDir}`);
+  if (pcapDir !== undefined) out.push(`\npcap: ${readdirSync(pcapDir).filter((f) => f.endsWith(".pcap")).length} files in ${pcapDir}`);
   if (csvDir !== undefined) out.push(`csv: ${csvDir}/flows.csv, ${csvDir}/links.csv`);
   process.stdout.write(out.join("\n") + "\n");
   return 0;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name("netloom").description("Packet-level network emulation with real frame bytes, in virtual time.");
   program.exitOverride();
@@ -131,12 +129,13 @@ export function main(argv: string[]): number {
     .option("--pcap <dir>", "write a pcap per device port into DIR (nanosecond, virtual-time stamps)")
     .option("--seed <n>", "override the scenario's seed", integer)
     .option("--duration <time>", 'override the run time (e.g. "100ms")')
+    .option("--workers <n>", "run the scenario as N partitions on N worker threads (same results for every N)", integer)
     .option("--quiet", "no progress bar")
-    .action((file: string, flags: RunFlags) => {
-      code = runCommand(file, flags);
+    .action(async (file: string, flags: RunFlags) => {
+      code = await runCommand(file, flags);
     });
   try {
-    program.parse(argv);
+    await program.parseAsync(argv);
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
     if (typeof e.code === "string" && e.code.startsWith("commander.")) {
@@ -155,5 +154,5 @@ export function main(argv: string[]): number {
 // Run when executed directly (node dist/src/cli/main.js, npx netloom, tsx src/cli/main.ts).
 const invoked = process.argv[1] ?? "";
 if (/cli[\\/]main\.(js|ts)$/.test(invoked) || /netloom$/.test(invoked)) {
-  process.exitCode = main(process.argv);
+  process.exitCode = await main(process.argv);
 }

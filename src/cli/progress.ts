@@ -56,3 +56,22 @@ export function runWithProgress(net: Network, untilNs: number, options: Progress
   const final = last ?? net.run(untilNs);
   return { ...final, events, wallTimeMs };
 }
+
+/** A bar driven from outside (a partitioned run reports the virtual time its windows reached). */
+export class ProgressBar {
+  private readonly bar: SingleBar;
+  constructor(private readonly endNs: number) {
+    this.bar = new SingleBar(
+      { format: " {bar} {percentage}% | {sim} simulated", stream: process.stderr, hideCursor: true },
+      Presets.shades_classic,
+    );
+    this.bar.start(endNs, 0, { sim: formatDuration(0) });
+  }
+  update(simTimeNs: number): void {
+    const t = Math.min(simTimeNs, this.endNs);
+    this.bar.update(t, { sim: formatDuration(t) });
+  }
+  stop(): void {
+    this.bar.stop();
+  }
+}

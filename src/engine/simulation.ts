@@ -120,8 +120,11 @@ export class Simulation {
     return id;
   }
 
-  /** Returns the frame store's memory; every frame must have been released. */
-  destroy(): void {
-    this.frames.destroy();
+  /**
+   * Returns the frame store's memory; every frame must have been released, unless `force`
+   * (a run torn down with frames still in flight).
+   */
+  destroy(force = false): void {
+    this.frames.destroy(force);
   }
 }

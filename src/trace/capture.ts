@@ -216,7 +216,16 @@ export function pcapFileName(device: string, port: number): string {
  * One capture per connected port of every host and switch of `network`, as files in `dir`
  * (created if missing). On failure, files opened so far are closed before the error is thrown.
  */
-export function captureAll(network: Network, dir: string, options: CaptureOptions = {}): CaptureSet {
+export interface CaptureAllOptions extends CaptureOptions {
+  /**
+   * Capture only the devices this returns true for (a partition captures the devices it
+   * runs). File names are chosen over every device all the same, so each port's file has the
+   * same name whichever partition writes it.
+   */
+  devices?: (name: string) => boolean;
+}
+
+export function captureAll(network: Network, dir: string, options: CaptureAllOptions = {}): CaptureSet {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (cause) {
@@ -236,6 +245,7 @@ export function captureAll(network: Network, dir: string, options: CaptureOption
         // Lower-cased check: two names differing only in case collide on some file systems.
         for (let n = 2; used.has(file.toLowerCase()); n++) file = base.replace(/\.pcap$/, `_${n}.pcap`);
         used.add(file.toLowerCase());
+        if (options.devices !== undefined && !options.devices(name)) continue;
         captures.push(capturePort(device, port, join(dir, file), options));
       }
     }

@@ -48,7 +48,7 @@
 
 import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
 import type { FrameStore } from "../buf/frames.js";
-import { LatencyHistogram, type LatencyHistogramOptions } from "./latency-histogram.js";
+import { LatencyHistogram, type LatencyHistogramOptions, type LatencyHistogramState } from "./latency-histogram.js";
 import type { TracePoint } from "./trace-point.js";
 
 export const FLOW_STATS_DEFAULT_MAX_FLOWS = 4_096;
@@ -104,6 +104,29 @@ export interface FlowStatsSummary {
   untrackedReceived: number;
   /** Frames seen at an attached trace point with no flow id. */
   noFlow: number;
+}
+
+/** What one partition counted, as plain data (FlowStats.exportState / mergeState). */
+export interface FlowStatsState {
+  untrackedSent: number;
+  untrackedReceived: number;
+  noFlow: number;
+  flows: {
+    id: number;
+    src: string | null;
+    dst: string | null;
+    label: string | null;
+    sentPackets: number;
+    sentBytes: number;
+    receivedPackets: number;
+    receivedBytes: number;
+    firstReceivedNs: number;
+    lastReceivedNs: number;
+    firstReceivedBytes: number;
+    firstSentNs: number;
+    lastSentNs: number;
+    latency: LatencyHistogramState | null;
+  }[];
 }
 
 /** The live state of one flow (read-only for callers). */
@@ -168,16 +191,17 @@ export class FlowStats {
   untrackedSent = 0;
   untrackedReceived = 0;
   noFlow = 0;
-  private readonly frames: FrameStore;
+  private readonly frames: FrameStore | undefined;
   private readonly histogramOptions: LatencyHistogramOptions;
   private readonly flows = new Map<number, FlowRecord>();
   private readonly unsubscribers: (() => void)[] = [];
 
-  constructor(sim: { readonly frames: FrameStore }, options: FlowStatsOptions = {}) {
+  /** `sim` may be undefined for accounting that only merges others' states (no trace points). */
+  constructor(sim: { readonly frames: FrameStore } | undefined, options: FlowStatsOptions = {}) {
     const maxFlows = options.maxFlows ?? FLOW_STATS_DEFAULT_MAX_FLOWS;
     checkInteger("maxFlows", maxFlows, 1, 1 << 24);
     this.maxFlows = maxFlows;
-    this.frames = sim.frames;
+    this.frames = sim?.frames;
     this.histogramOptions = { ...options.histogram };
     // Validate the layout now rather than on the first receive (inside a trace listener).
     new LatencyHistogram(this.histogramOptions);
@@ -214,7 +238,7 @@ export class FlowStats {
 
   /** Counts every frame passing `tp` as sent by its flow; returns the unsubscribe function. */
   attachSender(tp: TracePoint): () => void {
-    const frames = this.frames;
+    const frames = this.framesForTracing();
     const off = tp.subscribe((time, frame, length) => {
       const flow = frames.flow[frame]!;
       if (flow < 0) this.noFlow++;
@@ -226,7 +250,7 @@ export class FlowStats {
 
   /** Counts every frame passing `tp` as received by its flow (latency from its birth time). */
   attachReceiver(tp: TracePoint): () => void {
-    const frames = this.frames;
+    const frames = this.framesForTracing();
     const off = tp.subscribe((time, frame, length) => {
       const flow = frames.flow[frame]!;
       if (flow < 0) this.noFlow++;
@@ -234,6 +258,13 @@ export class FlowStats {
     });
     this.unsubscribers.push(off);
     return off;
+  }
+
+  private framesForTracing(): FrameStore {
+    if (this.frames === undefined) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "this FlowStats has no simulation, so it cannot count at trace points", { path: "sim" });
+    }
+    return this.frames;
   }
 
   /** Removes every trace-point subscription made by attachSender/attachReceiver. */
@@ -292,6 +323,70 @@ export class FlowStats {
     const created = new FlowRecord(id);
     this.flows.set(id, created);
     return created;
+  }
+
+  /** Everything counted so far, as plain data (crosses worker threads). */
+  exportState(): FlowStatsState {
+    const ids = [...this.flows.keys()].sort((a, b) => a - b);
+    return {
+      untrackedSent: this.untrackedSent,
+      untrackedReceived: this.untrackedReceived,
+      noFlow: this.noFlow,
+      flows: ids.map((id) => {
+        const f = this.flows.get(id)!;
+        return {
+          id, src: f.src, dst: f.dst, label: f.label,
+          sentPackets: f.sentPackets, sentBytes: f.sentBytes, receivedPackets: f.receivedPackets, receivedBytes: f.receivedBytes,
+          firstReceivedNs: f.firstReceivedNs, lastReceivedNs: f.lastReceivedNs, firstReceivedBytes: f.firstReceivedBytes,
+          firstSentNs: f.firstSentNs, lastSentNs: f.lastSentNs,
+          latency: f.latency?.toState() ?? null,
+        };
+      }),
+    };
+  }
+
+  /**
+   * Adds what another partition counted (its exportState()). Counts add, first/last times take
+   * the earliest/latest, histograms merge exactly; labels fill in where this side has none.
+   * When two partitions saw a flow's first packet at the same instant, the first one merged
+   * supplies firstReceivedBytes (both are the same datagram's size in every scenario netloom
+   * builds: multicast copies of one datagram).
+   */
+  mergeState(state: FlowStatsState): void {
+    this.untrackedSent += state.untrackedSent;
+    this.untrackedReceived += state.untrackedReceived;
+    this.noFlow += state.noFlow;
+    for (const s of state.flows) {
+      const f = this.get(s.id);
+      if (f === undefined) {
+        this.untrackedSent += s.sentPackets;
+        this.untrackedReceived += s.receivedPackets;
+        continue;
+      }
+      f.src ??= s.src;
+      f.dst ??= s.dst;
+      f.label ??= s.label;
+      f.sentPackets += s.sentPackets;
+      f.sentBytes += s.sentBytes;
+      if (s.receivedPackets > 0) {
+        if (f.receivedPackets === 0 || s.firstReceivedNs < f.firstReceivedNs) {
+          f.firstReceivedNs = s.firstReceivedNs;
+          f.firstReceivedBytes = s.firstReceivedBytes;
+        }
+        if (f.receivedPackets === 0 || s.lastReceivedNs > f.lastReceivedNs) f.lastReceivedNs = s.lastReceivedNs;
+      }
+      f.receivedPackets += s.receivedPackets;
+      f.receivedBytes += s.receivedBytes;
+      if (s.sentPackets > 0) {
+        if (!(f.firstSentNs <= s.firstSentNs)) f.firstSentNs = s.firstSentNs;
+        if (!(f.lastSentNs >= s.lastSentNs)) f.lastSentNs = s.lastSentNs;
+      }
+      if (s.latency !== null) {
+        const h = LatencyHistogram.fromState(s.latency);
+        if (f.latency === undefined) f.latency = h;
+        else f.latency.merge(h);
+      }
+    }
   }
 
   /** Every flow, in ascending flow id. */

@@ -64,6 +64,19 @@ function log2Floor(v: number): number {
   return 31 - Math.clz32(v);
 }
 
+/** A histogram as plain data (LatencyHistogram.toState / fromState). */
+export interface LatencyHistogramState {
+  subBucketBits: number;
+  maxValueBits: number;
+  counts: Float64Array;
+  count: number;
+  overflow: number;
+  rejected: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
 export class LatencyHistogram {
   readonly subBucketBits: number;
   readonly maxValueBits: number;
@@ -174,6 +187,39 @@ export class LatencyHistogram {
       if (seen >= rank) return Math.min(this.maxSeen, Math.max(this.minValue, this.midpointOf(b)));
     }
     return this.maxSeen; // unreachable: the counts add up to count
+  }
+
+  /** Plain-data copy (structured-clone safe: crosses worker threads). */
+  toState(): LatencyHistogramState {
+    return {
+      subBucketBits: this.subBucketBits,
+      maxValueBits: this.maxValueBits,
+      counts: this.counts.slice(),
+      count: this.count,
+      overflow: this.overflow,
+      rejected: this.rejected,
+      sum: this.sum,
+      min: this.minValue,
+      max: this.maxSeen,
+    };
+  }
+
+  /** A histogram holding exactly what `state` (from toState()) held. */
+  static fromState(state: LatencyHistogramState): LatencyHistogram {
+    const h = new LatencyHistogram({ subBucketBits: state.subBucketBits, maxValueBits: state.maxValueBits });
+    if (state.counts.length !== h.counts.length) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `a histogram state with ${state.counts.length} buckets does not fit its layout`, {
+        path: "state.counts",
+      });
+    }
+    h.counts.set(state.counts);
+    h.count = state.count;
+    h.overflow = state.overflow;
+    h.rejected = state.rejected;
+    h.sum = state.sum;
+    h.minValue = state.min;
+    h.maxSeen = state.max;
+    return h;
   }
 
   /** Adds every value of `other` (same layout) to this histogram. */

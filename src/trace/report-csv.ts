@@ -108,7 +108,7 @@ export const LINK_CSV_COLUMNS: readonly string[] = [
 /** What linksCsv needs of each link: Network.stats().links entries. */
 export interface LinkStatsEntry {
   name: string;
-  directions: readonly [LinkDirectionStats, LinkDirectionStats];
+  directions: readonly LinkDirectionStats[];
 }
 
 /** CSV text of Network.stats().links: one row per direction. */
