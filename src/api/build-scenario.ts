@@ -39,11 +39,16 @@ export interface BuildOptions {
   extraFrameSlots?: number;
 }
 
-/** Frame slots: room for every link queue to fill halfway, plus per-host buffers; bounded. */
+/**
+ * Frame slots: 64 queued frames per link and direction-ish, plus per-host buffers, rounded up
+ * to a power of two and capped at 65,536 (128 MiB of 2 KiB slots), so a few hundred hosts still
+ * fit the default 256 MiB memory. A run that needs more counts allocation failures (NO_SLOT
+ * drops in the stats) rather than failing.
+ */
 function frameSlotsFor(s: Scenario): number {
-  const queued = s.links.reduce((n, l) => n + Math.min(l.queueLimit, 256), 0);
-  const hosts = s.hosts.reduce((n, h) => n + h.rxBuffers + 64, 0);
-  return Math.min(1 << 20, Math.max(4096, 2 ** Math.ceil(Math.log2(queued + hosts + 1024))));
+  const queued = s.links.reduce((n, l) => n + Math.min(l.queueLimit, 64), 0);
+  const hosts = s.hosts.reduce((n, h) => n + h.rxBuffers + 16, 0);
+  return Math.min(1 << 16, Math.max(4096, 2 ** Math.ceil(Math.log2(queued + hosts + 1024))));
 }
 
 export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {

@@ -33,6 +33,9 @@ export interface ParallelSummary {
   crossPartitionFrames: number;
   members: string[][];
   cutLinks: string[];
+  /** Slowest partition's build (thread start not included) and window-loop wall times, ms. */
+  buildMs: number;
+  runMs: number;
 }
 
 export interface RunReport {
@@ -58,6 +61,9 @@ export interface PartialReport {
   stats: NetworkStats;
   flows: FlowStatsState;
   exchange: ExchangeStats;
+  /** Wall time this partition spent building its topology, and running its windows, ms. */
+  buildMs: number;
+  runMs: number;
 }
 
 function linkReports(links: NetworkStats["links"]): LinkReport[] {
@@ -93,6 +99,8 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     stats: built.network.stats(),
     flows: built.flows.exportState(),
     exchange: { ...exchange },
+    buildMs: 0,
+    runMs: 0,
   };
 }
 
@@ -134,6 +142,8 @@ export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials:
       crossPartitionFrames: byIndex.reduce((n, p) => n + p.exchange.framesOut, 0),
       members: plan.members,
       cutLinks: plan.cut.map((c) => c.name),
+      buildMs: Math.max(...byIndex.map((p) => p.buildMs)),
+      runMs: Math.max(...byIndex.map((p) => p.runMs)),
     },
   };
 }

@@ -353,6 +353,43 @@ export function parseScenario(text: string, options: { format?: ScenarioFormat; 
   return validate(value, source, locate);
 }
 
+/** A scenario file with parameter ranges, expanded point by point (netloom sweep). */
+export interface ScenarioSweep {
+  /** The first point's scenario (what loadScenario gives). */
+  base: Scenario;
+  /** The document as parsed (plain data: structured-clone safe, crosses worker threads). */
+  document: unknown;
+  source: string | undefined;
+  /** Parameter names in declaration order. */
+  names: string[];
+  /** Every point of the cartesian product, the first parameter varying slowest. */
+  points: Record<string, ParameterValue>[];
+}
+
+/** Reads a scenario file and lists its sweep points (one point when it has no parameters). */
+export function loadSweep(path: string): ScenarioSweep {
+  const base = loadScenario(path);
+  const text = readFileSync(path, "utf8");
+  const document: unknown = parseDocument(text, { version: "1.2" }).toJS({ maxAliasCount: 10_000 });
+  const names = Object.keys(base.parameters);
+  let points: Record<string, ParameterValue>[] = [{}];
+  for (const n of names) points = points.flatMap((p) => base.parameters[n]!.map((v) => ({ ...p, [n]: v })));
+  return { base, document, source: path, names, points };
+}
+
+/**
+ * The scenario at one point of a sweep. Validated again: a combination of values can be
+ * invalid even when each value is valid with the others at their first values.
+ */
+export function scenarioAtPoint(document: unknown, point: Record<string, ParameterValue>, source?: string): Scenario {
+  const s = validate(substitute(document, point), source, () => undefined);
+  if (source !== undefined) {
+    s.source = source;
+    s.baseDir = dirname(source);
+  }
+  return s;
+}
+
 /** Validates an already parsed document (no line numbers then). */
 export function validateScenario(document: unknown, options: { source?: string } = {}): Scenario {
   return validate(document, options.source, () => undefined);
@@ -806,7 +843,8 @@ function validate(document: unknown, source: string | undefined, locate: Locate)
     }
     ctx.suffix = "";
   }
-  if (ctx.issues.length === 0) checkSchema(ctx, top);
+  // The schema sees the first point: "${x}" references are not values of the schema's types.
+  if (ctx.issues.length === 0) checkSchema(ctx, base);
   // File order reads best; the sort is stable, so problems without a line keep check order.
   ctx.issues.sort((x, y) => (x.line ?? Infinity) - (y.line ?? Infinity) || (x.column ?? 0) - (y.column ?? 0));
   if (ctx.issues.length > 0) throw new ScenarioError(ctx.issues, source);

@@ -2,22 +2,27 @@
 // The netloom command.
 //
 //   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--seed N] [--duration T] [--workers N] [--quiet]
+//   netloom sweep <scenario.yaml|json> [--out DIR] [--threads N] [--json] [--quiet]
 //
 // Contract:
 // - Human summary on stdout by default; with --json exactly one JSON document on stdout (keys:
 //   scenario, seed, simTimeNs, wallTimeMs, events, fingerprint, flows, links, hosts, switches,
 //   routers, and `parallel` for partitioned runs)
 //   and nothing else there. Progress goes to stderr, only on an interactive terminal without CI.
+// - sweep: one row per point of the scenario's `parameters` (src/engine/sweep.ts), written to
+//   DIR/<name>-sweep.json and .csv; exit 1 when any point failed (its row says why).
 // - Exit codes: 0 success; 2 a bad scenario or bad arguments (the message names the path and the
 //   problem); 1 anything else (an internal error, a failed write).
 // - Output directories given on the command line win over the scenario's `outputs`; relative
 //   scenario outputs resolve against the scenario file's directory.
 
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { SingleBar, Presets } from "cli-progress";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { NetloomError } from "../api/errors.js";
-import { loadScenario } from "../api/scenario.js";
+import { loadScenario, loadSweep } from "../api/scenario.js";
+import { runSweep, sweepCsv, type SweepResult } from "../engine/sweep.js";
 import { runScenario } from "../api/run-scenario.js";
 import type { RunReport } from "../api/run-report.js";
 import { formatBitRate, formatDuration, parseDuration } from "../api/units.js";
@@ -115,6 +120,58 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   return 0;
 }
 
+interface SweepFlags {
+  out?: string;
+  threads?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export async function sweepCommand(file: string, flags: SweepFlags): Promise<number> {
+  const sweep = loadSweep(file);
+  const base = sweep.base.baseDir ?? process.cwd();
+  const outDir = flags.out ?? join(base, "results");
+  const bar = !(flags.quiet || flags.json) && progressWanted() ? new SingleBar(
+    { format: " {bar} {value}/{total} points | {failed} failed", stream: process.stderr, hideCursor: true },
+    Presets.shades_classic,
+  ) : undefined;
+  bar?.start(sweep.points.length, 0, { failed: 0 });
+  let failed = 0;
+  let result: SweepResult;
+  try {
+    result = await runSweep(sweep, {
+      ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+      onPoint: (row, done) => {
+        if (row.status === "error") failed++;
+        bar?.update(done, { failed });
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  mkdirSync(outDir, { recursive: true });
+  const stem = join(outDir, `${result.scenario}-sweep`);
+  writeFileSync(`${stem}.json`, JSON.stringify(result, null, 2) + "\n");
+  writeCsv(`${stem}.csv`, sweepCsv(result));
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+  } else {
+    const names = Object.keys(result.parameters);
+    const out: string[] = [`${result.scenario}: ${result.rows.length} points in ${result.wallTimeMs.toFixed(0)} ms wall time, ${failed} failed`];
+    for (const r of result.rows) {
+      const at = names.map((n) => `${n}=${String(r.point[n])}`).join(" ");
+      out.push(
+        r.status === "ok"
+          ? `  ${at}: received ${r.receivedPackets}/${r.sentPackets}, ${formatBitRate(r.throughputBps ?? 0)}, p99 ${r.latencyP99Ns === null || r.latencyP99Ns === undefined ? "-" : formatDuration(Math.round(r.latencyP99Ns))}`
+          : `  ${at}: FAILED ${r.error?.message ?? ""}`,
+      );
+    }
+    out.push(`table: ${stem}.json, ${stem}.csv`);
+    process.stdout.write(out.join("\n") + "\n");
+  }
+  return failed > 0 ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name("netloom").description("Packet-level network emulation with real frame bytes, in virtual time.");
@@ -133,6 +190,17 @@ export async function main(argv: string[]): Promise<number> {
     .option("--quiet", "no progress bar")
     .action(async (file: string, flags: RunFlags) => {
       code = await runCommand(file, flags);
+    });
+  program
+    .command("sweep")
+    .description("run every point of a scenario's parameter ranges in parallel and write one table (JSON and CSV)")
+    .argument("<scenario>", "scenario file with `parameters`")
+    .option("--out <dir>", "directory for <name>-sweep.json and .csv (default: results/ beside the scenario)")
+    .option("--threads <n>", "worker threads (default: one per core)", integer)
+    .option("--json", "also print the table as JSON on stdout")
+    .option("--quiet", "no progress bar")
+    .action(async (file: string, flags: SweepFlags) => {
+      code = await sweepCommand(file, flags);
     });
   try {
     await program.parseAsync(argv);

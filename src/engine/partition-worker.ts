@@ -43,6 +43,7 @@ export type PartitionOutcome =
 export default function runPartition(task: PartitionTask): PartitionOutcome {
   const { scenario, plan, index } = task;
   const exchange = new PartitionExchange({ ...task.layout, index });
+  const t0 = performance.now();
   try {
     const runtime = attachRuntime(task.memory, { build: task.build });
     const built = buildScenario(scenario, {
@@ -55,6 +56,7 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
       task.pcapDir !== undefined ? captureAll(built.network, task.pcapDir, { devices: (n) => plan.owner[n] === index }) : undefined;
     const sched = built.network.sim.scheduler;
     const end = scenario.durationNs;
+    const t1 = performance.now();
     const lookahead = plan.lookaheadNs;
     let start = 0;
     try {
@@ -77,7 +79,10 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
       captures?.close();
     }
     exchange.finish();
-    return { ok: true, partial: partialOf(built, index, exchange.stats) };
+    const partial = partialOf(built, index, exchange.stats);
+    partial.buildMs = t1 - t0;
+    partial.runMs = performance.now() - t1;
+    return { ok: true, partial };
   } catch (err) {
     const aborted = err instanceof PartitionAborted;
     if (!aborted) exchange.fail();

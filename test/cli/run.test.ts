@@ -115,3 +115,39 @@ describe("netloom run", () => {
     }
   });
 });
+
+describe("netloom run --workers and netloom sweep", () => {
+  it("gives the same JSON with 2 workers as with 1, plus the parallel section", () => {
+    const one = JSON.parse(netloom("run", "examples/star16.yaml", "--duration", "5ms", "--json").stdout);
+    const r = netloom("run", "examples/star16.yaml", "--duration", "5ms", "--json", "--workers", "2");
+    expect(r.status).toBe(0);
+    const two = JSON.parse(r.stdout);
+    expect(two.parallel.partitions).toBe(2);
+    expect(two.parallel.windows).toBeGreaterThan(0);
+    for (const doc of [one, two]) {
+      delete doc.wallTimeMs;
+      delete doc.parallel;
+    }
+    expect(two).toEqual(one);
+  });
+
+  it("refuses --workers 0 with exit code 2", () => {
+    const r = netloom("run", "examples/star16.yaml", "--workers", "0", "--duration", "1ms");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/workers: 0 is not a worker count/);
+  });
+
+  it("sweeps a scenario into one JSON and one CSV table", () => {
+    const tmp = tempDir("nl-cli-sweep-");
+    try {
+      const r = netloom("sweep", "examples/sweep-loss.yaml", "--out", tmp.dir, "--quiet");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/sweep-loss: 18 points in \d+ ms wall time, 0 failed/);
+      const table = JSON.parse(readFileSync(tmp.path("sweep-loss-sweep.json"), "utf8"));
+      expect(table.rows).toHaveLength(18);
+      expect(readFileSync(tmp.path("sweep-loss-sweep.csv"), "utf8").trimEnd().split("\r\n")).toHaveLength(19);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
