@@ -168,7 +168,8 @@ export interface WindowOps {
   stats(conn: number): WindowStats;
 }
 
-// Field offsets mirrored from assembly/window/window.ts.
+// Field offsets mirrored from assembly/window/window.ts (read-only peeks that need more of
+// them live in window-peek.unsafe.ts, which imports WINDOW_LAYOUT).
 const T_BAD_INDEX = 24;
 const TABLE_HEADER = 64;
 const R_NXT = 0;
@@ -201,6 +202,26 @@ const S_SRTT8 = 136;
 const S_RTTVAR4 = 144;
 const S_RTO = 152;
 const F_HAS_SAMPLE = 4;
+
+/** Offsets and flags of the kernel's table, record and in-flight ring (assembly/window/window.ts). */
+export const WINDOW_LAYOUT = {
+  TABLE_HEADER,
+  T_RING_CAP: 8,
+  T_STRIDE: 12,
+  T_RING_OFF: 20,
+  R_COUNT,
+  S_COUNT,
+  S_HEAD: 76,
+  S_HIGH_SACK: 84,
+  S_FLAGS,
+  S_SACKED_BYTES,
+  F_HAS_SACK: 1,
+  F_TIMED_OUT: 2,
+  SEG_LEN: 4,
+  SEG_FLAGS: 20,
+  SEG_BYTES: 24,
+  SEG_SACKED: 1,
+} as const;
 
 const NS_PER_S = 1_000_000_000;
 export const DEFAULT_RTO = {
