@@ -129,6 +129,25 @@ export {
 } from "./api/network.js";
 export { parseBitRate, parseDuration, parseByteSize, formatBitRate, formatDuration, formatByteSize } from "./api/units.js";
 
+// Scenario files, runs (one thread or partitions on worker threads) and sweeps.
+export {
+  loadScenario,
+  parseScenario,
+  validateScenario,
+  loadSweep,
+  scenarioAtPoint,
+  ScenarioError,
+  type Scenario,
+  type ScenarioSweep,
+  type ParameterValue,
+} from "./api/scenario.js";
+export { buildScenario, type BuiltScenario, type BuildOptions } from "./api/build-scenario.js";
+export { runScenario, type RunScenarioOptions } from "./api/run-scenario.js";
+export { reportOf, type RunReport, type LinkReport, type ParallelSummary } from "./api/run-report.js";
+export { planPartitions, type PartitionPlan, type CutLink } from "./engine/partition.js";
+export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "./engine/sweep.js";
+export type { SweepRow } from "./engine/sweep-worker.js";
+
 // Engine (for programs that build their own devices).
 export { Simulation, type SimulationOptions } from "./engine/simulation.js";
 export { Scheduler, type EventHandler, type SchedulerOptions } from "./engine/scheduler.js";
@@ -167,3 +186,42 @@ export { IpHost, type IpHostOptions, type IpHostStats } from "./stacks/ip/ip-hos
 export { UdpSocket, type UdpMessage, type UdpSocketOptions, type UdpStats } from "./stacks/ip/udp-layer.js";
 export { type PingResult } from "./stacks/ip/icmp-layer.js";
 export { RoutingTable, type Route } from "./stacks/ip/routing-table.js";
+export { type IpProtocolHandler, type RxContext } from "./stacks/ip/ip-host.js";
+
+// Transports: TCP-format streams, the NAK-only rate-based transport, RPC over streams.
+export { TcpLayer, IP_PROTO_TCP, type TcpLayerOptions, type TcpListenOptions, type TcpListener, type TcpLayerStats } from "./stacks/tcp/tcp-layer.js";
+export {
+  TcpConnection,
+  TcpState,
+  TCP_BURST_BIT,
+  type TcpConnectionOptions,
+  type TcpConnectionStats,
+  type KeepAliveOptions,
+} from "./stacks/tcp/tcp-connection.js";
+export { PatternChecker, patternByte, PATTERN_PERIOD } from "./stacks/tcp/pattern.js";
+export { NakSender, NakSenderState, type NakSenderOptions, type NakSenderStats, type NakResult } from "./stacks/nak/nak-sender.js";
+export { NakReceiver, NakReceiverState, type NakReceiverOptions, type NakReceiverStats } from "./stacks/nak/nak-receiver.js";
+export { RateController, type RateControlOptions, type RateStats, type RateStep } from "./stacks/nak/rate-control.js";
+export {
+  NakView,
+  NakType,
+  NakParseError,
+  NAK_HEADER_LEN,
+  NAK_FLAG_FIN,
+  NAK_FLAG_SREQ,
+  NAK_FLAG_RETX,
+  emitNakHeader,
+  nakControlLength,
+} from "./stacks/nak/nak-wire.js";
+export { MemoryStreamPair, acceptedCount, type ByteStream, type MemoryStreamOptions } from "./stacks/rpc/byte-stream.js";
+export {
+  RpcClient,
+  type RpcClientOptions,
+  type RpcClientStats,
+  type RpcFailure,
+  type RpcFailureCode,
+  type RpcCallback,
+  type CallOptions,
+} from "./stacks/rpc/rpc-client.js";
+export { RpcServer, type RpcServerOptions, type RpcServerStats, type RpcReply, type RpcHandler } from "./stacks/rpc/rpc-server.js";
+export { encodeRpcMessage, RpcDecoder, RpcKind, RPC_HEADER_LEN } from "./stacks/rpc/rpc-frame.js";
