@@ -169,6 +169,35 @@ export {
   type CsmaStationStats,
 } from "./devices/csma-segment.js";
 export {
+  AtmCellView,
+  parseAtmCell,
+  emitAtmCell,
+  emitIdleCell,
+  packAtmHeader,
+  hecOfBytes,
+  ATM_CELL_LEN,
+  ATM_PAYLOAD_LEN,
+  PTI_END_OF_PDU,
+  PTI_RESERVED,
+  IDLE_HEADER_WORD,
+  type AtmCellRepr,
+  type AtmHeaderFormat,
+} from "./wire/atm-cell.js";
+export { Aal5TrailerView, aal5PadLength, aal5TrailerOffset, AAL5_CRC_CHECK } from "./wire/aal5.js";
+export {
+  AtmLink,
+  parseCellRate,
+  CellSerializer,
+  trainTable,
+  cellArrival,
+  type AtmLinkOptions,
+  type AtmLinkFaults,
+  type CellClock,
+} from "./devices/atm-link.js";
+export { AtmNic, type AtmNicOptions, type AtmVcOptions, type AtmReceiver, type AtmNicStats, type AtmVcStats } from "./devices/atm-nic.js";
+export { AtmSwitch, CellDrop, CELL_DROP_NAMES, type AtmSwitchOptions, type AtmDiscardPolicy, type AtmSwitchStats } from "./devices/atm-switch.js";
+export { Aal5Source, type Aal5SourceOptions } from "./traffic/aal5-source.js";
+export {
   CbrSource,
   PoissonSource,
   FrameSource,
