@@ -153,6 +153,11 @@ export class LatencyHistogram {
   private indexOf(v: number): number {
     const h = this.half;
     if (v < 2 * h) return v;
+    if (v <= 0x7fff_ffff) {
+      // Below 2^31 ns (2.1 s, nearly every latency) integer shifts do it without a division.
+      const shift = 31 - Math.clz32(v) - this.subBucketBits;
+      return 2 * h + (shift - 1) * h + ((v >>> shift) - h);
+    }
     const e = log2Floor(v);
     const shift = e - this.subBucketBits;
     // v / 2^shift is exact in floating point; the floor is the sub-bucket in [H, 2H).

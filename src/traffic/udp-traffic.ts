@@ -181,18 +181,17 @@ class PortDemux {
   }
 
   private dispatch(m: UdpMessage): void {
-    const p = m.payload;
-    if (p.length < TRAFFIC_HEADER_LEN) {
+    if (m.length < TRAFFIC_HEADER_LEN) {
       this.short++;
       return;
     }
-    const flow = readU32(p, 0);
+    const flow = readU32(m.bytes, m.offset);
     const h = this.handlers.get(flow);
     if (h === undefined) {
       this.unknownFlow++;
       return;
     }
-    h.onDatagram(m, readU32(p, 4));
+    h.onDatagram(m, readU32(m.bytes, m.offset + 4));
   }
 
   stats(): DemuxStats {
@@ -245,8 +244,8 @@ class Sink implements DatagramHandler {
   ) {}
   onDatagram(m: UdpMessage, seq: number): void {
     this.packets++;
-    this.bytes += m.payload.length;
-    this.flow.received(m.payload.length, m.time, m.sentAt);
+    this.bytes += m.length;
+    this.flow.received(m.length, m.time, m.sentAt);
   }
 }
 
@@ -270,7 +269,7 @@ class Client implements DatagramHandler {
     readonly host: IpHost,
   ) {}
   onDatagram(m: UdpMessage, seq: number): void {
-    this.flow.response(this, seq, m.payload.length, m.time);
+    this.flow.response(this, seq, m.length, m.time);
   }
 }
 

@@ -53,11 +53,35 @@ export interface UdpMessage {
   srcPort: number;
   dst: number;
   dstPort: number;
-  payload: Uint8Array;
+  /** The payload (a view: in push mode valid only during the listener call). */
+  readonly payload: Uint8Array;
+  /** The same payload in place, without making a view: bytes[offset, offset + length). */
+  bytes: Uint8Array;
+  offset: number;
+  length: number;
   /** Virtual time of arrival, ns. */
   time: number;
   /** Virtual time the sender made the datagram (its frames' birth tag), ns: one-way latency. */
   sentAt: number;
+}
+
+/**
+ * The one message object a socket hands to its listener, refilled per datagram: the payload
+ * view is made only if the listener asks for it, so push delivery allocates nothing.
+ */
+class PushedMessage implements UdpMessage {
+  src = 0;
+  srcPort = 0;
+  dst = 0;
+  dstPort = 0;
+  bytes: Uint8Array = new Uint8Array(0);
+  offset = 0;
+  length = 0;
+  time = 0;
+  sentAt = 0;
+  get payload(): Uint8Array {
+    return this.bytes.subarray(this.offset, this.offset + this.length);
+  }
 }
 
 export interface UdpSocketOptions {
@@ -91,7 +115,7 @@ export class UdpSocket {
   readonly queueLimit: number;
   private readonly layer: UdpLayer;
   private listener: ((msg: UdpMessage) => void) | undefined;
-  private readonly pushMsg: UdpMessage = { src: 0, srcPort: 0, dst: 0, dstPort: 0, payload: new Uint8Array(0), time: 0, sentAt: 0 };
+  private readonly pushMsg = new PushedMessage();
   // Mailbox ring: one slot per datagram, typed arrays so delivery allocates nothing.
   private readonly qFrame: Int32Array;
   private readonly qOff: Int32Array;
@@ -149,7 +173,10 @@ export class UdpSocket {
     this.qData[i] = undefined;
     this.qFrame[i] = NO_FRAME;
     if (frame !== NO_FRAME) this.layer.host.consumeFrame(frame);
-    return { src: this.qSrc[i]!, srcPort: this.qSrcPort[i]!, dst: this.qDst[i]!, dstPort: this.port, payload, time: this.qTime[i]!, sentAt: this.qSent[i]! };
+    return {
+      src: this.qSrc[i]!, srcPort: this.qSrcPort[i]!, dst: this.qDst[i]!, dstPort: this.port,
+      payload, bytes: payload, offset: 0, length: payload.length, time: this.qTime[i]!, sentAt: this.qSent[i]!,
+    };
   }
 
   /** Reads everything waiting; returns how many datagrams were read. */
@@ -200,7 +227,9 @@ export class UdpSocket {
       m.srcPort = srcPort;
       m.dst = ctx.dst;
       m.dstPort = this.port;
-      m.payload = ctx.bytes.subarray(off, off + len);
+      m.bytes = ctx.bytes;
+      m.offset = off;
+      m.length = len;
       m.time = now;
       m.sentAt = ctx.birth;
       listener(m);
