@@ -18,11 +18,11 @@ const {
 } = WINDOW_LAYOUT;
 
 export class WindowPeek {
-  private readonly u32: Uint32Array;
-  private readonly base: number;
-  private readonly stride: number;
-  private readonly ringOff: number;
-  private readonly ringCap: number;
+  protected readonly u32: Uint32Array;
+  protected readonly base: number;
+  protected readonly stride: number;
+  protected readonly ringOff: number;
+  protected readonly ringCap: number;
 
   constructor(table: WindowTable) {
     this.u32 = table.runtime.u32;
@@ -33,7 +33,7 @@ export class WindowPeek {
     this.ringCap = this.u32[(t + T_RING_CAP) >>> 2]!;
   }
 
-  private rec(conn: number): number {
+  protected rec(conn: number): number {
     return this.base + conn * this.stride;
   }
 
@@ -70,28 +70,14 @@ export class WindowPeek {
  * Walks the in-flight ring of one connection for loss recovery: the first un-SACKed segment at
  * or after `from` and before `limit`, and the un-SACKed bytes in that span. Read-only.
  */
-export class RingWalker {
-  /** Result of next(): the segment found. */
+export class RingWalker extends WindowPeek {
+  /** Result of scan(): the segment found. */
   seq = 0;
   len = 0;
-  private readonly u32: Uint32Array;
-  private readonly base: number;
-  private readonly stride: number;
-  private readonly ringOff: number;
-  private readonly ringCap: number;
-
-  constructor(table: WindowTable) {
-    this.u32 = table.runtime.u32;
-    const t = table.ptr;
-    this.base = t + TABLE_HEADER;
-    this.stride = this.u32[(t + T_STRIDE) >>> 2]!;
-    this.ringOff = this.u32[(t + T_RING_OFF) >>> 2]!;
-    this.ringCap = this.u32[(t + T_RING_CAP) >>> 2]!;
-  }
 
   /** One past the highest SACKed sequence number, or -1 when nothing in flight is SACKed. */
   highSack(conn: number): number {
-    const r = this.base + conn * this.stride;
+    const r = this.rec(conn);
     if ((this.u32[(r + S_FLAGS) >>> 2]! & F_HAS_SACK) === 0) return -1;
     return this.u32[(r + S_HIGH_SACK) >>> 2]!;
   }
@@ -103,7 +89,7 @@ export class RingWalker {
    */
   scan(conn: number, from: number, limit: number, sumOnly: boolean): boolean {
     const u32 = this.u32;
-    const r = this.base + conn * this.stride;
+    const r = this.rec(conn);
     const count = u32[(r + S_COUNT) >>> 2]!;
     let slot = u32[(r + S_HEAD) >>> 2]!;
     const ring = r + this.ringOff;

@@ -21,6 +21,8 @@
 // - Hot paths never throw: a packet that cannot be sent (no frame slot, no route) is counted in
 //   sendFailures and left to the repair machinery.
 
+import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { parseDuration } from "../../api/units.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";
@@ -33,6 +35,14 @@ import type { UdpMessage, UdpSocket } from "../ip/udp-layer.js";
 import { NAK_HEADER_LEN, NAK_PARSE_ERROR_NAMES, NakParseError, NakView, emitNakHeader, nakTimestamp, type NakType } from "./nak-wire.js";
 
 /** IP + UDP + NAK header bytes in front of every payload. */
+
+/** An option that must be a positive duration (ns or "5ms"), or `fallback` when absent. */
+export function positiveDuration(name: string, value: number | string | undefined, fallback: number): number {
+  const ns = value === undefined ? fallback : parseDuration(value, name);
+  if (!(ns > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path: name });
+  return ns;
+}
+
 export const NAK_OVERHEAD = 20 + UDP_HEADER_LEN + NAK_HEADER_LEN;
 
 export abstract class NakEndpoint implements EventHandler {

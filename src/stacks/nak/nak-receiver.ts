@@ -30,12 +30,12 @@
 // Not handled: several senders per port, a NAK delay for reordering (see nak-sender.ts).
 
 import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
-import { parseByteSize, parseDuration } from "../../api/units.js";
+import { parseByteSize } from "../../api/units.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import { seqAdd, seqDiff, seqGt, seqLt } from "../../kernels/seq.js";
 import { MarkStatus } from "../../kernels/window.js";
 import type { IpHost } from "../ip/ip-host.js";
-import { NAK_OVERHEAD, NakEndpoint } from "./nak-endpoint.js";
+import { NAK_OVERHEAD, NakEndpoint, positiveDuration } from "./nak-endpoint.js";
 import { NAK_FLAG_FIN, NAK_FLAG_SREQ, NAK_RANGES_HEADER_LEN, NAK_RANGE_LEN, NakType, nakEchoAge, type NakView } from "./nak-wire.js";
 
 /** NAK retry timer. */
@@ -96,12 +96,6 @@ export interface NakReceiverStats {
   streamLength: number;
 }
 
-function duration(name: string, value: number | string | undefined, fallback: number): number {
-  const ns = value === undefined ? fallback : parseDuration(value, name);
-  if (!(ns > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path: name });
-  return ns;
-}
-
 export class NakReceiver extends NakEndpoint {
   readonly initialSequence: number;
   readonly timeoutNs: number;
@@ -157,11 +151,11 @@ export class NakReceiver extends NakEndpoint {
     const fit = Math.floor((host.mtu - NAK_OVERHEAD - NAK_RANGES_HEADER_LEN) / NAK_RANGE_LEN);
     const maxNakRanges = options.maxNakRanges ?? Math.min(fit, maxRanges + 1);
     checkInteger("maxNakRanges", maxNakRanges, 1, fit);
-    const timeoutNs = duration("timeout", options.timeout, 2e9);
-    const lingerNs = duration("linger", options.linger, 1e9);
-    const minRto = duration("minRto", options.minRto, 2e6);
-    const maxRto = duration("maxRto", options.maxRto, 1e9);
-    const initialRto = duration("initialRto", options.initialRto, 50e6);
+    const timeoutNs = positiveDuration("timeout", options.timeout, 2e9);
+    const lingerNs = positiveDuration("linger", options.linger, 1e9);
+    const minRto = positiveDuration("minRto", options.minRto, 2e6);
+    const maxRto = positiveDuration("maxRto", options.maxRto, 1e9);
+    const initialRto = positiveDuration("initialRto", options.initialRto, 50e6);
     if (maxRto < minRto || initialRto < minRto || initialRto > maxRto) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "RTO bounds must satisfy minRto <= initialRto <= maxRto", { path: "initialRto" });
     }

@@ -36,13 +36,13 @@
 // packet causes one spurious repair, counted as a duplicate at the receiver).
 
 import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
-import { parseByteSize, parseDuration } from "../../api/units.js";
+import { parseByteSize } from "../../api/units.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt } from "../../kernels/seq.js";
 import { MAX_WINDOW } from "../../kernels/window.js";
 import { ipv4FromString } from "../../wire/ipv4.js";
 import type { IpHost } from "../ip/ip-host.js";
-import { NAK_OVERHEAD, NakEndpoint } from "./nak-endpoint.js";
+import { NAK_OVERHEAD, NakEndpoint, positiveDuration } from "./nak-endpoint.js";
 import { NAK_FLAG_FIN, NAK_FLAG_RETX, NAK_FLAG_SREQ, NakType, nakEchoAge, type NakView } from "./nak-wire.js";
 import { RateController, type RateControlOptions, type RateStats } from "./rate-control.js";
 
@@ -131,12 +131,6 @@ function pow2(name: string, value: number, min: number, max: number): number {
   return value;
 }
 
-function duration(name: string, value: number | string | undefined, fallback: number): number {
-  const ns = value === undefined ? fallback : parseDuration(value, name);
-  if (!(ns > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path: name });
-  return ns;
-}
-
 export class NakSender extends NakEndpoint {
   readonly dst: number;
   readonly dstPort: number;
@@ -213,10 +207,10 @@ export class NakSender extends NakEndpoint {
     const repairQueue = options.repairQueue ?? 256;
     checkInteger("repairQueue", repairQueue, 1, 1 << 16);
     const maxRanges = options.maxRanges ?? 8;
-    const timeoutNs = duration("timeout", options.timeout, 2e9);
-    const minRto = duration("minRto", options.minRto, 5e6);
-    const maxRto = duration("maxRto", options.maxRto, 1e9);
-    const initialRto = duration("initialRto", options.initialRto, 100e6);
+    const timeoutNs = positiveDuration("timeout", options.timeout, 2e9);
+    const minRto = positiveDuration("minRto", options.minRto, 5e6);
+    const maxRto = positiveDuration("maxRto", options.maxRto, 1e9);
+    const initialRto = positiveDuration("initialRto", options.initialRto, 100e6);
     if (maxRto < minRto || initialRto < minRto || initialRto > maxRto) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "RTO bounds must satisfy minRto <= initialRto <= maxRto", { path: "initialRto" });
     }
