@@ -292,6 +292,13 @@ export class TcpConnection {
   private sndLen = 0;
   /** Data bytes ever written (the generated pattern is keyed by this stream offset). */
   private written = 0;
+  /**
+   * Every byte written so far came from writeGenerated(): the send ring's bytes are then not
+   * stored (they are a function of the stream offset) and transmit() copies them from the
+   * pattern straight into the segment, one copy instead of two. The first write() of real
+   * bytes fills the ring with what it holds and ends this mode.
+   */
+  private generatedOnly = true;
   private writerBlocked = false;
   private finQueued = false;
   private finSent = false;
@@ -421,6 +428,7 @@ export class TcpConnection {
       });
     }
     const n = Math.min(length, this.opt.sendBuffer - this.sndLen);
+    if (this.generatedOnly) this.materializeGenerated();
     const u8 = this.layer.u8;
     let done = 0;
     while (done < n) {
@@ -432,6 +440,26 @@ export class TcpConnection {
     return this.accepted(n, length);
   }
 
+  /** Leaves generated-only mode: writes the pattern bytes the ring stands for into it. */
+  private materializeGenerated(): void {
+    this.generatedOnly = false;
+    this.copyPattern(this.written - this.sndLen, this.sndLen, this.sndHead);
+  }
+
+  /** Copies `n` pattern bytes from stream offset `from` into the send ring at `at`. */
+  private copyPattern(from: number, n: number, at: number): void {
+    const u8 = this.layer.u8;
+    let done = 0;
+    while (done < n) {
+      const pos = (at + done) % this.sndCap;
+      const p = (from + done) % PATTERN_PERIOD;
+      const chunk = Math.min(n - done, this.sndCap - pos, PATTERN_SLACK);
+      const pat = this.layer.patternPtr;
+      u8.copyWithin(this.sndRing + pos, pat + p, pat + p + chunk);
+      done += chunk;
+    }
+  }
+
   /** Writes `length` bytes of the generated pattern (see pattern.ts; keyed by stream offset). */
   writeGenerated(length: number): number {
     this.checkWritable();
@@ -439,15 +467,7 @@ export class TcpConnection {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(length)} is not a byte count`, { path: "length" });
     }
     const n = Math.min(length, this.opt.sendBuffer - this.sndLen);
-    const u8 = this.layer.u8;
-    let done = 0;
-    while (done < n) {
-      const at = (this.sndHead + this.sndLen + done) % this.sndCap;
-      const p = (this.written + done) % PATTERN_PERIOD;
-      const chunk = Math.min(n - done, this.sndCap - at, PATTERN_SLACK);
-      u8.set(PATTERN_TABLE.subarray(p, p + chunk), this.sndRing + at);
-      done += chunk;
-    }
+    if (!this.generatedOnly) this.copyPattern(this.written, n, this.sndHead + this.sndLen);
     return this.accepted(n, length);
   }
 
@@ -792,22 +812,12 @@ export class TcpConnection {
     const offInWnd = (seq + skip - before) >>> 0;
     let keep = len - skip;
     if (offInWnd + keep > free) keep = Math.max(0, free - offInWnd);
-    if (keep > 0) {
-      const u8 = t.u8;
-      let at = (this.rcvHead + ((seq + skip - this.rcvRead) >>> 0)) % this.rcvCap;
-      let src = pay + skip;
-      let left = keep;
-      const own = bytes === u8;
-      while (left > 0) {
-        const chunk = Math.min(left, this.rcvCap - at);
-        if (own) u8.copyWithin(this.rcvRing + at, src, src + chunk);
-        else u8.set(bytes.subarray(src, src + chunk), this.rcvRing + at);
-        src += chunk;
-        left -= chunk;
-        at = 0;
-      }
-    }
     const hadRanges = t.peekRanges(this.slot);
+    // In order, nothing buffered, nothing out of order held, a listener reading: the bytes go
+    // to the application straight from the segment, as they would have left the ring at once.
+    const direct = keep > 0 && offInWnd === 0 && !fin && this.rcvRead === before && !hadRanges && !this.paused &&
+      this.dataCb !== undefined;
+    if (keep > 0 && !direct) this.storeInRing(bytes, pay + skip, keep, seq + skip);
     // Record what was stored, plus the FIN's sequence number when every byte before it was
     // stored (the kernel clips it when the window is exactly full: the peer resends the FIN).
     const allKept = keep === len - skip;
@@ -830,8 +840,20 @@ export class TcpConnection {
       this.finReceived = true;
     }
     this.rcvNxt = this.finReceived ? this.rcvFinSeq : newNxt;
-    this.updateKernelWindow();
-    if (!this.paused) this.deliver(Infinity);
+    if (direct && newNxt === ((before + keep) >>> 0)) {
+      this.rcvHead = (this.rcvHead + keep) % this.rcvCap;
+      this.rcvRead = newNxt;
+      this.c.bytesDelivered += keep;
+      this.updateKernelWindow();
+      this.dataCb!(bytes, pay + skip, keep);
+      if (this.isClosed()) return;
+      this.maybeEnd();
+    } else {
+      // Not taken whole by the kernel after all (clipped): store them like any other segment.
+      if (direct) this.storeInRing(bytes, pay + skip, keep, seq + skip);
+      this.updateKernelWindow();
+      if (!this.paused) this.deliver(Infinity);
+    }
     if (this.isClosed()) return;
     if (finNow) this.onFinReceived();
     if (this.isClosed()) return;
@@ -860,6 +882,22 @@ export class TcpConnection {
       else this.stateValue = TcpState.CLOSING;
     } else if (s === TcpState.FIN_WAIT_2) this.enterTimeWait();
     this.maybeEnd();
+  }
+
+  /** Copies `len` received bytes (sequence number `seq`) from bytes[src..] into the receive ring. */
+  private storeInRing(bytes: Uint8Array, src: number, len: number, seq: number): void {
+    const u8 = this.layer.u8;
+    let at = (this.rcvHead + ((seq - this.rcvRead) >>> 0)) % this.rcvCap;
+    let left = len;
+    const own = bytes === u8;
+    while (left > 0) {
+      const chunk = Math.min(left, this.rcvCap - at);
+      if (own) u8.copyWithin(this.rcvRing + at, src, src + chunk);
+      else u8.set(bytes.subarray(src, src + chunk), this.rcvRing + at);
+      src += chunk;
+      left -= chunk;
+      at = 0;
+    }
   }
 
   private maybeEnd(): void {
@@ -1094,7 +1132,21 @@ export class TcpConnection {
     const frames = t.sim.frames;
     const off = frames.offset(f);
     const u8 = t.u8;
-    if (dataLen > 0) {
+    if (dataLen > 0 && this.generatedOnly) {
+      // The ring stands for pattern bytes: copy them from the pattern at their stream offset.
+      const from = this.written - this.sndLen + ringOff;
+      let dst = off + hl;
+      let left = dataLen;
+      let p = from % PATTERN_PERIOD;
+      const pat = t.patternPtr;
+      while (left > 0) {
+        const chunk = Math.min(left, PATTERN_SLACK);
+        u8.copyWithin(dst, pat + p, pat + p + chunk);
+        dst += chunk;
+        left -= chunk;
+        p = (p + chunk) % PATTERN_PERIOD;
+      }
+    } else if (dataLen > 0) {
       let at = (this.sndHead + ringOff) % this.sndCap;
       let dst = off + hl;
       let left = dataLen;
