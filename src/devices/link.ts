@@ -15,11 +15,17 @@
 //   LINK_DOWN, NOT_ATTACHED), are released, and transmit() returns false.
 // - Serialization of an L-byte frame takes ceil((L + overheadBytes) * 8 * 1e9 / rate) ns
 //   (integer; overheadBytes defaults to 20 = preamble + SFD + inter-frame gap). phyTxBegin and
-//   phyTxEnd mark its start and end. At its end the faults are applied in a fixed order
-//   (random loss, Gilbert-Elliott loss, bit errors, reorder, duplicate), each drawing from
-//   the direction's stream only when configured, and a surviving frame is handed to the far
-//   device as EV_FRAME_RX (a = frame, b = far port, len) at txEnd + delay (+ the reorder
-//   delay). Each direction originates its events (txEnd, deliveries) under an id of its own,
+//   phyTxEnd mark its start and end. A frame's fate is settled when its serialization starts,
+//   because nothing can change it in between: phyTxEnd is hit then with the end time, the
+//   faults are applied in a fixed order (random loss, Gilbert-Elliott loss, bit errors,
+//   reorder, duplicate), each drawing from the direction's stream only when configured, and a
+//   surviving frame is handed to the far device as EV_FRAME_RX (a = frame, b = far port, len)
+//   at txEnd + delay (+ the reorder delay). The end of a serialization is an event
+//   (EV_LINK_TX_END) only when a frame is queued behind it; otherwise the direction becomes
+//   Idle by itself at txEnd (state() and transmit() look at the time), or when the frame was
+//   lost on the wire (nothing arrives, and a run to idle must still reach its end). So a link
+//   that keeps up with its traffic costs one event per frame, the arrival, instead of two. stats()
+//   reports what has happened by now: a serialization in progress is not counted yet. Each direction originates its events (txEnd, deliveries) under an id of its own,
 //   registered as `${name}:0->1` / `${name}:1->0` right after the link's: a cut link's two
 //   directions run in different partitions, and their event keys must not depend on how they
 //   interleave. Scheduling the far device's event directly (rather than an arrival event at
@@ -34,10 +40,12 @@
 //   frame is made writable (copy-on-write if shared), its bits are flipped in place, and it is
 //   marked touched (FCS no longer trusted) and FRAME_CORRUPTED.
 // - Down/up (setDown/setUp or options.schedule) apply to the cable, so to both directions.
-//   Going down loses the frame being serialized and every frame still propagating (phyRxDrop
-//   LINK_DOWN) and flushes the queue (macTxDrop LINK_DOWN); while down transmit() refuses
-//   (macTxDrop LINK_DOWN). A frame whose arrival would fall at or after an already scheduled
-//   down is lost when its serialization ends and is never shown to phyRxEnd/sniffer. Frames
+//   Going down loses the frame being serialized (its early phyTxEnd is taken back) and every
+//   frame still propagating (phyRxDrop LINK_DOWN) and flushes the queue (macTxDrop LINK_DOWN);
+//   while down transmit() refuses (macTxDrop LINK_DOWN). A frame whose arrival would fall at
+//   or after an already scheduled down is lost on the wire and never shown to
+//   phyRxEnd/sniffer. Faults of a serialization that a later setDown() cuts short were already
+//   drawn (its duplicate, if any, is lost with it). Frames
 //   handed over before a later setDown() call are cancelled from the scheduler at the down;
 //   their phyRxEnd/sniffer counts are taken back (listeners were already called for them).
 // - Hot path: no allocation per frame. Queue, in-flight table and counters are typed arrays
@@ -48,23 +56,25 @@
 //
 // State machine, per direction:
 //
-//              transmit() [queue empty]                 txEnd [queue non-empty]
+//              transmit() [idle]                  EV_LINK_TX_END [queue non-empty]
 //      +------+ --------------------------> +--------------+ ----+
 //      | Idle |                             | Transmitting |     | startTransmission(next)
 //      +------+ <-------------------------- +--------------+ <---+
-//         ^   \         txEnd [queue empty]      |
-//         |    \ linkDown                        | linkDown (abort serialization,
-//  linkUp |     v                                v           flush queue, lose in-flight)
-//         +---- +------+ <------------------------+
-//               | Down |  transmit() -> macTxDrop LINK_DOWN
-//               +------+
+//       ^    |    txEnd passed, queue empty       |
+//       |    |    (no event: seen by the time)    | linkDown (abort serialization,
+//       |    | linkDown                           |           flush queue, lose in-flight)
+//       |    v                                    |
+//  linkUp  +------+ <-----------------------------+
+//          | Down |  transmit() -> macTxDrop LINK_DOWN
+//          +------+
+//   EV_LINK_TX_END exists only while a frame waits in the queue.
 
 import { ErrorCode, NetloomError } from "../api/errors.js";
 import { parseBitRate, parseDuration } from "../api/units.js";
 import { FRAME_CORRUPTED, NO_FRAME } from "../buf/frames.js";
 import type { Rng } from "../engine/rng.js";
 import type { Simulation } from "../engine/simulation.js";
-import { DropReason, TracePoints, type TracePoint } from "../trace/trace-point.js";
+import { DropReason, TracePoints, dropReasonName, type TracePoint } from "../trace/trace-point.js";
 import { EV_DEVICE_BASE, EV_FRAME_RX, type Channel } from "./device.js";
 
 /** States of one direction. */
@@ -240,9 +250,15 @@ class Direction {
   qBytes = 0;
   queueHighWater = 0;
 
-  // The frame on the wire.
-  txFrame = NO_FRAME;
+  // The serialization in progress (its frame is already handed over, see startTransmission),
+  // and what its early hand-over counted, so stats() can report only what has happened.
   txLen = 0;
+  txHanded = 0;
+  txLost = 0;
+  txCorrupted = 0;
+  txFlipped = 0;
+  txReordered = 0;
+  txDuplicated = 0;
   txEnd = 0;
   txHandle = -1;
   busyNs = 0;
@@ -399,6 +415,8 @@ export class PointToPointLink implements Channel {
     const now = this.sim.scheduler.now;
     if (d.state === LinkState.DOWN) return this.refuse(d, frame, len, DropReason.LINK_DOWN);
     if (d.peerDevice < 0) return this.refuse(d, frame, len, DropReason.NOT_ATTACHED);
+    // The last serialization ended with nothing queued behind it: no event marked its end.
+    if (d.state === LinkState.TRANSMITTING && d.txHandle < 0 && now >= d.txEnd) d.state = LinkState.IDLE;
     if (d.state === LinkState.IDLE) {
       d.trace.macTx.hit(now, frame, len);
       this.startTransmission(d, end, frame, len);
@@ -415,6 +433,8 @@ export class PointToPointLink implements Channel {
     d.qCount++;
     d.qBytes += len;
     if (d.qCount > d.queueHighWater) d.queueHighWater = d.qCount;
+    // A frame now waits: the end of the current serialization must start the next one.
+    if (d.txHandle < 0) d.txHandle = this.sim.scheduler.scheduleAt(d.origin, d.txEnd, this.id, EV_LINK_TX_END, end, 0, 0);
     return true;
   }
 
@@ -470,7 +490,13 @@ export class PointToPointLink implements Channel {
   /** State of direction `end` -> 1 - end. */
   state(end: number): LinkStateName {
     this.checkEnd(end, "end");
-    return STATE_NAMES[this.dirs[end]!.state];
+    return STATE_NAMES[this.stateNow(this.dirs[end]!)];
+  }
+
+  /** A direction's state now: Transmitting ends at txEnd even though no event marks it. */
+  private stateNow(d: Direction): LinkState {
+    if (d.state === LinkState.TRANSMITTING && d.txHandle < 0 && this.sim.scheduler.now >= d.txEnd) return LinkState.IDLE;
+    return d.state;
   }
 
   /** Frames waiting in direction `end`'s queue. */
@@ -508,49 +534,67 @@ export class PointToPointLink implements Channel {
     for (const point of [d.trace.macTxDrop, d.trace.phyRxDrop]) {
       for (const [reason, count] of Object.entries(point.dropsByReason())) drops[reason] = (drops[reason] ?? 0) + count;
     }
+    // A serialization still in progress was counted when it started (see startTransmission);
+    // report only what has happened by now.
+    const p = d.state === LinkState.TRANSMITTING && now < d.txEnd ? 1 : 0;
+    if (p === 1 && d.txLost !== 0) {
+      const name = dropReasonName(d.txLost);
+      if (--drops[name]! === 0) delete drops[name];
+    }
     return {
-      state: STATE_NAMES[d.state],
-      frames: d.trace.phyTxEnd.frames,
-      bytes: d.trace.phyTxEnd.bytes,
-      delivered: d.trace.phyRxEnd.frames,
-      deliveredBytes: d.trace.phyRxEnd.bytes,
+      state: STATE_NAMES[this.stateNow(d)],
+      frames: d.trace.phyTxEnd.frames - p,
+      bytes: d.trace.phyTxEnd.bytes - p * d.txLen,
+      delivered: d.trace.phyRxEnd.frames - p * d.txHanded,
+      deliveredBytes: d.trace.phyRxEnd.bytes - p * d.txHanded * d.txLen,
       busyNs: busy,
       utilisation: elapsed > 0 ? busy / elapsed : 0,
       queueLength: d.qCount,
       queueHighWater: d.queueHighWater,
       drops,
-      duplicates: d.duplicates,
-      corrupted: d.corrupted,
-      flippedBits: d.flippedBits,
-      reordered: d.reordered,
+      duplicates: d.duplicates - p * d.txDuplicated,
+      corrupted: d.corrupted - p * d.txCorrupted,
+      flippedBits: d.flippedBits - p * d.txFlipped,
+      reordered: d.reordered - p * d.txReordered,
     };
   }
 
   // ---- Transitions ---------------------------------------------------------------------------
 
-  /** Idle -> Transmitting, or Transmitting -> Transmitting with the next queued frame. */
+  /**
+   * Idle -> Transmitting, or Transmitting -> Transmitting with the next queued frame. The frame's
+   * fate is settled now: its serialization end (phyTxEnd, at txEnd), the faults and the hand-over
+   * to the far device at txEnd + delay. No event marks the end unless a frame is queued behind
+   * it (transmit() and finishTransmission() schedule EV_LINK_TX_END then): an idle link costs one
+   * event per frame, its arrival, instead of two.
+   */
   private startTransmission(d: Direction, dir: number, frame: number, len: number): void {
-    const sched = this.sim.scheduler;
+    const now = this.sim.scheduler.now;
     const ser = this.serializationNs(len);
+    const txEnd = now + ser;
     d.state = LinkState.TRANSMITTING;
-    d.txFrame = frame;
     d.txLen = len;
-    d.txEnd = sched.now + ser;
+    d.txEnd = txEnd;
     d.busyNs += ser;
-    d.trace.phyTxBegin.hit(sched.now, frame, len);
-    d.txHandle = sched.schedule(d.origin, ser, this.id, EV_LINK_TX_END, dir, frame, len);
+    d.txHanded = 0;
+    d.txLost = 0;
+    d.txCorrupted = 0;
+    d.txFlipped = 0;
+    d.txReordered = 0;
+    d.txDuplicated = 0;
+    d.trace.phyTxBegin.hit(now, frame, len);
+    d.trace.phyTxEnd.hit(txEnd, frame, len);
+    this.deliver(d, frame, len, txEnd);
+    // Lost on the wire, nothing arrives: an event still marks the end, so a run that goes on
+    // until nothing is left (runToIdle) ends after this serialization, not before it.
+    if (d.txHanded === 0 && d.txHandle < 0) {
+      d.txHandle = this.sim.scheduler.scheduleAt(d.origin, txEnd, this.id, EV_LINK_TX_END, dir, 0, 0);
+    }
   }
 
-  /** The last bit left: apply faults, hand the frame over, then Transmitting -> Transmitting | Idle. */
+  /** The serialization a queued frame waits for has ended: Transmitting -> Transmitting | Idle. */
   private finishTransmission(d: Direction, dir: number): void {
-    const frame = d.txFrame;
-    const len = d.txLen;
-    const now = this.sim.scheduler.now;
-    d.txFrame = NO_FRAME;
     d.txHandle = -1;
-    d.trace.phyTxEnd.hit(now, frame, len);
-    this.deliver(d, frame, len, now);
-
     if (d.qCount > 0) {
       const next = d.queue[d.qHead]!;
       d.qHead = d.qHead + 1 === d.queue.length ? 0 : d.qHead + 1;
@@ -558,6 +602,7 @@ export class PointToPointLink implements Channel {
       const nextLen = this.sim.frames.length[next]!;
       d.qBytes -= nextLen;
       this.startTransmission(d, dir, next, nextLen);
+      if (d.qCount > 0) d.txHandle = this.sim.scheduler.scheduleAt(d.origin, d.txEnd, this.id, EV_LINK_TX_END, dir, 0, 0);
     } else {
       d.state = LinkState.IDLE;
     }
@@ -578,13 +623,14 @@ export class PointToPointLink implements Channel {
   private directionDown(d: Direction, now: number): void {
     const sched = this.sim.scheduler;
     const frames = this.sim.frames;
-    if (d.state === LinkState.TRANSMITTING) {
-      sched.cancel(d.txHandle);
-      d.busyNs -= Math.max(0, d.txEnd - now);
-      d.trace.phyRxDrop.hit(now, d.txFrame, d.txLen, DropReason.LINK_DOWN);
-      frames.release(d.txFrame);
-      d.txFrame = NO_FRAME;
-      d.txHandle = -1;
+    if (d.txHandle >= 0) sched.cancel(d.txHandle);
+    d.txHandle = -1;
+    if (d.state === LinkState.TRANSMITTING && now < d.txEnd) {
+      // Cut mid-serialization: it never ended. The frame (and a duplicate of it) was handed
+      // over already; the loop below takes that back as LINK_DOWN.
+      d.busyNs -= d.txEnd - now;
+      this.uncount(d.trace.phyTxEnd, d.txLen);
+      d.txEnd = now;
     }
     // Frames still propagating: take their delivery back.
     for (let k = 0; k < d.fCount; k++) {
@@ -670,18 +716,24 @@ export class PointToPointLink implements Channel {
         frames.flags[frame]! |= FRAME_CORRUPTED;
         d.corrupted++;
         d.flippedBits += flipped;
+        d.txCorrupted = 1;
+        d.txFlipped = flipped;
       }
     }
     let at = arrival;
     if (f.reorderP > 0 && rng.nextFloat() < f.reorderP) {
       at += f.reorderDelay;
       d.reordered++;
+      d.txReordered = 1;
     }
     let copy = NO_FRAME;
     if (f.duplicate > 0 && rng.nextFloat() < f.duplicate) {
       copy = frames.clone(frame);
       if (copy === NO_FRAME) d.trace.phyRxDrop.hit(now, frame, len, DropReason.NO_SLOT);
-      else d.duplicates++;
+      else {
+        d.duplicates++;
+        d.txDuplicated = 1;
+      }
     }
     this.handOver(d, frame, len, at);
     if (copy !== NO_FRAME) this.handOver(d, copy, len, at);
@@ -692,6 +744,7 @@ export class PointToPointLink implements Channel {
     if (at >= this.nextDownAt) return this.loseOnWire(d, frame, len, this.sim.scheduler.now, DropReason.LINK_DOWN);
     d.trace.phyRxEnd.hit(at, frame, len);
     d.trace.sniffer.hit(at, frame, len);
+    d.txHanded++;
     const sched = this.sim.scheduler;
     if (d.peerRemote) {
       // The partitioner only cuts links without a down/up schedule, so nothing takes it back.
@@ -703,6 +756,7 @@ export class PointToPointLink implements Channel {
   }
 
   private loseOnWire(d: Direction, frame: number, len: number, now: number, reason: number): void {
+    d.txLost = reason;
     d.trace.phyRxDrop.hit(now, frame, len, reason);
     this.sim.frames.release(frame);
   }
