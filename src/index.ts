@@ -217,6 +217,30 @@ export { type PingResult } from "./stacks/ip/icmp-layer.js";
 export { RoutingTable, type Route } from "./stacks/ip/routing-table.js";
 export { type IpProtocolHandler, type RxContext } from "./stacks/ip/ip-host.js";
 
+// Host stack configurations (issue 8): the CPU cost model, profiles, layered microprotocol stacks.
+export {
+  HostCpu,
+  CpuOp,
+  CPU_OP_NAMES,
+  BUNDLED_PROFILES,
+  loadCpuProfile,
+  parseCpuProfile,
+  parseCpuProfileText,
+  type CpuProfile,
+  type HostCpuStats,
+} from "./stacks/cost.js";
+export {
+  LayeredStack,
+  checkComposition,
+  LAYER_NAMES,
+  STACK_VARIANTS,
+  type LayeredStackOptions,
+  type StackApp,
+  type StackVariant,
+} from "./stacks/layered/stack.js";
+export { ALL, Prop, StackEvent, type Layer, type StackContext } from "./stacks/layered/layer.js";
+export { PingPong, OneWay } from "./stacks/layered/ping-pong.js";
+
 // Transports: TCP-format streams, the NAK-only rate-based transport, RPC over streams.
 export { TcpLayer, IP_PROTO_TCP, type TcpLayerOptions, type TcpListenOptions, type TcpListener, type TcpLayerStats } from "./stacks/tcp/tcp-layer.js";
 export {
