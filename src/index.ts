@@ -158,7 +158,7 @@ export { Fingerprint } from "./engine/fingerprint.js";
 export { Device, EV_FRAME_RX, EV_DEVICE_BASE, type Channel, type PortAttachment } from "./devices/device.js";
 export { CaptureChannel, type CapturedFrame } from "./devices/capture-channel.js";
 export { PointToPointLink, LinkState, type LinkOptions, type LinkFaults, type LinkDirectionStats } from "./devices/link.js";
-export { EthernetNic, NicState, type EthernetNicOptions, type NicReceiver, type NicStats } from "./devices/nic.js";
+export { EthernetNic, NicState, ETH_JUMBO_MTU, type EthernetNicOptions, type NicReceiver, type NicStats } from "./devices/nic.js";
 export { EthernetSwitch, PortState, type EthernetSwitchOptions, type EthernetSwitchStats, type SwitchPortStats } from "./devices/ethernet-switch.js";
 export {
   CsmaSegment,
@@ -215,7 +215,16 @@ export { IpHost, type IpHostOptions, type IpHostStats } from "./stacks/ip/ip-hos
 export { UdpSocket, type UdpMessage, type UdpSocketOptions, type UdpStats } from "./stacks/ip/udp-layer.js";
 export { type PingResult } from "./stacks/ip/icmp-layer.js";
 export { RoutingTable, type Route } from "./stacks/ip/routing-table.js";
-export { type IpProtocolHandler, type RxContext } from "./stacks/ip/ip-host.js";
+export { slotBytesForMtu, type IpProtocolHandler, type RxContext, type AnyIpHost } from "./stacks/ip/ip-host.js";
+export { AtmIpLink, ATM_IP_MTU } from "./stacks/ip/atm-ip-link.js";
+export { captureAtmNic, AtmCapture } from "./trace/atm-capture.js";
+export {
+  startTransportTraffic,
+  applyTransport,
+  type TransportFlow,
+  type TransportState,
+  type TransportFlowReport,
+} from "./traffic/transport-traffic.js";
 
 // Host stack configurations (issue 8): the CPU cost model, profiles, layered microprotocol stacks.
 export {

@@ -14,10 +14,13 @@
 
 import { ErrorCode, NetloomError } from "./errors.js";
 import { Network } from "./network.js";
-import type { Scenario, ScenarioEndpoint } from "./scenario.js";
+import { isTransportTraffic, type Scenario, type ScenarioEndpoint } from "./scenario.js";
 import { FlowStats } from "../trace/flow-stats.js";
 import { startUdpTraffic, type UdpTrafficFlow } from "../traffic/udp-traffic.js";
-import type { IpHost } from "../stacks/ip/ip-host.js";
+import { slotBytesForMtu, type IpHost } from "../stacks/ip/ip-host.js";
+import { TcpLayer } from "../stacks/tcp/tcp-layer.js";
+import { startTransportTraffic, type TransportFlow } from "../traffic/transport-traffic.js";
+import { DEFAULT_SLOT_BYTES } from "../engine/simulation.js";
 import type { KernelRuntime } from "../kernels/runtime.js";
 import type { PartitionRole } from "../engine/simulation.js";
 
@@ -26,6 +29,10 @@ export interface BuiltScenario {
   network: Network;
   flows: FlowStats;
   traffic: UdpTrafficFlow[];
+  /** tcp-bulk, nak-bulk and rpc flows, in traffic order (flowId = index in scenario.traffic). */
+  transports: TransportFlow[];
+  /** TCP layers of the hosts that run TCP traffic, by host name. */
+  tcp: Map<string, TcpLayer>;
 }
 
 export interface BuildOptions {
@@ -45,17 +52,35 @@ export interface BuildOptions {
  * fit the default 256 MiB memory. A run that needs more counts allocation failures (NO_SLOT
  * drops in the stats) rather than failing.
  */
-function frameSlotsFor(s: Scenario): number {
+function frameSlotsFor(s: Scenario, slotBytes: number): number {
   const queued = s.links.reduce((n, l) => n + Math.min(l.queueLimit, 64), 0);
   const hosts = s.hosts.reduce((n, h) => n + h.rxBuffers + 16, 0);
-  return Math.min(1 << 16, Math.max(4096, 2 ** Math.ceil(Math.log2(queued + hosts + 1024))));
+  // Jumbo slots keep the byte budget of 2 KiB slots: the floor (4096 x 2 KiB) and the cap
+  // (65,536 x 2 KiB = 128 MiB) shrink by the size ratio, in powers of two.
+  const shrink = 2 ** Math.ceil(Math.log2(slotBytes / DEFAULT_SLOT_BYTES));
+  const floor = Math.max(1024, 4096 / shrink);
+  const cap = (1 << 16) / shrink;
+  return Math.min(cap, Math.max(floor, 2 ** Math.ceil(Math.log2(queued + hosts + 1024))));
+}
+
+/**
+ * Frame slot size: the default 2 KiB unless an interface's MTU needs more (jumbo frames):
+ * headroom + the largest MTU + FCS, rounded up to 64 bytes (Simulation slotBytes).
+ */
+export function slotBytesFor(s: Scenario): number {
+  let mtu = 0;
+  for (const h of s.hosts) mtu = Math.max(mtu, h.mtu);
+  for (const r of s.routers) for (const f of r.interfaces) mtu = Math.max(mtu, f.mtu);
+  return Math.max(DEFAULT_SLOT_BYTES, slotBytesForMtu(mtu));
 }
 
 export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {
-  const frameSlots = frameSlotsFor(scenario);
+  const slotBytes = slotBytesFor(scenario);
+  const frameSlots = frameSlotsFor(scenario, slotBytes);
   const part = options.partition;
   const network = new Network({
     seed: scenario.seed,
+    ...(slotBytes !== DEFAULT_SLOT_BYTES ? { slotBytes } : {}),
     frameSlots: frameSlots + (options.extraFrameSlots ?? 0),
     queueCapacity: Math.min(1 << 22, Math.max(1 << 16, frameSlots * 4)),
     ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
@@ -146,9 +171,31 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     }
     const flows = new FlowStats(network.sim, { maxFlows: Math.max(16, scenario.traffic.length) });
     const traffic: UdpTrafficFlow[] = [];
+    const transports: TransportFlow[] = [];
+    // One TCP layer per host that runs TCP traffic, made before any flow (in host order) and
+    // owned by its host: its timers run where the host's frames arrive.
+    const tcp = new Map<string, TcpLayer>();
+    const tcpHosts = new Set<string>();
+    for (const t of scenario.traffic) if (t.type === "tcp-bulk" || t.type === "rpc") tcpHosts.add(t.from).add(t.to.host!);
+    for (const h of scenario.hosts) {
+      if (!tcpHosts.has(h.name)) continue;
+      own(h.name);
+      tcp.set(h.name, new TcpLayer(ipHosts.get(h.name)!, { maxConnections: 16 + scenario.traffic.length, inFlightCapacity: 4096 }));
+    }
+    const transportCtx = {
+      sim,
+      flows,
+      ipHost: (n: string) => ipHosts.get(n)!,
+      tcp: (n: string) => tcp.get(n)!,
+      own,
+    };
     scenario.traffic.forEach((spec, flowId) => {
       own(spec.from);
       flows.defineFlow(flowId, { src: spec.from, dst: spec.to.host ?? spec.to.address, label: spec.name });
+      if (isTransportTraffic(spec)) {
+        transports.push(startTransportTraffic(transportCtx, flowId, spec));
+        return;
+      }
       const receivers = spec.to.multicast
         ? scenario.hosts.filter((h) => h.multicast.includes(spec.to.address)).map((h) => ipHosts.get(h.name)!)
         : spec.to.host !== undefined
@@ -156,7 +203,11 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
           : [];
       traffic.push(startUdpTraffic(network.sim, flows, flowId, spec, ipHosts.get(spec.from)!, receivers));
     });
-    return { scenario, network, flows, traffic };
+    network.onDispose(() => {
+      for (const t of transports) t.destroy();
+      for (const l of tcp.values()) l.destroy();
+    });
+    return { scenario, network, flows, traffic, transports, tcp };
   } catch (err) {
     network.destroy();
     throw err;

@@ -77,6 +77,7 @@ export class Network {
   private readonly segments = new Map<string, CsmaSegment>();
   private readonly stationsUsed = new Map<CsmaSegment, number>();
   private destroyed = false;
+  private readonly disposers: (() => void)[] = [];
 
   constructor(options: NetworkOptions = {}) {
     this.sim = new Simulation({ seed: 1, ...options });
@@ -275,6 +276,15 @@ export class Network {
     return () => unsubscribers.forEach((u) => u());
   }
 
+  /**
+   * Runs `fn` first when the network is destroyed or disposed (before hosts and devices go):
+   * for what an embedder built on top of the hosts, e.g. transport layers that hold frames,
+   * timers or buffers in the shared memory. Hooks run in the order they were added.
+   */
+  onDispose(fn: () => void): void {
+    this.disposers.push(fn);
+  }
+
   /** Stops sources, frees device tables, and checks that every frame slot came back. */
   destroy(): void {
     this.teardown(false);
@@ -291,6 +301,7 @@ export class Network {
 
   private teardown(force: boolean): void {
     if (this.destroyed) return;
+    for (const fn of this.disposers.splice(0)) fn();
     for (const s of this.sources.values()) s.destroy();
     for (const ip of this.ipHosts.values()) ip.destroy();
     for (const sw of this.switches.values()) sw.destroy();

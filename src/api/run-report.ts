@@ -11,6 +11,10 @@
 //   router and link direction is taken from the partition that ran it (a link direction runs
 //   with its sending device). The result equals reportOf() of an unpartitioned run of the same
 //   scenario and seed, wall time and the `parallel` section aside.
+// - Transport flows (tcp-bulk, nak-bulk, rpc: src/traffic/transport-traffic.ts) carry a
+//   `transport` section; across partitions its `sender` half comes from the partition that runs
+//   the flow's sending host and its `receiver` half from the one that runs the receiving host,
+//   then applyTransport() sets the sender-owned standard fields as an unpartitioned run does.
 
 import type { Scenario } from "./scenario.js";
 import type { BuiltScenario } from "./build-scenario.js";
@@ -19,6 +23,7 @@ import { Fingerprint } from "../engine/fingerprint.js";
 import type { PartitionPlan } from "../engine/partition.js";
 import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
+import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
 
 export interface LinkReport {
   id: string;
@@ -45,7 +50,8 @@ export interface RunReport {
   wallTimeMs: number;
   events: number;
   fingerprint: string;
-  flows: FlowReport[];
+  /** Per flow; transport flows add their `transport` section. */
+  flows: TransportFlowReport[];
   links: LinkReport[];
   hosts: NetworkStats["hosts"];
   switches: NetworkStats["switches"];
@@ -60,6 +66,8 @@ export interface PartialReport {
   fingerprint: { lo: number; hi: number; count: number };
   stats: NetworkStats;
   flows: FlowStatsState;
+  /** Transport flows' counters as this partition saw them (both halves; the merge picks). */
+  transports: TransportState[];
   exchange: ExchangeStats;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
@@ -73,6 +81,16 @@ function linkReports(links: NetworkStats["links"]): LinkReport[] {
   }));
 }
 
+/** Flow reports with each transport flow's section applied (flows are in flow-id order). */
+function withTransports(flows: FlowReport[], transports: TransportState[]): TransportFlowReport[] {
+  if (transports.length === 0) return flows;
+  const byFlow = new Map(transports.map((t) => [t.flow, t]));
+  return flows.map((f) => {
+    const t = byFlow.get(f.id);
+    return t === undefined ? f : applyTransport(f, t);
+  });
+}
+
 export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
   const stats = built.network.stats();
   return {
@@ -82,7 +100,7 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     wallTimeMs,
     events: stats.events,
     fingerprint: stats.fingerprint,
-    flows: built.flows.toJSON(),
+    flows: withTransports(built.flows.toJSON(), built.transports.map((t) => t.state())),
     links: linkReports(stats.links),
     hosts: stats.hosts,
     switches: stats.switches,
@@ -98,6 +116,7 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     fingerprint: sched.fingerprint.getState(),
     stats: built.network.stats(),
     flows: built.flows.exportState(),
+    transports: built.transports.map((t) => t.state()),
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
@@ -115,6 +134,14 @@ export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials:
     flows.mergeState(p.flows);
   }
   const ownerOf = (name: string): PartialReport => byIndex[plan.owner[name] ?? 0]!;
+  const transports = byIndex[0]!.transports.map((t, i): TransportState => {
+    const spec = scenario.traffic[t.flow]!;
+    return {
+      ...t,
+      sender: ownerOf(spec.from).transports[i]!.sender,
+      receiver: ownerOf(spec.to.host ?? spec.from).transports[i]!.receiver,
+    };
+  });
   const first = byIndex[0]!.stats;
   const linkOwners = new Map(scenario.links.map((l) => [l.name, [l.a.device, l.b.device] as const]));
   const links = first.links.map((l, i) => {
@@ -129,7 +156,7 @@ export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials:
     wallTimeMs,
     events,
     fingerprint: fp.toString(),
-    flows: flows.toJSON(),
+    flows: withTransports(flows.toJSON(), transports),
     links: linkReports(links),
     hosts: first.hosts.map((h, i) => ownerOf(h.name).stats.hosts[i]!),
     switches: first.switches.map((s, i) => ownerOf(s.name).stats.switches[i]!),

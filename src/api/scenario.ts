@@ -221,8 +221,97 @@ export interface RequestResponseTraffic extends TrafficCommon {
   intervalNs: number | undefined;
   timeoutNs: number;
 }
-export type ScenarioTraffic = CbrTraffic | PoissonTraffic | OnOffTraffic | BulkTraffic | RequestResponseTraffic;
+/** Traffic carried by UDP datagrams (src/traffic/udp-traffic.ts). */
+export type UdpScenarioTraffic = CbrTraffic | PoissonTraffic | OnOffTraffic | BulkTraffic | RequestResponseTraffic;
+
+/** TCP connection options of tcp-bulk and rpc traffic (src/stacks/tcp/tcp-connection.ts), times in ns. */
+export interface ScenarioTcpOptions {
+  sendBuffer?: number;
+  lowWater?: number;
+  receiveBuffer?: number;
+  mss?: number;
+  noDelay?: boolean;
+  delayedAck?: number;
+  ackEvery?: number;
+  sack?: boolean;
+  windowScale?: boolean;
+  initialWindow?: number;
+  minRto?: number;
+  maxRto?: number;
+  initialRto?: number;
+  maxRetries?: number;
+  synRetries?: number;
+  timeWait?: number;
+  keepAlive?: { idle?: number; interval?: number; count?: number };
+  burst?: { train: number };
+}
+
+/** NAK-only transport options (src/stacks/nak/), times in ns, rates in bit/s. */
+export interface ScenarioNakOptions {
+  segmentSize?: number;
+  sendBuffer?: number;
+  receiveWindow?: number;
+  initialPeerWindow?: number;
+  overheadBytes?: number;
+  timeoutNs?: number;
+  rate: {
+    initialBps?: number;
+    minBps?: number;
+    maxBps?: number;
+    windowPackets?: number;
+    upperThreshold?: number;
+    lowerThreshold?: number;
+  };
+}
+
+interface TransportCommon {
+  name: string;
+  from: string;
+  /** A unicast host of the scenario (to.host is set). */
+  to: TrafficDestination;
+  /** The server's (receiver's) port: TCP for tcp-bulk and rpc, UDP for nak-bulk. */
+  port: number;
+  startNs: number;
+  /** Nothing new is written (no call is made) at or after this time. */
+  stopNs: number;
+}
+
+export interface TcpBulkTraffic extends TransportCommon {
+  type: "tcp-bulk";
+  /** Stream bytes to send, then FIN; undefined = write until stopNs, then FIN. */
+  bytes: number | undefined;
+  tcp: ScenarioTcpOptions;
+}
+export interface NakBulkTraffic extends TransportCommon {
+  type: "nak-bulk";
+  /** Stream bytes to send, then FIN; undefined = write until stopNs, then FIN. */
+  bytes: number | undefined;
+  nak: ScenarioNakOptions;
+}
+export interface RpcTraffic extends TransportCommon {
+  type: "rpc";
+  /** Most calls; undefined = until stopNs. */
+  count: number | undefined;
+  /** Time between calls (open loop); undefined = the next call when the previous one ends. */
+  intervalNs: number | undefined;
+  requestSize: number;
+  responseSize: number;
+  timeoutNs: number;
+  retries: number;
+  maxOutstanding: number;
+  tcp: ScenarioTcpOptions;
+}
+/** Traffic carried by a transport (src/traffic/transport-traffic.ts). */
+export type TransportScenarioTraffic = TcpBulkTraffic | NakBulkTraffic | RpcTraffic;
+
+export type ScenarioTraffic = UdpScenarioTraffic | TransportScenarioTraffic;
 export type TrafficType = ScenarioTraffic["type"];
+export type UdpTrafficType = UdpScenarioTraffic["type"];
+
+/** True for the transport traffic types (tcp-bulk, nak-bulk, rpc). */
+export function isTransportTraffic(t: ScenarioTraffic): t is TransportScenarioTraffic {
+  return t.type === "tcp-bulk" || t.type === "nak-bulk" || t.type === "rpc";
+}
 
 export interface ScenarioOutputs {
   /** Paths as written (a runner resolves relative ones against Scenario.baseDir). */
@@ -702,23 +791,46 @@ const REORDER_KEYS = ["probability", "delay"] as const;
 const SCHEDULE_KEYS = ["at", "state"] as const;
 const OUTPUT_KEYS = ["json", "csv", "pcap", "report"] as const;
 const PCAP_KEYS = ["dir", "ports"] as const;
-const TRAFFIC_TYPES = ["cbr", "poisson", "onoff", "bulk", "request-response"] as const;
+const UDP_TRAFFIC_TYPES = ["cbr", "poisson", "onoff", "bulk", "request-response"] as const;
+const TRANSPORT_TRAFFIC_TYPES = ["tcp-bulk", "nak-bulk", "rpc"] as const;
+const TRAFFIC_TYPES = [...UDP_TRAFFIC_TYPES, ...TRANSPORT_TRAFFIC_TYPES] as const;
 const TRAFFIC_COMMON = ["name", "type", "from", "to", "protocol", "size", "start", "stop", "count", "srcPort", "dstPort", "ttl"] as const;
-const TRAFFIC_EXTRA: Record<TrafficType, readonly string[]> = {
+const TRAFFIC_EXTRA: Record<UdpTrafficType, readonly string[]> = {
   cbr: ["rate"],
   poisson: ["rate"],
   onoff: ["rate", "on", "off", "distribution"],
   bulk: ["total", "rate"],
   "request-response": ["responseSize", "interval", "timeout"],
 };
-const TRAFFIC_REQUIRED: Record<TrafficType, readonly string[]> = {
+const TRAFFIC_REQUIRED: Record<UdpTrafficType, readonly string[]> = {
   cbr: ["rate"],
   poisson: ["rate"],
   onoff: ["rate", "on", "off"],
   bulk: ["total"],
   "request-response": ["responseSize"],
 };
-const ALL_TRAFFIC_KEYS = [...new Set([...TRAFFIC_COMMON, ...Object.values(TRAFFIC_EXTRA).flat()])];
+const TRANSPORT_COMMON = ["name", "type", "from", "to", "port", "start", "stop"] as const;
+const TRANSPORT_EXTRA: Record<TransportScenarioTraffic["type"], readonly string[]> = {
+  "tcp-bulk": ["bytes", "tcp"],
+  "nak-bulk": ["bytes", "nak"],
+  rpc: ["count", "interval", "size", "responseSize", "timeout", "retries", "maxOutstanding", "tcp"],
+};
+const TRANSPORT_REQUIRED: Record<TransportScenarioTraffic["type"], readonly string[]> = {
+  "tcp-bulk": [],
+  "nak-bulk": [],
+  rpc: ["size", "responseSize"],
+};
+const TCP_KEYS = [
+  "sendBuffer", "lowWater", "receiveBuffer", "mss", "noDelay", "delayedAck", "ackEvery", "sack", "windowScale", "initialWindow",
+  "minRto", "maxRto", "initialRto", "maxRetries", "synRetries", "timeWait", "keepAlive", "burst",
+] as const;
+const KEEPALIVE_KEYS = ["idle", "interval", "count"] as const;
+const BURST_TRAIN_KEYS = ["train"] as const;
+const NAK_KEYS = ["segmentSize", "sendBuffer", "receiveWindow", "initialPeerWindow", "overheadBytes", "timeout", "rate"] as const;
+const NAK_RATE_KEYS = ["initial", "min", "max", "windowPackets", "upperThreshold", "lowerThreshold"] as const;
+const ALL_TRAFFIC_KEYS = [
+  ...new Set([...TRAFFIC_COMMON, ...Object.values(TRAFFIC_EXTRA).flat(), ...TRANSPORT_COMMON, ...Object.values(TRANSPORT_EXTRA).flat()]),
+];
 
 export const SCENARIO_DEFAULTS = {
   seed: 1,
@@ -737,11 +849,13 @@ export const SCENARIO_DEFAULTS = {
   segment: { rateBps: 10_000_000, propagationBits: 256, queueLimit: 64, maxFrame: 1522, attemptLimit: 16, backoffLimit: 10 },
   link: { delayNs: 0, mtu: 1500, queueLimit: 1000, overheadBytes: 20 },
   traffic: { dstPort: 9000, srcPortBase: 10000, timeoutNs: 1_000_000_000 },
+  /** Transport flows listen on portBase + the flow's index unless `port` is given. */
+  transport: { portBase: 5001, retries: 0, maxOutstanding: 64 },
 } as const;
 
-/** IPv4 minimum MTU (RFC 791) and Ethernet's payload limit (jumbo frames are not modelled). */
+/** IPv4 minimum MTU (RFC 791) and the jumbo-frame payload limit (EthernetNic's ETH_JUMBO_MTU). */
 const MTU_MIN = 68;
-const MTU_MAX = 1500;
+const MTU_MAX = 9000;
 /** Flow id and sequence number ride in each datagram's first 8 payload bytes. */
 const MIN_PAYLOAD = 8;
 const MAX_UDP_PAYLOAD = 65_507;
@@ -1191,11 +1305,27 @@ function checkDocument(
   // Traffic ----------------------------------------------------------------------------------
   const traffic: ScenarioTraffic[] = [];
   (list(ctx, top["traffic"], "traffic") ?? []).forEach((raw, i) => {
-    const t = checkTraffic(ctx, raw, `traffic[${i}]`, i, durationNs, names, hostDrafts);
+    const t = checkTraffic(ctx, raw, `traffic[${i}]`, i, durationNs, names, hostDrafts, (h) => hosts.find((x) => x.name === h)?.mtu ?? SCENARIO_DEFAULTS.link.mtu);
     if (t !== undefined) {
       claim(t.name, `traffic[${i}].name`, { kind: "traffic", path: `traffic[${i}]` });
       traffic.push(t);
     }
+  });
+
+  // A transport flow owns its server port: TCP ports (tcp-bulk, rpc) and UDP ports (nak-bulk,
+  // and the ports UDP traffic binds) are separate spaces, as on a real host.
+  const portOwner = new Map<string, string>();
+  traffic.forEach((t, i) => {
+    if (isTransportTraffic(t)) return;
+    if (t.to.host !== undefined) portOwner.set(`udp:${t.to.host}:${t.dstPort}`, `traffic[${i}] (${t.name})`);
+    portOwner.set(`udp:${t.from}:${t.srcPort}`, `traffic[${i}] (${t.name})`);
+  });
+  traffic.forEach((t, i) => {
+    if (!isTransportTraffic(t)) return;
+    const key = `${t.type === "nak-bulk" ? "udp" : "tcp"}:${t.to.host}:${t.port}`;
+    const prior = portOwner.get(key);
+    if (prior !== undefined) ctx.error(`traffic[${i}].port`, `${t.type === "nak-bulk" ? "UDP" : "TCP"} port ${t.port} of ${t.to.host} is already used by ${prior}`);
+    else portOwner.set(key, `traffic[${i}] (${t.name})`);
   });
 
   // Outputs ----------------------------------------------------------------------------------
@@ -1344,11 +1474,17 @@ function checkTraffic(
   durationNs: number,
   names: Map<string, DeviceEntry>,
   hosts: { name: string; ipN: { addr: number; len: number } }[],
+  mtuOf: (host: string) => number,
 ): ScenarioTraffic | undefined {
+  const rawType = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Obj)["type"] : undefined;
+  if (typeof rawType === "string" && (TRANSPORT_TRAFFIC_TYPES as readonly string[]).includes(rawType)) {
+    return checkTransportTraffic(ctx, raw as Obj, p, index, durationNs, rawType as TransportScenarioTraffic["type"], names, hosts, mtuOf);
+  }
   const pre = mapping(ctx, raw, p, ALL_TRAFFIC_KEYS, ["type", "from", "to", "size"]);
   if (pre === undefined || pre["type"] === undefined) return undefined;
-  const type = oneOf(ctx, pre["type"], `${p}.type`, TRAFFIC_TYPES);
-  if (type === undefined) return undefined;
+  const anyType = oneOf(ctx, pre["type"], `${p}.type`, TRAFFIC_TYPES);
+  if (anyType === undefined) return undefined;
+  const type = anyType as UdpTrafficType;
   const allowed = [...TRAFFIC_COMMON, ...TRAFFIC_EXTRA[type]];
   for (const k of Object.keys(pre)) {
     if (ALL_TRAFFIC_KEYS.includes(k) && !allowed.includes(k)) ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
@@ -1434,6 +1570,196 @@ function checkTraffic(
   }
 }
 
+/** tcp-bulk, nak-bulk and rpc entries: a unicast transport flow between two scenario hosts. */
+function checkTransportTraffic(
+  ctx: Ctx,
+  raw: Obj,
+  p: string,
+  index: number,
+  durationNs: number,
+  type: TransportScenarioTraffic["type"],
+  names: Map<string, DeviceEntry>,
+  hosts: { name: string; ipN: { addr: number; len: number } }[],
+  mtuOf: (host: string) => number,
+): ScenarioTraffic | undefined {
+  const allowed = [...TRANSPORT_COMMON, ...TRANSPORT_EXTRA[type]];
+  const o = mapping(ctx, raw, p, [...new Set([...ALL_TRAFFIC_KEYS, ...allowed])], ["type", "from", "to"]);
+  if (o === undefined) return undefined;
+  for (const k of Object.keys(o)) {
+    if (ALL_TRAFFIC_KEYS.includes(k) && !allowed.includes(k)) ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
+  }
+  for (const k of TRANSPORT_REQUIRED[type]) if (o[k] === undefined) ctx.error(p, `missing required key "${k}" (traffic of type "${type}" needs it)`);
+  const n = o["name"] === undefined ? `flow${index}` : name(ctx, o["name"], `${p}.name`);
+  const hostNamed = (v: unknown, path: string): string | undefined => {
+    const s = str(ctx, v, path);
+    if (s === undefined) return undefined;
+    const a = ipToInt(s);
+    const byAddress = a === undefined ? undefined : hosts.find((x) => x.ipN.addr === a);
+    if (byAddress !== undefined) return byAddress.name;
+    if (a !== undefined) return ctx.error(path, `${s} is not the address of a host of this scenario (${type} runs between two of its hosts)`);
+    const e = names.get(s);
+    if (e === undefined) {
+      const sug = suggest(s, hosts.map((h) => h.name));
+      return ctx.error(path, `there is no host named "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
+    }
+    if (e.kind !== "host") return ctx.error(path, `"${s}" is a ${e.kind}; traffic runs between hosts`);
+    return s;
+  };
+  const from = o["from"] === undefined ? undefined : hostNamed(o["from"], `${p}.from`);
+  const toHost = o["to"] === undefined ? undefined : hostNamed(o["to"], `${p}.to`);
+  if (from !== undefined && toHost !== undefined && from === toHost) ctx.error(`${p}.to`, `traffic from ${from} to itself`);
+  const toDraft = hosts.find((h) => h.name === toHost);
+  const port = int(ctx, o["port"], `${p}.port`, 1, 65535, Math.min(65535, SCENARIO_DEFAULTS.transport.portBase + index));
+  const startNs = dur(ctx, o["start"], `${p}.start`, 0);
+  const stopNs = dur(ctx, o["stop"], `${p}.stop`, durationNs);
+  if (startNs !== undefined && stopNs !== undefined && stopNs <= startNs && o["stop"] !== undefined) {
+    ctx.error(`${p}.stop`, `${show(o["stop"])} is not after start (${show(o["start"] ?? 0)})`);
+  }
+  const mtu = from === undefined ? SCENARIO_DEFAULTS.link.mtu : mtuOf(from);
+  const tcp = type === "nak-bulk" ? {} : checkTcpOptions(ctx, o["tcp"], `${p}.tcp`, mtu);
+  const nak = type === "nak-bulk" ? checkNakOptions(ctx, o["nak"], `${p}.nak`, mtu) : undefined;
+  const bytesTotal = o["bytes"] === undefined ? undefined : bytes(ctx, o["bytes"], `${p}.bytes`, 1, Number.MAX_SAFE_INTEGER);
+  if (n === undefined || from === undefined || toHost === undefined || toDraft === undefined || port === undefined || startNs === undefined || stopNs === undefined || tcp === undefined) {
+    return undefined;
+  }
+  if (o["bytes"] !== undefined && bytesTotal === undefined) return undefined;
+  const common = { name: n, from, to: { address: prefixOf(toDraft.ipN).address, host: toHost, multicast: false }, port, startNs, stopNs };
+  if (type === "tcp-bulk") return { ...common, type, bytes: bytesTotal, tcp };
+  if (type === "nak-bulk") return nak === undefined ? undefined : { ...common, type, bytes: bytesTotal, nak };
+  const count = o["count"] === undefined ? undefined : int(ctx, o["count"], `${p}.count`, 1, Number.MAX_SAFE_INTEGER);
+  const intervalNs = o["interval"] === undefined ? undefined : dur(ctx, o["interval"], `${p}.interval`);
+  if (intervalNs === 0) ctx.error(`${p}.interval`, "must be longer than 0");
+  const requestSize = o["size"] === undefined ? undefined : bytes(ctx, o["size"], `${p}.size`, 0, MAX_RPC_BODY);
+  const responseSize = o["responseSize"] === undefined ? undefined : bytes(ctx, o["responseSize"], `${p}.responseSize`, 0, MAX_RPC_BODY);
+  const timeoutNs = dur(ctx, o["timeout"], `${p}.timeout`, SCENARIO_DEFAULTS.traffic.timeoutNs);
+  if (timeoutNs === 0) ctx.error(`${p}.timeout`, "must be longer than 0");
+  const retries = int(ctx, o["retries"], `${p}.retries`, 0, 1000, SCENARIO_DEFAULTS.transport.retries);
+  const maxOutstanding = int(ctx, o["maxOutstanding"], `${p}.maxOutstanding`, 1, 1 << 16, SCENARIO_DEFAULTS.transport.maxOutstanding);
+  if ((o["count"] !== undefined && count === undefined) || (o["interval"] !== undefined && !intervalNs)) return undefined;
+  if (requestSize === undefined || responseSize === undefined || !timeoutNs || retries === undefined || maxOutstanding === undefined) return undefined;
+  return { ...common, type, count, intervalNs, requestSize, responseSize, timeoutNs, retries, maxOutstanding, tcp };
+}
+
+/** Largest RPC request or response body in a scenario (the RPC layer's default maxMessageBytes). */
+const MAX_RPC_BODY = 65_536;
+
+function bool(ctx: Ctx, v: unknown, path: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "boolean") return ctx.error(path, `expected true or false, got ${show(v)}`);
+  return v;
+}
+
+/** The `tcp` options of tcp-bulk and rpc traffic, with the ranges TcpConnection accepts. */
+function checkTcpOptions(ctx: Ctx, v: unknown, path: string, mtu: number): ScenarioTcpOptions | undefined {
+  if (v === undefined) return {};
+  const o = mapping(ctx, v, path, TCP_KEYS);
+  if (o === undefined) return undefined;
+  const before = ctx.issues.length;
+  const out: ScenarioTcpOptions = {};
+  const set = <K extends keyof ScenarioTcpOptions>(k: K, x: ScenarioTcpOptions[K] | undefined): void => {
+    if (x !== undefined) out[k] = x;
+  };
+  set("sendBuffer", bytes(ctx, o["sendBuffer"], `${path}.sendBuffer`, 1, 1 << 30));
+  set("receiveBuffer", bytes(ctx, o["receiveBuffer"], `${path}.receiveBuffer`, 1, 1 << 30));
+  set("lowWater", bytes(ctx, o["lowWater"], `${path}.lowWater`, 0, out.sendBuffer ?? 256 * 1024));
+  set("mss", bytes(ctx, o["mss"], `${path}.mss`, 64, mtu - 40));
+  set("noDelay", bool(ctx, o["noDelay"], `${path}.noDelay`));
+  const delayedAck = dur(ctx, o["delayedAck"], `${path}.delayedAck`);
+  if (delayedAck !== undefined && delayedAck > 500_000_000) ctx.error(`${path}.delayedAck`, `${show(o["delayedAck"])} is longer than 500ms (RFC 1122 4.2.3.2)`);
+  else set("delayedAck", delayedAck);
+  set("ackEvery", int(ctx, o["ackEvery"], `${path}.ackEvery`, 1, 64));
+  set("sack", bool(ctx, o["sack"], `${path}.sack`));
+  set("windowScale", bool(ctx, o["windowScale"], `${path}.windowScale`));
+  set("initialWindow", int(ctx, o["initialWindow"], `${path}.initialWindow`, 1, 1024));
+  for (const k of ["minRto", "maxRto", "initialRto", "timeWait"] as const) {
+    const x = dur(ctx, o[k], `${path}.${k}`);
+    if (x === 0 && k !== "timeWait") ctx.error(`${path}.${k}`, "must be longer than 0");
+    else set(k, x);
+  }
+  const minRto = out.minRto ?? 1e9;
+  const maxRto = out.maxRto ?? 60e9;
+  if (o["maxRto"] !== undefined && out.maxRto !== undefined && maxRto < minRto) ctx.error(`${path}.maxRto`, `${show(o["maxRto"])} is shorter than minRto`);
+  if (out.initialRto !== undefined && (out.initialRto < minRto || out.initialRto > maxRto)) {
+    ctx.error(`${path}.initialRto`, `${show(o["initialRto"])} is not between minRto and maxRto`);
+  }
+  set("maxRetries", int(ctx, o["maxRetries"], `${path}.maxRetries`, 1, 100));
+  set("synRetries", int(ctx, o["synRetries"], `${path}.synRetries`, 1, 100));
+  if (o["keepAlive"] !== undefined) {
+    const kp = `${path}.keepAlive`;
+    const k = mapping(ctx, o["keepAlive"], kp, KEEPALIVE_KEYS);
+    if (k !== undefined) {
+      const ka: NonNullable<ScenarioTcpOptions["keepAlive"]> = {};
+      for (const key of ["idle", "interval"] as const) {
+        const x = dur(ctx, k[key], `${kp}.${key}`);
+        if (x === 0) ctx.error(`${kp}.${key}`, "must be longer than 0");
+        else if (x !== undefined) ka[key] = x;
+      }
+      const c = int(ctx, k["count"], `${kp}.count`, 1, 1000);
+      if (c !== undefined) ka.count = c;
+      out.keepAlive = ka;
+    }
+  }
+  if (o["burst"] !== undefined) {
+    const b = mapping(ctx, o["burst"], `${path}.burst`, BURST_TRAIN_KEYS, ["train"]);
+    const train = b === undefined || b["train"] === undefined ? undefined : int(ctx, b["train"], `${path}.burst.train`, 2, 1024);
+    if (train !== undefined) out.burst = { train };
+  }
+  return ctx.issues.length === before ? out : undefined;
+}
+
+/** The `nak` options of nak-bulk traffic (NakSender/NakReceiver ranges). */
+function checkNakOptions(ctx: Ctx, v: unknown, path: string, mtu: number): ScenarioNakOptions | undefined {
+  const out: ScenarioNakOptions = { rate: {} };
+  if (v === undefined) return out;
+  const o = mapping(ctx, v, path, NAK_KEYS);
+  if (o === undefined) return undefined;
+  const before = ctx.issues.length;
+  // 20 (IPv4) + 8 (UDP) + 20 (NAK header) in front of every segment.
+  const seg = bytes(ctx, o["segmentSize"], `${path}.segmentSize`, 1, mtu - 48);
+  if (seg !== undefined) out.segmentSize = seg;
+  for (const k of ["sendBuffer", "receiveWindow"] as const) {
+    const b = bytes(ctx, o[k], `${path}.${k}`, 4096, 1 << 30);
+    if (b !== undefined && (b & (b - 1)) !== 0) ctx.error(`${path}.${k}`, `${show(o[k])} is not a power of two (like 1MiB)`);
+    else if (b !== undefined) out[k] = b;
+  }
+  const peer = bytes(ctx, o["initialPeerWindow"], `${path}.initialPeerWindow`, 1, 1 << 30);
+  if (peer !== undefined) out.initialPeerWindow = peer;
+  const overhead = bytes(ctx, o["overheadBytes"], `${path}.overheadBytes`, 0, 1024);
+  if (overhead !== undefined) out.overheadBytes = overhead;
+  const timeout = dur(ctx, o["timeout"], `${path}.timeout`);
+  if (timeout === 0) ctx.error(`${path}.timeout`, "must be longer than 0");
+  else if (timeout !== undefined) out.timeoutNs = timeout;
+  if (o["rate"] !== undefined) {
+    const rp = `${path}.rate`;
+    const r = mapping(ctx, o["rate"], rp, NAK_RATE_KEYS);
+    if (r !== undefined) {
+      const initialBps = rate(ctx, r["initial"], `${rp}.initial`);
+      const minBps = rate(ctx, r["min"], `${rp}.min`);
+      const maxBps = rate(ctx, r["max"], `${rp}.max`);
+      const lo = minBps ?? 100e3;
+      const hi = maxBps ?? 1e9;
+      if (hi < lo) ctx.error(`${rp}.max`, `${show(r["max"] ?? "1Gbps")} is below min (${show(r["min"] ?? "100kbps")})`);
+      const init = initialBps ?? Math.min(hi, Math.max(lo, 10e6));
+      if (initialBps !== undefined && (init < lo || init > hi)) ctx.error(`${rp}.initial`, `${show(r["initial"])} is not between min and max`);
+      const windowPackets = int(ctx, r["windowPackets"], `${rp}.windowPackets`, 1, 1 << 20);
+      const upper = r["upperThreshold"] === undefined ? undefined : prob(ctx, r["upperThreshold"], `${rp}.upperThreshold`, 0);
+      const lower = r["lowerThreshold"] === undefined ? undefined : prob(ctx, r["lowerThreshold"], `${rp}.lowerThreshold`, 0);
+      if (lower !== undefined || upper !== undefined) {
+        if ((lower ?? 0.06) > (upper ?? 0.15)) ctx.error(`${rp}.lowerThreshold`, `${lower ?? 0.06} is above the upper threshold (${upper ?? 0.15})`);
+      }
+      out.rate = {
+        ...(initialBps !== undefined ? { initialBps } : {}),
+        ...(minBps !== undefined ? { minBps } : {}),
+        ...(maxBps !== undefined ? { maxBps } : {}),
+        ...(windowPackets !== undefined ? { windowPackets } : {}),
+        ...(upper !== undefined ? { upperThreshold: upper } : {}),
+        ...(lower !== undefined ? { lowerThreshold: lower } : {}),
+      };
+    }
+  }
+  return ctx.issues.length === before ? out : undefined;
+}
+
 interface TrafficExtra {
   onNs?: number;
   offNs?: number;
@@ -1444,7 +1770,7 @@ interface TrafficExtra {
   timeoutNs?: number;
 }
 
-function checkTrafficExtra(ctx: Ctx, type: TrafficType, o: Obj, p: string): TrafficExtra | undefined {
+function checkTrafficExtra(ctx: Ctx, type: UdpTrafficType, o: Obj, p: string): TrafficExtra | undefined {
   const x: TrafficExtra = {};
   let ok = true;
   const need = <T>(v: T | undefined, given: unknown): T | undefined => {

@@ -44,7 +44,11 @@
 // - No allocation per cell, train or PDU on these paths; kernel calls are per chunk of cells.
 // - destroy() frees the heap regions; pending trains are released.
 // - Not handled: traffic shaping per circuit (cells leave at the link rate), OAM processing,
-//   CLP tagging, AAL1/2/3-4, signalling (part 2), pcap (part 2).
+//   CLP tagging, AAL1/2/3-4, signalling (switched circuits are not built yet).
+// - Tap (setPduTap): one observer of every PDU sent (accepted by send(), with its macTx hit) and
+//   delivered (its bytes in the reassembly buffer): LINKTYPE_SUNATM captures hang on it
+//   (src/trace/atm-capture.ts). During a delivery, rxTrain is the train that carried the last
+//   cell (its birth/flow tags: IP over ATM keeps them on the datagram it rebuilds).
 //
 // State machines:
 //   per circuit (receive):  Idle --user cell--> Assembling --end cell (OK / error)--> Idle
@@ -121,6 +125,15 @@ export interface AtmVcOptions {
   uu?: number;
 }
 
+/**
+ * Sees every PDU the NIC sends (tx = true, at send(), before segmentation) and every PDU it
+ * delivers (tx = false): bytes u8[ptr, ptr + length), the CPCS-PDU payload without pad and
+ * trailer. For captures (LINKTYPE_SUNATM); it must not keep or change the bytes.
+ */
+export interface AtmPduTap {
+  pdu(time: number, vpi: number, vci: number, u8: Uint8Array, ptr: number, length: number, tx: boolean): void;
+}
+
 /** Receives reassembled PDUs (zero-copy: the bytes stay in the NIC's buffer). */
 export interface AtmReceiver {
   /**
@@ -187,6 +200,8 @@ export class AtmNic extends Device {
   private readonly kernels: ChecksumKernels;
   private readonly table: TrainTable;
   private receiver: AtmReceiver | undefined;
+  private tap: AtmPduTap | undefined;
+  private rxTrainFrame = NO_FRAME;
   private link: AtmLink | undefined;
   private linkEnd = 0;
   private clock: CellClock | undefined;
@@ -397,6 +412,26 @@ export class AtmNic extends Device {
     this.receiver = receiver;
   }
 
+  /** Sets (or clears) the PDU tap (one: a capture); see AtmPduTap. */
+  setPduTap(tap: AtmPduTap | undefined): void {
+    this.tap = tap;
+  }
+
+  /**
+   * During a delivery: the cell train that carried the PDU's last cell (its birth and flow
+   * tags say when and for which flow the sender made it); NO_FRAME otherwise.
+   */
+  get rxTrain(): number {
+    return this.rxTrainFrame;
+  }
+
+  /** (vpi, vci) of an open circuit. */
+  vcAddress(vc: number): { vpi: number; vci: number } {
+    this.checkVc(vc);
+    const w = this.vcHeader[vc]!;
+    return { vpi: (w >>> 20) & (this.format === "uni" ? 0xff : 0xfff), vci: (w >>> 4) & 0xffff };
+  }
+
   /** Gives back a buffer a receiver kept. Throws if it is not one the NIC lent out. */
   returnBuffer(ptr: number): void {
     this.reassembler.returnBuffer(ptr);
@@ -442,6 +477,7 @@ export class AtmNic extends Device {
       aal5SegmentInto(rt, frames.offset(frame), len, header, out, this.trainCap, { uu });
       if (parity !== 0) this.writeParityCell(out, 0, dataCells, header);
       frames.setLength(t, total * ATM_CELL_LEN);
+      if (this.tap !== undefined) this.tapPdu(header, frames.offset(frame), len, true);
       this.trace[0]!.macTx.hit(now, frame, len);
       frames.release(frame);
       this.sendTrain(t, total);
@@ -452,6 +488,7 @@ export class AtmNic extends Device {
       if (this.segScratch === 0) this.segScratch = rt.heap.alloc((aal5CellCount(65535) + 1) * ATM_CELL_LEN);
       aal5SegmentInto(rt, frames.offset(frame), len, header, this.segScratch, aal5CellCount(65535), { uu });
       if (parity !== 0) this.writeParityCell(this.segScratch, 0, dataCells, header);
+      if (this.tap !== undefined) this.tapPdu(header, frames.offset(frame), len, true);
       this.trace[0]!.macTx.hit(now, frame, len);
       const flow = frames.flow[frame]!;
       frames.release(frame);
@@ -595,6 +632,7 @@ export class AtmNic extends Device {
     const off = frames.offset(f);
     const dirty = (frames.flags[f]! & TRAIN_HEADERS_DIRTY) !== 0;
     const m = to - from;
+    this.rxTrainFrame = f;
     if (dirty) {
       for (let k = 0; k < m; k++) u32[(this.hecVec + k * FRAME_VEC_STRIDE + FRAME_VEC_PTR) >>> 2] = off + (from + k) * ATM_CELL_LEN;
       this.kernels.hecCheckBatch(this.hecVec, m, this.modeWord);
@@ -670,6 +708,7 @@ export class AtmNic extends Device {
       nv++;
     }
     if (nv > 0) this.pushCells(nv);
+    this.rxTrainFrame = NO_FRAME;
   }
 
   private pushCells(n: number): void {
@@ -698,8 +737,14 @@ export class AtmNic extends Device {
     const c = vc * 10;
     this.vcCounters[c + 4]!++;
     this.vcCounters[c + 5]! += length;
+    if (this.tap !== undefined) this.tapPdu(this.vcHeader[vc]!, ptr, length, false);
     const r = this.receiver;
     if (r === undefined || !r.deliver(vc, ptr, length, uu)) this.reassembler.returnBuffer(ptr);
+  }
+
+  private tapPdu(header: number, ptr: number, length: number, tx: boolean): void {
+    const vpi = (header >>> 20) & (this.format === "uni" ? 0xff : 0xfff);
+    this.tap!.pdu(this.sim.now, vpi, (header >>> 4) & 0xffff, this.rt.u8, ptr, length, tx);
   }
 
   private dropParked(vc: number, count: boolean): void {

@@ -795,9 +795,10 @@ export class AtmSwitch extends Device {
     }
     const u8 = this.rt.u8;
     if (mode === OT_REF) {
-      const g = frames.alloc(0, this.sim.now);
-      if (g === NO_FRAME) return false;
       const src = this.otFrame[o]!;
+      // Copies keep the source train's birth and flow tags (IP over ATM reads them at the end).
+      const g = frames.alloc(0, frames.birth[src]!, frames.flow[src]!);
+      if (g === NO_FRAME) return false;
       const from = frames.offset(src) + this.otFirst[o]! * ATM_CELL_LEN;
       u8.copyWithin(frames.offset(g), from, from + this.otCount[o]! * ATM_CELL_LEN);
       frames.release(src);
@@ -828,7 +829,7 @@ export class AtmSwitch extends Device {
         }
         this.zeroCopy[o]!++;
       } else {
-        const g = frames.alloc(0, this.sim.now);
+        const g = frames.alloc(0, frames.birth[t]!, frames.flow[t]!);
         const from = frames.offset(t) + this.otFirst[o]! * ATM_CELL_LEN;
         if (g === NO_FRAME) {
           // The cells were counted as sent; take them back as drops.

@@ -19,10 +19,15 @@
 //   a traffic source can compute FCSs for a burst at once and release each frame at its own
 //   time. A shared (flooded) frame is copied first (writable()), since padding and FCS write.
 //   Tx drops, counted at macTxDrop and released: NOT_ATTACHED (Down or no channel), RUNT
-//   (< 14 bytes: no header), TOO_LONG (> 1514 bytes, 1518 with an 802.1Q tag), NO_SLOT (a
-//   shared frame could not be copied).
+//   (< 14 bytes: no header), TOO_LONG (> 1514 bytes, 1518 with an 802.1Q tag; mtu + 14 with
+//   jumbo frames), NO_SLOT (a shared frame could not be copied).
+// - Jumbo frames: option `mtu` (default 1500, up to ETH_JUMBO_MTU = 9000) is the largest
+//   payload sent and accepted, so the frame limit is mtu + 18 bytes with FCS (9018 for 9000).
+//   Frames stay Ethernet II: the type field is never read as an 802.3 length, so a jumbo frame
+//   needs no other change to its bytes. setMtu() raises or lowers it later (an IP stack sets it
+//   to its interface MTU).
 // - Receive (EV_FRAME_RX): phyRxEnd counts every arrival at an Up NIC, then in order: RUNT
-//   (< 64 bytes with FCS), TOO_LONG (> 1518, 1522 tagged), FCS_ERROR, ADDRESS_FILTER,
+//   (< 64 bytes with FCS), TOO_LONG (> mtu + 18, + 22 tagged), FCS_ERROR, ADDRESS_FILTER,
 //   NO_RX_BUFFER, each counted at phyRxDrop and released. Frames with a good FCS pass the
 //   sniffer point; accepted ones pass macRx and go to the receiver (setReceiver) with the FCS
 //   still on (length - 4 ends the payload). The frame may be shared with other holders (a
@@ -54,6 +59,7 @@ import {
   ETH_HEADER_LEN,
   ETH_MAX_FRAME,
   ETH_MIN_FRAME,
+  ETH_MTU,
   MAC_BROADCAST,
   isGroupMac,
   macFromString,
@@ -77,6 +83,8 @@ export interface EthernetNicOptions {
   verifyFcs?: VerifyFcs;
   /** Start Up (default true). */
   up?: boolean;
+  /** Largest payload sent and accepted, bytes: 1500 (default) to 9000 (jumbo frames). */
+  mtu?: number;
 }
 
 /** Whoever takes received frames from a NIC (a host stack, a test). */
@@ -109,8 +117,10 @@ export interface NicStats {
 export const NIC_FILTER_ENTRIES = 64;
 /** Frames per crc32Batch call: the size of the NIC's frame vector. */
 export const NIC_BATCH_MAX = 256;
-/** Largest frame before the FCS: 1514 bytes, 1518 with an 802.1Q tag. */
-const MAX_NO_FCS = ETH_MAX_FRAME - ETH_FCS_LEN;
+/** Largest jumbo-frame payload a NIC accepts (the common 9000-byte jumbo MTU). */
+export const ETH_JUMBO_MTU = 9000;
+/** Ethernet header + FCS around the payload: a frame is at most mtu + this many bytes. */
+const ETH_FRAMING = ETH_MAX_FRAME - ETH_MTU;
 const MIN_NO_FCS = ETH_MIN_FRAME - ETH_FCS_LEN;
 const VLAN_EXTRA = 4;
 const TWO_32 = 0x1_0000_0000;
@@ -162,6 +172,10 @@ export class EthernetNic extends Device {
   private rxHighWater = 0;
   private rxConsumed = 0;
   private fcsComputed = 0;
+  private mtuValue = ETH_MTU;
+  /** Largest frame with FCS (mtu + 18) and without it (mtu + 14), untagged. */
+  private maxFrame = ETH_MAX_FRAME;
+  private maxNoFcs = ETH_MAX_FRAME - ETH_FCS_LEN;
   // Frame vector for crc32Batch (NIC_BATCH_MAX entries on the shared heap), made on first use.
   private vec = 0;
   private readonly batchIds = new Int32Array(NIC_BATCH_MAX);
@@ -189,6 +203,7 @@ export class EthernetNic extends Device {
       });
     }
     this.rxBuffers = rxBuffers;
+    if (options.mtu !== undefined) this.setMtu(options.mtu);
     this.held = new Int32Array(rxBuffers).fill(NO_FRAME);
     this.promiscuous = options.promiscuous ?? false;
     this.acceptBroadcast = options.acceptBroadcast ?? true;
@@ -291,6 +306,23 @@ export class EthernetNic extends Device {
     return this.removeFilter(MAC_BROADCAST, this.checkGroup(group));
   }
 
+  /** Largest payload sent and accepted (1500, or up to 9000 with jumbo frames). */
+  get mtu(): number {
+    return this.mtuValue;
+  }
+
+  /** Sets the largest payload, 1500 to ETH_JUMBO_MTU (9000); frames up to mtu + 18 bytes pass. */
+  setMtu(mtu: number): void {
+    if (!Number.isInteger(mtu) || mtu < ETH_MTU || mtu > ETH_JUMBO_MTU) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(mtu)} is not an Ethernet MTU (${ETH_MTU} to ${ETH_JUMBO_MTU})`, {
+        path: `${this.name}.mtu`,
+      });
+    }
+    this.mtuValue = mtu;
+    this.maxFrame = mtu + ETH_FRAMING;
+    this.maxNoFcs = this.maxFrame - ETH_FCS_LEN;
+  }
+
   get filterEntries(): number {
     return this.fCount;
   }
@@ -313,7 +345,7 @@ export class EthernetNic extends Device {
     const u8 = this.u8;
     const off = frames.offset(frame);
     const tagged = u8[off + 12] === 0x81 && u8[off + 13] === 0x00;
-    const max = tagged ? ETH_MAX_FRAME + VLAN_EXTRA : ETH_MAX_FRAME;
+    const max = tagged ? this.maxFrame + VLAN_EXTRA : this.maxFrame;
     if (len > max) return this.dropRx(frame, len, DropReason.TOO_LONG);
     if (this.verifyFcs === "always" || (frames.flags[frame]! & FRAME_FCS_VALID) === 0) {
       this.fcsComputed++;
@@ -523,7 +555,7 @@ export class EthernetNic extends Device {
     }
     const off0 = frames.offset(frame);
     const tagged = this.u8[off0 + 12] === 0x81 && this.u8[off0 + 13] === 0x00;
-    if (len > (tagged ? MAX_NO_FCS + VLAN_EXTRA : MAX_NO_FCS)) {
+    if (len > (tagged ? this.maxNoFcs + VLAN_EXTRA : this.maxNoFcs)) {
       this.dropTx(frame, len, DropReason.TOO_LONG);
       return NO_FRAME;
     }

@@ -80,12 +80,13 @@
 //     destroy(): stop(), then the flow leaves its sockets (closed when no flow uses them).
 
 import { ErrorCode, NetloomError } from "../api/errors.js";
-import type { ScenarioTraffic } from "../api/scenario.js";
+import type { UdpScenarioTraffic as ScenarioTraffic } from "../api/scenario.js";
 import { EV_DEVICE_BASE } from "../devices/device.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Rng } from "../engine/rng.js";
 import type { Simulation } from "../engine/simulation.js";
-import type { IpHost } from "../stacks/ip/ip-host.js";
+import type { AnyIpHost as IpHost } from "../stacks/ip/ip-host.js";
+import { aal5CellCount } from "../kernels/aal5.js";
 import type { UdpMessage, UdpSocket } from "../stacks/ip/udp-layer.js";
 import type { FlowStats } from "../trace/flow-stats.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, ETH_MIN_FRAME } from "../wire/ethernet.js";
@@ -291,7 +292,22 @@ function datagramWireNs(sender: IpHost, payload: number, path: string): number {
     }
     throw invalid(path, `bulk traffic without a rate needs a link with a rate at ${sender.name}`);
   };
-  const frame = (ipPayload: number): number => Math.max(ETH_MIN_FRAME, ETH_HEADER_LEN + IPV4_HEADER_LEN + ipPayload + ETH_FCS_LEN);
+  // Over ATM the "frame" is the cell count of the LLC/SNAP + IPv4 PDU (8 + 20 + payload) times
+  // a cell time; on Ethernet it is the frame with FCS and minimum size.
+  const clock = sender.atm !== undefined ? (channel as { clock?: { num: number; den: number } }).clock : undefined;
+  const frame = (ipPayload: number): number =>
+    clock !== undefined
+      ? aal5CellCount(8 + IPV4_HEADER_LEN + ipPayload)
+      : Math.max(ETH_MIN_FRAME, ETH_HEADER_LEN + IPV4_HEADER_LEN + ipPayload + ETH_FCS_LEN);
+  if (clock !== undefined) {
+    const ipPayload = UDP_HEADER_LEN + payload;
+    const cellNs = (cells: number): number => Math.ceil((cells * clock.num) / clock.den);
+    if (IPV4_HEADER_LEN + ipPayload <= sender.mtu) return cellNs(frame(ipPayload));
+    const chunk = ((sender.mtu - IPV4_HEADER_LEN) >>> 3) << 3;
+    let ns = 0;
+    for (let o = 0; o < ipPayload; o += chunk) ns += cellNs(frame(Math.min(chunk, ipPayload - o)));
+    return ns;
+  }
   const ipPayload = UDP_HEADER_LEN + payload;
   if (IPV4_HEADER_LEN + ipPayload <= sender.mtu) return wire(frame(ipPayload));
   const chunk = ((sender.mtu - IPV4_HEADER_LEN) >>> 3) << 3;

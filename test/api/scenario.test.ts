@@ -178,7 +178,7 @@ routers:
     expect(t("{ type: cbr, from: sw, to: h1, size: 100, rate: 1Mbps }")).toBe('traffic[0].from: "sw" is a switch; traffic runs between hosts');
     expect(t("{ type: cbr, from: h0, to: h1, size: 100, rate: 1Mbps, on: 1ms }")).toBe('traffic[0]: key "on" does not apply to traffic of type "cbr"');
     expect(t("{ type: cbrr, from: h0, to: h1, size: 100 }")).toBe(
-      'traffic[0].type: "cbrr" is not one of "cbr", "poisson", "onoff", "bulk", "request-response" (did you mean "cbr"?)',
+      'traffic[0].type: "cbrr" is not one of "cbr", "poisson", "onoff", "bulk", "request-response", "tcp-bulk", "nak-bulk", "rpc" (did you mean "cbr"?)',
     );
   });
 
@@ -219,7 +219,7 @@ routers:
     const s = parseScenario(sweep);
     expect(s.parameters).toEqual({ size: [64, 512], loss: [0, 0.01] });
     expect(s.parameterRefs).toEqual([{ path: "traffic[0].size", names: ["size"] }]);
-    expect(s.traffic[0]!.size).toBe(64);
+    expect((s.traffic[0] as { size: number }).size).toBe(64);
     expect(messageOf(sweep.replace("512", "100000"))).toBe("traffic[0].size: 100000 is out of range (8 to 65507 bytes) (with size = 100000)");
     expect(messageOf(sweep.replace('"${size}"', '"${sise}"'))).toBe('traffic[0].size: unknown parameter "${sise}" (did you mean "${size}"?)');
   });

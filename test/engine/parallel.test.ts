@@ -31,6 +31,10 @@ const EXAMPLES: [string, number][] = [
   ["examples/campus.yaml", 2.2e9],
   ["examples/lossy-wan.yaml", 2e9],
   ["examples/multicast.yaml", 1e9],
+  // Transport flows: the TCP sender and receiver, the RPC client and server in different
+  // partitions; the report's transport sections merge from both.
+  ["examples/tcp-chain-lossy.yaml", 2e9],
+  ["examples/rpc.yaml", 1e9],
 ];
 
 describe("partitioned runs give the single-threaded results", () => {

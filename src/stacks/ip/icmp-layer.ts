@@ -35,7 +35,7 @@ import {
   type IcmpRepr,
 } from "../../wire/icmp.js";
 import { IPV4_HEADER_LEN, IP_PROTO_ICMP, Ipv4View, createIpv4Repr, emitIpv4 } from "../../wire/ipv4.js";
-import type { IpHost, RxContext } from "./ip-host.js";
+import type { AnyIpHost as IpHost, RxContext } from "./ip-host.js";
 
 const ICMP_ERROR_NAMES: string[] = [];
 for (const [name, value] of Object.entries(IcmpParseError)) ICMP_ERROR_NAMES[value] = name;

@@ -1,13 +1,23 @@
 // IpHost: an IPv4 host stack (ARP, IPv4 with fragmentation and reassembly, UDP, ICMP) on one
-// EthernetNic. The host is the NIC's NicReceiver and sends through nic.send().
+// EthernetNic, or on one AtmNic (IP over ATM). On Ethernet the host is the NIC's NicReceiver
+// and sends through nic.send().
 //
 // Contract:
+// - Over ATM (constructed with an AtmNic): the link layer is an AtmIpLink (atm-ip-link.ts):
+//   RFC 2684 LLC/SNAP over AAL5, next hop -> circuit from the configured table (options.circuits
+//   or host.atm.map(); no ARP), default MTU 9180 (RFC 2225), at most nic.maxPdu - 8. Broadcast
+//   and multicast destinations have no circuit: dropped, counted NO_BROADCAST_ON_ATM; joinGroup
+//   throws. Received datagrams come copied into frames of their own (consumeFrame releases
+//   them). Everything above the link (routing, fragmentation, UDP, ICMP) is the same code.
 // - Send: a layer allocates a frame with HEADROOM bytes in front (Ethernet 14 + IPv4 20 + UDP 8
 //   = 42, rounded up to 48), writes its payload, pushes and emits its header, then sendIp()
 //   pushes and emits the IPv4 header (checksum included), routes (longest-prefix match:
 //   connected subnet, static routes, default gateway), resolves the next hop through ARP (the
 //   frame waits in the ARP queue if needed), pushes the Ethernet header and calls nic.send().
 //   Limited/directed broadcasts go to ff:ff:ff:ff:ff:ff, class D groups to 01:00:5e + low 23 bits.
+// - MTU: 68 to 9000 (jumbo frames); an MTU above the NIC's raises the NIC's (EthernetNic.setMtu),
+//   and the frame slots must hold HEADROOM + MTU + FCS bytes (Simulation slotBytes), else the
+//   constructor refuses the MTU, naming the slot size it needs.
 // - Fragmentation: a datagram whose total length passes the MTU (default 1500) is cut into
 //   fragments of floor((MTU - 20) / 8) * 8 data bytes, each in its own frame, with the same
 //   identification. With DF set it is dropped and counted (FRAG_NEEDED_DF; a router would send
@@ -39,7 +49,10 @@ import { NO_FRAME } from "../../buf/frames.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
-import type { EthernetNic, NicReceiver } from "../../devices/nic.js";
+import { ETH_JUMBO_MTU, type EthernetNic, type NicReceiver } from "../../devices/nic.js";
+import { AtmNic } from "../../devices/atm-nic.js";
+import { ATM_IP_MTU, AtmIpLink, type AtmIpOwner, type AtmIpStats } from "./atm-ip-link.js";
+import { LLC_SNAP_HEADER_LEN } from "../../wire/llc-snap.js";
 import { ArpParseError, ArpView, createArpRepr, parseArpInto, type ArpRepr } from "../../wire/arp.js";
 import {
   ETHERTYPE_ARP,
@@ -85,6 +98,22 @@ export const EV_REASM_TIMEOUT = EV_DEVICE_BASE + 1;
 /** Bytes reserved in front of a payload: Ethernet + IPv4 + UDP headers (42), rounded up to 16. */
 export const HEADROOM = (ETH_HEADER_LEN + IPV4_HEADER_LEN + UDP_HEADER_LEN + 15) & ~15;
 
+/** Frame slot bytes an interface of `mtu` needs: headroom, a whole IP datagram and the FCS, 64-aligned. */
+export function slotBytesForMtu(mtu: number): number {
+  return (HEADROOM + mtu + ETH_FCS_LEN + 63) & ~63;
+}
+
+/** Throws (naming `path`) when a datagram of `mtu` bytes cannot sit in one frame slot. */
+export function checkMtuFitsSlots(mtu: number, slotBytes: number, path: string): void {
+  if (slotBytesForMtu(mtu) > slotBytes) {
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `MTU ${mtu} needs frame slots of ${slotBytesForMtu(mtu)} bytes; this simulation's are ${slotBytes} (Simulation slotBytes)`,
+      { path },
+    );
+  }
+}
+
 export const IpHostState = { UP: 0, DESTROYED: 1 } as const;
 export type IpHostState = (typeof IpHostState)[keyof typeof IpHostState];
 
@@ -100,7 +129,7 @@ export interface IpHostOptions {
   prefixLength?: number;
   /** Default gateway (a 0.0.0.0/0 route), optional. */
   gateway?: string | number;
-  /** Largest IP datagram on the link (default 1500, at least 68). */
+  /** Largest IP datagram on the link (default 1500, at least 68, at most 9000: jumbo frames). */
   mtu?: number;
   /** TTL of datagrams we send (default 64). */
   ttl?: number;
@@ -117,6 +146,8 @@ export interface IpHostOptions {
   };
   /** Largest UDP payload (default 65507). */
   maxDatagramSize?: number;
+  /** Over ATM only: next-hop address -> NIC circuit index (PVCs the caller opened). */
+  circuits?: Record<string, number>;
 }
 
 /** What the receive path knows about a datagram handed to UDP/ICMP. */
@@ -169,7 +200,12 @@ export interface IpHostStats {
   icmp: IcmpStats;
   reassembly: ReassemblyStats;
   eth: { rxFrames: number; drops: Record<string, number> };
+  /** Over ATM: the LLC/SNAP link's counters and circuit table. */
+  atm?: AtmIpStats;
 }
+
+/** A host on either kind of NIC (what traffic generators accept). */
+export type AnyIpHost = IpHost<EthernetNic | AtmNic>;
 
 function toAddress(value: string | number, path: string): number {
   if (typeof value === "string") return ipv4FromString(value, path);
@@ -184,11 +220,16 @@ function toNs(value: number | string | undefined, fallback: number, path: string
   return ns;
 }
 
-export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOwner {
+export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
+  implements NicReceiver, EventHandler, ArpOwner, ReassemblyOwner, AtmIpOwner
+{
   readonly id: number;
   readonly name: string;
   readonly sim: Simulation;
-  readonly nic: EthernetNic;
+  readonly nic: N;
+  /** The IP-over-ATM link (undefined on Ethernet). */
+  readonly atm: AtmIpLink | undefined;
+  private readonly ethNic: EthernetNic | undefined;
   readonly ip: number;
   readonly mac: number;
   readonly prefixLength: number;
@@ -223,9 +264,11 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   private readonly protocols: (IpProtocolHandler | undefined)[] = [];
   private readonly ethDrops: Record<string, number> = {};
 
-  constructor(nic: EthernetNic, options: IpHostOptions) {
+  constructor(nic: N, options: IpHostOptions) {
     this.sim = nic.sim;
     this.nic = nic;
+    const overAtm = nic instanceof AtmNic;
+    this.ethNic = overAtm ? undefined : (nic as EthernetNic);
     this.name = `${nic.name}.ip`;
     let address: number;
     let prefixLength = options.prefixLength ?? 24;
@@ -242,14 +285,19 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
         path: "address",
       });
     }
-    const mtu = options.mtu ?? ETH_MTU;
-    checkInteger("mtu", mtu, IPV4_MIN_MTU, ETH_MTU);
+    const mtu = options.mtu ?? (overAtm ? Math.min(ATM_IP_MTU, nic.maxPdu - LLC_SNAP_HEADER_LEN) : ETH_MTU);
+    checkInteger("mtu", mtu, IPV4_MIN_MTU, overAtm ? nic.maxPdu - LLC_SNAP_HEADER_LEN : ETH_JUMBO_MTU);
+    checkMtuFitsSlots(mtu, nic.sim.frames.pool.slotBytes, "mtu");
+    if (this.ethNic !== undefined && mtu > this.ethNic.mtu) this.ethNic.setMtu(mtu);
+    if (!overAtm && options.circuits !== undefined) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "circuits need an AtmNic", { path: "circuits" });
+    }
     const ttl = options.ttl ?? IPV4_DEFAULT_TTL;
     checkInteger("ttl", ttl, 1, 255);
     const maxDatagram = options.maxDatagramSize ?? UDP_DEFAULT_MAX_DATAGRAM;
     checkInteger("maxDatagramSize", maxDatagram, 0, UDP_DEFAULT_MAX_DATAGRAM);
     this.ip = address;
-    this.mac = nic.mac;
+    this.mac = this.ethNic?.mac ?? 0;
     this.prefixLength = prefixLength;
     this.mtu = mtu;
     this.ttl = ttl;
@@ -297,7 +345,13 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
       src: 0, dst: 0, protocol: 0, ttl: 0, identification: 0, fragmentOffset: 0, groupDst: false,
       frame: NO_FRAME, bytes: this.u8, hdrOff: 0, hdrLen: 0, payOff: 0, payLen: 0, birth: 0,
     };
-    nic.setReceiver(this);
+    if (this.ethNic !== undefined) {
+      this.ethNic.setReceiver(this);
+      this.atm = undefined;
+    } else {
+      this.atm = new AtmIpLink(nic as AtmNic, this, HEADROOM);
+      for (const [address, vc] of Object.entries(options.circuits ?? {})) this.atm.map(address, vc, `circuits.${address}`);
+    }
   }
 
   get state(): "up" | "destroyed" {
@@ -332,19 +386,22 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   /** Joins class D group `group`: programs the NIC filter with its 01:00:5e address. */
   joinGroup(group: number | string): void {
     const g = toAddress(group, "group");
+    if (this.ethNic === undefined) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} is on ATM: no multicast (no MARS)`, { path: "group" });
+    }
     if (!isMulticastIpv4(g)) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(g)} is not a class D (multicast) address`, { path: "group" });
     }
     if (this.groups.has(g)) return;
     this.groups.add(g);
     // Several groups can share one MAC (23 bits of 28): add the filter entry once.
-    if (!this.macInUse(ipv4MulticastMac(g), g)) this.nic.joinMulticast(ipv4MulticastMac(g));
+    if (!this.macInUse(ipv4MulticastMac(g), g)) this.ethNic.joinMulticast(ipv4MulticastMac(g));
   }
 
   leaveGroup(group: number | string): boolean {
     const g = toAddress(group, "group");
     if (!this.groups.delete(g)) return false;
-    if (!this.macInUse(ipv4MulticastMac(g), g)) this.nic.leaveMulticast(ipv4MulticastMac(g));
+    if (!this.macInUse(ipv4MulticastMac(g), g)) this.ethNic!.leaveMulticast(ipv4MulticastMac(g));
     return true;
   }
 
@@ -368,6 +425,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
       icmp: this.icmp.stats(),
       reassembly: this.reassembly.stats(),
       eth: { rxFrames: this.ethRx, drops: { ...this.ethDrops } },
+      ...(this.atm !== undefined ? { atm: this.atm.stats() } : {}),
     };
   }
 
@@ -379,7 +437,8 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
     this.reassembly.destroy();
     this.icmp.destroy();
     this.stateValue = IpHostState.DESTROYED;
-    this.nic.setReceiver(undefined);
+    if (this.atm !== undefined) this.atm.detach();
+    else this.ethNic!.setReceiver(undefined);
   }
 
   // --- helpers for the layers ---
@@ -407,7 +466,8 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   }
 
   consumeFrame(frame: number): void {
-    this.nic.consume(frame);
+    if (this.ethNic !== undefined) this.ethNic.consume(frame);
+    else this.sim.frames.release(frame);
   }
 
   /**
@@ -486,7 +546,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   // --- ArpOwner / ReassemblyOwner ---
 
   sendArp(op: number, targetMac: number, targetIp: number, ethDst: number): void {
-    if (!this.ethOut.sendArp(this.nic, this.mac, this.ip, op, targetMac, targetIp, ethDst)) {
+    if (!this.ethOut.sendArp(this.ethNic!, this.mac, this.ip, op, targetMac, targetIp, ethDst)) {
       this.arp.counters.requestsSent--;
       this.ipDrop("NO_SLOT");
     }
@@ -494,7 +554,7 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
 
   transmitTo(frame: number, mac: number): void {
     this.ethOut.pushEthernet(frame, mac, this.mac, ETHERTYPE_IPV4);
-    this.nic.send(frame);
+    this.ethNic!.send(frame);
   }
 
   releaseFrame(frame: number): void {
@@ -524,6 +584,17 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
   }
 
   // --- receive ---
+
+  /** AtmIpOwner: a datagram from the ATM link, alone in its frame (we consume it). */
+  atmInput(frame: number): void {
+    const frames = this.sim.frames;
+    if (this.stateValue !== IpHostState.UP) {
+      this.ipDrop("HOST_DESTROYED");
+      frames.release(frame);
+      return;
+    }
+    if (!this.ipInput(frame, frames.offset(frame), frames.length[frame]!)) frames.release(frame);
+  }
 
   onFrame(nic: EthernetNic, frame: number): void {
     if (this.stateValue !== IpHostState.UP) {
@@ -649,6 +720,15 @@ export class IpHost implements NicReceiver, EventHandler, ArpOwner, ReassemblyOw
 
   /** Hands an IPv4 frame to the link: group MAC, cached MAC, or the ARP queue. */
   private toLink(frame: number, dst: number, nextHop: number): void {
+    if (this.atm !== undefined) {
+      if (dst === IPV4_BROADCAST || dst === this.directedBroadcast || isMulticastIpv4(dst)) {
+        this.sim.frames.release(frame);
+        this.ipDrop("NO_BROADCAST_ON_ATM");
+        return;
+      }
+      this.atm.send(frame, nextHop);
+      return;
+    }
     if (dst === IPV4_BROADCAST || dst === this.directedBroadcast) return this.transmitTo(frame, MAC_BROADCAST);
     if (isMulticastIpv4(dst)) return this.transmitTo(frame, ipv4MulticastMac(dst));
     const mac = this.arp.lookup(nextHop);

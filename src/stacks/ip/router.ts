@@ -6,7 +6,8 @@
 //   on the simulation as "<router>.<interface>", with the interface's MAC) whose receiver is the
 //   router. attach(port, ...) connects that NIC, and trace[port] is that NIC's trace points, so
 //   links, captures and onDrop see router ports like any other device port.
-// - Each interface has an address/prefix, an MTU and its own ArpCache (arp-cache.ts). The
+// - Each interface has an address/prefix, an MTU (68 to 9000: above 1500 its NIC takes jumbo
+//   frames, and the frame slots must hold one; see checkMtuFitsSlots) and its own ArpCache (arp-cache.ts). The
 //   RoutingTable (routing-table.ts) holds the connected routes, the static routes (prefix, via,
 //   interface) and the routes the distance-vector protocol learns; longest prefix wins.
 // - Forwarding, for every IPv4 datagram received: the header is parsed in place and its
@@ -53,6 +54,13 @@
 //   when its gateway says 16 or when it has not been heard of for `timeout`. Connected and
 //   static routes always win over learned ones for the same prefix.
 //
+// - ATM interfaces (interface option `atm`): the port is an AtmNic ("<router>.<interface>")
+//   and the interface's link layer an AtmIpLink (atm-ip-link.ts): RFC 2684 LLC/SNAP on AAL5,
+//   next hop -> circuit from the interface's configured table (iface(name).atm.map, or
+//   `circuits`), default MTU 9180 (RFC 2225). Datagrams from it arrive alone in their frames
+//   and take the same forwarding path (ethLen 0); no ARP, no multicast or broadcast out of it
+//   (NO_BROADCAST_ON_ATM; RIP advertisements skip it).
+//
 // State machine of the router: Up -> Destroyed (destroy()); a destroyed router consumes and
 // counts what arrives (ROUTER_DESTROYED) and sends nothing. Per-neighbour ARP: arp-cache.ts.
 // Not handled: multicast routing protocols (DVMRP, PIM, IGMP; flooding only), redirects, IP options in fragments, triggered updates,
@@ -63,7 +71,10 @@ import { parseDuration } from "../../api/units.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { Device, EV_DEVICE_BASE, type Channel } from "../../devices/device.js";
-import { EthernetNic, type NicReceiver, type NicStats } from "../../devices/nic.js";
+import { ETH_JUMBO_MTU, EthernetNic, type NicReceiver, type NicStats } from "../../devices/nic.js";
+import { AtmNic, type AtmNicOptions, type AtmNicStats } from "../../devices/atm-nic.js";
+import { LLC_SNAP_HEADER_LEN } from "../../wire/llc-snap.js";
+import { ATM_IP_MTU, AtmIpLink, type AtmIpOwner, type AtmIpStats } from "./atm-ip-link.js";
 import { ArpParseError, ArpView, createArpRepr, parseArpInto, type ArpRepr } from "../../wire/arp.js";
 import {
   ETHERTYPE_ARP,
@@ -117,7 +128,7 @@ import {
 } from "../../wire/ipv4.js";
 import { UDP_HEADER_LEN, UdpParseError, UdpView, createUdpRepr, emitUdp, parseUdpInto, type UdpRepr } from "../../wire/udp.js";
 import { ArpCache, DEFAULT_ARP_OPTIONS, type ArpOwner, type ArpStats } from "./arp-cache.js";
-import { HEADROOM } from "./ip-host.js";
+import { HEADROOM, checkMtuFitsSlots } from "./ip-host.js";
 import { EthernetOutput } from "./ethernet-output.js";
 import { RouteKind, RoutingTable, type Route } from "./routing-table.js";
 
@@ -153,9 +164,14 @@ export interface RouterInterfaceOptions {
   address: string;
   /** Default: the NIC's automatic address. */
   mac?: number | string;
-  /** Largest IP datagram on this interface (default 1500, at least 68). */
+  /** Largest IP datagram on this interface (default 1500, at least 68, at most 9000: jumbo frames). */
   mtu?: number;
   rxBuffers?: number;
+  /**
+   * An ATM interface: its AtmNic's options, and next-hop address -> circuit index of circuits
+   * opened later with iface(name).atm.nic.openVc (or mapped then with atm.map()).
+   */
+  atm?: { nic?: AtmNicOptions; circuits?: Record<string, number> };
 }
 
 export interface RouterRouteOptions {
@@ -181,8 +197,11 @@ export interface RouterInterfaceStats {
   name: string;
   address: string;
   mtu: number;
-  nic: NicStats;
+  /** Ethernet interfaces. */
+  nic?: NicStats;
   arp: ArpStats;
+  /** ATM interfaces: the AtmNic's and the LLC/SNAP link's counters. */
+  atm?: { nic: AtmNicStats; ip: AtmIpStats };
 }
 
 export interface RouterStats {
@@ -225,8 +244,14 @@ function toNs(value: number | string | undefined, fallback: number, path: string
 }
 
 /** One interface: its NIC, addresses and ARP cache. Forwards everything to the router. */
-export class RouterInterface implements ArpOwner, NicReceiver {
+export class RouterInterface implements ArpOwner, NicReceiver, AtmIpOwner {
   readonly ip: number;
+  /** The port's device: the EthernetNic, or the AtmNic of an ATM interface. */
+  readonly device: EthernetNic | AtmNic;
+  /** IP over ATM (undefined on Ethernet). */
+  readonly atm: AtmIpLink | undefined;
+  /** The Ethernet NIC (undefined on ATM). */
+  readonly nic: EthernetNic | undefined;
   readonly mac: number;
   readonly network: number;
   readonly directedBroadcast: number;
@@ -236,14 +261,24 @@ export class RouterInterface implements ArpOwner, NicReceiver {
     readonly router: Router,
     readonly index: number,
     readonly name: string,
-    readonly nic: EthernetNic,
+    device: EthernetNic | AtmNic,
     ip: number,
     readonly prefixLength: number,
     readonly mtu: number,
     arpOptions: ConstructorParameters<typeof ArpCache>[1],
   ) {
     this.ip = ip;
-    this.mac = nic.mac;
+    this.device = device;
+    if (device instanceof AtmNic) {
+      this.nic = undefined;
+      this.atm = new AtmIpLink(device, this, HEADROOM);
+      this.mac = 0;
+    } else {
+      this.nic = device;
+      this.atm = undefined;
+      this.mac = device.mac;
+      device.setReceiver(this);
+    }
     this.network = (ip & ipv4PrefixMask(prefixLength)) >>> 0;
     this.directedBroadcast = ipv4DirectedBroadcast(ip, prefixLength);
     this.arp = new ArpCache(this, arpOptions);
@@ -276,6 +311,17 @@ export class RouterInterface implements ArpOwner, NicReceiver {
 
   onFrame(_nic: EthernetNic, frame: number): void {
     this.router.input(this, frame);
+  }
+
+  /** AtmIpOwner: a datagram alone in its frame, from the ATM link. */
+  atmInput(frame: number): void {
+    this.router.inputDatagram(this, frame);
+  }
+
+  /** Gives back a received frame: to the NIC's receive buffers, or released (ATM). */
+  consume(frame: number): void {
+    if (this.nic !== undefined) this.nic.consume(frame);
+    else this.router.sim.frames.release(frame);
   }
 }
 
@@ -359,16 +405,28 @@ export class Router extends Device {
       if (ip === 0 || isMulticastIpv4(ip) || ip === IPV4_BROADCAST) {
         throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(ip)} is not a unicast address`, { path: `${path}.address` });
       }
+      if (o.atm !== undefined) {
+        const atmNic = new AtmNic(sim, `${name}.${o.name}`, o.atm.nic ?? {});
+        const maxMtu = atmNic.maxPdu - LLC_SNAP_HEADER_LEN;
+        const mtu = o.mtu ?? Math.min(ATM_IP_MTU, maxMtu);
+        checkInteger(`${path}.mtu`, mtu, IPV4_MIN_MTU, maxMtu);
+        checkMtuFitsSlots(mtu, sim.frames.pool.slotBytes, `${path}.mtu`);
+        this.trace[i] = atmNic.trace[0]!;
+        const iface = new RouterInterface(this, i, o.name, atmNic, ip, prefixLength, mtu, arpOptions);
+        for (const [address, vc] of Object.entries(o.atm.circuits ?? {})) iface.atm!.map(address, vc, `${path}.atm.circuits.${address}`);
+        return iface;
+      }
       const mtu = o.mtu ?? ETH_MTU;
-      checkInteger(`${path}.mtu`, mtu, IPV4_MIN_MTU, ETH_MTU);
+      checkInteger(`${path}.mtu`, mtu, IPV4_MIN_MTU, ETH_JUMBO_MTU);
+      checkMtuFitsSlots(mtu, sim.frames.pool.slotBytes, `${path}.mtu`);
       const nic = new EthernetNic(sim, `${name}.${o.name}`, {
+        ...(mtu > ETH_MTU ? { mtu } : {}),
         ...(o.mac !== undefined ? { mac: typeof o.mac === "string" ? macFromString(o.mac, `${path}.mac`) : o.mac } : {}),
         ...(o.rxBuffers !== undefined ? { rxBuffers: o.rxBuffers } : {}),
       });
       // The port's trace points are the NIC's: captures and drop listeners see the real traffic.
       this.trace[i] = nic.trace[0]!;
       const iface = new RouterInterface(this, i, o.name, nic, ip, prefixLength, mtu, arpOptions);
-      nic.setReceiver(iface);
       // Every group address (the I/G bit): the router floods multicast.
       nic.addFilter(MAC_GROUP_BIT, MAC_GROUP_BIT);
       return iface;
@@ -382,7 +440,7 @@ export class Router extends Device {
       const period = toNs(options.distanceVector.period, 1e9, "distanceVector.period");
       const timeout = toNs(options.distanceVector.timeout, 3e9, "distanceVector.timeout");
       this.dv = { period, timeout };
-      for (const f of this.interfaces) f.nic.joinMulticast(ipv4MulticastMac(RIP_GROUP));
+      for (const f of this.interfaces) f.nic?.joinMulticast(ipv4MulticastMac(RIP_GROUP));
       // First advertisement at once: neighbours learn routes within one link delay.
       this.dvTimer = sim.scheduler.schedule(this.id, 0, this.id, EV_ROUTER_DV_PERIOD, 0, 0, 0);
     }
@@ -407,7 +465,7 @@ export class Router extends Device {
         path: channel.name,
       });
     }
-    f.nic.attach(0, channel, end);
+    f.device.attach(0, channel, end);
     this.ports[port] = { channel, end };
   }
 
@@ -443,8 +501,9 @@ export class Router extends Device {
         name: f.name,
         address: `${ipv4ToString(f.ip)}/${f.prefixLength}`,
         mtu: f.mtu,
-        nic: f.nic.stats(),
+        ...(f.nic !== undefined ? { nic: f.nic.stats() } : {}),
         arp: f.arp.stats(),
+        ...(f.atm !== undefined ? { atm: { nic: f.atm.nic.stats(), ip: f.atm.stats() } } : {}),
       })),
       ip: { ...this.counters, icmpSent: { ...this.icmpSent }, dvEvents: { ...this.dvEvents }, drops: { ...this.drops } },
       routes: this.routeList(),
@@ -470,7 +529,7 @@ export class Router extends Device {
     this.dvTimer = -1;
     for (const f of this.interfaces) {
       f.arp.destroy();
-      f.nic.destroy();
+      f.device.destroy();
     }
   }
 
@@ -483,7 +542,7 @@ export class Router extends Device {
   // --- transmit helpers (ArpOwner side of the interfaces) ---
 
   sendArpOn(f: RouterInterface, op: number, targetMac: number, targetIp: number, ethDst: number): void {
-    if (!this.ethOut.sendArp(f.nic, f.mac, f.ip, op, targetMac, targetIp, ethDst)) {
+    if (!this.ethOut.sendArp(f.nic!, f.mac, f.ip, op, targetMac, targetIp, ethDst)) {
       f.arp.counters.requestsSent--;
       this.drop("NO_SLOT");
     }
@@ -491,15 +550,32 @@ export class Router extends Device {
 
   /** Sends an IPv4 frame (no Ethernet header) out of `f` to `mac`; takes the frame. */
   transmitOn(f: RouterInterface, frame: number, mac: number): void {
+    if (f.nic === undefined) {
+      // Only group destinations come here for an ATM interface (unicast goes by circuit).
+      this.sim.frames.release(frame);
+      this.drop("NO_BROADCAST_ON_ATM");
+      return;
+    }
     this.ethOut.pushEthernet(frame, mac, f.mac, ETHERTYPE_IPV4);
     f.nic.send(frame);
+  }
+
+  /** A datagram alone in its frame arrived on ATM interface `f`. */
+  inputDatagram(f: RouterInterface, frame: number): void {
+    if (this.stateValue !== RouterState.UP) {
+      this.drop("ROUTER_DESTROYED");
+      f.consume(frame);
+      return;
+    }
+    const frames = this.sim.frames;
+    this.ipInput(f, frame, 0, frames.offset(frame), frames.length[frame]!);
   }
 
   // --- receive and forward ---
 
   /** A frame arrived on interface `f` (the NIC's receiver callback). */
   input(f: RouterInterface, frame: number): void {
-    const nic = f.nic;
+    const nic = f.nic!;
     if (this.stateValue !== RouterState.UP) {
       this.drop("ROUTER_DESTROYED");
       nic.consume(frame);
@@ -532,7 +608,7 @@ export class Router extends Device {
   }
 
   private ipInput(f: RouterInterface, frame: number, ethLen: number, at: number, len: number): void {
-    const nic = f.nic;
+    const nic = f; // consume(): the NIC's receive buffer, or a release on ATM
     this.counters.rxPackets++;
     const v = this.ipv.wrap(this.u8, at, len);
     const r = this.rx;
@@ -613,7 +689,7 @@ export class Router extends Device {
    * interface. Copies for all but the last interface; the last takes the frame itself.
    */
   private forwardMulticast(f: RouterInterface, frame: number, ethLen: number, v: Ipv4View, r: Ipv4Repr): void {
-    const nic = f.nic;
+    const nic = f;
     const frames = this.sim.frames;
     const fs = this.interfaces;
     const total = v.totalLength;
@@ -706,6 +782,10 @@ export class Router extends Device {
 
   /** Hands an IPv4 frame (no Ethernet header) to interface `out`: cached MAC or the ARP queue. */
   private toLink(out: RouterInterface, frame: number, nextHop: number): void {
+    if (out.atm !== undefined && !isMulticastIpv4(nextHop)) {
+      out.atm.send(frame, nextHop);
+      return;
+    }
     if (isMulticastIpv4(nextHop)) return this.transmitOn(out, frame, ipv4MulticastMac(nextHop)); // flooded fragments
     const mac = out.arp.lookup(nextHop);
     if (mac >= 0) this.transmitOn(out, frame, mac);
@@ -856,6 +936,7 @@ export class Router extends Device {
 
   /** One RIPv2 response on `f` (several when more than 25 routes), poisoned reverse. */
   private advertise(f: RouterInterface): void {
+    if (f.atm !== undefined) return; // no multicast on ATM: RIP stays on the Ethernet side
     const list = this.routes.list();
     const frames = this.sim.frames;
     for (let start = 0; start < list.length; start += RIP_MAX_ENTRIES) {

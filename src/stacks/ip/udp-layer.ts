@@ -39,7 +39,7 @@ import {
   parseUdpInto,
   type UdpRepr,
 } from "../../wire/udp.js";
-import type { IpHost, RxContext } from "./ip-host.js";
+import type { AnyIpHost as IpHost, RxContext } from "./ip-host.js";
 
 export const UDP_DEFAULT_MAX_DATAGRAM = 65_507;
 export const UDP_DEFAULT_QUEUE_LIMIT = 64;
