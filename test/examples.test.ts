@@ -24,6 +24,12 @@ const PINNED: Record<string, { fingerprint: string; events: number; sent: number
   "examples/tcp-chain-lossy.yaml": { fingerprint: "174314cefc7730e1", events: 68_210, sent: 8_023, received: 6_731 },
   // Two RPC clients across a lossy 10 Mbit/s WAN; the calls still outstanding at 5 s are the gap.
   "examples/rpc.yaml": { fingerprint: "e1e7c33ab6e73316", events: 25_142, sent: 1_263, received: 1_258 },
+  // 8 hosts on one ATM switch: IP over ATM (LLC/SNAP) on PVCs to h0, plus an AAL5 video stream;
+  // every datagram arrives (the EPD threshold is never reached).
+  "examples/atm-star.yaml": { fingerprint: "72da577aece2fe18", events: 34_034, sent: 1_045, received: 1_045 },
+  // Two cameras and bulk UDP + TCP through router r across the OC-3 trunk: EPD at s2 refuses
+  // whole PDUs when TCP pushes the trunk over its cell rate (bulk and TCP lose, video keeps).
+  "examples/atm-mixed.yaml": { fingerprint: "4203417d9686fd0c", events: 21_014, sent: 340, received: 156 },
 };
 
 describe("examples keep their pinned trajectories", () => {

@@ -13,11 +13,12 @@
 //   path, never half-built.
 
 import { ErrorCode, NetloomError } from "./errors.js";
+import { atmRouterInterfaces, buildAtm, type BuiltAtm } from "./scenario-atm.js";
 import { Network } from "./network.js";
 import { isTransportTraffic, type Scenario, type ScenarioEndpoint } from "./scenario.js";
 import { FlowStats } from "../trace/flow-stats.js";
 import { startUdpTraffic, type UdpTrafficFlow } from "../traffic/udp-traffic.js";
-import { slotBytesForMtu, type IpHost } from "../stacks/ip/ip-host.js";
+import { slotBytesForMtu, type AnyIpHost } from "../stacks/ip/ip-host.js";
 import { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import { startTransportTraffic, type TransportFlow } from "../traffic/transport-traffic.js";
 import { DEFAULT_SLOT_BYTES } from "../engine/simulation.js";
@@ -33,6 +34,8 @@ export interface BuiltScenario {
   transports: TransportFlow[];
   /** TCP layers of the hosts that run TCP traffic, by host name. */
   tcp: Map<string, TcpLayer>;
+  /** The atm section's devices, when the scenario has one. */
+  atm: BuiltAtm | undefined;
 }
 
 export interface BuildOptions {
@@ -71,8 +74,14 @@ export function slotBytesFor(s: Scenario): number {
   let mtu = 0;
   for (const h of s.hosts) mtu = Math.max(mtu, h.mtu);
   for (const r of s.routers) for (const f of r.interfaces) mtu = Math.max(mtu, f.mtu);
-  return Math.max(DEFAULT_SLOT_BYTES, slotBytesForMtu(mtu));
+  let bytes = Math.max(DEFAULT_SLOT_BYTES, slotBytesForMtu(mtu));
+  // ATM: a frame holds a train of cells; the largest AAL5 PDU (9188 bytes: 192 cells) fits one.
+  if (s.atm !== undefined) bytes = Math.max(bytes, ATM_SLOT_BYTES);
+  return bytes;
 }
+
+/** Frame slot bytes of a scenario with an atm section (a 192-cell train, 10,176 bytes, rounded up). */
+const ATM_SLOT_BYTES = 10_240;
 
 export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {
   const slotBytes = slotBytesFor(scenario);
@@ -92,7 +101,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     if (part !== undefined) sim.owner = part.ownerOf(name);
   };
   try {
-    const ipHosts = new Map<string, IpHost>();
+    const ipHosts = new Map<string, AnyIpHost>();
     for (const h of scenario.hosts) {
       own(h.name);
       network.addHost(h.name, {
@@ -110,7 +119,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       });
       const ip = network.ipHost(h.name);
       for (const group of h.multicast) ip.joinGroup(group);
-      ipHosts.set(h.name, ip);
+      ipHosts.set(h.name, ip as AnyIpHost);
     }
     for (const sw of scenario.switches) {
       own(sw.name);
@@ -124,7 +133,10 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     for (const r of scenario.routers) {
       own(r.name);
       network.addRouter(r.name, {
-        interfaces: r.interfaces.map((f) => ({ name: f.name, address: `${f.ip.address}/${f.ip.prefixLength}`, mac: f.mac, mtu: f.mtu })),
+        interfaces: [
+          ...r.interfaces.map((f) => ({ name: f.name, address: `${f.ip.address}/${f.ip.prefixLength}`, mac: f.mac, mtu: f.mtu })),
+          ...(scenario.atm !== undefined ? atmRouterInterfaces(scenario.atm, r.name) : []),
+        ],
         routes: r.routes.map((rt) => ({
           prefix: `${rt.prefix}/${rt.prefixLength}`,
           ...(rt.via !== undefined ? { via: rt.via } : {}),
@@ -169,6 +181,17 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
         schedule: link.schedule.map((e) => ({ at: e.atNs, state: e.state })),
       });
     }
+    // ATM: switches, hosts, links, PVCs and AAL5 sources. The partitioner keeps every ATM device
+    // (and each router with an ATM interface) in one partition, so one owner serves them all.
+    let atm: BuiltAtm | undefined;
+    if (scenario.atm !== undefined) {
+      const first = scenario.atm.switches[0]?.name ?? scenario.atm.hosts[0]?.name;
+      if (first !== undefined) own(first);
+      atm = buildAtm(sim, scenario.atm, new Map(scenario.routers.map((r) => [r.name, network.router(r.name)])));
+      for (const [n, h] of atm.ipHosts) ipHosts.set(n, h as AnyIpHost);
+      const builtAtm = atm;
+      network.onDispose(() => builtAtm.destroy());
+    }
     const flows = new FlowStats(network.sim, { maxFlows: Math.max(16, scenario.traffic.length) });
     const traffic: UdpTrafficFlow[] = [];
     const transports: TransportFlow[] = [];
@@ -177,10 +200,10 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const tcp = new Map<string, TcpLayer>();
     const tcpHosts = new Set<string>();
     for (const t of scenario.traffic) if (t.type === "tcp-bulk" || t.type === "rpc") tcpHosts.add(t.from).add(t.to.host!);
-    for (const h of scenario.hosts) {
-      if (!tcpHosts.has(h.name)) continue;
-      own(h.name);
-      tcp.set(h.name, new TcpLayer(ipHosts.get(h.name)!, { maxConnections: 16 + scenario.traffic.length, inFlightCapacity: 4096 }));
+    for (const name of ipHosts.keys()) {
+      if (!tcpHosts.has(name)) continue;
+      own(name);
+      tcp.set(name, new TcpLayer(ipHosts.get(name)!, { maxConnections: 16 + scenario.traffic.length, inFlightCapacity: 4096 }));
     }
     const transportCtx = {
       sim,
@@ -207,7 +230,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       for (const t of transports) t.destroy();
       for (const l of tcp.values()) l.destroy();
     });
-    return { scenario, network, flows, traffic, transports, tcp };
+    return { scenario, network, flows, traffic, transports, tcp, atm };
   } catch (err) {
     network.destroy();
     throw err;

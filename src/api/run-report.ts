@@ -23,6 +23,7 @@ import { Fingerprint } from "../engine/fingerprint.js";
 import type { PartitionPlan } from "../engine/partition.js";
 import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
+import { atmReport, type AtmReport } from "./scenario-atm.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
 
 export interface LinkReport {
@@ -56,12 +57,15 @@ export interface RunReport {
   hosts: NetworkStats["hosts"];
   switches: NetworkStats["switches"];
   routers: NetworkStats["routers"];
+  /** ATM switches, NICs and AAL5 sources (scenarios with an atm section). */
+  atm?: AtmReport;
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
 }
 
 export interface PartialReport {
   index: number;
+  atm?: AtmReport;
   events: number;
   fingerprint: { lo: number; hi: number; count: number };
   stats: NetworkStats;
@@ -105,6 +109,7 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     hosts: stats.hosts,
     switches: stats.switches,
     routers: stats.routers,
+    ...(built.atm !== undefined ? { atm: atmReport(built.atm) } : {}),
   };
 }
 
@@ -115,6 +120,7 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     events: sched.dispatched,
     fingerprint: sched.fingerprint.getState(),
     stats: built.network.stats(),
+    ...(built.atm !== undefined ? { atm: atmReport(built.atm) } : {}),
     flows: built.flows.exportState(),
     transports: built.transports.map((t) => t.state()),
     exchange: { ...exchange },
@@ -161,6 +167,10 @@ export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials:
     hosts: first.hosts.map((h, i) => ownerOf(h.name).stats.hosts[i]!),
     switches: first.switches.map((s, i) => ownerOf(s.name).stats.switches[i]!),
     routers: first.routers.map((r, i) => ownerOf(r.name).stats.routers[i]!),
+    // Every ATM device runs in one partition (the planner keeps them together).
+    ...(scenario.atm !== undefined
+      ? { atm: ownerOf(scenario.atm.switches[0]?.name ?? scenario.atm.hosts[0]?.name ?? "").atm! }
+      : {}),
     parallel: {
       partitions: plan.count,
       automatic: plan.automatic,

@@ -22,7 +22,9 @@
 //   every value of each parameter, so a bad point is caught now rather than mid-sweep.
 // - Every accepted document is also valid under src/api/scenario.schema.json (checked with
 //   ajv after the hand-written checks, whose messages are more precise).
-// - Not handled: ATM devices, links and circuits (issue 6 adds their keys).
+// - `atm`: ATM switches, hosts, router interfaces, links, PVCs and AAL5 traffic, validated by
+//   src/api/scenario-atm.ts with the same path-naming errors; its IP hosts can be named by
+//   traffic entries like any host.
 
 import { readFileSync, existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
@@ -32,6 +34,8 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ValidateFunction } from "ajv";
 import { ErrorCode, NetloomError } from "./errors.js";
 import { parseBitRate, parseByteSize, parseDuration } from "./units.js";
+import { validateAtmSection, type AtmScenario } from "./scenario-atm.js";
+import { ATM_IP_MTU } from "../stacks/ip/atm-ip-link.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types of the normalised scenario.
@@ -339,6 +343,8 @@ export interface Scenario {
   links: ScenarioLink[];
   traffic: ScenarioTraffic[];
   outputs: ScenarioOutputs;
+  /** ATM switches, hosts, router interfaces, links, PVCs and AAL5 traffic (src/api/scenario-atm.ts). */
+  atm: AtmScenario | undefined;
   /** Manual partitions (device names), or undefined for automatic partitioning. */
   partitions: string[][] | undefined;
   /** Sweep ranges in declaration order; {} when there are none. */
@@ -775,7 +781,7 @@ function macToText(n: number): string {
 // ---------------------------------------------------------------------------------------------
 // The format: keys and defaults.
 
-const TOP_KEYS = ["name", "seed", "duration", "hosts", "switches", "routers", "segments", "links", "traffic", "outputs", "partitions", "parameters"] as const;
+const TOP_KEYS = ["name", "seed", "duration", "hosts", "switches", "routers", "segments", "links", "atm", "traffic", "outputs", "partitions", "parameters"] as const;
 const HOST_KEYS = ["name", "mac", "ip", "gateway", "mtu", "rxBuffers", "multicast", "stack"] as const;
 const STACK_KEYS = ["ttl", "arpTimeout", "arpQueueLimit", "reassemblyTimeout", "reassemblyLimit", "maxDatagramSize", "mailboxLimit"] as const;
 const SWITCH_KEYS = ["name", "ports", "agingTime", "forwardingDelay", "fdbCapacity"] as const;
@@ -1302,10 +1308,34 @@ function checkDocument(
   for (const h of hosts) if (h.mac === "") h.mac = autoMac();
   for (const r of routers) for (const f of r.interfaces) if (f.mac === "") f.mac = autoMac();
 
+  // ATM (issue 6): a section of its own, checked by src/api/scenario-atm.ts. Its IP hosts join
+  // the namespace and the address plan so that the traffic entries below can name them.
+  let atm: AtmScenario | undefined;
+  const atmHostDrafts: { name: string; ipN: { addr: number; len: number }; mtu: number }[] = [];
+  if (top["atm"] !== undefined) {
+    const r = validateAtmSection(top["atm"], "atm", { devices: new Set(names.keys()), routers: new Set(routers.map((x) => x.name)) });
+    for (const issue of r.issues) ctx.error(issue.path, issue.message);
+    atm = r.atm;
+    // AAL5 sources stop with the run, as IP traffic does, unless told otherwise: a source left
+    // running would keep an embedder's runToIdle() from ever returning.
+    for (const t of atm.traffic) t.stopNs ??= durationNs;
+    r.atm.hosts.forEach((h, i) => {
+      claim(h.name, `atm.hosts[${i}].name`, { kind: "host", path: `atm.hosts[${i}]` });
+      if (h.address === undefined) return;
+      const ip = cidr(ctx, h.address, `atm.hosts[${i}].address`, "interface");
+      if (ip === undefined) return;
+      claimAddress(ip.addr, `atm.hosts[${i}].address`);
+      atmHostDrafts.push({ name: h.name, ipN: ip, mtu: h.mtu ?? Math.min(ATM_IP_MTU, h.maxPdu - 8) });
+    });
+  }
+
   // Traffic ----------------------------------------------------------------------------------
   const traffic: ScenarioTraffic[] = [];
+  const trafficHosts = [...hostDrafts, ...atmHostDrafts];
+  const mtuOfHost = (h: string): number =>
+    hosts.find((x) => x.name === h)?.mtu ?? atmHostDrafts.find((x) => x.name === h)?.mtu ?? SCENARIO_DEFAULTS.link.mtu;
   (list(ctx, top["traffic"], "traffic") ?? []).forEach((raw, i) => {
-    const t = checkTraffic(ctx, raw, `traffic[${i}]`, i, durationNs, names, hostDrafts, (h) => hosts.find((x) => x.name === h)?.mtu ?? SCENARIO_DEFAULTS.link.mtu);
+    const t = checkTraffic(ctx, raw, `traffic[${i}]`, i, durationNs, names, trafficHosts, mtuOfHost);
     if (t !== undefined) {
       claim(t.name, `traffic[${i}].name`, { kind: "traffic", path: `traffic[${i}]` });
       traffic.push(t);
@@ -1372,6 +1402,7 @@ function checkDocument(
     routers,
     segments,
     links,
+    atm,
     traffic,
     outputs,
     partitions,
@@ -1876,9 +1907,18 @@ export function scenarioSchema(): Obj {
   return JSON.parse(readFileSync(scenarioSchemaPath(), "utf8")) as Obj;
 }
 
+/**
+ * The schema of the `atm` section (scenario-atm.schema.json beside the main one, which refers
+ * to it by relative $ref): add it to a validator before compiling scenarioSchema().
+ */
+export function scenarioAtmSchema(): Obj {
+  return JSON.parse(readFileSync(join(dirname(scenarioSchemaPath()), "scenario-atm.schema.json"), "utf8")) as Obj;
+}
+
 function checkSchema(ctx: Ctx, document: unknown): void {
   if (schemaValidator === undefined) {
     const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+    ajv.addSchema(scenarioAtmSchema());
     schemaValidator = ajv.compile(scenarioSchema());
   }
   if (schemaValidator(document)) return;

@@ -114,6 +114,28 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   for (const { name, d } of withDrops) {
     out.push(`  ${name}: ${Object.entries(d.drops).map(([r, n]) => `${r} ${n}`).join(", ")}`);
   }
+  if (report.atm !== undefined) {
+    const a = report.atm;
+    out.push("");
+    out.push("atm:");
+    for (const [name, sw] of Object.entries(a.switches)) {
+      const drops: Record<string, number> = {};
+      let epd = 0;
+      let ppd = 0;
+      for (const port of sw.ports) {
+        for (const [r, n] of Object.entries(port.drops)) if (n > 0) drops[r] = (drops[r] ?? 0) + n;
+        epd += port.epdPdus;
+        ppd += port.ppdPdus;
+      }
+      const d = Object.entries(drops).map(([r, n]) => `${r} ${n}`).join(", ");
+      out.push(`  switch ${name}: ${sw.switchedCells} cells switched${d ? `, dropped ${d}` : ""}${epd + ppd > 0 ? ` (EPD ${epd} PDUs, PPD ${ppd})` : ""}`);
+    }
+    for (const [name, nic] of Object.entries(a.nics)) {
+      if (nic.txPdus === 0 && nic.rxPdus === 0) continue;
+      const bad = nic.reassembly.badCrc + nic.reassembly.badLength + nic.reassembly.lostCells + nic.timeouts;
+      out.push(`  ${name}: sent ${nic.txPdus} PDUs (${nic.txCells} cells), received ${nic.rxPdus}${bad > 0 ? `, ${bad} lost or damaged` : ""}`);
+    }
+  }
   if (pcapDir !== undefined) out.push(`\npcap: ${readdirSync(pcapDir).filter((f) => f.endsWith(".pcap")).length} files in ${pcapDir}`);
   if (csvDir !== undefined) out.push(`csv: ${csvDir}/flows.csv, ${csvDir}/links.csv`);
   process.stdout.write(out.join("\n") + "\n");

@@ -9,7 +9,8 @@
 //   scenario's partition count.
 // - Automatic: cut the highest-latency links that still leave the load balanced. Links with
 //   no delay, links with a down/up schedule (a down must cancel frames in flight, which cannot
-//   cross a cut) and CSMA segments keep their ends together. For each distinct delay d, from
+//   cross a cut), CSMA segments and the whole ATM network (its switches, hosts and the routers
+//   with an ATM interface: cell trains carry timing that does not cross) keep together. For each distinct delay d, from
 //   the largest down, the devices joined by links shorter than d form groups; when there are
 //   at least two groups they are packed into (at most) `workers` partitions, largest first into
 //   the lightest, ties by declaration order. Among the packings with the most partitions, the
@@ -70,14 +71,35 @@ export function planPartitions(scenario: Scenario, workers: number): PartitionPl
     const owner: Record<string, number> = {};
     scenario.partitions.forEach((names, p) => names.forEach((n) => (owner[n] = p)));
     for (const seg of scenario.segments) owner[seg.name] = owner[seg.stations[0]!.device]!;
+    const atm = atmGroup(scenario);
+    const listed = [...new Set(atm.filter((n) => owner[n] !== undefined).map((n) => owner[n]!))];
+    if (listed.length > 1) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `the ATM network (${atm.join(", ")}) is split over partitions ${listed.join(" and ")}; ATM links cannot be cut, keep it in one`,
+        { path: "partitions" },
+      );
+    }
+    for (const n of atm) owner[n] = listed[0] ?? 0;
     return finish(scenario, devices, owner, scenario.partitions.length, false);
   }
   return automatic(scenario, devices, workers);
 }
 
-/** Host, switch and router names in declaration order. */
+/** Host, switch and router names in declaration order, then the ATM switches and hosts. */
 function deviceNames(s: Scenario): string[] {
-  return [...s.hosts.map((h) => h.name), ...s.switches.map((x) => x.name), ...s.routers.map((r) => r.name)];
+  const atm = s.atm === undefined ? [] : [...s.atm.switches.map((x) => x.name), ...s.atm.hosts.map((h) => h.name)];
+  return [...s.hosts.map((h) => h.name), ...s.switches.map((x) => x.name), ...s.routers.map((r) => r.name), ...atm];
+}
+
+/**
+ * The ATM network: its switches and hosts and the routers with an ATM interface. AtmLink hands
+ * cell trains over with timing metadata that does not cross partitions, so it stays whole.
+ */
+function atmGroup(s: Scenario): string[] {
+  if (s.atm === undefined) return [];
+  const routers = [...new Set(s.atm.routerInterfaces.map((f) => f.router))];
+  return [...s.atm.switches.map((x) => x.name), ...s.atm.hosts.map((h) => h.name), ...routers];
 }
 
 function single(devices: string[]): PartitionPlan {
@@ -148,6 +170,8 @@ function automatic(s: Scenario, devices: string[], workers: number): PartitionPl
   for (const seg of s.segments) {
     for (const st of seg.stations) fixed.join(index.get(seg.stations[0]!.device)!, index.get(st.device)!);
   }
+  const atm = atmGroup(s);
+  for (const n of atm) fixed.join(index.get(atm[0]!)!, index.get(n)!);
   const cuttable = s.links.filter((l) => {
     if (l.delayNs > 0 && l.schedule.length === 0) return true;
     fixed.join(index.get(l.a.device)!, index.get(l.b.device)!);

@@ -46,7 +46,7 @@ import type { NakBulkTraffic, RpcTraffic, TcpBulkTraffic, TransportScenarioTraff
 import { EV_DEVICE_BASE } from "../devices/device.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";
-import type { IpHost } from "../stacks/ip/ip-host.js";
+import type { AnyIpHost } from "../stacks/ip/ip-host.js";
 import { NakReceiver } from "../stacks/nak/nak-receiver.js";
 import { NakSender, type NakSenderOptions } from "../stacks/nak/nak-sender.js";
 import type { ByteStream } from "../stacks/rpc/byte-stream.js";
@@ -85,7 +85,7 @@ export type TransportFlowReport = FlowReport & { transport?: { type: TransportSt
 export interface TransportContext {
   sim: Simulation;
   flows: FlowStats;
-  ipHost(name: string): IpHost;
+  ipHost(name: string): AnyIpHost;
   /** The TCP layer of a host (created by the builder under the host's ownership). */
   tcp(name: string): TcpLayer;
   /** Registrations from now on belong to `name`'s partition. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { NetloomError } from "../../src/api/errors.js";
-import { loadScenario, parseScenario, scenarioSchema, ScenarioError, validateScenario } from "../../src/api/scenario.js";
+import { loadScenario, parseScenario, scenarioAtmSchema, scenarioSchema, ScenarioError, validateScenario } from "../../src/api/scenario.js";
 
 const examples = ["star16", "campus", "multicast", "lossy-wan"];
 const examplePath = (name: string): string => fileURLToPath(new URL(`../../examples/${name}.yaml`, import.meta.url));
@@ -43,6 +43,7 @@ function messageOf(text: string): string {
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+ajv.addSchema(scenarioAtmSchema());
 const schemaValid = ajv.compile(scenarioSchema());
 
 describe("examples", () => {

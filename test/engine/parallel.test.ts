@@ -35,6 +35,8 @@ const EXAMPLES: [string, number][] = [
   // partitions; the report's transport sections merge from both.
   ["examples/tcp-chain-lossy.yaml", 2e9],
   ["examples/rpc.yaml", 1e9],
+  // ATM: the ATM network (switches, hosts, router r) stays in one partition, e1 in the other.
+  ["examples/atm-mixed.yaml", 300e6],
 ];
 
 describe("partitioned runs give the single-threaded results", () => {
@@ -77,6 +79,26 @@ describe("partitioned runs give the single-threaded results", () => {
     expect(b.fingerprint).toBe(a.fingerprint);
     expect(c.fingerprint).not.toBe(a.fingerprint);
   }, 60_000);
+});
+
+describe("ATM networks stay whole", () => {
+  it("an all-ATM scenario runs on one thread whatever the worker count, with the same report", async () => {
+    const one = await runScenario(shortened("examples/atm-star.yaml", 50e6), { workers: 1 });
+    const two = await runScenario(shortened("examples/atm-star.yaml", 50e6), { workers: 2 });
+    expect(two.parallel).toBeUndefined();
+    expect(comparable(two)).toEqual(comparable(one));
+    expect(one.atm!.switches["sw"]!.switchedCells).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("the plan never puts ATM devices, or a router with an ATM interface, apart", () => {
+    const s = loadScenario("examples/atm-mixed.yaml");
+    const plan = planPartitions(s, 2);
+    const atm = ["r", "s1", "s2", "s3", "a1", "cam1", "cam2", "display"];
+    expect(new Set(atm.map((n) => plan.owner[n]))).toEqual(new Set([plan.owner["r"]]));
+    expect(plan.owner["e1"]).not.toBe(plan.owner["r"]);
+    s.partitions = [["e1", "a1"], ["r"]];
+    expect(() => planPartitions(s, 2)).toThrow(/the ATM network \(.*\) is split over partitions 0 and 1; ATM links cannot be cut/);
+  });
 });
 
 describe("failures end the run with the partition named", () => {

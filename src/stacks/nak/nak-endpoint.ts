@@ -30,7 +30,7 @@ import { WindowTable } from "../../kernels/window.js";
 import { IP_PROTO_UDP } from "../../wire/ipv4.js";
 import { UDP_HEADER_LEN, UdpView, createUdpRepr, type UdpRepr } from "../../wire/udp.js";
 import { emitUdp } from "../../wire/udp.js";
-import type { IpHost } from "../ip/ip-host.js";
+import type { AnyIpHost } from "../ip/ip-host.js";
 import type { UdpMessage, UdpSocket } from "../ip/udp-layer.js";
 import { NAK_HEADER_LEN, NAK_PARSE_ERROR_NAMES, NakParseError, NakView, emitNakHeader, nakTimestamp, type NakType } from "./nak-wire.js";
 
@@ -49,7 +49,7 @@ export abstract class NakEndpoint implements EventHandler {
   readonly id: number;
   readonly name: string;
   readonly sim: Simulation;
-  readonly host: IpHost;
+  readonly host: AnyIpHost;
   readonly socket: UdpSocket;
   readonly u8: Uint8Array;
   /** Offset of the byte ring in u8 and its size. */
@@ -67,7 +67,7 @@ export abstract class NakEndpoint implements EventHandler {
 
   /** Registers as "<namePrefix>:<bound port>" (ports are unique per host, so names are too). */
   protected constructor(
-    host: IpHost,
+    host: AnyIpHost,
     namePrefix: string,
     port: number,
     ringBytes: number,

@@ -34,7 +34,7 @@ import { parseByteSize } from "../../api/units.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import { seqAdd, seqDiff, seqGt, seqLt } from "../../kernels/seq.js";
 import { MarkStatus } from "../../kernels/window.js";
-import type { IpHost } from "../ip/ip-host.js";
+import type { AnyIpHost } from "../ip/ip-host.js";
 import { NAK_OVERHEAD, NakEndpoint, positiveDuration } from "./nak-endpoint.js";
 import { NAK_FLAG_FIN, NAK_FLAG_SREQ, NAK_RANGES_HEADER_LEN, NAK_RANGE_LEN, NakType, nakEchoAge, type NakView } from "./nak-wire.js";
 
@@ -139,7 +139,7 @@ export class NakReceiver extends NakEndpoint {
     rangesRefused: 0,
   };
 
-  constructor(host: IpHost, options: NakReceiverOptions) {
+  constructor(host: AnyIpHost, options: NakReceiverOptions) {
     checkInteger("port", options.port, 1, 0xffff);
     const iss = options.initialSequence ?? 0;
     checkInteger("initialSequence", iss, 0, 0xffff_ffff);

@@ -41,7 +41,7 @@ import { EV_DEVICE_BASE } from "../../devices/device.js";
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt } from "../../kernels/seq.js";
 import { MAX_WINDOW } from "../../kernels/window.js";
 import { ipv4FromString } from "../../wire/ipv4.js";
-import type { IpHost } from "../ip/ip-host.js";
+import type { AnyIpHost } from "../ip/ip-host.js";
 import { NAK_OVERHEAD, NakEndpoint, positiveDuration } from "./nak-endpoint.js";
 import { NAK_FLAG_FIN, NAK_FLAG_RETX, NAK_FLAG_SREQ, NakType, nakEchoAge, type NakView } from "./nak-wire.js";
 import { RateController, type RateControlOptions, type RateStats } from "./rate-control.js";
@@ -186,7 +186,7 @@ export class NakSender extends NakEndpoint {
     repairsSuppressed: 0,
   };
 
-  constructor(host: IpHost, options: NakSenderOptions) {
+  constructor(host: AnyIpHost, options: NakSenderOptions) {
     const dst = typeof options.dst === "string" ? ipv4FromString(options.dst, "dst") : options.dst;
     checkInteger("dst", dst, 0, 0xffff_ffff);
     checkInteger("dstPort", options.dstPort, 1, 0xffff);

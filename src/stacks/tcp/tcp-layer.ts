@@ -46,7 +46,7 @@ import {
   tcpHeaderLength,
   type TcpRepr,
 } from "../../wire/tcp.js";
-import type { IpHost, IpProtocolHandler, RxContext } from "../ip/ip-host.js";
+import type { AnyIpHost, IpProtocolHandler, RxContext } from "../ip/ip-host.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import {
   TCP_BURST_BIT,
@@ -125,7 +125,7 @@ interface ListenerRecord {
 }
 
 export class TcpLayer implements IpProtocolHandler, EventHandler {
-  readonly host: IpHost;
+  readonly host: AnyIpHost;
   readonly sim: Simulation;
   readonly id: number;
   readonly name: string;
@@ -158,7 +158,7 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
   private readonly dropCounts = new Uint32Array(TCP_DROP_NAMES.length);
   private counters = { segmentsReceived: 0, segmentsSent: 0, rstSent: 0, connectionsOpened: 0, connectionsAccepted: 0, connectionsClosed: 0 };
 
-  constructor(host: IpHost, options: TcpLayerOptions = {}) {
+  constructor(host: AnyIpHost, options: TcpLayerOptions = {}) {
     const maxConnections = options.maxConnections ?? 64;
     checkInteger("maxConnections", maxConnections, 1, 1 << 16);
     const maxRanges = options.maxRanges ?? 32;
