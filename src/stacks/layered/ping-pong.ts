@@ -7,13 +7,13 @@
 //   upcalls; start() sends the first message. Round-trip times are virtual ns from the send()
 //   call to the delivery of the answer; the payload is a byte pattern written by the
 //   application (the work a real one would do) and checked on delivery (mismatches counted).
-// - Message buffers come from the stack (allocMessage), so the same code drives socket,
-//   layered and fbufs stacks. No allocation per message.
+// - Message buffers come from the stack (allocMessage), so the same code drives every
+//   configuration (src/stacks/message-stack.ts). No allocation per message.
 // Not handled: more than two members, loss of the whole exchange (a lost message without a
 // reliable layer ends the ping-pong; `done` stays false).
 
 import { NO_FRAME } from "../../buf/frames.js";
-import type { LayeredStack, StackApp } from "./stack.js";
+import type { MessageApp, MessageStack } from "../message-stack.js";
 
 function fill(u8: Uint8Array, off: number, size: number, round: number): void {
   for (let i = 0; i < size; i++) u8[off + i] = (i + round) & 0xff;
@@ -32,14 +32,14 @@ export class PingPong {
   private sentAt = 0;
 
   constructor(
-    readonly a: LayeredStack,
-    readonly b: LayeredStack,
+    readonly a: MessageStack,
+    readonly b: MessageStack,
     readonly size: number,
     readonly rounds: number,
   ) {
     this.rtts = new Float64Array(rounds);
     const self = this;
-    const appA: StackApp = {
+    const appA: MessageApp = {
       onMessage(_s, ptr, length) {
         if (length !== self.size || !check(a.u8, ptr, length, self.round)) self.mismatches++;
         self.rtts[self.round] = a.now - self.sentAt;
@@ -47,7 +47,7 @@ export class PingPong {
         if (self.round < self.rounds) self.ping();
       },
     };
-    const appB: StackApp = {
+    const appB: MessageApp = {
       onMessage(_s, ptr, length) {
         if (length !== self.size || !check(b.u8, ptr, length, self.round)) self.mismatches++;
         self.send(b, self.round);
@@ -77,7 +77,7 @@ export class PingPong {
     this.send(this.a, this.round);
   }
 
-  private send(s: LayeredStack, round: number): void {
+  private send(s: MessageStack, round: number): void {
     const f = s.allocMessage(this.size);
     if (f === NO_FRAME) {
       this.refused++;
@@ -97,8 +97,8 @@ export class OneWay {
   refused = 0;
 
   constructor(
-    readonly a: LayeredStack,
-    readonly b: LayeredStack,
+    readonly a: MessageStack,
+    readonly b: MessageStack,
     readonly size: number,
     readonly count: number,
   ) {

@@ -39,6 +39,7 @@ import type { EthernetNic } from "../../devices/nic.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { ETH_HEADER_LEN } from "../../wire/ethernet.js";
 import { CpuOp, type CpuClient, type HostCpu } from "../cost.js";
+import type { MessageApp, MessageStack, MessageStackCounters } from "../message-stack.js";
 import { ComLayer, type ComOptions } from "./com.js";
 import { FcLayer, type FcLayerOptions } from "./fc.js";
 import { FragLayer } from "./frag.js";
@@ -68,12 +69,8 @@ const EV_TIMER = 19;
 /** A timer whose job found the CPU queue full tries again this much later. */
 const TIMER_RETRY_NS = 100_000;
 
-export interface StackApp {
-  /** A message from member `src`: runtime.u8[ptr, ptr + length), valid during the call. */
-  onMessage(stack: LayeredStack, ptr: number, length: number, src: number): void;
-  /** A StackEvent (STABLE: a = sender, b = stable count; FLOW_BLOCKED / FLOW_RESUMED). */
-  onEvent?(stack: LayeredStack, ev: number, a: number, b: number): void;
-}
+/** The application of a layered stack (StackEvent: STABLE a = sender, b = stable count; FLOW_*). */
+export type StackApp = MessageApp;
 
 export interface LayeredStackOptions {
   /** Layer names, top to bottom (e.g. ["TOTAL", "FC", "NAK", "FRAG", "COM"]). */
@@ -93,16 +90,11 @@ export interface LayeredStackOptions {
   stable?: StableLayerOptions;
 }
 
-export interface LayeredStackStats {
-  name: string;
+export interface LayeredStackStats extends MessageStackCounters {
   variant: StackVariant;
   layers: string[];
   headroom: number;
   maxMessage: number;
-  sent: number;
-  delivered: number;
-  /** Real bytes copied by the emulator for the model's copies (boundary and between layers). */
-  bytesCopied: number;
   drops: { tooLong: number; cpuQueue: number; noSlot: number; rxCpuQueue: number };
   timerRetries: number;
   byLayer: Record<string, Record<string, number>>;
@@ -194,7 +186,7 @@ export function checkComposition(layers: readonly string[], path = "stack"): Lay
 }
 
 
-export class LayeredStack implements StackContext, CpuClient {
+export class LayeredStack implements StackContext, CpuClient, MessageStack {
   readonly id: number;
   readonly name: string;
   readonly sim: Simulation;
@@ -269,6 +261,11 @@ export class LayeredStack implements StackContext, CpuClient {
 
   get now(): number {
     return this.sim.scheduler.now;
+  }
+
+  /** The configuration name of the comparison (the variant). */
+  get configuration(): StackVariant {
+    return this.variant;
   }
 
   setApp(app: StackApp | undefined): void {
@@ -504,6 +501,7 @@ export class LayeredStack implements StackContext, CpuClient {
     this.layers.forEach((l) => (byLayer[l.name] = l.stats()));
     return {
       name: this.name,
+      configuration: this.variant,
       variant: this.variant,
       layers: [...this.layerNames],
       headroom: this.headroom,
