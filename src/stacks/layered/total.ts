@@ -210,13 +210,23 @@ export class TotalLayer extends BaseLayer {
         continue;
       }
       const qi = s * this.queueSize + this.qHead[s]!;
-      const f = this.q[qi]!;
+      let f = this.q[qi]!;
       this.q[qi] = NO_FRAME;
       this.qHead[s] = this.qHead[s]! + 1 === this.queueSize ? 0 : this.qHead[s]! + 1;
       this.qLen[s]!--;
       this.qBase[s] = seqAdd(this.qBase[s]!, 1);
       this.orderSrc[slot] = -1;
       this.deliverNext = seqAdd(this.deliverNext, 1);
+      // Our own message may still be held below (FC's backlog, not yet sent): popping the
+      // header moves the head for every holder, so take a private copy first.
+      if (ctx.frames.isShared(f)) {
+        const w = ctx.frames.writable(f);
+        if (w === NO_FRAME) {
+          this.drop(f, "noSlot");
+          continue;
+        }
+        f = w;
+      }
       ctx.frames.pop(f, TOTAL_HEADER_LEN);
       this.c.delivered++;
       ctx.up(this.index, f, s);
