@@ -408,6 +408,19 @@ export function loadScenario(path: string): Scenario {
 
 /** Parses YAML or JSON text (default YAML) and validates it; `source` names it in messages. */
 export function parseScenario(text: string, options: { format?: ScenarioFormat; source?: string } = {}): Scenario {
+  const { value, locate } = parseStructured(text, options);
+  return validate(value, options.source, locate);
+}
+
+/** Where a document path (`links[3].rate`) stands in the text: its key (key = true) or value. */
+export type Locate = (path: string, key: boolean) => { line: number; column: number } | undefined;
+
+/**
+ * Parses YAML or JSON text (default YAML) into plain data and a locator for paths in it, for
+ * every netloom input file (scenarios, comparisons). Syntax errors throw ScenarioError with
+ * their line and column.
+ */
+export function parseStructured(text: string, options: { format?: ScenarioFormat; source?: string } = {}): { value: unknown; locate: Locate } {
   const format = options.format ?? "yaml";
   const source = options.source;
   const lineCounter = new LineCounter();
@@ -441,11 +454,11 @@ export function parseScenario(text: string, options: { format?: ScenarioFormat; 
     throw new ScenarioError(issues, source);
   }
   const value: unknown = doc.toJS({ maxAliasCount: 10_000 });
-  const locate = (path: string, key: boolean): { line: number; column: number } | undefined => {
+  const locate: Locate = (path, key) => {
     const offset = findOffset(doc.contents, splitPath(path), key);
     return offset === undefined ? undefined : where(offset);
   };
-  return validate(value, source, locate);
+  return { value, locate };
 }
 
 /** A scenario file with parameter ranges, expanded point by point (netloom sweep). */
@@ -528,8 +541,6 @@ function findOffset(root: unknown, segments: (string | number)[], key: boolean):
 // ---------------------------------------------------------------------------------------------
 // Validation toolkit. Checkers report into a Ctx and return undefined on a problem, so one
 // bad value does not stop the checks of its siblings.
-
-type Locate = (path: string, key: boolean) => { line: number; column: number } | undefined;
 
 class Ctx {
   readonly issues: ScenarioIssue[] = [];

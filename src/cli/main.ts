@@ -3,6 +3,7 @@
 //
 //   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--seed N] [--duration T] [--workers N] [--quiet]
 //   netloom sweep <scenario.yaml|json> [--out DIR] [--threads N] [--json] [--quiet]
+//   netloom compare <comparison.yaml|json> [--out DIR] [--json] [--quiet]
 //
 // Contract:
 // - Human summary on stdout by default; with --json exactly one JSON document on stdout (keys:
@@ -11,6 +12,9 @@
 //   and nothing else there. Progress goes to stderr, only on an interactive terminal without CI.
 // - sweep: one row per point of the scenario's `parameters` (src/engine/sweep.ts), written to
 //   DIR/<name>-sweep.json and .csv; exit 1 when any point failed (its row says why).
+// - compare: the same traffic through every host stack configuration of a comparison file
+//   (src/compare/), written to DIR/<name>.json, .csv and .html (self-contained, with charts);
+//   a summary table on stdout.
 // - Exit codes: 0 success; 2 a bad scenario or bad arguments (the message names the path and the
 //   problem); 1 anything else (an internal error, a failed write).
 // - Output directories given on the command line win over the scenario's `outputs`; relative
@@ -24,6 +28,9 @@ import { NetloomError } from "../api/errors.js";
 import { loadScenario, loadSweep } from "../api/scenario.js";
 import { runSweep, sweepCsv, type SweepResult } from "../engine/sweep.js";
 import { runScenario } from "../api/run-scenario.js";
+import { loadComparison } from "../compare/compare-file.js";
+import { runComparison, type CompareRow } from "../compare/run-compare.js";
+import { compareCsv, compareHtml, shortBitRate, shortDuration } from "../compare/report.js";
 import type { RunReport } from "../api/run-report.js";
 import { formatBitRate, formatDuration, parseDuration } from "../api/units.js";
 import { flowsCsv, linksCsv, writeCsv } from "../trace/report-csv.js";
@@ -194,6 +201,64 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
   return failed > 0 ? 1 : 0;
 }
 
+interface CompareFlags {
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function compareCommand(file: string, flags: CompareFlags): number {
+  const cmp = loadComparison(file);
+  const outDir = flags.out ?? cmp.outDir ?? join(process.cwd(), "results");
+  const bar = !(flags.quiet || flags.json) && progressWanted() ? new SingleBar(
+    { format: " {bar} {value}/{total} points | {what}", stream: process.stderr, hideCursor: true },
+    Presets.shades_classic,
+  ) : undefined;
+  let report;
+  bar?.start(1, 0, { what: "" });
+  try {
+    report = runComparison(cmp, {
+      onPoint: (done, total, row) => {
+        bar?.setTotal(total);
+        bar?.update(done, { what: `${row.network} ${row.configuration} ${row.workload} ${row.size} B` });
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  mkdirSync(outDir, { recursive: true });
+  const stem = join(outDir, report.name);
+  writeFileSync(`${stem}.json`, JSON.stringify(report, null, 2) + "\n");
+  writeCsv(`${stem}.csv`, compareCsv(report));
+  writeFileSync(`${stem}.html`, compareHtml(report));
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    return 0;
+  }
+  const out: string[] = [`${report.name}: profile ${report.profile}, ${report.rows.length} points in ${report.wallTimeMs.toFixed(0)} ms wall time`];
+  const cell = (r: CompareRow | undefined): string =>
+    r === undefined ? "-" : r.rttMeanNs !== null ? shortDuration(r.rttMeanNs) : r.goodputBps !== null ? shortBitRate(r.goodputBps) : "n/a";
+  for (const network of Object.keys(report.networks)) {
+    for (const workload of ["ping-pong", "one-way"] as const) {
+      const rows = report.rows.filter((r) => r.network === network && r.workload === workload);
+      const sizes = [...new Set(rows.map((r) => r.size))];
+      if (sizes.length === 0) continue;
+      out.push("", `${network}, ${workload === "ping-pong" ? "round trip" : "one-way goodput"}:`);
+      const w = Math.max(14, ...report.configurations.map((c) => c.name.length + 2));
+      out.push("  " + "size".padEnd(w) + sizes.map((s) => String(s).padStart(12)).join(""));
+      for (const c of report.configurations) {
+        out.push("  " + c.name.padEnd(w) + sizes.map((s) => cell(rows.find((r) => r.configuration === c.name && r.size === s)).padStart(12)).join(""));
+      }
+    }
+  }
+  const notes = report.rows.filter((r) => r.note !== "");
+  if (notes.length > 0) out.push("", "notes:", ...notes.map((r) => `  ${r.network} ${r.configuration} ${r.workload} ${r.size} B: ${r.note}`));
+  out.push("", `emulator wall time: ${report.configurations.map((c) => `${c.name} ${report.wallMsByConfiguration[c.name]!.toFixed(0)} ms`).join(", ")}`);
+  out.push(`report: ${stem}.html, ${stem}.json, ${stem}.csv`);
+  process.stdout.write(out.join("\n") + "\n");
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name("netloom").description("Packet-level network emulation with real frame bytes, in virtual time.");
@@ -223,6 +288,16 @@ export async function main(argv: string[]): Promise<number> {
     .option("--quiet", "no progress bar")
     .action(async (file: string, flags: SweepFlags) => {
       code = await sweepCommand(file, flags);
+    });
+  program
+    .command("compare")
+    .description("run the same traffic through several host stack configurations and write a table and an HTML report")
+    .argument("<comparison>", "comparison file (YAML or JSON)")
+    .option("--out <dir>", "directory for <name>.json, .csv and .html (default: the file's outputs.dir, else results/)")
+    .option("--json", "also print the report as JSON on stdout")
+    .option("--quiet", "no progress bar")
+    .action((file: string, flags: CompareFlags) => {
+      code = compareCommand(file, flags);
     });
   try {
     await program.parseAsync(argv);
