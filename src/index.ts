@@ -249,6 +249,76 @@ export {
 } from "./stacks/layered/stack.js";
 export { ALL, Prop, StackEvent, type Layer, type StackContext } from "./stacks/layered/layer.js";
 export { PingPong, OneWay } from "./stacks/layered/ping-pong.js";
+export {
+  STACK_CONFIGURATIONS,
+  type StackConfiguration,
+  type MessageStack,
+  type MessageApp,
+  type MessageStackCounters,
+} from "./stacks/message-stack.js";
+// U-Net endpoints and Active Messages (zero-copy, kernel-free data paths).
+export {
+  UnetDevice,
+  UnetChannelState,
+  DEFAULT_UNET_CHANNELS,
+  type UnetChannelSpec,
+  type UnetDeviceOptions,
+  type UnetDeviceStats,
+  type UnetNic,
+} from "./stacks/unet/unet-device.js";
+export {
+  UnetEndpoint,
+  UnetEndpointState,
+  UNET_RECEIVE_MODES,
+  type UnetEndpointOptions,
+  type UnetEndpointStats,
+  type UnetConsumer,
+  type UnetReceiveMode,
+} from "./stacks/unet/unet-endpoint.js";
+export {
+  UNET_ETHERTYPE,
+  UNET_HEADER_LEN,
+  UNET_INLINE_MAX,
+  UnetHeaderView,
+  UnetParseError,
+  parseUnetHeader,
+  parseUnetHeaderInto,
+  emitUnetHeader,
+  createUnetHeaderRepr,
+  type UnetHeaderRepr,
+} from "./stacks/unet/unet-wire.js";
+export { AmStack, amDevice, AM_DEFAULT_HANDLER, AM_HANDLERS, type AmHandler, type AmMessage, type AmStackOptions, type AmStackStats } from "./stacks/am/am-stack.js";
+export {
+  AM_ETHERTYPE,
+  AM_HEADER_MIN,
+  AM_HEADER_MAX,
+  AM_MAX_ARGS,
+  AM_KIND_REQUEST,
+  AM_KIND_REPLY,
+  AmHeaderView,
+  AmParseError,
+  amHeaderLength,
+  parseAmHeader,
+  parseAmHeaderInto,
+  emitAmHeader,
+  createAmHeaderRepr,
+  type AmHeaderRepr,
+} from "./stacks/am/am-wire.js";
+// The host stack comparison (netloom compare) and the per-host stack factory.
+export { createMessageStack, type StackAttachment, type StackSpec, type BuiltStack } from "./compare/stack-factory.js";
+export {
+  loadComparison,
+  parseComparison,
+  validateComparison,
+  COMPARE_NETWORKS,
+  DEFAULT_LAYERS,
+  type Comparison,
+  type CompareConfiguration,
+  type CompareLink,
+  type CompareNetwork,
+} from "./compare/compare-file.js";
+export { runComparison, linePayloadBps, type ComparisonReport, type CompareRow, type CompareWorkload, type CompareOptions } from "./compare/run-compare.js";
+export { compareCsv, compareHtml, COMPARE_CSV_COLUMNS } from "./compare/report.js";
 
 // Transports: TCP-format streams, the NAK-only rate-based transport, RPC over streams.
 export { TcpLayer, IP_PROTO_TCP, type TcpLayerOptions, type TcpListenOptions, type TcpListener, type TcpLayerStats } from "./stacks/tcp/tcp-layer.js";

@@ -14,32 +14,81 @@ import { ErrorCode, NetloomError } from "../api/errors.js";
 import type { AtmNic } from "../devices/atm-nic.js";
 import type { EthernetNic } from "../devices/nic.js";
 import type { Simulation } from "../engine/simulation.js";
+import { AmStack, amDevice } from "../stacks/am/am-stack.js";
 import type { HostCpu } from "../stacks/cost.js";
 import { LayeredStack } from "../stacks/layered/stack.js";
 import type { MessageStack } from "../stacks/message-stack.js";
+import { UnetDevice, type UnetChannelSpec } from "../stacks/unet/unet-device.js";
+import { UnetEndpoint } from "../stacks/unet/unet-endpoint.js";
 import type { CompareConfiguration } from "./compare-file.js";
 
+/**
+ * A host's NIC as a stack sees it: an EthernetNic with every member's MAC by rank (and the
+ * U-Net channel tag), or an AtmNic with the VPI/VCI of the circuit to the other member (the
+ * same at both ends of a point-to-point fibre).
+ */
 export type StackAttachment =
-  | { kind: "ethernet"; nic: EthernetNic; members: readonly number[] }
-  | { kind: "atm"; nic: AtmNic; vcs: readonly number[] };
+  | { kind: "ethernet"; nic: EthernetNic; members: readonly number[]; tag?: number }
+  | { kind: "atm"; nic: AtmNic; vpi: number; vci: number };
 
 export interface StackSpec {
   configuration: Pick<CompareConfiguration, "stack" | "layers">;
   cpu: HostCpu;
+  /** This host's rank: 0 or 1 (the comparison's stacks are point to point). */
   rank: number;
   attachment: StackAttachment;
+  /** Queue and segment sizes of the zero-copy configurations (default 256 messages). */
+  queue?: number;
 }
 
-export function createMessageStack(sim: Simulation, name: string, spec: StackSpec): MessageStack {
+export interface BuiltStack {
+  stack: MessageStack;
+  /** Destroys the stack and whatever it owns besides (a U-Net device's channel table). */
+  destroy(): void;
+}
+
+/** Two members, point to point: the other member's rank. */
+function peerOf(rank: number): number {
+  if (rank !== 0 && rank !== 1) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(rank)} is not a rank of a two-host pair (0 or 1)`, { path: "rank" });
+  return 1 - rank;
+}
+
+function channelSpec(a: StackAttachment, peer: number): UnetChannelSpec {
+  return a.kind === "atm" ? { vpi: a.vpi, vci: a.vci } : { mac: a.members[peer]!, tag: a.tag ?? 1, remoteTag: a.tag ?? 1 };
+}
+
+export function createMessageStack(sim: Simulation, name: string, spec: StackSpec): BuiltStack {
   const { configuration, cpu, rank, attachment } = spec;
+  const peer = peerOf(rank);
+  const q = spec.queue ?? 256;
   switch (configuration.stack) {
     case "socket":
     case "layered":
     case "fbufs": {
       const common = { layers: configuration.layers, variant: configuration.stack, cpu, rank };
-      return attachment.kind === "ethernet"
-        ? new LayeredStack(sim, name, { ...common, nic: attachment.nic, members: attachment.members })
-        : new LayeredStack(sim, name, { ...common, atm: { nic: attachment.nic, vcs: attachment.vcs } } as never);
+      let stack: LayeredStack;
+      if (attachment.kind === "ethernet") {
+        stack = new LayeredStack(sim, name, { ...common, nic: attachment.nic, members: attachment.members });
+      } else {
+        const vc = attachment.nic.openVc(attachment.vpi, attachment.vci);
+        const vcs = rank === 0 ? [-1, vc] : [vc, -1];
+        stack = new LayeredStack(sim, name, { ...common, atm: { nic: attachment.nic, vcs } } as never);
+      }
+      return { stack, destroy: () => stack.destroy() };
+    }
+    case "unet":
+    case "active-messages": {
+      const device =
+        configuration.stack === "unet" ? new UnetDevice(sim, `${name}.unet`, { nic: attachment.nic }) : amDevice(sim, `${name}.am`, attachment.nic);
+      const options = { device, cpu, rank, channels: { [peer]: channelSpec(attachment, peer) }, segmentBuffers: q, sendQueue: q, recvQueue: q, rxBuffers: Math.min(q, 128) };
+      const stack = configuration.stack === "unet" ? new UnetEndpoint(sim, name, options) : new AmStack(sim, name, options);
+      return {
+        stack,
+        destroy: () => {
+          stack.destroy();
+          device.destroy();
+        },
+      };
     }
     default:
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${JSON.stringify(configuration.stack)} is not a stack configuration`, {

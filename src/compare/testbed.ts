@@ -3,8 +3,8 @@
 //
 // Contract:
 // - ethernet: two EthernetNics joined by a full-duplex PointToPointLink (rate, delay);
-//   atm: two AtmNics joined by an AtmLink (OC-3 by default) with one circuit each way
-//   (VPI 0, VCI 32 at both ends: a point-to-point fibre needs no switch to translate).
+//   atm: two AtmNics joined by an AtmLink (OC-3 by default); the stacks open one circuit,
+//   VPI 0 / VCI 32 at both ends (a point-to-point fibre needs no switch to translate).
 // - Each host has a HostCpu with the comparison's profile. The stacks are made by
 //   createMessageStack (stack-factory.ts) over the host's attachment.
 // - destroy() tears everything down and throws if a frame slot leaked: a comparison whose
@@ -59,18 +59,17 @@ export function buildTestbed(
       nics[0]!.attach(0, l, 0);
       nics[1]!.attach(0, l, 1);
       teardown.push(() => nics.forEach((n) => n.destroy()));
-      const vcs = nics.map((n) => n.openVc(0, COMPARE_VCI));
-      nics.forEach((nic, i) => attachments.push({ kind: "atm", nic, vcs: i === 0 ? [-1, vcs[0]!] : [vcs[1]!, -1] }));
+      for (const nic of nics) attachments.push({ kind: "atm", nic, vpi: 0, vci: COMPARE_VCI });
     }
     const cpus = [0, 1].map((i) => new HostCpu(sim, `h${i}.cpu`, profile)) as [HostCpu, HostCpu];
     teardown.push(() => cpus.forEach((c) => c.destroy()));
-    const stacks = [0, 1].map((rank) =>
+    const built = [0, 1].map((rank) =>
       createMessageStack(sim, `h${rank}.stack`, { configuration, cpu: cpus[rank]!, rank, attachment: attachments[rank]! }),
-    ) as [MessageStack, MessageStack];
-    teardown.push(() => stacks.forEach((s) => s.destroy()));
+    );
+    teardown.push(() => built.forEach((b) => b.destroy()));
     return {
       sim,
-      stacks,
+      stacks: [built[0]!.stack, built[1]!.stack],
       cpus,
       destroy() {
         // Stacks first (they hold frames), then CPUs (queued jobs), drain, then the devices.
