@@ -23,7 +23,10 @@
 //   version, bad length, bad checksum, unknown source, not for us, our own frame.
 // - Provides DATAGRAM (unreliable, unordered as the network is); requires nothing; must be the
 //   bottom layer. Largest message: 1500 - 8 bytes.
-// Not handled: ATM (an AtmNic VC COM is part 2), VLAN tags, more than 254 members.
+// - As the stack's bottom (ComBottom): attachReceiver() installs the NIC receiver, receive()
+//   runs in the CPU job, dropReceived() gives back a frame whose job was refused or discarded,
+//   transmitNow() hands a frame to the NIC (the channel argument is unused on Ethernet).
+// Not handled: VLAN tags, more than 254 members. COM over an AtmNic is com-atm.ts.
 
 import { NetloomError, ErrorCode } from "../../api/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
@@ -31,7 +34,7 @@ import type { EthernetNic } from "../../devices/nic.js";
 import { ChecksumKernels } from "../../kernels/checksum.js";
 import { CpuOp } from "../cost.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, isGroupMac, macFromString, MAC_BROADCAST, writeMac } from "../../wire/ethernet.js";
-import { ALL, BaseLayer, Prop, getU16, putU16, type StackContext } from "./layer.js";
+import { ALL, BaseLayer, Prop, getU16, putU16, type Layer, type StackContext } from "./layer.js";
 
 export const COM_HEADER_LEN = 8;
 export const COM_VERSION = 1;
@@ -40,6 +43,28 @@ export const COM_ETHERTYPE = 0x88b5;
 export const ETH_MTU = 1500;
 /** Default group address: locally administered multicast. */
 export const COM_GROUP_MAC = 0x0300_0000_88b5;
+
+/**
+ * What the stack needs from its bottom layer, whatever the NIC (Ethernet: ComLayer here; ATM:
+ * AtmComLayer in com-atm.ts).
+ */
+export interface ComBottom extends Layer {
+  /** Link header bytes in front of the COM header (Ethernet 14, ATM 0: the VC names the peer). */
+  readonly linkHeaderBytes: number;
+  /**
+   * Installs the NIC receiver: every received unit goes to rx(a, b) (a, b as receive() takes
+   * them); when rx returns false the unit is given back to the NIC at once.
+   */
+  attachReceiver(rx: (a: number, b: number) => boolean): void;
+  /** A received unit, inside a CPU job (the interrupt already charged). */
+  receive(a: number, b: number): void;
+  /** Gives back a received unit whose job was refused or discarded. */
+  dropReceived(a: number, b: number): void;
+  /** Hands `frame` to the NIC now (ownership passes); `channel` as given to ctx.transmit. */
+  transmitNow(frame: number, channel: number): void;
+  /** Uninstalls the receiver (the NIC's default takes over). */
+  detach(): void;
+}
 
 export interface ComOptions {
   nic: EthernetNic;
@@ -60,9 +85,10 @@ export interface ComStats {
   noSlot: number;
 }
 
-export class ComLayer extends BaseLayer {
+export class ComLayer extends BaseLayer implements ComBottom {
   readonly name = "COM";
   readonly headerBytes = COM_HEADER_LEN;
+  readonly linkHeaderBytes = ETH_HEADER_LEN;
   readonly requires = 0;
   readonly provides = Prop.DATAGRAM;
   readonly nic: EthernetNic;
@@ -153,8 +179,28 @@ export class ComLayer extends BaseLayer {
     ctx.transmit(msg);
   }
 
+  attachReceiver(rx: (a: number, b: number) => boolean): void {
+    this.nic.setReceiver({
+      onFrame: (_nic, frame) => {
+        if (!rx(frame, 0)) this.nic.consume(frame);
+      },
+    });
+  }
+
+  dropReceived(frame: number, _b: number): void {
+    this.nic.consume(frame);
+  }
+
+  transmitNow(frame: number, _channel: number): void {
+    this.nic.send(frame);
+  }
+
+  detach(): void {
+    this.nic.setReceiver(undefined);
+  }
+
   /** A received frame, owned by the NIC until consumed (run inside a CPU job). */
-  receive(frame: number): void {
+  receive(frame: number, _b = 0): void {
     const ctx = this.ctx;
     const frames = ctx.frames;
     frames.retain(frame);

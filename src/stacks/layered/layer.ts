@@ -104,8 +104,11 @@ export interface StackContext {
   /** Arms a timer of layer `index` firing after `delay` ns with `arg`; returns its handle. */
   setTimer(index: number, delay: number, arg: number): number;
   cancelTimer(handle: number): void;
-  /** COM only: hands a complete Ethernet frame to the NIC when the running job reaches it. */
-  transmit(frame: number): void;
+  /**
+   * COM only: hands a complete link frame (an Ethernet frame, or an AAL5 PDU for circuit
+   * `channel`) to the NIC when the running job reaches it.
+   */
+  transmit(frame: number, channel?: number): void;
   /** Current virtual time. */
   readonly now: number;
 }

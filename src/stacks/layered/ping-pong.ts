@@ -7,6 +7,7 @@
 //   upcalls; start() sends the first message. Round-trip times are virtual ns from the send()
 //   call to the delivery of the answer; the payload is a byte pattern written by the
 //   application (the work a real one would do) and checked on delivery (mismatches counted).
+//   A member's own messages (a TOTAL layer delivers those to their sender too) are ignored.
 // - Message buffers come from the stack (allocMessage), so the same code drives every
 //   configuration (src/stacks/message-stack.ts). No allocation per message.
 // Not handled: more than two members, loss of the whole exchange (a lost message without a
@@ -40,7 +41,8 @@ export class PingPong {
     this.rtts = new Float64Array(rounds);
     const self = this;
     const appA: MessageApp = {
-      onMessage(_s, ptr, length) {
+      onMessage(_s, ptr, length, src) {
+        if (src === a.rank) return;
         if (length !== self.size || !check(a.u8, ptr, length, self.round)) self.mismatches++;
         self.rtts[self.round] = a.now - self.sentAt;
         self.round++;
@@ -48,7 +50,8 @@ export class PingPong {
       },
     };
     const appB: MessageApp = {
-      onMessage(_s, ptr, length) {
+      onMessage(_s, ptr, length, src) {
+        if (src === b.rank) return;
         if (length !== self.size || !check(b.u8, ptr, length, self.round)) self.mismatches++;
         self.send(b, self.round);
       },
@@ -104,7 +107,8 @@ export class OneWay {
   ) {
     const self = this;
     b.setApp({
-      onMessage(_s, _ptr, length) {
+      onMessage(_s, _ptr, length, src) {
+        if (src === b.rank) return;
         if (self.firstAt < 0) self.firstAt = b.now;
         self.received++;
         self.bytes += length;

@@ -6,7 +6,7 @@
 //   The bottom must be COM (and COM only there); no layer twice; every layer's requirements
 //   must be provided by the layers below it (Prop bits, accumulated upward). Otherwise the
 //   constructor throws NetloomError INVALID_ARGUMENT naming `<name>.layers[i]`, the layer and
-//   the missing property. Headroom = Ethernet header + every layer's header; maxMessage is the
+//   the missing property. Headroom = link header (Ethernet 14, ATM 0) + every layer's header; maxMessage is the
 //   top layer's limit (FRAG lifts it to what a frame slot holds).
 // - Variants (how the host runs the same layers), charged on the host's HostCpu:
 //     socket:  conventional kernel. Send: system call, copy user -> kernel; receive: interrupt,
@@ -30,17 +30,21 @@
 //   where it was produced (start + CPU time charged so far).
 // - Ownership: frames move with the calls; every frame the stack holds (jobs, layers, pending
 //   transmissions and deliveries) is released by destroy().
+// - Networks: `nic` + `members` (MACs by rank) puts COM on an EthernetNic (com.ts); `atm`
+//   ({ nic, vcs: circuit index by rank, -1 for self }) puts it on an AtmNic, one AAL5 circuit
+//   per other member (com-atm.ts). Exactly one of the two. Over ATM there is no link header:
+//   headroom is the layers' headers only, and COM's largest message follows the NIC's maxPdu.
 // Not handled: several stacks on one NIC (COM owns the NIC's receiver), membership changes,
-// ATM (COM over an AtmNic VC: part 2), U-Net / Active Messages / the protocol accelerator.
+// U-Net / Active Messages / the protocol accelerator (src/stacks/accel).
 
 import { ErrorCode, NetloomError } from "../../api/errors.js";
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import type { EthernetNic } from "../../devices/nic.js";
+import { AtmComLayer, type AtmComOptions } from "./com-atm.js";
 import type { Simulation } from "../../engine/simulation.js";
-import { ETH_HEADER_LEN } from "../../wire/ethernet.js";
 import { CpuOp, type CpuClient, type HostCpu } from "../cost.js";
 import type { MessageApp, MessageStack, MessageStackCounters } from "../message-stack.js";
-import { ComLayer, type ComOptions } from "./com.js";
+import { ComLayer, type ComBottom, type ComOptions } from "./com.js";
 import { FcLayer, type FcLayerOptions } from "./fc.js";
 import { FragLayer } from "./frag.js";
 import { ALL, Prop, propNames, type Layer, type StackContext } from "./layer.js";
@@ -77,11 +81,14 @@ export interface LayeredStackOptions {
   layers: readonly string[];
   variant?: StackVariant;
   cpu: HostCpu;
-  nic: EthernetNic;
-  /** This member's rank in `members`. */
+  /** Ethernet: the NIC (with `members`). */
+  nic?: EthernetNic;
+  /** This member's rank in `members` (or in `atm.vcs`). */
   rank: number;
-  /** MAC of each member by rank. */
-  members: readonly (number | string)[];
+  /** Ethernet: MAC of each member by rank. */
+  members?: readonly (number | string)[];
+  /** ATM instead of Ethernet: the NIC and the circuit to each member by rank (-1 for self). */
+  atm?: AtmComOptions;
   etherType?: number;
   groupMac?: number | string;
   nak?: NakLayerOptions;
@@ -103,7 +110,8 @@ export interface LayeredStackStats extends MessageStackCounters {
 function makeLayer(name: LayerName, o: LayeredStackOptions, path: string): Layer {
   switch (name) {
     case "COM": {
-      const com: ComOptions = { nic: o.nic, members: o.members };
+      if (o.atm !== undefined) return new AtmComLayer(o.atm, path);
+      const com: ComOptions = { nic: o.nic!, members: o.members! };
       if (o.etherType !== undefined) com.etherType = o.etherType;
       if (o.groupMac !== undefined) com.groupMac = o.groupMac;
       return new ComLayer(com, path);
@@ -201,7 +209,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
   readonly layers: readonly Layer[];
   readonly layerNames: readonly LayerName[];
   private readonly v: number;
-  private readonly com: ComLayer;
+  private readonly com: ComBottom;
   private readonly client: number;
   private app: StackApp | undefined;
   /** User buffer the kernel copies received messages into (socket, layered). */
@@ -224,7 +232,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
         path: `${name}.variant`,
       });
     }
-    const n = options.members.length;
+    const n = groupSize(options, name);
     if (!Number.isInteger(options.rank) || options.rank < 0 || options.rank >= n) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(options.rank)} is not a rank in a group of ${n}`, { path: `${name}.rank` });
     }
@@ -240,8 +248,8 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     this.layerNames = names;
     const layers = names.map((ln, i) => makeLayer(ln, options, `${name}.layers[${i}]`));
     this.layers = layers;
-    this.com = layers[layers.length - 1] as ComLayer;
-    let headroom = ETH_HEADER_LEN;
+    this.com = layers[layers.length - 1] as ComBottom;
+    let headroom = this.com.linkHeaderBytes;
     for (const l of layers) headroom += l.headerBytes;
     this.headroom = headroom;
     this.id = sim.register(name, this);
@@ -256,7 +264,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     }
     if (v !== V_FBUFS) this.userBuf = sim.runtime.heap.alloc(this.maxMessage);
     this.client = this.cpu.addClient(this);
-    this.com.nic.setReceiver({ onFrame: (_nic, frame) => this.onNicFrame(frame) });
+    this.com.attachReceiver((a, b) => this.onNicFrame(a, b));
   }
 
   get now(): number {
@@ -339,23 +347,25 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     } else if (kind === JOB_RX) {
       cpu.chargeOp(CpuOp.INTERRUPT);
       cpu.chargeOp(CpuOp.LAYER_CROSSING);
-      this.com.receive(a);
+      this.com.receive(a, b);
     } else if (kind === JOB_TIMER) {
       cpu.chargeOp(CpuOp.LAYER_CROSSING);
       this.layers[a]!.timer(b);
     }
   }
 
-  dropJob(kind: number, a: number, _b: number): void {
+  dropJob(kind: number, a: number, b: number): void {
     if (kind === JOB_SEND) this.frames.release(a);
-    else if (kind === JOB_RX) this.com.nic.consume(a);
+    else if (kind === JOB_RX) this.com.dropReceived(a, b);
   }
 
-  private onNicFrame(frame: number): void {
-    if (this.destroyed || !this.cpu.submit(this.client, JOB_RX, frame, 0)) {
+  /** A received frame or PDU (a, b as COM's receive takes them); false: COM gives it back. */
+  private onNicFrame(a: number, b: number): boolean {
+    if (this.destroyed || !this.cpu.submit(this.client, JOB_RX, a, b)) {
       this.drops.rxCpuQueue++;
-      this.com.nic.consume(frame);
+      return false;
     }
+    return true;
   }
 
   /** The model's copy: a real copy of the frame into a new slot, charged. */
@@ -459,9 +469,9 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     this.sim.scheduler.cancel(handle);
   }
 
-  transmit(frame: number): void {
+  transmit(frame: number, channel = 0): void {
     this.pending.add(frame);
-    this.sim.scheduler.schedule(this.id, this.cpu.deferDelay(), this.id, EV_TX, frame, 0, this.frames.length[frame]!);
+    this.sim.scheduler.schedule(this.id, this.cpu.deferDelay(), this.id, EV_TX, frame, channel, this.frames.length[frame]!);
   }
 
   // --- events ---
@@ -470,7 +480,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     if (this.destroyed) return;
     if (kind === EV_TX) {
       this.pending.delete(a);
-      this.com.nic.send(a);
+      this.com.transmitNow(a, b);
     } else if (kind === EV_DELIVER) {
       this.pending.delete(a);
       const app = this.app;
@@ -528,6 +538,27 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     this.pending.clear();
     if (this.userBuf !== 0) this.sim.runtime.heap.free(this.userBuf);
     this.userBuf = 0;
-    this.com.nic.setReceiver(undefined);
+    this.com.detach();
   }
+}
+
+/** Members of the group the options describe; throws for neither or both networks. */
+function groupSize(o: LayeredStackOptions, name: string): number {
+  if ((o.atm === undefined) === (o.nic === undefined)) {
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      o.atm === undefined ? "a stack needs a network: nic (Ethernet, with members) or atm" : "give either nic (Ethernet) or atm, not both",
+      { path: `${name}.${o.atm === undefined ? "nic" : "atm"}` },
+    );
+  }
+  if (o.atm !== undefined) {
+    if (!Array.isArray(o.atm.vcs)) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "atm.vcs must list a circuit per member (-1 for this one)", { path: `${name}.atm.vcs` });
+    }
+    return o.atm.vcs.length;
+  }
+  if (!Array.isArray(o.members)) {
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "an Ethernet stack needs members (the MAC of each member by rank)", { path: `${name}.members` });
+  }
+  return o.members.length;
 }

@@ -1,11 +1,16 @@
 // Harness for the layered-stack tests: a group of hosts (EthernetNic + HostCpu + LayeredStack)
-// on one link (two members) or a switch (more), an application that records what it gets, and
-// an after-each check that every frame slot and heap region came back.
+// on one link (two members) or a switch (more), or the same over ATM (AtmNic, OC-3 AtmLinks,
+// one PVC per pair of members, an AtmSwitch for more than two or when asked), an application
+// that records what it gets, and an after-each check that every frame slot, heap region and
+// ATM reassembly buffer came back.
 import { afterEach, expect } from "vitest";
 import { Simulation } from "../../../src/engine/simulation.js";
 import { EthernetNic } from "../../../src/devices/nic.js";
 import { PointToPointLink, type LinkOptions } from "../../../src/devices/link.js";
 import { EthernetSwitch } from "../../../src/devices/ethernet-switch.js";
+import { AtmNic } from "../../../src/devices/atm-nic.js";
+import { AtmLink, type AtmLinkOptions } from "../../../src/devices/atm-link.js";
+import { AtmSwitch } from "../../../src/devices/atm-switch.js";
 import { getRuntime } from "../../../src/kernels/runtime.js";
 import { HostCpu, loadCpuProfile, type CpuProfile } from "../../../src/stacks/cost.js";
 import { LayeredStack, type LayeredStackOptions, type StackVariant } from "../../../src/stacks/layered/stack.js";
@@ -17,18 +22,24 @@ interface Live {
   cpus: HostCpu[];
   nics: EthernetNic[];
   switches: EthernetSwitch[];
+  atmNics: AtmNic[];
+  atmSwitches: AtmSwitch[];
 }
 const live: Live[] = [];
 const heapBaseline = getRuntime().heap.stats().liveRegions;
 
 afterEach(() => {
   const leaks: number[][] = [];
-  for (const { sim, stacks, cpus, nics, switches } of live.splice(0)) {
+  for (const { sim, stacks, cpus, nics, switches, atmNics, atmSwitches } of live.splice(0)) {
     for (const s of stacks) s.destroy();
     for (const c of cpus) c.destroy();
     sim.scheduler.runToIdle();
+    // Every reassembly buffer a stack kept (a received PDU waiting for its CPU job) is back.
+    for (const n of atmNics) expect(n.reassembler.totals().lentBuffers).toBe(0);
     for (const n of nics) n.destroy();
     for (const sw of switches) sw.destroy();
+    for (const n of atmNics) n.destroy();
+    for (const sw of atmSwitches) sw.destroy();
     leaks.push(sim.frames.leaks());
     if (leaks.at(-1)!.length === 0) sim.destroy();
   }
@@ -53,6 +64,56 @@ export interface GroupOptions {
   slotBytes?: number;
   rxBuffers?: number;
   extra?: Partial<LayeredStackOptions>;
+  /** Run over ATM instead of Ethernet. */
+  atm?: AtmGroupOptions;
+}
+
+export interface AtmGroupOptions {
+  /** Put an AtmSwitch between the two members (always there for more than two). */
+  switch?: boolean;
+  /** Each AtmLink (default OC-3, 5 us). */
+  link?: AtmLinkOptions;
+  maxPdu?: number;
+  rxBuffers?: number;
+}
+
+/** VCI member i uses towards member j (the switch rewrites it to what j uses towards i). */
+export function atmVci(j: number): number {
+  return 32 + j;
+}
+
+/** ATM hosts: nics[i], and vcs[i][j] = member i's circuit to member j (-1 on the diagonal). */
+function atmNetwork(sim: Simulation, entry: Live, n: number, o: AtmGroupOptions) {
+  const linkOptions: AtmLinkOptions = o.link ?? { rate: "OC-3", delay: "5us" };
+  const nics: AtmNic[] = [];
+  for (let i = 0; i < n; i++) {
+    const nic = new AtmNic(sim, `h${i}`, { maxPdu: o.maxPdu ?? 9180, rxBuffers: o.rxBuffers ?? 64 });
+    nics.push(nic);
+    entry.atmNics.push(nic);
+  }
+  const links: AtmLink[] = [];
+  if (n === 2 && o.switch !== true) {
+    const l = new AtmLink(sim, "l0", linkOptions);
+    nics[0]!.attach(0, l, 0);
+    nics[1]!.attach(0, l, 1);
+    links.push(l);
+  } else {
+    const sw = new AtmSwitch(sim, "sw", { ports: n });
+    entry.atmSwitches.push(sw);
+    for (let i = 0; i < n; i++) {
+      const l = new AtmLink(sim, `l${i}`, linkOptions);
+      nics[i]!.attach(0, l, 0);
+      sw.attach(i, l, 1);
+      links.push(l);
+    }
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) sw.addPvc(i, 0, atmVci(j), j, 0, atmVci(i));
+  }
+  const direct = n === 2 && o.switch !== true;
+  const vcs = nics.map((nic, i) =>
+    // On a bare link both ends see the cells as sent: one VCI names the pair.
+    Array.from({ length: n }, (_, j) => (i === j ? -1 : nic.openVc(0, direct ? atmVci(0) : atmVci(j)))),
+  );
+  return { nics, links, vcs };
 }
 
 export function mac(i: number): number {
@@ -62,18 +123,21 @@ export function mac(i: number): number {
 export function group(o: GroupOptions) {
   const n = o.n ?? 2;
   const sim = new Simulation({ seed: o.seed ?? 1, frameSlots: o.frameSlots ?? 512, slotBytes: o.slotBytes ?? 2048 });
-  const entry: Live = { sim, stacks: [], cpus: [], nics: [], switches: [] };
+  const entry: Live = { sim, stacks: [], cpus: [], nics: [], switches: [], atmNics: [], atmSwitches: [] };
   live.push(entry);
   const profile = typeof o.profile === "object" ? o.profile : loadCpuProfile(o.profile ?? "workstation-1995");
+  const atm = o.atm === undefined ? undefined : atmNetwork(sim, entry, n, o.atm);
   const linkOptions: LinkOptions = o.link ?? { rate: "10Mbps", delay: "5us" };
   const nics: EthernetNic[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n && atm === undefined; i++) {
     const nic = new EthernetNic(sim, `h${i}`, { mac: mac(i), rxBuffers: o.rxBuffers ?? 64 });
     nics.push(nic);
     entry.nics.push(nic);
   }
   const links: PointToPointLink[] = [];
-  if (n === 2) {
+  if (atm !== undefined) {
+    // no Ethernet
+  } else if (n === 2) {
     const l = new PointToPointLink(sim, "l0", linkOptions);
     nics[0]!.attach(0, l, 0);
     nics[1]!.attach(0, l, 1);
@@ -95,13 +159,14 @@ export function group(o: GroupOptions) {
   const cpus: HostCpu[] = [];
   for (let i = 0; i < n; i++) {
     const cpu = new HostCpu(sim, `h${i}.cpu`, profile);
+    const net: Partial<LayeredStackOptions> =
+      atm === undefined ? { nic: nics[i]!, members } : { atm: { nic: atm.nics[i]!, vcs: atm.vcs[i]! } };
     const stack = new LayeredStack(sim, `h${i}.stack`, {
       layers: o.layers,
       variant: o.variant ?? "layered",
       cpu,
-      nic: nics[i]!,
       rank: i,
-      members,
+      ...net,
       ...o.extra,
     });
     const got: Received[] = [];
@@ -125,7 +190,7 @@ export function group(o: GroupOptions) {
     sim.runtime.u8.set(bytes, sim.frames.offset(f));
     return s.send(f, dst);
   };
-  return { sim, nics, links, stacks, cpus, received, events, send, members };
+  return { sim, nics, links, stacks, cpus, received, events, send, members, atm };
 }
 
 /** Deterministic bytes (32-bit LCG), first byte = tag so messages are told apart. */

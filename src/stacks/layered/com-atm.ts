@@ -1,0 +1,257 @@
+// AtmComLayer: COM over an AtmNic. The bottom layer of a layered stack whose members talk over
+// AAL5 virtual circuits, one circuit per other member (a point-to-point OC-3 path, possibly
+// through ATM switches).
+//
+// Contract:
+// - Wire format: the AAL5 CPCS-PDU payload is the COM header of com.ts, byte for byte, then the
+//   message (no Ethernet header: the circuit names the peer):
+//
+//     0        8        16       24       32
+//     +--------+--------+--------+--------+
+//     |ver 1|0 |  src   |  dst   |   0    |   src/dst: member ranks; dst 0xff = the group
+//     +--------+--------+--------+--------+
+//     |     length      |    checksum     |   length: COM header + payload (= the PDU length:
+//     +--------+--------+--------+--------+   AAL5 carries the exact length); checksum:
+//                                             RFC 1071 over header and payload
+//
+//   The AAL5 trailer's CRC-32 already protects the PDU; the COM checksum stays so that the
+//   layer does (and is charged for) the same work on both networks, which is what a comparison
+//   of the two needs.
+// - Circuits: `vcs[r]` is the AtmNic circuit index (from openVc) to member r, -1 for this
+//   member. dst = r goes on vcs[r]; dst ALL goes on every other member's circuit (one PDU per
+//   circuit: ATM has no group address here). The PDU frame is handed to AtmNic.send() when the
+//   running CPU job gets there (StackContext.transmit with the circuit as channel); refusals by
+//   the NIC are counted there (txDrops) and here (txRefused).
+// - Receive: the NIC delivers a PDU in its reassembly buffer; the stack keeps that buffer (the
+//   NIC runs short of buffers while the CPU is busy, as a real host's would) and queues a CPU
+//   job (the interrupt is charged there). The job charges driver work and the checksum, copies
+//   the PDU into a frame slot and returns the buffer (AtmNic.returnBuffer). Dropped and counted:
+//   a circuit that names no member (unknownVc), bad version, a length that is not the PDU's,
+//   a source that is not the circuit's member (badHeader), bad checksum, not for us, a PDU
+//   larger than a frame slot (tooLong), no free slot (noSlot).
+// - Copies: sending copies nothing (the frame is the PDU; the NIC segments it). On receive the
+//   copy from the reassembly buffer into a frame slot is the emulator's, not the model's: a
+//   kernel driver would hand its DMA buffer up the layers, but netloom layers keep, pop and
+//   hand on frame slots. It is not charged to the host CPU and not counted in the stack's
+//   bytesCopied; COM counts it as emulatorCopyBytes. The model's copies (socket, layered
+//   boundary copies) are the stack's, as on Ethernet.
+// - Provides DATAGRAM; requires nothing; bottom layer only. Largest message: the NIC's maxPdu
+//   (9180 by default, RFC 2225) less 8, so FRAG is not needed below ~9 KB.
+// Not handled: signalling (circuits are opened by the caller), point-to-multipoint circuits,
+// several stacks on one NIC (COM owns the NIC's receiver).
+
+import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { NO_FRAME } from "../../buf/frames.js";
+import type { AtmNic } from "../../devices/atm-nic.js";
+import { ChecksumKernels } from "../../kernels/checksum.js";
+import { CpuOp } from "../cost.js";
+import { COM_HEADER_LEN, COM_VERSION, type ComBottom } from "./com.js";
+import { ALL, BaseLayer, Prop, getU16, putU16, type StackContext } from "./layer.js";
+
+export interface AtmComOptions {
+  nic: AtmNic;
+  /** Circuit index (AtmNic.openVc) to each member by rank; -1 for this member. */
+  vcs: readonly number[];
+}
+
+export interface AtmComStats {
+  txFrames: number;
+  txRefused: number;
+  rxFrames: number;
+  unknownVc: number;
+  badHeader: number;
+  badChecksum: number;
+  notForUs: number;
+  tooLong: number;
+  noSlot: number;
+  emulatorCopyBytes: number;
+}
+
+/** Packs (circuit, PDU length) into one job argument (both < 2^16). */
+function packRx(vc: number, length: number): number {
+  return ((vc << 16) | length) | 0;
+}
+
+export class AtmComLayer extends BaseLayer implements ComBottom {
+  readonly name = "COM";
+  readonly headerBytes = COM_HEADER_LEN;
+  readonly linkHeaderBytes = 0;
+  readonly requires = 0;
+  readonly provides = Prop.DATAGRAM;
+  readonly nic: AtmNic;
+  /** Circuit by member rank (-1: self). */
+  readonly vcs: Int32Array;
+  /** Member rank by circuit index (-1: not a member's circuit). */
+  private readonly rankOfVc: Int32Array;
+  private readonly kernels: ChecksumKernels;
+  private readonly c: AtmComStats = {
+    txFrames: 0, txRefused: 0, rxFrames: 0, unknownVc: 0, badHeader: 0, badChecksum: 0, notForUs: 0, tooLong: 0, noSlot: 0,
+    emulatorCopyBytes: 0,
+  };
+
+  constructor(options: AtmComOptions, path: string) {
+    super();
+    this.nic = options.nic;
+    const vcs = options.vcs;
+    if (!Array.isArray(vcs) || vcs.length < 2 || vcs.length > 254) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `a group has 2 to 254 members, not ${Array.isArray(vcs) ? vcs.length : String(vcs)}`, {
+        path: `${path}.atm.vcs`,
+      });
+    }
+    this.vcs = new Int32Array(vcs.length);
+    this.rankOfVc = new Int32Array(this.nic.maxVcs).fill(-1);
+    vcs.forEach((vc, r) => {
+      const at = `${path}.atm.vcs[${r}]`;
+      if (vc === -1) {
+        this.vcs[r] = -1;
+        return;
+      }
+      if (!Number.isInteger(vc) || vc < 0 || vc >= this.nic.maxVcs) {
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(vc)} is not a circuit index of ${this.nic.name} (0 to ${this.nic.maxVcs - 1}, or -1 for this member)`, {
+          path: at,
+        });
+      }
+      const { vpi, vci } = this.nic.vcAddress(vc);
+      if (this.nic.vcOf(vpi, vci) !== vc) {
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `circuit ${vc} is not open on ${this.nic.name} (openVc first)`, { path: at });
+      }
+      if (this.rankOfVc[vc] !== -1) {
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `circuit ${vc} already leads to member ${this.rankOfVc[vc]}`, { path: at });
+      }
+      this.vcs[r] = vc;
+      this.rankOfVc[vc] = r;
+    });
+    this.kernels = new ChecksumKernels(this.nic.sim.runtime);
+  }
+
+  override init(ctx: StackContext, index: number): void {
+    super.init(ctx, index);
+    for (let r = 0; r < this.vcs.length; r++) {
+      if ((this.vcs[r] === -1) !== (r === ctx.rank)) {
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          r === ctx.rank ? `this member (rank ${r}) needs -1, not a circuit` : `member ${r} needs a circuit (only this member's entry is -1)`,
+          { path: `${ctx.name}.atm.vcs[${r}]` },
+        );
+      }
+    }
+  }
+
+  override maxMessage(_below: number): number {
+    return this.nic.maxPdu - COM_HEADER_LEN;
+  }
+
+  send(msg: number, dst: number): void {
+    const ctx = this.ctx;
+    const frames = ctx.frames;
+    const payload = frames.length[msg]!;
+    msg = ctx.push(msg, COM_HEADER_LEN);
+    if (msg === NO_FRAME) {
+      this.c.noSlot++;
+      return;
+    }
+    const u8 = ctx.u8;
+    const off = frames.offset(msg);
+    const len = payload + COM_HEADER_LEN;
+    u8[off] = COM_VERSION << 4;
+    u8[off + 1] = ctx.rank;
+    u8[off + 2] = dst;
+    u8[off + 3] = 0;
+    putU16(u8, off + 4, len);
+    putU16(u8, off + 6, 0);
+    putU16(u8, off + 6, this.kernels.internetChecksumAt(off, len));
+    ctx.cpu.chargeChecksum(len);
+    ctx.cpu.chargeOp(CpuOp.DRIVER);
+    this.c.txFrames++;
+    if (dst !== ALL) {
+      ctx.transmit(msg, this.vcs[dst]!);
+      return;
+    }
+    // One PDU per other member; the NIC only reads the frame, so the copies share it.
+    let last = -1;
+    for (let r = 0; r < this.vcs.length; r++) if (r !== ctx.rank) last = r;
+    for (let r = 0; r < this.vcs.length; r++) {
+      if (r === ctx.rank) continue;
+      if (r !== last) frames.retain(msg);
+      ctx.transmit(msg, this.vcs[r]!);
+    }
+  }
+
+  attachReceiver(rx: (a: number, b: number) => boolean): void {
+    this.nic.setReceiver({
+      deliver: (vc, ptr, length) => {
+        if (this.rankOfVc[vc] === -1) {
+          this.c.unknownVc++;
+          return false;
+        }
+        return rx(ptr, packRx(vc, length));
+      },
+    });
+  }
+
+  dropReceived(ptr: number, _b: number): void {
+    this.nic.returnBuffer(ptr);
+  }
+
+  transmitNow(frame: number, vc: number): void {
+    if (!this.nic.send(vc, frame)) this.c.txRefused++;
+  }
+
+  detach(): void {
+    this.nic.setReceiver(undefined);
+  }
+
+  /** A PDU in the NIC's buffer `ptr`, b = packRx(vc, length) (inside a CPU job). */
+  receive(ptr: number, b: number): void {
+    const ctx = this.ctx;
+    const frames = ctx.frames;
+    const vc = (b >>> 16) & 0xffff;
+    const pdu = b & 0xffff;
+    ctx.cpu.chargeOp(CpuOp.DRIVER);
+    if (pdu > frames.pool.slotBytes) {
+      this.nic.returnBuffer(ptr);
+      this.c.tooLong++;
+      return;
+    }
+    const f = frames.alloc(0, ctx.now);
+    if (f === NO_FRAME) {
+      this.nic.returnBuffer(ptr);
+      this.c.noSlot++;
+      return;
+    }
+    const u8 = ctx.u8;
+    const off = frames.offset(f);
+    u8.copyWithin(off, ptr, ptr + pdu);
+    frames.setLength(f, pdu);
+    this.c.emulatorCopyBytes += pdu;
+    this.nic.returnBuffer(ptr);
+    if (pdu < COM_HEADER_LEN) return this.drop(f, "badHeader");
+    const len = getU16(u8, off + 4);
+    const src = u8[off + 1]!;
+    const dst = u8[off + 2]!;
+    if (u8[off]! >>> 4 !== COM_VERSION || len !== pdu) return this.drop(f, "badHeader");
+    ctx.cpu.chargeChecksum(len);
+    if (this.kernels.internetChecksumAt(off, len) !== 0) return this.drop(f, "badChecksum");
+    if (src !== this.rankOfVc[vc]) return this.drop(f, "badHeader");
+    if (dst !== ALL && dst !== ctx.rank) return this.drop(f, "notForUs");
+    frames.pop(f, COM_HEADER_LEN);
+    this.c.rxFrames++;
+    ctx.up(this.index, f, src);
+  }
+
+  private drop(f: number, why: keyof AtmComStats): void {
+    this.c[why]++;
+    this.ctx.frames.release(f);
+  }
+
+  override control(_op: number, _arg: number): void {}
+
+  deliver(msg: number, _src: number): void {
+    // Nothing is below COM; the stack calls receive() instead.
+    this.ctx.frames.release(msg);
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.c };
+  }
+}
