@@ -14,6 +14,7 @@ import { ErrorCode, NetloomError } from "../api/errors.js";
 import type { AtmNic } from "../devices/atm-nic.js";
 import type { EthernetNic } from "../devices/nic.js";
 import type { Simulation } from "../engine/simulation.js";
+import { AcceleratedStack } from "../stacks/accel/accelerator.js";
 import { AmStack, amDevice } from "../stacks/am/am-stack.js";
 import type { HostCpu } from "../stacks/cost.js";
 import { LayeredStack } from "../stacks/layered/stack.js";
@@ -72,7 +73,17 @@ export function createMessageStack(sim: Simulation, name: string, spec: StackSpe
       } else {
         const vc = attachment.nic.openVc(attachment.vpi, attachment.vci);
         const vcs = rank === 0 ? [-1, vc] : [vc, -1];
-        stack = new LayeredStack(sim, name, { ...common, atm: { nic: attachment.nic, vcs } } as never);
+        stack = new LayeredStack(sim, name, { ...common, atm: { nic: attachment.nic, vcs } });
+      }
+      return { stack, destroy: () => stack.destroy() };
+    }
+    case "accelerated": {
+      const common = { layers: configuration.layers, cpu, rank };
+      let stack: AcceleratedStack;
+      if (attachment.kind === "ethernet") stack = new AcceleratedStack(sim, name, { ...common, nic: attachment.nic, members: attachment.members });
+      else {
+        const vc = attachment.nic.openVc(attachment.vpi, attachment.vci);
+        stack = new AcceleratedStack(sim, name, { ...common, atm: { nic: attachment.nic, vcs: rank === 0 ? [-1, vc] : [vc, -1] } });
       }
       return { stack, destroy: () => stack.destroy() };
     }

@@ -70,6 +70,12 @@ export interface CpuProfile {
   pageBytes: number;
   systemCallNs: number;
   layerCrossingNs: number;
+  /**
+   * The protocol-state part of a layer crossing (sequence numbers, windows, rings) without the
+   * header work and the call through the layer interface: what the Horus protocol
+   * accelerator's post-processing runs per layer (optional in files; default: a whole crossing).
+   */
+  layerStateNs: number;
   interruptNs: number;
   contextSwitchNs: number;
   /** Per page remapped (a cached fbuf mapping: protection bits flipped, TLB entry dropped). */
@@ -102,7 +108,8 @@ const RATE_FIELDS = [
   ["checksum", "checksumCallNs", "checksumNsPerByte"],
 ] as const;
 const TOP_KEYS = ["name", "description", "cpus", "pageBytes", "costs"];
-const COST_KEYS = [...FIXED_FIELDS.map((f) => f[0]), ...RATE_FIELDS.map((f) => f[0])];
+/** Optional costs: `layerState` defaults to the whole layer crossing. */
+const COST_KEYS = [...FIXED_FIELDS.map((f) => f[0]), "layerState", ...RATE_FIELDS.map((f) => f[0])];
 
 function profileError(source: string, path: string, message: string): NetloomError {
   return new NetloomError(ErrorCode.INVALID_ARGUMENT, message, { path: `${source}: ${path}` });
@@ -162,6 +169,10 @@ export function parseCpuProfile(value: unknown, source = "profile"): CpuProfile 
   checkKeys(costs, COST_KEYS, source, "costs");
   const p: Record<string, number> = {};
   for (const [key, field] of FIXED_FIELDS) p[field] = durationField(costs[key], source, `costs.${key}`);
+  p["layerStateNs"] = costs["layerState"] === undefined ? p["layerCrossingNs"]! : durationField(costs["layerState"], source, "costs.layerState");
+  if (p["layerStateNs"]! > p["layerCrossingNs"]!) {
+    throw profileError(source, "costs.layerState", "is more than a whole layer crossing (layerState is the protocol-state part of one)");
+  }
   for (const [key, callField, byteField] of RATE_FIELDS) {
     const c = costs[key];
     const path = `costs.${key}`;
@@ -181,6 +192,7 @@ export function parseCpuProfile(value: unknown, source = "profile"): CpuProfile 
     pageBytes,
     systemCallNs: p.systemCallNs!,
     layerCrossingNs: p.layerCrossingNs!,
+    layerStateNs: p.layerStateNs!,
     interruptNs: p.interruptNs!,
     contextSwitchNs: p.contextSwitchNs!,
     pageRemapNs: p.pageRemapNs!,

@@ -6,7 +6,7 @@
 //   Wire, byte for byte:
 //     ATM:      one VC per peer (the endpoint's channel); the AAL5 PDU is
 //               | AM header (4 + 4 nargs) | payload |  so the handler id is in its first word.
-//     Ethernet: | Ethernet II, EtherType 0x88B7 (AM_ETHERTYPE) | U-Net header (8: channel tag,
+//     Ethernet: | Ethernet II, EtherType 0x88B6 (AM_ETHERTYPE, U-Net's) | U-Net header (8: channel tag,
 //               length; unet-wire.ts) | AM header | payload |. The device of an AmStack on
 //               Ethernet must be created with etherType AM_ETHERTYPE (amDevice() does).
 // - Arrival: the endpoint's receive job (poll or interrupt, as in U-Net) charges, per message,

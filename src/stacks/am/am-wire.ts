@@ -31,8 +31,12 @@ export const AM_KIND_REPLY = 1;
 export const AM_MAX_ARGS = 4;
 export const AM_HEADER_MIN = 4;
 export const AM_HEADER_MAX = AM_HEADER_MIN + 4 * AM_MAX_ARGS;
-/** EtherType of Active Messages frames on Ethernet (IEEE 802 "local experimental" range). */
-export const AM_ETHERTYPE = 0x88b7;
+/**
+ * EtherType of Active Messages frames on Ethernet: U-Net's (IEEE 802 local experimental 2),
+ * since AM frames are U-Net frames (the U-Net header and its channel tag come first). 0x88B7
+ * would be the OUI-extended EtherType, which analysers dissect as such.
+ */
+export const AM_ETHERTYPE = 0x88b6;
 
 export const AmParseError = {
   OK: 0,

@@ -187,7 +187,7 @@ describe("Active Messages wire bytes", () => {
     expect(pdus[0]!.subarray(8)).toEqual(msgBytes(5, 1));
   });
 
-  it("Ethernet: EtherType 0x88B7, the U-Net channel header, then the AM header", () => {
+  it("Ethernet: EtherType 0x88B6 (U-Net's), the U-Net channel header, then the AM header", () => {
     const { p, a } = sender("ethernet");
     const frames: Uint8Array[] = [];
     (p.nics[1] as EthernetNic).setReceiver({ onFrame: (nic, f) => (frames.push(p.sim.frames.bytes(f).slice()), nic.consume(f)) });
@@ -196,7 +196,7 @@ describe("Active Messages wire bytes", () => {
     p.sim.scheduler.runToIdle();
     expect(frames.length).toBe(1);
     const f = frames[0]!;
-    expect([...f.subarray(12, 14)]).toEqual([0x88, 0xb7]);
+    expect([...f.subarray(12, 14)]).toEqual([0x88, 0xb6]);
     expect([...f.subarray(14, 22)]).toEqual([0x10, 0, 0x01, 0x02, 0, 12 + 50, 0, 0]);
     expect([...f.subarray(22, 34)]).toEqual([0x10, 0x44, 0x02, 0x00, 0, 0, 0, 1, 0, 0, 0, 2]);
     expect(f.subarray(34, 84)).toEqual(msgBytes(50, 2));
