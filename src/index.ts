@@ -196,6 +196,38 @@ export {
 } from "./devices/atm-link.js";
 export { AtmNic, type AtmNicOptions, type AtmVcOptions, type AtmReceiver, type AtmNicStats, type AtmVcStats } from "./devices/atm-nic.js";
 export { AtmSwitch, CellDrop, CELL_DROP_NAMES, type AtmSwitchOptions, type AtmDiscardPolicy, type AtmSwitchStats } from "./devices/atm-switch.js";
+// ATM signalling: switched circuits opened along a route of output ports (Q.2931-style, VCI 5).
+export {
+  SwitchSignalling,
+  HostSignalling,
+  HostSignallingState,
+  HostCallState,
+  SwitchCallState,
+  type SignallingOptions,
+  type SwitchSignallingOptions,
+  type HostSignallingOptions,
+  type SwitchSignallingStats,
+  type HostSignallingStats,
+  type AtmCallHandlers,
+  type AtmCallOptions,
+  type AtmIncomingCall,
+  type AtmCallAcceptor,
+  type AtmCallInfo,
+} from "./devices/atm-signalling.js";
+export {
+  SigType,
+  SigCause,
+  SigParseError,
+  sigCauseName,
+  AtmSignalView,
+  parseAtmSignal,
+  emitAtmSignal,
+  atmSignalLength,
+  parseSigRoute,
+  SIG_VPI,
+  SIG_VCI,
+  type AtmSignalRepr,
+} from "./wire/atm-signalling.js";
 export { Aal5Source, type Aal5SourceOptions } from "./traffic/aal5-source.js";
 export {
   CbrSource,
@@ -249,6 +281,10 @@ export {
 } from "./stacks/layered/stack.js";
 export { ALL, Prop, StackEvent, type Layer, type StackContext } from "./stacks/layered/layer.js";
 export { PingPong, OneWay } from "./stacks/layered/ping-pong.js";
+export { AtmComLayer, type AtmComOptions } from "./stacks/layered/com-atm.js";
+export type { ComBottom } from "./stacks/layered/com.js";
+export { AcceleratedStack, type AcceleratedStackOptions, type AcceleratedStackStats } from "./stacks/accel/accelerator.js";
+export { ACCEL_ETHERTYPE } from "./stacks/accel/mini-header.js";
 export {
   STACK_CONFIGURATIONS,
   type StackConfiguration,

@@ -30,6 +30,14 @@ const PINNED: Record<string, { fingerprint: string; events: number; sent: number
   // Two cameras and bulk UDP + TCP through router r across the OC-3 trunk: EPD at s2 refuses
   // whole PDUs when TCP pushes the trunk over its cell rate (bulk and TCP lose, video keeps).
   "examples/atm-mixed.yaml": { fingerprint: "4203417d9686fd0c", events: 21_014, sent: 340, received: 156 },
+  // Switched circuits by signalling over s1-s2-s3 (routes of output ports): video and upload
+  // from cam connect at ~11.4 and ~13.4 ms, a third call from cam is refused (circuitLimit 2),
+  // telemetry from sensor connects at ~16.4 ms; sensor fails at 120 ms, s1 misses 3 keep-alives
+  // and releases it (hostFailed reaches srv at ~126.7 ms), video and upload close at 150 and
+  // 180 ms; telemetry, with no close time, is closed at the run's end (already released: one
+  // event, no effect). All traffic is raw AAL5, which is not an IP flow: sent/received stay 0
+  // (the circuits' outcomes are checked in test/api/scenario-atm.test.ts).
+  "examples/atm-svc.yaml": { fingerprint: "85e8a8d6e9a7fc8a", events: 170_214, sent: 0, received: 0 },
 };
 
 describe("examples keep their pinned trajectories", () => {

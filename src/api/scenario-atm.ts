@@ -1,5 +1,6 @@
 // The `atm` section of a scenario: ATM switches, ATM hosts (raw AAL5 or IP over ATM), ATM
-// interfaces of routers, ATM links, permanent circuits by path, and AAL5 traffic. Validation
+// interfaces of routers, ATM links, permanent circuits by path, switched circuits opened by
+// signalling along a route of output ports, host failures, and AAL5 traffic. Validation
 // (validateAtmSection) and building (buildAtm) live here so the main loader and builder only
 // call in (hooks: see the report of issue 6 part 2 / docs).
 //
@@ -19,15 +20,37 @@
 //   links, circuits, traffic) and returns them by name. Router ATM interfaces are created by
 //   the Router itself: atmRouterInterfaces(atm, router) gives the RouterInterfaceOptions to
 //   append to that router's interfaces before it is built.
-// - atmReport(built) gives plain-JSON stats (per switch, per NIC, per AAL5 source).
-// - Not handled here: switched circuits (signalling), IP traffic (the scenario's `traffic`
-//   entries reach ATM hosts through the hook that adds built.ipHosts to the host map).
+// - Switched circuits (svcs: name, from, route "4.3.0.7", open, close): the route is walked
+//   over the declared links at validation (each number an output port of the next switch), so
+//   a port out of range, a port with nothing attached, or a route that stops at a switch or
+//   runs on past a host is a path-naming error; the far host is the circuit's other end. With
+//   svcs, a host failAt or a `signalling` mapping, buildAtm gives every switch a
+//   SwitchSignalling and every ATM host a HostSignalling (src/devices/atm-signalling.ts) and
+//   registers one script (`atm:svcs`) that opens and closes the circuits and fails hosts at
+//   their times. AAL5 traffic naming an svc starts when the circuit connects (at its end:
+//   either end may send) and stops when the circuit is closed or released. Runtime refusals
+//   (circuit limit, full tables, timeouts, host failures) land in the report, not in errors.
+//   Without any of these nothing signalling-related is built (PVC-only trajectories are
+//   unchanged). A switch polls its circuits' hosts while it holds circuits: close every svc
+//   (close:) for an embedder's runToIdle() to return.
+// - atmReport(built) gives plain-JSON stats (per switch, per NIC, per AAL5 source, and with
+//   signalling: per switch and host agent, and per svc: state, cause, times).
+// - Not handled here: IP over switched circuits, IP traffic (the scenario's `traffic` entries
+//   reach ATM hosts through the hook that adds built.ipHosts to the host map).
 
 import type { Simulation } from "../engine/simulation.js";
 import { AtmLink } from "../devices/atm-link.js";
 import { AtmNic, type AtmNicStats } from "../devices/atm-nic.js";
+import {
+  HostSignalling,
+  SwitchSignalling,
+  type HostSignallingStats,
+  type SwitchSignallingStats,
+} from "../devices/atm-signalling.js";
 import { AtmSwitch, type AtmDiscardPolicy, type AtmSwitchStats } from "../devices/atm-switch.js";
 import type { Device } from "../devices/device.js";
+import type { EventHandler } from "../engine/scheduler.js";
+import { parseSigRoute, sigCauseName } from "../wire/atm-signalling.js";
 import { IpHost } from "../stacks/ip/ip-host.js";
 import type { Router, RouterInterfaceOptions } from "../stacks/ip/router.js";
 import { Aal5Source } from "../traffic/aal5-source.js";
@@ -62,6 +85,8 @@ export interface AtmScenarioHost {
   maxPdu: number;
   vcs: number;
   rxBuffers: number;
+  /** When the host fails (ns; its switch then releases its switched circuits), or undefined. */
+  failAtNs: number | undefined;
 }
 
 export interface AtmScenarioRouterInterface {
@@ -103,11 +128,34 @@ export interface AtmScenarioPvc {
   hops: AtmScenarioHop[];
 }
 
+export interface AtmScenarioSvc {
+  name: string;
+  /** The calling host. */
+  from: string;
+  /** Output ports, one per switch along the path. */
+  route: number[];
+  /** The called host (where the route ends). */
+  to: string;
+  openNs: number;
+  closeNs: number | undefined;
+  parity: boolean;
+}
+
+export interface AtmScenarioSignalling {
+  delayNs: number;
+  keepAliveNs: number;
+  keepAliveMisses: number;
+  setupTimeoutNs: number;
+}
+
 export interface AtmScenarioTraffic {
   name: string;
   type: "aal5";
+  /** The permanent circuit carrying it ("" when it names an svc). */
   pvc: string;
-  /** The sending end (first or last element of the PVC's path). */
+  /** The switched circuit carrying it, or undefined. */
+  svc: string | undefined;
+  /** The sending end (an end of the PVC's path, or the svc's caller or called host). */
   from: string;
   pduBytes: number;
   /** PDUs per second; undefined = greedy. */
@@ -123,7 +171,10 @@ export interface AtmScenario {
   routerInterfaces: AtmScenarioRouterInterface[];
   links: AtmScenarioLink[];
   pvcs: AtmScenarioPvc[];
+  svcs: AtmScenarioSvc[];
   traffic: AtmScenarioTraffic[];
+  /** Signalling settings; undefined when nothing uses signalling (no svcs, no failAt). */
+  signalling: AtmScenarioSignalling | undefined;
 }
 
 export interface AtmIssue {
@@ -140,15 +191,17 @@ export interface AtmKnownNames {
 type Obj = Record<string, unknown>;
 const FIRST_VCI = 32;
 
-const SECTION_KEYS = ["switches", "hosts", "routerInterfaces", "links", "pvcs", "traffic"];
+const SECTION_KEYS = ["switches", "hosts", "routerInterfaces", "links", "pvcs", "svcs", "signalling", "traffic"];
 const SWITCH_KEYS = ["name", "ports", "format", "vcCapacity", "circuitLimit", "policy", "portPolicies"];
 const POLICY_KEYS = ["queueLimit", "epdThreshold", "ppd", "randomDiscard"];
-const HOST_KEYS = ["name", "address", "gateway", "mtu", "maxPdu", "vcs", "rxBuffers"];
+const HOST_KEYS = ["name", "address", "gateway", "mtu", "maxPdu", "vcs", "rxBuffers", "failAt"];
 const RIF_KEYS = ["router", "name", "address", "mtu", "maxPdu"];
 const LINK_KEYS = ["name", "a", "b", "rate", "delay", "faults"];
 const FAULT_KEYS = ["cellLoss", "ber"];
 const PVC_KEYS = ["name", "path", "parity"];
-const TRAFFIC_KEYS = ["name", "type", "pvc", "from", "pduSize", "rate", "start", "stop", "count"];
+const SVC_KEYS = ["name", "from", "route", "open", "close", "parity"];
+const SIGNALLING_KEYS = ["delay", "keepAlive", "keepAliveMisses", "setupTimeout"];
+const TRAFFIC_KEYS = ["name", "type", "pvc", "svc", "from", "pduSize", "rate", "start", "stop", "count"];
 
 class Checker {
   readonly issues: AtmIssue[] = [];
@@ -271,7 +324,7 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
   issues: AtmIssue[];
 } {
   const c = new Checker();
-  const atm: AtmScenario = { switches: [], hosts: [], routerInterfaces: [], links: [], pvcs: [], traffic: [] };
+  const atm: AtmScenario = { switches: [], hosts: [], routerInterfaces: [], links: [], pvcs: [], svcs: [], traffic: [], signalling: undefined };
   const root = c.map(raw, path, SECTION_KEYS, []);
   if (root === undefined) return { atm, issues: c.issues };
   const names = new Map<string, { kind: "switch" | "host" | "rif"; ports: number }>();
@@ -330,6 +383,7 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
       maxPdu,
       vcs: c.int(o["vcs"], `${p}.vcs`, 1, 1 << 16, 64),
       rxBuffers: c.int(o["rxBuffers"], `${p}.rxBuffers`, 1, 1 << 16, 64),
+      failAtNs: o["failAt"] === undefined ? undefined : c.try(() => parseDuration(o["failAt"], `${p}.failAt`), undefined),
     };
     if (name !== undefined && claim(name, `${p}.name`, "host", 1)) atm.hosts.push(h);
   });
@@ -463,17 +517,144 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
     atm.pvcs.push({ name, path: route as string[], parity: o["parity"] === true, hops });
   });
 
+  const linkAt = (device: string, port: number): AtmScenarioLink | undefined =>
+    atm.links.find((l) => (l.a.device === device && l.a.port === port) || (l.b.device === device && l.b.port === port));
+  const farEnd = (l: AtmScenarioLink, device: string, port: number): AtmScenarioEnd =>
+    l.a.device === device && l.a.port === port ? l.b : l.a;
+  /** "7 (b), 8 (c)": the ports of switch `sw` that lead to ATM hosts (for hints). */
+  const hostPorts = (sw: string): string => {
+    const ports = names.get(sw)?.ports ?? 0;
+    const found: string[] = [];
+    for (let q = 0; q < ports; q++) {
+      const l = linkAt(sw, q);
+      if (l === undefined) continue;
+      const e = farEnd(l, sw, q);
+      if (names.get(e.device)?.kind === "host") found.push(`${q} (${e.device})`);
+    }
+    return found.length === 0 ? "no port of it leads to a host" : `ports to hosts: ${found.join(", ")}`;
+  };
+  c.list(root["svcs"], `${path}.svcs`).forEach((v, i) => {
+    const p = `${path}.svcs[${i}]`;
+    const o = c.map(v, p, SVC_KEYS, ["name", "from", "route"]);
+    if (o === undefined) return;
+    const name = c.name(o["name"], `${p}.name`);
+    if (typeof o["parity"] !== "boolean" && o["parity"] !== undefined) c.error(`${p}.parity`, "expected true or false");
+    const openNs = c.try(() => parseDuration(o["open"] ?? 0, `${p}.open`), 0);
+    const closeNs = o["close"] === undefined ? undefined : c.try(() => parseDuration(o["close"], `${p}.close`), undefined);
+    if (closeNs !== undefined && closeNs <= openNs) c.error(`${p}.close`, `the circuit closes (${closeNs} ns) before it opens (${openNs} ns)`);
+    // YAML reads `route: 7` (and `route: 4.3`) as a number; dotted routes are strings.
+    const text = typeof o["route"] === "number" ? String(o["route"]) : o["route"];
+    const route = typeof text === "string" ? parseSigRoute(text) : undefined;
+    if (route === undefined) {
+      c.error(`${p}.route`, `${JSON.stringify(o["route"])} is not a route of output ports like "4.3.0.7" (1 to 32 ports, 0 to 4095)`);
+    }
+    const from = o["from"];
+    const info = typeof from === "string" ? names.get(from) : undefined;
+    if (info?.kind !== "host") {
+      c.error(`${p}.from`, info === undefined ? `no ATM host is called ${JSON.stringify(from)}` : `"${String(from)}" is not an ATM host: switched circuits start at hosts`);
+      return;
+    }
+    if (route === undefined) return;
+    // Walk the route over the links, as the switches will.
+    const first = linkAt(from as string, 0);
+    const start = first === undefined ? undefined : farEnd(first, from as string, 0);
+    if (start === undefined || names.get(start.device)?.kind !== "switch") {
+      c.error(`${p}.from`, `"${String(from)}" is not linked to an ATM switch`);
+      return;
+    }
+    let at = start.device;
+    let to: string | undefined;
+    for (let k = 0; k < route.length; k++) {
+      const port = route[k]!;
+      const hop = `${p}.route`;
+      const ports = names.get(at)!.ports;
+      if (port >= ports) {
+        c.error(hop, `hop ${k + 1} is port ${port}, but ${at} has ports 0 to ${ports - 1} (${hostPorts(at)})`);
+        return;
+      }
+      const l = linkAt(at, port);
+      if (l === undefined) {
+        c.error(hop, `hop ${k + 1}: nothing is attached to ${at}:${port} (${hostPorts(at)})`);
+        return;
+      }
+      const next = farEnd(l, at, port);
+      const kind = names.get(next.device)?.kind;
+      if (kind === "switch") {
+        at = next.device;
+        continue;
+      }
+      if (kind !== "host") {
+        c.error(hop, `hop ${k + 1} reaches router interface ${next.device}, which takes no switched circuits`);
+        return;
+      }
+      if (k < route.length - 1) {
+        c.error(hop, `the route reaches host ${next.device} after ${k + 1} hop${k === 0 ? "" : "s"}; ${route.length - k - 1} port(s) left over (did you mean "${route.slice(0, k + 1).join(".")}"?)`);
+        return;
+      }
+      to = next.device;
+    }
+    if (to === undefined) {
+      c.error(`${p}.route`, `the route ends at switch ${at}: add the port to take there (${hostPorts(at)})`);
+      return;
+    }
+    if (name === undefined) return;
+    if (pvcNames.has(name) || atm.svcs.some((x) => x.name === name)) {
+      c.error(`${p}.name`, `duplicate circuit name "${name}"`);
+      return;
+    }
+    atm.svcs.push({ name, from: from as string, route, to, openNs, closeNs, parity: o["parity"] === true });
+  });
+
+  if (root["signalling"] !== undefined || atm.svcs.length > 0 || atm.hosts.some((h) => h.failAtNs !== undefined)) {
+    const o = root["signalling"] === undefined ? {} : c.map(root["signalling"], `${path}.signalling`, SIGNALLING_KEYS, []);
+    const sp = `${path}.signalling`;
+    const positive = (key: string, fallback: number, zero: boolean): number => {
+      const ns = c.try(() => parseDuration(o?.[key] ?? fallback, `${sp}.${key}`), fallback);
+      if (ns < 0 || (!zero && ns === 0)) {
+        c.error(`${sp}.${key}`, `${JSON.stringify(o?.[key])} must be ${zero ? "zero or more" : "more than zero"}`);
+        return fallback;
+      }
+      return ns;
+    };
+    atm.signalling = {
+      delayNs: positive("delay", 50_000, true),
+      keepAliveNs: positive("keepAlive", 5_000_000, false),
+      keepAliveMisses: c.int(o?.["keepAliveMisses"], `${sp}.keepAliveMisses`, 1, 1000, 3),
+      setupTimeoutNs: positive("setupTimeout", 20_000_000, false),
+    };
+  }
+
   c.list(root["traffic"], `${path}.traffic`).forEach((v, i) => {
     const p = `${path}.traffic[${i}]`;
-    const o = c.map(v, p, TRAFFIC_KEYS, ["name", "type", "pvc", "pduSize"]);
+    const o = c.map(v, p, TRAFFIC_KEYS, ["name", "type", "pduSize"]);
     if (o === undefined) return;
     const name = c.name(o["name"], `${p}.name`);
     if (o["type"] !== "aal5") c.error(`${p}.type`, `${JSON.stringify(o["type"])} is not an ATM traffic type (aal5)`);
-    const pvc = atm.pvcs.find((x) => x.name === o["pvc"]);
-    if (pvc === undefined) c.error(`${p}.pvc`, `no circuit is called ${JSON.stringify(o["pvc"])}`);
-    const from = o["from"] ?? pvc?.path[0];
+    let pvc: AtmScenarioPvc | undefined;
+    let svc: AtmScenarioSvc | undefined;
+    if (o["svc"] !== undefined && o["pvc"] !== undefined) c.error(`${p}.svc`, "name a pvc or an svc, not both");
+    else if (o["svc"] !== undefined) {
+      svc = atm.svcs.find((x) => x.name === o["svc"]);
+      if (svc === undefined) {
+        const near = atm.svcs.find((x) => distance(x.name, String(o["svc"])) <= 2) ?? atm.pvcs.find((x) => x.name === o["svc"]);
+        const hint = near === undefined ? "" : near.name === o["svc"] ? ` (${near.name} is a pvc: use pvc:)` : ` (did you mean "${near.name}"?)`;
+        c.error(`${p}.svc`, `no switched circuit is called ${JSON.stringify(o["svc"])}${hint}`);
+      }
+    } else if (o["pvc"] === undefined) {
+      c.error(`${p}.pvc`, "is required (or svc: a switched circuit)");
+    } else {
+      pvc = atm.pvcs.find((x) => x.name === o["pvc"]);
+      if (pvc === undefined) {
+        const asSvc = atm.svcs.some((x) => x.name === o["pvc"]);
+        c.error(`${p}.pvc`, `no circuit is called ${JSON.stringify(o["pvc"])}${asSvc ? " (it is an svc: use svc:)" : ""}`);
+      }
+    }
+    const from = o["from"] ?? pvc?.path[0] ?? svc?.from;
     if (pvc !== undefined && from !== pvc.path[0] && from !== pvc.path[pvc.path.length - 1]) {
       c.error(`${p}.from`, `${JSON.stringify(from)} is not an end of circuit ${pvc.name}`);
+    }
+    if (svc !== undefined && from !== svc.from && from !== svc.to) {
+      c.error(`${p}.from`, `${JSON.stringify(from)} is not an end of circuit ${svc.name} (${svc.from} or ${svc.to})`);
     }
     const pduBytes = c.try(() => parseByteSize(o["pduSize"], `${p}.pduSize`), 0);
     if (pduBytes < 1 || pduBytes > 65535) c.error(`${p}.pduSize`, `${pduBytes} bytes is not an AAL5 PDU size (1 to 65535)`);
@@ -486,6 +667,7 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
       name: name ?? "",
       type: "aal5",
       pvc: pvc?.name ?? "",
+      svc: svc?.name,
       from: typeof from === "string" ? from : "",
       pduBytes,
       pdusPerSecond,
@@ -525,7 +707,37 @@ export interface BuiltAtm {
   sources: Map<string, Aal5Source>;
   /** Circuit index at each end of each PVC: pvc -> [first end's vc, last end's vc]. */
   circuits: Map<string, [number, number]>;
+  /** Signalling agents and switched circuits (when the section uses signalling). */
+  signalling: BuiltSignalling | undefined;
   destroy(): void;
+}
+
+export type SvcState = "pending" | "calling" | "active" | "failed" | "released" | "closed";
+
+/** A switched circuit of the scenario as it runs. */
+export interface SvcRun {
+  readonly name: string;
+  state: SvcState;
+  /** Why it failed or was released (a SigCause name), or null. */
+  cause: string | null;
+  /** Call ids at the caller and at the called host (-1 until known). */
+  call: number;
+  calleeCall: number;
+  /** NIC circuit at the caller and at the called host (-1 until open). */
+  callerVc: number;
+  calleeVc: number;
+  connectedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface BuiltSignalling {
+  switches: Map<string, SwitchSignalling>;
+  hosts: Map<string, HostSignalling>;
+  svcs: Map<string, SvcRun>;
+  /** The svcs as declared, by name. */
+  plan: Map<string, AtmScenarioSvc>;
+  /** Names of the AAL5 traffic entries that run on svcs. */
+  plannedTraffic: string[];
 }
 
 /** Builds the section on `sim`; `routers` holds the scenario's routers (with their ATM interfaces). */
@@ -537,14 +749,18 @@ export function buildAtm(sim: Simulation, atm: AtmScenario, routers: ReadonlyMap
     links: new Map(),
     sources: new Map(),
     circuits: new Map(),
+    signalling: undefined,
     destroy() {
+      script?.destroy();
       for (const s of built.sources.values()) s.destroy();
+      for (const h of built.signalling?.hosts.values() ?? []) h.destroy();
       for (const h of built.ipHosts.values()) h.destroy();
       // Router interfaces' NICs belong to their routers (Router.destroy frees them).
       for (const h of atm.hosts) built.nics.get(h.name)?.destroy();
       for (const s of built.switches.values()) s.destroy();
     },
   };
+  let script: SvcScript | undefined;
   const addresses = new Map<string, string>();
   for (const s of atm.switches) {
     const sw = new AtmSwitch(sim, s.name, { ports: s.ports, format: s.format, vcCapacity: s.vcCapacity, policy: s.policy as AtmDiscardPolicy });
@@ -623,7 +839,27 @@ export function buildAtm(sim: Simulation, atm: AtmScenario, routers: ReadonlyMap
       linkOf(built, atm, routers, last)?.map(ipA, vcB);
     }
   }
+  if (atm.signalling !== undefined) {
+    const sig = atm.signalling;
+    const b: BuiltSignalling = {
+      switches: new Map(),
+      hosts: new Map(),
+      svcs: new Map(),
+      plan: new Map(atm.svcs.map((v) => [v.name, v])),
+      plannedTraffic: atm.traffic.filter((t) => t.svc !== undefined).map((t) => t.name),
+    };
+    built.signalling = b;
+    for (const [n, sw] of built.switches) {
+      b.switches.set(n, new SwitchSignalling(sw, { delay: sig.delayNs, keepAliveInterval: sig.keepAliveNs, keepAliveMisses: sig.keepAliveMisses }));
+    }
+    for (const h of atm.hosts) {
+      const nic = built.nics.get(h.name)!;
+      b.hosts.set(h.name, new HostSignalling(nic, { delay: sig.delayNs, setupTimeout: sig.setupTimeoutNs, maxCalls: Math.max(1, Math.min(32, h.vcs - 1)) }));
+    }
+    script = new SvcScript(sim, atm, built, b);
+  }
   for (const t of atm.traffic) {
+    if (t.svc !== undefined) continue; // started when its circuit connects (SvcScript)
     const v = atm.pvcs.find((x) => x.name === t.pvc)!;
     const [vcA, vcB] = built.circuits.get(v.name)!;
     const atFirst = t.from === v.path[0];
@@ -650,10 +886,179 @@ function linkOf(built: BuiltAtm, atm: AtmScenario, routers: ReadonlyMap<string, 
   return f === undefined ? undefined : routers.get(f.router)?.iface(f.name).atm;
 }
 
+const EV_SVC_OPEN = 1;
+const EV_SVC_CLOSE = 2;
+const EV_HOST_FAIL = 3;
+
+/**
+ * The scenario's timetable of switched circuits: opens and closes each svc and fails hosts at
+ * their times, starts the AAL5 traffic of an svc when it connects (at the end that sends) and
+ * stops it when the circuit goes. One handler, registered with the ATM devices.
+ */
+class SvcScript implements EventHandler {
+  readonly id: number;
+  private readonly handles: number[] = [];
+  private readonly live = new Map<string, Aal5Source>();
+  private destroyed = false;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly atm: AtmScenario,
+    private readonly built: BuiltAtm,
+    private readonly sig: BuiltSignalling,
+  ) {
+    this.id = sim.register("atm:svcs", this);
+    const at = (t: number, kind: number, a: number) => this.handles.push(sim.scheduler.scheduleAt(this.id, Math.max(t, sim.now), this.id, kind, a, 0, 0));
+    atm.svcs.forEach((v, i) => {
+      sig.svcs.set(v.name, { name: v.name, state: "pending", cause: null, call: -1, calleeCall: -1, callerVc: -1, calleeVc: -1, connectedAt: null, endedAt: null });
+      at(v.openNs, EV_SVC_OPEN, i);
+      if (v.closeNs !== undefined) at(v.closeNs, EV_SVC_CLOSE, i);
+    });
+    atm.hosts.forEach((h, i) => {
+      if (h.failAtNs !== undefined) at(h.failAtNs, EV_HOST_FAIL, i);
+    });
+    // Called hosts accept the scenario's circuits (the tag is the svc's index + 1).
+    for (const [name, agent] of sig.hosts) {
+      agent.setIncoming(
+        (inc) => atm.svcs[inc.tag - 1]?.to === name,
+        {
+          connected: (call, vc) => {
+            const i = agent.callInfo(call)!.tag - 1;
+            const run = sig.svcs.get(atm.svcs[i]!.name)!;
+            run.calleeCall = call;
+            run.calleeVc = vc;
+            this.startTraffic(i, name, vc);
+          },
+          released: (_call, cause) => this.ended(agent, _call, cause, false),
+        },
+      );
+    }
+  }
+
+  handleEvent(kind: number, a: number): void {
+    if (this.destroyed) return;
+    if (kind === EV_HOST_FAIL) {
+      const h = this.atm.hosts[a]!;
+      this.sig.hosts.get(h.name)!.fail();
+      // The host is dead: its sources stop too.
+      for (const [n, src] of this.built.sources) if (this.senderOf(n) === h.name) src.destroy();
+      return;
+    }
+    const v = this.atm.svcs[a]!;
+    const run = this.sig.svcs.get(v.name)!;
+    const caller = this.sig.hosts.get(v.from)!;
+    if (kind === EV_SVC_OPEN) {
+      if (caller.failed) {
+        run.state = "failed";
+        run.cause = sigCauseName(27);
+        return;
+      }
+      run.state = "calling";
+      run.call = caller.open(v.route, {
+        connected: (_call, vc) => {
+          run.state = "active";
+          run.callerVc = vc;
+          run.connectedAt = this.sim.now;
+          this.startTraffic(a, v.from, vc);
+        },
+        failed: (_call, cause) => {
+          run.state = "failed";
+          run.cause = sigCauseName(cause);
+          run.endedAt = this.sim.now;
+        },
+        released: (_call, cause) => this.ended(caller, _call, cause, true),
+      }, { parity: v.parity, tag: a + 1 });
+    } else if (kind === EV_SVC_CLOSE && (run.state === "calling" || run.state === "active")) {
+      caller.close(run.call);
+      run.state = "closed";
+      run.endedAt = this.sim.now;
+      this.stopTraffic(a, v.from);
+    }
+  }
+
+  /** A connected call ended by the far end or the network (seen at `agent`). */
+  private ended(agent: HostSignalling, call: number, cause: number, atCaller: boolean): void {
+    const i = this.atm.svcs.findIndex((v, k) => {
+      const run = this.sig.svcs.get(v.name)!;
+      return atCaller ? v.from === agent.nic.name && run.call === call : v.to === agent.nic.name && run.calleeCall === call;
+    });
+    if (i < 0) return;
+    const v = this.atm.svcs[i]!;
+    const run = this.sig.svcs.get(v.name)!;
+    if (run.state === "active") {
+      run.state = "released";
+      run.cause = sigCauseName(cause);
+      run.endedAt = this.sim.now;
+    }
+    this.stopTraffic(i, atCaller ? v.from : v.to);
+  }
+
+  private senderOf(source: string): string | undefined {
+    return this.atm.traffic.find((t) => t.name === source)?.from;
+  }
+
+  /** Starts the AAL5 sources of svc i that send from `host` on NIC circuit `vc`. */
+  private startTraffic(i: number, host: string, vc: number): void {
+    const v = this.atm.svcs[i]!;
+    const nic = this.built.nics.get(host)!;
+    for (const t of this.atm.traffic) {
+      if (t.svc !== v.name || t.from !== host || this.built.sources.has(t.name)) continue;
+      // Registered mid-run: it belongs to the partition that runs its NIC.
+      const owner = this.sim.owner;
+      this.sim.owner = this.sim.ownerOf(nic.id);
+      try {
+        const src = new Aal5Source(this.sim, t.name, nic, {
+          vc,
+          pduBytes: t.pduBytes,
+          ...(t.pdusPerSecond !== undefined ? { pdusPerSecond: t.pdusPerSecond } : {}),
+          start: Math.max(t.startNs, this.sim.now),
+          ...(t.stopNs !== undefined ? { stop: t.stopNs } : {}),
+          ...(t.count !== undefined ? { count: t.count } : {}),
+        });
+        this.built.sources.set(t.name, src);
+        this.live.set(t.name, src);
+      } finally {
+        this.sim.owner = owner;
+      }
+    }
+  }
+
+  private stopTraffic(i: number, host: string): void {
+    const v = this.atm.svcs[i]!;
+    for (const t of this.atm.traffic) {
+      if (t.svc !== v.name || t.from !== host) continue;
+      this.live.get(t.name)?.destroy();
+      this.live.delete(t.name);
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const h of this.handles) this.sim.scheduler.cancel(h);
+  }
+}
+
+export interface SvcReport {
+  from: string;
+  to: string;
+  route: string;
+  state: SvcState;
+  cause: string | null;
+  connectedAt: number | null;
+  endedAt: number | null;
+}
+
 export interface AtmReport {
   switches: Record<string, AtmSwitchStats>;
   nics: Record<string, AtmNicStats>;
   sources: Record<string, { sent: number; refused: number }>;
+  /** Scenarios that use signalling: the agents' counters and each svc's outcome. */
+  signalling?: {
+    switches: Record<string, SwitchSignallingStats>;
+    hosts: Record<string, HostSignallingStats>;
+    svcs: Record<string, SvcReport>;
+  };
 }
 
 /** Plain-JSON stats of everything buildAtm made (for the run report's `atm` key). */
@@ -662,5 +1067,20 @@ export function atmReport(built: BuiltAtm): AtmReport {
   for (const [n, s] of built.switches) out.switches[n] = s.stats();
   for (const [n, nic] of built.nics) out.nics[n] = nic.stats();
   for (const [n, s] of built.sources) out.sources[n] = { sent: s.sent, refused: s.refused };
+  const sig = built.signalling;
+  if (sig !== undefined) {
+    const svcs: Record<string, SvcReport> = {};
+    for (const [n, r] of sig.svcs) {
+      const v = sig.plan.get(n)!;
+      svcs[n] = { from: v.from, to: v.to, route: v.route.join("."), state: r.state, cause: r.cause, connectedAt: r.connectedAt, endedAt: r.endedAt };
+    }
+    out.signalling = {
+      switches: Object.fromEntries([...sig.switches].map(([n, s]) => [n, s.stats()])),
+      hosts: Object.fromEntries([...sig.hosts].map(([n, h]) => [n, h.stats()])),
+      svcs,
+    };
+    // Traffic on circuits that never connected sent nothing.
+    for (const t of sig.plannedTraffic) out.sources[t] ??= { sent: 0, refused: 0 };
+  }
   return out;
 }

@@ -1330,6 +1330,9 @@ function checkDocument(
     // AAL5 sources stop with the run, as IP traffic does, unless told otherwise: a source left
     // running would keep an embedder's runToIdle() from ever returning.
     for (const t of atm.traffic) t.stopNs ??= durationNs;
+    // Switched circuits likewise close when the run ends: an open one keeps its switch polling
+    // the hosts for ever.
+    for (const v of atm.svcs) v.closeNs ??= durationNs;
     r.atm.hosts.forEach((h, i) => {
       claim(h.name, `atm.hosts[${i}].name`, { kind: "host", path: `atm.hosts[${i}]` });
       if (h.address === undefined) return;

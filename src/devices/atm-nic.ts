@@ -43,8 +43,15 @@
 //   the bounded pool: a receiver that never returns them makes the NIC drop (noBuffer).
 // - No allocation per cell, train or PDU on these paths; kernel calls are per chunk of cells.
 // - destroy() frees the heap regions; pending trains are released.
+// - Signalling hook (setSignalling): PDUs delivered on the signalling circuit (the agent
+//   opens VPI 0 / VCI 5, src/devices/atm-signalling.ts) go to the agent, not to the
+//   receiver; the buffer is returned as soon as the agent has parsed it.
+// - Host failure (fail()): the host stops. Trains that arrive are released and counted
+//   (failedTrains), send() refuses (txDrops.hostDown), pending trains and PDUs in reassembly
+//   are dropped. A failed host never comes back (no recovery); circuits stay as they were so
+//   stats still read.
 // - Not handled: traffic shaping per circuit (cells leave at the link rate), OAM processing,
-//   CLP tagging, AAL1/2/3-4, signalling (switched circuits are not built yet).
+//   CLP tagging, AAL1/2/3-4.
 // - Tap (setPduTap): one observer of every PDU sent (accepted by send(), with its macTx hit) and
 //   delivered (its bytes in the reassembly buffer): LINKTYPE_SUNATM captures hang on it
 //   (src/trace/atm-capture.ts). During a delivery, rxTrain is the train that carried the last
@@ -58,6 +65,7 @@
 //                           AwaitParity --user cell / timeout--> Idle (parityMissing)
 //   reassembly timer:       Idle --a circuit starts assembling--> Armed --fire--> Armed | Idle
 //   transmitter:            the CellSerializer: Idle (busyUntil <= now) | Busy; no events.
+//   host:                   Up --fail()--> Failed (final).
 
 import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
 import { parseDuration } from "../api/units.js";
@@ -87,12 +95,14 @@ export const EV_ATM_NIC_TRAIN_END = EV_DEVICE_BASE;
 export const EV_ATM_NIC_TIMER = EV_DEVICE_BASE + 1;
 
 export const ReassemblyTimerState = { Idle: 0, Armed: 1 } as const;
+export const AtmHostState = { Up: 0, Failed: 1 } as const;
+export type AtmHostState = (typeof AtmHostState)[keyof typeof AtmHostState];
 export type ReassemblyTimerState = (typeof ReassemblyTimerState)[keyof typeof ReassemblyTimerState];
 
 /** Why the NIC refused a PDU or dropped cells (counter names in stats). */
-export const AtmTxDrop = { CLOSED_VC: 0, TOO_LONG: 1, QUEUE_FULL: 2, NO_SLOT: 3 } as const;
-const TX_DROP_NAMES = ["closedVc", "tooLong", "queueFull", "noSlot"] as const;
-const TX_DROP_REASON = [DropReason.NOT_ATTACHED, DropReason.TOO_LONG, DropReason.QUEUE_FULL, DropReason.NO_SLOT];
+export const AtmTxDrop = { CLOSED_VC: 0, TOO_LONG: 1, QUEUE_FULL: 2, NO_SLOT: 3, HOST_DOWN: 4 } as const;
+const TX_DROP_NAMES = ["closedVc", "tooLong", "queueFull", "noSlot", "hostDown"] as const;
+const TX_DROP_REASON = [DropReason.NOT_ATTACHED, DropReason.TOO_LONG, DropReason.QUEUE_FULL, DropReason.NO_SLOT, DropReason.NOT_ATTACHED];
 
 export const DEFAULT_ATM_NIC_VCS = 64;
 export const DEFAULT_ATM_NIC_BUFFERS = 64;
@@ -132,6 +142,12 @@ export interface AtmVcOptions {
  */
 export interface AtmPduTap {
   pdu(time: number, vpi: number, vci: number, u8: Uint8Array, ptr: number, length: number, tx: boolean): void;
+}
+
+/** The host's signalling agent: takes the PDUs of the signalling circuit. */
+export interface AtmSignallingAgent {
+  /** A signalling PDU: runtime.u8[ptr, ptr + length); valid only during the call. */
+  deliverSignal(ptr: number, length: number): void;
 }
 
 /** Receives reassembled PDUs (zero-copy: the bytes stay in the NIC's buffer). */
@@ -179,6 +195,9 @@ export interface AtmNicStats {
   parityCells: number;
   parityUnused: number;
   trainOverruns: number;
+  /** The host failed (fail()); trains that arrived after that, released unread. */
+  failed: boolean;
+  failedTrains: number;
   rxPdus: number;
   rxBytes: number;
   rebuilt: number;
@@ -233,7 +252,7 @@ export class AtmNic extends Device {
   private readonly vcCounters: Float64Array;
 
   // Totals.
-  private readonly txDrops = new Float64Array(4);
+  private readonly txDrops = new Float64Array(TX_DROP_NAMES.length);
   private rxTrains = 0;
   private idleCells = 0;
   private hecCorrected = 0;
@@ -244,6 +263,10 @@ export class AtmNic extends Device {
   private parityCells = 0;
   private parityUnused = 0;
   private trainOverruns = 0;
+  private failedTrains = 0;
+  private hostState: AtmHostState = AtmHostState.Up;
+  private sigVc = -1;
+  private sigAgent: AtmSignallingAgent | undefined;
 
   // Pending trains (announced, not yet fully processed).
   private readonly pendFrame: Int32Array;
@@ -394,6 +417,12 @@ export class AtmNic extends Device {
   /** Closes a circuit: a PDU in reassembly is aborted, a buffer awaiting parity returned. */
   closeVc(vc: number): void {
     this.checkVc(vc);
+    // Closing twice must not unmap a circuit that reopened the same VPI/VCI meanwhile.
+    if (this.vcOpen[vc] === 0) return;
+    if (vc === this.sigVc) {
+      this.sigVc = -1;
+      this.sigAgent = undefined;
+    }
     this.vcMap.delete((this.vcHeader[vc]! >>> 4) & this.keyMask);
     this.lastKey = -1;
     this.reassembler.abort(vc);
@@ -403,6 +432,12 @@ export class AtmNic extends Device {
     this.vcOpen[vc] = 0;
   }
 
+  /** True when circuit `vc` is open. */
+  isOpen(vc: number): boolean {
+    this.checkVc(vc);
+    return this.vcOpen[vc] === 1;
+  }
+
   /** Circuit index of (vpi, vci), or -1. */
   vcOf(vpi: number, vci: number): number {
     return this.vcMap.get(((vpi << 16) | vci) & this.keyMask) ?? -1;
@@ -410,6 +445,45 @@ export class AtmNic extends Device {
 
   setReceiver(receiver: AtmReceiver | undefined): void {
     this.receiver = receiver;
+  }
+
+  /** Routes PDUs of circuit `vc` (the signalling circuit) to `agent`; undefined clears it. */
+  setSignalling(vc: number, agent: AtmSignallingAgent | undefined): void {
+    this.checkVc(vc);
+    this.sigVc = agent === undefined ? -1 : vc;
+    this.sigAgent = agent;
+  }
+
+  /**
+   * The host fails (Up -> Failed, final): pending trains and PDUs in reassembly are dropped,
+   * later trains are released unread (failedTrains) and send() refuses (hostDown). False if
+   * it had already failed.
+   */
+  fail(): boolean {
+    this.live();
+    if (this.hostState === AtmHostState.Failed) return false;
+    this.hostState = AtmHostState.Failed;
+    const frames = this.sim.frames;
+    while (this.pendCount > 0) {
+      frames.release(this.pendFrame[this.pendHead]!);
+      this.pendHead = (this.pendHead + 1) % this.pendFrame.length;
+      this.pendCount--;
+    }
+    if (this.timerHandle >= 0) this.sim.scheduler.cancel(this.timerHandle);
+    this.timerHandle = -1;
+    this.timerState = ReassemblyTimerState.Idle;
+    for (let vc = 0; vc < this.maxVcs; vc++) {
+      if (this.vcOpen[vc] === 0) continue;
+      if (this.sinceEnd[vc]! > 0) this.reassembler.abort(vc);
+      this.sinceEnd[vc] = 0;
+      this.dropParked(vc, false);
+    }
+    this.inProgress = 0;
+    return true;
+  }
+
+  get failed(): boolean {
+    return this.hostState === AtmHostState.Failed;
   }
 
   /** Sets (or clears) the PDU tap (one: a capture); see AtmPduTap. */
@@ -460,6 +534,7 @@ export class AtmNic extends Device {
     this.checkVc(vc);
     const frames = this.sim.frames;
     const len = frames.length[frame]!;
+    if (this.hostState !== AtmHostState.Up) return this.refuse(frame, len, AtmTxDrop.HOST_DOWN);
     if (this.vcOpen[vc] === 0 || this.tx === undefined) return this.refuse(frame, len, AtmTxDrop.CLOSED_VC);
     if (len < 1 || len > this.maxPdu) return this.refuse(frame, len, AtmTxDrop.TOO_LONG);
     const parity = this.vcParity[vc]!;
@@ -583,8 +658,9 @@ export class AtmNic extends Device {
 
   private announce(frame: number): void {
     const frames = this.sim.frames;
-    if (this.pendCount === this.pendFrame.length || this.destroyed || this.clock === undefined) {
-      this.trainOverruns++;
+    if (this.pendCount === this.pendFrame.length || this.destroyed || this.clock === undefined || this.hostState !== AtmHostState.Up) {
+      if (this.hostState !== AtmHostState.Up) this.failedTrains++;
+      else this.trainOverruns++;
       this.trace[0]!.phyRxDrop.hit(this.sim.now, frame, frames.length[frame]!, DropReason.NO_RX_BUFFER);
       frames.release(frame);
       return;
@@ -738,6 +814,11 @@ export class AtmNic extends Device {
     this.vcCounters[c + 4]!++;
     this.vcCounters[c + 5]! += length;
     if (this.tap !== undefined) this.tapPdu(this.vcHeader[vc]!, ptr, length, false);
+    if (vc === this.sigVc) {
+      this.sigAgent!.deliverSignal(ptr, length);
+      this.reassembler.returnBuffer(ptr);
+      return;
+    }
     const r = this.receiver;
     if (r === undefined || !r.deliver(vc, ptr, length, uu)) this.reassembler.returnBuffer(ptr);
   }
@@ -912,6 +993,8 @@ export class AtmNic extends Device {
       parityCells: this.parityCells,
       parityUnused: this.parityUnused,
       trainOverruns: this.trainOverruns,
+      failed: this.hostState === AtmHostState.Failed,
+      failedTrains: this.failedTrains,
       rxPdus: sum(4),
       rxBytes: sum(5),
       rebuilt: sum(6),

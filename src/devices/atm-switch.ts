@@ -46,12 +46,19 @@
 //   trains pending on one port); at the output QUEUE_FULL, RANDOM, EPD, PPD, NO_SLOT,
 //   NOT_ATTACHED. Hot paths never throw.
 // - Circuits: addPvc / addPvp / removePvc / removePvp (API misuse throws). Per input port a
-//   circuit count and a circuit limit (setCircuitLimit; default unlimited): part 2's signalling
-//   enforces it; permanent circuits are counted but not refused.
+//   circuit count and a circuit limit (setCircuitLimit; default unlimited): signalling
+//   (src/devices/atm-signalling.ts) refuses a switched circuit from a host whose port is at its
+//   limit; permanent circuits are counted but not refused. addSvcEntry / removeSvcEntry are
+//   the signalling's non-throwing table calls (a full table is a status, counted by it).
+// - Control plane (setControlPlane): with one set, user cells on VPI 0 / VCI 5 that have no
+//   table entry (the signalling channel) go to it (cell(), during the input pass, in arrival
+//   order) instead of being counted as unknownVc; sendLocalCells() puts cells the switch
+//   itself made (signalling PDUs) on an output now, through the same queue and policy as
+//   switched cells. Without a control plane nothing changes (the PVC-only trajectory).
 // - No allocation per cell or train. Kernel calls: one HEC batch (dirty trains only) and one VC
 //   batch per train.
 // - Not handled: VC merging, multicast circuits, priorities/CLP-selective discard, output
-//   shaping, signalling (part 2), OAM processing.
+//   shaping, OAM processing.
 //
 // State machines:
 //   per output circuit (EPD/PPD):
@@ -75,6 +82,7 @@ import { VC_MALFORMED, VC_UNKNOWN, VcTable, type CellFormat, type VcStats } from
 import type { KernelRuntime } from "../kernels/runtime.js";
 import { DropReason } from "../trace/trace-point.js";
 import { ATM_CELL_LEN, IDLE_HEADER_WORD } from "../wire/atm-cell.js";
+import { SIG_VCI, SIG_VPI } from "../wire/atm-signalling.js";
 import { AtmLink, CellSerializer, TRAIN_HEADERS_DIRTY, trainTable, type TrainTable } from "./atm-link.js";
 import { Device, EV_DEVICE_BASE, EV_FRAME_RX, type Channel } from "./device.js";
 
@@ -150,6 +158,24 @@ export interface AtmSwitchPortStats {
   circuits: number;
   circuitLimit: number;
 }
+
+/**
+ * The switch's control plane (signalling): receives the cells of the signalling channel that
+ * reach the ATM layer on any port. cell() must not send synchronously (it runs inside the
+ * input pass); it queues work for an event of its own.
+ */
+export interface AtmControlPlane {
+  /** A user cell on VPI 0 / VCI 5 arrived on `port`: 53 bytes at runtime.u8[ptr], header word w. */
+  cell(port: number, ptr: number, w: number): void;
+  destroy(): void;
+}
+
+/** Status of addSvcEntry (stable numbers). */
+export const SvcEntryStatus = { OK: 0, DUPLICATE: 1, FULL: 2 } as const;
+export type SvcEntryStatus = (typeof SvcEntryStatus)[keyof typeof SvcEntryStatus];
+
+/** (VPI << 16 | VCI) & key mask of the signalling channel, VPI 0 / VCI 5. */
+const SIGNALLING_KEY = (SIG_VPI << 16) | SIG_VCI;
 
 export interface AtmSwitchStats {
   ports: AtmSwitchPortStats[];
@@ -238,6 +264,7 @@ export class AtmSwitch extends Device {
   private readonly highWater: Float64Array;
   private readonly circuits: Int32Array;
   private readonly circuitLimits: Float64Array;
+  private control: AtmControlPlane | undefined;
   private destroyed = false;
 
   constructor(sim: Simulation, name: string, options: AtmSwitchOptions) {
@@ -425,6 +452,67 @@ export class AtmSwitch extends Device {
     return this.circuits[port]! < this.circuitLimits[port]!;
   }
 
+  /**
+   * A switched-circuit entry (VPI 0 both sides): cells on (inPort, 0, vci) leave on outPort as
+   * (0, outVci). Counted like a PVC on inPort. Never throws on a duplicate or a full table: the
+   * status says (ports and VCIs must be in range: the caller's own values).
+   */
+  addSvcEntry(inPort: number, vci: number, outPort: number, outVci: number): SvcEntryStatus {
+    if (this.vcTable.size >= this.vcTable.capacity) return SvcEntryStatus.FULL;
+    try {
+      this.vcTable.add({ inPort, vpi: 0, vci, outPort, outVpi: 0, outVci });
+    } catch (err) {
+      if (err instanceof NetloomError && err.code === ErrorCode.TABLE_FULL) return SvcEntryStatus.FULL;
+      if (err instanceof NetloomError && err.path === "route") return SvcEntryStatus.DUPLICATE;
+      throw err;
+    }
+    this.circuits[inPort]!++;
+    return SvcEntryStatus.OK;
+  }
+
+  /** Removes a switched-circuit entry; true if there was one. */
+  removeSvcEntry(inPort: number, vci: number): boolean {
+    return this.removePvc(inPort, 0, vci);
+  }
+
+  /** True when a link is attached to `port`. */
+  isAttached(port: number): boolean {
+    return port >= 0 && port < this.nPorts && this.links[port] !== undefined;
+  }
+
+  /** Sets (or clears) the control plane that takes the signalling channel's cells. */
+  setControlPlane(control: AtmControlPlane | undefined): void {
+    if (control !== undefined && this.control !== undefined && control !== this.control) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} already has a control plane`, { path: this.name });
+    }
+    this.control = control;
+  }
+
+  /**
+   * Sends the train `t` (whole cells with valid headers and HECs, made by the switch itself)
+   * on output `port` now; takes ownership. Cells that arrived before now are offered first,
+   * then these, as arriving now: same queue, policies and counters as switched cells. False
+   * when nothing could be offered (no link on the port, or the switch was destroyed).
+   */
+  sendLocalCells(port: number, t: number): boolean {
+    checkInteger("port", port, 0, this.nPorts - 1);
+    const frames = this.sim.frames;
+    const n = (frames.length[t]! / ATM_CELL_LEN) | 0;
+    if (this.destroyed || this.links[port] === undefined) {
+      if (!this.destroyed) this.drops[port * NREASONS + CellDrop.NOT_ATTACHED]! += n;
+      frames.release(t);
+      return false;
+    }
+    const now = this.sim.now;
+    this.advance(now);
+    const off = frames.offset(t);
+    for (let i = 0; i < n; i++) this.offer(port, t, i, off + i * ATM_CELL_LEN, now);
+    // Give up our reference first: an open train that is this frame alone goes out zero-copy.
+    frames.release(t);
+    if (this.otMode[port] !== OT_NONE) this.flush(port);
+    return true;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Events
 
@@ -603,7 +691,10 @@ export class AtmSwitch extends Device {
             const w = ((u8[c]! << 24) | (u8[c + 1]! << 16) | (u8[c + 2]! << 8) | u8[c + 3]!) >>> 0;
             if (w === IDLE_HEADER_WORD) this.idleCells[p]!++;
             else if ((w & 0x0fffffff) === 0) this.unassignedCells[p]!++;
-            else drops[p * NREASONS + CellDrop.UNKNOWN_VC]!++;
+            else if (this.control !== undefined && ((w >>> 4) & this.keyMask[p]!) === SIGNALLING_KEY) {
+              this.rxCells[p]!++;
+              this.control.cell(p, c, w);
+            } else drops[p * NREASONS + CellDrop.UNKNOWN_VC]!++;
           }
           continue;
         }
@@ -906,6 +997,9 @@ export class AtmSwitch extends Device {
   /** Releases pending trains, open output trains and the heap regions. */
   destroy(): void {
     if (this.destroyed) return;
+    const control = this.control;
+    this.control = undefined;
+    control?.destroy();
     this.destroyed = true;
     const frames = this.sim.frames;
     for (let p = 0; p < this.nPorts; p++) {

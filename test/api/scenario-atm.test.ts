@@ -167,3 +167,148 @@ describe("atm schema fragment", () => {
     expect(check({ switches: [{ name: "sw", ports: 2, polcy: {} }] })).toBe(false);
   });
 });
+
+/** s1 (4 ports) -- s2 (8 ports): a on s1:1, b on s2:7, c on s2:2; s1:3 empty. a -> b is "0.7". */
+function svcNet(extra: Record<string, unknown> = {}) {
+  return {
+    switches: [{ name: "s1", ports: 4 }, { name: "s2", ports: 8 }],
+    hosts: [{ name: "a" }, { name: "b" }, { name: "c" }],
+    links: [
+      { a: "a", b: "s1:1" },
+      { name: "trunk", a: "s1:0", b: "s2:0", delay: "100us" },
+      { a: "s2:7", b: "b" },
+      { a: "s2:2", b: "c" },
+    ],
+    ...extra,
+  };
+}
+
+describe("atm switched circuits (svcs)", () => {
+  it("walks each route over the links and names what is wrong with it", () => {
+    const { issues } = validateAtmSection(
+      svcNet({
+        svcs: [
+          { name: "ok", from: "a", route: "0.7" },
+          { name: "far", from: "a", route: "0.9" },
+          { name: "empty", from: "a", route: "3.7" },
+          { name: "short", from: "a", route: "0" },
+          { name: "long", from: "a", route: "0.7.1" },
+          { name: "sw", from: "s1", route: "0.7" },
+          { name: "text", from: "a", route: "0-7" },
+          { name: "ok", from: "b", route: "0.1", close: "1ms", open: "2ms" },
+        ],
+        signalling: { delay: "-1us", keepAlive: "1ms", keepalive: 1 },
+        traffic: [
+          { name: "t1", type: "aal5", svc: "okk", pduSize: 100 },
+          { name: "t2", type: "aal5", pvc: "ok", pduSize: 100 },
+          { name: "t3", type: "aal5", svc: "ok", from: "c", pduSize: 100 },
+          { name: "t4", type: "aal5", pduSize: 100 },
+        ],
+      }),
+    );
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "atm.svcs[1].route: hop 2 is port 9, but s2 has ports 0 to 7 (ports to hosts: 2 (c), 7 (b))",
+      "atm.svcs[2].route: hop 1: nothing is attached to s1:3 (ports to hosts: 1 (a))",
+      "atm.svcs[3].route: the route ends at switch s2: add the port to take there (ports to hosts: 2 (c), 7 (b))",
+      'atm.svcs[4].route: the route reaches host b after 2 hops; 1 port(s) left over (did you mean "0.7"?)',
+      'atm.svcs[5].from: "s1" is not an ATM host: switched circuits start at hosts',
+      'atm.svcs[6].route: "0-7" is not a route of output ports like "4.3.0.7" (1 to 32 ports, 0 to 4095)',
+      "atm.svcs[7].close: the circuit closes (1000000 ns) before it opens (2000000 ns)",
+      'atm.svcs[7].name: duplicate circuit name "ok"',
+      'atm.signalling.keepalive: unknown key (did you mean "keepAlive"?)',
+      expect.stringMatching(/^atm\.signalling\.delay: /),
+      'atm.traffic[0].svc: no switched circuit is called "okk" (did you mean "ok"?)',
+      'atm.traffic[1].pvc: no circuit is called "ok" (it is an svc: use svc:)',
+      'atm.traffic[2].from: "c" is not an end of circuit ok (a or b)',
+      "atm.traffic[3].pvc: is required (or svc: a switched circuit)",
+    ]);
+    // A route YAML read as a number still works ("route: 7").
+    const one = parseAtmSection(svcNet({ svcs: [{ name: "x", from: "b", route: 2 }] }));
+    expect(one.svcs).toEqual([{ name: "x", from: "b", route: [2], to: "c", openNs: 0, closeNs: undefined, parity: false }]);
+  });
+
+  it("opens, carries traffic both ways, closes; a host failure releases the other end", () => {
+    const { sim, built } = run(
+      svcNet({
+        signalling: { keepAlive: "1ms", keepAliveMisses: 2 },
+        hosts: [{ name: "a" }, { name: "b" }, { name: "c", failAt: "12ms" }],
+        svcs: [
+          { name: "ab", from: "a", route: "0.7", open: "1ms", close: "15ms" },
+          { name: "ca", from: "c", route: "0.1", open: "2ms" },
+        ],
+        traffic: [
+          { name: "fwd", type: "aal5", svc: "ab", pduSize: "1000B", rate: 1000 },
+          { name: "back", type: "aal5", svc: "ab", from: "b", pduSize: "100B", rate: 2000, count: 5 },
+          { name: "fromC", type: "aal5", svc: "ca", pduSize: "64B", rate: 1000 },
+        ],
+      }),
+    );
+    sim.scheduler.run(20_000_000);
+    const rep = atmReport(built);
+    const sig = rep.signalling!;
+    expect(sig.svcs["ab"]).toMatchObject({ from: "a", to: "b", route: "0.7", state: "closed", cause: null, endedAt: 15_000_000 });
+    expect(sig.svcs["ca"]).toMatchObject({ from: "c", to: "a", state: "released", cause: "hostFailed" });
+    // ~1 PDU/ms from connect (~1.2 ms) to the close at 15 ms; the back channel sent its 5.
+    expect(rep.sources["fwd"]!.sent).toBe(14);
+    expect(rep.sources["back"]).toEqual({ sent: 5, refused: 0 });
+    expect(rep.sources["fromC"]!.sent).toBe(10);
+    expect(sig.switches["s2"]).toMatchObject({ hostFailures: 1, releasedOnHostFailure: 1, calls: 0, vcisInUse: 0 });
+    expect(sig.hosts["a"]).toMatchObject({ opened: 1, connected: 1, closed: 1, accepted: 1, released: { hostFailed: 1 } });
+    expect(sig.hosts["c"]!.state).toBe("failed");
+    expect(rep.nics["c"]!.failed).toBe(true);
+    // Every switch's tables are back to empty.
+    for (const s of Object.values(rep.switches)) expect(s.ports.reduce((n, p) => n + p.circuits, 0)).toBe(0);
+    expect(JSON.parse(JSON.stringify(sig))).toEqual(sig);
+  });
+
+  it("builds nothing for signalling when the section does not use it", () => {
+    const atm = parseAtmSection(star(3));
+    expect(atm.signalling).toBe(undefined);
+    const { built } = run(star(3));
+    expect(built.signalling).toBe(undefined);
+    expect(atmReport(built).signalling).toBe(undefined);
+  });
+
+  it("examples/atm-svc.yaml: each circuit ends as the comment in the file says", async () => {
+    const { loadScenario } = await import("../../src/api/scenario.js");
+    const { buildScenario } = await import("../../src/api/build-scenario.js");
+    const scenario = loadScenario("examples/atm-svc.yaml");
+    const b = buildScenario(scenario);
+    b.network.run(scenario.durationNs);
+    const rep = atmReport(b.atm!);
+    const svcs = rep.signalling!.svcs;
+    expect(Object.fromEntries(Object.entries(svcs).map(([n, v]) => [n, `${v.state}${v.cause === null ? "" : ` ${v.cause}`}`]))).toEqual({
+      video: "closed",
+      upload: "closed",
+      extra: "failed circuitLimit",
+      telemetry: "released hostFailed",
+    });
+    expect(svcs["telemetry"]!.endedAt).toBeGreaterThan(120_000_000 + 2 * 2_000_000);
+    expect(svcs["telemetry"]!.endedAt).toBeLessThan(120_000_000 + 4 * 2_000_000);
+    expect(rep.sources).toEqual({ v: { sent: 70, refused: 0 }, up: { sent: 167, refused: 0 }, tm: { sent: 208, refused: 0 }, ack: { sent: 56, refused: 0 } });
+    expect(rep.signalling!.switches["s1"]).toMatchObject({ refused: { circuitLimit: 1 }, hostFailures: 1, calls: 0 });
+    b.network.runToIdle();
+    expect(b.network.sim.frames.leaks()).toEqual([]);
+    b.network.destroy();
+  });
+});
+
+describe("atm schema fragment: svcs", () => {
+  it("accepts svcs, failAt, signalling and svc traffic; rejects unknown keys there", async () => {
+    const { Ajv2020 } = await import("ajv/dist/2020.js");
+    const { readFileSync } = await import("node:fs");
+    const schema = JSON.parse(readFileSync(new URL("../../src/api/scenario-atm.schema.json", import.meta.url), "utf8")) as object;
+    const check = new Ajv2020({ allErrors: true }).compile(schema);
+    const ok = svcNet({
+      hosts: [{ name: "a", failAt: "5ms" }, { name: "b" }, { name: "c" }],
+      svcs: [{ name: "ab", from: "a", route: "0.7", open: "1ms", close: 5e6, parity: true }, { name: "n", from: "b", route: 2 }],
+      signalling: { delay: "10us", keepAlive: "1ms", keepAliveMisses: 2, setupTimeout: "5ms" },
+      traffic: [{ name: "t", type: "aal5", svc: "ab", pduSize: 100 }],
+    });
+    expect(check(ok), JSON.stringify(check.errors)).toBe(true);
+    expect(validateAtmSection(ok).issues).toEqual([]);
+    expect(check(svcNet({ svcs: [{ name: "ab", from: "a", route: "0.7", opne: "1ms" }] }))).toBe(false);
+    expect(check(svcNet({ svcs: [{ name: "ab", from: "a", route: "0-7" }] }))).toBe(false);
+    expect(check(svcNet({ signalling: { keepalive: 1 } }))).toBe(false);
+  });
+});
