@@ -16,8 +16,6 @@
 // - Progress: onProgress(simTimeNs) about ten times a second while the run lasts.
 
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ErrorCode, NetloomError } from "../api/errors.js";
 import { mergePartials, type RunReport } from "../api/run-report.js";
@@ -26,6 +24,7 @@ import { createKernelMemory, defaultBuild, DEFAULT_MEMORY_MIB, KernelRuntime } f
 import type { PartitionPlan } from "./partition.js";
 import { abortRun, createControlBlock, progressOf, ringBytes } from "./partition-exchange.unsafe.js";
 import type { PartitionOutcome, PartitionTask } from "./partition-worker.js";
+import { workerEntry } from "./worker-entry.js";
 
 export interface PartitionedRunOptions {
   pcapDir?: string;
@@ -34,12 +33,6 @@ export interface PartitionedRunOptions {
   memoryMiB?: number;
   /** Test hook: partition `partition` throws (or its thread exits) after `windows` windows. */
   injectFailure?: { partition: number; windows: number; kind: "throw" | "exit" };
-}
-
-/** The worker entry: compiled JS next to this module, or the tsx bootstrap when running from sources. */
-function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith(".ts") ? join(dirname(here), "partition-worker-dev.mjs") : join(dirname(here), "partition-worker.js");
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -77,8 +70,10 @@ export async function runPartitioned(scenario: Scenario, plan: PartitionPlan, op
   const rings = caps.map((row) => row.map((cap) => (cap === 0 ? 0 : rt.heap.alloc(ringBytes(cap)))));
   const control = createControlBlock();
   const started = performance.now();
+  const entry = workerEntry(import.meta.url, "partition-worker");
   const pool = new Piscina({
-    filename: workerFile(),
+    filename: entry.filename,
+    execArgv: entry.execArgv,
     minThreads: plan.count,
     maxThreads: plan.count,
     concurrentTasksPerWorker: 1,

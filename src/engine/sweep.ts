@@ -13,12 +13,11 @@
 //   summary columns.
 
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { ParameterValue, ScenarioSweep } from "../api/scenario.js";
 import { csvRow } from "../trace/report-csv.js";
 import type { SweepRow, SweepTask } from "./sweep-worker.js";
+import { workerEntry } from "./worker-entry.js";
 
 export interface SweepOptions {
   threads?: number;
@@ -33,16 +32,12 @@ export interface SweepResult {
   rows: SweepRow[];
 }
 
-function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith(".ts") ? join(dirname(here), "sweep-worker-dev.mjs") : join(dirname(here), "sweep-worker.js");
-}
-
 export async function runSweep(sweep: ScenarioSweep, options: SweepOptions = {}): Promise<SweepResult> {
   const started = performance.now();
   const total = sweep.points.length;
   const threads = Math.max(1, Math.min(total, options.threads ?? availableParallelism()));
-  const pool = new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  const entry = workerEntry(import.meta.url, "sweep-worker");
+  const pool = new Piscina({ filename: entry.filename, execArgv: entry.execArgv, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
   let done = 0;
   try {
     const rows = await Promise.all(

@@ -1,0 +1,20 @@
+// Compiled workers drop the parent's TypeScript loader and keep its other flags.
+import { describe, expect, it } from "vitest";
+import { withoutTypeScriptLoader, workerEntry } from "../../src/engine/worker-entry.js";
+
+describe("worker entries", () => {
+  it("strip tsx loader flags in both spellings, keep the rest", () => {
+    expect(withoutTypeScriptLoader(["--import", "tsx", "--max-old-space-size=4096", "--import=tsx/esm", "--cpu-prof", "--require", "tsx/cjs"])).toEqual([
+      "--max-old-space-size=4096",
+      "--cpu-prof",
+    ]);
+    expect(withoutTypeScriptLoader(["--import", "./my-hook.mjs", "--loader=ts-node/esm", "--enable-source-maps"])).toEqual(["--import", "./my-hook.mjs", "--enable-source-maps"]);
+  });
+
+  it("from sources, the -dev bootstrap beside the module; compiled, the .js beside it", () => {
+    expect(workerEntry("file:///pkg/src/engine/parallel-run.ts", "partition-worker").filename).toBe("/pkg/src/engine/partition-worker-dev.mjs");
+    const compiled = workerEntry("file:///pkg/dist/src/engine/parallel-run.js", "partition-worker");
+    expect(compiled.filename).toBe("/pkg/dist/src/engine/partition-worker.js");
+    expect(compiled.execArgv.some((a) => a.includes("tsx"))).toBe(false);
+  });
+});
