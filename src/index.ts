@@ -247,7 +247,7 @@ export { IpHost, type IpHostOptions, type IpHostStats } from "./stacks/ip/ip-hos
 export { UdpSocket, type UdpMessage, type UdpSocketOptions, type UdpStats } from "./stacks/ip/udp-layer.js";
 export { type PingResult } from "./stacks/ip/icmp-layer.js";
 export { RoutingTable, type Route } from "./stacks/ip/routing-table.js";
-export { slotBytesForMtu, type IpProtocolHandler, type RxContext, type AnyIpHost } from "./stacks/ip/ip-host.js";
+export { slotBytesForMtu, type IpProtocolHandler, type RxContext, type AnyIpHost, type IpLink, type IpLinkOwner, type IpLinkStats, type AttachableIpLink } from "./stacks/ip/ip-host.js";
 export { AtmIpLink, ATM_IP_MTU } from "./stacks/ip/atm-ip-link.js";
 export { captureAtmNic, AtmCapture } from "./trace/atm-capture.js";
 export {
@@ -323,6 +323,7 @@ export {
   createUnetHeaderRepr,
   type UnetHeaderRepr,
 } from "./stacks/unet/unet-wire.js";
+export { UnetIpLink, UNET_IP_ENCAPSULATIONS, type UnetIpLinkOptions, type UnetIpStats, type UnetIpEncapsulation } from "./stacks/unet/unet-ip-link.js";
 export { AmStack, amDevice, AM_DEFAULT_HANDLER, AM_HANDLERS, type AmHandler, type AmMessage, type AmStackOptions, type AmStackStats } from "./stacks/am/am-stack.js";
 export {
   AM_ETHERTYPE,

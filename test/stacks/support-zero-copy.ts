@@ -16,6 +16,8 @@ export type NicKind = "atm" | "ethernet";
 
 interface Live {
   sim: Simulation;
+  /** Protocol clients above the stacks (IpHost, TcpLayer, a U-Net IP link): destroyed first, in order. */
+  clients?: { destroy(): void }[];
   stacks: MessageStack[];
   devices: UnetDevice[];
   cpus: HostCpu[];
@@ -26,7 +28,8 @@ const heapBaseline = getRuntime().heap.stats().liveRegions;
 
 afterEach(() => {
   const leaks: number[][] = [];
-  for (const { sim, stacks, devices, cpus, nics } of live.splice(0)) {
+  for (const { sim, stacks, devices, cpus, nics, clients } of live.splice(0)) {
+    for (const c of clients ?? []) c.destroy();
     for (const s of stacks) s.destroy();
     for (const d of devices) d.destroy();
     for (const c of cpus) c.destroy();
@@ -71,6 +74,8 @@ export interface Pair {
   track<T extends MessageStack>(s: T): T;
   /** Registers a device for the after-each destroy. */
   trackDevice(d: UnetDevice): UnetDevice;
+  /** Registers a client (IpHost, TcpLayer, link) destroyed before the stacks, in call order. */
+  trackClient<T extends { destroy(): void }>(c: T): T;
   /** The address of channel number k from host `from` to host `to` (same VCI / tag both ways). */
   spec(from: number, to: number, k?: number): UnetChannelSpec;
 }
@@ -117,6 +122,10 @@ export function pair(kind: NicKind, o: PairOptions = {}): Pair {
     trackDevice(d: UnetDevice): UnetDevice {
       entry.devices.push(d);
       return d;
+    },
+    trackClient<T extends { destroy(): void }>(c: T): T {
+      (entry.clients ??= []).push(c);
+      return c;
     },
     spec(from: number, to: number, k = 0): UnetChannelSpec {
       void from;

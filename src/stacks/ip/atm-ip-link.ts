@@ -17,6 +17,9 @@
 //   new frame with `headroom` bytes in front, tagged with the birth and flow of the cell train
 //   that ended it (AtmNic.rxTrain), and handed to owner.atmInput(frame) which then owns it.
 //   Bad header / other EtherType / too long for a slot / no slot: dropped, counted by reason.
+// - As an IpLink (the IpHost's link seam, ip-host.ts): allocFrame/releaseFrame are plain frame
+//   slots with `headroom` in front, consume() releases a received frame; default MTU 9180,
+//   at most nic.maxPdu - 8.
 // - No allocation per datagram (one Map lookup per send, one copy per receive).
 // - Not handled: VC multiplexing (null encapsulation), ATMARP (RFC 2225 InATMARP), bridged PDUs,
 //   broadcast/multicast emulation.
@@ -28,6 +31,7 @@ import type { Simulation } from "../../engine/simulation.js";
 import { ETHERTYPE_IPV4 } from "../../wire/ethernet.js";
 import { LLC_SNAP_HEADER_LEN, llcSnapEtherType } from "../../wire/llc-snap.js";
 import { ipv4FromString, ipv4ToString } from "../../wire/ipv4.js";
+import type { IpLink } from "./ip-host.js";
 
 /** RFC 2225 section 5: the default IP MTU on an ATM LIS. */
 export const ATM_IP_MTU = 9180;
@@ -47,8 +51,11 @@ export interface AtmIpStats {
   circuits: string[];
 }
 
-export class AtmIpLink implements AtmReceiver {
+export class AtmIpLink implements AtmReceiver, IpLink {
+  readonly kind = "atm";
   readonly nic: AtmNic;
+  readonly defaultMtu: number;
+  readonly maxMtu: number;
   private readonly sim: Simulation;
   private readonly owner: AtmIpOwner;
   private readonly headroom: number;
@@ -68,7 +75,26 @@ export class AtmIpLink implements AtmReceiver {
     this.owner = owner;
     this.headroom = headroom;
     this.u8 = nic.sim.runtime.u8;
+    this.maxMtu = nic.maxPdu - LLC_SNAP_HEADER_LEN;
+    this.defaultMtu = Math.min(ATM_IP_MTU, this.maxMtu);
     nic.setReceiver(this);
+  }
+
+  /** IpLink: a plain frame slot with `headroom` in front and `length` payload bytes, or NO_FRAME. */
+  allocFrame(length: number): number {
+    const frames = this.sim.frames;
+    const f = frames.alloc(this.headroom, this.sim.now);
+    if (f !== NO_FRAME) frames.setLength(f, length);
+    return f;
+  }
+
+  releaseFrame(frame: number): void {
+    this.sim.frames.release(frame);
+  }
+
+  /** IpLink: received frames are the owner's own copies (see deliver). */
+  consume(frame: number): void {
+    this.sim.frames.release(frame);
   }
 
   /** Next hop `address` is on NIC circuit `vc` (replaces an earlier mapping of that address). */

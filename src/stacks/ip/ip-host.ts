@@ -1,8 +1,16 @@
 // IpHost: an IPv4 host stack (ARP, IPv4 with fragmentation and reassembly, UDP, ICMP) on one
-// EthernetNic, or on one AtmNic (IP over ATM). On Ethernet the host is the NIC's NicReceiver
-// and sends through nic.send().
+// EthernetNic, on one AtmNic (IP over ATM), or on any other IpLink (a U-Net endpoint channel:
+// src/stacks/unet/unet-ip-link.ts). On plain Ethernet the host is the NIC's NicReceiver and
+// sends through nic.send().
 //
 // Contract:
+// - Link seam (IpLink, below): everything the host needs from a link layer that is not its own
+//   Ethernet NIC: frames to send from (allocFrame/releaseFrame), send(frame, nextHop) taking
+//   ownership, received datagrams into linkInput() (kept frames given back with consume()),
+//   the MTU range, stats, detach. Over an AtmNic without options.link the link is an AtmIpLink;
+//   options.link attaches any other (its nic must be the host's). The host has no other
+//   link-specific code: ARP and multicast are Ethernet-only, and a link has no broadcast
+//   (group destinations dropped, counted NO_BROADCAST_ON_<KIND>).
 // - Over ATM (constructed with an AtmNic): the link layer is an AtmIpLink (atm-ip-link.ts):
 //   RFC 2684 LLC/SNAP over AAL5, next hop -> circuit from the configured table (options.circuits
 //   or host.atm.map(); no ARP), default MTU 9180 (RFC 2225), at most nic.maxPdu - 8. Broadcast
@@ -15,7 +23,9 @@
 //   connected subnet, static routes, default gateway), resolves the next hop through ARP (the
 //   frame waits in the ARP queue if needed), pushes the Ethernet header and calls nic.send().
 //   Limited/directed broadcasts go to ff:ff:ff:ff:ff:ff, class D groups to 01:00:5e + low 23 bits.
-// - MTU: 68 to 9000 (jumbo frames); an MTU above the NIC's raises the NIC's (EthernetNic.setMtu),
+//   Over a link the frame comes from link.allocFrame (U-Net: a segment buffer, so the payload is
+//   written once, in place) and goes to link.send(frame, nextHop) instead of ARP and the NIC.
+// - MTU: 68 to 9000 (jumbo frames; over a link: its defaultMtu, at most its maxMtu); an MTU above the NIC's raises the NIC's (EthernetNic.setMtu),
 //   and the frame slots must hold HEADROOM + MTU + FCS bytes (Simulation slotBytes), else the
 //   constructor refuses the MTU, naming the slot size it needs.
 // - Fragmentation: a datagram whose total length passes the MTU (default 1500) is cut into
@@ -114,6 +124,57 @@ export function checkMtuFitsSlots(mtu: number, slotBytes: number, path: string):
   }
 }
 
+/** Counters every IpLink reports (AtmIpStats and the U-Net link's stats extend these). */
+export interface IpLinkStats {
+  txPdus: number;
+  rxPdus: number;
+  drops: Record<string, number>;
+}
+
+/** Who takes received IPv4 datagrams from an IpLink (an IpHost). */
+export interface IpLinkOwner {
+  /**
+   * One IPv4 datagram at u8[at, at + length) in `frame` (not necessarily at its head). True =
+   * the owner kept the frame and gives it back with link.consume(frame) later; false = the
+   * link takes it back now.
+   */
+  linkInput(frame: number, at: number, length: number): boolean;
+}
+
+/**
+ * The link layer under an IpHost that is not a plain EthernetNic (no ARP, no broadcast): the
+ * host's whole dependency on it. Hot-path methods never throw; drops are the link's, counted.
+ */
+export interface IpLink {
+  /** Names the link in drop reasons and errors ("atm", "unet"). */
+  readonly kind: string;
+  /** The NIC underneath (the host's `nic`). */
+  readonly nic: EthernetNic | AtmNic;
+  /** MTU when the host names none, and the largest the link carries. */
+  readonly defaultMtu: number;
+  readonly maxMtu: number;
+  /**
+   * A frame with `length` (unwritten) payload bytes and room in front for a UDP and an IPv4
+   * header plus the link's own, or NO_FRAME (the link counts why). The host sends it with
+   * send() or gives it back with releaseFrame().
+   */
+  allocFrame(length: number): number;
+  /** Gives back a frame from allocFrame that will not be sent. */
+  releaseFrame(frame: number): void;
+  /** Sends the IPv4 datagram at the head of `frame` to `nextHop`; takes the frame. */
+  send(frame: number, nextHop: number): boolean;
+  /** Gives back a received frame that linkInput kept. */
+  consume(frame: number): void;
+  stats(): IpLinkStats;
+  /** Stops delivering to the owner (IpHost.destroy). */
+  detach(): void;
+}
+
+/** An IpLink built apart from its host, which attaches itself once (options.link). */
+export interface AttachableIpLink extends IpLink {
+  attach(owner: IpLinkOwner): void;
+}
+
 export const IpHostState = { UP: 0, DESTROYED: 1 } as const;
 export type IpHostState = (typeof IpHostState)[keyof typeof IpHostState];
 
@@ -148,6 +209,8 @@ export interface IpHostOptions {
   maxDatagramSize?: number;
   /** Over ATM only: next-hop address -> NIC circuit index (PVCs the caller opened). */
   circuits?: Record<string, number>;
+  /** A link layer of its own (e.g. a UnetIpLink) instead of the NIC's default; on link.nic. */
+  link?: AttachableIpLink;
 }
 
 /** What the receive path knows about a datagram handed to UDP/ICMP. */
@@ -202,6 +265,8 @@ export interface IpHostStats {
   eth: { rxFrames: number; drops: Record<string, number> };
   /** Over ATM: the LLC/SNAP link's counters and circuit table. */
   atm?: AtmIpStats;
+  /** Over a link given in options.link: its stats. */
+  link?: IpLinkStats;
 }
 
 /** A host on either kind of NIC (what traffic generators accept). */
@@ -221,15 +286,20 @@ function toNs(value: number | string | undefined, fallback: number, path: string
 }
 
 export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
-  implements NicReceiver, EventHandler, ArpOwner, ReassemblyOwner, AtmIpOwner
+  implements NicReceiver, EventHandler, ArpOwner, ReassemblyOwner, AtmIpOwner, IpLinkOwner
 {
   readonly id: number;
   readonly name: string;
   readonly sim: Simulation;
   readonly nic: N;
-  /** The IP-over-ATM link (undefined on Ethernet). */
+  /** The IP-over-ATM link (undefined on Ethernet and over options.link). */
   readonly atm: AtmIpLink | undefined;
+  /** The link layer when it is not the plain Ethernet NIC: the AtmIpLink or options.link. */
+  readonly link: IpLink | undefined;
+  /** The Ethernet NIC the host drives itself (ARP, multicast); undefined over a link. */
   private readonly ethNic: EthernetNic | undefined;
+  /** Drop reason of a broadcast/multicast datagram over the link. */
+  private readonly noGroupReason: string;
   readonly ip: number;
   readonly mac: number;
   readonly prefixLength: number;
@@ -267,8 +337,12 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   constructor(nic: N, options: IpHostOptions) {
     this.sim = nic.sim;
     this.nic = nic;
-    const overAtm = nic instanceof AtmNic;
-    this.ethNic = overAtm ? undefined : (nic as EthernetNic);
+    const given = options.link;
+    if (given !== undefined && given.nic !== nic) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the link is on ${given.nic.name}, not on ${nic.name}`, { path: "link" });
+    }
+    const overAtm = given === undefined && nic instanceof AtmNic;
+    this.ethNic = overAtm || given !== undefined ? undefined : (nic as EthernetNic);
     this.name = `${nic.name}.ip`;
     let address: number;
     let prefixLength = options.prefixLength ?? 24;
@@ -285,12 +359,16 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
         path: "address",
       });
     }
-    const mtu = options.mtu ?? (overAtm ? Math.min(ATM_IP_MTU, nic.maxPdu - LLC_SNAP_HEADER_LEN) : ETH_MTU);
-    checkInteger("mtu", mtu, IPV4_MIN_MTU, overAtm ? nic.maxPdu - LLC_SNAP_HEADER_LEN : ETH_JUMBO_MTU);
+    const atmNic = nic as AtmNic;
+    const defaultMtu = given !== undefined ? given.defaultMtu : overAtm ? Math.min(ATM_IP_MTU, atmNic.maxPdu - LLC_SNAP_HEADER_LEN) : ETH_MTU;
+    const maxMtu = given !== undefined ? given.maxMtu : overAtm ? atmNic.maxPdu - LLC_SNAP_HEADER_LEN : ETH_JUMBO_MTU;
+    const mtu = options.mtu ?? defaultMtu;
+    checkInteger("mtu", mtu, IPV4_MIN_MTU, maxMtu);
     checkMtuFitsSlots(mtu, nic.sim.frames.pool.slotBytes, "mtu");
     if (this.ethNic !== undefined && mtu > this.ethNic.mtu) this.ethNic.setMtu(mtu);
     if (!overAtm && options.circuits !== undefined) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "circuits need an AtmNic", { path: "circuits" });
+      const why = given !== undefined ? `circuits are the AtmIpLink's; a ${given.kind} link maps its own next hops` : "circuits need an AtmNic";
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, why, { path: "circuits" });
     }
     const ttl = options.ttl ?? IPV4_DEFAULT_TTL;
     checkInteger("ttl", ttl, 1, 255);
@@ -345,13 +423,20 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
       src: 0, dst: 0, protocol: 0, ttl: 0, identification: 0, fragmentOffset: 0, groupDst: false,
       frame: NO_FRAME, bytes: this.u8, hdrOff: 0, hdrLen: 0, payOff: 0, payLen: 0, birth: 0,
     };
-    if (this.ethNic !== undefined) {
+    if (given !== undefined) {
+      this.atm = undefined;
+      this.link = given;
+      given.attach(this);
+    } else if (this.ethNic !== undefined) {
       this.ethNic.setReceiver(this);
       this.atm = undefined;
+      this.link = undefined;
     } else {
-      this.atm = new AtmIpLink(nic as AtmNic, this, HEADROOM);
+      this.atm = new AtmIpLink(atmNic, this, HEADROOM);
+      this.link = this.atm;
       for (const [address, vc] of Object.entries(options.circuits ?? {})) this.atm.map(address, vc, `circuits.${address}`);
     }
+    this.noGroupReason = `NO_BROADCAST_ON_${this.link?.kind.toUpperCase() ?? "ETHERNET"}`;
   }
 
   get state(): "up" | "destroyed" {
@@ -387,7 +472,8 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   joinGroup(group: number | string): void {
     const g = toAddress(group, "group");
     if (this.ethNic === undefined) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} is on ATM: no multicast (no MARS)`, { path: "group" });
+      const why = this.link?.kind === "atm" ? "ATM: no multicast (no MARS)" : `a ${this.link?.kind ?? "non-Ethernet"} link: no multicast`;
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} is on ${why}`, { path: "group" });
     }
     if (!isMulticastIpv4(g)) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(g)} is not a class D (multicast) address`, { path: "group" });
@@ -426,6 +512,7 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
       reassembly: this.reassembly.stats(),
       eth: { rxFrames: this.ethRx, drops: { ...this.ethDrops } },
       ...(this.atm !== undefined ? { atm: this.atm.stats() } : {}),
+      ...(this.link !== undefined && this.link !== this.atm ? { link: this.link.stats() } : {}),
     };
   }
 
@@ -437,7 +524,7 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     this.reassembly.destroy();
     this.icmp.destroy();
     this.stateValue = IpHostState.DESTROYED;
-    if (this.atm !== undefined) this.atm.detach();
+    if (this.link !== undefined) this.link.detach();
     else this.ethNic!.setReceiver(undefined);
   }
 
@@ -455,19 +542,15 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
 
   /** A frame with HEADROOM in front and `len` payload bytes (unwritten), or NO_FRAME (counted). */
   allocPayloadFrame(len: number): number {
-    const frames = this.sim.frames;
-    const f = frames.alloc(HEADROOM, this.sim.now);
-    if (f === NO_FRAME) {
-      this.ipDrop("NO_SLOT");
-      return NO_FRAME;
-    }
-    frames.setLength(f, len);
+    const f = this.allocTx(len);
+    if (f === NO_FRAME) this.ipDrop("NO_SLOT");
     return f;
   }
 
+  /** Gives back a received frame a layer kept (to the NIC's receive chain or to the link). */
   consumeFrame(frame: number): void {
-    if (this.ethNic !== undefined) this.ethNic.consume(frame);
-    else this.sim.frames.release(frame);
+    if (this.link !== undefined) this.link.consume(frame);
+    else this.ethNic!.consume(frame);
   }
 
   /**
@@ -478,22 +561,22 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   sendIp(frame: number, protocol: number, dst: number, dontFragment: boolean, multicastTtl = 1): boolean {
     const frames = this.sim.frames;
     if (this.stateValue !== IpHostState.UP) {
-      frames.release(frame);
+      this.releaseTx(frame);
       return this.ipDrop("HOST_DESTROYED");
     }
     const len = frames.length[frame]!;
     if (IPV4_HEADER_LEN + len > this.mtu) {
       if (dontFragment) {
-        frames.release(frame);
+        this.releaseTx(frame);
         return this.ipDrop("FRAG_NEEDED_DF");
       }
       const ok = this.sendIpBytes(protocol, dst, this.u8, frames.offset(frame), len, false, multicastTtl);
-      frames.release(frame);
+      this.releaseTx(frame);
       return ok;
     }
     const nextHop = this.resolveNextHop(dst);
     if (nextHop === -1) {
-      frames.release(frame);
+      this.releaseTx(frame);
       return this.ipDrop("NO_ROUTE");
     }
     const r = this.fillTxRepr(protocol, dst, len, dontFragment, multicastTtl);
@@ -522,13 +605,12 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     this.ipCounters.txPackets++;
     for (let o = 0; o < len || (o === 0 && len === 0); o += chunk) {
       const n = single ? len : Math.min(chunk, len - o);
-      const f = frames.alloc(HEADROOM, this.sim.now);
+      const f = this.allocTx(n);
       if (f === NO_FRAME) {
         // The rest of the datagram cannot go: the receiver will time it out.
         this.ipDrop("NO_SLOT");
         return false;
       }
-      frames.setLength(f, n);
       this.u8.set(bytes.subarray(off + o, off + o + n), frames.offset(f));
       const r = this.fillTxRepr(protocol, dst, n, dontFragment, multicastTtl);
       r.identification = ident;
@@ -588,12 +670,13 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   /** AtmIpOwner: a datagram from the ATM link, alone in its frame (we consume it). */
   atmInput(frame: number): void {
     const frames = this.sim.frames;
-    if (this.stateValue !== IpHostState.UP) {
-      this.ipDrop("HOST_DESTROYED");
-      frames.release(frame);
-      return;
-    }
-    if (!this.ipInput(frame, frames.offset(frame), frames.length[frame]!)) frames.release(frame);
+    if (!this.linkInput(frame, frames.offset(frame), frames.length[frame]!)) frames.release(frame);
+  }
+
+  /** IpLinkOwner: a datagram from the link; true = kept (given back through consumeFrame). */
+  linkInput(frame: number, at: number, length: number): boolean {
+    if (this.stateValue !== IpHostState.UP) return this.ipDrop("HOST_DESTROYED");
+    return this.ipInput(frame, at, length);
   }
 
   onFrame(nic: EthernetNic, frame: number): void {
@@ -720,13 +803,13 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
 
   /** Hands an IPv4 frame to the link: group MAC, cached MAC, or the ARP queue. */
   private toLink(frame: number, dst: number, nextHop: number): void {
-    if (this.atm !== undefined) {
+    if (this.link !== undefined) {
       if (dst === IPV4_BROADCAST || dst === this.directedBroadcast || isMulticastIpv4(dst)) {
-        this.sim.frames.release(frame);
-        this.ipDrop("NO_BROADCAST_ON_ATM");
+        this.link.releaseFrame(frame);
+        this.ipDrop(this.noGroupReason);
         return;
       }
-      this.atm.send(frame, nextHop);
+      this.link.send(frame, nextHop);
       return;
     }
     if (dst === IPV4_BROADCAST || dst === this.directedBroadcast) return this.transmitTo(frame, MAC_BROADCAST);
@@ -737,6 +820,21 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   }
 
 
+
+  /** A frame for `len` payload bytes to send: the link's (U-Net: a segment buffer) or a slot. */
+  private allocTx(len: number): number {
+    if (this.link !== undefined) return this.link.allocFrame(len);
+    const frames = this.sim.frames;
+    const f = frames.alloc(HEADROOM, this.sim.now);
+    if (f !== NO_FRAME) frames.setLength(f, len);
+    return f;
+  }
+
+  /** Gives back a frame from allocTx that is not sent. */
+  private releaseTx(frame: number): void {
+    if (this.link !== undefined) this.link.releaseFrame(frame);
+    else this.sim.frames.release(frame);
+  }
 
   private fillTxRepr(protocol: number, dst: number, payloadLength: number, df: boolean, multicastTtl: number): Ipv4Repr {
     const r = this.txRepr;

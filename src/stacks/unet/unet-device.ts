@@ -21,7 +21,8 @@
 //   NIC's own VCI lookup (its unknownVc, in cells; reported here as nicUnknownVcCells). A
 //   message for an Open channel goes to the endpoint (deposit), which keeps the NIC buffer
 //   (ATM: returnBuffer(ptr) later; Ethernet: consume(frame) later) or refuses it (it is given
-//   back at once): free queue empty, receive queue full.
+//   back at once): free queue empty, receive queue full. During a deposit, rxBirth(handle)
+//   reads the birth tag of the sender's frame (ATM: the cell train that ended the PDU).
 // - Transmit: transmit(ch, frame) puts the message on the wire. The endpoint keeps its
 //   reference to the segment buffer: the NIC's read of it is the one place bytes move, as a
 //   real NIC DMAs them (ATM: AAL5 segmentation of the segment buffer into cells; Ethernet: the
@@ -39,6 +40,7 @@ import type { EthernetNic } from "../../devices/nic.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, isGroupMac, macFromString, readMac, writeMac } from "../../wire/ethernet.js";
 import { readU16, writeU16 } from "../../wire/byte-view.js";
+import { NO_FRAME } from "../../buf/frames.js";
 import { UNET_ETHERTYPE, UNET_HEADER_LEN, UnetHeaderView, UnetParseError } from "./unet-wire.js";
 
 export type UnetNic = AtmNic | EthernetNic;
@@ -260,6 +262,19 @@ export class UnetDevice {
     }
     this.c.rxMessages++;
     if (!this.chTarget[ch]!.deposit(ch, v.messageOffset, v.messageLength, frame)) nic.consume(frame);
+  }
+
+  /**
+   * During a deposit: the birth tag of the sender's frame (ATM: of the cell train that ended
+   * the PDU; Ethernet: of the received frame `handle`). Emulator metadata, not bytes.
+   */
+  rxBirth(handle: number): number {
+    const frames = this.sim.frames;
+    if (this.atm !== undefined) {
+      const train = this.atm.rxTrain;
+      return train === NO_FRAME ? this.sim.now : frames.birth[train]!;
+    }
+    return frames.birth[handle]!;
   }
 
   /** Gives a kept receive buffer back to the NIC (the free hook of a U-Net receive buffer). */

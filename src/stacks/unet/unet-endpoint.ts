@@ -46,7 +46,12 @@
 //   time so far). The application reads it in place (u8[ptr, ptr + length): the NIC buffer or
 //   the descriptor), zero copies. MessageStack apps (setApp) get onMessage and the buffer goes
 //   back on the free queue when onMessage returns; a UnetConsumer (setConsumer) may keep it by
-//   returning true and give it back later with free(token).
+//   returning true and give it back later with free(token). During the call, messageBirth is
+//   the birth tag of the sender's frame (emulator metadata, for latency) and
+//   bufferHandle(token) names the NIC buffer (Ethernet: the NIC's frame id).
+// - Client protocols (UnetConsumer) charge their own user-level work in the endpoint's jobs:
+//   chargeReceive per message in the receive job, chargeSend per message in the send job
+//   (before the descriptor push: the NIC takes the message after the client's work).
 // - Copies: the host copies no message byte (stats().bytesCopied stays 0, and nothing is
 //   charged as COPY). The emulator moves bytes only where the real NIC DMAs: segmentation /
 //   the Ethernet NIC's transmit copy (device nicDmaBytes) and inline descriptors (inlineBytes).
@@ -101,6 +106,8 @@ const BUF_KEPT = 2;
 export interface UnetConsumer {
   /** In the receive job, per message: charge the CPU work the consumer will do on it. */
   chargeReceive?(ep: UnetEndpoint, ptr: number, length: number): void;
+  /** In the send job, per message (segment buffer `frame`): charge the work that built it. */
+  chargeSend?(ep: UnetEndpoint, frame: number, length: number): void;
   /**
    * Message u8[ptr, ptr + length) from member `src`. Return true to keep the receive buffer
    * (token >= 0; give it back with ep.free(token)); an inline message (token -1) is valid
@@ -214,6 +221,9 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   private readonly rqPtr: Int32Array;
   private readonly rqLen: Int32Array;
   private readonly rqBuf: Int32Array;
+  /** Birth tag of each queued message (the sender frame's, read from the NIC at deposit). */
+  private readonly rqBirth: Float64Array;
+  private deliveringBirth = 0;
   private rqHead = 0;
   private rqCount = 0;
   private rqPolled = 0;
@@ -316,6 +326,7 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     this.rqPtr = new Int32Array(nRq);
     this.rqLen = new Int32Array(nRq);
     this.rqBuf = new Int32Array(nRq);
+    this.rqBirth = new Float64Array(nRq);
     this.bufHandle = new Int32Array(nBuf);
     this.bufState = new Uint8Array(nBuf);
     this.bufFree = new Int32Array(nBuf);
@@ -510,6 +521,7 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
       this.u8.copyWithin(at, ptr, ptr + length);
       this.c.inlineReceives++;
       this.c.inlineBytes += length;
+      this.rqBirth[slot] = this.device.rxBirth(handle);
       this.push(slot, ch, at, length, -1);
       return false;
     }
@@ -520,6 +532,7 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     const b = this.bufFree[--this.bufFreeCount]!;
     this.bufHandle[b] = handle;
     this.bufState[b] = BUF_QUEUED;
+    this.rqBirth[slot] = this.device.rxBirth(handle);
     this.push(slot, ch, ptr, length, b);
     return true;
   }
@@ -548,6 +561,22 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     }
   }
 
+  /** During onReceive/onMessage: the birth tag of the message's sender frame (virtual ns). */
+  get messageBirth(): number {
+    return this.deliveringBirth;
+  }
+
+  /**
+   * The NIC buffer behind receive token `token` (queued or kept): ATM the reassembly buffer's
+   * address, Ethernet the NIC's receive frame id (the message lies inside that frame).
+   */
+  bufferHandle(token: number): number {
+    if (!Number.isInteger(token) || token < 0 || token >= this.bufState.length || this.bufState[token] === BUF_FREE) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(token)} is not a receive buffer ${this.name} holds`, { path: "token" });
+    }
+    return this.bufHandle[token]!;
+  }
+
   /** Gives a kept receive buffer back: to the NIC, and onto the free queue. */
   free(token: number): void {
     if (!Number.isInteger(token) || token < 0 || token >= this.bufState.length || this.bufState[token] !== BUF_KEPT) {
@@ -572,6 +601,7 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     if (kind === JOB_SEND) {
       this.sendJobs--;
       cpu.charge(CpuOp.DRIVER, p.driverNs + this.userNs);
+      this.consumer?.chargeSend?.(this, a, this.frames.length[a]!);
       // FIFO jobs: the registration jobs of the endpoint and of this channel ran before this
       // one (their "open" events may fire at this very instant, after this job). Only a
       // channel closed meanwhile is gone.
@@ -664,6 +694,7 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     const src = this.channelPeer[ch]!;
     this.c.receives++;
     if (buf >= 0) this.bufState[buf] = BUF_KEPT;
+    this.deliveringBirth = this.rqBirth[slot]!;
     let keep = false;
     // The descriptor stays on the queue while the consumer reads it (an inline message lives in it).
     const consumer = this.consumer;
