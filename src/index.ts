@@ -137,13 +137,22 @@ export {
   loadSweep,
   scenarioAtPoint,
   ScenarioError,
+  parseStructured,
+  scenarioSchema,
+  scenarioAtmSchema,
   type Scenario,
   type ScenarioSweep,
   type ParameterValue,
+  type ScenarioStackHost,
+  type ScenarioHostStack,
+  type MessageScenarioTraffic,
+  type PingPongTraffic,
+  type MessageStreamTraffic,
 } from "./api/scenario.js";
-export { buildScenario, type BuiltScenario, type BuildOptions } from "./api/build-scenario.js";
+export { buildScenario, type BuiltScenario, type BuildOptions, type BuiltHostStack } from "./api/build-scenario.js";
+export { MessageFlow, type MessageFlowState } from "./traffic/message-traffic.js";
 export { runScenario, type RunScenarioOptions } from "./api/run-scenario.js";
-export { reportOf, type RunReport, type LinkReport, type ParallelSummary } from "./api/run-report.js";
+export { reportOf, type RunReport, type LinkReport, type ParallelSummary, type HostReport, type HostStackReport, type RunFlowReport } from "./api/run-report.js";
 export { planPartitions, type PartitionPlan, type CutLink } from "./engine/partition.js";
 export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "./engine/sweep.js";
 export type { SweepRow } from "./engine/sweep-worker.js";

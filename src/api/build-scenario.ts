@@ -11,6 +11,22 @@
 //   routing "distance-vector", the RIP-like protocol of src/stacks/ip/router.ts.
 // - What this version cannot build is refused up front with a NetloomError naming the scenario
 //   path, never half-built.
+// - hostStack hosts (issue 8): a bare NIC (network.addHost without ip), after the IP hosts, and
+//   a HostCpu with the host's profile (`<host>.cpu`). Each ping-pong / message-stream flow gets
+//   the pair of stacks from createMessageStack (src/compare/stack-factory.ts) on the two NICs,
+//   `from` rank 0, `to` rank 1, and a driver device `traffic:<name>` whose start event (at
+//   startNs) starts the workload (PingPong / OneWay, src/stacks/layered/ping-pong.ts), once
+//   both stacks have finished setting up (U-Net and Active Messages register their endpoint
+//   and channel with system calls first). Everything of a flow is registered under its
+//   `from` host's ownership: the planner keeps both hosts in one partition.
+// - Message flows count in FlowStats like IP flows (flow ids after the IP traffic's:
+//   traffic.length + index in messageTraffic): sent = messages each stack accepted (both
+//   directions for ping-pong), received = messages delivered to the applications; latency:
+//   ping-pong the round trip of each round (send() of the ping to delivery of the answer),
+//   message-stream the one-way time from the message's send() call (all at the start event,
+//   back to back) to its delivery.
+// - Every stack, CPU and pending start event is released by network.destroy()/dispose()
+//   (onDispose: stacks first, they hold frames; then the CPUs' queued jobs).
 
 import { ErrorCode, NetloomError } from "./errors.js";
 import { atmRouterInterfaces, buildAtm, type BuiltAtm } from "./scenario-atm.js";
@@ -24,6 +40,12 @@ import { startTransportTraffic, type TransportFlow } from "../traffic/transport-
 import { DEFAULT_SLOT_BYTES } from "../engine/simulation.js";
 import type { KernelRuntime } from "../kernels/runtime.js";
 import type { PartitionRole } from "../engine/simulation.js";
+import type { ScenarioStackHost } from "./scenario.js";
+import type { EthernetNic } from "../devices/nic.js";
+import { createMessageStack, type BuiltStack } from "../compare/stack-factory.js";
+import { HostCpu } from "../stacks/cost.js";
+import type { MessageStack } from "../stacks/message-stack.js";
+import { MessageFlow } from "../traffic/message-traffic.js";
 
 export interface BuiltScenario {
   scenario: Scenario;
@@ -36,6 +58,17 @@ export interface BuiltScenario {
   tcp: Map<string, TcpLayer>;
   /** The atm section's devices, when the scenario has one. */
   atm: BuiltAtm | undefined;
+  /** ping-pong and message-stream flows, in messageTraffic order. */
+  messages: MessageFlow[];
+  /** Each hostStack host's CPU and (when it is in a message flow) stack, by host name. */
+  hostStacks: Map<string, BuiltHostStack>;
+}
+
+export interface BuiltHostStack {
+  host: ScenarioStackHost;
+  cpu: HostCpu;
+  /** Undefined for a hostStack host in no message flow (a stack needs its peer). */
+  stack: MessageStack | undefined;
 }
 
 export interface BuildOptions {
@@ -57,7 +90,8 @@ export interface BuildOptions {
  */
 function frameSlotsFor(s: Scenario, slotBytes: number): number {
   const queued = s.links.reduce((n, l) => n + Math.min(l.queueLimit, 64), 0);
-  const hosts = s.hosts.reduce((n, h) => n + h.rxBuffers + 16, 0);
+  const hosts =
+    s.hosts.reduce((n, h) => n + h.rxBuffers + 16, 0) + s.stackHosts.reduce((n, h) => n + h.rxBuffers + 16 + STACK_HELD_SLOTS, 0);
   // Jumbo slots keep the byte budget of 2 KiB slots: the floor (4096 x 2 KiB) and the cap
   // (65,536 x 2 KiB = 128 MiB) shrink by the size ratio, in powers of two.
   const shrink = 2 ** Math.ceil(Math.log2(slotBytes / DEFAULT_SLOT_BYTES));
@@ -73,12 +107,21 @@ function frameSlotsFor(s: Scenario, slotBytes: number): number {
 export function slotBytesFor(s: Scenario): number {
   let mtu = 0;
   for (const h of s.hosts) mtu = Math.max(mtu, h.mtu);
+  for (const h of s.stackHosts) mtu = Math.max(mtu, h.mtu);
   for (const r of s.routers) for (const f of r.interfaces) mtu = Math.max(mtu, f.mtu);
   let bytes = Math.max(DEFAULT_SLOT_BYTES, slotBytesForMtu(mtu));
   // ATM: a frame holds a train of cells; the largest AAL5 PDU (9188 bytes: 192 cells) fits one.
   if (s.atm !== undefined) bytes = Math.max(bytes, ATM_SLOT_BYTES);
+  // Host stacks hold a whole message in one slot (FRAG fragments it on the wire): the largest
+  // message and the stack's headers, rounded up to 64 bytes.
+  for (const t of s.messageTraffic) bytes = Math.max(bytes, Math.ceil((t.size + MESSAGE_HEADROOM) / 64) * 64);
   return bytes;
 }
+
+/** Headers of the deepest layered stack with room to spare (Ethernet 14 + every layer's). */
+const MESSAGE_HEADROOM = 256;
+/** Frame slots a host stack holds besides its NIC's receive chain (U-Net's segment: 256 buffers). */
+const STACK_HELD_SLOTS = 256;
 
 /** Frame slot bytes of a scenario with an atm section (a 192-cell train, 10,176 bytes, rounded up). */
 const ATM_SLOT_BYTES = 10_240;
@@ -120,6 +163,11 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       const ip = network.ipHost(h.name);
       for (const group of h.multicast) ip.joinGroup(group);
       ipHosts.set(h.name, ip as AnyIpHost);
+    }
+    const stackNics = new Map<string, EthernetNic>();
+    for (const h of scenario.stackHosts) {
+      own(h.name);
+      stackNics.set(h.name, network.addHost(h.name, { mac: h.mac, rxBuffers: h.rxBuffers, mtu: h.mtu }));
     }
     for (const sw of scenario.switches) {
       own(sw.name);
@@ -192,7 +240,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       const builtAtm = atm;
       network.onDispose(() => builtAtm.destroy());
     }
-    const flows = new FlowStats(network.sim, { maxFlows: Math.max(16, scenario.traffic.length) });
+    const flows = new FlowStats(network.sim, { maxFlows: flowCapacity(scenario) });
     const traffic: UdpTrafficFlow[] = [];
     const transports: TransportFlow[] = [];
     // One TCP layer per host that runs TCP traffic, made before any flow (in host order) and
@@ -230,7 +278,48 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       for (const t of transports) t.destroy();
       for (const l of tcp.values()) l.destroy();
     });
-    return { scenario, network, flows, traffic, transports, tcp, atm };
+    const hostStacks = new Map<string, BuiltHostStack>();
+    const stacks: BuiltStack[] = [];
+    const messages: MessageFlow[] = [];
+    // Registered before anything is made, so a failure half way releases what was.
+    network.onDispose(() => {
+      for (const m of messages) m.destroy();
+      for (const b of stacks) b.destroy();
+      for (const h of hostStacks.values()) h.cpu.destroy();
+    });
+    for (const h of scenario.stackHosts) {
+      own(h.name);
+      hostStacks.set(h.name, { host: h, cpu: new HostCpu(sim, `${h.name}.cpu`, h.hostStack.profile), stack: undefined });
+    }
+    scenario.messageTraffic.forEach((spec, k) => {
+      const flowId = scenario.traffic.length + k;
+      // Both ends run where `from` runs (the planner keeps a message pair together).
+      own(spec.from);
+      const ends = [hostStacks.get(spec.from)!, hostStacks.get(spec.to)!] as const;
+      const members = ends.map((e) => stackNics.get(e.host.name)!.mac);
+      const pair = ends.map((e, rank) => {
+        const built = createMessageStack(sim, `${e.host.name}.stack`, {
+          configuration: { stack: e.host.hostStack.configuration, layers: e.host.hostStack.layers },
+          cpu: e.cpu,
+          rank,
+          attachment: { kind: "ethernet", nic: stackNics.get(e.host.name)!, members },
+        });
+        stacks.push(built);
+        e.stack = built.stack;
+        return built.stack;
+      });
+      const largest = Math.min(pair[0]!.maxMessage, pair[1]!.maxMessage);
+      if (spec.size > largest) {
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${spec.size} bytes is more than the largest message ${pair[0]!.configuration} takes on these hosts (${largest} bytes)`,
+          { path: `traffic[${spec.index}].size` },
+        );
+      }
+      flows.defineFlow(flowId, { src: spec.from, dst: spec.to, label: spec.name });
+      messages.push(new MessageFlow(sim, flows, flowId, spec, pair[0]!, pair[1]!, ends[0].host.hostStack.layers));
+    });
+    return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks };
   } catch (err) {
     network.destroy();
     throw err;
@@ -239,4 +328,9 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
 
 function endpoint(e: ScenarioEndpoint): { device: string; port: number } {
   return { device: e.device, port: e.port };
+}
+
+/** Flows a scenario's FlowStats must hold: IP traffic, then message flows. */
+export function flowCapacity(s: Scenario): number {
+  return Math.max(16, s.traffic.length + s.messageTraffic.length);
 }

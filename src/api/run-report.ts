@@ -15,9 +15,18 @@
 //   `transport` section; across partitions its `sender` half comes from the partition that runs
 //   the flow's sending host and its `receiver` half from the one that runs the receiving host,
 //   then applyTransport() sets the sender-owned standard fields as an unpartitioned run does.
+// - Message flows (ping-pong, message-stream over hostStack hosts, issue 8) carry a `messages`
+//   section (MessageFlowState: configuration, layers, rounds or messages asked and completed,
+//   refused, mismatches, mean round trip); hostStack hosts' entries carry `hostStack`: the
+//   configuration, layers, profile, the HostCpu's stats (CPU time and count by operation in
+//   `cpu.ops`) and the stack's own counters. Both come from the partition that runs the flow's
+//   hosts (the planner keeps the two ends of a flow together).
 
 import type { Scenario } from "./scenario.js";
-import type { BuiltScenario } from "./build-scenario.js";
+import { flowCapacity, type BuiltScenario } from "./build-scenario.js";
+import type { MessageFlowState } from "../traffic/message-traffic.js";
+import type { HostCpuStats } from "../stacks/cost.js";
+import type { MessageStackCounters } from "../stacks/message-stack.js";
 import type { NetworkStats } from "./network.js";
 import { Fingerprint } from "../engine/fingerprint.js";
 import type { PartitionPlan } from "../engine/partition.js";
@@ -44,6 +53,24 @@ export interface ParallelSummary {
   runMs: number;
 }
 
+/** A hostStack host's section of its `hosts` entry. */
+export interface HostStackReport {
+  configuration: string;
+  /** Top to bottom; [] for unet and active-messages. */
+  layers: string[];
+  /** The profile as the scenario names it. */
+  profile: string;
+  /** Virtual CPU time by operation (ops), jobs, queue waits, busy time per CPU. */
+  cpu: HostCpuStats;
+  /** The stack's own counters (null for a host in no message flow: it has no stack). */
+  stack: MessageStackCounters | null;
+}
+
+export type HostReport = NetworkStats["hosts"][number] & { hostStack?: HostStackReport };
+
+/** A flow of the report: transport flows add `transport`, message flows `messages`. */
+export type RunFlowReport = TransportFlowReport & { messages?: MessageFlowState };
+
 export interface RunReport {
   scenario: string;
   seed: number;
@@ -51,10 +78,11 @@ export interface RunReport {
   wallTimeMs: number;
   events: number;
   fingerprint: string;
-  /** Per flow; transport flows add their `transport` section. */
-  flows: TransportFlowReport[];
+  /** Per flow (IP traffic, then message flows); transport flows add `transport`, message flows `messages`. */
+  flows: RunFlowReport[];
   links: LinkReport[];
-  hosts: NetworkStats["hosts"];
+  /** Every host; hostStack hosts add their `hostStack` section. */
+  hosts: HostReport[];
   switches: NetworkStats["switches"];
   routers: NetworkStats["routers"];
   /** ATM switches, NICs and AAL5 sources (scenarios with an atm section). */
@@ -72,6 +100,9 @@ export interface PartialReport {
   flows: FlowStatsState;
   /** Transport flows' counters as this partition saw them (both halves; the merge picks). */
   transports: TransportState[];
+  /** Message flows and hostStack hosts as this partition saw them (the merge takes the owner's). */
+  messages: MessageFlowState[];
+  hostStacks: Record<string, HostStackReport>;
   exchange: ExchangeStats;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
@@ -95,8 +126,40 @@ function withTransports(flows: FlowReport[], transports: TransportState[]): Tran
   });
 }
 
+/** Flow reports with each message flow's section added. */
+function withMessages(flows: TransportFlowReport[], messages: MessageFlowState[]): RunFlowReport[] {
+  if (messages.length === 0) return flows;
+  const byFlow = new Map(messages.map((m) => [m.flow, m]));
+  return flows.map((f) => {
+    const m = byFlow.get(f.id);
+    return m === undefined ? f : { ...f, messages: m };
+  });
+}
+
+function hostStackReports(built: BuiltScenario): Record<string, HostStackReport> {
+  const out: Record<string, HostStackReport> = {};
+  for (const [name, h] of built.hostStacks) {
+    out[name] = {
+      configuration: h.host.hostStack.configuration,
+      layers: [...h.host.hostStack.layers],
+      profile: h.host.hostStack.profileName,
+      cpu: h.cpu.stats(),
+      stack: h.stack?.stats() ?? null,
+    };
+  }
+  return out;
+}
+
+function withHostStacks(hosts: NetworkStats["hosts"], sections: (name: string) => HostStackReport | undefined): HostReport[] {
+  return hosts.map((h) => {
+    const hs = sections(h.name);
+    return hs === undefined ? h : { ...h, hostStack: hs };
+  });
+}
+
 export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
   const stats = built.network.stats();
+  const stacks = hostStackReports(built);
   return {
     scenario: built.scenario.name,
     seed: built.scenario.seed,
@@ -104,9 +167,9 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     wallTimeMs,
     events: stats.events,
     fingerprint: stats.fingerprint,
-    flows: withTransports(built.flows.toJSON(), built.transports.map((t) => t.state())),
+    flows: withMessages(withTransports(built.flows.toJSON(), built.transports.map((t) => t.state())), built.messages.map((m) => m.state())),
     links: linkReports(stats.links),
-    hosts: stats.hosts,
+    hosts: withHostStacks(stats.hosts, (n) => stacks[n]),
     switches: stats.switches,
     routers: stats.routers,
     ...(built.atm !== undefined ? { atm: atmReport(built.atm) } : {}),
@@ -123,6 +186,8 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     ...(built.atm !== undefined ? { atm: atmReport(built.atm) } : {}),
     flows: built.flows.exportState(),
     transports: built.transports.map((t) => t.state()),
+    messages: built.messages.map((m) => m.state()),
+    hostStacks: hostStackReports(built),
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
@@ -132,7 +197,7 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
 export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials: PartialReport[], wallTimeMs: number): RunReport {
   const byIndex = [...partials].sort((a, b) => a.index - b.index);
   const fp = new Fingerprint();
-  const flows = new FlowStats(undefined, { maxFlows: Math.max(16, scenario.traffic.length) });
+  const flows = new FlowStats(undefined, { maxFlows: flowCapacity(scenario) });
   let events = 0;
   for (const p of byIndex) {
     fp.addState(p.fingerprint);
@@ -148,6 +213,8 @@ export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials:
       receiver: ownerOf(spec.to.host ?? spec.from).transports[i]!.receiver,
     };
   });
+  // A message flow runs, both ends, where its `from` host runs.
+  const messages = scenario.messageTraffic.map((spec, k) => ownerOf(spec.from).messages[k]!);
   const first = byIndex[0]!.stats;
   const linkOwners = new Map(scenario.links.map((l) => [l.name, [l.a.device, l.b.device] as const]));
   const links = first.links.map((l, i) => {
@@ -162,9 +229,12 @@ export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials:
     wallTimeMs,
     events,
     fingerprint: fp.toString(),
-    flows: withTransports(flows.toJSON(), transports),
+    flows: withMessages(withTransports(flows.toJSON(), transports), messages),
     links: linkReports(links),
-    hosts: first.hosts.map((h, i) => ownerOf(h.name).stats.hosts[i]!),
+    hosts: withHostStacks(
+      first.hosts.map((h, i) => ownerOf(h.name).stats.hosts[i]!),
+      (n) => ownerOf(n).hostStacks[n],
+    ),
     switches: first.switches.map((s, i) => ownerOf(s.name).stats.switches[i]!),
     routers: first.routers.map((r, i) => ownerOf(r.name).stats.routers[i]!),
     // Every ATM device runs in one partition (the planner keeps them together).

@@ -25,6 +25,14 @@
 // - `atm`: ATM switches, hosts, router interfaces, links, PVCs and AAL5 traffic, validated by
 //   src/api/scenario-atm.ts with the same path-naming errors; its IP hosts can be named by
 //   traffic entries like any host.
+// - `hostStack` (issue 8): a host may run one of the message-stack configurations
+//   (src/stacks/message-stack.ts) on its NIC instead of an IP stack: such a host has no
+//   ip/gateway/multicast/stack (errors naming the key) and IP traffic cannot name it. Its
+//   configuration, layers and CPU profile are checked by src/compare/stack-choice.ts, as the
+//   comparison file checks them (profile files relative to the scenario file). These hosts are
+//   in `stackHosts` (every `hosts` entry stays an IP host); `ping-pong` and `message-stream`
+//   traffic between two of them (same configuration and layers, one message flow per host:
+//   the stacks are point to point) is in `messageTraffic`, not `traffic`.
 
 import { readFileSync, existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
@@ -36,6 +44,9 @@ import { ErrorCode, NetloomError } from "./errors.js";
 import { parseBitRate, parseByteSize, parseDuration } from "./units.js";
 import { validateAtmSection, type AtmScenario } from "./scenario-atm.js";
 import { ATM_IP_MTU } from "../stacks/ip/atm-ip-link.js";
+import { checkProfileChoice, checkStackChoice } from "../compare/stack-choice.js";
+import type { CpuProfile } from "../stacks/cost.js";
+import type { StackConfiguration } from "../stacks/message-stack.js";
 
 // ---------------------------------------------------------------------------------------------
 // Types of the normalised scenario.
@@ -81,6 +92,27 @@ export interface ScenarioHost {
   /** Multicast groups joined at start. */
   multicast: string[];
   stack: HostStackOptions;
+}
+
+/** What a `hostStack` host runs on its NIC (src/compare/stack-factory.ts builds it). */
+export interface ScenarioHostStack {
+  configuration: StackConfiguration;
+  /** Layer names top to bottom (socket, layered, fbufs, accelerated); [] for unet and active-messages. */
+  layers: string[];
+  /** The profile as written: a bundled name, or the file path as given. */
+  profileName: string;
+  /** The validated profile its HostCpu charges by. */
+  profile: CpuProfile;
+}
+
+/** A host that runs a host stack configuration on its NIC instead of an IP stack. */
+export interface ScenarioStackHost {
+  name: string;
+  mac: string;
+  /** The NIC's MTU: as written, else the attached link's, else 1500. */
+  mtu: number;
+  rxBuffers: number;
+  hostStack: ScenarioHostStack;
 }
 
 export interface ScenarioSwitch {
@@ -309,6 +341,31 @@ export interface RpcTraffic extends TransportCommon {
 export type TransportScenarioTraffic = TcpBulkTraffic | NakBulkTraffic | RpcTraffic;
 
 export type ScenarioTraffic = UdpScenarioTraffic | TransportScenarioTraffic;
+
+interface MessageTrafficCommon {
+  name: string;
+  /** Index of the entry in the file's `traffic` list (build-time errors name traffic[index]). */
+  index: number;
+  /** Both ends are hostStack hosts with the same configuration and layers. */
+  from: string;
+  to: string;
+  /** Message bytes (the application's payload). */
+  size: number;
+  /** When the workload starts (a scheduled event; the stacks set up from time 0). */
+  startNs: number;
+}
+/** `rounds` round trips: from sends `size` bytes, to answers with as many. */
+export interface PingPongTraffic extends MessageTrafficCommon {
+  type: "ping-pong";
+  rounds: number;
+}
+/** `count` messages from -> to, handed to the stack back to back at startNs. */
+export interface MessageStreamTraffic extends MessageTrafficCommon {
+  type: "message-stream";
+  count: number;
+}
+/** Traffic through the host stacks of two hostStack hosts (src/stacks/layered/ping-pong.ts workloads). */
+export type MessageScenarioTraffic = PingPongTraffic | MessageStreamTraffic;
 export type TrafficType = ScenarioTraffic["type"];
 export type UdpTrafficType = UdpScenarioTraffic["type"];
 
@@ -336,12 +393,17 @@ export interface Scenario {
   name: string;
   seed: number;
   durationNs: number;
+  /** IP hosts, in declaration order. */
   hosts: ScenarioHost[];
+  /** Hosts with a `hostStack`, in declaration order (the file lists both kinds under `hosts`). */
+  stackHosts: ScenarioStackHost[];
   switches: ScenarioSwitch[];
   routers: ScenarioRouter[];
   segments: ScenarioSegment[];
   links: ScenarioLink[];
   traffic: ScenarioTraffic[];
+  /** ping-pong and message-stream entries of `traffic`, in declaration order. */
+  messageTraffic: MessageScenarioTraffic[];
   outputs: ScenarioOutputs;
   /** ATM switches, hosts, router interfaces, links, PVCs and AAL5 traffic (src/api/scenario-atm.ts). */
   atm: AtmScenario | undefined;
@@ -793,7 +855,10 @@ function macToText(n: number): string {
 // The format: keys and defaults.
 
 const TOP_KEYS = ["name", "seed", "duration", "hosts", "switches", "routers", "segments", "links", "atm", "traffic", "outputs", "partitions", "parameters"] as const;
-const HOST_KEYS = ["name", "mac", "ip", "gateway", "mtu", "rxBuffers", "multicast", "stack"] as const;
+const HOST_KEYS = ["name", "mac", "ip", "gateway", "mtu", "rxBuffers", "multicast", "stack", "hostStack"] as const;
+/** Keys of an IP host that a hostStack host cannot have. */
+const IP_ONLY_HOST_KEYS = ["ip", "gateway", "multicast", "stack"] as const;
+const HOST_STACK_KEYS = ["configuration", "layers", "profile"] as const;
 const STACK_KEYS = ["ttl", "arpTimeout", "arpQueueLimit", "reassemblyTimeout", "reassemblyLimit", "maxDatagramSize", "mailboxLimit"] as const;
 const SWITCH_KEYS = ["name", "ports", "agingTime", "forwardingDelay", "fdbCapacity"] as const;
 const ROUTER_KEYS = ["name", "interfaces", "routes", "routing"] as const;
@@ -848,6 +913,13 @@ const NAK_RATE_KEYS = ["initial", "min", "max", "windowPackets", "upperThreshold
 const ALL_TRAFFIC_KEYS = [
   ...new Set([...TRAFFIC_COMMON, ...Object.values(TRAFFIC_EXTRA).flat(), ...TRANSPORT_COMMON, ...Object.values(TRANSPORT_EXTRA).flat()]),
 ];
+const MESSAGE_TRAFFIC_TYPES = ["ping-pong", "message-stream"] as const;
+const MESSAGE_COMMON = ["name", "type", "from", "to", "size", "start"] as const;
+const MESSAGE_EXTRA: Record<MessageScenarioTraffic["type"], readonly string[]> = { "ping-pong": ["rounds"], "message-stream": ["count"] };
+/** Every traffic key of any type (a key of another type is "does not apply", not "unknown"). */
+const ANY_TRAFFIC_KEYS = [...new Set([...ALL_TRAFFIC_KEYS, ...MESSAGE_COMMON, ...Object.values(MESSAGE_EXTRA).flat()])];
+/** Largest message of a message flow (the comparison's; the builder checks the stacks' own limit). */
+const MAX_MESSAGE = 65_536;
 
 export const SCENARIO_DEFAULTS = {
   seed: 1,
@@ -861,6 +933,10 @@ export const SCENARIO_DEFAULTS = {
     maxDatagramSize: 65_507,
     mailboxLimit: 1024,
   },
+  /** hostStack hosts: the comparison testbed's receive chain, and its default profile. */
+  hostStack: { rxBuffers: 256, profile: "workstation-1995" },
+  /** ping-pong rounds and message-stream messages, as the comparison's defaults. */
+  messages: { rounds: 20, count: 200, maxCount: 100_000 },
   switch: { agingTimeNs: 300_000_000_000, forwardingDelayNs: 0, fdbCapacity: 8192 },
   routing: { periodNs: 1_000_000_000, timeoutMultiple: 3 },
   segment: { rateBps: 10_000_000, propagationBits: 256, queueLimit: 64, maxFrame: 1522, attemptLimit: 16, backoffLimit: 10 },
@@ -985,6 +1061,9 @@ function validate(document: unknown, source: string | undefined, locate: Locate)
 interface DeviceEntry {
   kind: DeviceKind | "segment" | "link" | "traffic";
   path: string;
+  /** A host with a hostStack (its stack when that checked out). */
+  stackHost?: boolean;
+  hostStack?: ScenarioHostStack;
   ports?: number;
   interfaces?: string[];
 }
@@ -1026,15 +1105,42 @@ function checkDocument(
 
   // Hosts ------------------------------------------------------------------------------------
   interface HostDraft extends Omit<ScenarioHost, "mac" | "mtu"> {
+    /** Index in the file's `hosts` (automatic MACs go in declaration order). */
+    decl: number;
     macN: number | undefined;
     mtuN: number | undefined;
     ipN: { addr: number; len: number };
   }
+  interface StackHostDraft extends Omit<ScenarioStackHost, "mac" | "mtu"> {
+    decl: number;
+    macN: number | undefined;
+    mtuN: number | undefined;
+  }
   const hostDrafts: HostDraft[] = [];
+  const stackHostDrafts: StackHostDraft[] = [];
+  const baseDir = source === undefined ? undefined : dirname(source);
   (list(ctx, top["hosts"], "hosts") ?? []).forEach((raw, i) => {
     const p = `hosts[${i}]`;
-    const h = mapping(ctx, raw, p, HOST_KEYS, ["name", "ip"]);
+    const withStack = typeof raw === "object" && raw !== null && !Array.isArray(raw) && (raw as Obj)["hostStack"] !== undefined;
+    const h = mapping(ctx, raw, p, HOST_KEYS, withStack ? ["name"] : ["name", "ip"]);
     if (h === undefined) return;
+    if (withStack) {
+      const n = name(ctx, h["name"], `${p}.name`);
+      const hostStack = checkHostStack(ctx, h["hostStack"], `${p}.hostStack`, baseDir);
+      claim(n, `${p}.name`, { kind: "host", path: p, stackHost: true, ...(hostStack !== undefined ? { hostStack } : {}) });
+      for (const k of IP_ONLY_HOST_KEYS) {
+        if (h[k] === undefined) continue;
+        const what = k === "stack" ? "IP stack options" : k === "ip" ? "IP address" : k === "gateway" ? "gateway" : "multicast groups";
+        ctx.error(`${p}.${k}`, `a host with a hostStack runs no IP stack, so it has no ${what} (remove "${k}", or remove hostStack)`, true);
+      }
+      const mac = h["mac"] === undefined ? undefined : macText(ctx, h["mac"], `${p}.mac`);
+      claimMac(mac, `${p}.mac`);
+      const mtuN = h["mtu"] === undefined ? undefined : bytes(ctx, h["mtu"], `${p}.mtu`, MTU_MIN, MTU_MAX);
+      const rxBuffers = int(ctx, h["rxBuffers"], `${p}.rxBuffers`, 1, 65536, SCENARIO_DEFAULTS.hostStack.rxBuffers);
+      if (n === undefined || hostStack === undefined || rxBuffers === undefined) return;
+      stackHostDrafts.push({ decl: i, name: n, macN: mac, mtuN, rxBuffers, hostStack });
+      return;
+    }
     const n = name(ctx, h["name"], `${p}.name`);
     claim(n, `${p}.name`, { kind: "host", path: p });
     const mac = h["mac"] === undefined ? undefined : macText(ctx, h["mac"], `${p}.mac`);
@@ -1064,7 +1170,7 @@ function checkDocument(
     });
     const stack = checkStack(ctx, h["stack"], `${p}.stack`);
     if (n === undefined || ip === undefined) return;
-    hostDrafts.push({ name: n, macN: mac, ip: prefixOf(ip), ipN: ip, gateway, mtuN, rxBuffers, multicast, stack });
+    hostDrafts.push({ decl: i, name: n, macN: mac, ip: prefixOf(ip), ipN: ip, gateway, mtuN, rxBuffers, multicast, stack });
   });
 
   // Switches ---------------------------------------------------------------------------------
@@ -1315,8 +1421,20 @@ function checkDocument(
       mtu: mtuFor(f.mtuN, r.name, f.port, `routers[${i}].interfaces[${f.port}].mtu`),
     })),
   }));
-  // Automatic MACs after every explicit one is known, in declaration order.
-  for (const h of hosts) if (h.mac === "") h.mac = autoMac();
+  const stackHosts: ScenarioStackHost[] = stackHostDrafts.map((h) => ({
+    name: h.name,
+    mac: h.macN === undefined ? "" : macToText(h.macN),
+    mtu: mtuFor(h.mtuN, h.name, 0, `hosts[${h.decl}].mtu`),
+    rxBuffers: h.rxBuffers,
+    hostStack: h.hostStack,
+  }));
+  // Automatic MACs after every explicit one is known, in declaration order (IP and hostStack
+  // hosts alike, as the file lists them).
+  const byDeclaration: { decl: number; host: { mac: string } }[] = [
+    ...hosts.map((host, k) => ({ decl: hostDrafts[k]!.decl, host })),
+    ...stackHosts.map((host, k) => ({ decl: stackHostDrafts[k]!.decl, host })),
+  ].sort((x, y) => x.decl - y.decl);
+  for (const { host } of byDeclaration) if (host.mac === "") host.mac = autoMac();
   for (const r of routers) for (const f of r.interfaces) if (f.mac === "") f.mac = autoMac();
 
   // ATM (issue 6): a section of its own, checked by src/api/scenario-atm.ts. Its IP hosts join
@@ -1348,11 +1466,34 @@ function checkDocument(
   const trafficHosts = [...hostDrafts, ...atmHostDrafts];
   const mtuOfHost = (h: string): number =>
     hosts.find((x) => x.name === h)?.mtu ?? atmHostDrafts.find((x) => x.name === h)?.mtu ?? SCENARIO_DEFAULTS.link.mtu;
+  const messageTraffic: MessageScenarioTraffic[] = [];
   (list(ctx, top["traffic"], "traffic") ?? []).forEach((raw, i) => {
+    const rawType = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Obj)["type"] : undefined;
+    if (typeof rawType === "string" && (MESSAGE_TRAFFIC_TYPES as readonly string[]).includes(rawType)) {
+      const m = checkMessageTraffic(ctx, raw as Obj, `traffic[${i}]`, i, rawType as MessageScenarioTraffic["type"], names);
+      if (m !== undefined) {
+        claim(m.name, `traffic[${i}].name`, { kind: "traffic", path: `traffic[${i}]` });
+        messageTraffic.push(m);
+      }
+      return;
+    }
     const t = checkTraffic(ctx, raw, `traffic[${i}]`, i, durationNs, names, trafficHosts, mtuOfHost);
     if (t !== undefined) {
       claim(t.name, `traffic[${i}].name`, { kind: "traffic", path: `traffic[${i}]` });
       traffic.push(t);
+    }
+  });
+
+  // A point-to-point host stack serves one message flow: its ranks are 0 and 1.
+  const messageFlowOf = new Map<string, string>();
+  messageTraffic.forEach((t) => {
+    const at = `traffic[${t.index}]`;
+    for (const end of ["from", "to"] as const) {
+      const host = t[end];
+      const prior = messageFlowOf.get(host);
+      if (prior !== undefined) {
+        ctx.error(`${at}.${end}`, `${host} already takes part in ${prior}; a host stack is point to point (ranks 0 and 1), so a host takes part in one message flow`);
+      } else messageFlowOf.set(host, `${at} (${t.name})`);
     }
   });
 
@@ -1405,19 +1546,21 @@ function checkDocument(
 
   // Partitions -------------------------------------------------------------------------------
   let partitions: string[][] | undefined;
-  if (top["partitions"] !== undefined) partitions = checkPartitions(ctx, top["partitions"], names, links, segments);
+  if (top["partitions"] !== undefined) partitions = checkPartitions(ctx, top["partitions"], names, links, segments, messageTraffic);
 
   return {
     name: scenarioName,
     seed,
     durationNs,
     hosts,
+    stackHosts,
     switches,
     routers,
     segments,
     links,
     atm,
     traffic,
+    messageTraffic,
     outputs,
     partitions,
     parameters,
@@ -1445,6 +1588,81 @@ function checkStack(ctx: Ctx, v: unknown, path: string): HostStackOptions {
     maxDatagramSize: bytes(ctx, o["maxDatagramSize"], `${path}.maxDatagramSize`, MIN_PAYLOAD, MAX_UDP_PAYLOAD, d.maxDatagramSize) ?? d.maxDatagramSize,
     mailboxLimit: int(ctx, o["mailboxLimit"], `${path}.mailboxLimit`, 1, 1 << 20, d.mailboxLimit) ?? d.mailboxLimit,
   };
+}
+
+/** A host's `hostStack`: configuration, layers and profile, checked as the comparison checks them. */
+function checkHostStack(ctx: Ctx, v: unknown, path: string, baseDir: string | undefined): ScenarioHostStack | undefined {
+  const o = mapping(ctx, v, path, HOST_STACK_KEYS, ["configuration"], "a mapping with configuration, layers and profile");
+  if (o === undefined || o["configuration"] === undefined) return undefined;
+  const report = (at: string, problem: string, onKey = false): void => void ctx.error(at, problem, onKey);
+  const choice = checkStackChoice(o["configuration"], o["layers"], `${path}.configuration`, path, report);
+  const profileName = o["profile"] ?? SCENARIO_DEFAULTS.hostStack.profile;
+  const profile = checkProfileChoice(profileName, `${path}.profile`, baseDir, report);
+  if (choice === undefined || profile === undefined) return undefined;
+  return { configuration: choice.stack, layers: choice.layers, profileName: profileName as string, profile };
+}
+
+/** What IP traffic naming a hostStack host is told. */
+function notIp(host: string, type: string): string {
+  return `host ${host} runs a host stack (hostStack), not IP, so ${type} traffic cannot reach it (use ping-pong or message-stream)`;
+}
+
+function stackText(h: ScenarioHostStack): string {
+  return h.layers.length === 0 ? h.configuration : `${h.configuration} [${h.layers.join(", ")}]`;
+}
+
+/** ping-pong and message-stream: a message flow between the host stacks of two hostStack hosts. */
+function checkMessageTraffic(
+  ctx: Ctx,
+  raw: Obj,
+  p: string,
+  index: number,
+  type: MessageScenarioTraffic["type"],
+  names: Map<string, DeviceEntry>,
+): MessageScenarioTraffic | undefined {
+  const allowed: readonly string[] = [...MESSAGE_COMMON, ...MESSAGE_EXTRA[type]];
+  const o = mapping(ctx, raw, p, ANY_TRAFFIC_KEYS, ["type", "from", "to", "size"]);
+  if (o === undefined) return undefined;
+  for (const k of Object.keys(o)) {
+    if (ANY_TRAFFIC_KEYS.includes(k) && !allowed.includes(k)) ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
+  }
+  const n = o["name"] === undefined ? `flow${index}` : name(ctx, o["name"], `${p}.name`);
+  const end = (key: "from" | "to"): DeviceEntry & { name: string } | undefined => {
+    const path = `${p}.${key}`;
+    if (o[key] === undefined) return undefined;
+    const s = str(ctx, o[key], path);
+    if (s === undefined) return undefined;
+    const e = names.get(s);
+    if (e === undefined) {
+      const sug = suggest(s, [...names].filter(([, x]) => x.stackHost === true).map(([k]) => k));
+      return ctx.error(path, `there is no host named "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
+    }
+    if (e.kind !== "host") return ctx.error(path, `"${s}" is a ${e.kind}; ${type} runs between two hosts with a hostStack`);
+    if (e.stackHost !== true) return ctx.error(path, `host ${s} has no hostStack; ${type} runs between two hosts with a hostStack`);
+    return { ...e, name: s };
+  };
+  const from = end("from");
+  const to = end("to");
+  if (from !== undefined && to !== undefined && from.name === to.name) ctx.error(`${p}.to`, `traffic from ${from.name} to itself`);
+  else if (from?.hostStack !== undefined && to?.hostStack !== undefined) {
+    const a = from.hostStack;
+    const b = to.hostStack;
+    if (a.configuration !== b.configuration || a.layers.join() !== b.layers.join()) {
+      ctx.error(`${p}.to`, `${to.name} runs ${stackText(b)} but ${from.name} runs ${stackText(a)}; both ends of a ${type} need the same configuration and layers`);
+    }
+  }
+  const size = o["size"] === undefined ? undefined : bytes(ctx, o["size"], `${p}.size`, 1, MAX_MESSAGE);
+  const startNs = dur(ctx, o["start"], `${p}.start`, 0);
+  const d = SCENARIO_DEFAULTS.messages;
+  const rounds = type === "ping-pong" ? int(ctx, o["rounds"], `${p}.rounds`, 1, 1_000_000, d.rounds) : undefined;
+  const count = type === "message-stream" ? int(ctx, o["count"], `${p}.count`, 1, d.maxCount, d.count) : undefined;
+  if (n === undefined || from === undefined || to === undefined || from.hostStack === undefined || to.hostStack === undefined || size === undefined || startNs === undefined) {
+    return undefined;
+  }
+  if (from.name === to.name) return undefined;
+  const common = { name: n, index, from: from.name, to: to.name, size, startNs };
+  if (type === "ping-pong") return rounds === undefined ? undefined : { ...common, type, rounds };
+  return count === undefined ? undefined : { ...common, type, count };
 }
 
 function checkRouting(ctx: Ctx, v: unknown, path: string): ScenarioRouting | undefined {
@@ -1527,7 +1745,9 @@ function checkTraffic(
   }
   const pre = mapping(ctx, raw, p, ALL_TRAFFIC_KEYS, ["type", "from", "to", "size"]);
   if (pre === undefined || pre["type"] === undefined) return undefined;
-  const anyType = oneOf(ctx, pre["type"], `${p}.type`, TRAFFIC_TYPES);
+  // The message types are listed when the value looks like one (the IP types' list stays as it was).
+  const messageTypo = typeof pre["type"] === "string" ? suggest(pre["type"], MESSAGE_TRAFFIC_TYPES) : undefined;
+  const anyType = oneOf(ctx, pre["type"], `${p}.type`, messageTypo !== undefined ? [...TRAFFIC_TYPES, ...MESSAGE_TRAFFIC_TYPES] : TRAFFIC_TYPES);
   if (anyType === undefined) return undefined;
   const type = anyType as UdpTrafficType;
   const allowed = [...TRAFFIC_COMMON, ...TRAFFIC_EXTRA[type]];
@@ -1545,6 +1765,7 @@ function checkTraffic(
       return ctx.error(path, `there is no host named "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
     }
     if (e.kind !== "host") return ctx.error(path, `"${s}" is a ${e.kind}; traffic runs between hosts`);
+    if (e.stackHost === true) return ctx.error(path, notIp(s, type));
     return s;
   };
   const from = o["from"] === undefined ? undefined : str(ctx, o["from"], `${p}.from`);
@@ -1648,6 +1869,7 @@ function checkTransportTraffic(
       return ctx.error(path, `there is no host named "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
     }
     if (e.kind !== "host") return ctx.error(path, `"${s}" is a ${e.kind}; traffic runs between hosts`);
+    if (e.stackHost === true) return ctx.error(path, notIp(s, type));
     return s;
   };
   const from = o["from"] === undefined ? undefined : hostNamed(o["from"], `${p}.from`);
@@ -1844,6 +2066,7 @@ function checkPartitions(
   names: Map<string, DeviceEntry>,
   links: ScenarioLink[],
   segments: ScenarioSegment[],
+  messages: MessageScenarioTraffic[],
 ): string[][] | undefined {
   const parts = list(ctx, v, "partitions");
   if (parts === undefined) return undefined;
@@ -1893,6 +2116,13 @@ function checkPartitions(
   for (const s of segments) {
     const ps = new Set(s.stations.map((e) => where.get(e.device)));
     if (ps.size > 1) ctx.error("partitions", `segment ${s.name} has stations in partitions ${[...ps].join(" and ")}; a shared medium cannot be cut`);
+  }
+  for (const t of messages) {
+    const pa = where.get(t.from);
+    const pb = where.get(t.to);
+    if (pa !== undefined && pb !== undefined && pa !== pb) {
+      ctx.error("partitions", `${t.name} runs between ${t.from} (partitions[${pa}]) and ${t.to} (partitions[${pb}]); the two stacks of a message flow run as one, keep them in one partition`);
+    }
   }
   return out;
 }

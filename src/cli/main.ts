@@ -109,10 +109,35 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   for (const f of report.flows) {
     const lat = f.latencyNs;
     const fmt = (v: number | null): string => (v === null ? "-" : formatDuration(Math.round(v)));
+    // Message flows: what the workload completed, and what their latency is.
+    const m = f.messages;
+    const what =
+      m === undefined
+        ? ""
+        : m.type === "ping-pong"
+          ? ` (ping-pong: ${m.completed}/${m.requested} rounds, latency = round trip${m.refused > 0 ? `, ${m.refused} refused` : ""}${m.mismatches > 0 ? `, ${m.mismatches} damaged` : ""})`
+          : ` (message-stream: ${m.completed}/${m.requested} delivered, latency = send to delivery${m.refused > 0 ? `, ${m.refused} refused` : ""})`;
     out.push(
       `  ${String(f.label ?? f.id).padEnd(12)} ${f.src} -> ${f.dst}: sent ${f.sentPackets}, received ${f.receivedPackets}, ` +
-        `${formatBitRate(f.throughputBps)}, latency p50 ${fmt(lat.p50)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)}`,
+        `${formatBitRate(f.throughputBps)}, latency p50 ${fmt(lat.p50)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)}${what}`,
     );
+  }
+  const stackHosts = report.hosts.filter((h) => h.hostStack !== undefined);
+  if (stackHosts.length > 0) {
+    out.push("");
+    out.push("host stacks (virtual CPU time by operation):");
+    for (const h of stackHosts) {
+      const hs = h.hostStack!;
+      const ops = Object.entries(hs.cpu.ops)
+        .filter(([, o]) => o.ns > 0)
+        .sort((x, y) => y[1].ns - x[1].ns)
+        .map(([op, o]) => `${op} ${formatDuration(Math.round(o.ns))}`);
+      const total = Object.values(hs.cpu.ops).reduce((t, o) => t + o.ns, 0);
+      out.push(
+        `  ${h.name.padEnd(12)} ${hs.configuration}${hs.layers.length > 0 ? ` [${hs.layers.join(", ")}]` : ""} on ${hs.profile}: ` +
+          `${formatDuration(Math.round(total))} in ${hs.cpu.jobs} jobs${ops.length > 0 ? `: ${ops.join(", ")}` : ""}`,
+      );
+    }
   }
   const dropped = report.links.flatMap((l) => l.directions.map((d) => ({ name: `${l.id} ${d.direction}`, d })));
   const withDrops = dropped.filter((x) => Object.keys(x.d.drops).length > 0);

@@ -28,13 +28,13 @@
 //   stacks, not recovery; the stacks' own tests cover loss).
 
 import { readFileSync } from "node:fs";
-import { dirname, extname, isAbsolute, resolve } from "node:path";
+import { dirname, extname, resolve } from "node:path";
 import { NetloomError } from "../api/errors.js";
 import { parseStructured, ScenarioError, suggest, type Locate, type ScenarioFormat, type ScenarioIssue } from "../api/scenario.js";
 import { parseBitRate, parseDuration } from "../api/units.js";
-import { BUNDLED_PROFILES, loadCpuProfile, type CpuProfile } from "../stacks/cost.js";
-import { checkComposition } from "../stacks/layered/stack.js";
-import { STACK_CONFIGURATIONS, type StackConfiguration } from "../stacks/message-stack.js";
+import type { CpuProfile } from "../stacks/cost.js";
+import type { StackConfiguration } from "../stacks/message-stack.js";
+import { checkProfileChoice, checkStackChoice, DEFAULT_LAYERS } from "./stack-choice.js";
 
 export const COMPARE_NETWORKS = ["ethernet", "atm"] as const;
 export type CompareNetwork = (typeof COMPARE_NETWORKS)[number];
@@ -68,9 +68,8 @@ export interface Comparison {
 }
 
 const TOP_KEYS = ["name", "seed", "profile", "networks", "configurations", "pingPong", "oneWay", "outputs"];
-const LAYERED: readonly StackConfiguration[] = ["socket", "layered", "fbufs", "accelerated"];
-/** Default layers of the layered configurations: the five-layer stack of the Horus figures. */
-export const DEFAULT_LAYERS = ["TOTAL", "FC", "NAK", "FRAG", "COM"];
+/** Default layers of the layered configurations (shared with scenario files: stack-choice.ts). */
+export { DEFAULT_LAYERS };
 const ATM_RATES: Record<string, number> = { "OC-3": 155_520_000, "OC-12": 622_080_000, "OC-48": 2_488_320_000 };
 
 /** Reads a comparison file (.json is JSON, anything else YAML). */
@@ -145,25 +144,7 @@ export function validateComparison(
   const name = top["name"] === undefined ? "compare" : typeof top["name"] === "string" && /^[A-Za-z0-9][\w.-]*$/.test(top["name"]) ? top["name"] : c.add("name", `${JSON.stringify(top["name"])} is not a name (letters, digits, . _ -)`);
   const seed = top["seed"] === undefined ? 1 : c.int(top["seed"], "seed", 0, 2 ** 32 - 1);
 
-  let profile: CpuProfile | undefined;
-  const rawProfile = top["profile"] ?? "workstation-1995";
-  if (typeof rawProfile !== "string") c.add("profile", `must be a bundled profile (${BUNDLED_PROFILES.join(", ")}) or a profile file`);
-  else {
-    const bundled = (BUNDLED_PROFILES as readonly string[]).includes(rawProfile);
-    const looksLikeFile = /[./\\]/.test(rawProfile);
-    if (!bundled && !looksLikeFile) {
-      const s = suggest(rawProfile, BUNDLED_PROFILES);
-      c.add("profile", `${JSON.stringify(rawProfile)} is not a bundled profile (${BUNDLED_PROFILES.join(", ")})${s !== undefined ? ` (did you mean "${s}"?)` : ""}, nor a file path`);
-    } else {
-      const where = bundled || isAbsolute(rawProfile) ? rawProfile : resolve(options.baseDir ?? process.cwd(), rawProfile);
-      try {
-        profile = loadCpuProfile(where);
-      } catch (e) {
-        if (!(e instanceof NetloomError)) throw e;
-        c.add("profile", e.message); // names the profile file and its field
-      }
-    }
-  }
+  const profile = checkProfileChoice(top["profile"] ?? "workstation-1995", "profile", options.baseDir, (p, m) => c.add(p, m));
 
   const networks: Partial<Record<CompareNetwork, CompareLink>> = {};
   const rawNets = top["networks"] ?? { ethernet: {}, atm: {} };
@@ -191,26 +172,13 @@ export function validateComparison(
       const p = `configurations[${i}]`;
       const o = c.map(raw, p, ["name", "stack", "layers"], "a mapping with name, stack and layers");
       if (o === undefined) return;
-      const stack = o["stack"];
-      if (typeof stack !== "string" || !(STACK_CONFIGURATIONS as readonly string[]).includes(stack)) {
-        const s = typeof stack === "string" ? suggest(stack, STACK_CONFIGURATIONS) : undefined;
-        c.add(`${p}.stack`, `${JSON.stringify(stack)} is not a stack configuration (${STACK_CONFIGURATIONS.join(", ")})${s !== undefined ? ` (did you mean "${s}"?)` : ""}`);
-        return;
-      }
-      const cfgName = o["name"] ?? stack;
+      // Checked before the name: the name defaults to the configuration.
+      const choice = checkStackChoice(o["stack"], o["layers"], `${p}.stack`, p, (path, m, onKey) => c.add(path, m, onKey));
+      if (choice === undefined) return;
+      const cfgName = o["name"] ?? choice.stack;
       if (typeof cfgName !== "string" || cfgName.length === 0) return void c.add(`${p}.name`, "must be a non-empty string");
       if (configurations.some((x) => x.name === cfgName)) return void c.add(`${p}.name`, `duplicate configuration name "${cfgName}"`);
-      let layers: string[] = [];
-      if (LAYERED.includes(stack as StackConfiguration)) {
-        const raw = o["layers"] ?? DEFAULT_LAYERS;
-        if (!Array.isArray(raw)) return void c.add(`${p}.layers`, "must be a list of layer names, top to bottom");
-        const ok = c.units(`${p}.layers`, () => checkComposition(raw as string[], p));
-        if (ok === undefined) return;
-        layers = ok;
-      } else if (o["layers"] !== undefined) {
-        return void c.add(`${p}.layers`, `${stack} has no layers to compose (it is not a layered stack)`, true);
-      }
-      configurations.push({ name: cfgName, stack: stack as StackConfiguration, layers });
+      configurations.push({ name: cfgName, ...choice });
     });
   }
 

@@ -10,7 +10,9 @@
 // - Automatic: cut the highest-latency links that still leave the load balanced. Links with
 //   no delay, links with a down/up schedule (a down must cancel frames in flight, which cannot
 //   cross a cut), CSMA segments and the whole ATM network (its switches, hosts and the routers
-//   with an ATM interface: cell trains carry timing that does not cross) keep together. For each distinct delay d, from
+//   with an ATM interface: cell trains carry timing that does not cross) keep together, and so
+//   do the two hosts of each message flow (ping-pong, message-stream: the flow's workload and
+//   both stacks are one unit, run where its `from` host runs). For each distinct delay d, from
 //   the largest down, the devices joined by links shorter than d form groups; when there are
 //   at least two groups they are packed into (at most) `workers` partitions, largest first into
 //   the lightest, ties by declaration order. Among the packings with the most partitions, the
@@ -20,7 +22,8 @@
 //   100 us ones. With fewer groups than workers, the plan has fewer partitions.
 // - Load: 1 per device, plus each traffic entry's packet rate (size and rate; bulk and
 //   request-response count as the busiest entry) split between its sender and receivers and
-//   scaled so traffic weighs as much as the devices together.
+//   scaled so traffic weighs as much as the devices together. A message flow counts as the
+//   busiest entry, split between its two hosts.
 // - Deterministic: the same scenario and worker count give the same plan.
 // - Any plan that cuts a link with zero delay or with a down/up schedule is refused with a
 //   NetloomError naming the link.
@@ -81,15 +84,24 @@ export function planPartitions(scenario: Scenario, workers: number): PartitionPl
       );
     }
     for (const n of atm) owner[n] = listed[0] ?? 0;
+    for (const t of scenario.messageTraffic) {
+      if (owner[t.from] !== owner[t.to]) {
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${t.name} runs between ${t.from} (partition ${String(owner[t.from])}) and ${t.to} (partition ${String(owner[t.to])}); the two stacks of a message flow run as one, keep them in one partition`,
+          { path: "partitions" },
+        );
+      }
+    }
     return finish(scenario, devices, owner, scenario.partitions.length, false);
   }
   return automatic(scenario, devices, workers);
 }
 
-/** Host, switch and router names in declaration order, then the ATM switches and hosts. */
+/** IP host, hostStack host, switch and router names in declaration order, then the ATM switches and hosts. */
 function deviceNames(s: Scenario): string[] {
   const atm = s.atm === undefined ? [] : [...s.atm.switches.map((x) => x.name), ...s.atm.hosts.map((h) => h.name)];
-  return [...s.hosts.map((h) => h.name), ...s.switches.map((x) => x.name), ...s.routers.map((r) => r.name), ...atm];
+  return [...s.hosts.map((h) => h.name), ...s.stackHosts.map((h) => h.name), ...s.switches.map((x) => x.name), ...s.routers.map((r) => r.name), ...atm];
 }
 
 /**
@@ -152,6 +164,12 @@ function loads(s: Scenario, index: Map<string, number>): { weight: number[]; eve
       total += share;
     }
   });
+  for (const t of s.messageTraffic) {
+    for (const name of [t.from, t.to]) {
+      traffic[index.get(name)!]! += busiest / 2;
+      total += busiest / 2;
+    }
+  }
   const scale = total > 0 ? index.size / total : 0;
   // A packet costs a few events per hop (queue, serialisation end, arrival) over a few hops.
   return { weight: traffic.map((t) => 1 + t * scale), eventsPerSecond: total * EVENTS_PER_PACKET };
@@ -172,6 +190,7 @@ function automatic(s: Scenario, devices: string[], workers: number): PartitionPl
   }
   const atm = atmGroup(s);
   for (const n of atm) fixed.join(index.get(atm[0]!)!, index.get(n)!);
+  for (const t of s.messageTraffic) fixed.join(index.get(t.from)!, index.get(t.to)!);
   const cuttable = s.links.filter((l) => {
     if (l.delayNs > 0 && l.schedule.length === 0) return true;
     fixed.join(index.get(l.a.device)!, index.get(l.b.device)!);

@@ -57,6 +57,11 @@ export interface MessageStack {
   readonly maxMessage: number;
   /** Virtual time now (ns). */
   readonly now: number;
+  /**
+   * False while the stack is still setting up its path to member `peer` (U-Net registers its
+   * endpoint and channels with system calls first); layered stacks are ready at once.
+   */
+  isReady(peer: number): boolean;
   setApp(app: MessageApp | undefined): void;
   allocMessage(length: number): number;
   send(frame: number, dst?: number): boolean;

@@ -37,6 +37,9 @@ const EXAMPLES: [string, number][] = [
   ["examples/rpc.yaml", 1e9],
   // ATM: the ATM network (switches, hosts, router r) stays in one partition, e1 in the other.
   ["examples/atm-mixed.yaml", 300e6],
+  // Host stacks: each message pair (its stacks and workload) in one partition, the switch in
+  // another with 4 workers; the full run, both workloads complete.
+  ["examples/host-stacks.yaml", 300e6],
 ];
 
 describe("partitioned runs give the single-threaded results", () => {

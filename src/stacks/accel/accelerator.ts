@@ -491,6 +491,11 @@ export class AcceleratedStack implements MessageStack, CpuClient {
     return this.sim.scheduler.now;
   }
 
+  /** The accelerator needs no set-up before it sends (the cookie travels with the first frames). */
+  isReady(_peer: number): boolean {
+    return true;
+  }
+
   setApp(app: MessageApp | undefined): void {
     this.app = app;
   }

@@ -130,6 +130,11 @@ export class AmStack implements MessageStack, UnetConsumer {
     return this.sim.scheduler.now;
   }
 
+  /** Ready once the endpoint and its channel to `peer` are registered. */
+  isReady(peer: number): boolean {
+    return this.endpoint.isOpen(peer);
+  }
+
   setApp(app: MessageApp | undefined): void {
     this.app = app;
   }

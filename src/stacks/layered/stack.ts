@@ -276,6 +276,11 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     return this.variant;
   }
 
+  /** A layered stack needs no set-up before it sends. */
+  isReady(_peer: number): boolean {
+    return true;
+  }
+
   setApp(app: StackApp | undefined): void {
     this.app = app;
   }

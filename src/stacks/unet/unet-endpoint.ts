@@ -387,6 +387,10 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   }
 
   /** True when the endpoint and its channel to `peer` are registered. */
+  isReady(peer: number): boolean {
+    return this.isOpen(peer);
+  }
+
   isOpen(peer: number): boolean {
     const ch = this.peerChannel.get(peer);
     return this.stateValue === UnetEndpointState.Ready && ch !== undefined && this.device.channelState(ch) === UnetChannelState.Open;
