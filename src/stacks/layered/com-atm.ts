@@ -45,8 +45,8 @@ import { NO_FRAME } from "../../buf/frames.js";
 import type { AtmNic } from "../../devices/atm-nic.js";
 import { ChecksumKernels } from "../../kernels/checksum.js";
 import { CpuOp } from "../cost.js";
-import { COM_HEADER_LEN, COM_VERSION, type ComBottom } from "./com.js";
-import { ALL, BaseLayer, Prop, getU16, putU16, type StackContext } from "./layer.js";
+import { COM_HEADER_LEN, checkComHeader, writeComHeader, type ComBottom } from "./com.js";
+import { ALL, BaseLayer, Prop, type StackContext } from "./layer.js";
 
 export interface AtmComOptions {
   nic: AtmNic;
@@ -150,17 +150,7 @@ export class AtmComLayer extends BaseLayer implements ComBottom {
       this.c.noSlot++;
       return;
     }
-    const u8 = ctx.u8;
-    const off = frames.offset(msg);
-    const len = payload + COM_HEADER_LEN;
-    u8[off] = COM_VERSION << 4;
-    u8[off + 1] = ctx.rank;
-    u8[off + 2] = dst;
-    u8[off + 3] = 0;
-    putU16(u8, off + 4, len);
-    putU16(u8, off + 6, 0);
-    putU16(u8, off + 6, this.kernels.internetChecksumAt(off, len));
-    ctx.cpu.chargeChecksum(len);
+    writeComHeader(ctx, this.kernels, msg, dst, payload);
     ctx.cpu.chargeOp(CpuOp.DRIVER);
     this.c.txFrames++;
     if (dst !== ALL) {
@@ -226,12 +216,11 @@ export class AtmComLayer extends BaseLayer implements ComBottom {
     this.c.emulatorCopyBytes += pdu;
     this.nic.returnBuffer(ptr);
     if (pdu < COM_HEADER_LEN) return this.drop(f, "badHeader");
-    const len = getU16(u8, off + 4);
     const src = u8[off + 1]!;
     const dst = u8[off + 2]!;
-    if (u8[off]! >>> 4 !== COM_VERSION || len !== pdu) return this.drop(f, "badHeader");
-    ctx.cpu.chargeChecksum(len);
-    if (this.kernels.internetChecksumAt(off, len) !== 0) return this.drop(f, "badChecksum");
+    // AAL5 delimits the PDU exactly: the length field must be all of it.
+    const problem = checkComHeader(ctx, this.kernels, off, pdu, pdu);
+    if (problem !== undefined) return this.drop(f, problem);
     if (src !== this.rankOfVc[vc]) return this.drop(f, "badHeader");
     if (dst !== ALL && dst !== ctx.rank) return this.drop(f, "notForUs");
     frames.pop(f, COM_HEADER_LEN);

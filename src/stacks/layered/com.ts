@@ -85,6 +85,36 @@ export interface ComStats {
   noSlot: number;
 }
 
+/**
+ * Fills the COM header just pushed at the head of `msg` (`payload` bytes after it) with its
+ * RFC 1071 checksum, charging the checksummed bytes: the send half both COM bottoms share.
+ */
+export function writeComHeader(ctx: StackContext, kernels: ChecksumKernels, msg: number, dst: number, payload: number): void {
+  const u8 = ctx.u8;
+  const off = ctx.frames.offset(msg);
+  const len = payload + COM_HEADER_LEN;
+  u8[off] = COM_VERSION << 4;
+  u8[off + 1] = ctx.rank;
+  u8[off + 2] = dst;
+  u8[off + 3] = 0;
+  putU16(u8, off + 4, len);
+  putU16(u8, off + 6, 0);
+  putU16(u8, off + 6, kernels.internetChecksumAt(off, len));
+  ctx.cpu.chargeChecksum(len);
+}
+
+/**
+ * Checks a received COM header at `off`: version, a length field from minLen to maxLen, and the
+ * checksum over that length (charged). The reason to drop it, or undefined when it is good.
+ */
+export function checkComHeader(ctx: StackContext, kernels: ChecksumKernels, off: number, minLen: number, maxLen: number): "badHeader" | "badChecksum" | undefined {
+  const u8 = ctx.u8;
+  const len = getU16(u8, off + 4);
+  if (u8[off]! >>> 4 !== COM_VERSION || len < minLen || len > maxLen) return "badHeader";
+  ctx.cpu.chargeChecksum(len);
+  return kernels.internetChecksumAt(off, len) !== 0 ? "badChecksum" : undefined;
+}
+
 export class ComLayer extends BaseLayer implements ComBottom {
   readonly name = "COM";
   readonly headerBytes = COM_HEADER_LEN;
@@ -159,17 +189,8 @@ export class ComLayer extends BaseLayer implements ComBottom {
       return;
     }
     const u8 = ctx.u8;
-    let off = frames.offset(msg);
-    const len = payload + COM_HEADER_LEN;
-    u8[off] = COM_VERSION << 4;
-    u8[off + 1] = ctx.rank;
-    u8[off + 2] = dst;
-    u8[off + 3] = 0;
-    putU16(u8, off + 4, len);
-    putU16(u8, off + 6, 0);
-    putU16(u8, off + 6, this.kernels.internetChecksumAt(off, len));
-    ctx.cpu.chargeChecksum(len);
-    off = frames.push(msg, ETH_HEADER_LEN); // private after ctx.push above
+    writeComHeader(ctx, this.kernels, msg, dst, payload);
+    const off = frames.push(msg, ETH_HEADER_LEN); // private after ctx.push above
     const dmac = dst === ALL ? (ctx.members > 2 ? this.groupMac : this.macs[ctx.rank === 0 ? 1 : 0]!) : this.macs[dst]!;
     writeMac(u8, off, dmac);
     writeMac(u8, off + 6, this.nic.mac);
@@ -224,9 +245,9 @@ export class ComLayer extends BaseLayer implements ComBottom {
     const len = getU16(u8, off + 4);
     const src = u8[off + 1]!;
     const dst = u8[off + 2]!;
-    if (u8[off]! >>> 4 !== COM_VERSION || len < COM_HEADER_LEN || len > wire - ETH_HEADER_LEN) return this.drop(f, "badHeader");
-    ctx.cpu.chargeChecksum(len);
-    if (this.kernels.internetChecksumAt(off, len) !== 0) return this.drop(f, "badChecksum");
+    // Ethernet pads short frames: the header's length may be below what arrived.
+    const problem = checkComHeader(ctx, this.kernels, off, COM_HEADER_LEN, wire - ETH_HEADER_LEN);
+    if (problem !== undefined) return this.drop(f, problem);
     if (src >= ctx.members || src === ctx.rank) return this.drop(f, "badHeader");
     if (dst !== ALL && dst !== ctx.rank) return this.drop(f, "notForUs");
     frames.pop(f, ETH_HEADER_LEN + COM_HEADER_LEN);
