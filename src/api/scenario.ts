@@ -455,8 +455,11 @@ function locationPrefix(e: ScenarioIssue, source: string | undefined): string {
 
 export type ScenarioFormat = "yaml" | "json";
 
-/** Reads and validates a scenario file (.json is JSON, anything else YAML). */
-export function loadScenario(path: string): Scenario {
+/**
+ * Reads a netloom input file (scenario, comparison): its text, and its format by extension
+ * (.json is JSON, anything else YAML). A file that cannot be read is a ScenarioError naming it.
+ */
+export function readInputFile(path: string): { text: string; format: ScenarioFormat } {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -464,7 +467,12 @@ export function loadScenario(path: string): Scenario {
     const why = (cause as { code?: string }).code === "ENOENT" ? "no such file" : String((cause as Error).message ?? cause);
     throw new ScenarioError([{ path: "", message: `cannot read ${path}: ${why}`, line: undefined, column: undefined }], undefined);
   }
-  const format: ScenarioFormat = extname(path).toLowerCase() === ".json" ? "json" : "yaml";
+  return { text, format: extname(path).toLowerCase() === ".json" ? "json" : "yaml" };
+}
+
+/** Reads and validates a scenario file (.json is JSON, anything else YAML). */
+export function loadScenario(path: string): Scenario {
+  const { text, format } = readInputFile(path);
   return parseScenario(text, { format, source: path });
 }
 

@@ -27,10 +27,9 @@
 // - Not handled: more than two hosts, loss on the comparison links (the workloads measure
 //   stacks, not recovery; the stacks' own tests cover loss).
 
-import { readFileSync } from "node:fs";
-import { dirname, extname, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { NetloomError } from "../api/errors.js";
-import { parseStructured, ScenarioError, suggest, type Locate, type ScenarioFormat, type ScenarioIssue } from "../api/scenario.js";
+import { parseStructured, readInputFile, ScenarioError, suggest, type Locate, type ScenarioFormat, type ScenarioIssue } from "../api/scenario.js";
 import { parseBitRate, parseDuration } from "../api/units.js";
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
@@ -74,14 +73,7 @@ const ATM_RATES: Record<string, number> = { "OC-3": 155_520_000, "OC-12": 622_08
 
 /** Reads a comparison file (.json is JSON, anything else YAML). */
 export function loadComparison(path: string): Comparison {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (cause) {
-    const why = (cause as { code?: string }).code === "ENOENT" ? "no such file" : String((cause as Error).message ?? cause);
-    throw new ScenarioError([{ path: "", message: `cannot read ${path}: ${why}`, line: undefined, column: undefined }], undefined);
-  }
-  const format: ScenarioFormat = extname(path).toLowerCase() === ".json" ? "json" : "yaml";
+  const { text, format } = readInputFile(path);
   return parseComparison(text, { format, source: path, baseDir: dirname(path) });
 }
 

@@ -116,14 +116,20 @@ export function llcSnapHeaderLength(_repr?: LlcSnapRepr): number {
 
 /** Writes AA-AA-03 00-00-00 and the EtherType at the start of the view (which must hold 8 bytes). */
 export function emitLlcSnap(repr: LlcSnapRepr, view: LlcSnapView): void {
-  const b = view.bytes;
-  const o = view.offset;
-  b[o] = LLC_SAP_SNAP;
-  b[o + 1] = LLC_SAP_SNAP;
-  b[o + 2] = LLC_CONTROL_UI;
-  b[o + 3] = 0;
-  b[o + 4] = 0;
-  b[o + 5] = 0;
-  b[o + 6] = repr.etherType >>> 8;
-  b[o + 7] = repr.etherType & 0xff;
+  writeLlcSnap(view.bytes, view.offset, repr.etherType);
+}
+
+/**
+ * Writes a routed LLC/SNAP header (AA-AA-03 00-00-00, EtherType) at u8[offset, offset + 8): the
+ * hot paths' form, with no view or repr, for headers pushed into a frame's headroom.
+ */
+export function writeLlcSnap(u8: Uint8Array, offset: number, etherType: number): void {
+  u8[offset] = LLC_SAP_SNAP;
+  u8[offset + 1] = LLC_SAP_SNAP;
+  u8[offset + 2] = LLC_CONTROL_UI;
+  u8[offset + 3] = 0;
+  u8[offset + 4] = 0;
+  u8[offset + 5] = 0;
+  u8[offset + 6] = etherType >>> 8;
+  u8[offset + 7] = etherType & 0xff;
 }

@@ -29,7 +29,7 @@ import { NO_FRAME } from "../../buf/frames.js";
 import type { AtmNic, AtmReceiver } from "../../devices/atm-nic.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { ETHERTYPE_IPV4 } from "../../wire/ethernet.js";
-import { LLC_SNAP_HEADER_LEN, llcSnapEtherType } from "../../wire/llc-snap.js";
+import { LLC_SNAP_HEADER_LEN, llcSnapEtherType, writeLlcSnap } from "../../wire/llc-snap.js";
 import { ipv4FromString, ipv4ToString } from "../../wire/ipv4.js";
 import type { IpLink } from "./ip-host.js";
 
@@ -122,16 +122,7 @@ export class AtmIpLink implements AtmReceiver, IpLink {
       frames.release(frame);
       return this.drop("NO_CIRCUIT");
     }
-    const at = frames.push(frame, LLC_SNAP_HEADER_LEN);
-    const u8 = this.u8;
-    u8[at] = 0xaa;
-    u8[at + 1] = 0xaa;
-    u8[at + 2] = 0x03;
-    u8[at + 3] = 0;
-    u8[at + 4] = 0;
-    u8[at + 5] = 0;
-    u8[at + 6] = ETHERTYPE_IPV4 >>> 8;
-    u8[at + 7] = ETHERTYPE_IPV4 & 0xff;
+    writeLlcSnap(this.u8, frames.push(frame, LLC_SNAP_HEADER_LEN), ETHERTYPE_IPV4);
     this.txPdus++;
     return this.nic.send(vc, frame);
   }

@@ -59,7 +59,7 @@ import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { ETHERTYPE_IPV4 } from "../../wire/ethernet.js";
 import { IPV4_HEADER_LEN, IPV4_MIN_MTU, ipv4FromString, ipv4ToString } from "../../wire/ipv4.js";
-import { LLC_SNAP_HEADER_LEN, llcSnapEtherType } from "../../wire/llc-snap.js";
+import { LLC_SNAP_HEADER_LEN, llcSnapEtherType, writeLlcSnap } from "../../wire/llc-snap.js";
 import { UDP_HEADER_LEN } from "../../wire/udp.js";
 import type { HostCpu } from "../cost.js";
 import { ATM_IP_MTU } from "../ip/atm-ip-link.js";
@@ -238,18 +238,7 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
       ep.discard(frame);
       return this.drop("NO_CHANNEL");
     }
-    if (this.encap !== 0) {
-      const at = this.frames.push(frame, LLC_SNAP_HEADER_LEN);
-      const u8 = this.u8;
-      u8[at] = 0xaa;
-      u8[at + 1] = 0xaa;
-      u8[at + 2] = 0x03;
-      u8[at + 3] = 0;
-      u8[at + 4] = 0;
-      u8[at + 5] = 0;
-      u8[at + 6] = ETHERTYPE_IPV4 >>> 8;
-      u8[at + 7] = ETHERTYPE_IPV4 & 0xff;
-    }
+    if (this.encap !== 0) writeLlcSnap(this.u8, this.frames.push(frame, LLC_SNAP_HEADER_LEN), ETHERTYPE_IPV4);
     if (!ep.send(frame, rank)) return false;
     this.c.txPdus++;
     return true;
