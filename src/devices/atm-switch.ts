@@ -679,11 +679,14 @@ export class AtmSwitch extends Device {
         const a = base + Math.ceil(((j0 + i + 1) * num) / den);
         if (inclusive ? a > limit : a >= limit) break;
         const out = u32[((vec + i * FRAME_VEC_STRIDE) >>> 2) + FRAME_VEC_OUT / 4]!;
-        const c = off + i * ATM_CELL_LEN;
-        if (out === fastO && this.fastAdmit(out, i, c, a)) {
-          this.rxCells[p]!++;
-          continue;
+        if (out === fastO) {
+          const j = this.fastRun(out, p, i, n, vec, off, base, j0, num, den, limit, inclusive);
+          if (j > i) {
+            i = j - 1;
+            continue;
+          }
         }
+        const c = off + i * ATM_CELL_LEN;
         if (out >= VC_MALFORMED) {
           if (out === VC_MALFORMED) {
             drops[p * NREASONS + CellDrop.HEC]!++;
@@ -711,39 +714,80 @@ export class AtmSwitch extends Device {
   }
 
   /**
-   * The common case of offer(): cell i (at c, arrived at a) extends output o's open train,
-   * which is a run of the same input frame ending at cell i - 1, in the same busy period, with
-   * the occupancy below every threshold of o and its circuit not discarding. Then the cell is
-   * admitted exactly as offer() would admit it, without its general bookkeeping. False: not
-   * that case (nothing changed); the caller takes the general path.
+   * The common case of offer(), for a run of cells: from cell i0 on, every cell of this input
+   * frame that has arrived by `limit`, goes to output o and extends o's open train (a run of
+   * the same input frame ending at the cell before, in the same busy period, with the
+   * occupancy below every threshold of o and its circuit not discarding) is admitted exactly as
+   * offer() would admit it, without its general bookkeeping. The run's state stays in locals
+   * and is written back once. Returns the first cell not admitted (i0: none; the caller takes
+   * the general path for it).
    */
-  private fastAdmit(o: number, i: number, c: number, a: number): boolean {
+  private fastRun(
+    o: number,
+    p: number,
+    i0: number,
+    n: number,
+    vec: number,
+    off: number,
+    base: number,
+    j0: number,
+    num: number,
+    den: number,
+    limit: number,
+    inclusive: boolean,
+  ): number {
     const ser = this.sers[o]!;
-    if (a < this.lastArr[o]! || a > ser.busyUntil) return false;
-    const count = this.otCount[o]!;
-    if (this.otFirst[o]! + count !== i || count === this.trainCap || ser.count !== this.otJ0[o]! + count || ser.base !== this.otBase[o]) {
-      return false;
-    }
-    const occ = ser.count - Math.floor(((a - ser.base) * ser.den) / ser.num);
-    if (occ >= this.fastLimit[o]!) return false;
+    const sBase = ser.base;
+    let count = this.otCount[o]!;
+    let sCount = ser.count;
+    if (sBase !== this.otBase[o] || this.otFirst[o]! + count !== i0 || sCount !== this.otJ0[o]! + count) return i0;
+    const sNum = ser.num;
+    const sDen = ser.den;
+    let busy = ser.busyUntil;
+    let last = this.lastArr[o]!;
+    let high = this.highWater[o]!;
+    const fast = this.fastLimit[o]!;
+    const cap = this.trainCap;
+    const key = this.lastStateKey[o]!;
+    const mask = this.keyMask[o]!;
+    const st = this.lastStateIdx[o]!;
     const u8 = this.rt.u8;
-    const b3 = u8[c + 3]!;
-    if ((b3 & 0x08) === 0) {
-      const w = ((u8[c]! << 24) | (u8[c + 1]! << 16) | (u8[c + 2]! << 8) | b3) >>> 0;
-      if (((w >>> 4) & this.keyMask[o]!) !== this.lastStateKey[o]) return false;
-      const st = this.lastStateIdx[o]!;
-      if (st >= 0) {
-        if (this.vcDrop[st] !== CircuitDiscard.NONE) return false;
-        this.vcFirst[st] = (b3 & 0x02) !== 0 ? 1 : 0;
+    const u32 = this.rt.u32;
+    let i = i0;
+    for (; i < n; i++) {
+      const a = base + Math.ceil(((j0 + i + 1) * num) / den);
+      if (inclusive ? a > limit : a >= limit) break;
+      if (u32[((vec + i * FRAME_VEC_STRIDE) >>> 2) + FRAME_VEC_OUT / 4] !== o) break;
+      if (a < last || a > busy || count === cap) break;
+      const occ = sCount - Math.floor(((a - sBase) * sDen) / sNum);
+      if (occ >= fast) break;
+      const c = off + i * ATM_CELL_LEN;
+      const b3 = u8[c + 3]!;
+      if ((b3 & 0x08) === 0) {
+        const w = ((u8[c]! << 24) | (u8[c + 1]! << 16) | (u8[c + 2]! << 8) | b3) >>> 0;
+        if (((w >>> 4) & mask) !== key) break;
+        if (st >= 0) {
+          if (this.vcDrop[st] !== CircuitDiscard.NONE) break;
+          this.vcFirst[st] = (b3 & 0x02) !== 0 ? 1 : 0;
+        }
       }
+      last = a;
+      if (occ > high) high = occ;
+      count++;
+      sCount++;
+      busy = sBase + Math.ceil((sCount * sNum) / sDen);
     }
-    this.lastArr[o] = a;
-    if (occ > this.highWater[o]!) this.highWater[o] = occ;
-    this.otCount[o] = count + 1;
-    ser.count++;
-    ser.busyUntil = ser.base + Math.ceil((ser.count * ser.num) / ser.den);
-    this.txCells[o]!++;
-    return true;
+    const k = i - i0;
+    if (k > 0) {
+      this.lastArr[o] = last;
+      this.highWater[o] = high;
+      this.otCount[o] = count;
+      ser.count = sCount;
+      ser.busyUntil = busy;
+      this.txCells[o]! += k;
+      this.rxCells[p]! += k;
+    }
+    return i;
   }
 
   /** The output side for one cell (cell i of frame f at c, arrived at a) on output o. */
