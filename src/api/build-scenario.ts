@@ -31,12 +31,13 @@
 import { ErrorCode, NetloomError } from "./errors.js";
 import { atmRouterInterfaces, buildAtm, type BuiltAtm } from "./scenario-atm.js";
 import { Network } from "./network.js";
-import { isTransportTraffic, type Scenario, type ScenarioEndpoint } from "./scenario.js";
+import type { Scenario, ScenarioEndpoint } from "./scenario.js";
 import { FlowStats } from "../trace/flow-stats.js";
 import { startUdpTraffic, type UdpTrafficFlow } from "../traffic/udp-traffic.js";
 import { slotBytesForMtu, type AnyIpHost } from "../stacks/ip/ip-host.js";
 import { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import { startTransportTraffic, type TransportFlow } from "../traffic/transport-traffic.js";
+import { isTransportTraffic } from "./traffic-kinds.js";
 import { DEFAULT_SLOT_BYTES } from "../engine/simulation.js";
 import type { KernelRuntime } from "../kernels/runtime.js";
 import type { PartitionRole } from "../engine/simulation.js";

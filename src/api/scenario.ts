@@ -43,6 +43,7 @@ import type { ValidateFunction } from "ajv";
 import { ErrorCode, NetloomError } from "./errors.js";
 import { parseBitRate, parseByteSize, parseDuration } from "./units.js";
 import { validateAtmSection, type AtmScenario } from "./scenario-atm.js";
+import { isTransportTraffic } from "./traffic-kinds.js";
 import { ATM_IP_MTU } from "../stacks/ip/atm-ip-link.js";
 import { checkProfileChoice, checkStackChoice } from "../compare/stack-choice.js";
 import type { CpuProfile } from "../stacks/cost.js";
@@ -368,11 +369,6 @@ export interface MessageStreamTraffic extends MessageTrafficCommon {
 export type MessageScenarioTraffic = PingPongTraffic | MessageStreamTraffic;
 export type TrafficType = ScenarioTraffic["type"];
 export type UdpTrafficType = UdpScenarioTraffic["type"];
-
-/** True for the transport traffic types (tcp-bulk, nak-bulk, rpc). */
-export function isTransportTraffic(t: ScenarioTraffic): t is TransportScenarioTraffic {
-  return t.type === "tcp-bulk" || t.type === "nak-bulk" || t.type === "rpc";
-}
 
 export interface ScenarioOutputs {
   /** Paths as written (a runner resolves relative ones against Scenario.baseDir). */

@@ -57,6 +57,7 @@ import type { TcpConnection, TcpConnectionOptions } from "../stacks/tcp/tcp-conn
 import type { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import type { FlowReport, FlowStats } from "../trace/flow-stats.js";
 
+
 export const EV_TRANSPORT_START = EV_DEVICE_BASE;
 export const EV_TRANSPORT_STOP = EV_DEVICE_BASE + 1;
 /** rpc with an interval: the next call is due. */
