@@ -8,18 +8,7 @@ import {
   parseByteSize,
   parseDuration,
 } from "../../src/api/units.js";
-import { NetloomError } from "../../src/api/errors.js";
-
-/** Calls fn and returns the NetloomError it throws (fails the test otherwise). */
-function errorOf(fn: () => unknown): NetloomError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(NetloomError);
-    return err as NetloomError;
-  }
-  throw new Error("expected a NetloomError");
-}
+import { errorOf } from "../support/errors.js";
 
 describe("parseBitRate", () => {
   it.each([

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { NetloomError } from "../../src/api/errors.js";
 import { Simulation } from "../../src/engine/simulation.js";
 import {
   BUNDLED_PROFILES,
@@ -15,6 +14,7 @@ import {
   type CpuClient,
   type CpuProfile,
 } from "../../src/stacks/cost.js";
+import { errorOf } from "../support/errors.js";
 
 const sims: Simulation[] = [];
 afterEach(() => {
@@ -188,15 +188,6 @@ describe("CPU profiles", () => {
     };
   }
 
-  function errorOf(f: () => unknown): NetloomError {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(NetloomError);
-      return e as NetloomError;
-    }
-    throw new Error("expected a NetloomError");
-  }
 
   it("names the file and the field in every error", () => {
     const base = { name: "x", cpus: 1, costs: costs() };

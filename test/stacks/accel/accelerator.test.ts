@@ -7,6 +7,7 @@ import { AcceleratedStack, type AcceleratedStackStats } from "../../../src/stack
 import { emitAccelHeader, emitConnId, emitMiniHeader, AccelKind } from "../../../src/stacks/accel/mini-header.js";
 import { PingPong } from "../../../src/stacks/layered/ping-pong.js";
 import { FIVE_LAYERS, msgBytes, pair } from "./support.js";
+import { errorOf } from "../../support/errors.js";
 
 function inetSum(b: Uint8Array): number {
   let s = 0;
@@ -17,15 +18,6 @@ function inetSum(b: Uint8Array): number {
 
 const st = (s: unknown) => (s as AcceleratedStack).stats() as AcceleratedStackStats;
 
-function errorOf(f: () => unknown): NetloomError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NetloomError);
-    return e as NetloomError;
-  }
-  throw new Error("expected a NetloomError");
-}
 
 describe("AcceleratedStack", () => {
   it("sends the connection identification with the first frame only, then just the cookie", () => {

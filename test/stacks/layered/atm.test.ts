@@ -2,7 +2,6 @@
 // microprotocols over it (NAK repairing cell loss, FRAG above the AAL5 PDU limit, TOTAL through
 // a switch) and the three host variants' copies.
 import { describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
 import { AtmNic } from "../../../src/devices/atm-nic.js";
 import { Simulation } from "../../../src/engine/simulation.js";
 import { HostCpu, loadCpuProfile } from "../../../src/stacks/cost.js";
@@ -10,6 +9,7 @@ import { ALL } from "../../../src/stacks/layered/layer.js";
 import { OneWay, PingPong } from "../../../src/stacks/layered/ping-pong.js";
 import { LayeredStack, type StackVariant } from "../../../src/stacks/layered/stack.js";
 import { group, msgBytes } from "./support.js";
+import { errorOf } from "../../support/errors.js";
 
 function inetSum(b: Uint8Array): number {
   let s = 0;
@@ -31,15 +31,6 @@ function comPdu(src: number, dst: number, payload: Uint8Array, o: { badSum?: boo
   return b;
 }
 
-function errorOf(f: () => unknown): NetloomError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NetloomError);
-    return e as NetloomError;
-  }
-  throw new Error("expected a NetloomError");
-}
 
 describe("COM over ATM", () => {
   it("sends the COM header as the AAL5 PDU, byte for byte, and takes apart what it receives", () => {

@@ -9,16 +9,8 @@ import { StableLayer } from "../../../src/stacks/layered/stable.js";
 import { LAYER_PROPS, checkComposition } from "../../../src/stacks/layered/stack.js";
 import { TotalLayer } from "../../../src/stacks/layered/total.js";
 import { group, msgBytes } from "./support.js";
+import { errorOf } from "../../support/errors.js";
 
-function errorOf(f: () => unknown): NetloomError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NetloomError);
-    return e as NetloomError;
-  }
-  throw new Error("expected a NetloomError");
-}
 
 describe("stack composition", () => {
   it("accepts the Horus stacks of figure 18-4 and others that can work", () => {
