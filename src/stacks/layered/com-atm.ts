@@ -43,10 +43,9 @@
 import { ErrorCode, NetloomError } from "../../api/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { AtmNic } from "../../devices/atm-nic.js";
-import { ChecksumKernels } from "../../kernels/checksum.js";
 import { CpuOp } from "../cost.js";
-import { COM_HEADER_LEN, checkComHeader, writeComHeader, type ComBottom } from "./com.js";
-import { ALL, BaseLayer, Prop, type StackContext } from "./layer.js";
+import { COM_HEADER_LEN, ComBase, checkComHeader, writeComHeader, type ComBottom } from "./com.js";
+import { ALL, type StackContext } from "./layer.js";
 
 export interface AtmComOptions {
   nic: AtmNic;
@@ -72,25 +71,19 @@ function packRx(vc: number, length: number): number {
   return ((vc << 16) | length) | 0;
 }
 
-export class AtmComLayer extends BaseLayer implements ComBottom {
-  readonly name = "COM";
-  readonly headerBytes = COM_HEADER_LEN;
+export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
   readonly linkHeaderBytes = 0;
-  readonly requires = 0;
-  readonly provides = Prop.DATAGRAM;
   readonly nic: AtmNic;
   /** Circuit by member rank (-1: self). */
   readonly vcs: Int32Array;
   /** Member rank by circuit index (-1: not a member's circuit). */
   private readonly rankOfVc: Int32Array;
-  private readonly kernels: ChecksumKernels;
-  private readonly c: AtmComStats = {
-    txFrames: 0, txRefused: 0, rxFrames: 0, unknownVc: 0, badHeader: 0, badChecksum: 0, notForUs: 0, tooLong: 0, noSlot: 0,
-    emulatorCopyBytes: 0,
-  };
 
   constructor(options: AtmComOptions, path: string) {
-    super();
+    super(
+      { txFrames: 0, txRefused: 0, rxFrames: 0, unknownVc: 0, badHeader: 0, badChecksum: 0, notForUs: 0, tooLong: 0, noSlot: 0, emulatorCopyBytes: 0 },
+      options.nic.sim.runtime,
+    );
     this.nic = options.nic;
     const vcs = options.vcs;
     if (!Array.isArray(vcs) || vcs.length < 2 || vcs.length > 254) {
@@ -121,7 +114,6 @@ export class AtmComLayer extends BaseLayer implements ComBottom {
       this.vcs[r] = vc;
       this.rankOfVc[vc] = r;
     });
-    this.kernels = new ChecksumKernels(this.nic.sim.runtime);
   }
 
   override init(ctx: StackContext, index: number): void {
@@ -228,19 +220,4 @@ export class AtmComLayer extends BaseLayer implements ComBottom {
     ctx.up(this.index, f, src);
   }
 
-  private drop(f: number, why: keyof AtmComStats): void {
-    this.c[why]++;
-    this.ctx.frames.release(f);
-  }
-
-  override control(_op: number, _arg: number): void {}
-
-  deliver(msg: number, _src: number): void {
-    // Nothing is below COM; the stack calls receive() instead.
-    this.ctx.frames.release(msg);
-  }
-
-  stats(): Record<string, number> {
-    return { ...this.c };
-  }
 }

@@ -32,6 +32,7 @@ import { NetloomError, ErrorCode } from "../../api/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { EthernetNic } from "../../devices/nic.js";
 import { ChecksumKernels } from "../../kernels/checksum.js";
+import type { KernelRuntime } from "../../kernels/runtime.js";
 import { CpuOp } from "../cost.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, isGroupMac, macFromString, MAC_BROADCAST, writeMac } from "../../wire/ethernet.js";
 import { ALL, BaseLayer, Prop, getU16, putU16, type Layer, type StackContext } from "./layer.js";
@@ -115,21 +116,51 @@ export function checkComHeader(ctx: StackContext, kernels: ChecksumKernels, off:
   return kernels.internetChecksumAt(off, len) !== 0 ? "badChecksum" : undefined;
 }
 
-export class ComLayer extends BaseLayer implements ComBottom {
+/**
+ * What the two COM bottoms (Ethernet here, ATM in com-atm.ts) share: the layer's identity, its
+ * counters and the checksum kernels, the counted drop, and the upcalls a bottom layer ignores.
+ */
+export abstract class ComBase<C extends { [K in keyof C]: number }> extends BaseLayer {
   readonly name = "COM";
   readonly headerBytes = COM_HEADER_LEN;
-  readonly linkHeaderBytes = ETH_HEADER_LEN;
   readonly requires = 0;
   readonly provides = Prop.DATAGRAM;
+  protected readonly kernels: ChecksumKernels;
+
+  constructor(
+    protected readonly c: C,
+    runtime: KernelRuntime,
+  ) {
+    super();
+    this.kernels = new ChecksumKernels(runtime);
+  }
+
+  protected drop(f: number, why: keyof C): void {
+    (this.c[why] as number)++;
+    this.ctx.frames.release(f);
+  }
+
+  override control(_op: number, _arg: number): void {}
+
+  deliver(msg: number, _src: number): void {
+    // Nothing is below COM; the stack calls receive() instead.
+    this.ctx.frames.release(msg);
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.c };
+  }
+}
+
+export class ComLayer extends ComBase<ComStats> implements ComBottom {
+  readonly linkHeaderBytes = ETH_HEADER_LEN;
   readonly nic: EthernetNic;
   readonly etherType: number;
   private readonly macs: Float64Array;
   private readonly groupMac: number;
-  private readonly kernels: ChecksumKernels;
-  private readonly c: ComStats = { txFrames: 0, rxFrames: 0, badEtherType: 0, badHeader: 0, badChecksum: 0, notForUs: 0, noSlot: 0 };
 
   constructor(options: ComOptions, path: string) {
-    super();
+    super({ txFrames: 0, rxFrames: 0, badEtherType: 0, badHeader: 0, badChecksum: 0, notForUs: 0, noSlot: 0 }, options.nic.sim.runtime);
     this.nic = options.nic;
     const et = options.etherType ?? COM_ETHERTYPE;
     if (!Number.isInteger(et) || et < 0x0600 || et > 0xffff) {
@@ -160,7 +191,6 @@ export class ComLayer extends BaseLayer implements ComBottom {
       });
     }
     this.groupMac = gm;
-    this.kernels = new ChecksumKernels(this.nic.sim.runtime);
   }
 
   override init(ctx: StackContext, index: number): void {
@@ -256,21 +286,6 @@ export class ComLayer extends BaseLayer implements ComBottom {
     ctx.up(this.index, f, src);
   }
 
-  private drop(f: number, why: keyof ComStats): void {
-    this.c[why]++;
-    this.ctx.frames.release(f);
-  }
-
-  override control(_op: number, _arg: number): void {}
-
-  deliver(msg: number, _src: number): void {
-    // Nothing is below COM; the stack calls receive() instead.
-    this.ctx.frames.release(msg);
-  }
-
-  stats(): Record<string, number> {
-    return { ...this.c };
-  }
 
   override destroy(): void {
     if (this.ctx !== undefined && this.ctx.members > 2) this.nic.leaveMulticast(this.groupMac);
