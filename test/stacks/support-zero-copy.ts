@@ -11,6 +11,9 @@ import { getRuntime } from "../../src/kernels/runtime.js";
 import { HostCpu, loadCpuProfile } from "../../src/stacks/cost.js";
 import { UnetDevice, type UnetChannelSpec } from "../../src/stacks/unet/unet-device.js";
 import type { MessageStack } from "../../src/stacks/message-stack.js";
+import { msgBytes } from "../support/bytes.js";
+
+export { msgBytes };
 
 export type NicKind = "atm" | "ethernet";
 
@@ -134,17 +137,6 @@ export function pair(kind: NicKind, o: PairOptions = {}): Pair {
   };
 }
 
-/** Deterministic bytes (32-bit LCG), first byte = tag so messages are told apart. */
-export function msgBytes(length: number, tag: number): Uint8Array {
-  const b = new Uint8Array(length);
-  let x = (tag * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    b[i] = x >>> 24;
-  }
-  if (length > 0) b[0] = tag & 0xff;
-  return b;
-}
 
 /** Writes `bytes` into a message of stack s and sends it to dst; false when refused or no buffer. */
 export function sendBytes(s: MessageStack, bytes: Uint8Array, dst?: number): boolean {

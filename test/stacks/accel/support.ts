@@ -16,6 +16,9 @@ import { HostCpu, loadCpuProfile } from "../../../src/stacks/cost.js";
 import { ALL } from "../../../src/stacks/layered/layer.js";
 import { LayeredStack } from "../../../src/stacks/layered/stack.js";
 import type { MessageStack } from "../../../src/stacks/message-stack.js";
+import { msgBytes } from "../../support/bytes.js";
+
+export { msgBytes };
 
 interface Live {
   sim: Simulation;
@@ -143,14 +146,3 @@ export function pair(o: PairOptions) {
   return { sim, stacks, cpus, received, send, eth, atm };
 }
 
-/** Deterministic bytes (32-bit LCG), first byte = tag. */
-export function msgBytes(length: number, tag: number): Uint8Array {
-  const b = new Uint8Array(length);
-  let x = (tag * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    b[i] = x >>> 24;
-  }
-  if (length > 0) b[0] = tag & 0xff;
-  return b;
-}

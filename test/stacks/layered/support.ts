@@ -15,6 +15,9 @@ import { getRuntime } from "../../../src/kernels/runtime.js";
 import { HostCpu, loadCpuProfile, type CpuProfile } from "../../../src/stacks/cost.js";
 import { LayeredStack, type LayeredStackOptions, type StackVariant } from "../../../src/stacks/layered/stack.js";
 import { ALL } from "../../../src/stacks/layered/layer.js";
+import { msgBytes } from "../../support/bytes.js";
+
+export { msgBytes };
 
 interface Live {
   sim: Simulation;
@@ -193,14 +196,3 @@ export function group(o: GroupOptions) {
   return { sim, nics, links, stacks, cpus, received, events, send, members, atm };
 }
 
-/** Deterministic bytes (32-bit LCG), first byte = tag so messages are told apart. */
-export function msgBytes(length: number, tag: number): Uint8Array {
-  const b = new Uint8Array(length);
-  let x = (tag * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    b[i] = x >>> 24;
-  }
-  if (length > 0) b[0] = tag & 0xff;
-  return b;
-}
