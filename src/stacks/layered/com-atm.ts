@@ -44,7 +44,7 @@ import { ErrorCode, NetloomError } from "../../api/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { AtmNic } from "../../devices/atm-nic.js";
 import { CpuOp } from "../cost.js";
-import { COM_HEADER_LEN, ComBase, checkComHeader, writeComHeader, type ComBottom } from "./com.js";
+import { COM_HEADER_LEN, ComBase, checkComHeader, type ComBottom } from "./com.js";
 import { ALL, type StackContext } from "./layer.js";
 
 export interface AtmComOptions {
@@ -136,13 +136,8 @@ export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
   send(msg: number, dst: number): void {
     const ctx = this.ctx;
     const frames = ctx.frames;
-    const payload = frames.length[msg]!;
-    msg = ctx.push(msg, COM_HEADER_LEN);
-    if (msg === NO_FRAME) {
-      this.c.noSlot++;
-      return;
-    }
-    writeComHeader(ctx, this.kernels, msg, dst, payload);
+    msg = this.pushHeader(msg, dst);
+    if (msg === NO_FRAME) return;
     ctx.cpu.chargeOp(CpuOp.DRIVER);
     this.c.txFrames++;
     if (dst !== ALL) {

@@ -120,7 +120,7 @@ export function checkComHeader(ctx: StackContext, kernels: ChecksumKernels, off:
  * What the two COM bottoms (Ethernet here, ATM in com-atm.ts) share: the layer's identity, its
  * counters and the checksum kernels, the counted drop, and the upcalls a bottom layer ignores.
  */
-export abstract class ComBase<C extends { [K in keyof C]: number }> extends BaseLayer {
+export abstract class ComBase<C extends { [K in keyof C]: number } & { noSlot: number }> extends BaseLayer {
   readonly name = "COM";
   readonly headerBytes = COM_HEADER_LEN;
   readonly requires = 0;
@@ -133,6 +133,22 @@ export abstract class ComBase<C extends { [K in keyof C]: number }> extends Base
   ) {
     super();
     this.kernels = new ChecksumKernels(runtime);
+  }
+
+  /**
+   * Pushes and fills the COM header on message `msg` (taking ownership): the frame to hand to
+   * the link, or NO_FRAME (counted noSlot) when a shared message needed a copy and no slot was free.
+   */
+  protected pushHeader(msg: number, dst: number): number {
+    const ctx = this.ctx;
+    const payload = ctx.frames.length[msg]!;
+    const f = ctx.push(msg, COM_HEADER_LEN);
+    if (f === NO_FRAME) {
+      this.c.noSlot++;
+      return NO_FRAME;
+    }
+    writeComHeader(ctx, this.kernels, f, dst, payload);
+    return f;
   }
 
   protected drop(f: number, why: keyof C): void {
@@ -212,14 +228,9 @@ export class ComLayer extends ComBase<ComStats> implements ComBottom {
   send(msg: number, dst: number): void {
     const ctx = this.ctx;
     const frames = ctx.frames;
-    const payload = frames.length[msg]!;
-    msg = ctx.push(msg, COM_HEADER_LEN);
-    if (msg === NO_FRAME) {
-      this.c.noSlot++;
-      return;
-    }
+    msg = this.pushHeader(msg, dst);
+    if (msg === NO_FRAME) return;
     const u8 = ctx.u8;
-    writeComHeader(ctx, this.kernels, msg, dst, payload);
     const off = frames.push(msg, ETH_HEADER_LEN); // private after ctx.push above
     const dmac = dst === ALL ? (ctx.members > 2 ? this.groupMac : this.macs[ctx.rank === 0 ? 1 : 0]!) : this.macs[dst]!;
     writeMac(u8, off, dmac);
