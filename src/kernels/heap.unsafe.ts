@@ -7,7 +7,9 @@
 //   the same memory sees one heap. Operations take a spin lock (Atomics), so any thread may
 //   allocate or free. They are set-up-time operations: no hot path allocates.
 // - Every region is 64-byte aligned (one cache line: regions written by different threads
-//   never share a line) and its size rounded up to 64 bytes. Regions are zero-filled.
+//   never share a line) and its size rounded up to 64 bytes. Regions are zero-filled: a
+//   region reused from the free list is cleared; one carved above every earlier region is
+//   already zero, because the heap is created on a fresh (zeroed) memory.
 // - Freed regions coalesce with free neighbours; a region freed twice or a pointer that is not
 //   a live region is an error, not silent corruption.
 //
@@ -22,6 +24,8 @@
 //   base +24  HIGH_WATER       largest IN_USE seen
 //   base +28  LIVE             number of live regions
 //   base +32  MODULE_ID        identity of the Wasm build whose static data sits below base
+//   base +36  CLEAN            every byte at or above it is still as the memory was created
+//                              (zero): the highest TOP ever reached
 //   base +64  first block
 //
 //   block:  +0 SIZE (whole block, header included)  +4 NEXT_FREE  +8 STATE  +12 unused
@@ -40,6 +44,7 @@ const H_IN_USE = 5;
 const H_HIGH_WATER = 6;
 const H_LIVE = 7;
 const H_MODULE_ID = 8;
+const H_CLEAN = 9;
 const HEADER_BYTES = 64;
 
 const BLOCK_HEADER = 16;
@@ -98,6 +103,7 @@ export class SharedHeap {
       this.i32[h + H_HIGH_WATER] = 0;
       this.i32[h + H_LIVE] = 0;
       this.i32[h + H_MODULE_ID] = moduleId | 0;
+      this.i32[h + H_CLEAN] = this.i32[h + H_TOP]!;
       Atomics.store(this.i32, h + H_MAGIC, MAGIC);
       Atomics.notify(this.i32, h + H_MAGIC);
     } else {
@@ -140,12 +146,18 @@ export class SharedHeap {
         this.i32[h + H_TOP] = top + need;
         this.writeBlock(block, need, 0, STATE_USED);
       }
+      // Zero-fill only what was written before: bytes above CLEAN are still the fresh memory's
+      // zeros. Filling them anyway would touch (fault in) every page of every region at set-up,
+      // pages most regions (frame pools, queues sized for the worst case) never use.
+      const clean = this.i32[h + H_CLEAN]! >>> 0;
       const size = this.i32[(block >> 2) + B_SIZE]! >>> 0;
       const inUse = (this.i32[h + H_IN_USE]! >>> 0) + size;
       this.i32[h + H_IN_USE] = inUse;
       if (inUse > this.i32[h + H_HIGH_WATER]! >>> 0) this.i32[h + H_HIGH_WATER] = inUse;
       this.i32[h + H_LIVE]! += 1;
-      this.u8.fill(0, block + BLOCK_HEADER, block + size);
+      const payloadEnd = block + size;
+      if (block + BLOCK_HEADER < clean) this.u8.fill(0, block + BLOCK_HEADER, Math.min(clean, payloadEnd));
+      if (payloadEnd > clean) this.i32[h + H_CLEAN] = payloadEnd;
       return block + BLOCK_HEADER;
     } finally {
       this.unlock();
@@ -183,6 +195,19 @@ export class SharedHeap {
       liveRegions: Atomics.load(this.i32, h + H_LIVE),
       capacityBytes: (this.i32[h + H_LIMIT]! >>> 0) - this.base,
     };
+  }
+
+  /**
+   * Clears every byte the heap has ever handed out (from its header to the highest TOP
+   * reached), so the memory is as fresh as a new one for the next heap created on it. Only
+   * when no thread uses the memory any more: its regions, and the heap itself, are gone.
+   * Why: reusing a memory whose pages are already resident is far cheaper than faulting in a
+   * new one page by page (see src/engine/parallel-run.ts).
+   */
+  wipe(): void {
+    const h = this.base >> 2;
+    const end = Math.max(this.i32[h + H_CLEAN]! >>> 0, this.base + HEADER_BYTES);
+    this.u8.fill(0, this.base, end);
   }
 
   // --- internals (called with the lock held) ---
