@@ -103,7 +103,13 @@ export const EV_TRAFFIC_TIMEOUT = EV_DEVICE_BASE + 1;
 export const TRAFFIC_HEADER_LEN = 8;
 /** Send times remembered per flow for latency (a power of two). */
 export const SEND_RING_SIZE = 1 << 16;
-const RING_MASK = SEND_RING_SIZE - 1;
+/**
+ * The ring starts this small and doubles until it reaches SEND_RING_SIZE, as the flow's
+ * sequence numbers reach its end. Until then no entry has been overwritten, so lookups are
+ * the same as in a full-size ring. Why: 512 KiB per flow up front, zeroed, was most of the
+ * set-up time and memory of scenarios with hundreds of short flows.
+ */
+const INITIAL_SEND_RING = 1 << 10;
 /** Default receive mailbox per socket (SCENARIO_DEFAULTS.stack.mailboxLimit). */
 export const DEFAULT_MAILBOX_LIMIT = 1024;
 
@@ -334,7 +340,7 @@ export class UdpTrafficFlow implements EventHandler {
   private readonly tailBufs: Uint8Array[] = [];
   /** Request-response: the server's response buffer. */
   private readonly responseBuf: Uint8Array | undefined;
-  private readonly sendTimes = new Float64Array(SEND_RING_SIZE);
+  private sendTimes: Float64Array = new Float64Array(INITIAL_SEND_RING);
   private readonly sendDemux: PortDemux;
   private readonly rxDemuxes: PortDemux[] = [];
   private readonly sinks: Sink[] = [];
@@ -634,7 +640,9 @@ export class UdpTrafficFlow implements EventHandler {
   private transmit(socket: UdpSocket, dst: number, port: number, payload: Uint8Array): number {
     const seq = this.nextSeq++;
     const now = this.sim.now;
-    this.sendTimes[seq & RING_MASK] = now;
+    let ring = this.sendTimes;
+    if (seq >= ring.length && ring.length < SEND_RING_SIZE) ring = this.growSendRing();
+    ring[seq & (ring.length - 1)] = now;
     writeU32(payload, 4, seq);
     const c = this.counters;
     c.datagramsSent++;
@@ -682,13 +690,23 @@ export class UdpTrafficFlow implements EventHandler {
     this.tick = this.sim.scheduler.scheduleAt(this.id, next, this.id, EV_TRAFFIC_SEND, 0, 0, 0);
   }
 
+  /** Doubles the send-time ring; only before it wraps, so every entry keeps its index. */
+  private growSendRing(): Float64Array {
+    const grown = new Float64Array(this.sendTimes.length * 2);
+    grown.set(this.sendTimes);
+    this.sendTimes = grown;
+    return grown;
+  }
+
   // --- receive side (called by the handlers) ---
 
   /** Send time of `seq` (a wire u32) if the ring still has it, else -1. */
   private sendTimeOf(seq: number): number {
     if (this.nextSeq === 0) return -1;
     const age = ((this.nextSeq - 1) - seq) >>> 0;
-    return age < SEND_RING_SIZE ? this.sendTimes[seq & RING_MASK]! : -1;
+    if (age >= SEND_RING_SIZE || seq >= this.nextSeq) return -1; // too old, or never sent
+    const ring = this.sendTimes;
+    return ring[seq & (ring.length - 1)]!;
   }
 
   /** A data datagram of this flow, sent at `sentAt`, reached one of its receivers. */
