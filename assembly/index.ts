@@ -15,3 +15,4 @@ export * from "./checksum/index";
 export * from "./switch/index";
 export * from "./atm/index";
 export * from "./window/index";
+export * from "./mem/index";

@@ -137,7 +137,6 @@ export class PartitionExchange implements FrameCrossing {
   private readonly spinLimit: number;
   private i32!: Int32Array;
   private f64!: Float64Array;
-  private u8!: Uint8Array;
   readonly stats: ExchangeStats = { windows: 0, framesOut: 0, framesIn: 0, lostNoSlot: 0 };
 
   constructor(layout: ExchangeLayout) {
@@ -166,7 +165,6 @@ export class PartitionExchange implements FrameCrossing {
     const buf = sim.runtime.memory.buffer as unknown as ArrayBuffer;
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
-    this.u8 = sim.runtime.u8;
   }
 
   // ---- FrameCrossing (hot path: the sending partition, inside a window) --------------------
@@ -293,7 +291,7 @@ export class PartitionExchange implements FrameCrossing {
         }
         frames.setLength(fr, len);
         const src = i32[w + 10]!;
-        this.u8.copyWithin(frames.offset(fr), src, src + len);
+        this.sim.runtime.copy(frames.offset(fr), src, len);
         frames.flags[fr] = i32[w + 11]!;
         sched.scheduleRemote(f64[f]!, i32[w + 6]!, f64[f + 1]!, i32[w + 7]!, EV_FRAME_RX, fr, i32[w + 8]!, len);
         this.stats.framesIn++;

@@ -12,4 +12,9 @@ export interface AbiExports {
   abiVersion(): number;
 }
 
-export type KernelExports = AbiExports & ChecksumExports & SwitchingExports & Aal5Exports & WindowExports;
+/** assembly/mem: byte moves inside linear memory (wrapped by KernelRuntime.copy). */
+export interface MemExports {
+  memCopy(dst: number, src: number, len: number): void;
+}
+
+export type KernelExports = AbiExports & MemExports & ChecksumExports & SwitchingExports & Aal5Exports & WindowExports;

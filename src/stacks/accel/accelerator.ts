@@ -658,7 +658,7 @@ export class AcceleratedStack implements MessageStack, CpuClient {
       const len = frames.length[msg]!;
       const from = frames.offset(msg);
       putU16(u8, at, len);
-      u8.copyWithin(at + PACKED_ITEM_HEADER, from, from + len);
+      this.sim.runtime.copy(at + PACKED_ITEM_HEADER, from, len);
       at += PACKED_ITEM_HEADER + len;
       this.cpu.chargeCopy(len);
       this.c.bytesCopied += len;
@@ -900,7 +900,7 @@ export class AcceleratedStack implements MessageStack, CpuClient {
         this.d.noSlot++;
         return;
       }
-      this.u8.copyWithin(frames.offset(f), a, a + b);
+      this.sim.runtime.copy(frames.offset(f), a, b);
       frames.setLength(f, b);
       this.c.emulatorCopyBytes += b;
       this.atm.returnBuffer(a);

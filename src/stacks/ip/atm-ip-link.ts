@@ -139,7 +139,7 @@ export class AtmIpLink implements AtmReceiver, IpLink {
     const f = train === NO_FRAME ? frames.alloc(this.headroom, this.sim.now) : frames.alloc(this.headroom, frames.birth[train]!, frames.flow[train]!);
     if (f === NO_FRAME) return this.drop("NO_SLOT");
     frames.setLength(f, n);
-    this.u8.copyWithin(frames.offset(f), ptr + LLC_SNAP_HEADER_LEN, ptr + length);
+    this.sim.runtime.copy(frames.offset(f), ptr + LLC_SNAP_HEADER_LEN, n);
     this.rxPdus++;
     this.owner.atmInput(f);
     return false;

@@ -769,7 +769,7 @@ export class Router extends Device {
         return;
       }
       frames.setLength(fr, n);
-      u8.copyWithin(frames.offset(fr), payAt + o, payAt + o + n);
+      this.sim.runtime.copy(frames.offset(fr), payAt + o, n);
       t.payloadLength = n;
       t.fragmentOffset = r.fragmentOffset + o;
       t.moreFragments = o + n < payLen || r.moreFragments;
@@ -838,7 +838,7 @@ export class Router extends Device {
     }
     frames.setLength(fr, n);
     const at = frames.offset(fr);
-    this.u8.copyWithin(at, icmpAt, icmpAt + n);
+    this.sim.runtime.copy(at, icmpAt, n);
     const t = this.icmpTx;
     t.type = ICMP_ECHO_REPLY;
     t.code = 0;
@@ -869,7 +869,7 @@ export class Router extends Device {
     }
     frames.setLength(fr, ICMP_HEADER_LEN + quote);
     const at = frames.offset(fr);
-    this.u8.copyWithin(at + ICMP_HEADER_LEN, v.offset, v.offset + quote);
+    this.sim.runtime.copy(at + ICMP_HEADER_LEN, v.offset, quote);
     const t = this.icmpTx;
     t.type = type;
     t.code = code;

@@ -198,7 +198,7 @@ export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
     }
     const u8 = ctx.u8;
     const off = frames.offset(f);
-    u8.copyWithin(off, ptr, ptr + pdu);
+    ctx.runtime.copy(off, ptr, pdu);
     frames.setLength(f, pdu);
     this.c.emulatorCopyBytes += pdu;
     this.nic.returnBuffer(ptr);

@@ -72,7 +72,6 @@ export class FragLayer extends BaseLayer {
       frames.release(msg);
       return;
     }
-    const u8 = ctx.u8;
     const src = frames.offset(msg);
     for (let i = 0; i < count; i++) {
       const start = i * this.payload;
@@ -83,7 +82,7 @@ export class FragLayer extends BaseLayer {
         this.c.noSlot++;
         break;
       }
-      u8.copyWithin(frames.offset(f), src + start, src + start + n);
+      ctx.runtime.copy(frames.offset(f), src + start, n);
       this.sendFragment(f, id, i, count, dst);
     }
     frames.release(msg);
@@ -140,7 +139,7 @@ export class FragLayer extends BaseLayer {
       return this.drop(msg, "tooLong");
     }
     const from = frames.offset(msg);
-    u8.copyWithin(frames.offset(asm) + have, from, from + n);
+    ctx.runtime.copy(frames.offset(asm) + have, from, n);
     frames.setLength(asm, have + n);
     frames.release(msg);
     this.asmNext[src] = index + 1;

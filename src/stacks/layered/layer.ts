@@ -20,6 +20,7 @@
 
 import type { FrameStore } from "../../buf/frames.js";
 import type { HostCpu } from "../cost.js";
+import type { KernelRuntime } from "../../kernels/runtime.js";
 
 /** Destination "the whole group". */
 export const ALL = 0xff;
@@ -77,6 +78,8 @@ export const StackControl = {
 export interface StackContext {
   readonly frames: FrameStore;
   readonly u8: Uint8Array;
+  /** The kernel runtime: runtime.copy moves message bytes inside linear memory. */
+  readonly runtime: KernelRuntime;
   readonly cpu: HostCpu;
   /** This member's rank and the group size. */
   readonly rank: number;

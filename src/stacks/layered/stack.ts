@@ -38,6 +38,7 @@
 // U-Net / Active Messages / the protocol accelerator (src/stacks/accel).
 
 import { ErrorCode, NetloomError } from "../../api/errors.js";
+import type { KernelRuntime } from "../../kernels/runtime.js";
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import type { EthernetNic } from "../../devices/nic.js";
 import { AtmComLayer, type AtmComOptions } from "./com-atm.js";
@@ -200,6 +201,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
   readonly sim: Simulation;
   readonly frames: FrameStore;
   readonly u8: Uint8Array;
+  readonly runtime: KernelRuntime;
   readonly cpu: HostCpu;
   readonly rank: number;
   readonly members: number;
@@ -240,6 +242,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     this.name = name;
     this.frames = sim.frames;
     this.u8 = sim.runtime.u8;
+    this.runtime = sim.runtime;
     this.cpu = options.cpu;
     this.rank = options.rank;
     this.members = n;
@@ -495,7 +498,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
         } else {
           // The kernel's copy into the user's buffer (charged when the message came up).
           const from = this.frames.offset(a);
-          this.u8.copyWithin(this.userBuf, from, from + len);
+          this.runtime.copy(this.userBuf, from, len);
           this.bytesCopied += len;
           app.onMessage(this, this.userBuf, len, b);
         }

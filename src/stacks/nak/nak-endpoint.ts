@@ -13,7 +13,7 @@
 // - Receive uses the socket's push delivery (onMessage): the frame is consumed by the UDP layer
 //   right after the call, so this module never holds a frame. The payload view handed to
 //   onMessage is the one object the UDP layer allocates per datagram; everything here reuses
-//   its views. Bytes move by Uint8Array.copyWithin inside the shared memory (ring <-> frame),
+//   its views. Bytes move by runtime.copy (the memCopy kernel) inside the shared memory (ring <-> frame),
 //   so the per-packet path allocates nothing.
 // - The ring is a heap region (runtime.heap) of `ringBytes`; the window table is a one-
 //   connection WindowTable. Both are freed by destroy(), which also closes the socket and
@@ -192,8 +192,9 @@ export abstract class NakEndpoint implements EventHandler {
     } else if (dataLen > 0) {
       const ring = this.ringBytes;
       const first = Math.min(dataLen, ring - ringPos);
-      u8.copyWithin(at + NAK_HEADER_LEN, this.ringPtr + ringPos, this.ringPtr + ringPos + first);
-      if (first < dataLen) u8.copyWithin(at + NAK_HEADER_LEN + first, this.ringPtr, this.ringPtr + dataLen - first);
+      const rt = this.sim.runtime;
+      rt.copy(at + NAK_HEADER_LEN, this.ringPtr + ringPos, first);
+      if (first < dataLen) rt.copy(at + NAK_HEADER_LEN + first, this.ringPtr, dataLen - first);
     }
     const h = frames.push(frame, UDP_HEADER_LEN);
     const r = this.udpRepr;
@@ -217,8 +218,9 @@ export abstract class NakEndpoint implements EventHandler {
     const first = Math.min(len, ring - ringPos);
     const dst = this.ringPtr + ringPos;
     if (bytes === this.u8) {
-      this.u8.copyWithin(dst, from, from + first);
-      if (first < len) this.u8.copyWithin(this.ringPtr, from + first, from + len);
+      const rt = this.sim.runtime;
+      rt.copy(dst, from, first);
+      if (first < len) rt.copy(this.ringPtr, from + first, len - first);
     } else {
       // A reassembled datagram lives in its own buffer (only when a path fragments us).
       this.u8.set(bytes.subarray(from, from + first), dst);

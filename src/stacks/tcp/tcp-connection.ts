@@ -9,7 +9,7 @@
 // - Buffers are rings in the shared Wasm heap, allocated when the connection opens and freed
 //   when it closes: the send ring holds [snd.una, written) (unacked and unsent bytes), the
 //   receive ring holds the undelivered in-order bytes and room for out-of-order ones up to the
-//   advertised window. Bytes move ring <-> frame with copyWithin: no allocation per segment.
+//   advertised window. Bytes move ring <-> frame with rt.copy (the memCopy kernel): no allocation per segment.
 // - Application: write(bytes) / writeGenerated(n) accept what fits below the high-water mark and
 //   return the count; when a write was cut short, onWritable fires once the buffer drains to the
 //   low-water mark. onData(bytes, offset, length) hands in-order bytes exactly once (the view is
@@ -64,7 +64,7 @@ import {
   tcpHeaderLength,
   type TcpRepr,
 } from "../../wire/tcp.js";
-import { PATTERN_PERIOD, PATTERN_SLACK, PATTERN_TABLE } from "./pattern.js";
+import { PATTERN_PERIOD, PATTERN_SLACK } from "./pattern.js";
 import type { TcpLayer } from "./tcp-layer.js";
 
 export const TcpState = {
@@ -448,14 +448,14 @@ export class TcpConnection {
 
   /** Copies `n` pattern bytes from stream offset `from` into the send ring at `at`. */
   private copyPattern(from: number, n: number, at: number): void {
-    const u8 = this.layer.u8;
+    const rt = this.layer.rt;
     let done = 0;
     while (done < n) {
       const pos = (at + done) % this.sndCap;
       const p = (from + done) % PATTERN_PERIOD;
       const chunk = Math.min(n - done, this.sndCap - pos, PATTERN_SLACK);
       const pat = this.layer.patternPtr;
-      u8.copyWithin(this.sndRing + pos, pat + p, pat + p + chunk);
+      rt.copy(this.sndRing + pos, pat + p, chunk);
       done += chunk;
     }
   }
@@ -892,7 +892,7 @@ export class TcpConnection {
     const own = bytes === u8;
     while (left > 0) {
       const chunk = Math.min(left, this.rcvCap - at);
-      if (own) u8.copyWithin(this.rcvRing + at, src, src + chunk);
+      if (own) this.layer.rt.copy(this.rcvRing + at, src, chunk);
       else u8.set(bytes.subarray(src, src + chunk), this.rcvRing + at);
       src += chunk;
       left -= chunk;
@@ -1141,7 +1141,7 @@ export class TcpConnection {
       const pat = t.patternPtr;
       while (left > 0) {
         const chunk = Math.min(left, PATTERN_SLACK);
-        u8.copyWithin(dst, pat + p, pat + p + chunk);
+        t.rt.copy(dst, pat + p, chunk);
         dst += chunk;
         left -= chunk;
         p = (p + chunk) % PATTERN_PERIOD;
@@ -1152,7 +1152,7 @@ export class TcpConnection {
       let left = dataLen;
       while (left > 0) {
         const chunk = Math.min(left, this.sndCap - at);
-        u8.copyWithin(dst, this.sndRing + at, this.sndRing + at + chunk);
+        t.rt.copy(dst, this.sndRing + at, chunk);
         dst += chunk;
         left -= chunk;
         at = 0;

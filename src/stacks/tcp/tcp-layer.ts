@@ -31,6 +31,7 @@ import type { EventHandler } from "../../engine/scheduler.js";
 import type { Rng } from "../../engine/rng.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { WindowTable, type WindowExports } from "../../kernels/window.js";
+import type { KernelRuntime } from "../../kernels/runtime.js";
 import { ipv4FromString } from "../../wire/ipv4.js";
 import {
   TCP_FLAG_ACK,
@@ -138,6 +139,8 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
   readonly peek: WindowPeek;
   readonly walker: RingWalker;
   readonly u8: Uint8Array;
+  /** The kernel runtime: rt.copy moves segment bytes inside linear memory. */
+  readonly rt: KernelRuntime;
   /** Shared by every connection's output (one thread, one segment at a time). */
   readonly txRepr: TcpRepr = createTcpRepr();
   readonly view = new TcpView(new Uint8Array(0));
@@ -171,6 +174,7 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
     this.sim = host.sim;
     this.name = `${host.name.replace(/\.ip$/, "")}.tcp`;
     this.u8 = this.sim.runtime.u8;
+    this.rt = this.sim.runtime;
     this.table = WindowTable.create({ connections: maxConnections, maxRanges, inFlightCapacity: ring, runtime: this.sim.runtime });
     this.k = this.sim.runtime.exports as unknown as WindowExports;
     this.tablePtr = this.table.ptr;
@@ -178,7 +182,7 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
     this.walker = new RingWalker(this.table);
     this.sackOut = this.sim.runtime.heap.alloc(8 * TCP_MAX_SACK_BLOCKS);
     // The generated-stream pattern, once in the shared memory: segments copy it with
-    // copyWithin inside one buffer, several times faster than a set() from the JS heap.
+    // rt.copy inside one memory, several times faster than a set() from the JS heap.
     this.patternPtr = this.sim.runtime.heap.alloc(PATTERN_TABLE.length);
     this.u8.set(PATTERN_TABLE, this.patternPtr);
     this.rangeWords = this.sim.runtime.u32;

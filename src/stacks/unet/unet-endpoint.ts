@@ -522,7 +522,7 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     if (slot >= cap) slot -= cap;
     if (this.inline && length <= UNET_INLINE_MAX) {
       const at = this.inlineBase + slot * UNET_INLINE_MAX;
-      this.u8.copyWithin(at, ptr, ptr + length);
+      this.sim.runtime.copy(at, ptr, length);
       this.c.inlineReceives++;
       this.c.inlineBytes += length;
       this.rqBirth[slot] = this.device.rxBirth(handle);

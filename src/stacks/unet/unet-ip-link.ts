@@ -286,7 +286,7 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
     if (f === NO_FRAME) return this.drop("NO_SLOT");
     frames.setLength(f, n);
     const off = frames.offset(f);
-    this.u8.copyWithin(off, at, at + n);
+    this.sim.runtime.copy(off, at, n);
     this.c.rxCopies++;
     this.c.bytesCopied += n;
     if (!owner.linkInput(f, off, n)) frames.release(f);
