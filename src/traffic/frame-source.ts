@@ -38,7 +38,6 @@ import type { Rng } from "../engine/rng.js";
 import type { Simulation } from "../engine/simulation.js";
 import { EV_DEVICE_BASE } from "../devices/device.js";
 import { NIC_BATCH_MAX, type EthernetNic } from "../devices/nic.js";
-import { DropReason } from "../trace/trace-point.js";
 import {
   ETH_FCS_LEN,
   ETH_HEADER_LEN,
