@@ -114,18 +114,4 @@ describe("shared heap", () => {
       { numRuns: 40 },
     );
   });
-
-  it("wipe() leaves the memory as fresh for the next heap created on it", () => {
-    const memory = createKernelMemory(4);
-    const first = new KernelRuntime(memory, "debug");
-    const fresh = first.heap.stats();
-    const p = first.heap.alloc(50_000);
-    first.u8.fill(0x5a, p, p + 50_000);
-    first.heap.wipe();
-    const second = new KernelRuntime(memory, "debug");
-    expect(second.heap.stats()).toEqual(fresh);
-    const q = second.heap.alloc(50_000);
-    expect(q).toBe(p);
-    expect(second.u8.subarray(q, q + 50_000).every((x) => x === 0)).toBe(true);
-  });
 });

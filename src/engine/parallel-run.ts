@@ -14,11 +14,6 @@
 //   naming the partition, its first devices and the cause (the root cause, not the partitions
 //   that merely stopped because of it). It never hangs.
 // - Progress: onProgress(simTimeNs) about ten times a second while the run lasts.
-// - Memory reuse: when a run ends, its memory is wiped (every byte its heap handed out is
-//   zeroed) and kept for the next run of the same size in this process (one is kept). Why: a
-//   new memory costs a page fault per 4 KiB page on first touch, and on a virtual machine
-//   those are dear (measured here: 0.2-0.5 s to touch a fresh 512 MiB, 1.8-2.4 s once earlier
-//   memories had been released), while zeroing resident pages costs a few tens of ms.
 
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
@@ -65,26 +60,11 @@ function envMemoryMiB(): number {
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_MEMORY_MIB;
 }
 
-let idleMemory: { memory: WebAssembly.Memory; mib: number } | undefined;
-
-/** A zeroed memory of `mib`: the one kept from an earlier run if it has that size, else a new one. */
-function acquireMemory(mib: number): WebAssembly.Memory {
-  const kept = idleMemory;
-  idleMemory = undefined;
-  return kept !== undefined && kept.mib === mib ? kept.memory : createKernelMemory(mib);
-}
-
-/** Takes back a memory no thread uses any more: wiped, so the next run finds it as new. */
-function releaseMemory(memory: WebAssembly.Memory, mib: number, runtime: KernelRuntime): void {
-  runtime.heap.wipe();
-  idleMemory = { memory, mib };
-}
-
 export async function runPartitioned(scenario: Scenario, plan: PartitionPlan, options: PartitionedRunOptions = {}): Promise<RunReport> {
   if (plan.count < 2) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a partitioned run needs at least two partitions", { path: "plan" });
   const build = defaultBuild();
   const memoryMiB = options.memoryMiB ?? Math.min(4095, envMemoryMiB() * plan.count);
-  const memory = acquireMemory(memoryMiB);
+  const memory = createKernelMemory(memoryMiB);
   const caps = ringCapacities(scenario, plan);
   const rt = new KernelRuntime(memory, build);
   const rings = caps.map((row) => row.map((cap) => (cap === 0 ? 0 : rt.heap.alloc(ringBytes(cap)))));
@@ -151,7 +131,5 @@ export async function runPartitioned(scenario: Scenario, plan: PartitionPlan, op
   } finally {
     if (timer !== undefined) clearInterval(timer);
     await pool.destroy();
-    // Every worker has ended (destroy resolved), so nothing touches the memory any more.
-    releaseMemory(memory, memoryMiB, rt);
   }
 }

@@ -197,19 +197,6 @@ export class SharedHeap {
     };
   }
 
-  /**
-   * Clears every byte the heap has ever handed out (from its header to the highest TOP
-   * reached), so the memory is as fresh as a new one for the next heap created on it. Only
-   * when no thread uses the memory any more: its regions, and the heap itself, are gone.
-   * Why: reusing a memory whose pages are already resident is far cheaper than faulting in a
-   * new one page by page (see src/engine/parallel-run.ts).
-   */
-  wipe(): void {
-    const h = this.base >> 2;
-    const end = Math.max(this.i32[h + H_CLEAN]! >>> 0, this.base + HEADER_BYTES);
-    this.u8.fill(0, this.base, end);
-  }
-
   // --- internals (called with the lock held) ---
 
   private takeFree(need: number): number {
