@@ -1,17 +1,17 @@
 // Harness for the zero-copy configurations (U-Net endpoints, Active Messages): two hosts, each
 // a NIC (AtmNic on an OC-3 AtmLink, or EthernetNic on a point-to-point link) + HostCpu +
 // UnetDevice, and an after-each check that every frame slot and heap region came back.
-import { afterEach, expect } from "vitest";
+import { afterEach } from "vitest";
 import { Simulation } from "../../src/engine/simulation.js";
 import { AtmNic } from "../../src/devices/atm-nic.js";
 import { AtmLink } from "../../src/devices/atm-link.js";
 import { EthernetNic } from "../../src/devices/nic.js";
 import { PointToPointLink } from "../../src/devices/link.js";
-import { getRuntime } from "../../src/kernels/runtime.js";
 import { HostCpu, loadCpuProfile } from "../../src/stacks/cost.js";
 import { UnetDevice, type UnetChannelSpec } from "../../src/stacks/unet/unet-device.js";
 import type { MessageStack } from "../../src/stacks/message-stack.js";
 import { msgBytes } from "../support/bytes.js";
+import { heapBaseline, tearDown } from "../support/leaks.js";
 
 export { msgBytes };
 
@@ -27,22 +27,18 @@ interface Live {
   nics: (AtmNic | EthernetNic)[];
 }
 const live: Live[] = [];
-const heapBaseline = getRuntime().heap.stats().liveRegions;
+const baseline = heapBaseline();
 
 afterEach(() => {
-  const leaks: number[][] = [];
-  for (const { sim, stacks, devices, cpus, nics, clients } of live.splice(0)) {
-    for (const c of clients ?? []) c.destroy();
-    for (const s of stacks) s.destroy();
-    for (const d of devices) d.destroy();
-    for (const c of cpus) c.destroy();
-    sim.scheduler.runToIdle();
-    for (const n of nics) n.destroy();
-    leaks.push(sim.frames.leaks());
-    if (leaks.at(-1)!.length === 0) sim.destroy();
-  }
-  for (const l of leaks) expect(l).toEqual([]);
-  expect(getRuntime().heap.stats().liveRegions).toBe(heapBaseline);
+  tearDown(
+    live.splice(0).map((e) => ({
+      sim: e.sim,
+      before: [...(e.clients ?? []), ...e.stacks, ...e.devices, ...e.cpus],
+      atmNics: [],
+      after: e.nics,
+    })),
+    baseline,
+  );
 });
 
 export function mac(i: number): number {

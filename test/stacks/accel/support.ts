@@ -3,20 +3,20 @@
 // AcceleratedStack or a plain LayeredStack on the same layers; an application that records
 // what it gets; an after-each check that every frame slot, heap region and ATM reassembly
 // buffer came back.
-import { afterEach, expect } from "vitest";
+import { afterEach } from "vitest";
 import { AtmLink, type AtmLinkOptions } from "../../../src/devices/atm-link.js";
 import { AtmNic } from "../../../src/devices/atm-nic.js";
 import { AtmSwitch } from "../../../src/devices/atm-switch.js";
 import { PointToPointLink, type LinkOptions } from "../../../src/devices/link.js";
 import { EthernetNic } from "../../../src/devices/nic.js";
 import { Simulation } from "../../../src/engine/simulation.js";
-import { getRuntime } from "../../../src/kernels/runtime.js";
 import { AcceleratedStack, type AcceleratedStackOptions } from "../../../src/stacks/accel/accelerator.js";
 import { HostCpu, loadCpuProfile } from "../../../src/stacks/cost.js";
 import { ALL } from "../../../src/stacks/layered/layer.js";
 import { LayeredStack } from "../../../src/stacks/layered/stack.js";
 import type { MessageStack } from "../../../src/stacks/message-stack.js";
 import { msgBytes } from "../../support/bytes.js";
+import { heapBaseline, tearDown } from "../../support/leaks.js";
 
 export { msgBytes };
 
@@ -28,21 +28,13 @@ interface Live {
   atmNics: AtmNic[];
 }
 const live: Live[] = [];
-const heapBaseline = getRuntime().heap.stats().liveRegions;
+const baseline = heapBaseline();
 
 afterEach(() => {
-  const leaks: number[][] = [];
-  for (const { sim, stacks, cpus, devices, atmNics } of live.splice(0)) {
-    for (const s of stacks) s.destroy();
-    for (const c of cpus) c.destroy();
-    sim.scheduler.runToIdle();
-    for (const n of atmNics) expect(n.reassembler.totals().lentBuffers).toBe(0);
-    for (const d of devices) d.destroy();
-    leaks.push(sim.frames.leaks());
-    if (leaks.at(-1)!.length === 0) sim.destroy();
-  }
-  for (const l of leaks) expect(l).toEqual([]);
-  expect(getRuntime().heap.stats().liveRegions).toBe(heapBaseline);
+  tearDown(
+    live.splice(0).map((e) => ({ sim: e.sim, before: [...e.stacks, ...e.cpus], atmNics: e.atmNics, after: e.devices })),
+    baseline,
+  );
 });
 
 export const FIVE_LAYERS = ["TOTAL", "FC", "NAK", "FRAG", "COM"];

@@ -3,7 +3,7 @@
 // one PVC per pair of members, an AtmSwitch for more than two or when asked), an application
 // that records what it gets, and an after-each check that every frame slot, heap region and
 // ATM reassembly buffer came back.
-import { afterEach, expect } from "vitest";
+import { afterEach } from "vitest";
 import { Simulation } from "../../../src/engine/simulation.js";
 import { EthernetNic } from "../../../src/devices/nic.js";
 import { PointToPointLink, type LinkOptions } from "../../../src/devices/link.js";
@@ -11,11 +11,11 @@ import { EthernetSwitch } from "../../../src/devices/ethernet-switch.js";
 import { AtmNic } from "../../../src/devices/atm-nic.js";
 import { AtmLink, type AtmLinkOptions } from "../../../src/devices/atm-link.js";
 import { AtmSwitch } from "../../../src/devices/atm-switch.js";
-import { getRuntime } from "../../../src/kernels/runtime.js";
 import { HostCpu, loadCpuProfile, type CpuProfile } from "../../../src/stacks/cost.js";
 import { LayeredStack, type LayeredStackOptions, type StackVariant } from "../../../src/stacks/layered/stack.js";
 import { ALL } from "../../../src/stacks/layered/layer.js";
 import { msgBytes } from "../../support/bytes.js";
+import { heapBaseline, tearDown } from "../../support/leaks.js";
 
 export { msgBytes };
 
@@ -29,25 +29,19 @@ interface Live {
   atmSwitches: AtmSwitch[];
 }
 const live: Live[] = [];
-const heapBaseline = getRuntime().heap.stats().liveRegions;
+const baseline = heapBaseline();
 
 afterEach(() => {
-  const leaks: number[][] = [];
-  for (const { sim, stacks, cpus, nics, switches, atmNics, atmSwitches } of live.splice(0)) {
-    for (const s of stacks) s.destroy();
-    for (const c of cpus) c.destroy();
-    sim.scheduler.runToIdle();
-    // Every reassembly buffer a stack kept (a received PDU waiting for its CPU job) is back.
-    for (const n of atmNics) expect(n.reassembler.totals().lentBuffers).toBe(0);
-    for (const n of nics) n.destroy();
-    for (const sw of switches) sw.destroy();
-    for (const n of atmNics) n.destroy();
-    for (const sw of atmSwitches) sw.destroy();
-    leaks.push(sim.frames.leaks());
-    if (leaks.at(-1)!.length === 0) sim.destroy();
-  }
-  for (const l of leaks) expect(l).toEqual([]);
-  expect(getRuntime().heap.stats().liveRegions).toBe(heapBaseline);
+  // Every reassembly buffer a stack kept (a received PDU waiting for its CPU job) must be back.
+  tearDown(
+    live.splice(0).map((e) => ({
+      sim: e.sim,
+      before: [...e.stacks, ...e.cpus],
+      atmNics: e.atmNics,
+      after: [...e.nics, ...e.switches, ...e.atmNics, ...e.atmSwitches],
+    })),
+    baseline,
+  );
 });
 
 export interface Received {
