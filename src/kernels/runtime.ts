@@ -131,8 +131,6 @@ export class KernelRuntime {
   readonly u32: Uint32Array;
   readonly i32: Int32Array;
   readonly view: DataView;
-  /** Size of linear memory, bytes (fixed: the memory never grows). */
-  readonly byteLength: number;
   /** This thread's staging area for bytes that do not already live in linear memory. */
   readonly scratchPtr: number;
   readonly scratchBytes: number;
@@ -168,7 +166,6 @@ export class KernelRuntime {
     this.u32 = new Uint32Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.view = new DataView(buffer);
-    this.byteLength = buffer.byteLength;
     this.heap = new SharedHeap(memory, this.exports.heapBase(), moduleIdentity(build));
     this.scratchBytes = SCRATCH_BYTES;
     this.scratchPtr = this.heap.alloc(SCRATCH_BYTES);
@@ -196,20 +193,12 @@ export class KernelRuntime {
    * Copies [src, src + len) to dst inside linear memory (the ranges may overlap), as
    * u8.copyWithin(dst, src, src + len) does, but by the memCopy kernel: copyWithin on a
    * SharedArrayBuffer is an order of magnitude slower (see assembly/mem/index.ts). Every
-   * packet-sized move inside linear memory goes through here. Throws OUT_OF_BOUNDS, naming the
-   * ranges, when either does not lie inside linear memory.
+   * packet-sized move inside linear memory goes through here. Throws OUT_OF_BOUNDS (checkRange,
+   * path "dst" or "src") when a range does not lie inside linear memory.
    */
   copy(dst: number, src: number, len: number): void {
-    const size = this.byteLength;
-    if (
-      (dst >>> 0) !== dst || (src >>> 0) !== src || (len >>> 0) !== len || dst + len > size || src + len > size
-    ) {
-      throw new NetloomError(
-        ErrorCode.OUT_OF_BOUNDS,
-        `cannot copy ${len} bytes from ${src} to ${dst}: not inside the ${size}-byte kernel memory`,
-        { path: "copy" },
-      );
-    }
+    this.checkRange("dst", dst, len);
+    this.checkRange("src", src, len);
     this.exports.memCopy(dst, src, len);
   }
 

@@ -47,20 +47,23 @@ describe.each(ALL_BUILDS)("memCopy kernel (%s build)", (build) => {
 
   it("copies onto itself without change, and a zero length is a no-op even at the very end", () => {
     check(9, 100, 100, 4000);
-    expect(() => rt.copy(rt.byteLength, rt.byteLength, 0)).not.toThrow();
+    expect(() => rt.copy(rt.u8.byteLength, rt.u8.byteLength, 0)).not.toThrow();
   });
 
-  it("refuses ranges outside linear memory, or not whole non-negative numbers, naming them", () => {
-    const bad: [number, number, number][] = [
-      [rt.byteLength - 10, base, 11],
-      [base, rt.byteLength - 10, 11],
-      [-1, base, 4],
-      [base, -4, 4],
-      [base, base, -1],
-      [base + 0.5, base, 4],
-      [base, base, Number.NaN],
+  it("refuses ranges outside linear memory, or not whole non-negative numbers, naming the range", () => {
+    const size = rt.u8.byteLength;
+    // dst, src, len, and the range the error must name.
+    const bad: [number, number, number, "dst" | "src"][] = [
+      [size - 10, base, 11, "dst"],
+      [base, size - 10, 11, "src"],
+      [-1, base, 4, "dst"],
+      [base, -4, 4, "src"],
+      [base, base, -1, "dst"],
+      [base + 0.5, base, 4, "dst"],
+      [base, base + 0.5, 4, "src"],
+      [base, base, Number.NaN, "dst"],
     ];
-    for (const [dst, src, len] of bad) {
+    for (const [dst, src, len, which] of bad) {
       let err: unknown;
       try {
         rt.copy(dst, src, len);
@@ -69,7 +72,9 @@ describe.each(ALL_BUILDS)("memCopy kernel (%s build)", (build) => {
       }
       expect(err, `copy(${dst}, ${src}, ${len})`).toBeInstanceOf(NetloomError);
       expect((err as NetloomError).code).toBe("OUT_OF_BOUNDS");
-      expect((err as NetloomError).message).toContain(`cannot copy ${len} bytes from ${src} to ${dst}`);
+      expect((err as NetloomError).path).toBe(which);
+      const ptr = which === "dst" ? dst : src;
+      expect((err as NetloomError).message).toBe(`${which}: [${ptr}, ${ptr} + ${len}) is not inside the ${size}-byte kernel memory`);
     }
   });
 });

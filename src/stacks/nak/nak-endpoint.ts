@@ -13,8 +13,8 @@
 // - Receive uses the socket's push delivery (onMessage): the frame is consumed by the UDP layer
 //   right after the call, so this module never holds a frame. The payload view handed to
 //   onMessage is the one object the UDP layer allocates per datagram; everything here reuses
-//   its views. Bytes move by runtime.copy (the memCopy kernel) inside the shared memory (ring <-> frame),
-//   so the per-packet path allocates nothing.
+//   its views. Bytes move by runtime.copy (the memCopy kernel) inside the shared memory
+//   (ring <-> frame), so the per-packet path allocates nothing.
 // - The ring is a heap region (runtime.heap) of `ringBytes`; the window table is a one-
 //   connection WindowTable. Both are freed by destroy(), which also closes the socket and
 //   cancels timers. After destroy() packets and timers are ignored.

@@ -9,7 +9,8 @@
 // - Buffers are rings in the shared Wasm heap, allocated when the connection opens and freed
 //   when it closes: the send ring holds [snd.una, written) (unacked and unsent bytes), the
 //   receive ring holds the undelivered in-order bytes and room for out-of-order ones up to the
-//   advertised window. Bytes move ring <-> frame with rt.copy (the memCopy kernel): no allocation per segment.
+//   advertised window. Bytes move ring <-> frame with rt.copy (the memCopy kernel): no
+//   allocation per segment.
 // - Application: write(bytes) / writeGenerated(n) accept what fits below the high-water mark and
 //   return the count; when a write was cut short, onWritable fires once the buffer drains to the
 //   low-water mark. onData(bytes, offset, length) hands in-order bytes exactly once (the view is
