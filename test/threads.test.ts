@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { zlibSync } from "./support/zlib.js";
 import { describe, expect, it } from "vitest";
-import { KernelRuntime, createKernelMemory } from "../src/kernels/runtime.js";
+import { KernelRuntime, createKernelMemory, defaultBuild } from "../src/kernels/runtime.js";
 import { seededBytes } from "./support/runtimes.js";
 
 const bootstrap = new URL("./support/ts-worker.mjs", import.meta.url);
@@ -58,5 +58,19 @@ describe("kernel runtime across threads", () => {
     // Every thread got its own, distinct regions from the one shared heap.
     const all = new Set([dataPtr, table, result.region, ...regions]);
     expect(all.size).toBe(3 + regions.length);
+  });
+
+  it("a pooled worker leaves one run's memory and joins the next one's (detachRuntime)", async () => {
+    const first = createKernelMemory(16);
+    const next = createKernelMemory(16);
+    new KernelRuntime(first, defaultBuild());
+    const w = startWorker({ memory: first, next, mode: "rejoin", control: new SharedArrayBuffer(4), dataPtr: 0, dataLen: 0, expectedCrc: 0 });
+    const [msg] = (await once(w, "message")) as [{ whileAttached: string; crcOnFirst: number; crcOnNext: number; onNext: boolean; nextRegion: number }];
+    await w.terminate();
+    expect(msg.whileAttached).toBe("MEMORY_MISMATCH");
+    expect(msg.crcOnFirst).toBe(0xcbf43926);
+    expect(msg.crcOnNext).toBe(0xcbf43926);
+    expect(msg.onNext).toBe(true);
+    expect(msg.nextRegion).toBeGreaterThan(0);
   });
 });

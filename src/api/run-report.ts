@@ -51,6 +51,10 @@ export interface ParallelSummary {
   /** Slowest partition's build (thread start not included) and window-loop wall times, ms. */
   buildMs: number;
   runMs: number;
+  /** Per partition: build and window-loop wall times, the part of the loop spent waiting at barriers, events dispatched. */
+  perPartition: { buildMs: number; runMs: number; barrierWaitMs: number; events: number }[];
+  /** True when the worker threads had run an earlier run in this process (warm JIT), false on a cold start. */
+  warmThreads: boolean;
 }
 
 /** A hostStack host's section of its `hosts` entry. */
@@ -194,7 +198,13 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
   };
 }
 
-export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials: PartialReport[], wallTimeMs: number): RunReport {
+export function mergePartials(
+  scenario: Scenario,
+  plan: PartitionPlan,
+  partials: PartialReport[],
+  wallTimeMs: number,
+  warmThreads = false,
+): RunReport {
   const byIndex = [...partials].sort((a, b) => a.index - b.index);
   const fp = new Fingerprint();
   const flows = new FlowStats(undefined, { maxFlows: flowCapacity(scenario) });
@@ -251,6 +261,13 @@ export function mergePartials(scenario: Scenario, plan: PartitionPlan, partials:
       cutLinks: plan.cut.map((c) => c.name),
       buildMs: Math.max(...byIndex.map((p) => p.buildMs)),
       runMs: Math.max(...byIndex.map((p) => p.runMs)),
+      perPartition: byIndex.map((p) => ({
+        buildMs: p.buildMs,
+        runMs: p.runMs,
+        barrierWaitMs: p.exchange.barrierWaitMs,
+        events: p.events,
+      })),
+      warmThreads,
     },
   };
 }

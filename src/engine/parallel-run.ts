@@ -2,9 +2,11 @@
 // reports into the one an unpartitioned run gives.
 //
 // Contract:
-// - One fresh shared Wasm memory and one piscina pool per run, pool size = partition count
-//   (every task waits on the others at each window barrier, so there are never fewer threads
-//   than tasks); each partition is one long-lived task (src/engine/partition-worker.ts).
+// - One fresh shared Wasm memory per run. The threads come from a pool of exactly partition
+//   count workers (every task waits on the others at each window barrier, so there are never
+//   fewer threads than tasks), leased from src/engine/partition-pool.ts: a later run of the
+//   same width in this process reuses the warm threads of the last one. Each partition is one
+//   long-lived task (src/engine/partition-worker.ts).
 // - Rings between partitions are allocated here, in that memory, sized from the cut links:
 //   the most frames a direction can finish serialising in one window (minimum 64-byte frames)
 //   plus two, doubled for duplication, summed per pair of partitions, rounded up to a power
@@ -16,7 +18,6 @@
 // - Progress: onProgress(simTimeNs) about ten times a second while the run lasts.
 
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
 import { ErrorCode, NetloomError } from "../api/errors.js";
 import { mergePartials, type RunReport } from "../api/run-report.js";
 import type { Scenario } from "../api/scenario.js";
@@ -24,6 +25,7 @@ import { createKernelMemory, defaultBuild, DEFAULT_MEMORY_MIB, KernelRuntime } f
 import type { PartitionPlan } from "./partition.js";
 import { abortRun, createControlBlock, progressOf, ringBytes } from "./partition-exchange.unsafe.js";
 import type { PartitionOutcome, PartitionTask } from "./partition-worker.js";
+import { leasePartitionPool } from "./partition-pool.js";
 import { workerEntry } from "./worker-entry.js";
 
 export interface PartitionedRunOptions {
@@ -71,14 +73,9 @@ export async function runPartitioned(scenario: Scenario, plan: PartitionPlan, op
   const control = createControlBlock();
   const started = performance.now();
   const entry = workerEntry(import.meta.url, "partition-worker");
-  const pool = new Piscina({
-    filename: entry.filename,
-    execArgv: entry.execArgv,
-    minThreads: plan.count,
-    maxThreads: plan.count,
-    concurrentTasksPerWorker: 1,
-    idleTimeout: 1000,
-  });
+  const lease = leasePartitionPool(entry, plan.count);
+  const pool = lease.pool;
+  let healthy = false;
   const timer =
     options.onProgress !== undefined ? setInterval(() => options.onProgress!(progressOf(control)), 100) : undefined;
   try {
@@ -127,9 +124,10 @@ export async function runPartitioned(scenario: Scenario, plan: PartitionPlan, op
         `${lost} frames crossing partitions found no free frame slot; the results would differ from an unpartitioned run`,
       );
     }
-    return mergePartials(scenario, plan, partials, performance.now() - started);
+    healthy = true;
+    return mergePartials(scenario, plan, partials, performance.now() - started, lease.reused);
   } finally {
     if (timer !== undefined) clearInterval(timer);
-    await pool.destroy();
+    await lease.end(healthy);
   }
 }

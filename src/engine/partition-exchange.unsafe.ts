@@ -114,6 +114,8 @@ export interface ExchangeStats {
   framesIn: number;
   /** Frames that arrived here with no free slot to copy them into. */
   lostNoSlot: number;
+  /** Wall time spent at window barriers waiting for the other partitions, ms. */
+  barrierWaitMs: number;
 }
 
 export class PartitionExchange implements FrameCrossing {
@@ -137,7 +139,7 @@ export class PartitionExchange implements FrameCrossing {
   private readonly spinLimit: number;
   private i32!: Int32Array;
   private f64!: Float64Array;
-  readonly stats: ExchangeStats = { windows: 0, framesOut: 0, framesIn: 0, lostNoSlot: 0 };
+  readonly stats: ExchangeStats = { windows: 0, framesOut: 0, framesIn: 0, lostNoSlot: 0, barrierWaitMs: 0 };
 
   constructor(layout: ExchangeLayout) {
     if (layout.count > MAX_PARTITIONS) {
@@ -301,6 +303,15 @@ export class PartitionExchange implements FrameCrossing {
   }
 
   private barrier(): void {
+    const arrived = performance.now();
+    try {
+      this.awaitOthers();
+    } finally {
+      this.stats.barrierWaitMs += performance.now() - arrived;
+    }
+  }
+
+  private awaitOthers(): void {
     const c = this.control;
     const gen = Atomics.load(c, kGeneration);
     if (Atomics.load(c, kAbort) === 1) throw new PartitionAborted();

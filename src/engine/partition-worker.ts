@@ -10,6 +10,8 @@
 //   stop at their next barrier instead of waiting for it.
 // - Windows are [T, T + lookahead) (run() is exclusive); after the last one, runUntil(end)
 //   dispatches the events at `end` itself, as Network.run(end) does in an unpartitioned run.
+// - The worker may be reused by a later run (src/engine/partition-pool.ts): the task detaches
+//   from this run's memory when it ends, whatever the outcome.
 // - pcap: the partition writes the files of the ports it runs (captureAll with a device filter;
 //   file names are chosen over the whole topology, so they equal an unpartitioned run's).
 
@@ -17,7 +19,7 @@ import { buildScenario } from "../api/build-scenario.js";
 import { NetloomError } from "../api/errors.js";
 import { partialOf, type PartialReport } from "../api/run-report.js";
 import type { Scenario } from "../api/scenario.js";
-import { attachRuntime, type WasmBuild } from "../kernels/runtime.js";
+import { attachRuntime, detachRuntime, type KernelRuntime, type WasmBuild } from "../kernels/runtime.js";
 import { captureAll } from "../trace/capture.js";
 import type { PartitionPlan } from "./partition.js";
 import { PartitionAborted, PartitionExchange, type ExchangeLayout } from "./partition-exchange.unsafe.js";
@@ -44,8 +46,9 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
   const { scenario, plan, index } = task;
   const exchange = new PartitionExchange({ ...task.layout, index });
   const t0 = performance.now();
+  let runtime: KernelRuntime | undefined;
   try {
-    const runtime = attachRuntime(task.memory, { build: task.build });
+    runtime = attachRuntime(task.memory, { build: task.build });
     const built = buildScenario(scenario, {
       runtime,
       partition: { index, crossing: exchange, ownerOf: (name) => plan.owner[name] ?? 0 },
@@ -97,5 +100,8 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
         ...(e?.stack !== undefined ? { stack: e.stack } : {}),
       },
     };
+  } finally {
+    // The thread may be pooled for the next run, which brings a fresh memory.
+    if (runtime !== undefined) detachRuntime(runtime);
   }
 }

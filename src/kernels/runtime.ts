@@ -7,6 +7,7 @@
 // - `getRuntime()` gives this thread's runtime, creating its memory on first use.
 //   A worker thread joins an existing memory with `attachRuntime(memory)`; its instantiation
 //   only re-writes the module's constant static data and leaves every heap region alone.
+//   `detachRuntime` ends that, so a pooled worker can join the next run's memory.
 // - Builds: `release` (-O3, no assertions, SIMD), `scalar` (release without SIMD, chosen
 //   automatically where the engine lacks Wasm SIMD) and `debug` (assertions, bounds-checked
 //   `unchecked`, used by the tests). NETLOOM_WASM_BUILD selects one; every thread sharing a
@@ -260,6 +261,15 @@ export function attachRuntime(memory: WebAssembly.Memory, options: Pick<RuntimeO
   }
   threadRuntime = new KernelRuntime(memory, options.build ?? defaultBuild());
   return threadRuntime;
+}
+
+/**
+ * Ends this thread's attachment to `runtime`'s memory (a pooled worker between two runs, each
+ * over a fresh memory): the next attachRuntime() may join another memory, and the old one can
+ * be collected. A no-op when the thread is not attached to it.
+ */
+export function detachRuntime(runtime: KernelRuntime): void {
+  if (threadRuntime === runtime) threadRuntime = undefined;
 }
 
 function envMemoryMiB(): number {

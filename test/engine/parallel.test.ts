@@ -9,6 +9,7 @@ import { runScenario } from "../../src/api/run-scenario.js";
 import type { RunReport } from "../../src/api/run-report.js";
 import { ErrorCode, NetloomError } from "../../src/api/errors.js";
 import { planPartitions } from "../../src/engine/partition.js";
+import { closePartitionPool } from "../../src/engine/partition-pool.js";
 
 function shortened(file: string, durationNs: number): Scenario {
   const s = loadScenario(file);
@@ -120,6 +121,54 @@ describe("failures end the run with the partition named", () => {
       injectFailure: { partition: 0, windows: 3, kind: "exit" },
     });
     await expect(run).rejects.toThrow(/partition 0 \(h0, h2, h4, .*\) failed/);
+  }, 60_000);
+});
+
+describe("the worker pool stays warm between runs", () => {
+  const scenario = (): Scenario => shortened("examples/star16.yaml", 10e6);
+
+  it("a second run of the same width reuses the threads and gives the same report", async () => {
+    await closePartitionPool();
+    const one = await runScenario(scenario(), { workers: 1 });
+    const first = await runScenario(scenario(), { workers: 2 });
+    const second = await runScenario(scenario(), { workers: 2 });
+    expect(first.parallel!.warmThreads).toBe(false);
+    expect(second.parallel!.warmThreads).toBe(true);
+    expect(comparable(first)).toEqual(comparable(one));
+    expect(comparable(second)).toEqual(comparable(one));
+    const p = second.parallel!.perPartition;
+    expect(p).toHaveLength(2);
+    expect(p[0]!.events + p[1]!.events).toBe(one.events);
+    for (const q of p) expect(q.barrierWaitMs).toBeLessThanOrEqual(q.runMs);
+    // Another width gets threads of its own; the 2-thread pool is replaced, not shared.
+    const four = await runScenario(scenario(), { workers: 4 });
+    expect(four.parallel!.warmThreads).toBe(false);
+    expect(comparable(four)).toEqual(comparable(one));
+    expect((await runScenario(scenario(), { workers: 2 })).parallel!.warmThreads).toBe(false);
+  }, 60_000);
+
+  it("runs at the same time never share threads (their barriers would deadlock)", async () => {
+    const one = await runScenario(scenario(), { workers: 1 });
+    await runScenario(scenario(), { workers: 2 }); // leaves a warm pool
+    const both = await Promise.all([runScenario(scenario(), { workers: 2 }), runScenario(scenario(), { workers: 2 })]);
+    expect(both.map((r) => r.parallel!.warmThreads).sort()).toEqual([false, true]);
+    for (const r of both) expect(comparable(r)).toEqual(comparable(one));
+  }, 60_000);
+
+  it("threads that saw a failure are not reused, and the next run is right", async () => {
+    const one = await runScenario(scenario(), { workers: 1 });
+    await runScenario(scenario(), { workers: 2 });
+    for (const kind of ["throw", "exit"] as const) {
+      await expect(runScenario(scenario(), { workers: 2, injectFailure: { partition: 1, windows: 2, kind } })).rejects.toMatchObject({
+        code: ErrorCode.PARTITION_FAILED,
+      });
+      const next = await runScenario(scenario(), { workers: 2 });
+      expect(next.parallel!.warmThreads).toBe(false);
+      expect(comparable(next)).toEqual(comparable(one));
+    }
+    await closePartitionPool();
+    expect((await runScenario(scenario(), { workers: 2 })).parallel!.warmThreads).toBe(false);
+    await closePartitionPool();
   }, 60_000);
 });
 
