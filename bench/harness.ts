@@ -2,7 +2,32 @@
 // prints one table. A figure carries its unit, the TypeScript reference measured in the same run
 // (for the ratio) and the target an issue names, so the table says plainly what is met.
 
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
+
+/** The package root (the directory with package.json), from bench/ or from dist/bench/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+}
+
+/** A path under the package root (examples/, bench/results/, ...). */
+export function fromRoot(...parts: string[]): string {
+  return join(packageRoot(), ...parts);
+}
+
+/**
+ * True when the suites run as the compiled JavaScript in dist/bench (what `npm run bench`
+ * does), under plain node like `npx netloom`; false when run from the TypeScript sources
+ * through tsx, whose loader makes the same engine code measurably slower.
+ */
+export const COMPILED = import.meta.url.endsWith(".js");
 
 export interface Figure {
   /** What was measured, e.g. "inet checksum 1500 B (Wasm SIMD)". */

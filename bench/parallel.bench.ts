@@ -9,26 +9,17 @@
 // the number of windows and of frames that crossed partitions, and the barrier waits. Every
 // run must give the same fingerprint, else the suite throws (a fast wrong answer is no result).
 
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Scenario } from "../src/api/scenario.js";
-import type * as ScenarioModule from "../src/api/scenario.js";
-import type * as BuildModule from "../src/api/build-scenario.js";
-import type * as ReportModule from "../src/api/run-report.js";
-import type * as RunModule from "../src/api/run-scenario.js";
-import type { BenchSuite, Figure } from "./harness.js";
+import { parseScenario } from "../src/api/scenario.js";
+import { buildScenario } from "../src/api/build-scenario.js";
+import { reportOf } from "../src/api/run-report.js";
+import { runScenario } from "../src/api/run-scenario.js";
+import { COMPILED, type BenchSuite, type Figure } from "./harness.js";
 
-// The compiled dist/ (what `npx netloom run --workers` runs; its workers load compiled JS too),
-// else the TypeScript sources (workers then load them through tsx, which adds start-up time).
-const DIST = new URL("../dist/src/api/", import.meta.url);
-const fromDist = existsSync(fileURLToPath(new URL("run-scenario.js", DIST)));
-const load = async <T>(name: string): Promise<T> =>
-  (await import(fromDist ? new URL(`${name}.js`, DIST).href : `../src/api/${name}.js`)) as T;
-const { parseScenario } = await load<typeof ScenarioModule>("scenario");
-const { buildScenario } = await load<typeof BuildModule>("build-scenario");
-const { reportOf } = await load<typeof ReportModule>("run-report");
-const { runScenario } = await load<typeof RunModule>("run-scenario");
-const CODE = fromDist ? "dist" : "tsx";
+// Compiled under plain node (what `npm run bench` and `npx netloom run --workers` run: the
+// main thread and the workers then run the same code the same way); from the sources, the
+// main thread runs under tsx's loader while the workers load compiled JS, which skews the ratio.
+const CODE = COMPILED ? "compiled, plain node" : "TS sources via tsx";
 
 const STARS = 4;
 const HOSTS = 64;

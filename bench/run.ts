@@ -2,6 +2,9 @@
 // table, with machine, Node version and date, and writes it to bench/results/latest.json.
 // Each suite runs in a child process of its own, so memory figures (resident set size) and JIT
 // state of one suite never leak into another's.
+// `npm run bench` builds the TypeScript and runs this file compiled (dist/bench/run.js) under
+// plain node, so every suite measures the JavaScript that `npx netloom` runs, not tsx's
+// transform of it. Run through tsx (tsx bench/run.ts), it still works, on the sources.
 // Usage: npm run bench [-- --quick] [name-filter ...]
 
 import { spawnSync } from "node:child_process";
@@ -9,7 +12,7 @@ import { readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { formatFigure, missed, type BenchSuite, type Figure } from "./harness.js";
+import { formatFigure, fromRoot, missed, type BenchSuite, type Figure } from "./harness.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -56,7 +59,7 @@ for (const file of files) {
 
 const missedCount = all.flatMap((s) => s.figures).filter(missed).length;
 console.log(`\n${missedCount === 0 ? "all targets met" : `${missedCount} target(s) missed`}`);
-const out = join(here, "results");
+const out = fromRoot("bench", "results");
 mkdirSync(out, { recursive: true });
 writeFileSync(
   join(out, "latest.json"),
