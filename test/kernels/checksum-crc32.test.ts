@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import zlib from "node:zlib";
+import { readFileSync } from "node:fs";
 import { ChecksumKernels, crc32, crc32Aal5 } from "../../src/kernels/checksum.js";
 import * as ref from "../../src/kernels/reference/crc32.js";
 import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
@@ -138,6 +139,203 @@ describe("CRC-32: Wasm vs reference and zlib", () => {
       rt.u32[(vec + FRAME_VEC_STRIDE + FRAME_VEC_LEN) / 4] = rt.u8.byteLength;
       expect(() => k.crc32Batch(vec, frames.length)).toThrow(/vec\[1\]/);
       expect(() => k.crc32Batch(vec, -1)).toThrow(/count/);
+    } finally {
+      rt.heap.free(vec);
+      for (const p of placed) p.free();
+    }
+  });
+});
+
+// The Ethernet CRC-32 kernel reduces the message modulo sparse multiples Q1 (degree 724) and Q2
+// (degree 274) of P before the tables see its last 40 bytes; inputs below 64 bytes use the
+// tables only, 64..191 Q2, 192 and up Q1 then Q2 (assembly/checksum/crc32.ts). Lengths where
+// the paths, the word grid and the cancelled-word counts change, for the tests below.
+const SPARSE_LENGTHS: readonly number[] = (() => {
+  const set = new Set<number>();
+  const around = (n: number, r = 3): void => {
+    for (let d = -r; d <= r; d++) if (n + d >= 0) set.add(n + d);
+  };
+  around(64, 9); // tables -> Q2
+  around(192, 9); // Q2 -> Q1
+  for (const n of [8, 16, 35, 40, 43, 48, 91, 96, 99, 104]) around(n); // D/8, tails, minimum K
+  for (let n = 64; n <= 2100; n += 64) around(n, 1); // Q1 blocks of 96 bytes, Q2 of 40, words
+  for (let n = 96; n <= 2100; n += 96) around(n, 1);
+  for (const n of [1042, 1500, 1514, 1518, 9000]) around(n);
+  return [...set].sort((a, b) => a - b);
+})();
+
+/** Exponents of "Qn = x^a + ... + 1" as written in the kernel's header comment. */
+function multipleInKernelSource(name: string): number[] {
+  const source = readFileSync(new URL("../../assembly/checksum/crc32.ts", import.meta.url), "utf8");
+  const line = new RegExp(`${name} = ((?:x\\^\\d+ \\+ )+1)`).exec(source);
+  if (line === null) throw new Error(`${name} not found in assembly/checksum/crc32.ts`);
+  return [...line[1]!.matchAll(/x\^(\d+)/g)].map((m) => Number(m[1])).concat(0);
+}
+
+/** Q(x) mod P(x) over GF(2), by long division on BigInts (bit i = coefficient of x^i). */
+function modCrc32Generator(exponents: readonly number[]): bigint {
+  const P = 0x104c11db7n;
+  let q = 0n;
+  for (const e of exponents) q ^= 1n << BigInt(e);
+  for (let d = Math.max(...exponents); d >= 32; d--) if ((q >> BigInt(d)) & 1n) q ^= P << BigInt(d - 32);
+  return q;
+}
+
+describe("CRC-32: sparse-multiple reduction", () => {
+  it("Q1 and Q2 are multiples of the CRC-32 generator, and the kernel's shifts follow from them", () => {
+    const q1 = multipleInKernelSource("Q1");
+    const q2 = multipleInKernelSource("Q2");
+    expect(q1).toEqual([724, 606, 519, 384, 0]);
+    expect(q2).toEqual([274, 93, 75, 19, 11, 0]);
+    expect(modCrc32Generator(q1)).toBe(0n);
+    expect(modCrc32Generator(q2)).toBe(0n);
+    // A near miss is not a multiple (the division is not vacuous).
+    expect(modCrc32Generator([724, 606, 519, 383, 0])).not.toBe(0n);
+    expect(modCrc32Generator([32, 26, 23, 22, 16, 12, 11, 10, 8, 7, 5, 4, 2, 1, 0])).toBe(0n); // P itself
+    // Each term x^d moves a cancelled bit forward by D - d = 64 q + r bits: (q, r) as coded in
+    // q1Step / q2Step; every shift is at least one word, so a word never feeds itself.
+    const shifts = (e: readonly number[]): [number, number][] => e.slice(1).map((d) => [Math.floor((e[0]! - d) / 64), (e[0]! - d) % 64]);
+    expect(shifts(q1)).toEqual([[1, 54], [3, 13], [5, 20], [11, 20]]);
+    expect(shifts(q2)).toEqual([[2, 53], [3, 7], [3, 63], [4, 7], [4, 18]]);
+  });
+
+  it.each(ALL_BUILDS)("every length 0..2100 at offsets 0..15, three previous values, vs reference and zlib (%s)", (build) => {
+    const rt = runtimeFor(build);
+    const k = new ChecksumKernels(rt);
+    const MAX = 2100;
+    const region = rt.heap.alloc(MAX + 64);
+    try {
+      for (let len = 0; len <= MAX; len++) {
+        const data = seededBytes(len * 2654435761 + 1, len);
+        const noise = seededBytes(len + 99, MAX + 64);
+        const prevs = [0, 0xffffffff, (len * 0x9e3779b9) >>> 0];
+        const expected = prevs.map((prev) => (len === 0 ? prev : zlib.crc32(data, prev) >>> 0));
+        expect(ref.crc32(data), `reference len ${len}`).toBe(expected[0]);
+        for (let offset = 0; offset < 16; offset++) {
+          rt.u8.set(noise, region); // different bytes around the input for every length
+          rt.u8.set(data, region + offset);
+          for (let i = 0; i < prevs.length; i++) {
+            const got = k.crc32At(region + offset, len, prevs[i]);
+            if (got !== expected[i]) expect(got, `len ${len} offset ${offset} previous ${prevs[i]!.toString(16)}`).toBe(expected[i]);
+          }
+        }
+      }
+    } finally {
+      rt.heap.free(region);
+    }
+  });
+
+  it.each(ALL_BUILDS)("reads nothing outside [ptr, ptr + len): input at the very end of memory, and other surroundings (%s)", (build) => {
+    const rt = runtimeFor(build);
+    const k = new ChecksumKernels(rt);
+    // Ending at the last byte of linear memory, a read past the end traps (the top of this
+    // file-private memory is unused by the heap; it is zeroed again afterwards).
+    const top = rt.u8.byteLength;
+    const lengths = [...SPARSE_LENGTHS.filter((n) => n <= 2100), ...Array.from({ length: 300 }, (_, i) => i)];
+    try {
+      for (const len of lengths) {
+        const data = seededBytes(len + 17, len);
+        rt.u8.set(data, top - len);
+        expect(k.crc32At(top - len, len, 0x0badf00d), `len ${len} at the end of memory`).toBe(len === 0 ? 0x0badf00d : zlib.crc32(data, 0x0badf00d) >>> 0);
+      }
+    } finally {
+      rt.u8.fill(0, top - 2100, top);
+    }
+    // Bytes just before and after the input: all zeros, all ones, or random, same result.
+    const region = rt.heap.alloc(2100 + 128);
+    try {
+      for (const len of SPARSE_LENGTHS.filter((n) => n <= 2100)) {
+        const data = seededBytes(len * 3 + 5, len);
+        const want = zlib.crc32(data) >>> 0;
+        for (const surround of [0x00, 0xff, -1]) {
+          if (surround < 0) rt.u8.set(seededBytes(len, 2100 + 128), region);
+          else rt.u8.fill(surround, region, region + 2100 + 128);
+          rt.u8.set(data, region + 64);
+          if (len > 0) expect(k.crc32At(region + 64, len), `len ${len} surround ${surround}`).toBe(want);
+        }
+      }
+    } finally {
+      rt.heap.free(region);
+    }
+  });
+
+  it.each(ALL_BUILDS)("random lengths (biased to path and word boundaries), offsets and previous values agree with zlib (%s)", (build) => {
+    const rt = runtimeFor(build);
+    const k = new ChecksumKernels(rt);
+    const region = rt.heap.alloc(4096 + 32);
+    try {
+      fc.assert(
+        fc.property(
+          fc.oneof(fc.constantFrom(...SPARSE_LENGTHS), fc.integer({ min: 1, max: 4096 })),
+          fc.integer({ min: 0, max: 15 }),
+          fc.integer({ min: 0, max: 0xffffffff }),
+          fc.integer(),
+          (len, offset, prev, seed) => {
+            const data = seededBytes(seed, len);
+            rt.u8.set(data, region + offset);
+            expect(k.crc32At(region + offset, len, prev)).toBe(len === 0 ? prev : zlib.crc32(data, prev) >>> 0);
+          },
+        ),
+        { numRuns: 400 },
+      );
+    } finally {
+      rt.heap.free(region);
+    }
+  });
+
+  it.each(ALL_BUILDS)("continuation across random split points equals the CRC of the whole (%s)", (build) => {
+    const rt = runtimeFor(build);
+    const k = new ChecksumKernels(rt);
+    const region = rt.heap.alloc(4096 + 32);
+    try {
+      fc.assert(
+        fc.property(
+          fc.oneof(fc.constantFrom(...SPARSE_LENGTHS), fc.integer({ min: 0, max: 4096 })),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.oneof(fc.constantFrom(...SPARSE_LENGTHS), fc.integer({ min: 0, max: 4096 })),
+          fc.integer({ min: 0, max: 15 }),
+          fc.integer(),
+          (total, at, secondCut, offset, seed) => {
+            const len = Math.min(total, 4096);
+            const cut = Math.min(len, Math.floor(at * (len + 1)), secondCut);
+            const data = seededBytes(seed, len);
+            const ptr = region + offset;
+            rt.u8.set(data, ptr);
+            const whole = zlib.crc32(data) >>> 0;
+            const head = k.crc32At(ptr, cut);
+            expect(k.crc32At(ptr + cut, len - cut, head), `len ${len} cut ${cut}`).toBe(len === 0 ? 0 : whole);
+            // Three pieces: the middle piece starts and ends at arbitrary points too.
+            const cut2 = cut + Math.floor((len - cut) / 2);
+            const mid = k.crc32At(ptr + cut, cut2 - cut, head);
+            expect(k.crc32At(ptr + cut2, len - cut2, mid), `len ${len} cuts ${cut}, ${cut2}`).toBe(len === 0 ? 0 : whole);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    } finally {
+      rt.heap.free(region);
+    }
+  });
+
+  it.each(ALL_BUILDS)("the batch form takes the same paths (%s)", (build) => {
+    const rt = runtimeFor(build);
+    const k = new ChecksumKernels(rt);
+    const sizes = [0, 63, 64, 65, 191, 192, 193, 1042, 1518, 9000];
+    const frames = sizes.map((n, i) => seededBytes(900 + i, n));
+    const placed = frames.map((f, i) => placeInMemory(rt, f, (i * 5) % 16));
+    const vec = rt.heap.alloc(frames.length * FRAME_VEC_STRIDE);
+    try {
+      frames.forEach((f, i) => {
+        const e = (vec + i * FRAME_VEC_STRIDE) / 4;
+        rt.u32[e + FRAME_VEC_PTR / 4] = placed[i]!.ptr;
+        rt.u32[e + FRAME_VEC_LEN / 4] = f.length;
+        rt.u32[e + FRAME_VEC_ARG / 4] = i % 3 === 0 ? 0 : 0x5eed0000 + i;
+      });
+      k.crc32Batch(vec, frames.length);
+      frames.forEach((f, i) => {
+        const prev = i % 3 === 0 ? 0 : 0x5eed0000 + i;
+        expect(rt.u32[(vec + i * FRAME_VEC_STRIDE + FRAME_VEC_OUT) / 4], `size ${f.length}`).toBe(f.length === 0 ? prev : zlib.crc32(f, prev) >>> 0);
+      });
     } finally {
       rt.heap.free(vec);
       for (const p of placed) p.free();
