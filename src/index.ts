@@ -152,6 +152,7 @@ export {
 export { buildScenario, type BuiltScenario, type BuildOptions, type BuiltHostStack } from "./api/build-scenario.js";
 export { MessageFlow, type MessageFlowState } from "./traffic/message-traffic.js";
 export { runScenario, type RunScenarioOptions } from "./api/run-scenario.js";
+export { closePartitionPool, WARM_POOL_IDLE_MS } from "./engine/partition-pool.js";
 export { reportOf, type RunReport, type LinkReport, type ParallelSummary, type HostReport, type HostStackReport, type RunFlowReport } from "./api/run-report.js";
 export { planPartitions, type PartitionPlan, type CutLink } from "./engine/partition.js";
 export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "./engine/sweep.js";
