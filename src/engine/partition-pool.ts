@@ -86,7 +86,9 @@ function lease(w: WarmPool, reused: boolean): PoolLease {
       w.idleTimer = setTimeout(() => {
         if (warm === w && !w.busy) {
           warm = undefined;
-          void w.pool.destroy();
+          // Nobody awaits this timer: a failure to tear idle threads down must not surface as
+          // an unhandled rejection in the embedding process (the threads are unref'd anyway).
+          w.pool.destroy().catch(() => undefined);
         }
       }, WARM_POOL_IDLE_MS);
       w.idleTimer.unref();
