@@ -139,6 +139,17 @@ describe("netloom run --workers and netloom sweep", () => {
     expect(two).toEqual(one);
   });
 
+  it("runs --workers 2 under node flags a worker may not be given (V8 options apply to every thread)", () => {
+    const r = spawnSync(
+      process.execPath,
+      ["--max-old-space-size=4096", "--stack-trace-limit=20", "--import", "tsx", "src/cli/main.ts", "run", "examples/star16.yaml", "--duration", "2ms", "--json", "--workers", "2"],
+      { encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: 120_000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).parallel.partitions).toBe(2);
+  });
+
   it("refuses --workers 0 with exit code 2", () => {
     const r = netloom("run", "examples/star16.yaml", "--workers", "0", "--duration", "1ms");
     expect(r.status).toBe(2);

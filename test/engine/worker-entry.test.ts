@@ -1,6 +1,7 @@
-// Compiled workers drop the parent's TypeScript loader and keep its other flags.
+// Compiled workers drop the parent's TypeScript loader and keep its other flags, minus the
+// options a worker's execArgv may not name.
 import { describe, expect, it } from "vitest";
-import { withoutTypeScriptLoader, workerEntry } from "../../src/engine/worker-entry.js";
+import { withoutTypeScriptLoader, workerEntry, workerSafeExecArgv } from "../../src/engine/worker-entry.js";
 
 describe("worker entries", () => {
   it("strip tsx loader flags in both spellings, keep the rest", () => {
@@ -15,6 +16,19 @@ describe("worker entries", () => {
     expect(workerEntry("file:///pkg/src/engine/parallel-run.ts", "partition-worker").filename).toBe("/pkg/src/engine/partition-worker-dev.mjs");
     const compiled = workerEntry("file:///pkg/dist/src/engine/parallel-run.js", "partition-worker");
     expect(compiled.filename).toBe("/pkg/dist/src/engine/partition-worker.js");
-    expect(compiled.execArgv.some((a) => a.includes("tsx"))).toBe(false);
+    expect((compiled.execArgv ?? process.execArgv).some((a) => a.includes("tsx"))).toBe(false);
+    // From sources, and compiled with no loader to take out, the workers inherit the flags.
+    expect(workerEntry("file:///pkg/src/engine/parallel-run.ts", "partition-worker").execArgv).toBeUndefined();
+  });
+
+  it("an explicit flag list keeps what a worker accepts and drops V8 and process-wide options", () => {
+    expect(workerSafeExecArgv(["--max-old-space-size=4096", "--enable-source-maps", "--trace-gc", "--conditions=netloom"])).toEqual([
+      "--enable-source-maps",
+      "--conditions=netloom",
+    ]);
+    expect(workerSafeExecArgv(["--enable-source-maps", "--no-deprecation"])).toEqual(["--enable-source-maps", "--no-deprecation"]);
+    expect(workerSafeExecArgv([])).toEqual([]);
+    // A problem Node states instead of naming a flag: no flags of their own, which constructs.
+    expect(workerSafeExecArgv(["--cpu-prof-dir=/tmp/never", "--enable-source-maps"])).toEqual([]);
   });
 });
