@@ -4,8 +4,8 @@ import zlib from "node:zlib";
 import { readFileSync } from "node:fs";
 import { ChecksumKernels, crc32, crc32Aal5 } from "../../src/kernels/checksum.js";
 import * as ref from "../../src/kernels/reference/crc32.js";
-import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
-import { ALL_BUILDS, BOUNDARY_SIZES, placeInMemory, runtimeFor, seededBytes } from "../support/runtimes.js";
+import { FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
+import { ALL_BUILDS, BOUNDARY_SIZES, placeInMemory, runtimeFor, seededBytes, writeFrameVector } from "../support/runtimes.js";
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 const kernels = (build: (typeof ALL_BUILDS)[number]): ChecksumKernels => new ChecksumKernels(runtimeFor(build));
@@ -125,12 +125,7 @@ describe("CRC-32: Wasm vs reference and zlib", () => {
     const placed = frames.map((f, i) => placeInMemory(rt, f, (i * 3) % 8));
     const vec = rt.heap.alloc(frames.length * FRAME_VEC_STRIDE);
     try {
-      frames.forEach((f, i) => {
-        const e = (vec + i * FRAME_VEC_STRIDE) / 4;
-        rt.u32[e + FRAME_VEC_PTR / 4] = placed[i]!.ptr;
-        rt.u32[e + FRAME_VEC_LEN / 4] = f.length;
-        rt.u32[e + FRAME_VEC_ARG / 4] = i % 2 === 0 ? 0 : 0xcafe0000 + i;
-      });
+      writeFrameVector(rt, vec, frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: i % 2 === 0 ? 0 : 0xcafe0000 + i })));
       k.crc32Batch(vec, frames.length);
       frames.forEach((f, i) => {
         const expected = zlib.crc32(f, i % 2 === 0 ? 0 : 0xcafe0000 + i);
@@ -325,12 +320,7 @@ describe("CRC-32: sparse-multiple reduction", () => {
     const placed = frames.map((f, i) => placeInMemory(rt, f, (i * 5) % 16));
     const vec = rt.heap.alloc(frames.length * FRAME_VEC_STRIDE);
     try {
-      frames.forEach((f, i) => {
-        const e = (vec + i * FRAME_VEC_STRIDE) / 4;
-        rt.u32[e + FRAME_VEC_PTR / 4] = placed[i]!.ptr;
-        rt.u32[e + FRAME_VEC_LEN / 4] = f.length;
-        rt.u32[e + FRAME_VEC_ARG / 4] = i % 3 === 0 ? 0 : 0x5eed0000 + i;
-      });
+      writeFrameVector(rt, vec, frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: i % 3 === 0 ? 0 : 0x5eed0000 + i })));
       k.crc32Batch(vec, frames.length);
       frames.forEach((f, i) => {
         const prev = i % 3 === 0 ? 0 : 0x5eed0000 + i;

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ChecksumKernels, combineInternetSums, finishInternetChecksum, internetChecksum, ipv4PseudoHeaderSum } from "../../src/kernels/checksum.js";
 import * as ref from "../../src/kernels/reference/inet.js";
-import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
-import { ALL_BUILDS, BOUNDARY_SIZES, placeInMemory, runtimeFor, seededBytes } from "../support/runtimes.js";
+import { FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
+import { ALL_BUILDS, BOUNDARY_SIZES, placeInMemory, runtimeFor, seededBytes, writeFrameVector } from "../support/runtimes.js";
 import { NetloomError } from "../../src/api/errors.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
@@ -107,13 +107,7 @@ describe("Internet checksum: Wasm vs reference", () => {
     const placed = frames.map((f, i) => placeInMemory(rt, f, i % 8));
     const vec = rt.heap.alloc(frames.length * FRAME_VEC_STRIDE);
     try {
-      frames.forEach((f, i) => {
-        const e = (vec + i * FRAME_VEC_STRIDE) / 4;
-        rt.u32[e + FRAME_VEC_PTR / 4] = placed[i]!.ptr;
-        rt.u32[e + FRAME_VEC_LEN / 4] = f.length;
-        rt.u32[e + FRAME_VEC_ARG / 4] = i * 997 & 0xffff;
-        rt.u32[e + FRAME_VEC_OUT / 4] = 0xdeadbeef;
-      });
+      writeFrameVector(rt, vec, frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: (i * 997) & 0xffff })));
       k.internetChecksumBatch(vec, frames.length);
       frames.forEach((f, i) => {
         expect(rt.u32[(vec + i * FRAME_VEC_STRIDE + FRAME_VEC_OUT) / 4]).toBe(ref.internetChecksum(f, i * 997 & 0xffff));
