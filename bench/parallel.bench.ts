@@ -78,7 +78,7 @@ const suite: BenchSuite = {
     // Rounds of plain, 1 worker, 2 workers, each round in mirrored order (plain 1w 2w 2w 1w
     // plain). This machine's speed drifts by up to 2x within minutes; a mirrored round cancels
     // a drift that is linear over the round, so each round's ratio compares like with like, and
-    // the figure is the median of the rounds' ratios (the ratio of the plain medians is printed
+    // the figure is the median of the rounds' ratios (the ratio of the medians is printed
     // too).
     const roundCount = quick ? 1 : 7;
     const rounds: Awaited<ReturnType<typeof plainRun>>[][] = [[], [], []];
