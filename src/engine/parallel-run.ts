@@ -25,7 +25,7 @@ import { createKernelMemory, defaultBuild, DEFAULT_MEMORY_MIB, KernelRuntime } f
 import type { PartitionPlan } from "./partition.js";
 import { abortRun, createControlBlock, progressOf, ringBytes } from "./partition-exchange.unsafe.js";
 import type { PartitionOutcome, PartitionTask } from "./partition-worker.js";
-import { leasePartitionPool } from "./partition-pool.js";
+import { leasePartitionPool, prewarmPartitionPool } from "./partition-pool.js";
 import { workerEntry } from "./worker-entry.js";
 
 export interface PartitionedRunOptions {
@@ -60,6 +60,15 @@ function ringCapacities(scenario: Scenario, plan: PartitionPlan): number[][] {
 function envMemoryMiB(): number {
   const v = Number(process.env["NETLOOM_MEMORY_MIB"]);
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_MEMORY_MIB;
+}
+
+/**
+ * Starts `threads` partition workers now (thread start-up, module loading), so that a
+ * partitioned run of that width soon after finds them ready. For callers with other work to do
+ * first, such as reading the scenario.
+ */
+export function prewarmPartitionWorkers(threads: number): void {
+  prewarmPartitionPool(workerEntry(import.meta.url, "partition-worker"), threads);
 }
 
 export async function runPartitioned(scenario: Scenario, plan: PartitionPlan, options: PartitionedRunOptions = {}): Promise<RunReport> {

@@ -13,6 +13,9 @@
 //   destroyed) and is destroyed after WARM_POOL_IDLE_MS without a run. A run that failed ends
 //   with healthy = false and its pool is destroyed: a thread that died or was left mid-task is
 //   never reused.
+// - prewarmPartitionPool(threads) starts a warm pool before anything runs (the CLI, while it
+//   reads the scenario): thread start-up and module loading overlap that work. Its threads
+//   count as warm (lease.reused) only once they have run a partition.
 // - Idle workers and the idle timer are unref'd (piscina unrefs idle workers): a warm pool
 //   never keeps the process alive. closePartitionPool() destroys it at once (tests, embedders
 //   that want a clean shutdown).
@@ -28,6 +31,8 @@ interface WarmPool {
   threads: number;
   filename: string;
   busy: boolean;
+  /** The threads have run a partition (their JIT-compiled code is warm). */
+  hasRun: boolean;
   idleTimer: NodeJS.Timeout | undefined;
 }
 
@@ -59,9 +64,19 @@ export function leasePartitionPool(entry: WorkerEntry, threads: number): PoolLea
     w.busy = true;
     if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
     w.idleTimer = undefined;
-    return lease(w, true);
+    return lease(w, w.hasRun);
   }
-  return lease({ pool: createPool(entry, threads), threads, filename: entry.filename, busy: true, idleTimer: undefined }, false);
+  return lease({ pool: createPool(entry, threads), threads, filename: entry.filename, busy: true, hasRun: false, idleTimer: undefined }, false);
+}
+
+/** Starts a warm pool of `threads` workers now, unless one of that width is already there. */
+export function prewarmPartitionPool(entry: WorkerEntry, threads: number): void {
+  if (warm !== undefined && warm.threads === threads && warm.filename === entry.filename) return;
+  const w: WarmPool = { pool: createPool(entry, threads), threads, filename: entry.filename, busy: false, hasRun: false, idleTimer: undefined };
+  const previous = warm;
+  warm = w;
+  if (previous !== undefined && !previous.busy) void retire(previous).catch(() => undefined);
+  armIdleTimer(w);
 }
 
 function lease(w: WarmPool, reused: boolean): PoolLease {
@@ -73,6 +88,7 @@ function lease(w: WarmPool, reused: boolean): PoolLease {
       if (ended) return;
       ended = true;
       w.busy = false;
+      if (healthy) w.hasRun = true;
       if (!healthy) {
         if (warm === w) warm = undefined;
         await w.pool.destroy();
@@ -83,17 +99,22 @@ function lease(w: WarmPool, reused: boolean): PoolLease {
         warm = w;
         if (previous !== undefined && !previous.busy) await retire(previous);
       }
-      w.idleTimer = setTimeout(() => {
-        if (warm === w && !w.busy) {
-          warm = undefined;
-          // Nobody awaits this timer: a failure to tear idle threads down must not surface as
-          // an unhandled rejection in the embedding process (the threads are unref'd anyway).
-          w.pool.destroy().catch(() => undefined);
-        }
-      }, WARM_POOL_IDLE_MS);
-      w.idleTimer.unref();
+      armIdleTimer(w);
     },
   };
+}
+
+/** Destroys `w` after WARM_POOL_IDLE_MS unless a run takes it first. */
+function armIdleTimer(w: WarmPool): void {
+  w.idleTimer = setTimeout(() => {
+    if (warm === w && !w.busy) {
+      warm = undefined;
+      // Nobody awaits this timer: a failure to tear idle threads down must not surface as
+      // an unhandled rejection in the embedding process (the threads are unref'd anyway).
+      w.pool.destroy().catch(() => undefined);
+    }
+  }, WARM_POOL_IDLE_MS);
+  w.idleTimer.unref();
 }
 
 async function retire(w: WarmPool): Promise<void> {

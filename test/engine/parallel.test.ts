@@ -10,6 +10,7 @@ import type { RunReport } from "../../src/api/run-report.js";
 import { ErrorCode, NetloomError } from "../../src/api/errors.js";
 import { planPartitions } from "../../src/engine/partition.js";
 import { closePartitionPool } from "../../src/engine/partition-pool.js";
+import { prewarmPartitionWorkers } from "../../src/engine/parallel-run.js";
 
 function shortened(file: string, durationNs: number): Scenario {
   const s = loadScenario(file);
@@ -145,6 +146,24 @@ describe("the worker pool stays warm between runs", () => {
     expect(four.parallel!.warmThreads).toBe(false);
     expect(comparable(four)).toEqual(comparable(one));
     expect((await runScenario(scenario(), { workers: 2 })).parallel!.warmThreads).toBe(false);
+  }, 60_000);
+
+  it("prewarmed threads serve the next run, and count as warm only once they have run one", async () => {
+    await closePartitionPool();
+    const one = await runScenario(scenario(), { workers: 1 });
+    prewarmPartitionWorkers(2);
+    prewarmPartitionWorkers(2); // the same width again: keeps the pool it started
+    const first = await runScenario(scenario(), { workers: 2 });
+    const second = await runScenario(scenario(), { workers: 2 });
+    expect(first.parallel!.warmThreads).toBe(false);
+    expect(second.parallel!.warmThreads).toBe(true);
+    expect(comparable(first)).toEqual(comparable(one));
+    // Another width replaces the warm pool; a run of the old width then starts afresh.
+    prewarmPartitionWorkers(4);
+    const afterSwap = await runScenario(scenario(), { workers: 2 });
+    expect(afterSwap.parallel!.warmThreads).toBe(false);
+    expect(comparable(afterSwap)).toEqual(comparable(one));
+    await closePartitionPool();
   }, 60_000);
 
   it("runs at the same time never share threads (their barriers would deadlock)", async () => {
