@@ -29,7 +29,6 @@ import { loadScenario, loadSweep } from "../api/scenario.js";
 import { runSweep, sweepCsv, type SweepResult } from "../engine/sweep.js";
 import { runScenario } from "../api/run-scenario.js";
 import { prewarmPartitionWorkers } from "../engine/parallel-run.js";
-import { MAX_PARTITIONS } from "../engine/partition-exchange.unsafe.js";
 import { loadComparison } from "../compare/compare-file.js";
 import { runComparison, type CompareRow } from "../compare/run-compare.js";
 import { compareCsv, compareHtml, shortBitRate, shortDuration } from "../compare/report.js";
@@ -56,8 +55,7 @@ function integer(value: string): number {
 
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   // The worker threads start (and load their modules) while this thread reads the scenario.
-  const workers = flags.workers ?? 1;
-  if (workers >= 2 && workers <= MAX_PARTITIONS) prewarmPartitionWorkers(workers);
+  prewarmPartitionWorkers(flags.workers ?? 1);
   const scenario = loadScenario(file);
   if (flags.seed !== undefined) scenario.seed = flags.seed;
   if (flags.duration !== undefined) {

@@ -23,7 +23,7 @@ import { mergePartials, type RunReport } from "../api/run-report.js";
 import type { Scenario } from "../api/scenario.js";
 import { createKernelMemory, defaultBuild, DEFAULT_MEMORY_MIB, KernelRuntime } from "../kernels/runtime.js";
 import type { PartitionPlan } from "./partition.js";
-import { abortRun, createControlBlock, progressOf, ringBytes } from "./partition-exchange.unsafe.js";
+import { abortRun, createControlBlock, MAX_PARTITIONS, progressOf, ringBytes } from "./partition-exchange.unsafe.js";
 import type { PartitionOutcome, PartitionTask } from "./partition-worker.js";
 import { leasePartitionPool, prewarmPartitionPool } from "./partition-pool.js";
 import { workerEntry } from "./worker-entry.js";
@@ -65,9 +65,11 @@ function envMemoryMiB(): number {
 /**
  * Starts `threads` partition workers now (thread start-up, module loading), so that a
  * partitioned run of that width soon after finds them ready. For callers with other work to do
- * first, such as reading the scenario.
+ * first, such as reading the scenario. A width no partitioned run can have (below 2, above
+ * MAX_PARTITIONS, not an integer) starts nothing: the run itself reports a bad count.
  */
 export function prewarmPartitionWorkers(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 2 || threads > MAX_PARTITIONS) return;
   prewarmPartitionPool(workerEntry(import.meta.url, "partition-worker"), threads);
 }
 

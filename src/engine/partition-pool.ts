@@ -73,9 +73,7 @@ export function leasePartitionPool(entry: WorkerEntry, threads: number): PoolLea
 export function prewarmPartitionPool(entry: WorkerEntry, threads: number): void {
   if (warm !== undefined && warm.threads === threads && warm.filename === entry.filename) return;
   const w: WarmPool = { pool: createPool(entry, threads), threads, filename: entry.filename, busy: false, hasRun: false, idleTimer: undefined };
-  const previous = warm;
-  warm = w;
-  if (previous !== undefined && !previous.busy) void retire(previous).catch(() => undefined);
+  void makeWarm(w).catch(() => undefined);
   armIdleTimer(w);
 }
 
@@ -88,36 +86,34 @@ function lease(w: WarmPool, reused: boolean): PoolLease {
       if (ended) return;
       ended = true;
       w.busy = false;
-      if (healthy) w.hasRun = true;
-      if (!healthy) {
-        if (warm === w) warm = undefined;
-        await w.pool.destroy();
-        return;
-      }
-      if (warm !== w) {
-        const previous = warm;
-        warm = w;
-        if (previous !== undefined && !previous.busy) await retire(previous);
-      }
+      if (!healthy) return retire(w);
+      w.hasRun = true;
+      await makeWarm(w);
       armIdleTimer(w);
     },
   };
 }
 
+/** Makes `w` the warm pool; the one it replaces goes now unless a run still holds it. */
+async function makeWarm(w: WarmPool): Promise<void> {
+  const previous = warm;
+  warm = w;
+  if (previous !== undefined && previous !== w && !previous.busy) await retire(previous);
+}
+
 /** Destroys `w` after WARM_POOL_IDLE_MS unless a run takes it first. */
 function armIdleTimer(w: WarmPool): void {
   w.idleTimer = setTimeout(() => {
-    if (warm === w && !w.busy) {
-      warm = undefined;
-      // Nobody awaits this timer: a failure to tear idle threads down must not surface as
-      // an unhandled rejection in the embedding process (the threads are unref'd anyway).
-      w.pool.destroy().catch(() => undefined);
-    }
+    // Nobody awaits this timer: a failure to tear idle threads down must not surface as an
+    // unhandled rejection in the embedding process (the threads are unref'd anyway).
+    if (warm === w && !w.busy) retire(w).catch(() => undefined);
   }, WARM_POOL_IDLE_MS);
   w.idleTimer.unref();
 }
 
+/** Destroys `w` (and stops being the warm pool if it was). */
 async function retire(w: WarmPool): Promise<void> {
+  if (warm === w) warm = undefined;
   if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
   w.idleTimer = undefined;
   await w.pool.destroy();
@@ -127,6 +123,5 @@ async function retire(w: WarmPool): Promise<void> {
 export async function closePartitionPool(): Promise<void> {
   const w = warm;
   if (w === undefined || w.busy) return;
-  warm = undefined;
   await retire(w);
 }
