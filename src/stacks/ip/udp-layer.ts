@@ -171,8 +171,8 @@ export class UdpSocket {
 
   /** The oldest datagram in the mailbox (payload copied out), or undefined when empty. */
   recv(): UdpMessage | undefined {
-    const box = this.box;
-    if (this.count === 0 || box === undefined) return undefined;
+    if (this.count === 0) return undefined;
+    const box = this.box!; // made by the first deliver() that queued
     const i = this.head;
     this.head = (i + 1) % box.frame.length;
     this.count--;
@@ -213,8 +213,8 @@ export class UdpSocket {
   /** Consumes every held frame and frees the port. */
   close(): void {
     if (this.closed) return;
-    const box = this.box;
-    while (this.count > 0 && box !== undefined) {
+    const box = this.box!; // undefined only while nothing was ever queued (count 0)
+    while (this.count > 0) {
       const i = this.head;
       this.head = (i + 1) % box.frame.length;
       this.count--;
