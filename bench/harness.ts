@@ -2,24 +2,15 @@
 // prints one table. A figure carries its unit, the TypeScript reference measured in the same run
 // (for the ratio) and the target an issue names, so the table says plainly what is met.
 
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Bench } from "tinybench";
+import { packageRoot } from "../src/package-root.js";
 
-/** The package root (the directory with package.json), from bench/ or from dist/bench/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-}
-
-/** A path under the package root (examples/, bench/results/, ...). */
+/** A path under the package root (examples/, bench/results/, ...), from bench/ or dist/bench/. */
 export function fromRoot(...parts: string[]): string {
-  return join(packageRoot(), ...parts);
+  const root = packageRoot(import.meta.url);
+  if (root === undefined) throw new Error(`no netloom package root above ${import.meta.url}`);
+  return join(root, ...parts);
 }
 
 /**

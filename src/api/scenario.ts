@@ -41,6 +41,7 @@ import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Node a
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ValidateFunction } from "ajv";
 import { ErrorCode, NetloomError } from "./errors.js";
+import { packageRoot } from "../package-root.js";
 import { parseBitRate, parseByteSize, parseDuration } from "./units.js";
 import { validateAtmSection, type AtmScenario } from "./scenario-atm.js";
 import { isTransportTraffic } from "./traffic-kinds.js";
@@ -2138,15 +2139,11 @@ let schemaValidator: ValidateFunction | undefined;
 
 /** Path of scenario.schema.json: beside this file in src/, or in src/ of the package from dist/. */
 export function scenarioSchemaPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  const beside = join(dir, "scenario.schema.json");
+  const beside = join(dirname(fileURLToPath(import.meta.url)), "scenario.schema.json");
   if (existsSync(beside)) return beside;
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "src", "api", "scenario.schema.json"))) {
-      return join(dir, "src", "api", "scenario.schema.json");
-    }
-    dir = dirname(dir);
-  }
+  const root = packageRoot(import.meta.url);
+  const inSources = root === undefined ? undefined : join(root, "src", "api", "scenario.schema.json");
+  if (inSources !== undefined && existsSync(inSources)) return inSources;
   throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "cannot find scenario.schema.json from " + import.meta.url);
 }
 

@@ -16,9 +16,9 @@
 //   already live in linear memory.
 
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ErrorCode, NetloomError } from "../api/errors.js";
+import { packageRoot } from "../package-root.js";
 import { SharedHeap } from "./heap.unsafe.js";
 import type { KernelExports } from "./exports.js";
 
@@ -69,11 +69,8 @@ export function defaultBuild(): WasmBuild {
 function buildDir(): string {
   const override = process.env["NETLOOM_WASM_DIR"];
   if (override !== undefined && override !== "") return override;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "asconfig.json"))) return join(dir, "build");
-    dir = dirname(dir);
-  }
+  const root = packageRoot(import.meta.url);
+  if (root !== undefined) return join(root, "build");
   throw new NetloomError(ErrorCode.WASM_UNAVAILABLE, "cannot find the netloom package root from " + import.meta.url);
 }
 
