@@ -48,9 +48,10 @@
 //   drawn (its duplicate, if any, is lost with it). Frames
 //   handed over before a later setDown() call are cancelled from the scheduler at the down;
 //   their phyRxEnd/sniffer counts are taken back (listeners were already called for them).
-// - Hot path: no allocation per frame. Queue, in-flight table and counters are typed arrays
-//   and fields; the in-flight table is sized from delay / minimum serialization time and only
-//   grows (doubling) if frames retained elsewhere make that estimate wrong.
+// - Hot path: no allocation per frame. Queue and counters are typed arrays and fields. Frames
+//   on the wire are their pending EV_FRAME_RX events and nothing else: a down finds them in
+//   the scheduler (cancelFrom, by the direction's origin id) rather than in a table the link
+//   would keep per frame for the rare case that the cable goes down.
 // - Not handled: RED, rate limits below the line rate, cancelling deliveries that crossed to
 //   another partition (a cut link must not go down while frames are in flight across the cut).
 //
@@ -264,13 +265,10 @@ class Direction {
   busyNs = 0;
 
   // Frames handed to the far device whose delivery event may still be pending.
-  flightHandle: Float64Array;
-  flightFrame: Int32Array;
-  flightLen: Int32Array;
-  fHead = 0;
-  fCount = 0;
 
   // Fault process state.
+  /** Some fault is configured (set with the faults): false takes deliver()'s short path. */
+  faulty = false;
   geBad = false;
   /** Frame bits to pass before the next errored bit (carried across frames). */
   bitsToError = 0;
@@ -280,12 +278,9 @@ class Direction {
   flippedBits = 0;
   reordered = 0;
 
-  constructor(rng: Rng, queueLimit: number, flightCapacity: number, faults: FaultConfig) {
+  constructor(rng: Rng, queueLimit: number, faults: FaultConfig) {
     this.rng = rng;
     this.queue = new Int32Array(Math.max(1, queueLimit));
-    this.flightHandle = new Float64Array(flightCapacity);
-    this.flightFrame = new Int32Array(flightCapacity);
-    this.flightLen = new Int32Array(flightCapacity);
     this.faults = faults;
   }
 }
@@ -362,17 +357,8 @@ export class PointToPointLink implements Channel {
     const origin0 = sim.register(`${name}:0->1`, this);
     const origin1 = sim.register(`${name}:1->0`, this);
 
-    // In flight at once per direction: one frame per minimum serialization time over the
-    // delay plus the reorder hold-back, doubled for duplicates. Frames hold slots, so the
-    // slot count is a hard upper bound.
-    const minSer = Math.max(1, this.serializationNs(0));
-    const estimate = 2 * (Math.ceil((this.delay + faults.reorderDelay) / minSer) + 2);
-    let capacity = 16;
-    while (capacity < estimate && capacity < 4096) capacity *= 2;
-    capacity = Math.min(capacity, Math.max(16, sim.frames.pool.count));
-
-    const d0 = new Direction(sim.scheduler.rng(`link:${name}:0->1`), queueLimit, capacity, { ...faults });
-    const d1 = new Direction(sim.scheduler.rng(`link:${name}:1->0`), queueLimit, capacity, { ...faults });
+    const d0 = new Direction(sim.scheduler.rng(`link:${name}:0->1`), queueLimit, { ...faults });
+    const d1 = new Direction(sim.scheduler.rng(`link:${name}:1->0`), queueLimit, { ...faults });
     d0.origin = origin0;
     d1.origin = origin1;
     this.dirs = [d0, d1];
@@ -632,20 +618,13 @@ export class PointToPointLink implements Channel {
       this.uncount(d.trace.phyTxEnd, d.txLen);
       d.txEnd = now;
     }
-    // Frames still propagating: take their delivery back.
-    for (let k = 0; k < d.fCount; k++) {
-      let at = d.fHead + k;
-      if (at >= d.flightHandle.length) at -= d.flightHandle.length;
-      if (!sched.cancel(d.flightHandle[at]!)) continue; // already arrived
-      const f = d.flightFrame[at]!;
-      const len = d.flightLen[at]!;
+    // Frames still propagating: take their delivery back, in the order they were handed over.
+    sched.cancelFrom(d.origin, EV_FRAME_RX, (f, _port, len) => {
       this.uncount(d.trace.phyRxEnd, len);
       this.uncount(d.trace.sniffer, len);
       d.trace.phyRxDrop.hit(now, f, len, DropReason.LINK_DOWN);
       frames.release(f);
-    }
-    d.fHead = 0;
-    d.fCount = 0;
+    });
     // Flush the queue.
     while (d.qCount > 0) {
       const f = d.queue[d.qHead]!;
@@ -676,6 +655,7 @@ export class PointToPointLink implements Channel {
     const frames = this.sim.frames;
     const arrival = now + this.delay;
     if (arrival >= this.nextDownAt) return this.loseOnWire(d, frame, len, now, DropReason.LINK_DOWN);
+    if (!d.faulty) return this.handOver(d, frame, len, arrival);
     if (f.loss > 0 && rng.nextFloat() < f.loss) return this.loseOnWire(d, frame, len, now, DropReason.LOSS_RANDOM);
     if (f.burst) {
       // Lose according to the current state, then advance the chain once.
@@ -751,74 +731,13 @@ export class PointToPointLink implements Channel {
       this.sim.partition!.crossing.send(at, d.origin, sched.takeSeq(d.origin), d.peerDevice, d.peerPort, frame, len);
       return;
     }
-    const handle = sched.scheduleAt(d.origin, at, d.peerDevice, EV_FRAME_RX, frame, d.peerPort, len);
-    this.remember(d, handle, frame, len);
+    sched.scheduleAt(d.origin, at, d.peerDevice, EV_FRAME_RX, frame, d.peerPort, len);
   }
 
   private loseOnWire(d: Direction, frame: number, len: number, now: number, reason: number): void {
     d.txLost = reason;
     d.trace.phyRxDrop.hit(now, frame, len, reason);
     this.sim.frames.release(frame);
-  }
-
-  /** Records a pending delivery so that a later down can take it back. */
-  private remember(d: Direction, handle: number, frame: number, len: number): void {
-    const sched = this.sim.scheduler;
-    let cap = d.flightHandle.length;
-    // Deliveries mostly complete in order: forget the ones at the front that already arrived.
-    while (d.fCount > 0 && !sched.isPending(d.flightHandle[d.fHead]!)) {
-      d.fHead = d.fHead + 1 === cap ? 0 : d.fHead + 1;
-      d.fCount--;
-    }
-    if (d.fCount === cap) {
-      this.compactFlights(d);
-      if (d.fCount === cap) this.growFlights(d);
-      cap = d.flightHandle.length;
-    }
-    let at = d.fHead + d.fCount;
-    if (at >= cap) at -= cap;
-    d.flightHandle[at] = handle;
-    d.flightFrame[at] = frame;
-    d.flightLen[at] = len;
-    d.fCount++;
-  }
-
-  /** Drops arrived deliveries from anywhere in the table (a held-back frame blocks the front). */
-  private compactFlights(d: Direction): void {
-    const sched = this.sim.scheduler;
-    const cap = d.flightHandle.length;
-    let kept = 0;
-    for (let k = 0; k < d.fCount; k++) {
-      let from = d.fHead + k;
-      if (from >= cap) from -= cap;
-      if (!sched.isPending(d.flightHandle[from]!)) continue;
-      let to = d.fHead + kept;
-      if (to >= cap) to -= cap;
-      d.flightHandle[to] = d.flightHandle[from]!;
-      d.flightFrame[to] = d.flightFrame[from]!;
-      d.flightLen[to] = d.flightLen[from]!;
-      kept++;
-    }
-    d.fCount = kept;
-  }
-
-  /** Doubles the in-flight table (rare: only when the estimate from delay and rate was short). */
-  private growFlights(d: Direction): void {
-    const cap = d.flightHandle.length;
-    const handles = new Float64Array(cap * 2);
-    const fr = new Int32Array(cap * 2);
-    const lens = new Int32Array(cap * 2);
-    for (let k = 0; k < d.fCount; k++) {
-      let from = d.fHead + k;
-      if (from >= cap) from -= cap;
-      handles[k] = d.flightHandle[from]!;
-      fr[k] = d.flightFrame[from]!;
-      lens[k] = d.flightLen[from]!;
-    }
-    d.flightHandle = handles;
-    d.flightFrame = fr;
-    d.flightLen = lens;
-    d.fHead = 0;
   }
 
   // ---- Helpers -------------------------------------------------------------------------------
@@ -833,12 +752,13 @@ export class PointToPointLink implements Channel {
   private uncount(point: TracePoint, len: number): void {
     point.frames--;
     point.bytes -= len;
-    point.byReason[DropReason.NONE]!--;
   }
 
   private resetFaultState(d: Direction): void {
+    const f = d.faults;
+    d.faulty = f.loss > 0 || f.burst || f.ber > 0 || f.reorderP > 0 || f.duplicate > 0;
     d.geBad = false;
-    d.bitsToError = d.faults.ber > 0 ? d.rng.geometric(d.faults.ber) : 0;
+    d.bitsToError = f.ber > 0 ? d.rng.geometric(f.ber) : 0;
   }
 
   private checkEnd(end: number, path: string): void {

@@ -13,8 +13,8 @@
 //   grows.
 // - pop() removes the earliest event from the heap and returns its slot. The slot stays owned
 //   by the caller, and its fields stay valid, until the caller passes it to release(); pushes
-//   made in between never reuse it. A scheduler reads the fields, calls release(), then handles
-//   the event (or releases after handling, if the handler reads the fields itself).
+//   made in between never reuse it. popFree() is pop() + release() for the scheduler, which
+//   copies the fields out before it runs the handler.
 // - cancel(handle) removes a pending event (a stopped timer) in O(log n) and frees its slot at
 //   once, so timers restarted on every ack cannot fill the queue with dead entries. A handle
 //   is slot + generation; a stale handle (event already popped, slot reused) is refused.
@@ -41,6 +41,13 @@ export const MAX_QUEUE_CAPACITY = 1 << 24;
 
 const HANDLE_SLOT_SPAN = MAX_QUEUE_CAPACITY; // handle = gen * HANDLE_SLOT_SPAN + slot
 const GEN_LIMIT = 1 << 29; // gen * 2^24 + slot stays below 2^53
+/**
+ * Generations start (and wrap back) here, not at 0, so every handle is at least 2^32: never an
+ * int32. Why: handles made from small generations were small integers, V8 compiled
+ * scheduleAt() and its callers for int32 arithmetic, and the first handle past 2^31 (a slot's
+ * 128th reuse, a few milliseconds into a busy run) deoptimised all of them at once.
+ */
+const GEN_FIRST = 1 << 8;
 
 const ARITY = 4;
 
@@ -92,7 +99,7 @@ export class EventQueue {
     this.a = new Int32Array(capacity);
     this.b = new Int32Array(capacity);
     this.c = new Float64Array(capacity);
-    this.gen = new Uint32Array(capacity);
+    this.gen = new Uint32Array(capacity).fill(GEN_FIRST);
     this.state = new Uint8Array(capacity);
     this.pos = new Int32Array(capacity).fill(-1);
     this.heapSlot = new Int32Array(capacity);
@@ -193,6 +200,21 @@ export class EventQueue {
     return slot;
   }
 
+  /**
+   * pop() and release() in one, for a dispatcher that copies the fields out before anything
+   * else touches the queue: the slot is already free on return, and its fields stay valid only
+   * until the next push() (which may reuse it). NO_SLOT when empty.
+   */
+  popFree(): number {
+    if (this.count === 0) return NO_SLOT;
+    const slot = this.heapSlot[0]!;
+    this.pos[slot] = -1;
+    const last = --this.count;
+    if (last > 0) this.refillRoot(this.heapSlot[last]!, this.heapTime[last]!);
+    this.freeSlot(slot);
+    return slot;
+  }
+
   /** Returns a popped slot to the free list. Its fields become garbage for the caller. */
   release(slot: number): void {
     if (this.state[slot] !== STATE_POPPED) {
@@ -224,6 +246,20 @@ export class EventQueue {
     return true;
   }
 
+  /**
+   * Slots of the queued events from `originDevice` of kind `kind`, in the order the origin
+   * scheduled them (its sequence numbers). For a device taking back what it put in flight;
+   * O(pending events) and it allocates: not for the per-event path.
+   */
+  queuedFrom(originDevice: number, kind: number): number[] {
+    const found: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const s = this.heapSlot[i]!;
+      if (this.originDevice[s] === originDevice && this.kind[s] === kind) found.push(s);
+    }
+    return found.sort((x, y) => this.originSeq[x]! - this.originSeq[y]!);
+  }
+
   /** True if the handle still names a pending event. */
   isPending(handle: number): boolean {
     const slot = handle % HANDLE_SLOT_SPAN;
@@ -235,7 +271,7 @@ export class EventQueue {
   clear(): void {
     for (let s = 0; s < this.capacity; s++) {
       if (this.state[s] !== STATE_FREE) {
-        this.gen[s] = (this.gen[s]! + 1) % GEN_LIMIT;
+        this.gen[s] = nextGen(this.gen[s]!);
         this.state[s] = STATE_FREE;
         this.pos[s] = -1;
       }
@@ -247,7 +283,7 @@ export class EventQueue {
 
   private freeSlot(slot: number): void {
     this.state[slot] = STATE_FREE;
-    this.gen[slot] = (this.gen[slot]! + 1) % GEN_LIMIT;
+    this.gen[slot] = nextGen(this.gen[slot]!);
     this.freeStack[this.freeTop++] = slot;
   }
 
@@ -361,6 +397,10 @@ export class EventQueue {
     ht[i] = time;
     pos[slot] = i;
   }
+}
+
+function nextGen(gen: number): number {
+  return gen + 1 < GEN_LIMIT ? gen + 1 : GEN_FIRST;
 }
 
 function checkSafeUint(path: string, v: number): void {

@@ -178,6 +178,24 @@ export class Scheduler {
     return this.queue.cancel(handle);
   }
 
+  /**
+   * Cancels every pending event that `origin` scheduled with kind `kind`, oldest first, and
+   * gives each one's payload to `taken`: a device taking back what it put in flight (a link
+   * that goes down and the frames on its wire). Returns how many. O(pending events).
+   */
+  cancelFrom(origin: number, kind: number, taken: (a: number, b: number, len: number) => void): number {
+    const q = this.queue;
+    const slots = q.queuedFrom(origin, kind);
+    for (const slot of slots) {
+      const a = q.a[slot]!;
+      const b = q.b[slot]!;
+      const len = q.c[slot]!;
+      q.cancel(q.handleOf(slot));
+      taken(a, b, len);
+    }
+    return slots.length;
+  }
+
   isPending(handle: number): boolean {
     return this.queue.isPending(handle);
   }
@@ -231,17 +249,18 @@ export class Scheduler {
     this.running = true;
     this.stopRequested = false;
     try {
-      while (q.size > 0) {
-        const time = q.peekTime();
+      for (;;) {
+        const time = q.peekTime(); // Infinity when empty
         if (time >= end) break;
-        const slot = q.pop();
+        // The slot is free again at once: its fields are copied out before the handler runs
+        // (and may push into it).
+        const slot = q.popFree();
         const target = q.target[slot]!;
         const kind = q.kind[slot]!;
         const a = q.a[slot]!;
         const b = q.b[slot]!;
         const len = q.c[slot]!;
         fp.record(time, q.originDevice[slot]!, q.originSeq[slot]!, target, kind, len);
-        q.release(slot);
         this.now = time;
         count++;
         const handler = handlers[target];

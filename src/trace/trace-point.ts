@@ -78,7 +78,7 @@ export class TracePoint {
   readonly name: TracePointName;
   frames = 0;
   bytes = 0;
-  /** Drops by reason (index: DropReason); all zero on points that never drop. */
+  /** Drops by reason (index: DropReason; entry 0, NONE, stays 0): all zero on points that never drop. */
   readonly byReason = new Float64Array(DROP_REASON_COUNT);
   readonly listeners: FrameListener[] = [];
 
@@ -90,7 +90,7 @@ export class TracePoint {
   hit(time: number, frame: number, length: number, reason = 0): void {
     this.frames++;
     this.bytes += length;
-    this.byReason[reason]!++;
+    if (reason !== 0) this.byReason[reason]!++; // a pass, not a drop: frames says it all
     const ls = this.listeners;
     if (ls.length !== 0) for (let i = 0; i < ls.length; i++) ls[i]!(time, frame, length, reason);
   }

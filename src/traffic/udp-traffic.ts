@@ -110,6 +110,26 @@ export const SEND_RING_SIZE = 1 << 16;
  * set-up time and memory of scenarios with hundreds of short flows.
  */
 const INITIAL_SEND_RING = 1 << 10;
+
+const ADVANCE_PACER = 0;
+const ADVANCE_POISSON = 1;
+const ADVANCE_ONOFF = 2;
+
+/**
+ * The send-time ring a flow starts with: big enough for every datagram it will send when that
+ * is known (a count, or a constant rate up to a stop time), up to SEND_RING_SIZE; otherwise
+ * INITIAL_SEND_RING, doubling as it goes. Why presize: a ring that doubles while the run is
+ * hot copies itself, and the first doubling sent V8 back to unoptimised code mid-run.
+ */
+function initialSendRing(spec: ScenarioTraffic, maxDatagrams: number): number {
+  let expected = maxDatagrams;
+  if (spec.type === "cbr" && spec.stopNs !== Infinity) {
+    expected = Math.min(expected, Math.ceil(((spec.stopNs - spec.startNs) * spec.rateBps) / (spec.size * 8 * 1e9)) + 1);
+  }
+  let n = INITIAL_SEND_RING;
+  while (n < expected && n < SEND_RING_SIZE) n *= 2;
+  return n;
+}
 /** Default receive mailbox per socket (SCENARIO_DEFAULTS.stack.mailboxLimit). */
 export const DEFAULT_MAILBOX_LIMIT = 1024;
 
@@ -331,6 +351,16 @@ export class UdpTrafficFlow implements EventHandler {
   readonly spec: ScenarioTraffic;
   readonly sender: IpHost;
   readonly dst: number;
+  // The spec fields read per datagram, copied here. Why: the parsed spec objects of one
+  // scenario do not all share a hidden class (V8 migrates some as their fields generalise), so
+  // reading them through `spec` went megamorphic; these fields are monomorphic loads.
+  private readonly stopNs: number;
+  private readonly dstPort: number;
+  private readonly ttl: number;
+  /** Tick path by type: the pacer's next time (cbr, bulk), or the poisson/onoff draws. */
+  private readonly isRequestResponse: boolean;
+  private readonly isBulk: boolean;
+  private readonly advanceKind: 0 | 1 | 2;
   private stateValue: TrafficState = TrafficState.Idle;
   private readonly rng: Rng;
   /** Payload buffer: header rewritten per datagram, the rest zeros. */
@@ -340,7 +370,9 @@ export class UdpTrafficFlow implements EventHandler {
   private readonly tailBufs: Uint8Array[] = [];
   /** Request-response: the server's response buffer. */
   private readonly responseBuf: Uint8Array | undefined;
-  private sendTimes: Float64Array = new Float64Array(INITIAL_SEND_RING);
+  private sendTimes: Float64Array;
+  /** The sequence number at which the ring doubles (Infinity once it has SEND_RING_SIZE entries). */
+  private ringGrowAt: number;
   private readonly sendDemux: PortDemux;
   private readonly rxDemuxes: PortDemux[] = [];
   private readonly sinks: Sink[] = [];
@@ -405,6 +437,12 @@ export class UdpTrafficFlow implements EventHandler {
     this.flows = flows;
     this.flowId = flowId;
     this.spec = spec;
+    this.stopNs = spec.stopNs;
+    this.dstPort = spec.dstPort;
+    this.ttl = spec.ttl ?? 1;
+    this.isRequestResponse = spec.type === "request-response";
+    this.isBulk = spec.type === "bulk";
+    this.advanceKind = spec.type === "poisson" ? ADVANCE_POISSON : spec.type === "onoff" ? ADVANCE_ONOFF : ADVANCE_PACER;
     this.sender = sender;
     this.name = `traffic:${spec.name}`;
     this.dst = ipv4FromString(spec.to.address, `${p}.to`);
@@ -455,6 +493,8 @@ export class UdpTrafficFlow implements EventHandler {
         break;
     }
     this.maxDatagrams = maxDatagrams;
+    this.sendTimes = new Float64Array(initialSendRing(spec, maxDatagrams));
+    this.ringGrowAt = this.sendTimes.length < SEND_RING_SIZE ? this.sendTimes.length : Infinity;
 
     // Sockets: the sender's (srcPort) first, then the receivers' (dstPort), each shared.
     const members = receivers.filter((r) => r !== sender);
@@ -552,8 +592,7 @@ export class UdpTrafficFlow implements EventHandler {
   private onTick(): void {
     this.stateValue = TrafficState.Running;
     const now = this.sim.now;
-    const spec = this.spec;
-    if (spec.type === "request-response") {
+    if (this.isRequestResponse) {
       this.sendRequest();
       return;
     }
@@ -565,7 +604,7 @@ export class UdpTrafficFlow implements EventHandler {
   }
 
   private canSend(): boolean {
-    return this.nextTime < this.spec.stopNs && this.counters.datagramsSent < this.maxDatagrams;
+    return this.nextTime < this.stopNs && this.counters.datagramsSent < this.maxDatagrams;
   }
 
   /** Schedules the tick at nextTime, or Running -> Done when nothing more can go. */
@@ -578,11 +617,10 @@ export class UdpTrafficFlow implements EventHandler {
   }
 
   private advance(): number {
-    const spec = this.spec;
-    switch (spec.type) {
-      case "poisson":
+    switch (this.advanceKind) {
+      case ADVANCE_POISSON:
         return this.poissonNext();
-      case "onoff":
+      case ADVANCE_ONOFF:
         return this.onOffNext();
       default:
         return this.origin + this.pacer!.next();
@@ -626,13 +664,12 @@ export class UdpTrafficFlow implements EventHandler {
   /** One data datagram (cbr, poisson, onoff, bulk). */
   private sendData(): void {
     let payload = this.buf;
-    const spec = this.spec;
-    if (spec.type === "bulk") {
+    if (this.isBulk) {
       const i = this.counters.datagramsSent - this.bulkFull;
       if (i >= 0) payload = this.tailBufs[i]!;
       this.bytesLeft -= payload.length;
     }
-    this.transmit(this.sendDemux.socket, this.dst, spec.dstPort, payload);
+    this.transmit(this.sendDemux.socket, this.dst, this.dstPort, payload);
     for (let i = 0; i < this.owed; i++) this.flows.recordSent(this.flowId, payload.length, this.sim.now);
   }
 
@@ -641,13 +678,13 @@ export class UdpTrafficFlow implements EventHandler {
     const seq = this.nextSeq++;
     const now = this.sim.now;
     let ring = this.sendTimes;
-    if (seq >= ring.length && ring.length < SEND_RING_SIZE) ring = this.growSendRing();
+    if (seq >= this.ringGrowAt) ring = this.growSendRing();
     ring[seq & (ring.length - 1)] = now;
     writeU32(payload, 4, seq);
     const c = this.counters;
     c.datagramsSent++;
     c.bytesSent += payload.length;
-    if (!socket.send(dst, port, payload, this.spec.ttl ?? 1)) c.sendFailures++;
+    if (!socket.send(dst, port, payload, this.ttl)) c.sendFailures++;
     return seq;
   }
 
@@ -695,6 +732,7 @@ export class UdpTrafficFlow implements EventHandler {
     const grown = new Float64Array(this.sendTimes.length * 2);
     grown.set(this.sendTimes);
     this.sendTimes = grown;
+    this.ringGrowAt = grown.length < SEND_RING_SIZE ? grown.length : Infinity;
     return grown;
   }
 

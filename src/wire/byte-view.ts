@@ -35,7 +35,10 @@ export class ByteView {
     this.length = length;
   }
 
-  /** Re-points the view (no allocation). */
+  /**
+   * Re-points the view (no allocation). The views on the per-packet path (Ethernet, IPv4, UDP)
+   * repeat this body as their own method, so each keeps monomorphic type feedback.
+   */
   wrap(bytes: Uint8Array, offset: number, length: number): this {
     this.bytes = bytes;
     this.offset = offset;

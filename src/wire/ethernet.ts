@@ -95,6 +95,15 @@ export function ethWireBits(frameLength: number): number {
 }
 
 export class EthernetView extends ByteView {
+  // Its own wrap(), not ByteView's: V8 keeps type feedback per function, so the one inherited
+  // wrap() saw every view class and its stores went megamorphic on the per-packet path.
+  override wrap(bytes: Uint8Array, offset: number, length: number): this {
+    this.bytes = bytes;
+    this.offset = offset;
+    this.length = length;
+    return this;
+  }
+
   /** True when the bytes hold a whole header (tag included when the TPID says there is one). */
   checkLength(): boolean {
     if (this.length < ETH_HEADER_LEN) return false;

@@ -211,6 +211,15 @@ export function ipv4PrefixToString(prefix: Ipv4Prefix): string {
 // --- header view ---
 
 export class Ipv4View extends ByteView {
+  // Its own wrap(), not ByteView's: V8 keeps type feedback per function, so the one inherited
+  // wrap() saw every view class and its stores went megamorphic on the per-packet path.
+  override wrap(bytes: Uint8Array, offset: number, length: number): this {
+    this.bytes = bytes;
+    this.offset = offset;
+    this.length = length;
+    return this;
+  }
+
   /**
    * Structural check for untrusted bytes: version, IHL, the header and the total length all fit.
    * The checksum is verified by parseIpv4Into (or verifyChecksum()).

@@ -44,6 +44,15 @@ export const UdpParseError = {
 export type UdpParseError = (typeof UdpParseError)[keyof typeof UdpParseError];
 
 export class UdpView extends TransportPortsView {
+  // Its own wrap(), not ByteView's: V8 keeps type feedback per function, so the one inherited
+  // wrap() saw every view class and its stores went megamorphic on the per-packet path.
+  override wrap(bytes: Uint8Array, offset: number, length: number): this {
+    this.bytes = bytes;
+    this.offset = offset;
+    this.length = length;
+    return this;
+  }
+
   /** Structural check for untrusted bytes: the header and the datagram the length field describes fit. */
   checkLength(): UdpParseError {
     if (this.length < UDP_HEADER_LEN) return UdpParseError.TRUNCATED;
