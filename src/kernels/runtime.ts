@@ -126,6 +126,12 @@ export class KernelRuntime {
   readonly heap: SharedHeap;
   /** Views over the whole linear memory; valid for the runtime's lifetime (fixed-size memory). */
   readonly u8: Uint8Array;
+  /**
+   * Size of linear memory in bytes, read once. Why not u8.byteLength per check: a shared
+   * memory's buffer may be length-tracking, and its byteLength is then a slower read that
+   * checkRange() made on every frame's CRC.
+   */
+  readonly memoryBytes: number;
   readonly u32: Uint32Array;
   readonly i32: Int32Array;
   readonly view: DataView;
@@ -161,6 +167,7 @@ export class KernelRuntime {
     const buffer = memory.buffer as SharedArrayBuffer;
     this.buffer = buffer;
     this.u8 = new Uint8Array(buffer);
+    this.memoryBytes = this.u8.byteLength;
     this.u32 = new Uint32Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.view = new DataView(buffer);
@@ -202,12 +209,13 @@ export class KernelRuntime {
 
   /** True when `bytes` is a view on this runtime's linear memory. */
   owns(bytes: Uint8Array): boolean {
-    return bytes.buffer === this.buffer;
+    // Nearly every caller passes u8 itself: one comparison before the buffer getter.
+    return bytes === this.u8 || bytes.buffer === this.buffer;
   }
 
   /** Throws OUT_OF_BOUNDS unless [ptr, ptr + len) lies inside linear memory. */
   checkRange(name: string, ptr: number, len: number): void {
-    if (!Number.isInteger(ptr) || !Number.isInteger(len) || ptr < 0 || len < 0 || ptr + len > this.u8.byteLength) {
+    if (!Number.isInteger(ptr) || !Number.isInteger(len) || ptr < 0 || len < 0 || ptr + len > this.memoryBytes) {
       throw new NetloomError(
         ErrorCode.OUT_OF_BOUNDS,
         `[${ptr}, ${ptr} + ${len}) is not inside the ${this.u8.byteLength}-byte kernel memory`,

@@ -279,6 +279,14 @@ export class FlowStats {
       this.untrackedSent++;
       return;
     }
+    this.recordSentOn(f, bytes, time);
+  }
+
+  /**
+   * recordSent() for a record in hand (from defineFlow() or flow(); records live as long as
+   * this FlowStats): a source that sends every packet of one flow skips the lookup by id.
+   */
+  recordSentOn(f: FlowRecord, bytes: number, time: number): void {
     if (f.sentPackets === 0) f.firstSentNs = time;
     f.sentPackets++;
     f.sentBytes += bytes;
@@ -287,8 +295,17 @@ export class FlowStats {
 
   /** One packet of `bytes` of `flow`, born at `birth`, received at `time`. Never throws. */
   recordReceived(flow: number, bytes: number, birth: number, time: number): void {
-    const f = this.countReceived(flow, bytes, time);
-    if (f === undefined) return;
+    const f = this.get(flow);
+    if (f === undefined) {
+      this.untrackedReceived++;
+      return;
+    }
+    this.recordReceivedOn(f, bytes, birth, time);
+  }
+
+  /** recordReceived() for a record in hand (see recordSentOn). */
+  recordReceivedOn(f: FlowRecord, bytes: number, birth: number, time: number): void {
+    this.countOn(f, bytes, time);
     // One histogram per flow, allocated on its first receive (not per packet).
     const h = f.latency ?? (f.latency = new LatencyHistogram(this.histogramOptions));
     h.record(time - birth);
@@ -299,12 +316,13 @@ export class FlowStats {
     this.countReceived(flow, bytes, time);
   }
 
-  private countReceived(flow: number, bytes: number, time: number): FlowRecord | undefined {
+  private countReceived(flow: number, bytes: number, time: number): void {
     const f = this.get(flow);
-    if (f === undefined) {
-      this.untrackedReceived++;
-      return undefined;
-    }
+    if (f === undefined) this.untrackedReceived++;
+    else this.countOn(f, bytes, time);
+  }
+
+  private countOn(f: FlowRecord, bytes: number, time: number): void {
     if (f.receivedPackets === 0) {
       f.firstReceivedNs = time;
       f.firstReceivedBytes = bytes;
@@ -312,7 +330,6 @@ export class FlowStats {
     f.receivedPackets++;
     f.receivedBytes += bytes;
     f.lastReceivedNs = time;
-    return f;
   }
 
   /** The flow's record, created if there is room; undefined for bad ids or beyond maxFlows. */

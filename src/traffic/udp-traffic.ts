@@ -88,7 +88,7 @@ import type { Simulation } from "../engine/simulation.js";
 import type { AnyIpHost as IpHost } from "../stacks/ip/ip-host.js";
 import { aal5CellCount } from "../kernels/aal5.js";
 import type { UdpMessage, UdpSocket } from "../stacks/ip/udp-layer.js";
-import type { FlowStats } from "../trace/flow-stats.js";
+import type { FlowRecord, FlowStats } from "../trace/flow-stats.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, ETH_MIN_FRAME } from "../wire/ethernet.js";
 import { IPV4_HEADER_LEN, ipv4FromString, isMulticastIpv4 } from "../wire/ipv4.js";
 import { UDP_HEADER_LEN } from "../wire/udp.js";
@@ -348,6 +348,8 @@ export class UdpTrafficFlow implements EventHandler {
   readonly sim: Simulation;
   readonly flows: FlowStats;
   readonly flowId: number;
+  /** This flow's record in `flows` (held: no lookup by id per datagram). */
+  private readonly flowRecord: FlowRecord;
   readonly spec: ScenarioTraffic;
   readonly sender: IpHost;
   readonly dst: number;
@@ -447,7 +449,7 @@ export class UdpTrafficFlow implements EventHandler {
     this.name = `traffic:${spec.name}`;
     this.dst = ipv4FromString(spec.to.address, `${p}.to`);
     this.rng = sim.scheduler.rng(this.name);
-    this.buf = new Uint8Array(spec.size);
+    this.buf = sim.allocBytes(spec.size); // in linear memory: see UdpLayer.sendFrom
     writeU32(this.buf, 0, flowId);
     let maxDatagrams = spec.count ?? Infinity;
 
@@ -521,9 +523,8 @@ export class UdpTrafficFlow implements EventHandler {
       this.leaveSockets();
       throw err;
     }
-    if (flows.flow(flowId) === undefined) {
-      flows.defineFlow(flowId, { src: sender.nic.name, dst: spec.to.host ?? spec.to.address, label: spec.name });
-    }
+    this.flowRecord =
+      flows.flow(flowId) ?? flows.defineFlow(flowId, { src: sender.nic.name, dst: spec.to.host ?? spec.to.address, label: spec.name });
     this.id = sim.register(this.name, this);
     this.origin = Math.max(spec.startNs, sim.now);
     this.onStart = this.origin;
@@ -670,7 +671,7 @@ export class UdpTrafficFlow implements EventHandler {
       this.bytesLeft -= payload.length;
     }
     this.transmit(this.sendDemux.socket, this.dst, this.dstPort, payload);
-    for (let i = 0; i < this.owed; i++) this.flows.recordSent(this.flowId, payload.length, this.sim.now);
+    for (let i = 0; i < this.owed; i++) this.flows.recordSentOn(this.flowRecord, payload.length, this.sim.now);
   }
 
   /** Writes the sequence number, remembers the send time, sends; returns the sequence number. */
@@ -751,7 +752,7 @@ export class UdpTrafficFlow implements EventHandler {
   received(bytes: number, now: number, sentAt: number): void {
     this.counters.received++;
     this.counters.receivedBytes += bytes;
-    this.flows.recordReceived(this.flowId, bytes, sentAt, now);
+    this.flows.recordReceivedOn(this.flowRecord, bytes, sentAt, now);
   }
 
   private record(seq: number, bytes: number, now: number): void {
