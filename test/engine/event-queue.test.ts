@@ -128,6 +128,56 @@ describe("EventQueue", () => {
     expect(q.cancel(12345)).toBe(false);
   });
 
+  it("popFree hands out the earliest event, its fields intact, with the slot already free", () => {
+    const q = new EventQueue(3);
+    q.push(30, 1, 0, 9, 3, 4, 5, 6.5);
+    const s = q.push(10, 2, 7, 8, 1, -2, 3, 1000);
+    q.push(20, 0, 0, 7, 2, 0, 0, 0);
+    expect(q.popFree()).toBe(s);
+    expect([q.time[s], q.originDevice[s], q.originSeq[s], q.target[s], q.kind[s], q.a[s], q.b[s], q.c[s]]).toEqual([10, 2, 7, 8, 1, -2, 3, 1000]);
+    expect(q.size).toBe(2);
+    expect(q.freeSlots).toBe(1);
+    expect(() => q.release(s)).toThrow(NetloomError); // nothing left to release
+    expect(q.push(40, 0, 1, 0, 0, 0, 0, 0)).toBe(s); // the next push may reuse it at once
+    expect(drain(q).map((e) => e.time)).toEqual([20, 30, 40]);
+    expect(q.popFree()).toBe(NO_SLOT);
+  });
+
+  it("handles are never int32, however often a slot is reused, and stale ones stay refused", () => {
+    const q = new EventQueue(1);
+    let previous = -1;
+    for (let i = 0; i < 300; i++) {
+      const s = q.push(i, 0, i, 0, 0, 0, 0, 0);
+      const h = q.handleOf(s);
+      expect(h).toBeGreaterThan(2 ** 31); // not a small integer: V8 keeps one number representation
+      expect(h).not.toBe(previous);
+      expect(q.cancel(previous)).toBe(false);
+      if (i % 2 === 0) {
+        expect(q.cancel(h)).toBe(true);
+      } else {
+        q.release(q.pop());
+        expect(q.isPending(h)).toBe(false);
+      }
+      previous = h;
+    }
+  });
+
+  it("queuedFrom lists one origin's events of one kind, in the order it scheduled them", () => {
+    const q = new EventQueue(16);
+    // origin 3, kind 2: seq 0..3 at times out of order; others mixed in.
+    q.push(50, 3, 0, 1, 2, 0, 0, 0);
+    q.push(10, 3, 1, 1, 2, 0, 0, 0);
+    q.push(90, 3, 2, 1, 2, 0, 0, 0);
+    q.push(10, 3, 3, 1, 2, 0, 0, 0);
+    q.push(10, 3, 4, 1, 1, 0, 0, 0); // same origin, other kind
+    q.push(10, 4, 0, 1, 2, 0, 0, 0); // other origin, same kind
+    q.release(q.pop()); // (10, 3, 1) has fired; the heap is left in a non-trivial order
+    const found = q.queuedFrom(3, 2);
+    expect(found.map((s) => q.originSeq[s])).toEqual([0, 2, 3]);
+    expect(found.every((s) => q.originDevice[s] === 3 && q.kind[s] === 2)).toBe(true);
+    expect(q.queuedFrom(5, 2)).toEqual([]);
+  });
+
   it("throws USE_AFTER_FREE on a double or premature release", () => {
     const q = new EventQueue(2);
     const s = q.push(1, 0, 0, 0, 0, 0, 0, 0);

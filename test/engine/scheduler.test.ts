@@ -136,3 +136,44 @@ describe("scheduler", () => {
     expect(a.rng("link:0:a->b").nextU32()).not.toBe(a.rng("link:0:b->a").nextU32());
   });
 });
+
+describe("scheduler: taking back what a device scheduled", () => {
+  it("cancelFrom cancels one origin's pending events of one kind, oldest first, and nothing else", () => {
+    const s = new Scheduler({ seed: 1 });
+    const r = new Recorder(s);
+    s.register(0, "target", r);
+    s.register(1, "wire", r);
+    s.register(2, "other", r);
+    s.schedule(1, 30, 0, 5, 100, 0, 64); // wire, kind 5: taken back
+    s.schedule(1, 10, 0, 5, 101, 1, 65); // wire, kind 5: taken back
+    s.schedule(1, 20, 0, 6, 102, 0, 0); // wire, another kind: stays
+    s.schedule(2, 15, 0, 5, 103, 0, 66); // another origin: stays
+    s.runUntil(5);
+    const taken: number[][] = [];
+    expect(s.cancelFrom(1, 5, (a, b, len) => taken.push([a, b, len]))).toBe(2);
+    expect(taken).toEqual([
+      [100, 0, 64],
+      [101, 1, 65],
+    ]); // scheduling order, not time order
+    expect(s.cancelFrom(1, 5, () => taken.push([]))).toBe(0);
+    s.runToIdle();
+    expect(r.log).toEqual(["15:5:103:0:66", "20:6:102:0:0"]);
+  });
+
+  it("a run whose events were taken back has the fingerprint of one that cancelled them by handle", () => {
+    const run = (byOrigin: boolean): string => {
+      const s = new Scheduler({ seed: 3 });
+      const r = new Recorder(s);
+      s.register(0, "t", r);
+      s.register(1, "w", r);
+      const handles = [s.schedule(1, 40, 0, 5, 1, 0, 60), s.schedule(1, 50, 0, 5, 2, 0, 60)];
+      s.schedule(1, 45, 0, 6, 0, 0, 0);
+      s.runUntil(10);
+      if (byOrigin) s.cancelFrom(1, 5, () => {});
+      else for (const h of handles) s.cancel(h);
+      s.runToIdle();
+      return s.fingerprint.toString();
+    };
+    expect(run(true)).toBe(run(false));
+  });
+});

@@ -259,6 +259,26 @@ describe("FlowStats accounting rules", () => {
   });
 });
 
+describe("FlowStats with the record in hand", () => {
+  it("recordSentOn / recordReceivedOn count exactly as recordSent / recordReceived do", () => {
+    const byId = new FlowStats({ frames: {} as never });
+    const byRecord = new FlowStats({ frames: {} as never });
+    const f = byRecord.defineFlow(4, { src: "a" });
+    byId.defineFlow(4, { src: "a" });
+    for (let i = 0; i < 50; i++) {
+      byId.recordSent(4, 100 + i, i * 10);
+      byRecord.recordSentOn(f, 100 + i, i * 10);
+      if (i % 3 !== 0) {
+        byId.recordReceived(4, 100 + i, i * 10, i * 10 + 500 + i);
+        byRecord.recordReceivedOn(f, 100 + i, i * 10, i * 10 + 500 + i);
+      }
+    }
+    expect(byRecord.flow(4)).toBe(f);
+    expect(byRecord.toJSON()).toEqual(byId.toJSON());
+    expect(byRecord.exportState()).toEqual(byId.exportState());
+  });
+});
+
 describe("FlowStats receives without a latency sample", () => {
   it("counts packets and bytes but records no latency", () => {
     const net = new Network({ frameSlots: 64 });

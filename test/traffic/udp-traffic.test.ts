@@ -248,6 +248,20 @@ describe("request-response", () => {
     expect(t.state).toBe("done");
   });
 
+  it("keeps an RTT sample for every response past the first 1024 requests (the send-time ring grows)", () => {
+    const l = lab(2);
+    // No count and no rate: the ring cannot be sized up front and doubles as requests go.
+    const t = start(l, 0, spec({ type: "request-response", size: 100, responseSize: 100, intervalNs: undefined, timeoutNs: MS }, { stopNs: 80 * MS }), "h0", ["h1"]);
+    l.net.run(81 * MS);
+    const s = t.stats();
+    expect(s.received).toBeGreaterThan(2048);
+    expect(s.noLatencySample).toBe(0);
+    expect(s.timeouts).toBe(0);
+    const f = l.flows.flow(0)!;
+    expect(f.latency!.count).toBe(s.received);
+    expect(f.latency!.max).toBe(2 * 2 * hopNs(frameOf(100)) + 4 * hopNs(64)); // the first one waited for ARP
+  });
+
   it("counts timeouts on a lossy link; every request ends in a response or a timeout", () => {
     const l = lab(2, 1, { 1: { ...LINK, faults: { loss: 0.2 } } });
     const t = start(

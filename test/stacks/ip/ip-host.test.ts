@@ -149,6 +149,26 @@ describe("UDP", () => {
     expect(A.stats().icmp.unreachableReceived).toEqual({ PORT: 1 });
   });
 
+  it("a payload in linear memory (copied by the memCopy kernel) arrives as exactly as one in a JS array", () => {
+    const { sim, A, B } = pair();
+    const rx = B.bind(9, { queueLimit: 16 });
+    const tx = A.bind(1);
+    const plain = pattern(1000, 3);
+    const inMemory = sim.allocBytes(1000);
+    inMemory.set(plain);
+    const odd = sim.allocBytes(333).subarray(5, 333); // not at the start of its region
+    odd.set(pattern(328, 9));
+    expect(sim.runtime.owns(inMemory) && sim.runtime.owns(odd)).toBe(true);
+    tx.send(B_IP, 9, plain);
+    tx.send(B_IP, 9, inMemory);
+    tx.send(B_IP, 9, odd);
+    sim.scheduler.runToIdle();
+    const got: number[][] = [];
+    for (let m = rx.recv(); m !== undefined; m = rx.recv()) got.push([...m.payload]);
+    expect(got).toEqual([[...plain], [...plain], [...pattern(328, 9)]]);
+    expect(B.stats().udp.drops).toEqual({}); // checksums verified on arrival
+  });
+
   it("refuses an oversized datagram and a bound port", () => {
     const { A } = pair(1, { maxDatagramSize: 1000 });
     const s = A.bind(1);
