@@ -195,7 +195,11 @@ interface DatagramHandler {
 class PortDemux {
   readonly host: IpHost;
   readonly socket: UdpSocket;
-  readonly handlers = new Map<number, DatagramHandler>();
+  /** By flow id; changed only through add() and remove(), which keep dispatch()'s cache right. */
+  private readonly handlers = new Map<number, DatagramHandler>();
+  /** dispatch()'s one-entry cache of handlers.get(). */
+  private lastFlow = -1;
+  private lastHandler: DatagramHandler | undefined = undefined;
   users = 0;
   short = 0;
   unknownFlow = 0;
@@ -207,13 +211,37 @@ class PortDemux {
     this.socket.onMessage((m) => this.dispatch(m));
   }
 
+  has(flow: number): boolean {
+    return this.handlers.has(flow);
+  }
+
+  add(flow: number, h: DatagramHandler): void {
+    this.handlers.set(flow, h);
+    this.lastFlow = -1;
+    this.lastHandler = undefined;
+  }
+
+  /** Removes `flow`'s handler if it is `owner`'s. */
+  remove(flow: number, owner: UdpTrafficFlow): void {
+    if (this.handlers.get(flow)?.flow !== owner) return;
+    this.handlers.delete(flow);
+    this.lastFlow = -1;
+    this.lastHandler = undefined;
+  }
+
   private dispatch(m: UdpMessage): void {
     if (m.length < TRAFFIC_HEADER_LEN) {
       this.short++;
       return;
     }
     const flow = readU32(m.bytes, m.offset);
-    const h = this.handlers.get(flow);
+    // A socket mostly serves one flow: the last one found is tried before the map.
+    let h = this.lastFlow === flow ? this.lastHandler : undefined;
+    if (h === undefined) {
+      h = this.handlers.get(flow);
+      this.lastFlow = flow;
+      this.lastHandler = h;
+    }
     if (h === undefined) {
       this.unknownFlow++;
       return;
@@ -792,15 +820,15 @@ export class UdpTrafficFlow implements EventHandler {
   // --- sockets ---
 
   private register(d: PortDemux, h: DatagramHandler, p: string): void {
-    if (d.handlers.has(this.flowId)) {
+    if (d.has(this.flowId)) {
       throw invalid(p, `flow ${this.flowId} already uses UDP port ${d.socket.port} on ${d.host.name}`);
     }
-    d.handlers.set(this.flowId, h);
+    d.add(this.flowId, h);
   }
 
   private leaveSockets(): void {
     for (const d of [this.sendDemux, ...this.rxDemuxes]) {
-      if (d.handlers.get(this.flowId)?.flow === this) d.handlers.delete(this.flowId);
+      d.remove(this.flowId, this);
       releaseDemux(d);
     }
     this.rxDemuxes.length = 0;

@@ -142,6 +142,30 @@ describe("cbr", () => {
     expect(demuxStats(l.host("h1"))).toEqual([{ host: "h1.ip", port: 9000, flows: 2, short: 0, unknownFlow: 0 }]);
   });
 
+  it("a flow that leaves a shared socket stops being counted there; the other flow goes on", () => {
+    const l = lab(3);
+    const a = start(l, 0, spec({ type: "cbr", size: 200, rateBps: 16e6 }), "h0", ["h1"]);
+    // Flow 1 starts later, so flow 0 is the last one the shared socket saw before it leaves.
+    start(l, 1, spec({ type: "cbr", size: 300, rateBps: 24e6 }, { name: "g", from: "h2", startNs: 6 * MS }), "h2", ["h1"]);
+    l.net.run(5 * MS);
+    const before = l.flows.flow(0)!.receivedPackets;
+    expect(before).toBeGreaterThan(0);
+    // Flow 0 goes: the receiving socket must forget it, even though it was the last flow seen.
+    a.destroy();
+    const sent = l.flows.flow(0)!.sentPackets;
+    l.net.run(10 * MS);
+    expect(l.flows.flow(0)!.sentPackets).toBe(sent);
+    const [d] = demuxStats(l.host("h1"));
+    expect(d!.flows).toBe(1);
+    // What flow 0 had in flight (its datagram of t = 5 ms) arrived for a flow the socket no
+    // longer knows: a stale cache would have counted it for flow 0.
+    expect(d!.unknownFlow).toBe(1);
+    expect(l.flows.flow(0)!.receivedPackets + d!.unknownFlow).toBe(sent);
+    const g = l.flows.flow(1)!;
+    expect(g.receivedPackets).toBeGreaterThan(30); // 10 per ms from 6 ms on
+    expect(g.sentPackets - g.receivedPackets).toBeLessThanOrEqual(1); // its datagram of t = 10 ms
+  });
+
   it("refuses a bad rate naming it", () => {
     const l = lab(2);
     expect(() => start(l, 0, spec({ type: "cbr", size: 100, rateBps: -5 }), "h0", ["h1"])).toThrow(/traffic\.f\.rate/);
