@@ -411,7 +411,7 @@ export class AtmLink implements Channel {
     t.index[f] = j0;
     const first = t.base[f]! + Math.ceil(((j0 + 1) * num) / den);
     d.trace.phyRxEnd.hit(first, f, len);
-    this.sim.scheduler.scheduleAt(d.origin, first > now ? first : now, d.peerDevice, EV_FRAME_RX, f, d.peerPort, len);
+    this.sim.scheduler.post(d.origin, first > now ? first : now, d.peerDevice, EV_FRAME_RX, f, d.peerPort, len);
     return true;
   }
 

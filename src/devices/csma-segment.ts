@@ -670,7 +670,7 @@ export class CsmaSegment implements Channel, EventHandler {
       if (given) frames.retain(frame);
       given = true;
       this.trace[k]!.phyRxEnd.hit(now, frame, len);
-      sched.schedule(this.id, 0, dev, EV_FRAME_RX, frame, this.port[k]!, len);
+      sched.post(this.id, sched.now, dev, EV_FRAME_RX, frame, this.port[k]!, len);
     }
     if (!given) frames.release(frame);
   }

@@ -253,7 +253,8 @@ export class EthernetSwitch extends Device {
     if (this.forwardingDelayNs === 0) {
       this.forward(frame, port);
     } else {
-      this.sim.scheduler.schedule(this.id, this.forwardingDelayNs, this.id, EV_SWITCH_FORWARD, frame, port, len);
+      const sched = this.sim.scheduler;
+      sched.post(this.id, sched.now + this.forwardingDelayNs, this.id, EV_SWITCH_FORWARD, frame, port, len);
     }
   }
 

@@ -731,7 +731,7 @@ export class PointToPointLink implements Channel {
       this.sim.partition!.crossing.send(at, d.origin, sched.takeSeq(d.origin), d.peerDevice, d.peerPort, frame, len);
       return;
     }
-    sched.scheduleAt(d.origin, at, d.peerDevice, EV_FRAME_RX, frame, d.peerPort, len);
+    sched.post(d.origin, at, d.peerDevice, EV_FRAME_RX, frame, d.peerPort, len);
   }
 
   private loseOnWire(d: Direction, frame: number, len: number, now: number, reason: number): void {

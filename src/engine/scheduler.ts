@@ -144,18 +144,35 @@ export class Scheduler {
 
   /** As schedule(), at an absolute time >= now. */
   scheduleAt(origin: number, time: number, target: number, kind: number, a: number, b: number, len: number): number {
-    if (this.foreign[origin] === 1) return -1; // its own partition schedules this event
+    const slot = this.enqueue(origin, time, target, kind, a, b, len);
+    return slot === NO_SLOT ? -1 : this.queue.handleOf(slot);
+  }
+
+  /**
+   * scheduleAt() for an event nobody cancels by handle (a frame's arrival, say): the same key
+   * and the same QUEUE_FULL error, but no handle. Why a second entry: a handle is a number past
+   * 2^31, and returning one from a call V8 does not inline boxes it, an allocation per event.
+   */
+  post(origin: number, time: number, target: number, kind: number, a: number, b: number, len: number): void {
+    this.enqueue(origin, time, target, kind, a, b, len);
+  }
+
+  /** Queues the event under the origin's next sequence number; its slot, or NO_SLOT when foreign. */
+  private enqueue(origin: number, time: number, target: number, kind: number, a: number, b: number, len: number): number {
+    if (this.foreign[origin] === 1) return NO_SLOT; // its own partition schedules this event
     const seq = this.nextSeq[origin]!;
     this.nextSeq[origin] = seq + 1;
     const slot = this.queue.push(time, origin, seq, target, kind, a, b, len);
-    if (slot === NO_SLOT) {
-      throw new NetloomError(
-        ErrorCode.QUEUE_FULL,
-        `the event queue (${this.queue.capacity} events) is full: ${this.nameOf(origin)} could not schedule ` +
-          `an event at ${time} ns; raise queueCapacity or look for a device that schedules without bound`,
-      );
-    }
-    return this.queue.handleOf(slot);
+    if (slot === NO_SLOT) this.queueFull(origin, time);
+    return slot;
+  }
+
+  private queueFull(origin: number, time: number): never {
+    throw new NetloomError(
+      ErrorCode.QUEUE_FULL,
+      `the event queue (${this.queue.capacity} events) is full: ${this.nameOf(origin)} could not schedule ` +
+        `an event at ${time} ns; raise queueCapacity or look for a device that schedules without bound`,
+    );
   }
 
   /**

@@ -115,6 +115,39 @@ describe("scheduler", () => {
     }
   });
 
+  it("post() is scheduleAt() without a handle: same keys, same fingerprint, same QUEUE_FULL, foreign dropped", () => {
+    const run = (usePost: boolean): { log: string[]; fp: string } => {
+      const s = new Scheduler({ seed: 5 });
+      const r = new Recorder(s);
+      s.register(0, "a", r);
+      s.register(1, "b", r);
+      for (let i = 0; i < 6; i++) {
+        const origin = i % 2;
+        const time = 100 - (i % 3) * 10;
+        if (usePost) s.post(origin, time, 1 - origin, i, i, -i, 64 + i);
+        else s.scheduleAt(origin, time, 1 - origin, i, i, -i, 64 + i);
+      }
+      s.runToIdle();
+      return { log: r.log, fp: s.fingerprint.toString() };
+    };
+    expect(run(true)).toEqual(run(false));
+
+    const full = new Scheduler({ seed: 1, queueCapacity: 1 });
+    full.register(0, "busy-link", new Recorder(full));
+    full.post(0, 1, 0, 0, 0, 0, 0);
+    expect(() => full.post(0, 2, 0, 0, 0, 0, 0)).toThrow(/busy-link could not schedule an event at 2 ns/);
+
+    const part = new Scheduler({ seed: 1 });
+    const r = new Recorder(part);
+    part.register(0, "here", r);
+    part.register(1, "elsewhere", r);
+    part.setForeign(1, true);
+    part.post(1, 5, 0, 1, 0, 0, 0); // its own partition posts it
+    part.post(0, 6, 0, 2, 0, 0, 0);
+    part.runToIdle();
+    expect(r.log).toEqual(["6:2:0:0:0"]);
+  });
+
   it("rejects duplicate device ids, bad seeds, events for missing devices and re-entrant runs", () => {
     expect(() => new Scheduler({ seed: -1 })).toThrow(/seed/);
     const s = new Scheduler({ seed: 1 });
