@@ -191,12 +191,8 @@ export class EventQueue {
    * slot, and may read its fields, until it calls release(slot).
    */
   pop(): number {
-    if (this.count === 0) return NO_SLOT;
-    const slot = this.heapSlot[0]!;
-    this.pos[slot] = -1;
-    const last = --this.count;
-    if (last > 0) this.refillRoot(this.heapSlot[last]!, this.heapTime[last]!);
-    this.state[slot] = STATE_POPPED;
+    const slot = this.takeRoot();
+    if (slot !== NO_SLOT) this.state[slot] = STATE_POPPED;
     return slot;
   }
 
@@ -206,12 +202,8 @@ export class EventQueue {
    * until the next push() (which may reuse it). NO_SLOT when empty.
    */
   popFree(): number {
-    if (this.count === 0) return NO_SLOT;
-    const slot = this.heapSlot[0]!;
-    this.pos[slot] = -1;
-    const last = --this.count;
-    if (last > 0) this.refillRoot(this.heapSlot[last]!, this.heapTime[last]!);
-    this.freeSlot(slot);
+    const slot = this.takeRoot();
+    if (slot !== NO_SLOT) this.freeSlot(slot);
     return slot;
   }
 
@@ -279,6 +271,16 @@ export class EventQueue {
     }
     this.freeTop = this.capacity;
     this.count = 0;
+  }
+
+  /** Takes the earliest event out of the heap; its slot (state untouched), or NO_SLOT. */
+  private takeRoot(): number {
+    if (this.count === 0) return NO_SLOT;
+    const slot = this.heapSlot[0]!;
+    this.pos[slot] = -1;
+    const last = --this.count;
+    if (last > 0) this.refillRoot(this.heapSlot[last]!, this.heapTime[last]!);
+    return slot;
   }
 
   private freeSlot(slot: number): void {
