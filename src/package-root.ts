@@ -5,8 +5,9 @@
 // holding both package.json and asconfig.json (the build configuration every copy of the
 // package ships, so another package's package.json on the way is not mistaken for ours).
 // Returns undefined when there is none; callers say what they were looking for.
+// packageVersion() reads the version from that package.json (for `netloom --version`).
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,4 +18,12 @@ export function packageRoot(moduleUrl: string): string | undefined {
     dir = dirname(dir);
   }
   return undefined;
+}
+
+/** The `version` of the netloom package that holds `moduleUrl` ("unknown" when there is none). */
+export function packageVersion(moduleUrl: string): string {
+  const root = packageRoot(moduleUrl);
+  if (root === undefined) return "unknown";
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
 }

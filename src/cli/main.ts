@@ -36,6 +36,7 @@ import type { RunReport } from "../api/run-report.js";
 import { formatBitRate, formatDuration, parseDuration } from "../api/units.js";
 import { flowsCsv, linksCsv, writeCsv } from "../trace/report-csv.js";
 import { ProgressBar, progressWanted, runWithProgress } from "./progress.js";
+import { packageVersion } from "../package-root.js";
 
 interface RunFlags {
   json?: boolean;
@@ -289,7 +290,10 @@ export function compareCommand(file: string, flags: CompareFlags): number {
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
-  program.name("netloom").description("Packet-level network emulation with real frame bytes, in virtual time.");
+  program
+    .name("netloom")
+    .description("Packet-level network emulation with real frame bytes, in virtual time.")
+    .version(packageVersion(import.meta.url), "-V, --version", "print the netloom version");
   program.exitOverride();
   let code = 0;
   program

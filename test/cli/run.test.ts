@@ -19,6 +19,14 @@ function netloomWithin(timeoutMs: number, ...args: string[]): { status: number |
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+describe("netloom", () => {
+  it("--version prints the package version and exits 0", () => {
+    const r = netloomWithin(60_000, "--version");
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
+  });
+});
+
 describe("netloom run", () => {
   it("runs star16 and prints one JSON document with the documented keys", () => {
     const r = netloom("run", "examples/star16.yaml", "--duration", "20ms", "--json");
