@@ -38,8 +38,8 @@ import { readFileSync, existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Node as YamlNode } from "yaml";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ValidateFunction } from "ajv";
+import { scenarioValidator, type ValidatorSource } from "./schema-validator.js";
 import { ErrorCode, NetloomError } from "./errors.js";
 import { packageRoot } from "../package-root.js";
 import { parseBitRate, parseByteSize, parseDuration } from "./units.js";
@@ -2133,9 +2133,10 @@ function checkPartitions(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The JSON Schema (src/api/scenario.schema.json), compiled once on first use.
+// The JSON Schema (src/api/scenario.schema.json), made into a validator once, on first use.
 
 let schemaValidator: ValidateFunction | undefined;
+let schemaValidatorSource: ValidatorSource | undefined;
 
 /** Path of scenario.schema.json: beside this file in src/, or in src/ of the package from dist/. */
 export function scenarioSchemaPath(): string {
@@ -2160,16 +2161,33 @@ export function scenarioAtmSchema(): Obj {
   return JSON.parse(readFileSync(join(dirname(scenarioSchemaPath()), "scenario-atm.schema.json"), "utf8")) as Obj;
 }
 
-function checkSchema(ctx: Ctx, document: unknown): void {
+/** The schema's validate function: the build's precompiled one while the schemas are unchanged. */
+function loadSchemaValidator(): ValidateFunction {
   if (schemaValidator === undefined) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
-    ajv.addSchema(scenarioAtmSchema());
-    schemaValidator = ajv.compile(scenarioSchema());
+    const mainPath = scenarioSchemaPath();
+    const made = scenarioValidator(
+      readFileSync(mainPath, "utf8"),
+      readFileSync(join(dirname(mainPath), "scenario-atm.schema.json"), "utf8"),
+      packageRoot(import.meta.url),
+    );
+    schemaValidator = made.validate;
+    schemaValidatorSource = made.source;
   }
-  if (schemaValidator(document)) return;
+  return schemaValidator;
+}
+
+/** Where this process's schema validator came from (see schema-validator.ts); loads it if needed. */
+export function scenarioValidatorSource(): ValidatorSource {
+  loadSchemaValidator();
+  return schemaValidatorSource!;
+}
+
+function checkSchema(ctx: Ctx, document: unknown): void {
+  const validate = loadSchemaValidator();
+  if (validate(document)) return;
   // Reaching here means the schema is stricter than the checks above: report it rather than
   // accept a file that editors would flag.
-  for (const e of schemaValidator.errors ?? []) {
+  for (const e of validate.errors ?? []) {
     const path = e.instancePath
       .split("/")
       .slice(1)
