@@ -262,8 +262,8 @@ export class EthernetSwitch extends Device {
   private fcsMatches(frame: number, len: number): boolean {
     const off = this.sim.frames.offset(frame);
     const body = len - ETH_FCS_LEN;
-    const stored = this.sim.runtime.view.getUint32(off + body, true);
-    return this.crc.crc32At(off, body) === stored;
+    const stored = this.sim.runtime.view.getInt32(off + body, true);
+    return this.crc.crc32Bits(off, body) === stored;
   }
 
   /** Learn + lookup in one Wasm call, then the relay decision. */

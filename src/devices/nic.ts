@@ -350,9 +350,9 @@ export class EthernetNic extends Device {
     if (this.verifyFcs === "always" || (frames.flags[frame]! & FRAME_FCS_VALID) === 0) {
       this.fcsComputed++;
       const body = len - ETH_FCS_LEN;
-      const crc = this.crc.crc32At(off, body);
+      const crc = this.crc.crc32Bits(off, body);
       const p = off + body;
-      const stored = (u8[p]! | (u8[p + 1]! << 8) | (u8[p + 2]! << 16) | (u8[p + 3]! << 24)) >>> 0;
+      const stored = u8[p]! | (u8[p + 1]! << 8) | (u8[p + 2]! << 16) | (u8[p + 3]! << 24); // int32, as crc
       if (crc !== stored) return this.dropRx(frame, len, DropReason.FCS_ERROR);
       // Verified against the current bytes: later hops may skip the check until someone writes.
       frames.flags[frame]! |= FRAME_FCS_VALID;
@@ -440,7 +440,7 @@ export class EthernetNic extends Device {
     const frames = this.sim.frames;
     const off = frames.offset(f);
     const len = frames.length[f]!;
-    this.writeFcs(f, off, len, this.crc.crc32At(off, len));
+    this.writeFcs(f, off, len, this.crc.crc32Bits(off, len));
     return this.transmitPrepared(f);
   }
 
@@ -527,7 +527,7 @@ export class EthernetNic extends Device {
       const f = frames.writable(frame);
       if (f === NO_FRAME) return this.dropTx(frame, len, DropReason.NO_SLOT);
       const off = frames.offset(f);
-      this.writeFcs(f, off, len - ETH_FCS_LEN, this.crc.crc32At(off, len - ETH_FCS_LEN));
+      this.writeFcs(f, off, len - ETH_FCS_LEN, this.crc.crc32Bits(off, len - ETH_FCS_LEN));
       frame = f;
     }
     const tp = this.trace[0]!;

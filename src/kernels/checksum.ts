@@ -168,6 +168,17 @@ export class ChecksumKernels {
     return this.x.crc32(previous, ptr, len) >>> 0;
   }
 
+  /**
+   * crc32At(ptr, len) as a signed 32-bit integer: the same 32 bits (`crc32At(...) | 0`). For the
+   * per-frame callers, which store the bits or compare them with a `| 0` read of the FCS: V8
+   * keeps an int32 unboxed, while a uint32 above 2^31 becomes a heap number when it leaves a
+   * call that is not inlined, an allocation for every other frame.
+   */
+  crc32Bits(ptr: number, len: number): number {
+    this.rt.checkRange("ptr", ptr, len);
+    return this.x.crc32(0, ptr, len) | 0;
+  }
+
   /** crc32Aal5 over [ptr, ptr + len) of linear memory. */
   crc32Aal5At(ptr: number, len: number, previous = 0): number {
     this.rt.checkRange("ptr", ptr, len);

@@ -41,6 +41,7 @@ describe("CRC-32: known vectors", () => {
     expect(() => k.crc32(new Uint8Array(1), 2 ** 32)).toThrow(/previous/);
     expect(() => k.crc32ZeroRun(0, -5)).toThrow(/n:/);
     expect(() => k.crc32At(k.rt.u8.byteLength - 3, 4)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
+    expect(() => k.crc32Bits(k.rt.u8.byteLength - 3, 4)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
     expect(() => k.crc32Aal5At(-1, 4)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
   });
 });
@@ -60,6 +61,7 @@ describe("CRC-32: Wasm vs reference and zlib", () => {
         const placed = placeInMemory(rt, data, offset);
         try {
           expect(k.crc32At(placed.ptr, size)).toBe(eth);
+          expect(k.crc32Bits(placed.ptr, size)).toBe(eth | 0); // the same bits, signed
           expect(k.crc32Aal5At(placed.ptr, size)).toBe(aal5);
           expect(k.crc32At(placed.ptr, size, 0x12345678)).toBe(ref.crc32(data, 0x12345678));
           expect(k.crc32Aal5At(placed.ptr, size, 0x9abcdef0)).toBe(ref.crc32Aal5(data, 0x9abcdef0));
