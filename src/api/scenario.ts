@@ -2158,16 +2158,20 @@ export function scenarioSchema(): Obj {
  * to it by relative $ref): add it to a validator before compiling scenarioSchema().
  */
 export function scenarioAtmSchema(): Obj {
-  return JSON.parse(readFileSync(join(dirname(scenarioSchemaPath()), "scenario-atm.schema.json"), "utf8")) as Obj;
+  return JSON.parse(readFileSync(scenarioAtmSchemaPath(), "utf8")) as Obj;
+}
+
+/** Path of scenario-atm.schema.json, beside the main schema. */
+export function scenarioAtmSchemaPath(): string {
+  return join(dirname(scenarioSchemaPath()), "scenario-atm.schema.json");
 }
 
 /** The schema's validate function: the build's precompiled one while the schemas are unchanged. */
 function loadSchemaValidator(): ValidateFunction {
   if (schemaValidator === undefined) {
-    const mainPath = scenarioSchemaPath();
     const made = scenarioValidator(
-      readFileSync(mainPath, "utf8"),
-      readFileSync(join(dirname(mainPath), "scenario-atm.schema.json"), "utf8"),
+      readFileSync(scenarioSchemaPath(), "utf8"),
+      readFileSync(scenarioAtmSchemaPath(), "utf8"),
       packageRoot(import.meta.url),
     );
     schemaValidator = made.validate;

@@ -3,13 +3,13 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { packageRoot } from "../../src/package-root.js";
-import { scenarioSchemaPath, scenarioValidatorSource } from "../../src/api/scenario.js";
-import { precompiledValidatorPath, scenarioValidator, schemaHash } from "../../src/api/schema-validator.js";
+import { scenarioAtmSchemaPath, scenarioSchemaPath, scenarioValidatorSource } from "../../src/api/scenario.js";
+import { precompiledValidatorPath, scenarioValidator, schemaHash, validatorModuleSource } from "../../src/api/schema-validator.js";
 import { tempDir } from "../support/tshark.js";
 
 const root = packageRoot(import.meta.url)!;
 const mainText = readFileSync(scenarioSchemaPath(), "utf8");
-const atmText = readFileSync(join(root, "src", "api", "scenario-atm.schema.json"), "utf8");
+const atmText = readFileSync(scenarioAtmSchemaPath(), "utf8");
 
 // Scenario documents (not compare or sweep files), as the schema sees them, and broken copies.
 const examples = readdirSync(join(root, "examples"))
@@ -37,6 +37,7 @@ describe("the scenario schema validator", () => {
     // If this fails after a schema edit: `npm run build:validator` (npm run build does it too).
     expect(scenarioValidatorSource()).toBe("precompiled");
     expect(scenarioValidator(mainText, atmText, root).source).toBe("precompiled");
+    expect(readFileSync(precompiledValidatorPath(root), "utf8")).toBe(validatorModuleSource(mainText, atmText));
   });
 
   it("precompiled and compiled at run time give the same verdicts and errors", () => {
