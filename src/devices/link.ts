@@ -264,8 +264,6 @@ class Direction {
   txHandle = -1;
   busyNs = 0;
 
-  // Frames handed to the far device whose delivery event may still be pending.
-
   // Fault process state.
   /** Some fault is configured (set with the faults): false takes deliver()'s short path. */
   faulty = false;

@@ -218,7 +218,7 @@ export class KernelRuntime {
     if (!Number.isInteger(ptr) || !Number.isInteger(len) || ptr < 0 || len < 0 || ptr + len > this.memoryBytes) {
       throw new NetloomError(
         ErrorCode.OUT_OF_BOUNDS,
-        `[${ptr}, ${ptr} + ${len}) is not inside the ${this.u8.byteLength}-byte kernel memory`,
+        `[${ptr}, ${ptr} + ${len}) is not inside the ${this.memoryBytes}-byte kernel memory`,
         { path: name },
       );
     }

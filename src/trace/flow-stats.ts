@@ -295,12 +295,8 @@ export class FlowStats {
 
   /** One packet of `bytes` of `flow`, born at `birth`, received at `time`. Never throws. */
   recordReceived(flow: number, bytes: number, birth: number, time: number): void {
-    const f = this.get(flow);
-    if (f === undefined) {
-      this.untrackedReceived++;
-      return;
-    }
-    this.recordReceivedOn(f, bytes, birth, time);
+    const f = this.receiving(flow);
+    if (f !== undefined) this.recordReceivedOn(f, bytes, birth, time);
   }
 
   /** recordReceived() for a record in hand (see recordSentOn). */
@@ -313,13 +309,15 @@ export class FlowStats {
 
   /** A received packet whose birth time is unknown: counted, no latency sample. Never throws. */
   recordReceivedUnsampled(flow: number, bytes: number, time: number): void {
-    this.countReceived(flow, bytes, time);
+    const f = this.receiving(flow);
+    if (f !== undefined) this.countOn(f, bytes, time);
   }
 
-  private countReceived(flow: number, bytes: number, time: number): void {
+  /** The record a receive of `flow` counts in; undefined (counted as untracked) when there is none. */
+  private receiving(flow: number): FlowRecord | undefined {
     const f = this.get(flow);
     if (f === undefined) this.untrackedReceived++;
-    else this.countOn(f, bytes, time);
+    return f;
   }
 
   private countOn(f: FlowRecord, bytes: number, time: number): void {

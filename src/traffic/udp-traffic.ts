@@ -111,9 +111,12 @@ export const SEND_RING_SIZE = 1 << 16;
  */
 const INITIAL_SEND_RING = 1 << 10;
 
-const ADVANCE_PACER = 0;
-const ADVANCE_POISSON = 1;
-const ADVANCE_ONOFF = 2;
+// spec.type as a small integer, for the per-datagram branches (see UdpTrafficFlow.kind).
+const KIND_CBR = 0;
+const KIND_POISSON = 1;
+const KIND_ONOFF = 2;
+const KIND_BULK = 3;
+const KIND_REQUEST_RESPONSE = 4;
 
 /**
  * The send-time ring a flow starts with: big enough for every datagram it will send when that
@@ -387,10 +390,8 @@ export class UdpTrafficFlow implements EventHandler {
   private readonly stopNs: number;
   private readonly dstPort: number;
   private readonly ttl: number;
-  /** Tick path by type: the pacer's next time (cbr, bulk), or the poisson/onoff draws. */
-  private readonly isRequestResponse: boolean;
-  private readonly isBulk: boolean;
-  private readonly advanceKind: 0 | 1 | 2;
+  /** spec.type as a KIND_* code. */
+  private readonly kind: number;
   private stateValue: TrafficState = TrafficState.Idle;
   private readonly rng: Rng;
   /** Payload buffer: header rewritten per datagram, the rest zeros. */
@@ -470,9 +471,7 @@ export class UdpTrafficFlow implements EventHandler {
     this.stopNs = spec.stopNs;
     this.dstPort = spec.dstPort;
     this.ttl = spec.ttl ?? 1;
-    this.isRequestResponse = spec.type === "request-response";
-    this.isBulk = spec.type === "bulk";
-    this.advanceKind = spec.type === "poisson" ? ADVANCE_POISSON : spec.type === "onoff" ? ADVANCE_ONOFF : ADVANCE_PACER;
+    this.kind = ({ cbr: KIND_CBR, poisson: KIND_POISSON, onoff: KIND_ONOFF, bulk: KIND_BULK, "request-response": KIND_REQUEST_RESPONSE } as const)[spec.type];
     this.sender = sender;
     this.name = `traffic:${spec.name}`;
     this.dst = ipv4FromString(spec.to.address, `${p}.to`);
@@ -621,7 +620,7 @@ export class UdpTrafficFlow implements EventHandler {
   private onTick(): void {
     this.stateValue = TrafficState.Running;
     const now = this.sim.now;
-    if (this.isRequestResponse) {
+    if (this.kind === KIND_REQUEST_RESPONSE) {
       this.sendRequest();
       return;
     }
@@ -646,12 +645,12 @@ export class UdpTrafficFlow implements EventHandler {
   }
 
   private advance(): number {
-    switch (this.advanceKind) {
-      case ADVANCE_POISSON:
+    switch (this.kind) {
+      case KIND_POISSON:
         return this.poissonNext();
-      case ADVANCE_ONOFF:
+      case KIND_ONOFF:
         return this.onOffNext();
-      default:
+      default: // cbr, bulk (request-response schedules from its own timer, not from here)
         return this.origin + this.pacer!.next();
     }
   }
@@ -693,7 +692,7 @@ export class UdpTrafficFlow implements EventHandler {
   /** One data datagram (cbr, poisson, onoff, bulk). */
   private sendData(): void {
     let payload = this.buf;
-    if (this.isBulk) {
+    if (this.kind === KIND_BULK) {
       const i = this.counters.datagramsSent - this.bulkFull;
       if (i >= 0) payload = this.tailBufs[i]!;
       this.bytesLeft -= payload.length;
