@@ -63,7 +63,15 @@ const suite: BenchSuite = {
         aal5SegmentBatch(rt, segVec, PDUS, headers, CIRCUITS, cells, cellsPerRound);
       } else {
         for (let i = 0; i < PDUS; i++) {
-          aal5SegmentRef(rt.u8, pdus + i * PDU_BYTES, PDU_BYTES, rt.u32[(headers >>> 2) + (i % CIRCUITS)]!, 0, cells + i * perPdu * CELL_BYTES, perPdu);
+          aal5SegmentRef(
+            rt.u8,
+            pdus + i * PDU_BYTES,
+            PDU_BYTES,
+            rt.u32[(headers >>> 2) + (i % CIRCUITS)]!,
+            0,
+            cells + i * perPdu * CELL_BYTES,
+            perPdu,
+          );
         }
       }
     };
@@ -89,7 +97,12 @@ const suite: BenchSuite = {
     }
 
     const reassemble = async (impl: Aal5Implementation): Promise<number> => {
-      const r = Aal5Reassembler.create({ circuits: CIRCUITS, maxPduBytes: PDU_BYTES, buffers: PDUS, implementation: impl });
+      const r = Aal5Reassembler.create({
+        circuits: CIRCUITS,
+        maxPduBytes: PDU_BYTES,
+        buffers: PDUS,
+        implementation: impl,
+      });
       let ok = 0;
       const give = (_c: number, ptr: number, _l: number, status: number): void => {
         if (status === 0) ok++;

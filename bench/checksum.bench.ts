@@ -55,17 +55,25 @@ const suite: BenchSuite = {
     ] as const) {
       const ptr = dataPtr;
       const view = plain.subarray(0, size);
-      const wasm = await timed(() => {
-        let s = 0;
-        for (let i = 0; i < reps; i++) s ^= x.inetChecksum(ptr, size, 0);
-        sink ^= s;
-      }, reps, size);
+      const wasm = await timed(
+        () => {
+          let s = 0;
+          for (let i = 0; i < reps; i++) s ^= x.inetChecksum(ptr, size, 0);
+          sink ^= s;
+        },
+        reps,
+        size,
+      );
       const refReps = Math.max(1, reps >> 3);
-      const reference = await timed(() => {
-        let s = 0;
-        for (let i = 0; i < refReps; i++) s ^= inetRef.internetChecksum(view);
-        sink ^= s;
-      }, refReps, size);
+      const reference = await timed(
+        () => {
+          let s = 0;
+          for (let i = 0; i < refReps; i++) s ^= inetRef.internetChecksum(view);
+          sink ^= s;
+        },
+        refReps,
+        size,
+      );
       figures.push({
         name: `inet checksum ${size} B (Wasm ${rt.exports.hasSimd() ? "SIMD" : "scalar"}, raw export)`,
         value: wasm,
@@ -95,12 +103,22 @@ const suite: BenchSuite = {
       const base = rt.u32[(vec >> 2) + FRAME_VEC_PTR / 4]!;
       const copies = Array.from({ length: frames }, (_, i) => rt.u8.slice(base + i * 1500, base + (i + 1) * 1500));
       const wasm = await timed(() => x.inetChecksumBatch(vec, frames), frames, 1500);
-      const reference = await timed(() => {
-        let s = 0;
-        for (const c of copies) s ^= inetRef.internetChecksum(c);
-        sink ^= s;
-      }, frames, 1500);
-      figures.push({ name: "inet checksum batch 64 x 1500 B (one call)", value: wasm, unit: "GB/s", reference, target: { min: 15 } });
+      const reference = await timed(
+        () => {
+          let s = 0;
+          for (const c of copies) s ^= inetRef.internetChecksum(c);
+          sink ^= s;
+        },
+        frames,
+        1500,
+      );
+      figures.push({
+        name: "inet checksum batch 64 x 1500 B (one call)",
+        value: wasm,
+        unit: "GB/s",
+        reference,
+        target: { min: 15 },
+      });
     }
 
     // --- CRC-32 (Ethernet) ---
@@ -110,21 +128,40 @@ const suite: BenchSuite = {
       const reps = Math.max(50, Math.round(75000 / size));
       const ptr = dataPtr;
       const view = plain.subarray(0, size);
-      const wasm = await timed(() => {
-        let s = 0;
-        for (let i = 0; i < reps; i++) s ^= x.crc32(0, ptr, size);
-        sink ^= s;
-      }, reps, size);
-      const z = await timed(() => {
-        let s = 0;
-        for (let i = 0; i < reps; i++) s ^= zlib.crc32(view);
-        sink ^= s;
-      }, reps, size);
-      figures.push({ name: `CRC-32 ${size} B (Wasm sparse multiple, raw export)`, value: wasm, unit: "GB/s", reference: z, referenceName: "zlib.crc32", target: { minRatio: 1 } });
+      const wasm = await timed(
+        () => {
+          let s = 0;
+          for (let i = 0; i < reps; i++) s ^= x.crc32(0, ptr, size);
+          sink ^= s;
+        },
+        reps,
+        size,
+      );
+      const z = await timed(
+        () => {
+          let s = 0;
+          for (let i = 0; i < reps; i++) s ^= zlib.crc32(view);
+          sink ^= s;
+        },
+        reps,
+        size,
+      );
+      figures.push({
+        name: `CRC-32 ${size} B (Wasm sparse multiple, raw export)`,
+        value: wasm,
+        unit: "GB/s",
+        reference: z,
+        referenceName: "zlib.crc32",
+        target: { minRatio: 1 },
+      });
       if (size === 1500) {
-        const ts = await timed(() => {
-          sink ^= crcRef.crc32(view);
-        }, 1, size);
+        const ts = await timed(
+          () => {
+            sink ^= crcRef.crc32(view);
+          },
+          1,
+          size,
+        );
         figures.push({ name: "CRC-32 1500 B vs TS reference", value: wasm, unit: "GB/s", reference: ts });
       }
     }
@@ -132,13 +169,18 @@ const suite: BenchSuite = {
       const frames = 64;
       const vec = makeVector(frames, 64);
       const base = rt.u32[(vec >> 2) + FRAME_VEC_PTR / 4]!;
-      const copies = Array.from({ length: frames }, (_, i) => Buffer.from(rt.u8.slice(base + i * 64, base + (i + 1) * 64)));
+      const copies = Array.from({ length: frames }, (_, i) =>
+        Buffer.from(rt.u8.slice(base + i * 64, base + (i + 1) * 64)),
+      );
       const wasm = await opsPerSecond(() => x.crc32Batch(vec, frames), { quick, opsPerCall: frames });
-      const z = await opsPerSecond(() => {
-        let s = 0;
-        for (const c of copies) s ^= zlib.crc32(c);
-        sink ^= s;
-      }, { quick, opsPerCall: frames });
+      const z = await opsPerSecond(
+        () => {
+          let s = 0;
+          for (const c of copies) s ^= zlib.crc32(c);
+          sink ^= s;
+        },
+        { quick, opsPerCall: frames },
+      );
       figures.push({
         name: "CRC-32 batch 64 x 64 B frames (one call)",
         value: wasm / 1e6,
@@ -154,14 +196,22 @@ const suite: BenchSuite = {
       const reps = size === 1500 ? 50 : 10;
       const ptr = dataPtr;
       const view = plain.subarray(0, size);
-      const wasm = await timed(() => {
-        let s = 0;
-        for (let i = 0; i < reps; i++) s ^= x.crc32Aal5(0, ptr, size);
-        sink ^= s;
-      }, reps, size);
-      const ts = await timed(() => {
-        sink ^= crcRef.crc32Aal5(view);
-      }, 1, size);
+      const wasm = await timed(
+        () => {
+          let s = 0;
+          for (let i = 0; i < reps; i++) s ^= x.crc32Aal5(0, ptr, size);
+          sink ^= s;
+        },
+        reps,
+        size,
+      );
+      const ts = await timed(
+        () => {
+          sink ^= crcRef.crc32Aal5(view);
+        },
+        1,
+        size,
+      );
       figures.push({ name: `CRC-32 AAL5 ${size} B (raw export)`, value: wasm, unit: "GB/s", reference: ts });
     }
 
@@ -178,12 +228,20 @@ const suite: BenchSuite = {
       const copies = Array.from({ length: cells }, (_, i) => rt.u8.slice(base + i * 53, base + i * 53 + 5));
       const wasm = await opsPerSecond(() => x.hecCheckBatch(vec, cells, state), { quick, opsPerCall: cells });
       const refState = { mode: 0 };
-      const ts = await opsPerSecond(() => {
-        let s = 0;
-        for (const c of copies) s ^= hecRef.hecCheck(c, refState);
-        sink ^= s;
-      }, { quick, opsPerCall: cells });
-      figures.push({ name: "HEC check batch 256 valid cells (one call)", value: wasm / 1e6, unit: "Mcells/s", reference: ts / 1e6 });
+      const ts = await opsPerSecond(
+        () => {
+          let s = 0;
+          for (const c of copies) s ^= hecRef.hecCheck(c, refState);
+          sink ^= s;
+        },
+        { quick, opsPerCall: cells },
+      );
+      figures.push({
+        name: "HEC check batch 256 valid cells (one call)",
+        value: wasm / 1e6,
+        unit: "Mcells/s",
+        reference: ts / 1e6,
+      });
     }
 
     for (const p of regions) rt.heap.free(p);

@@ -52,7 +52,12 @@ export async function opsPerSecond(
   bench.add("x", fn);
   await bench.run();
   const task = bench.tasks[0]!;
-  const result = task.result as unknown as { throughput?: { mean: number }; hz?: number; state?: string; error?: unknown };
+  const result = task.result as unknown as {
+    throughput?: { mean: number };
+    hz?: number;
+    state?: string;
+    error?: unknown;
+  };
   if (result.error) throw result.error;
   const hz = result.throughput?.mean ?? result.hz;
   if (hz === undefined) throw new Error("tinybench returned no throughput");
@@ -63,7 +68,8 @@ export function formatFigure(f: Figure): string[] {
   const num = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   const ratio = f.reference !== undefined && f.reference > 0 ? f.value / f.reference : undefined;
   const verdicts: string[] = [];
-  if (f.target?.min !== undefined) verdicts.push(f.value >= f.target.min ? `>= ${f.target.min} ok` : `< ${f.target.min} MISSED`);
+  if (f.target?.min !== undefined)
+    verdicts.push(f.value >= f.target.min ? `>= ${f.target.min} ok` : `< ${f.target.min} MISSED`);
   if (f.target?.minRatio !== undefined && ratio !== undefined) {
     verdicts.push(ratio >= f.target.minRatio ? `>= ${f.target.minRatio}x ok` : `< ${f.target.minRatio}x MISSED`);
   }

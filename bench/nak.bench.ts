@@ -96,7 +96,11 @@ export function patternBytes(n: number, seed = 1): Uint8Array {
 }
 
 /** Goodput of one transfer of `bytes` per loss rate, each on a fresh chain (virtual time). */
-export function goodputVsLoss(transport: BulkTransport, lossRates: number[], options: { bytes?: number; seed?: number } = {}): SweepPoint[] {
+export function goodputVsLoss(
+  transport: BulkTransport,
+  lossRates: number[],
+  options: { bytes?: number; seed?: number } = {},
+): SweepPoint[] {
   const bytes = options.bytes ?? 10_000_000;
   const data = patternBytes(bytes, options.seed ?? 1);
   const points: SweepPoint[] = [];
@@ -120,7 +124,9 @@ export function goodputVsLoss(transport: BulkTransport, lossRates: number[], opt
     points.push({
       loss,
       ok,
-      ...(ok ? {} : { reason: o.reason ?? `digest ${o.digestOk ? "ok" : "MISMATCH"}, ${o.deliveredBytes} of ${bytes} bytes` }),
+      ...(ok
+        ? {}
+        : { reason: o.reason ?? `digest ${o.digestOk ? "ok" : "MISMATCH"}, ${o.deliveredBytes} of ${bytes} bytes` }),
       goodputBps: ok ? (bytes * 8 * 1e9) / (t1 - t0) : 0,
       simNs: t1 - t0,
       ...(o.detail !== undefined ? { detail: o.detail } : {}),
@@ -162,7 +168,9 @@ export function nakTransport(sender: Partial<NakSenderOptions> = {}): BulkTransp
         hash.update(b.subarray(off, off + len));
         delivered += len;
       });
-      rx.onEnd(() => done({ ok: true, deliveredBytes: delivered, digestOk: hash.digest("hex") === expected, detail: detail() }));
+      rx.onEnd(() =>
+        done({ ok: true, deliveredBytes: delivered, digestOk: hash.digest("hex") === expected, detail: detail() }),
+      );
       rx.onFail((reason) => done({ ok: false, reason, deliveredBytes: delivered, digestOk: false, detail: detail() }));
       tx.onClose((r) => {
         if (!r.ok) done({ ok: false, reason: r.reason!, deliveredBytes: delivered, digestOk: false, detail: detail() });
@@ -204,7 +212,9 @@ const suite: BenchSuite = {
         unit: "Mbit/s (virtual)",
       });
     }
-    const [free] = goodputVsLoss(nakTransport({ rate: { initial: "50Mbps", min: "1Mbps", max: "1Gbps" } }), [0], { bytes });
+    const [free] = goodputVsLoss(nakTransport({ rate: { initial: "50Mbps", min: "1Mbps", max: "1Gbps" } }), [0], {
+      bytes,
+    });
     if (!free!.ok) throw new Error(`NAK transfer with max 1 Gbit/s failed: ${free!.reason}`);
     figures.push({
       name: `NAK-only goodput, 0% loss, rate max 1 Gbit/s (bottleneck found by NAKs; retx ${free!.detail?.retransmitted}, rate ${free!.detail?.rateMinMbps?.toFixed(0)}-${free!.detail?.rateMaxMbps?.toFixed(0)} Mbit/s)`,

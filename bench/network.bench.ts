@@ -92,12 +92,21 @@ async function runTree(quick: boolean): Promise<Figure[]> {
   net.destroy();
   const mib = (b: number): number => b / 2 ** 20;
   return [
-    { name: `tree1024: resident memory after the run (${hosts} hosts, ${delivered} frames delivered)`, value: mib(peak.rss), unit: "MiB" },
+    {
+      name: `tree1024: resident memory after the run (${hosts} hosts, ${delivered} frames delivered)`,
+      value: mib(peak.rss),
+      unit: "MiB",
+    },
     { name: "tree1024: JS heap used", value: mib(peak.heapUsed), unit: "MiB" },
     { name: "tree1024: growth of resident memory over the run", value: mib(peak.rss - before.rss), unit: "MiB" },
     { name: "tree1024: build time", value: built - start, unit: "ms" },
     { name: "tree1024: run wall time", value: result.wallTimeMs, unit: "ms" },
-    { name: "tree1024: under 1 GiB resident (1 = yes)", value: peak.rss < 2 ** 30 ? 1 : 0, unit: "", target: { min: 1 } },
+    {
+      name: "tree1024: under 1 GiB resident (1 = yes)",
+      value: peak.rss < 2 ** 30 ? 1 : 0,
+      unit: "",
+      target: { min: 1 },
+    },
   ];
 }
 

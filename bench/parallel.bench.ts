@@ -36,13 +36,20 @@ export function fourStarsYaml(durationMs: number): string {
   for (let s = 0; s < STARS; s++) {
     for (let i = 0; i < HOSTS; i++) lines.push(`  - { a: ${name(s, i)}, b: "sw${s}:${i}", rate: 1Gbps, delay: 5us }`);
   }
-  for (let s = 0; s + 1 < STARS; s++) lines.push(`  - { name: trunk${s}, a: "sw${s}:${HOSTS}", b: "sw${s + 1}:${HOSTS + 1}", rate: 1Gbps, delay: 100us }`);
+  for (let s = 0; s + 1 < STARS; s++)
+    lines.push(
+      `  - { name: trunk${s}, a: "sw${s}:${HOSTS}", b: "sw${s + 1}:${HOSTS + 1}", rate: 1Gbps, delay: 100us }`,
+    );
   lines.push("traffic:");
   for (let s = 0; s < STARS; s++) {
     for (let i = 0; i < HOSTS; i++) {
-      lines.push(`  - { name: f${s}_${i}, type: cbr, from: ${name(s, i)}, to: ${name(s, (i + 1) % HOSTS)}, size: 1000, rate: 20Mbps, start: 1ms }`);
+      lines.push(
+        `  - { name: f${s}_${i}, type: cbr, from: ${name(s, i)}, to: ${name(s, (i + 1) % HOSTS)}, size: 1000, rate: 20Mbps, start: 1ms }`,
+      );
     }
-    lines.push(`  - { name: x${s}, type: cbr, from: ${name(s, 0)}, to: ${name((s + 1) % STARS, HOSTS / 2)}, size: 1000, rate: 20Mbps, start: 1ms }`);
+    lines.push(
+      `  - { name: x${s}, type: cbr, from: ${name(s, 0)}, to: ${name((s + 1) % STARS, HOSTS / 2)}, size: 1000, rate: 20Mbps, start: 1ms }`,
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -107,7 +114,9 @@ const suite: BenchSuite = {
     const allRuns = rounds.map((xs) => xs.map((x) => x.ms.toFixed(0)).join("/")).join(", ");
     for (const r of [cold.value, ...rounds[1]!.map((x) => x.value), ...rounds[2]!.map((x) => x.value)]) {
       if (r.fingerprint !== plain.value.fingerprint || r.events !== plain.value.events) {
-        throw new Error(`a run diverged: ${r.fingerprint}/${r.events} vs plain ${plain.value.fingerprint}/${plain.value.events}`);
+        throw new Error(
+          `a run diverged: ${r.fingerprint}/${r.events} vs plain ${plain.value.fingerprint}/${plain.value.events}`,
+        );
       }
     }
     const par = two.value.parallel!;
@@ -127,12 +136,28 @@ const suite: BenchSuite = {
         unit: "x",
         target: { min: 0.95 },
       },
-      { name: `speedup as the ratio of the medians of ${2 * roundCount} runs each (1-worker median / 2-worker median)`, value: one.ms / two.ms, unit: "x" },
-      { name: "2 workers, cold threads (first run in the process): speedup over the 1-worker median", value: one.ms / cold.ms, unit: `x (${cold.ms.toFixed(0)} ms)` },
-      { name: "plain engine: delivered datagrams per wall-clock second", value: delivered / (plain.ms / 1000), unit: "dgram/s" },
+      {
+        name: `speedup as the ratio of the medians of ${2 * roundCount} runs each (1-worker median / 2-worker median)`,
+        value: one.ms / two.ms,
+        unit: "x",
+      },
+      {
+        name: "2 workers, cold threads (first run in the process): speedup over the 1-worker median",
+        value: one.ms / cold.ms,
+        unit: `x (${cold.ms.toFixed(0)} ms)`,
+      },
+      {
+        name: "plain engine: delivered datagrams per wall-clock second",
+        value: delivered / (plain.ms / 1000),
+        unit: "dgram/s",
+      },
       { name: `2 workers: windows (lookahead ${par.lookaheadNs / 1000} us)`, value: par.windows, unit: "windows" },
       { name: "2 workers: frames that crossed partitions", value: par.crossPartitionFrames, unit: "frames" },
-      { name: "wall time (medians): plain / 1 worker / 2 workers", value: plain.ms, unit: `ms (1w ${one.ms.toFixed(0)} ms, 2w ${two.ms.toFixed(0)} ms; all runs ${allRuns})` },
+      {
+        name: "wall time (medians): plain / 1 worker / 2 workers",
+        value: plain.ms,
+        unit: `ms (1w ${one.ms.toFixed(0)} ms, 2w ${two.ms.toFixed(0)} ms; all runs ${allRuns})`,
+      },
       {
         name: "2 workers (median run): slowest partition's build / window loop",
         value: par.buildMs,

@@ -54,7 +54,13 @@ for (const file of files) {
   const rows = [["figure", "value", "reference", "ratio", "target"], ...figures.map(formatFigure)];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log(`\n## ${suite.name}`);
-  for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join("  ")
+        .trimEnd(),
+    );
 }
 
 const missedCount = all.flatMap((s) => s.figures).filter(missed).length;
@@ -63,5 +69,6 @@ const out = fromRoot("bench", "results");
 mkdirSync(out, { recursive: true });
 writeFileSync(
   join(out, "latest.json"),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, machine, quick, suites: all }, null, 2) + "\n",
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, machine, quick, suites: all }, null, 2) +
+    "\n",
 );

@@ -51,7 +51,9 @@ function runOnce(durationNs: number | undefined): RunFigures {
     let delivered = 0;
     for (const f of flows.toJSON()) {
       if (f.receivedPackets !== f.sentPackets) {
-        throw new Error(`star16 flow ${f.id} (${f.src} -> ${f.dst}): sent ${f.sentPackets}, received ${f.receivedPackets}`);
+        throw new Error(
+          `star16 flow ${f.id} (${f.src} -> ${f.dst}): sent ${f.sentPackets}, received ${f.receivedPackets}`,
+        );
       }
       delivered += f.receivedPackets;
     }
@@ -91,7 +93,11 @@ const suite: BenchSuite = {
       });
     }
     figures.push(
-      { name: "star16.yaml: events per wall-clock second, first run", value: first.events / first.wallMs / 1e3, unit: "M events/s" },
+      {
+        name: "star16.yaml: events per wall-clock second, first run",
+        value: first.events / first.wallMs / 1e3,
+        unit: "M events/s",
+      },
       { name: "star16.yaml: run wall time, first run", value: first.wallMs, unit: "ms" },
       { name: "star16.yaml: resident memory after the first run", value: first.rssMiB, unit: "MiB" },
       {

@@ -43,22 +43,34 @@ interface Run {
 function build(n: number, link: LinkOptions, firstLinkFaults?: LinkOptions["faults"]) {
   const sim = new Simulation({ seed: 1, frameSlots: 8192, queueCapacity: 1 << 16 });
   const hostA = new IpHost(new EthernetNic(sim, "a"), { address: "10.0.0.10/24", gateway: "10.0.0.1" });
-  const hostB = new IpHost(new EthernetNic(sim, "b"), { address: `10.0.${n}.${n === 0 ? 11 : 10}/24`, gateway: `10.0.${n}.2` });
+  const hostB = new IpHost(new EthernetNic(sim, "b"), {
+    address: `10.0.${n}.${n === 0 ? 11 : 10}/24`,
+    gateway: `10.0.${n}.2`,
+  });
   const routers: Router[] = [];
   for (let i = 1; i <= n; i++) {
     const routes = [];
     for (let j = 0; j < i - 1; j++) routes.push({ prefix: `10.0.${j}.0/24`, via: `10.0.${i - 1}.2` });
     for (let j = i + 1; j <= n; j++) routes.push({ prefix: `10.0.${j}.0/24`, via: `10.0.${i}.1` });
-    routers.push(new Router(sim, `r${i}`, {
-      interfaces: [{ name: "left", address: `10.0.${i - 1}.1/24` }, { name: "right", address: `10.0.${i}.2/24` }],
-      routes,
-    }));
+    routers.push(
+      new Router(sim, `r${i}`, {
+        interfaces: [
+          { name: "left", address: `10.0.${i - 1}.1/24` },
+          { name: "right", address: `10.0.${i}.2/24` },
+        ],
+        routes,
+      }),
+    );
   }
   const nodes: (EthernetNic | Router)[] = [hostA.nic, ...routers, hostB.nic];
   for (let i = 0; i + 1 < nodes.length; i++) {
     const a = nodes[i]!;
     const b = nodes[i + 1]!;
-    const l = new PointToPointLink(sim, `l${i}`, i === 0 && firstLinkFaults ? { ...link, faults: firstLinkFaults } : link);
+    const l = new PointToPointLink(
+      sim,
+      `l${i}`,
+      i === 0 && firstLinkFaults ? { ...link, faults: firstLinkFaults } : link,
+    );
     a.attach(a instanceof Router ? 1 : 0, l, 0);
     b.attach(0, l, 1);
   }
@@ -71,10 +83,14 @@ function bulk(n: number, link: LinkOptions, seconds: number, faults?: LinkOption
   const tb = new TcpLayer(hostB);
   const checker = new PatternChecker();
   let server: TcpConnection | undefined;
-  tb.listen(80, (c) => {
-    server = c;
-    c.onData((u8, off, len) => checker.update(u8, off, len));
-  }, { receiveBuffer: BUF, sendBuffer: 64 * 1024 });
+  tb.listen(
+    80,
+    (c) => {
+      server = c;
+      c.onData((u8, off, len) => checker.update(u8, off, len));
+    },
+    { receiveBuffer: BUF, sendBuffer: 64 * 1024 },
+  );
   const c = ta.connect(hostB.ip, 80, { sendBuffer: BUF, receiveBuffer: 64 * 1024 });
   const fill = (): void => {
     while (c.writeGenerated(1 << 30) > 0) {
@@ -158,17 +174,23 @@ export function tcpTransport(): BulkTransport {
         const s = client!.stats();
         return { retransmits: s.retransmits, fastRetransmits: s.fastRetransmits, timeouts: s.timeouts };
       };
-      tb.listen(5001, (c) => {
-        c.onData((b, off, len) => {
-          hash.update(b.subarray(off, off + len));
-          delivered += len;
-        });
-        c.onEnd(() => {
-          done({ ok: true, deliveredBytes: delivered, digestOk: hash.digest("hex") === expected, detail: detail() });
-          c.end();
-        });
-        c.onError((reason) => done({ ok: false, reason, deliveredBytes: delivered, digestOk: false, detail: detail() }));
-      }, { receiveBuffer: SWEEP_BUF });
+      tb.listen(
+        5001,
+        (c) => {
+          c.onData((b, off, len) => {
+            hash.update(b.subarray(off, off + len));
+            delivered += len;
+          });
+          c.onEnd(() => {
+            done({ ok: true, deliveredBytes: delivered, digestOk: hash.digest("hex") === expected, detail: detail() });
+            c.end();
+          });
+          c.onError((reason) =>
+            done({ ok: false, reason, deliveredBytes: delivered, digestOk: false, detail: detail() }),
+          );
+        },
+        { receiveBuffer: SWEEP_BUF },
+      );
       client = ta.connect(to.ip, 5001, { sendBuffer: SWEEP_BUF });
       const c = client;
       c.onError((reason) => done({ ok: false, reason, deliveredBytes: delivered, digestOk: false, detail: detail() }));
@@ -196,7 +218,11 @@ export function tcpTransport(): BulkTransport {
 function sweepFigures(name: string, points: SweepPoint[], mb: number, what: (p: SweepPoint) => string): Figure[] {
   return points.map((p) => {
     if (!p.ok) throw new Error(`${name} transfer at loss ${p.loss} failed: ${p.reason}`);
-    return { name: `(d) ${name}, ${p.loss * 100}% loss, ${mb} MB over 4 routers (${what(p)})`, value: p.goodputBps / 1e6, unit: "Mbit/s (virtual)" };
+    return {
+      name: `(d) ${name}, ${p.loss * 100}% loss, ${mb} MB over 4 routers (${what(p)})`,
+      value: p.goodputBps / 1e6,
+      unit: "Mbit/s (virtual)",
+    };
   });
 }
 
@@ -210,8 +236,10 @@ const suite: BenchSuite = {
     const b = example("examples/tcp-chain-lossy.yaml", dur);
     const a1500 = bulk(4, link, secs);
     const c = bulk(0, { rate: 10e9, delay: 5000 }, quick ? 0.3 : 2);
-    for (const r of [a1500, c]) if (r.mismatches > 0) throw new Error(`tcp bench: ${r.mismatches} bytes delivered wrong`);
-    for (const r of [a, b]) if (!r.verified) throw new Error("tcp bench: the example's receiver found bytes out of pattern");
+    for (const r of [a1500, c])
+      if (r.mismatches > 0) throw new Error(`tcp bench: ${r.mismatches} bytes delivered wrong`);
+    for (const r of [a, b])
+      if (!r.verified) throw new Error("tcp bench: the example's receiver found bytes out of pattern");
     const figures: Figure[] = [
       {
         name: `(a) examples/tcp-chain.yaml: 4 routers, 100 Mbit/s x 1 ms, MTU 9000, ${secs} s: goodput (ceiling 99.1)`,
@@ -219,21 +247,43 @@ const suite: BenchSuite = {
         unit: "Mbit/s (virtual)",
         target: { min: 95 },
       },
-      { name: `(a') the same chain with 1500-byte frames (ceiling 94.93)`, value: a1500.goodputMbps, unit: "Mbit/s (virtual)" },
-      { name: `(b) examples/tcp-chain-lossy.yaml, 1% loss on r2-r3: goodput (${b.retransmits} retransmits)`, value: b.goodputMbps, unit: "Mbit/s (virtual)" },
+      {
+        name: `(a') the same chain with 1500-byte frames (ceiling 94.93)`,
+        value: a1500.goodputMbps,
+        unit: "Mbit/s (virtual)",
+      },
+      {
+        name: `(b) examples/tcp-chain-lossy.yaml, 1% loss on r2-r3: goodput (${b.retransmits} retransmits)`,
+        value: b.goodputMbps,
+        unit: "Mbit/s (virtual)",
+      },
       {
         name: `(c) segments per wall-clock second, direct 10 Gbit/s link (${c.segments} segments, ${c.goodputMbps.toFixed(0)} Mbit/s)`,
         value: c.segments / c.wallS / 1e3,
         unit: "k seg/s",
         target: { min: 500 },
       },
-      { name: `(c') segments per wall-clock second in run (a), routers included`, value: a.segments / a.wallS / 1e3, unit: "k seg/s" },
+      {
+        name: `(c') segments per wall-clock second in run (a), routers included`,
+        value: a.segments / a.wallS / 1e3,
+        unit: "k seg/s",
+      },
     ];
     const bytes = quick ? 2_000_000 : 10_000_000;
     const mb = bytes / 1e6;
     figures.push(
-      ...sweepFigures("TCP sliding window", goodputVsLoss(tcpTransport(), LOSS_RATES, { bytes }), mb, (p) => `retx ${p.detail?.retransmits}, RTOs ${p.detail?.timeouts}`),
-      ...sweepFigures("NAK-only", goodputVsLoss(nakTransport(), LOSS_RATES, { bytes }), mb, (p) => `retx ${p.detail?.retransmitted}, NAKs ${p.detail?.naksSent}`),
+      ...sweepFigures(
+        "TCP sliding window",
+        goodputVsLoss(tcpTransport(), LOSS_RATES, { bytes }),
+        mb,
+        (p) => `retx ${p.detail?.retransmits}, RTOs ${p.detail?.timeouts}`,
+      ),
+      ...sweepFigures(
+        "NAK-only",
+        goodputVsLoss(nakTransport(), LOSS_RATES, { bytes }),
+        mb,
+        (p) => `retx ${p.detail?.retransmitted}, NAKs ${p.detail?.naksSent}`,
+      ),
     );
     return figures;
   },

@@ -154,7 +154,8 @@ const suite: BenchSuite = {
     };
     const sendOps = await opsPerSecond(sendAckWasm, { quick, opsPerCall: 2 * BATCH, setup: () => openAll(wasm) });
     const sendRefOps = await opsPerSecond(sendAckRef, { quick, opsPerCall: 2 * BATCH, setup: () => openAll(ref) });
-    if (refusedWasm !== 0 || refusedRef !== 0) throw new Error(`window bench: ${refusedWasm}/${refusedRef} send/ack refused`);
+    if (refusedWasm !== 0 || refusedRef !== 0)
+      throw new Error(`window bench: ${refusedWasm}/${refusedRef} send/ack refused`);
     figures.push({
       name: "window onSend+onAck (RTT sample each), batches of 256",
       value: sendOps / 1e6,

@@ -27,7 +27,11 @@ import {
 } from "../src/index.js";
 
 const rt = getRuntime();
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex").replace(/(.{8})/g, "$1 ").trim();
+const hex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes)
+    .toString("hex")
+    .replace(/(.{8})/g, "$1 ")
+    .trim();
 const ip = (a: number, b: number, c: number, d: number): number => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 const put16 = (at: number, v: number): void => rt.view.setUint16(at, v, false);
 const put32 = (at: number, v: number): void => rt.view.setUint32(at, v, false);
@@ -114,7 +118,9 @@ fdb.processBatch(vec, frames.length, 1_000);
 console.log("\n2. Learning switch (one Wasm call for the burst):");
 frames.forEach(([, port, name], i) => {
   const out = rt.u32[((vec + i * FRAME_VEC_STRIDE) >>> 2) + 3]!;
-  console.log(`   ${name} in on port ${port}: ${out === FDB_FLOOD ? "flood (destination unknown)" : `forward to port ${out}`}`);
+  console.log(
+    `   ${name} in on port ${port}: ${out === FDB_FLOOD ? "flood (destination unknown)" : `forward to port ${out}`}`,
+  );
 });
 
 // --- 3. IP over ATM: LLC/SNAP + AAL5 on VC 0/100, switched to 0/200, reassembled. ---
@@ -139,13 +145,17 @@ vcs.switchBatch(cellVec, nCells);
 const first = unpackCellHeader(rt.view.getUint32(cellsPtr, false));
 console.log(`\n3. ${pdu.length}-byte LLC/SNAP PDU -> ${nCells} AAL5 cells on VC 0/100`);
 console.log(`   after the ATM switch: out port ${rt.u32[(cellVec >>> 2) + 3]}, VC ${first.vpi}/${first.vci}`);
-console.log(`   first cell header ${hex(rt.u8.subarray(cellsPtr, cellsPtr + 5))}, HEC ok: ${atmHec(rt.u8.subarray(cellsPtr, cellsPtr + 4)) === rt.u8[cellsPtr + 4]}`);
+console.log(
+  `   first cell header ${hex(rt.u8.subarray(cellsPtr, cellsPtr + 5))}, HEC ok: ${atmHec(rt.u8.subarray(cellsPtr, cellsPtr + 4)) === rt.u8[cellsPtr + 4]}`,
+);
 const reassembler = Aal5Reassembler.create({ circuits: 1, buffers: 2, maxPduBytes: 9180 });
 for (let i = 0; i < nCells; i++) rt.u32[((cellVec + i * FRAME_VEC_STRIDE) >>> 2) + 2] = 0; // circuit 0
 reassembler.pushCells(cellVec, nCells);
 for (const c of reassembler.completions()) {
   const same = Buffer.compare(Buffer.from(c.bytes), Buffer.from(pdu)) === 0;
-  console.log(`   reassembled: ${c.length} bytes, status ${c.status === AAL5_STATUS.OK ? "OK" : c.status}, identical: ${same}`);
+  console.log(
+    `   reassembled: ${c.length} bytes, status ${c.status === AAL5_STATUS.OK ? "OK" : c.status}, identical: ${same}`,
+  );
   reassembler.returnBuffer(c.ptr);
 }
 

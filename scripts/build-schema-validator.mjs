@@ -8,8 +8,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { validatorModuleSource } = await import(pathToFileURL(join(root, "dist", "src", "api", "schema-validator.js")).href);
+const { validatorModuleSource } = await import(
+  pathToFileURL(join(root, "dist", "src", "api", "schema-validator.js")).href
+);
 const read = (name) => readFileSync(join(root, "src", "api", name), "utf8");
 const outDir = process.argv[2] ?? join(root, "build");
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, "scenario-validator.cjs"), validatorModuleSource(read("scenario.schema.json"), read("scenario-atm.schema.json")));
+writeFileSync(
+  join(outDir, "scenario-validator.cjs"),
+  validatorModuleSource(read("scenario.schema.json"), read("scenario-atm.schema.json")),
+);

@@ -130,11 +130,15 @@ if (isMain) {
       `  w${t.length} D=${String(c.D).padStart(4)} ops/word=${String(c.ops).padStart(2)} tail=${String(c.tailBytes).padStart(3)} B est1042=${c.est1042.toFixed(0).padStart(4)}  ${g}   ${describe(t)}`,
     );
   }
-  for (const t of found.filter((t) => cost(t).minShift < 64)) console.log(`  (shift < 64, unusable) w${t.length} D=${t[0]}  ${describe(t)}`);
+  for (const t of found.filter((t) => cost(t).minShift < 64))
+    console.log(`  (shift < 64, unusable) w${t.length} D=${t[0]}  ${describe(t)}`);
   // The kernel's choice: the lowest-degree usable multiple of each weight. Q1 (weight 5) has the
   // cheapest words; Q2 (weight 6) the shortest tail, for medium inputs and for Q1's tail.
   const lowest = (w) => usable.filter(({ t }) => t.length === w).sort((x, y) => x.t[0] - y.t[0])[0];
-  for (const [name, w] of [["Q1", 5], ["Q2", 6]]) {
+  for (const [name, w] of [
+    ["Q1", 5],
+    ["Q2", 6],
+  ]) {
     const pick = lowest(w);
     if (pick === undefined) {
       console.log(`${name}: no usable weight-${w} multiple in range`);
@@ -142,6 +146,8 @@ if (isMain) {
     }
     const { t, c } = pick;
     const qr = c.shifts.map((sft) => `${sft} = 64*${Math.floor(sft / 64)}+${sft % 64}`).join(", ");
-    console.log(`${name} = ${describe(t)}  (degree ${c.D}; shifts ${qr}; ${c.ops} ops/word; leaves ${c.tailBytes}..${c.tailBytes + 7} bytes)`);
+    console.log(
+      `${name} = ${describe(t)}  (degree ${c.D}; shifts ${qr}; ${c.ops} ops/word; leaves ${c.tailBytes}..${c.tailBytes + 7} bytes)`,
+    );
   }
 }

@@ -71,7 +71,8 @@ function hecSyndromeTable() {
 function x2nTable(reflected) {
   const POLY = reflected ? 0xedb88320 : 0x04c11db7;
   const ONE = reflected ? 0x80000000 : 1;
-  const mulx = (b) => (reflected ? (b & 1 ? (b >>> 1) ^ POLY : b >>> 1) : b & 0x80000000 ? ((b << 1) ^ POLY) >>> 0 : (b << 1) >>> 0);
+  const mulx = (b) =>
+    reflected ? (b & 1 ? (b >>> 1) ^ POLY : b >>> 1) : b & 0x80000000 ? ((b << 1) ^ POLY) >>> 0 : (b << 1) >>> 0;
   const mult = (a, b) => {
     // a * b mod P, walking a's coefficients from x^0 upward.
     let p = 0;
@@ -97,7 +98,13 @@ const msbAll = msbCrc32Table(SLICES);
 const fmt = (arr, per) => {
   const lines = [];
   for (let i = 0; i < arr.length; i += per)
-    lines.push("  " + Array.from(arr.slice(i, i + per), (v) => "0x" + v.toString(16).padStart(arr.BYTES_PER_ELEMENT * 2, "0")).join(", ") + ",");
+    lines.push(
+      "  " +
+        Array.from(arr.slice(i, i + per), (v) => "0x" + v.toString(16).padStart(arr.BYTES_PER_ELEMENT * 2, "0")).join(
+          ", ",
+        ) +
+        ",",
+    );
   return lines.join("\n");
 };
 

@@ -127,7 +127,14 @@ export {
   type DropEvent,
   type Endpoint,
 } from "./api/network.js";
-export { parseBitRate, parseDuration, parseByteSize, formatBitRate, formatDuration, formatByteSize } from "./api/units.js";
+export {
+  parseBitRate,
+  parseDuration,
+  parseByteSize,
+  formatBitRate,
+  formatDuration,
+  formatByteSize,
+} from "./api/units.js";
 
 // Scenario files, runs (one thread or partitions on worker threads) and sweeps.
 export {
@@ -153,7 +160,15 @@ export { buildScenario, type BuiltScenario, type BuildOptions, type BuiltHostSta
 export { MessageFlow, type MessageFlowState } from "./traffic/message-traffic.js";
 export { runScenario, type RunScenarioOptions } from "./api/run-scenario.js";
 export { closePartitionPool, WARM_POOL_IDLE_MS } from "./engine/partition-pool.js";
-export { reportOf, type RunReport, type LinkReport, type ParallelSummary, type HostReport, type HostStackReport, type RunFlowReport } from "./api/run-report.js";
+export {
+  reportOf,
+  type RunReport,
+  type LinkReport,
+  type ParallelSummary,
+  type HostReport,
+  type HostStackReport,
+  type RunFlowReport,
+} from "./api/run-report.js";
 export { planPartitions, type PartitionPlan, type CutLink } from "./engine/partition.js";
 export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "./engine/sweep.js";
 export type { SweepRow } from "./engine/sweep-worker.js";
@@ -167,9 +182,28 @@ export { Fingerprint } from "./engine/fingerprint.js";
 // Devices and traffic.
 export { Device, EV_FRAME_RX, EV_DEVICE_BASE, type Channel, type PortAttachment } from "./devices/device.js";
 export { CaptureChannel, type CapturedFrame } from "./devices/capture-channel.js";
-export { PointToPointLink, LinkState, type LinkOptions, type LinkFaults, type LinkDirectionStats } from "./devices/link.js";
-export { EthernetNic, NicState, ETH_JUMBO_MTU, type EthernetNicOptions, type NicReceiver, type NicStats } from "./devices/nic.js";
-export { EthernetSwitch, PortState, type EthernetSwitchOptions, type EthernetSwitchStats, type SwitchPortStats } from "./devices/ethernet-switch.js";
+export {
+  PointToPointLink,
+  LinkState,
+  type LinkOptions,
+  type LinkFaults,
+  type LinkDirectionStats,
+} from "./devices/link.js";
+export {
+  EthernetNic,
+  NicState,
+  ETH_JUMBO_MTU,
+  type EthernetNicOptions,
+  type NicReceiver,
+  type NicStats,
+} from "./devices/nic.js";
+export {
+  EthernetSwitch,
+  PortState,
+  type EthernetSwitchOptions,
+  type EthernetSwitchStats,
+  type SwitchPortStats,
+} from "./devices/ethernet-switch.js";
 export {
   CsmaSegment,
   CsmaState,
@@ -204,8 +238,22 @@ export {
   type AtmLinkFaults,
   type CellClock,
 } from "./devices/atm-link.js";
-export { AtmNic, type AtmNicOptions, type AtmVcOptions, type AtmReceiver, type AtmNicStats, type AtmVcStats } from "./devices/atm-nic.js";
-export { AtmSwitch, CellDrop, CELL_DROP_NAMES, type AtmSwitchOptions, type AtmDiscardPolicy, type AtmSwitchStats } from "./devices/atm-switch.js";
+export {
+  AtmNic,
+  type AtmNicOptions,
+  type AtmVcOptions,
+  type AtmReceiver,
+  type AtmNicStats,
+  type AtmVcStats,
+} from "./devices/atm-nic.js";
+export {
+  AtmSwitch,
+  CellDrop,
+  CELL_DROP_NAMES,
+  type AtmSwitchOptions,
+  type AtmDiscardPolicy,
+  type AtmSwitchStats,
+} from "./devices/atm-switch.js";
 // ATM signalling: switched circuits opened along a route of output ports (Q.2931-style, VCI 5).
 export {
   SwitchSignalling,
@@ -249,15 +297,38 @@ export {
 } from "./traffic/frame-source.js";
 
 // Tracing and capture.
-export { TracePoint, TracePoints, DropReason, dropReasonName, TRACE_POINT_NAMES, type TracePointName } from "./trace/trace-point.js";
-export { PcapWriter, readPcap, LINKTYPE_ETHERNET, LINKTYPE_SUNATM, type PcapFile, type PcapRecord } from "./trace/pcap.js";
+export {
+  TracePoint,
+  TracePoints,
+  DropReason,
+  dropReasonName,
+  TRACE_POINT_NAMES,
+  type TracePointName,
+} from "./trace/trace-point.js";
+export {
+  PcapWriter,
+  readPcap,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_SUNATM,
+  type PcapFile,
+  type PcapRecord,
+} from "./trace/pcap.js";
 
 // IP host stack.
 export { IpHost, type IpHostOptions, type IpHostStats } from "./stacks/ip/ip-host.js";
 export { UdpSocket, type UdpMessage, type UdpSocketOptions, type UdpStats } from "./stacks/ip/udp-layer.js";
-export { type PingResult } from "./stacks/ip/icmp-layer.js";
+export type { PingResult } from "./stacks/ip/icmp-layer.js";
 export { RoutingTable, type Route } from "./stacks/ip/routing-table.js";
-export { slotBytesForMtu, type IpProtocolHandler, type RxContext, type AnyIpHost, type IpLink, type IpLinkOwner, type IpLinkStats, type AttachableIpLink } from "./stacks/ip/ip-host.js";
+export {
+  slotBytesForMtu,
+  type IpProtocolHandler,
+  type RxContext,
+  type AnyIpHost,
+  type IpLink,
+  type IpLinkOwner,
+  type IpLinkStats,
+  type AttachableIpLink,
+} from "./stacks/ip/ip-host.js";
 export { AtmIpLink, ATM_IP_MTU } from "./stacks/ip/atm-ip-link.js";
 export { captureAtmNic, AtmCapture } from "./trace/atm-capture.js";
 export {
@@ -293,7 +364,11 @@ export { ALL, Prop, StackEvent, type Layer, type StackContext } from "./stacks/l
 export { PingPong, OneWay } from "./stacks/layered/ping-pong.js";
 export { AtmComLayer, type AtmComOptions } from "./stacks/layered/com-atm.js";
 export type { ComBottom } from "./stacks/layered/com.js";
-export { AcceleratedStack, type AcceleratedStackOptions, type AcceleratedStackStats } from "./stacks/accel/accelerator.js";
+export {
+  AcceleratedStack,
+  type AcceleratedStackOptions,
+  type AcceleratedStackStats,
+} from "./stacks/accel/accelerator.js";
 export { ACCEL_ETHERTYPE } from "./stacks/accel/mini-header.js";
 export {
   STACK_CONFIGURATIONS,
@@ -333,8 +408,23 @@ export {
   createUnetHeaderRepr,
   type UnetHeaderRepr,
 } from "./stacks/unet/unet-wire.js";
-export { UnetIpLink, UNET_IP_ENCAPSULATIONS, type UnetIpLinkOptions, type UnetIpStats, type UnetIpEncapsulation } from "./stacks/unet/unet-ip-link.js";
-export { AmStack, amDevice, AM_DEFAULT_HANDLER, AM_HANDLERS, type AmHandler, type AmMessage, type AmStackOptions, type AmStackStats } from "./stacks/am/am-stack.js";
+export {
+  UnetIpLink,
+  UNET_IP_ENCAPSULATIONS,
+  type UnetIpLinkOptions,
+  type UnetIpStats,
+  type UnetIpEncapsulation,
+} from "./stacks/unet/unet-ip-link.js";
+export {
+  AmStack,
+  amDevice,
+  AM_DEFAULT_HANDLER,
+  AM_HANDLERS,
+  type AmHandler,
+  type AmMessage,
+  type AmStackOptions,
+  type AmStackStats,
+} from "./stacks/am/am-stack.js";
 export {
   AM_ETHERTYPE,
   AM_HEADER_MIN,
@@ -364,11 +454,25 @@ export {
   type CompareLink,
   type CompareNetwork,
 } from "./compare/compare-file.js";
-export { runComparison, linePayloadBps, type ComparisonReport, type CompareRow, type CompareWorkload, type CompareOptions } from "./compare/run-compare.js";
+export {
+  runComparison,
+  linePayloadBps,
+  type ComparisonReport,
+  type CompareRow,
+  type CompareWorkload,
+  type CompareOptions,
+} from "./compare/run-compare.js";
 export { compareCsv, compareHtml, COMPARE_CSV_COLUMNS } from "./compare/report.js";
 
 // Transports: TCP-format streams, the NAK-only rate-based transport, RPC over streams.
-export { TcpLayer, IP_PROTO_TCP, type TcpLayerOptions, type TcpListenOptions, type TcpListener, type TcpLayerStats } from "./stacks/tcp/tcp-layer.js";
+export {
+  TcpLayer,
+  IP_PROTO_TCP,
+  type TcpLayerOptions,
+  type TcpListenOptions,
+  type TcpListener,
+  type TcpLayerStats,
+} from "./stacks/tcp/tcp-layer.js";
 export {
   TcpConnection,
   TcpState,
@@ -378,8 +482,19 @@ export {
   type KeepAliveOptions,
 } from "./stacks/tcp/tcp-connection.js";
 export { PatternChecker, patternByte, PATTERN_PERIOD } from "./stacks/tcp/pattern.js";
-export { NakSender, NakSenderState, type NakSenderOptions, type NakSenderStats, type NakResult } from "./stacks/nak/nak-sender.js";
-export { NakReceiver, NakReceiverState, type NakReceiverOptions, type NakReceiverStats } from "./stacks/nak/nak-receiver.js";
+export {
+  NakSender,
+  NakSenderState,
+  type NakSenderOptions,
+  type NakSenderStats,
+  type NakResult,
+} from "./stacks/nak/nak-sender.js";
+export {
+  NakReceiver,
+  NakReceiverState,
+  type NakReceiverOptions,
+  type NakReceiverStats,
+} from "./stacks/nak/nak-receiver.js";
 export { RateController, type RateControlOptions, type RateStats, type RateStep } from "./stacks/nak/rate-control.js";
 export {
   NakView,
@@ -392,7 +507,12 @@ export {
   emitNakHeader,
   nakControlLength,
 } from "./stacks/nak/nak-wire.js";
-export { MemoryStreamPair, acceptedCount, type ByteStream, type MemoryStreamOptions } from "./stacks/rpc/byte-stream.js";
+export {
+  MemoryStreamPair,
+  acceptedCount,
+  type ByteStream,
+  type MemoryStreamOptions,
+} from "./stacks/rpc/byte-stream.js";
 export {
   RpcClient,
   type RpcClientOptions,
@@ -402,5 +522,11 @@ export {
   type RpcCallback,
   type CallOptions,
 } from "./stacks/rpc/rpc-client.js";
-export { RpcServer, type RpcServerOptions, type RpcServerStats, type RpcReply, type RpcHandler } from "./stacks/rpc/rpc-server.js";
+export {
+  RpcServer,
+  type RpcServerOptions,
+  type RpcServerStats,
+  type RpcReply,
+  type RpcHandler,
+} from "./stacks/rpc/rpc-server.js";
 export { encodeRpcMessage, RpcDecoder, RpcKind, RPC_HEADER_LEN } from "./stacks/rpc/rpc-frame.js";

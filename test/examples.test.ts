@@ -61,7 +61,8 @@ describe("examples keep their pinned trajectories", () => {
         }
         if (f.transport?.type === "rpc") expect(f.transport.sender["failed"]).toEqual({});
       }
-      if (file === "examples/tcp-chain.yaml") expect((report[0]!.receivedBytes * 8) / (scenario.durationNs / 1e9)).toBeGreaterThan(95e6);
+      if (file === "examples/tcp-chain.yaml")
+        expect((report[0]!.receivedBytes * 8) / (scenario.durationNs / 1e9)).toBeGreaterThan(95e6);
       const sent = report.reduce((n, f) => n + f.sentPackets, 0);
       const received = report.reduce((n, f) => n + f.receivedPackets, 0);
       expect(sent).toBe(pin.sent);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { KernelRuntime, createKernelMemory } from "../src/kernels/runtime.js";
-import { SharedHeap } from "../src/kernels/heap.unsafe.js";
+import type { SharedHeap } from "../src/kernels/heap.unsafe.js";
 import { ErrorCode, NetloomError } from "../src/api/errors.js";
 
 function freshHeap(mib = 4): { rt: KernelRuntime; heap: SharedHeap } {
@@ -65,28 +65,25 @@ describe("shared heap", () => {
 
   it("never overlaps live regions under random alloc/free sequences", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.oneof(fc.integer({ min: 1, max: 20000 }), fc.constant(-1)), { maxLength: 80 }),
-        (ops) => {
-          const { heap } = freshHeap(2);
-          const base = heap.stats();
-          const live: { ptr: number; size: number }[] = [];
-          for (const op of ops) {
-            if (op === -1 && live.length > 0) {
-              heap.free(live.splice(live.length >> 1, 1)[0]!.ptr);
-            } else if (op > 0) {
-              live.push({ ptr: heap.alloc(op), size: op });
-            }
-            const sorted = [...live].sort((x, y) => x.ptr - y.ptr);
-            for (let i = 1; i < sorted.length; i++) {
-              expect(sorted[i]!.ptr).toBeGreaterThanOrEqual(sorted[i - 1]!.ptr + sorted[i - 1]!.size);
-            }
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 1, max: 20000 }), fc.constant(-1)), { maxLength: 80 }), (ops) => {
+        const { heap } = freshHeap(2);
+        const base = heap.stats();
+        const live: { ptr: number; size: number }[] = [];
+        for (const op of ops) {
+          if (op === -1 && live.length > 0) {
+            heap.free(live.splice(live.length >> 1, 1)[0]!.ptr);
+          } else if (op > 0) {
+            live.push({ ptr: heap.alloc(op), size: op });
           }
-          for (const r of live) heap.free(r.ptr);
-          expect(heap.stats().inUseBytes).toBe(base.inUseBytes);
-          expect(heap.stats().liveRegions).toBe(base.liveRegions);
-        },
-      ),
+          const sorted = [...live].sort((x, y) => x.ptr - y.ptr);
+          for (let i = 1; i < sorted.length; i++) {
+            expect(sorted[i]!.ptr).toBeGreaterThanOrEqual(sorted[i - 1]!.ptr + sorted[i - 1]!.size);
+          }
+        }
+        for (const r of live) heap.free(r.ptr);
+        expect(heap.stats().inUseBytes).toBe(base.inUseBytes);
+        expect(heap.stats().liveRegions).toBe(base.liveRegions);
+      }),
       { numRuns: 60 },
     );
   });

@@ -64,8 +64,18 @@ describe("kernel runtime across threads", () => {
     const first = createKernelMemory(16);
     const next = createKernelMemory(16);
     new KernelRuntime(first, defaultBuild());
-    const w = startWorker({ memory: first, next, mode: "rejoin", control: new SharedArrayBuffer(4), dataPtr: 0, dataLen: 0, expectedCrc: 0 });
-    const [msg] = (await once(w, "message")) as [{ whileAttached: string; crcOnFirst: number; crcOnNext: number; onNext: boolean; nextRegion: number }];
+    const w = startWorker({
+      memory: first,
+      next,
+      mode: "rejoin",
+      control: new SharedArrayBuffer(4),
+      dataPtr: 0,
+      dataLen: 0,
+      expectedCrc: 0,
+    });
+    const [msg] = (await once(w, "message")) as [
+      { whileAttached: string; crcOnFirst: number; crcOnNext: number; onNext: boolean; nextRegion: number },
+    ];
     await w.terminate();
     expect(msg.whileAttached).toBe("MEMORY_MISMATCH");
     expect(msg.crcOnFirst).toBe(0xcbf43926);

@@ -92,7 +92,8 @@ export interface BuildOptions {
 function frameSlotsFor(s: Scenario, slotBytes: number): number {
   const queued = s.links.reduce((n, l) => n + Math.min(l.queueLimit, 64), 0);
   const hosts =
-    s.hosts.reduce((n, h) => n + h.rxBuffers + 16, 0) + s.stackHosts.reduce((n, h) => n + h.rxBuffers + 16 + STACK_HELD_SLOTS, 0);
+    s.hosts.reduce((n, h) => n + h.rxBuffers + 16, 0) +
+    s.stackHosts.reduce((n, h) => n + h.rxBuffers + 16 + STACK_HELD_SLOTS, 0);
   // Jumbo slots keep the byte budget of 2 KiB slots: the floor (4096 x 2 KiB) and the cap
   // (65,536 x 2 KiB = 128 MiB) shrink by the size ratio, in powers of two.
   const shrink = 2 ** Math.ceil(Math.log2(slotBytes / DEFAULT_SLOT_BYTES));
@@ -183,7 +184,12 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       own(r.name);
       network.addRouter(r.name, {
         interfaces: [
-          ...r.interfaces.map((f) => ({ name: f.name, address: `${f.ip.address}/${f.ip.prefixLength}`, mac: f.mac, mtu: f.mtu })),
+          ...r.interfaces.map((f) => ({
+            name: f.name,
+            address: `${f.ip.address}/${f.ip.prefixLength}`,
+            mac: f.mac,
+            mtu: f.mtu,
+          })),
           ...(scenario.atm !== undefined ? atmRouterInterfaces(scenario.atm, r.name) : []),
         ],
         routes: r.routes.map((rt) => ({
@@ -225,7 +231,9 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
           ber: f.ber,
           duplicate: f.duplicate,
           ...(f.burstLoss !== undefined ? { burstLoss: f.burstLoss } : {}),
-          ...(f.reorder !== undefined ? { reorder: { probability: f.reorder.probability, delay: f.reorder.delayNs } } : {}),
+          ...(f.reorder !== undefined
+            ? { reorder: { probability: f.reorder.probability, delay: f.reorder.delayNs } }
+            : {}),
         },
         schedule: link.schedule.map((e) => ({ at: e.atNs, state: e.state })),
       });
@@ -248,11 +256,15 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     // owned by its host: its timers run where the host's frames arrive.
     const tcp = new Map<string, TcpLayer>();
     const tcpHosts = new Set<string>();
-    for (const t of scenario.traffic) if (t.type === "tcp-bulk" || t.type === "rpc") tcpHosts.add(t.from).add(t.to.host!);
+    for (const t of scenario.traffic)
+      if (t.type === "tcp-bulk" || t.type === "rpc") tcpHosts.add(t.from).add(t.to.host!);
     for (const name of ipHosts.keys()) {
       if (!tcpHosts.has(name)) continue;
       own(name);
-      tcp.set(name, new TcpLayer(ipHosts.get(name)!, { maxConnections: 16 + scenario.traffic.length, inFlightCapacity: 4096 }));
+      tcp.set(
+        name,
+        new TcpLayer(ipHosts.get(name)!, { maxConnections: 16 + scenario.traffic.length, inFlightCapacity: 4096 }),
+      );
     }
     const transportCtx = {
       sim,
@@ -290,7 +302,11 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     });
     for (const h of scenario.stackHosts) {
       own(h.name);
-      hostStacks.set(h.name, { host: h, cpu: new HostCpu(sim, `${h.name}.cpu`, h.hostStack.profile), stack: undefined });
+      hostStacks.set(h.name, {
+        host: h,
+        cpu: new HostCpu(sim, `${h.name}.cpu`, h.hostStack.profile),
+        stack: undefined,
+      });
     }
     scenario.messageTraffic.forEach((spec, k) => {
       const flowId = scenario.traffic.length + k;

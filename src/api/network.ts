@@ -22,7 +22,13 @@ import { EthernetNic, type EthernetNicOptions, type NicStats } from "../devices/
 import { EthernetSwitch, type EthernetSwitchOptions, type EthernetSwitchStats } from "../devices/ethernet-switch.js";
 import { CsmaSegment, type CsmaSegmentOptions, type CsmaSegmentStats } from "../devices/csma-segment.js";
 import { PointToPointLink, type LinkDirectionStats, type LinkOptions } from "../devices/link.js";
-import { CbrSource, PoissonSource, type FrameSource, type FrameSourceOptions, type FrameSourceStats } from "../traffic/frame-source.js";
+import {
+  CbrSource,
+  PoissonSource,
+  type FrameSource,
+  type FrameSourceOptions,
+  type FrameSourceStats,
+} from "../traffic/frame-source.js";
 import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
 import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
 import { Router, type RouterOptions, type RouterStats } from "../stacks/ip/router.js";
@@ -105,7 +111,9 @@ export class Network {
     if (host === undefined) {
       throw new NetloomError(
         ErrorCode.INVALID_ARGUMENT,
-        this.hosts.has(name) ? `host "${name}" has no IP stack (create it with ip options)` : `there is no host named "${name}"`,
+        this.hosts.has(name)
+          ? `host "${name}" has no IP stack (create it with ip options)`
+          : `there is no host named "${name}"`,
         { path: name },
       );
     }
@@ -128,7 +136,8 @@ export class Network {
   /** The router called `name`; throws naming it when there is none. */
   router(name: string): Router {
     const r = this.routers.get(name);
-    if (r === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no router named "${name}"`, { path: name });
+    if (r === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no router named "${name}"`, { path: name });
     return r;
   }
 
@@ -175,13 +184,19 @@ export class Network {
     const e = this.endpoint(device, "device");
     const seg = typeof segment === "string" ? this.segments.get(segment) : segment;
     if (seg === undefined) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no segment named "${String(segment)}"`, { path: "segment" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no segment named "${String(segment)}"`, {
+        path: "segment",
+      });
     }
     const used = this.stationsUsed.get(seg) ?? 0;
     if (used >= seg.stations) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `segment ${seg.name} has no free station (it has ${seg.stations})`, {
-        path: e.device.name,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `segment ${seg.name} has no free station (it has ${seg.stations})`,
+        {
+          path: e.device.name,
+        },
+      );
     }
     e.device.attach(e.port, seg, used);
     this.stationsUsed.set(seg, used + 1);
@@ -206,9 +221,13 @@ export class Network {
   run(until: number | string): RunResult {
     const t = typeof until === "string" ? parseDuration(until, "until") : until;
     if (!Number.isSafeInteger(t) || t < this.sim.now) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(until)} is not a time at or after now (${this.sim.now} ns)`, {
-        path: "until",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(until)} is not a time at or after now (${this.sim.now} ns)`,
+        {
+          path: "until",
+        },
+      );
     }
     return this.timed(() => this.sim.scheduler.runUntil(t));
   }
@@ -224,13 +243,15 @@ export class Network {
   /** The device (host NIC, switch or router) called `name`; throws naming it when there is none. */
   device(name: string): Device {
     const d = this.hosts.get(name) ?? this.switches.get(name) ?? this.routers.get(name);
-    if (d === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no device named "${name}"`, { path: name });
+    if (d === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no device named "${name}"`, { path: name });
     return d;
   }
 
   link(name: string): PointToPointLink {
     const l = this.links.get(name);
-    if (l === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no link named "${name}"`, { path: name });
+    if (l === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no link named "${name}"`, { path: name });
     return l;
   }
 
@@ -250,7 +271,12 @@ export class Network {
       links: [...this.links].map(([name, link]) => ({ name, directions: [link.stats(0), link.stats(1)] })),
       segments: [...this.segments].map(([name, seg]) => ({ name, ...seg.stats() })),
       sources: [...this.sources].map(([name, s]) => ({ name, ...s.stats() })),
-      frames: { capacity: frames.capacity, inUse: frames.inUse, highWater: frames.highWater, allocFailures: frames.allocFailures },
+      frames: {
+        capacity: frames.capacity,
+        inUse: frames.inUse,
+        highWater: frames.highWater,
+        allocFailures: frames.allocFailures,
+      },
     };
   }
 
@@ -260,11 +286,14 @@ export class Network {
     const watch = (where: string, port: number, points: TracePoints): void => {
       for (const point of [points.macTxDrop, points.phyRxDrop]) {
         unsubscribers.push(
-          point.subscribe((time, _frame, length, reason) => listener({ time, where, port, reason: dropReasonName(reason), length })),
+          point.subscribe((time, _frame, length, reason) =>
+            listener({ time, where, port, reason: dropReasonName(reason), length }),
+          ),
         );
       }
     };
-    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()]) d.trace.forEach((tp, port) => watch(d.name, port, tp));
+    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
+      d.trace.forEach((tp, port) => watch(d.name, port, tp));
     for (const [name, link] of this.links) {
       watch(`${name}:0->1`, 0, link.trace[0]);
       watch(`${name}:1->0`, 0, link.trace[1]);
@@ -327,7 +356,8 @@ export class Network {
   private host(ref: string | EthernetNic): EthernetNic {
     if (typeof ref !== "string") return ref;
     const nic = this.hosts.get(ref);
-    if (nic === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no host named "${ref}"`, { path: ref });
+    if (nic === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no host named "${ref}"`, { path: ref });
     return nic;
   }
 
@@ -339,7 +369,9 @@ export class Network {
     if ("handleEvent" in e) return { device: e, port: 0 };
     const device = typeof e.device === "string" ? this.device(e.device) : e.device;
     if (!Number.isInteger(e.port) || e.port < 0) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(e.port)} is not a port number`, { path: `${which}.port` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(e.port)} is not a port number`, {
+        path: `${which}.port`,
+      });
     }
     return { device, port: e.port };
   }

@@ -154,7 +154,10 @@ function hostStackReports(built: BuiltScenario): Record<string, HostStackReport>
   return out;
 }
 
-function withHostStacks(hosts: NetworkStats["hosts"], sections: (name: string) => HostStackReport | undefined): HostReport[] {
+function withHostStacks(
+  hosts: NetworkStats["hosts"],
+  sections: (name: string) => HostStackReport | undefined,
+): HostReport[] {
   return hosts.map((h) => {
     const hs = sections(h.name);
     return hs === undefined ? h : { ...h, hostStack: hs };
@@ -171,7 +174,13 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     wallTimeMs,
     events: stats.events,
     fingerprint: stats.fingerprint,
-    flows: withMessages(withTransports(built.flows.toJSON(), built.transports.map((t) => t.state())), built.messages.map((m) => m.state())),
+    flows: withMessages(
+      withTransports(
+        built.flows.toJSON(),
+        built.transports.map((t) => t.state()),
+      ),
+      built.messages.map((m) => m.state()),
+    ),
     links: linkReports(stats.links),
     hosts: withHostStacks(stats.hosts, (n) => stacks[n]),
     switches: stats.switches,
@@ -229,7 +238,9 @@ export function mergePartials(
   const linkOwners = new Map(scenario.links.map((l) => [l.name, [l.a.device, l.b.device] as const]));
   const links = first.links.map((l, i) => {
     const ends = linkOwners.get(l.name);
-    const directions = l.directions.map((d, dir) => (ends === undefined ? d : ownerOf(ends[dir]!).stats.links[i]!.directions[dir]!));
+    const directions = l.directions.map((d, dir) =>
+      ends === undefined ? d : ownerOf(ends[dir]!).stats.links[i]!.directions[dir]!,
+    );
     return { name: l.name, directions: directions as typeof l.directions };
   });
   return {

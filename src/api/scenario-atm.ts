@@ -307,7 +307,12 @@ function policyOf(c: Checker, v: unknown, path: string): AtmScenarioPolicy {
     else p.ppd = o["ppd"];
   }
   if (o["randomDiscard"] !== undefined) {
-    const r = c.map(o["randomDiscard"], `${path}.randomDiscard`, ["threshold", "probability"], ["threshold", "probability"]);
+    const r = c.map(
+      o["randomDiscard"],
+      `${path}.randomDiscard`,
+      ["threshold", "probability"],
+      ["threshold", "probability"],
+    );
     if (r !== undefined) {
       p.randomDiscard = {
         threshold: c.int(r["threshold"], `${path}.randomDiscard.threshold`, 0, limit, 0),
@@ -319,12 +324,25 @@ function policyOf(c: Checker, v: unknown, path: string): AtmScenarioPolicy {
 }
 
 /** Validates the `atm` section (raw document value at `path`). */
-export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNames = { devices: new Set(), routers: new Set() }): {
+export function validateAtmSection(
+  raw: unknown,
+  path = "atm",
+  known: AtmKnownNames = { devices: new Set(), routers: new Set() },
+): {
   atm: AtmScenario;
   issues: AtmIssue[];
 } {
   const c = new Checker();
-  const atm: AtmScenario = { switches: [], hosts: [], routerInterfaces: [], links: [], pvcs: [], svcs: [], traffic: [], signalling: undefined };
+  const atm: AtmScenario = {
+    switches: [],
+    hosts: [],
+    routerInterfaces: [],
+    links: [],
+    pvcs: [],
+    svcs: [],
+    traffic: [],
+    signalling: undefined,
+  };
   const root = c.map(raw, path, SECTION_KEYS, []);
   if (root === undefined) return { atm, issues: c.issues };
   const names = new Map<string, { kind: "switch" | "host" | "rif"; ports: number }>();
@@ -347,10 +365,11 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
     if (format !== "uni" && format !== "nni") c.error(`${p}.format`, `${JSON.stringify(format)} is not uni or nni`);
     const portPolicies: Record<number, AtmScenarioPolicy> = {};
     if (o["portPolicies"] !== undefined) {
-      const pp = c.map(o["portPolicies"], `${p}.portPolicies`, Object.keys(o["portPolicies"] as Obj ?? {}), []);
+      const pp = c.map(o["portPolicies"], `${p}.portPolicies`, Object.keys((o["portPolicies"] as Obj) ?? {}), []);
       for (const [k, pv] of Object.entries(pp ?? {})) {
         const port = Number(k);
-        if (!/^\d+$/.test(k) || port >= ports) c.error(`${p}.portPolicies.${k}`, `${k} is not a port of this switch (0 to ${ports - 1})`);
+        if (!/^\d+$/.test(k) || port >= ports)
+          c.error(`${p}.portPolicies.${k}`, `${k} is not a port of this switch (0 to ${ports - 1})`);
         else portPolicies[port] = policyOf(c, pv, `${p}.portPolicies.${k}`);
       }
     }
@@ -359,7 +378,8 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
       ports,
       format: format === "nni" ? "nni" : "uni",
       vcCapacity: c.int(o["vcCapacity"], `${p}.vcCapacity`, 1, 1 << 20, 4096),
-      circuitLimit: o["circuitLimit"] === undefined ? undefined : c.int(o["circuitLimit"], `${p}.circuitLimit`, 0, 1 << 24, 0),
+      circuitLimit:
+        o["circuitLimit"] === undefined ? undefined : c.int(o["circuitLimit"], `${p}.circuitLimit`, 0, 1 << 24, 0),
       policy: policyOf(c, o["policy"], `${p}.policy`),
       portPolicies,
     };
@@ -383,7 +403,8 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
       maxPdu,
       vcs: c.int(o["vcs"], `${p}.vcs`, 1, 1 << 16, 64),
       rxBuffers: c.int(o["rxBuffers"], `${p}.rxBuffers`, 1, 1 << 16, 64),
-      failAtNs: o["failAt"] === undefined ? undefined : c.try(() => parseDuration(o["failAt"], `${p}.failAt`), undefined),
+      failAtNs:
+        o["failAt"] === undefined ? undefined : c.try(() => parseDuration(o["failAt"], `${p}.failAt`), undefined),
     };
     if (name !== undefined && claim(name, `${p}.name`, "host", 1)) atm.hosts.push(h);
   });
@@ -399,7 +420,8 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
     const maxPdu = c.int(o["maxPdu"], `${p}.maxPdu`, 1, 65535, 9188);
     const mtu = o["mtu"] === undefined ? undefined : c.int(o["mtu"], `${p}.mtu`, 68, maxPdu - 8, 9180);
     if (router === undefined || name === undefined || address === undefined) return;
-    if (claim(`${router}.${name}`, `${p}.name`, "rif", 1)) atm.routerInterfaces.push({ router, name, address, mtu, maxPdu });
+    if (claim(`${router}.${name}`, `${p}.name`, "rif", 1))
+      atm.routerInterfaces.push({ router, name, address, mtu, maxPdu });
   });
 
   const used = new Set<string>();
@@ -458,7 +480,8 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
       }
     }
     if (a === undefined || b === undefined) return;
-    const name = o["name"] === undefined ? `${a.device}:${a.port}-${b.device}:${b.port}` : c.name(o["name"], `${p}.name`);
+    const name =
+      o["name"] === undefined ? `${a.device}:${a.port}-${b.device}:${b.port}` : c.name(o["name"], `${p}.name`);
     if (name === undefined) return;
     if (linkNames.has(name) || known.devices.has(name)) {
       c.error(`${p}.name`, `duplicate link name "${name}"`);
@@ -490,7 +513,12 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
         c.error(`${p}.path[${k}]`, `no ATM device is called ${JSON.stringify(d)}`);
         ok = false;
       } else if (end === (info.kind === "switch")) {
-        c.error(`${p}.path[${k}]`, end ? `"${String(d)}" is a switch: a path ends at hosts or router interfaces` : `"${String(d)}" is not a switch`);
+        c.error(
+          `${p}.path[${k}]`,
+          end
+            ? `"${String(d)}" is a switch: a path ends at hosts or router interfaces`
+            : `"${String(d)}" is not a switch`,
+        );
         ok = false;
       }
     });
@@ -498,9 +526,16 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
     for (let k = 0; k + 1 < route.length; k++) {
       const x = route[k] as string;
       const y = route[k + 1] as string;
-      const between = atm.links.filter((l) => (l.a.device === x && l.b.device === y) || (l.a.device === y && l.b.device === x));
+      const between = atm.links.filter(
+        (l) => (l.a.device === x && l.b.device === y) || (l.a.device === y && l.b.device === x),
+      );
       if (between.length !== 1) {
-        c.error(`${p}.path[${k + 1}]`, between.length === 0 ? `no link joins ${x} and ${y}` : `${between.length} links join ${x} and ${y}: ambiguous`);
+        c.error(
+          `${p}.path[${k + 1}]`,
+          between.length === 0
+            ? `no link joins ${x} and ${y}`
+            : `${between.length} links join ${x} and ${y}: ambiguous`,
+        );
         return;
       }
       const l = between[0]!;
@@ -540,18 +575,28 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
     const name = c.name(o["name"], `${p}.name`);
     if (typeof o["parity"] !== "boolean" && o["parity"] !== undefined) c.error(`${p}.parity`, "expected true or false");
     const openNs = c.try(() => parseDuration(o["open"] ?? 0, `${p}.open`), 0);
-    const closeNs = o["close"] === undefined ? undefined : c.try(() => parseDuration(o["close"], `${p}.close`), undefined);
-    if (closeNs !== undefined && closeNs <= openNs) c.error(`${p}.close`, `the circuit closes (${closeNs} ns) before it opens (${openNs} ns)`);
+    const closeNs =
+      o["close"] === undefined ? undefined : c.try(() => parseDuration(o["close"], `${p}.close`), undefined);
+    if (closeNs !== undefined && closeNs <= openNs)
+      c.error(`${p}.close`, `the circuit closes (${closeNs} ns) before it opens (${openNs} ns)`);
     // YAML reads `route: 7` (and `route: 4.3`) as a number; dotted routes are strings.
     const text = typeof o["route"] === "number" ? String(o["route"]) : o["route"];
     const route = typeof text === "string" ? parseSigRoute(text) : undefined;
     if (route === undefined) {
-      c.error(`${p}.route`, `${JSON.stringify(o["route"])} is not a route of output ports like "4.3.0.7" (1 to 32 ports, 0 to 4095)`);
+      c.error(
+        `${p}.route`,
+        `${JSON.stringify(o["route"])} is not a route of output ports like "4.3.0.7" (1 to 32 ports, 0 to 4095)`,
+      );
     }
     const from = o["from"];
     const info = typeof from === "string" ? names.get(from) : undefined;
     if (info?.kind !== "host") {
-      c.error(`${p}.from`, info === undefined ? `no ATM host is called ${JSON.stringify(from)}` : `"${String(from)}" is not an ATM host: switched circuits start at hosts`);
+      c.error(
+        `${p}.from`,
+        info === undefined
+          ? `no ATM host is called ${JSON.stringify(from)}`
+          : `"${String(from)}" is not an ATM host: switched circuits start at hosts`,
+      );
       return;
     }
     if (route === undefined) return;
@@ -588,7 +633,10 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
         return;
       }
       if (k < route.length - 1) {
-        c.error(hop, `the route reaches host ${next.device} after ${k + 1} hop${k === 0 ? "" : "s"}; ${route.length - k - 1} port(s) left over (did you mean "${route.slice(0, k + 1).join(".")}"?)`);
+        c.error(
+          hop,
+          `the route reaches host ${next.device} after ${k + 1} hop${k === 0 ? "" : "s"}; ${route.length - k - 1} port(s) left over (did you mean "${route.slice(0, k + 1).join(".")}"?)`,
+        );
         return;
       }
       to = next.device;
@@ -606,7 +654,8 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
   });
 
   if (root["signalling"] !== undefined || atm.svcs.length > 0 || atm.hosts.some((h) => h.failAtNs !== undefined)) {
-    const o = root["signalling"] === undefined ? {} : c.map(root["signalling"], `${path}.signalling`, SIGNALLING_KEYS, []);
+    const o =
+      root["signalling"] === undefined ? {} : c.map(root["signalling"], `${path}.signalling`, SIGNALLING_KEYS, []);
     const sp = `${path}.signalling`;
     const positive = (key: string, fallback: number, zero: boolean): number => {
       const ns = c.try(() => parseDuration(o?.[key] ?? fallback, `${sp}.${key}`), fallback);
@@ -636,8 +685,14 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
     else if (o["svc"] !== undefined) {
       svc = atm.svcs.find((x) => x.name === o["svc"]);
       if (svc === undefined) {
-        const near = atm.svcs.find((x) => distance(x.name, String(o["svc"])) <= 2) ?? atm.pvcs.find((x) => x.name === o["svc"]);
-        const hint = near === undefined ? "" : near.name === o["svc"] ? ` (${near.name} is a pvc: use pvc:)` : ` (did you mean "${near.name}"?)`;
+        const near =
+          atm.svcs.find((x) => distance(x.name, String(o["svc"])) <= 2) ?? atm.pvcs.find((x) => x.name === o["svc"]);
+        const hint =
+          near === undefined
+            ? ""
+            : near.name === o["svc"]
+              ? ` (${near.name} is a pvc: use pvc:)`
+              : ` (did you mean "${near.name}"?)`;
         c.error(`${p}.svc`, `no switched circuit is called ${JSON.stringify(o["svc"])}${hint}`);
       }
     } else if (o["pvc"] === undefined) {
@@ -646,7 +701,10 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
       pvc = atm.pvcs.find((x) => x.name === o["pvc"]);
       if (pvc === undefined) {
         const asSvc = atm.svcs.some((x) => x.name === o["pvc"]);
-        c.error(`${p}.pvc`, `no circuit is called ${JSON.stringify(o["pvc"])}${asSvc ? " (it is an svc: use svc:)" : ""}`);
+        c.error(
+          `${p}.pvc`,
+          `no circuit is called ${JSON.stringify(o["pvc"])}${asSvc ? " (it is an svc: use svc:)" : ""}`,
+        );
       }
     }
     const from = o["from"] ?? pvc?.path[0] ?? svc?.from;
@@ -657,10 +715,12 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
       c.error(`${p}.from`, `${JSON.stringify(from)} is not an end of circuit ${svc.name} (${svc.from} or ${svc.to})`);
     }
     const pduBytes = c.try(() => parseByteSize(o["pduSize"], `${p}.pduSize`), 0);
-    if (pduBytes < 1 || pduBytes > 65535) c.error(`${p}.pduSize`, `${pduBytes} bytes is not an AAL5 PDU size (1 to 65535)`);
+    if (pduBytes < 1 || pduBytes > 65535)
+      c.error(`${p}.pduSize`, `${pduBytes} bytes is not an AAL5 PDU size (1 to 65535)`);
     let pdusPerSecond: number | undefined;
     if (o["rate"] !== undefined) {
-      if (typeof o["rate"] !== "number" || !(o["rate"] > 0 && o["rate"] < Infinity)) c.error(`${p}.rate`, `${JSON.stringify(o["rate"])} is not a PDU rate (PDUs per second)`);
+      if (typeof o["rate"] !== "number" || !(o["rate"] > 0 && o["rate"] < Infinity))
+        c.error(`${p}.rate`, `${JSON.stringify(o["rate"])} is not a PDU rate (PDUs per second)`);
       else pdusPerSecond = o["rate"];
     }
     const t: AtmScenarioTraffic = {
@@ -675,7 +735,8 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
       stopNs: o["stop"] === undefined ? undefined : c.try(() => parseDuration(o["stop"], `${p}.stop`), 0),
       count: o["count"] === undefined ? undefined : c.int(o["count"], `${p}.count`, 0, Number.MAX_SAFE_INTEGER, 0),
     };
-    if (name !== undefined && atm.traffic.some((x) => x.name === name)) c.error(`${p}.name`, `duplicate traffic name "${name}"`);
+    if (name !== undefined && atm.traffic.some((x) => x.name === name))
+      c.error(`${p}.name`, `duplicate traffic name "${name}"`);
     else if (name !== undefined) atm.traffic.push(t);
   });
   return { atm, issues: c.issues };
@@ -685,7 +746,9 @@ export function validateAtmSection(raw: unknown, path = "atm", known: AtmKnownNa
 export function parseAtmSection(raw: unknown, known?: AtmKnownNames): AtmScenario {
   const { atm, issues } = validateAtmSection(raw, "atm", known);
   if (issues.length > 0) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, issues.map((i) => `${i.path}: ${i.message}`).join("\n"), { path: issues[0]!.path });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, issues.map((i) => `${i.path}: ${i.message}`).join("\n"), {
+      path: issues[0]!.path,
+    });
   }
   return atm;
 }
@@ -694,7 +757,12 @@ export function parseAtmSection(raw: unknown, known?: AtmKnownNames): AtmScenari
 export function atmRouterInterfaces(atm: AtmScenario, router: string): RouterInterfaceOptions[] {
   return atm.routerInterfaces
     .filter((f) => f.router === router)
-    .map((f) => ({ name: f.name, address: f.address, ...(f.mtu !== undefined ? { mtu: f.mtu } : {}), atm: { nic: { maxPdu: f.maxPdu } } }));
+    .map((f) => ({
+      name: f.name,
+      address: f.address,
+      ...(f.mtu !== undefined ? { mtu: f.mtu } : {}),
+      atm: { nic: { maxPdu: f.maxPdu } },
+    }));
 }
 
 export interface BuiltAtm {
@@ -741,7 +809,11 @@ export interface BuiltSignalling {
 }
 
 /** Builds the section on `sim`; `routers` holds the scenario's routers (with their ATM interfaces). */
-export function buildAtm(sim: Simulation, atm: AtmScenario, routers: ReadonlyMap<string, Router> = new Map()): BuiltAtm {
+export function buildAtm(
+  sim: Simulation,
+  atm: AtmScenario,
+  routers: ReadonlyMap<string, Router> = new Map(),
+): BuiltAtm {
   const built: BuiltAtm = {
     switches: new Map(),
     nics: new Map(),
@@ -763,7 +835,12 @@ export function buildAtm(sim: Simulation, atm: AtmScenario, routers: ReadonlyMap
   let script: SvcScript | undefined;
   const addresses = new Map<string, string>();
   for (const s of atm.switches) {
-    const sw = new AtmSwitch(sim, s.name, { ports: s.ports, format: s.format, vcCapacity: s.vcCapacity, policy: s.policy as AtmDiscardPolicy });
+    const sw = new AtmSwitch(sim, s.name, {
+      ports: s.ports,
+      format: s.format,
+      vcCapacity: s.vcCapacity,
+      policy: s.policy as AtmDiscardPolicy,
+    });
     for (const [port, pol] of Object.entries(s.portPolicies)) sw.setPolicy(Number(port), { ...s.policy, ...pol });
     if (s.circuitLimit !== undefined) for (let p = 0; p < s.ports; p++) sw.setCircuitLimit(p, s.circuitLimit);
     built.switches.set(s.name, sw);
@@ -785,10 +862,15 @@ export function buildAtm(sim: Simulation, atm: AtmScenario, routers: ReadonlyMap
   }
   for (const f of atm.routerInterfaces) {
     const r = routers.get(f.router);
-    if (r === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `router "${f.router}" was not built`, { path: "routers" });
+    if (r === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `router "${f.router}" was not built`, { path: "routers" });
     const iface = r.iface(f.name);
     if (iface.atm === undefined) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${f.router}.${f.name} is not an ATM interface (append atmRouterInterfaces())`, { path: "routers" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${f.router}.${f.name} is not an ATM interface (append atmRouterInterfaces())`,
+        { path: "routers" },
+      );
     }
     built.nics.set(`${f.router}.${f.name}`, iface.atm.nic);
     addresses.set(`${f.router}.${f.name}`, f.address.split("/")[0]!);
@@ -816,7 +898,8 @@ export function buildAtm(sim: Simulation, atm: AtmScenario, routers: ReadonlyMap
     built.links.set(l.name, link);
   }
   const linkByName = new Map(atm.links.map((l) => [l.name, l]));
-  const portOn = (link: AtmScenarioLink, device: string): number => (link.a.device === device ? link.a.port : link.b.port);
+  const portOn = (link: AtmScenarioLink, device: string): number =>
+    link.a.device === device ? link.a.port : link.b.port;
   for (const v of atm.pvcs) {
     const first = v.path[0]!;
     const last = v.path[v.path.length - 1]!;
@@ -850,11 +933,25 @@ export function buildAtm(sim: Simulation, atm: AtmScenario, routers: ReadonlyMap
     };
     built.signalling = b;
     for (const [n, sw] of built.switches) {
-      b.switches.set(n, new SwitchSignalling(sw, { delay: sig.delayNs, keepAliveInterval: sig.keepAliveNs, keepAliveMisses: sig.keepAliveMisses }));
+      b.switches.set(
+        n,
+        new SwitchSignalling(sw, {
+          delay: sig.delayNs,
+          keepAliveInterval: sig.keepAliveNs,
+          keepAliveMisses: sig.keepAliveMisses,
+        }),
+      );
     }
     for (const h of atm.hosts) {
       const nic = built.nics.get(h.name)!;
-      b.hosts.set(h.name, new HostSignalling(nic, { delay: sig.delayNs, setupTimeout: sig.setupTimeoutNs, maxCalls: Math.max(1, Math.min(32, h.vcs - 1)) }));
+      b.hosts.set(
+        h.name,
+        new HostSignalling(nic, {
+          delay: sig.delayNs,
+          setupTimeout: sig.setupTimeoutNs,
+          maxCalls: Math.max(1, Math.min(32, h.vcs - 1)),
+        }),
+      );
     }
     script = new SvcScript(sim, atm, built, b);
   }
@@ -908,9 +1005,20 @@ class SvcScript implements EventHandler {
     private readonly sig: BuiltSignalling,
   ) {
     this.id = sim.register("atm:svcs", this);
-    const at = (t: number, kind: number, a: number) => this.handles.push(sim.scheduler.scheduleAt(this.id, Math.max(t, sim.now), this.id, kind, a, 0, 0));
+    const at = (t: number, kind: number, a: number) =>
+      this.handles.push(sim.scheduler.scheduleAt(this.id, Math.max(t, sim.now), this.id, kind, a, 0, 0));
     atm.svcs.forEach((v, i) => {
-      sig.svcs.set(v.name, { name: v.name, state: "pending", cause: null, call: -1, calleeCall: -1, callerVc: -1, calleeVc: -1, connectedAt: null, endedAt: null });
+      sig.svcs.set(v.name, {
+        name: v.name,
+        state: "pending",
+        cause: null,
+        call: -1,
+        calleeCall: -1,
+        callerVc: -1,
+        calleeVc: -1,
+        connectedAt: null,
+        endedAt: null,
+      });
       at(v.openNs, EV_SVC_OPEN, i);
       if (v.closeNs !== undefined) at(v.closeNs, EV_SVC_CLOSE, i);
     });
@@ -919,19 +1027,16 @@ class SvcScript implements EventHandler {
     });
     // Called hosts accept the scenario's circuits (the tag is the svc's index + 1).
     for (const [name, agent] of sig.hosts) {
-      agent.setIncoming(
-        (inc) => atm.svcs[inc.tag - 1]?.to === name,
-        {
-          connected: (call, vc) => {
-            const i = agent.callInfo(call)!.tag - 1;
-            const run = sig.svcs.get(atm.svcs[i]!.name)!;
-            run.calleeCall = call;
-            run.calleeVc = vc;
-            this.startTraffic(i, name, vc);
-          },
-          released: (_call, cause) => this.ended(agent, _call, cause, false),
+      agent.setIncoming((inc) => atm.svcs[inc.tag - 1]?.to === name, {
+        connected: (call, vc) => {
+          const i = agent.callInfo(call)!.tag - 1;
+          const run = sig.svcs.get(atm.svcs[i]!.name)!;
+          run.calleeCall = call;
+          run.calleeVc = vc;
+          this.startTraffic(i, name, vc);
         },
-      );
+        released: (_call, cause) => this.ended(agent, _call, cause, false),
+      });
     }
   }
 
@@ -954,20 +1059,24 @@ class SvcScript implements EventHandler {
         return;
       }
       run.state = "calling";
-      run.call = caller.open(v.route, {
-        connected: (_call, vc) => {
-          run.state = "active";
-          run.callerVc = vc;
-          run.connectedAt = this.sim.now;
-          this.startTraffic(a, v.from, vc);
+      run.call = caller.open(
+        v.route,
+        {
+          connected: (_call, vc) => {
+            run.state = "active";
+            run.callerVc = vc;
+            run.connectedAt = this.sim.now;
+            this.startTraffic(a, v.from, vc);
+          },
+          failed: (_call, cause) => {
+            run.state = "failed";
+            run.cause = sigCauseName(cause);
+            run.endedAt = this.sim.now;
+          },
+          released: (_call, cause) => this.ended(caller, _call, cause, true),
         },
-        failed: (_call, cause) => {
-          run.state = "failed";
-          run.cause = sigCauseName(cause);
-          run.endedAt = this.sim.now;
-        },
-        released: (_call, cause) => this.ended(caller, _call, cause, true),
-      }, { parity: v.parity, tag: a + 1 });
+        { parity: v.parity, tag: a + 1 },
+      );
     } else if (kind === EV_SVC_CLOSE && (run.state === "calling" || run.state === "active")) {
       caller.close(run.call);
       run.state = "closed";
@@ -978,9 +1087,11 @@ class SvcScript implements EventHandler {
 
   /** A connected call ended by the far end or the network (seen at `agent`). */
   private ended(agent: HostSignalling, call: number, cause: number, atCaller: boolean): void {
-    const i = this.atm.svcs.findIndex((v, k) => {
+    const i = this.atm.svcs.findIndex((v, _k) => {
       const run = this.sig.svcs.get(v.name)!;
-      return atCaller ? v.from === agent.nic.name && run.call === call : v.to === agent.nic.name && run.calleeCall === call;
+      return atCaller
+        ? v.from === agent.nic.name && run.call === call
+        : v.to === agent.nic.name && run.calleeCall === call;
     });
     if (i < 0) return;
     const v = this.atm.svcs[i]!;
@@ -1072,7 +1183,15 @@ export function atmReport(built: BuiltAtm): AtmReport {
     const svcs: Record<string, SvcReport> = {};
     for (const [n, r] of sig.svcs) {
       const v = sig.plan.get(n)!;
-      svcs[n] = { from: v.from, to: v.to, route: v.route.join("."), state: r.state, cause: r.cause, connectedAt: r.connectedAt, endedAt: r.endedAt };
+      svcs[n] = {
+        from: v.from,
+        to: v.to,
+        route: v.route.join("."),
+        state: r.state,
+        cause: r.cause,
+        connectedAt: r.connectedAt,
+        endedAt: r.endedAt,
+      };
     }
     out.signalling = {
       switches: Object.fromEntries([...sig.switches].map(([n, s]) => [n, s.stats()])),

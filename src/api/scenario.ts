@@ -461,8 +461,12 @@ export function readInputFile(path: string): { text: string; format: ScenarioFor
   try {
     text = readFileSync(path, "utf8");
   } catch (cause) {
-    const why = (cause as { code?: string }).code === "ENOENT" ? "no such file" : String((cause as Error).message ?? cause);
-    throw new ScenarioError([{ path: "", message: `cannot read ${path}: ${why}`, line: undefined, column: undefined }], undefined);
+    const why =
+      (cause as { code?: string }).code === "ENOENT" ? "no such file" : String((cause as Error).message ?? cause);
+    throw new ScenarioError(
+      [{ path: "", message: `cannot read ${path}: ${why}`, line: undefined, column: undefined }],
+      undefined,
+    );
   }
   return { text, format: extname(path).toLowerCase() === ".json" ? "json" : "yaml" };
 }
@@ -487,7 +491,10 @@ export type Locate = (path: string, key: boolean) => { line: number; column: num
  * every netloom input file (scenarios, comparisons). Syntax errors throw ScenarioError with
  * their line and column.
  */
-export function parseStructured(text: string, options: { format?: ScenarioFormat; source?: string } = {}): { value: unknown; locate: Locate } {
+export function parseStructured(
+  text: string,
+  options: { format?: ScenarioFormat; source?: string } = {},
+): { value: unknown; locate: Locate } {
   const format = options.format ?? "yaml";
   const source = options.source;
   const lineCounter = new LineCounter();
@@ -685,7 +692,14 @@ export function suggest(word: string, candidates: readonly string[]): string | u
  * Checks that `v` is a mapping with only `allowed` keys and all `required` ones. Returns it,
  * or undefined if it is not a mapping at all.
  */
-function mapping(ctx: Ctx, v: unknown, path: string, allowed: readonly string[], required: readonly string[] = [], what = "a mapping"): Obj | undefined {
+function mapping(
+  ctx: Ctx,
+  v: unknown,
+  path: string,
+  allowed: readonly string[],
+  required: readonly string[] = [],
+  what = "a mapping",
+): Obj | undefined {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     return ctx.error(path, `expected ${what}, got ${show(v)}`);
   }
@@ -694,7 +708,12 @@ function mapping(ctx: Ctx, v: unknown, path: string, allowed: readonly string[],
     if (!allowed.includes(k)) {
       const s = suggest(k, allowed) ?? KEY_ALIASES[suggest(k, Object.keys(KEY_ALIASES)) ?? ""];
       const what = path === "" ? "unknown top-level key" : "unknown key";
-      ctx.error(path, `${what} "${k}"${s !== undefined && allowed.includes(s) ? ` (did you mean "${s}"?)` : ""}`, true, path === "" ? k : `${path}.${k}`);
+      ctx.error(
+        path,
+        `${what} "${k}"${s !== undefined && allowed.includes(s) ? ` (did you mean "${s}"?)` : ""}`,
+        true,
+        path === "" ? k : `${path}.${k}`,
+      );
     }
   }
   for (const k of required) if (o[k] === undefined) ctx.error(path, `missing required key "${k}"`);
@@ -723,7 +742,8 @@ function int(ctx: Ctx, v: unknown, path: string, min: number, max: number, dflt?
 
 function prob(ctx: Ctx, v: unknown, path: string, dflt: number): number | undefined {
   if (v === undefined) return dflt;
-  if (typeof v !== "number" || !Number.isFinite(v)) return ctx.error(path, `expected a probability (0 to 1), got ${show(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    return ctx.error(path, `expected a probability (0 to 1), got ${show(v)}`);
   if (v < 0 || v > 1) return ctx.error(path, `${v} is not a probability (0 to 1)`);
   return v;
 }
@@ -750,18 +770,29 @@ function oneOf<T extends string>(ctx: Ctx, v: unknown, path: string, values: rea
   if (v === undefined) return dflt;
   if (typeof v === "string" && (values as readonly string[]).includes(v)) return v as T;
   const s = typeof v === "string" ? suggest(v, values) : undefined;
-  return ctx.error(path, `${show(v)} is not one of ${values.map((x) => `"${x}"`).join(", ")}${s ? ` (did you mean "${s}"?)` : ""}`);
+  return ctx.error(
+    path,
+    `${show(v)} is not one of ${values.map((x) => `"${x}"`).join(", ")}${s ? ` (did you mean "${s}"?)` : ""}`,
+  );
 }
 
 /** Words users reach for that the format spells differently. */
-const KEY_ALIASES: Record<string, string> = { address: "ip", addr: "ip", bandwidth: "rate", latency: "delay", gw: "gateway", port: "ports" };
+const KEY_ALIASES: Record<string, string> = {
+  address: "ip",
+  addr: "ip",
+  bandwidth: "rate",
+  latency: "delay",
+  gw: "gateway",
+  port: "ports",
+};
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 function name(ctx: Ctx, v: unknown, path: string): string | undefined {
   const s = str(ctx, v, path);
   if (s === undefined) return undefined;
-  if (!NAME.test(s)) return ctx.error(path, `${show(s)} is not a name (a letter or _, then letters, digits, _, . or -)`);
+  if (!NAME.test(s))
+    return ctx.error(path, `${show(s)} is not a name (a letter or _, then letters, digits, _, . or -)`);
   return s;
 }
 
@@ -803,13 +834,23 @@ function ipAddress(ctx: Ctx, v: unknown, path: string): number | undefined {
 }
 
 /** "10.0.0.1/24" -> address and prefix; `role` "interface" refuses network and broadcast addresses. */
-function cidr(ctx: Ctx, v: unknown, path: string, role: "interface" | "prefix"): { addr: number; len: number } | undefined {
+function cidr(
+  ctx: Ctx,
+  v: unknown,
+  path: string,
+  role: "interface" | "prefix",
+): { addr: number; len: number } | undefined {
   const s = str(ctx, v, path);
   if (s === undefined) return undefined;
   const m = /^([^/]*)\/(\d{1,2})$/.exec(s);
   const example = role === "interface" ? "10.0.0.1/24" : "10.0.3.0/24";
   if (m === null) {
-    return ctx.error(path, ipToInt(s) !== undefined ? `${show(s)} has no prefix length (like ${example})` : `${show(s)} is not an IPv4 prefix (like ${example})`);
+    return ctx.error(
+      path,
+      ipToInt(s) !== undefined
+        ? `${show(s)} has no prefix length (like ${example})`
+        : `${show(s)} is not an IPv4 prefix (like ${example})`,
+    );
   }
   const addr = ipToInt(m[1]!);
   const len = Number(m[2]);
@@ -820,11 +861,12 @@ function cidr(ctx: Ctx, v: unknown, path: string, role: "interface" | "prefix"):
       return ctx.error(path, `${show(s)} has host bits set (did you mean "${intToIp((addr & mask) >>> 0)}/${len}"?)`);
     }
   } else {
-    if (isMulticast(addr) || addr >>> 24 === 0 || addr >>> 24 >= 240) return ctx.error(path, `${show(s)} is not a unicast address`);
+    if (isMulticast(addr) || addr >>> 24 === 0 || addr >>> 24 >= 240)
+      return ctx.error(path, `${show(s)} is not a unicast address`);
     if (len > 30) return ctx.error(path, `${show(s)}: an interface needs a prefix of /30 or shorter`);
     const host = (addr & ~mask) >>> 0;
     if (host === 0) return ctx.error(path, `${show(s)} is the network address of its subnet`);
-    if (host === (~mask >>> 0)) return ctx.error(path, `${show(s)} is the broadcast address of its subnet`);
+    if (host === ~mask >>> 0) return ctx.error(path, `${show(s)} is the broadcast address of its subnet`);
   }
   return { addr, len };
 }
@@ -841,12 +883,14 @@ function sameSubnet(a: number, p: { addr: number; len: number }): boolean {
 function macText(ctx: Ctx, v: unknown, path: string): number | undefined {
   const s = str(ctx, v, path);
   if (s === undefined) return undefined;
-  const m = /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i.exec(s);
+  const m =
+    /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i.exec(s);
   if (m === null) return ctx.error(path, `${show(s)} is not a MAC address (like 02:00:00:00:00:01)`);
   let n = 0;
   for (let i = 1; i <= 6; i++) n = n * 256 + parseInt(m[i]!, 16);
   // Bit 0 of the first byte marks group addresses, which no station may own.
-  if (parseInt(m[1]!, 16) & 1) return ctx.error(path, `${show(s)} is a group (multicast) address, not a station address`);
+  if (parseInt(m[1]!, 16) & 1)
+    return ctx.error(path, `${show(s)} is a group (multicast) address, not a station address`);
   return n;
 }
 
@@ -859,19 +903,62 @@ function macToText(n: number): string {
 // ---------------------------------------------------------------------------------------------
 // The format: keys and defaults.
 
-const TOP_KEYS = ["name", "seed", "duration", "hosts", "switches", "routers", "segments", "links", "atm", "traffic", "outputs", "partitions", "parameters"] as const;
+const TOP_KEYS = [
+  "name",
+  "seed",
+  "duration",
+  "hosts",
+  "switches",
+  "routers",
+  "segments",
+  "links",
+  "atm",
+  "traffic",
+  "outputs",
+  "partitions",
+  "parameters",
+] as const;
 const HOST_KEYS = ["name", "mac", "ip", "gateway", "mtu", "rxBuffers", "multicast", "stack", "hostStack"] as const;
 /** Keys of an IP host that a hostStack host cannot have. */
 const IP_ONLY_HOST_KEYS = ["ip", "gateway", "multicast", "stack"] as const;
 const HOST_STACK_KEYS = ["configuration", "layers", "profile"] as const;
-const STACK_KEYS = ["ttl", "arpTimeout", "arpQueueLimit", "reassemblyTimeout", "reassemblyLimit", "maxDatagramSize", "mailboxLimit"] as const;
+const STACK_KEYS = [
+  "ttl",
+  "arpTimeout",
+  "arpQueueLimit",
+  "reassemblyTimeout",
+  "reassemblyLimit",
+  "maxDatagramSize",
+  "mailboxLimit",
+] as const;
 const SWITCH_KEYS = ["name", "ports", "agingTime", "forwardingDelay", "fdbCapacity"] as const;
 const ROUTER_KEYS = ["name", "interfaces", "routes", "routing"] as const;
 const IFACE_KEYS = ["name", "ip", "mtu", "mac"] as const;
 const ROUTE_KEYS = ["prefix", "via", "interface"] as const;
 const ROUTING_KEYS = ["protocol", "period", "timeout"] as const;
-const SEGMENT_KEYS = ["name", "rate", "propagationDelay", "queueLimit", "maxFrame", "attemptLimit", "backoffLimit", "stations"] as const;
-const LINK_KEYS = ["name", "a", "b", "rate", "delay", "mtu", "queueLimit", "queueLimitBytes", "overheadBytes", "faults", "schedule"] as const;
+const SEGMENT_KEYS = [
+  "name",
+  "rate",
+  "propagationDelay",
+  "queueLimit",
+  "maxFrame",
+  "attemptLimit",
+  "backoffLimit",
+  "stations",
+] as const;
+const LINK_KEYS = [
+  "name",
+  "a",
+  "b",
+  "rate",
+  "delay",
+  "mtu",
+  "queueLimit",
+  "queueLimitBytes",
+  "overheadBytes",
+  "faults",
+  "schedule",
+] as const;
 const FAULT_KEYS = ["loss", "burstLoss", "ber", "duplicate", "reorder"] as const;
 const BURST_KEYS = ["p", "r", "lossInBad", "lossInGood"] as const;
 const REORDER_KEYS = ["probability", "delay"] as const;
@@ -881,7 +968,20 @@ const PCAP_KEYS = ["dir", "ports"] as const;
 const UDP_TRAFFIC_TYPES = ["cbr", "poisson", "onoff", "bulk", "request-response"] as const;
 const TRANSPORT_TRAFFIC_TYPES = ["tcp-bulk", "nak-bulk", "rpc"] as const;
 const TRAFFIC_TYPES = [...UDP_TRAFFIC_TYPES, ...TRANSPORT_TRAFFIC_TYPES] as const;
-const TRAFFIC_COMMON = ["name", "type", "from", "to", "protocol", "size", "start", "stop", "count", "srcPort", "dstPort", "ttl"] as const;
+const TRAFFIC_COMMON = [
+  "name",
+  "type",
+  "from",
+  "to",
+  "protocol",
+  "size",
+  "start",
+  "stop",
+  "count",
+  "srcPort",
+  "dstPort",
+  "ttl",
+] as const;
 const TRAFFIC_EXTRA: Record<UdpTrafficType, readonly string[]> = {
   cbr: ["rate"],
   poisson: ["rate"],
@@ -908,19 +1008,51 @@ const TRANSPORT_REQUIRED: Record<TransportScenarioTraffic["type"], readonly stri
   rpc: ["size", "responseSize"],
 };
 const TCP_KEYS = [
-  "sendBuffer", "lowWater", "receiveBuffer", "mss", "noDelay", "delayedAck", "ackEvery", "sack", "windowScale", "initialWindow",
-  "minRto", "maxRto", "initialRto", "maxRetries", "synRetries", "timeWait", "keepAlive", "burst",
+  "sendBuffer",
+  "lowWater",
+  "receiveBuffer",
+  "mss",
+  "noDelay",
+  "delayedAck",
+  "ackEvery",
+  "sack",
+  "windowScale",
+  "initialWindow",
+  "minRto",
+  "maxRto",
+  "initialRto",
+  "maxRetries",
+  "synRetries",
+  "timeWait",
+  "keepAlive",
+  "burst",
 ] as const;
 const KEEPALIVE_KEYS = ["idle", "interval", "count"] as const;
 const BURST_TRAIN_KEYS = ["train"] as const;
-const NAK_KEYS = ["segmentSize", "sendBuffer", "receiveWindow", "initialPeerWindow", "overheadBytes", "timeout", "rate"] as const;
+const NAK_KEYS = [
+  "segmentSize",
+  "sendBuffer",
+  "receiveWindow",
+  "initialPeerWindow",
+  "overheadBytes",
+  "timeout",
+  "rate",
+] as const;
 const NAK_RATE_KEYS = ["initial", "min", "max", "windowPackets", "upperThreshold", "lowerThreshold"] as const;
 const ALL_TRAFFIC_KEYS = [
-  ...new Set([...TRAFFIC_COMMON, ...Object.values(TRAFFIC_EXTRA).flat(), ...TRANSPORT_COMMON, ...Object.values(TRANSPORT_EXTRA).flat()]),
+  ...new Set([
+    ...TRAFFIC_COMMON,
+    ...Object.values(TRAFFIC_EXTRA).flat(),
+    ...TRANSPORT_COMMON,
+    ...Object.values(TRANSPORT_EXTRA).flat(),
+  ]),
 ];
 const MESSAGE_TRAFFIC_TYPES = ["ping-pong", "message-stream"] as const;
 const MESSAGE_COMMON = ["name", "type", "from", "to", "size", "start"] as const;
-const MESSAGE_EXTRA: Record<MessageScenarioTraffic["type"], readonly string[]> = { "ping-pong": ["rounds"], "message-stream": ["count"] };
+const MESSAGE_EXTRA: Record<MessageScenarioTraffic["type"], readonly string[]> = {
+  "ping-pong": ["rounds"],
+  "message-stream": ["count"],
+};
 /** Every traffic key of any type (a key of another type is "does not apply", not "unknown"). */
 const ANY_TRAFFIC_KEYS = [...new Set([...ALL_TRAFFIC_KEYS, ...MESSAGE_COMMON, ...Object.values(MESSAGE_EXTRA).flat()])];
 /** Largest message of a message flow (the comparison's; the builder checks the stacks' own limit). */
@@ -944,7 +1076,14 @@ export const SCENARIO_DEFAULTS = {
   messages: { rounds: 20, count: 200, maxCount: 100_000 },
   switch: { agingTimeNs: 300_000_000_000, forwardingDelayNs: 0, fdbCapacity: 8192 },
   routing: { periodNs: 1_000_000_000, timeoutMultiple: 3 },
-  segment: { rateBps: 10_000_000, propagationBits: 256, queueLimit: 64, maxFrame: 1522, attemptLimit: 16, backoffLimit: 10 },
+  segment: {
+    rateBps: 10_000_000,
+    propagationBits: 256,
+    queueLimit: 64,
+    maxFrame: 1522,
+    attemptLimit: 16,
+    backoffLimit: 10,
+  },
   link: { delayNs: 0, mtu: 1500, queueLimit: 1000, overheadBytes: 20 },
   traffic: { dstPort: 9000, srcPortBase: 10000, timeoutNs: 1_000_000_000 },
   /** Transport flows listen on portBase + the flow's index unless `port` is given. */
@@ -1024,7 +1163,14 @@ function checkParameters(ctx: Ctx, v: unknown): Record<string, ParameterValue[]>
 
 function validate(document: unknown, source: string | undefined, locate: Locate): Scenario {
   const ctx = new Ctx(locate);
-  const top = mapping(ctx, document, "", TOP_KEYS, ["duration"], "a mapping of scenario keys (name, hosts, links, ...)");
+  const top = mapping(
+    ctx,
+    document,
+    "",
+    TOP_KEYS,
+    ["duration"],
+    "a mapping of scenario keys (name, hosts, links, ...)",
+  );
   if (top === undefined) throw new ScenarioError(ctx.issues, source);
   const parameters = checkParameters(ctx, top["parameters"]);
   const refs: ScenarioParameterRef[] = [];
@@ -1084,7 +1230,8 @@ function checkDocument(
   const scenarioName = top["name"] === undefined ? fallbackName : (str(ctx, top["name"], "name") ?? fallbackName);
   const seed = int(ctx, top["seed"], "seed", 0, Number.MAX_SAFE_INTEGER, SCENARIO_DEFAULTS.seed) ?? 0;
   const durationNs = dur(ctx, top["duration"], "duration") ?? 0;
-  if (top["duration"] !== undefined && durationNs === 0 && ctx.issues.length === 0) ctx.error("duration", "must be longer than 0");
+  if (top["duration"] !== undefined && durationNs === 0 && ctx.issues.length === 0)
+    ctx.error("duration", "must be longer than 0");
 
   // One namespace for devices, segments, links and flows, as in the Network API.
   const names = new Map<string, DeviceEntry>();
@@ -1126,17 +1273,34 @@ function checkDocument(
   const baseDir = source === undefined ? undefined : dirname(source);
   (list(ctx, top["hosts"], "hosts") ?? []).forEach((raw, i) => {
     const p = `hosts[${i}]`;
-    const withStack = typeof raw === "object" && raw !== null && !Array.isArray(raw) && (raw as Obj)["hostStack"] !== undefined;
+    const withStack =
+      typeof raw === "object" && raw !== null && !Array.isArray(raw) && (raw as Obj)["hostStack"] !== undefined;
     const h = mapping(ctx, raw, p, HOST_KEYS, withStack ? ["name"] : ["name", "ip"]);
     if (h === undefined) return;
     if (withStack) {
       const n = name(ctx, h["name"], `${p}.name`);
       const hostStack = checkHostStack(ctx, h["hostStack"], `${p}.hostStack`, baseDir);
-      claim(n, `${p}.name`, { kind: "host", path: p, stackHost: true, ...(hostStack !== undefined ? { hostStack } : {}) });
+      claim(n, `${p}.name`, {
+        kind: "host",
+        path: p,
+        stackHost: true,
+        ...(hostStack !== undefined ? { hostStack } : {}),
+      });
       for (const k of IP_ONLY_HOST_KEYS) {
         if (h[k] === undefined) continue;
-        const what = k === "stack" ? "IP stack options" : k === "ip" ? "IP address" : k === "gateway" ? "gateway" : "multicast groups";
-        ctx.error(`${p}.${k}`, `a host with a hostStack runs no IP stack, so it has no ${what} (remove "${k}", or remove hostStack)`, true);
+        const what =
+          k === "stack"
+            ? "IP stack options"
+            : k === "ip"
+              ? "IP address"
+              : k === "gateway"
+                ? "gateway"
+                : "multicast groups";
+        ctx.error(
+          `${p}.${k}`,
+          `a host with a hostStack runs no IP stack, so it has no ${what} (remove "${k}", or remove hostStack)`,
+          true,
+        );
       }
       const mac = h["mac"] === undefined ? undefined : macText(ctx, h["mac"], `${p}.mac`);
       claimMac(mac, `${p}.mac`);
@@ -1175,7 +1339,18 @@ function checkDocument(
     });
     const stack = checkStack(ctx, h["stack"], `${p}.stack`);
     if (n === undefined || ip === undefined) return;
-    hostDrafts.push({ decl: i, name: n, macN: mac, ip: prefixOf(ip), ipN: ip, gateway, mtuN, rxBuffers, multicast, stack });
+    hostDrafts.push({
+      decl: i,
+      name: n,
+      macN: mac,
+      ip: prefixOf(ip),
+      ipN: ip,
+      gateway,
+      mtuN,
+      rxBuffers,
+      multicast,
+      stack,
+    });
   });
 
   // Switches ---------------------------------------------------------------------------------
@@ -1192,7 +1367,14 @@ function checkDocument(
     if (agingTimeNs === 0) ctx.error(`${p}.agingTime`, "must be longer than 0");
     const forwardingDelayNs = dur(ctx, s["forwardingDelay"], `${p}.forwardingDelay`, d.forwardingDelayNs);
     const fdbCapacity = int(ctx, s["fdbCapacity"], `${p}.fdbCapacity`, 1, 1 << 20, d.fdbCapacity);
-    if (n === undefined || ports === undefined || agingTimeNs === undefined || forwardingDelayNs === undefined || fdbCapacity === undefined) return;
+    if (
+      n === undefined ||
+      ports === undefined ||
+      agingTimeNs === undefined ||
+      forwardingDelayNs === undefined ||
+      fdbCapacity === undefined
+    )
+      return;
     switches.push({ name: n, ports, agingTimeNs, forwardingDelayNs, fdbCapacity });
   });
 
@@ -1234,13 +1416,16 @@ function checkDocument(
       const addr = f["ip"] === undefined ? undefined : cidr(ctx, f["ip"], `${ip}.ip`, "interface");
       if (addr !== undefined) {
         claimAddress(addr.addr, `${ip}.ip`);
-        const clash = interfaces.find((o) => sameSubnet(addr.addr, { addr: o.ipN.addr, len: Math.min(o.ipN.len, addr.len) }));
+        const clash = interfaces.find((o) =>
+          sameSubnet(addr.addr, { addr: o.ipN.addr, len: Math.min(o.ipN.len, addr.len) }),
+        );
         if (clash !== undefined) ctx.error(`${ip}.ip`, `overlaps the subnet of interface "${clash.name}"`);
       }
       const mac = f["mac"] === undefined ? undefined : macText(ctx, f["mac"], `${ip}.mac`);
       claimMac(mac, `${ip}.mac`);
       const mtuN = f["mtu"] === undefined ? undefined : bytes(ctx, f["mtu"], `${ip}.mtu`, MTU_MIN, MTU_MAX);
-      if (ifName !== undefined && addr !== undefined) interfaces.push({ name: ifName, port: j, macN: mac, ipN: addr, mtuN });
+      if (ifName !== undefined && addr !== undefined)
+        interfaces.push({ name: ifName, port: j, macN: mac, ipN: addr, mtuN });
     });
     claim(n, `${p}.name`, { kind: "router", path: p, ports: ifaceList.length, interfaces: ifNames });
     const routes: ScenarioRoute[] = [];
@@ -1254,7 +1439,10 @@ function checkDocument(
         const s = str(ctx, o["interface"], `${rp}.interface`);
         if (s !== undefined && !ifNames.includes(s)) {
           const sug = suggest(s, ifNames);
-          ctx.error(`${rp}.interface`, `router ${n ?? p} has no interface "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
+          ctx.error(
+            `${rp}.interface`,
+            `router ${n ?? p} has no interface "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`,
+          );
         } else iface = s;
       }
       let via: number | undefined;
@@ -1263,14 +1451,23 @@ function checkDocument(
         if (via !== undefined) {
           const on = interfaces.filter((f) => (iface === undefined || f.name === iface) && sameSubnet(via!, f.ipN));
           if (on.length === 0) {
-            ctx.error(`${rp}.via`, `${intToIp(via)} is not on the subnet of ${iface === undefined ? `any interface of ${n ?? p}` : `interface "${iface}"`}`);
+            ctx.error(
+              `${rp}.via`,
+              `${intToIp(via)} is not on the subnet of ${iface === undefined ? `any interface of ${n ?? p}` : `interface "${iface}"`}`,
+            );
           }
         }
       }
-      if (o["via"] === undefined && o["interface"] === undefined) ctx.error(rp, `give "via" (next hop), "interface", or both`);
+      if (o["via"] === undefined && o["interface"] === undefined)
+        ctx.error(rp, `give "via" (next hop), "interface", or both`);
       if (prefix !== undefined) {
         const pr = prefixOf(prefix);
-        routes.push({ prefix: pr.network, prefixLength: pr.prefixLength, via: via === undefined ? undefined : intToIp(via), interface: iface });
+        routes.push({
+          prefix: pr.network,
+          prefixLength: pr.prefixLength,
+          via: via === undefined ? undefined : intToIp(via),
+          interface: iface,
+        });
       }
     });
     const routing = checkRouting(ctx, r["routing"], `${p}.routing`);
@@ -1287,7 +1484,10 @@ function checkDocument(
     const port = m[2];
     const entry = names.get(dev);
     if (entry === undefined || entry.kind === "segment" || entry.kind === "link" || entry.kind === "traffic") {
-      const sug = suggest(dev, [...names].filter(([, e]) => e.kind === "host" || e.kind === "switch" || e.kind === "router").map(([k]) => k));
+      const sug = suggest(
+        dev,
+        [...names].filter(([, e]) => e.kind === "host" || e.kind === "switch" || e.kind === "router").map(([k]) => k),
+      );
       return ctx.error(path, `there is no device named "${dev}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
     }
     if (entry.kind === "host") {
@@ -1302,7 +1502,8 @@ function checkDocument(
       return { device: dev, kind: "switch", port: n, interface: undefined };
     }
     const ifs = entry.interfaces ?? [];
-    if (port === undefined) return ctx.error(path, `${dev} is a router; name an interface, like "${dev}:${ifs[0] ?? "eth0"}"`);
+    if (port === undefined)
+      return ctx.error(path, `${dev} is a router; name an interface, like "${dev}:${ifs[0] ?? "eth0"}"`);
     const idx = ifs.indexOf(port);
     if (idx < 0) {
       const sug = suggest(port, ifs);
@@ -1330,20 +1531,35 @@ function checkDocument(
     claim(n, `${p}.name`, { kind: "segment", path: p });
     const d = SCENARIO_DEFAULTS.segment;
     const rateBps = rate(ctx, s["rate"], `${p}.rate`, d.rateBps);
-    const propagationDelayNs = dur(ctx, s["propagationDelay"], `${p}.propagationDelay`, rateBps === undefined ? 0 : Math.round((d.propagationBits * 1e9) / rateBps));
+    const propagationDelayNs = dur(
+      ctx,
+      s["propagationDelay"],
+      `${p}.propagationDelay`,
+      rateBps === undefined ? 0 : Math.round((d.propagationBits * 1e9) / rateBps),
+    );
     const queueLimit = int(ctx, s["queueLimit"], `${p}.queueLimit`, 1, 1 << 20, d.queueLimit);
     const maxFrame = bytes(ctx, s["maxFrame"], `${p}.maxFrame`, 64, 1522, d.maxFrame);
     const attemptLimit = int(ctx, s["attemptLimit"], `${p}.attemptLimit`, 1, 1024, d.attemptLimit);
     const backoffLimit = int(ctx, s["backoffLimit"], `${p}.backoffLimit`, 0, 10, d.backoffLimit);
     const stations: ScenarioEndpoint[] = [];
     const rawStations = s["stations"] === undefined ? [] : (list(ctx, s["stations"], `${p}.stations`) ?? []);
-    if (rawStations.length > 1024) ctx.error(`${p}.stations`, `${rawStations.length} stations is more than a segment takes (1024)`);
+    if (rawStations.length > 1024)
+      ctx.error(`${p}.stations`, `${rawStations.length} stations is more than a segment takes (1024)`);
     rawStations.forEach((st, j) => {
       const e = endpoint(st, `${p}.stations[${j}]`);
       usePort(e, `${p}.stations[${j}]`, `${p} (${n ?? "segment"})`);
       if (e !== undefined) stations.push(e);
     });
-    if (n === undefined || rateBps === undefined || propagationDelayNs === undefined || queueLimit === undefined || maxFrame === undefined || attemptLimit === undefined || backoffLimit === undefined) return;
+    if (
+      n === undefined ||
+      rateBps === undefined ||
+      propagationDelayNs === undefined ||
+      queueLimit === undefined ||
+      maxFrame === undefined ||
+      attemptLimit === undefined ||
+      backoffLimit === undefined
+    )
+      return;
     segments.push({ name: n, rateBps, propagationDelayNs, queueLimit, maxFrame, attemptLimit, backoffLimit, stations });
   });
 
@@ -1367,7 +1583,10 @@ function checkDocument(
     const delayNs = dur(ctx, l["delay"], `${p}.delay`, d.delayNs);
     const mtu = bytes(ctx, l["mtu"], `${p}.mtu`, MTU_MIN, MTU_MAX, d.mtu);
     const queueLimit = int(ctx, l["queueLimit"], `${p}.queueLimit`, 0, 1 << 24, d.queueLimit);
-    const queueLimitBytes = l["queueLimitBytes"] === undefined ? undefined : bytes(ctx, l["queueLimitBytes"], `${p}.queueLimitBytes`, 64, Number.MAX_SAFE_INTEGER);
+    const queueLimitBytes =
+      l["queueLimitBytes"] === undefined
+        ? undefined
+        : bytes(ctx, l["queueLimitBytes"], `${p}.queueLimitBytes`, 64, Number.MAX_SAFE_INTEGER);
     const overheadBytes = bytes(ctx, l["overheadBytes"], `${p}.overheadBytes`, 0, 1024, d.overheadBytes);
     const faults = checkFaults(ctx, l["faults"], `${p}.faults`);
     const schedule: ScenarioLink["schedule"] = [];
@@ -1376,14 +1595,26 @@ function checkDocument(
       const o = mapping(ctx, rawS, sp, SCHEDULE_KEYS, ["at", "state"]);
       if (o === undefined) return;
       const atNs = o["at"] === undefined ? undefined : dur(ctx, o["at"], `${sp}.at`);
-      const state = o["state"] === undefined ? undefined : oneOf(ctx, o["state"], `${sp}.state`, ["down", "up"] as const);
+      const state =
+        o["state"] === undefined ? undefined : oneOf(ctx, o["state"], `${sp}.state`, ["down", "up"] as const);
       const prev = schedule[schedule.length - 1];
       if (atNs !== undefined && prev !== undefined && atNs < prev.atNs) {
         ctx.error(`${sp}.at`, `${show(o["at"])} is earlier than the entry before it (entries go in time order)`);
       }
       if (atNs !== undefined && state !== undefined) schedule.push({ atNs, state });
     });
-    if (n === undefined || a === undefined || b === undefined || rateBps === undefined || delayNs === undefined || mtu === undefined || queueLimit === undefined || overheadBytes === undefined || faults === undefined) return;
+    if (
+      n === undefined ||
+      a === undefined ||
+      b === undefined ||
+      rateBps === undefined ||
+      delayNs === undefined ||
+      mtu === undefined ||
+      queueLimit === undefined ||
+      overheadBytes === undefined ||
+      faults === undefined
+    )
+      return;
     if (l["queueLimitBytes"] !== undefined && queueLimitBytes === undefined) return;
     links.push({ name: n, a, b, rateBps, delayNs, mtu, queueLimit, queueLimitBytes, overheadBytes, faults, schedule });
   });
@@ -1447,7 +1678,10 @@ function checkDocument(
   let atm: AtmScenario | undefined;
   const atmHostDrafts: { name: string; ipN: { addr: number; len: number }; mtu: number }[] = [];
   if (top["atm"] !== undefined) {
-    const r = validateAtmSection(top["atm"], "atm", { devices: new Set(names.keys()), routers: new Set(routers.map((x) => x.name)) });
+    const r = validateAtmSection(top["atm"], "atm", {
+      devices: new Set(names.keys()),
+      routers: new Set(routers.map((x) => x.name)),
+    });
     for (const issue of r.issues) ctx.error(issue.path, issue.message);
     atm = r.atm;
     // AAL5 sources stop with the run, as IP traffic does, unless told otherwise: a source left
@@ -1475,7 +1709,14 @@ function checkDocument(
   (list(ctx, top["traffic"], "traffic") ?? []).forEach((raw, i) => {
     const rawType = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Obj)["type"] : undefined;
     if (typeof rawType === "string" && (MESSAGE_TRAFFIC_TYPES as readonly string[]).includes(rawType)) {
-      const m = checkMessageTraffic(ctx, raw as Obj, `traffic[${i}]`, i, rawType as MessageScenarioTraffic["type"], names);
+      const m = checkMessageTraffic(
+        ctx,
+        raw as Obj,
+        `traffic[${i}]`,
+        i,
+        rawType as MessageScenarioTraffic["type"],
+        names,
+      );
       if (m !== undefined) {
         claim(m.name, `traffic[${i}].name`, { kind: "traffic", path: `traffic[${i}]` });
         messageTraffic.push(m);
@@ -1497,7 +1738,10 @@ function checkDocument(
       const host = t[end];
       const prior = messageFlowOf.get(host);
       if (prior !== undefined) {
-        ctx.error(`${at}.${end}`, `${host} already takes part in ${prior}; a host stack is point to point (ranks 0 and 1), so a host takes part in one message flow`);
+        ctx.error(
+          `${at}.${end}`,
+          `${host} already takes part in ${prior}; a host stack is point to point (ranks 0 and 1), so a host takes part in one message flow`,
+        );
       } else messageFlowOf.set(host, `${at} (${t.name})`);
     }
   });
@@ -1514,7 +1758,11 @@ function checkDocument(
     if (!isTransportTraffic(t)) return;
     const key = `${t.type === "nak-bulk" ? "udp" : "tcp"}:${t.to.host}:${t.port}`;
     const prior = portOwner.get(key);
-    if (prior !== undefined) ctx.error(`traffic[${i}].port`, `${t.type === "nak-bulk" ? "UDP" : "TCP"} port ${t.port} of ${t.to.host} is already used by ${prior}`);
+    if (prior !== undefined)
+      ctx.error(
+        `traffic[${i}].port`,
+        `${t.type === "nak-bulk" ? "UDP" : "TCP"} port ${t.port} of ${t.to.host} is already used by ${prior}`,
+      );
     else portOwner.set(key, `traffic[${i}] (${t.name})`);
   });
 
@@ -1551,7 +1799,8 @@ function checkDocument(
 
   // Partitions -------------------------------------------------------------------------------
   let partitions: string[][] | undefined;
-  if (top["partitions"] !== undefined) partitions = checkPartitions(ctx, top["partitions"], names, links, segments, messageTraffic);
+  if (top["partitions"] !== undefined)
+    partitions = checkPartitions(ctx, top["partitions"], names, links, segments, messageTraffic);
 
   return {
     name: scenarioName,
@@ -1588,16 +1837,32 @@ function checkStack(ctx: Ctx, v: unknown, path: string): HostStackOptions {
     ttl: int(ctx, o["ttl"], `${path}.ttl`, 1, 255, d.ttl) ?? d.ttl,
     arpTimeoutNs: dur(ctx, o["arpTimeout"], `${path}.arpTimeout`, d.arpTimeoutNs) ?? d.arpTimeoutNs,
     arpQueueLimit: int(ctx, o["arpQueueLimit"], `${path}.arpQueueLimit`, 0, 65536, d.arpQueueLimit) ?? d.arpQueueLimit,
-    reassemblyTimeoutNs: dur(ctx, o["reassemblyTimeout"], `${path}.reassemblyTimeout`, d.reassemblyTimeoutNs) ?? d.reassemblyTimeoutNs,
-    reassemblyLimit: bytes(ctx, o["reassemblyLimit"], `${path}.reassemblyLimit`, 0, 1 << 30, d.reassemblyLimit) ?? d.reassemblyLimit,
-    maxDatagramSize: bytes(ctx, o["maxDatagramSize"], `${path}.maxDatagramSize`, MIN_PAYLOAD, MAX_UDP_PAYLOAD, d.maxDatagramSize) ?? d.maxDatagramSize,
+    reassemblyTimeoutNs:
+      dur(ctx, o["reassemblyTimeout"], `${path}.reassemblyTimeout`, d.reassemblyTimeoutNs) ?? d.reassemblyTimeoutNs,
+    reassemblyLimit:
+      bytes(ctx, o["reassemblyLimit"], `${path}.reassemblyLimit`, 0, 1 << 30, d.reassemblyLimit) ?? d.reassemblyLimit,
+    maxDatagramSize:
+      bytes(ctx, o["maxDatagramSize"], `${path}.maxDatagramSize`, MIN_PAYLOAD, MAX_UDP_PAYLOAD, d.maxDatagramSize) ??
+      d.maxDatagramSize,
     mailboxLimit: int(ctx, o["mailboxLimit"], `${path}.mailboxLimit`, 1, 1 << 20, d.mailboxLimit) ?? d.mailboxLimit,
   };
 }
 
 /** A host's `hostStack`: configuration, layers and profile, checked as the comparison checks them. */
-function checkHostStack(ctx: Ctx, v: unknown, path: string, baseDir: string | undefined): ScenarioHostStack | undefined {
-  const o = mapping(ctx, v, path, HOST_STACK_KEYS, ["configuration"], "a mapping with configuration, layers and profile");
+function checkHostStack(
+  ctx: Ctx,
+  v: unknown,
+  path: string,
+  baseDir: string | undefined,
+): ScenarioHostStack | undefined {
+  const o = mapping(
+    ctx,
+    v,
+    path,
+    HOST_STACK_KEYS,
+    ["configuration"],
+    "a mapping with configuration, layers and profile",
+  );
   if (o === undefined || o["configuration"] === undefined) return undefined;
   const report = (at: string, problem: string, onKey = false): void => void ctx.error(at, problem, onKey);
   const choice = checkStackChoice(o["configuration"], o["layers"], `${path}.configuration`, path, report);
@@ -1629,31 +1894,41 @@ function checkMessageTraffic(
   const o = mapping(ctx, raw, p, ANY_TRAFFIC_KEYS, ["type", "from", "to", "size"]);
   if (o === undefined) return undefined;
   for (const k of Object.keys(o)) {
-    if (ANY_TRAFFIC_KEYS.includes(k) && !allowed.includes(k)) ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
+    if (ANY_TRAFFIC_KEYS.includes(k) && !allowed.includes(k))
+      ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
   }
   const n = o["name"] === undefined ? `flow${index}` : name(ctx, o["name"], `${p}.name`);
-  const end = (key: "from" | "to"): DeviceEntry & { name: string } | undefined => {
+  const end = (key: "from" | "to"): (DeviceEntry & { name: string }) | undefined => {
     const path = `${p}.${key}`;
     if (o[key] === undefined) return undefined;
     const s = str(ctx, o[key], path);
     if (s === undefined) return undefined;
     const e = names.get(s);
     if (e === undefined) {
-      const sug = suggest(s, [...names].filter(([, x]) => x.stackHost === true).map(([k]) => k));
+      const sug = suggest(
+        s,
+        [...names].filter(([, x]) => x.stackHost === true).map(([k]) => k),
+      );
       return ctx.error(path, `there is no host named "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
     }
-    if (e.kind !== "host") return ctx.error(path, `"${s}" is a ${e.kind}; ${type} runs between two hosts with a hostStack`);
-    if (e.stackHost !== true) return ctx.error(path, `host ${s} has no hostStack; ${type} runs between two hosts with a hostStack`);
+    if (e.kind !== "host")
+      return ctx.error(path, `"${s}" is a ${e.kind}; ${type} runs between two hosts with a hostStack`);
+    if (e.stackHost !== true)
+      return ctx.error(path, `host ${s} has no hostStack; ${type} runs between two hosts with a hostStack`);
     return { ...e, name: s };
   };
   const from = end("from");
   const to = end("to");
-  if (from !== undefined && to !== undefined && from.name === to.name) ctx.error(`${p}.to`, `traffic from ${from.name} to itself`);
+  if (from !== undefined && to !== undefined && from.name === to.name)
+    ctx.error(`${p}.to`, `traffic from ${from.name} to itself`);
   else if (from?.hostStack !== undefined && to?.hostStack !== undefined) {
     const a = from.hostStack;
     const b = to.hostStack;
     if (a.configuration !== b.configuration || a.layers.join() !== b.layers.join()) {
-      ctx.error(`${p}.to`, `${to.name} runs ${stackText(b)} but ${from.name} runs ${stackText(a)}; both ends of a ${type} need the same configuration and layers`);
+      ctx.error(
+        `${p}.to`,
+        `${to.name} runs ${stackText(b)} but ${from.name} runs ${stackText(a)}; both ends of a ${type} need the same configuration and layers`,
+      );
     }
   }
   const size = o["size"] === undefined ? undefined : bytes(ctx, o["size"], `${p}.size`, 1, MAX_MESSAGE);
@@ -1661,7 +1936,15 @@ function checkMessageTraffic(
   const d = SCENARIO_DEFAULTS.messages;
   const rounds = type === "ping-pong" ? int(ctx, o["rounds"], `${p}.rounds`, 1, 1_000_000, d.rounds) : undefined;
   const count = type === "message-stream" ? int(ctx, o["count"], `${p}.count`, 1, d.maxCount, d.count) : undefined;
-  if (n === undefined || from === undefined || to === undefined || from.hostStack === undefined || to.hostStack === undefined || size === undefined || startNs === undefined) {
+  if (
+    n === undefined ||
+    from === undefined ||
+    to === undefined ||
+    from.hostStack === undefined ||
+    to.hostStack === undefined ||
+    size === undefined ||
+    startNs === undefined
+  ) {
     return undefined;
   }
   if (from.name === to.name) return undefined;
@@ -1683,7 +1966,8 @@ function checkRouting(ctx: Ctx, v: unknown, path: string): ScenarioRouting | und
   const protocol = oneOf(ctx, o["protocol"], short ? path : `${path}.protocol`, protocols);
   if (protocol === undefined) return undefined;
   if (protocol === "static") {
-    for (const k of ["period", "timeout"]) if (o[k] !== undefined) ctx.error(`${path}.${k}`, `applies to "distance-vector" routing only`);
+    for (const k of ["period", "timeout"])
+      if (o[k] !== undefined) ctx.error(`${path}.${k}`, `applies to "distance-vector" routing only`);
     return { protocol };
   }
   const periodNs = dur(ctx, o["period"], `${path}.period`, SCENARIO_DEFAULTS.routing.periodNs);
@@ -1691,7 +1975,11 @@ function checkRouting(ctx: Ctx, v: unknown, path: string): ScenarioRouting | und
   if (periodNs === undefined) return undefined;
   const timeoutNs = dur(ctx, o["timeout"], `${path}.timeout`, periodNs * SCENARIO_DEFAULTS.routing.timeoutMultiple);
   if (timeoutNs === undefined) return undefined;
-  if (timeoutNs <= periodNs) return ctx.error(`${path}.timeout`, `${show(o["timeout"])} must be longer than the period (${show(o["period"] ?? "1s")})`);
+  if (timeoutNs <= periodNs)
+    return ctx.error(
+      `${path}.timeout`,
+      `${show(o["timeout"])} must be longer than the period (${show(o["period"] ?? "1s")})`,
+    );
   return { protocol, periodNs, timeoutNs };
 }
 
@@ -1724,7 +2012,8 @@ function checkFaults(ctx: Ctx, v: unknown, path: string): ScenarioFaults | undef
     const r = mapping(ctx, o["reorder"], rp, REORDER_KEYS, ["probability", "delay"]);
     if (r === undefined) ok = false;
     else {
-      const probability = r["probability"] === undefined ? undefined : prob(ctx, r["probability"], `${rp}.probability`, 0);
+      const probability =
+        r["probability"] === undefined ? undefined : prob(ctx, r["probability"], `${rp}.probability`, 0);
       const delayNs = r["delay"] === undefined ? undefined : dur(ctx, r["delay"], `${rp}.delay`);
       if (probability === undefined || delayNs === undefined) ok = false;
       else reorder = { probability, delayNs };
@@ -1746,27 +2035,47 @@ function checkTraffic(
 ): ScenarioTraffic | undefined {
   const rawType = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Obj)["type"] : undefined;
   if (typeof rawType === "string" && (TRANSPORT_TRAFFIC_TYPES as readonly string[]).includes(rawType)) {
-    return checkTransportTraffic(ctx, raw as Obj, p, index, durationNs, rawType as TransportScenarioTraffic["type"], names, hosts, mtuOf);
+    return checkTransportTraffic(
+      ctx,
+      raw as Obj,
+      p,
+      index,
+      durationNs,
+      rawType as TransportScenarioTraffic["type"],
+      names,
+      hosts,
+      mtuOf,
+    );
   }
   const pre = mapping(ctx, raw, p, ALL_TRAFFIC_KEYS, ["type", "from", "to", "size"]);
   if (pre === undefined || pre["type"] === undefined) return undefined;
   // The message types are listed when the value looks like one (the IP types' list stays as it was).
   const messageTypo = typeof pre["type"] === "string" ? suggest(pre["type"], MESSAGE_TRAFFIC_TYPES) : undefined;
-  const anyType = oneOf(ctx, pre["type"], `${p}.type`, messageTypo !== undefined ? [...TRAFFIC_TYPES, ...MESSAGE_TRAFFIC_TYPES] : TRAFFIC_TYPES);
+  const anyType = oneOf(
+    ctx,
+    pre["type"],
+    `${p}.type`,
+    messageTypo !== undefined ? [...TRAFFIC_TYPES, ...MESSAGE_TRAFFIC_TYPES] : TRAFFIC_TYPES,
+  );
   if (anyType === undefined) return undefined;
   const type = anyType as UdpTrafficType;
   const allowed = [...TRAFFIC_COMMON, ...TRAFFIC_EXTRA[type]];
   for (const k of Object.keys(pre)) {
-    if (ALL_TRAFFIC_KEYS.includes(k) && !allowed.includes(k)) ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
+    if (ALL_TRAFFIC_KEYS.includes(k) && !allowed.includes(k))
+      ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
   }
-  for (const k of TRAFFIC_REQUIRED[type]) if (pre[k] === undefined) ctx.error(p, `missing required key "${k}" (traffic of type "${type}" needs it)`);
+  for (const k of TRAFFIC_REQUIRED[type])
+    if (pre[k] === undefined) ctx.error(p, `missing required key "${k}" (traffic of type "${type}" needs it)`);
   const o = pre;
   const n = o["name"] === undefined ? `flow${index}` : name(ctx, o["name"], `${p}.name`);
 
   const hostNamed = (s: string, path: string): string | undefined => {
     const e = names.get(s);
     if (e === undefined) {
-      const sug = suggest(s, hosts.map((h) => h.name));
+      const sug = suggest(
+        s,
+        hosts.map((h) => h.name),
+      );
       return ctx.error(path, `there is no host named "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
     }
     if (e.kind !== "host") return ctx.error(path, `"${s}" is a ${e.kind}; traffic runs between hosts`);
@@ -1788,13 +2097,18 @@ function checkTraffic(
       } else {
         const h = hostNamed(s, `${p}.to`);
         const draft = hosts.find((x) => x.name === h);
-        if (h !== undefined && draft !== undefined) to = { address: prefixOf(draft.ipN).address, host: h, multicast: false };
+        if (h !== undefined && draft !== undefined)
+          to = { address: prefixOf(draft.ipN).address, host: h, multicast: false };
       }
     }
   }
-  if (to !== undefined && fromHost !== undefined && to.host === fromHost) ctx.error(`${p}.to`, `traffic from ${fromHost} to itself`);
+  if (to !== undefined && fromHost !== undefined && to.host === fromHost)
+    ctx.error(`${p}.to`, `traffic from ${fromHost} to itself`);
   if (to !== undefined && type === "request-response" && to.host === undefined) {
-    ctx.error(`${p}.to`, `request-response needs a host of this scenario to answer, not ${to.multicast ? "a multicast group" : to.address}`);
+    ctx.error(
+      `${p}.to`,
+      `request-response needs a host of this scenario to answer, not ${to.multicast ? "a multicast group" : to.address}`,
+    );
   }
   const protocol = oneOf(ctx, o["protocol"], `${p}.protocol`, ["udp"] as const, "udp");
   const size = o["size"] === undefined ? undefined : bytes(ctx, o["size"], `${p}.size`, MIN_PAYLOAD, MAX_UDP_PAYLOAD);
@@ -1805,23 +2119,56 @@ function checkTraffic(
   }
   const count = o["count"] === undefined ? undefined : int(ctx, o["count"], `${p}.count`, 1, Number.MAX_SAFE_INTEGER);
   const dstPort = int(ctx, o["dstPort"], `${p}.dstPort`, 1, 65535, SCENARIO_DEFAULTS.traffic.dstPort);
-  const srcPort = int(ctx, o["srcPort"], `${p}.srcPort`, 1, 65535, Math.min(65535, SCENARIO_DEFAULTS.traffic.srcPortBase + index));
+  const srcPort = int(
+    ctx,
+    o["srcPort"],
+    `${p}.srcPort`,
+    1,
+    65535,
+    Math.min(65535, SCENARIO_DEFAULTS.traffic.srcPortBase + index),
+  );
   const ttl = o["ttl"] === undefined ? undefined : int(ctx, o["ttl"], `${p}.ttl`, 1, 255);
   if (ttl !== undefined && to !== undefined && !to.multicast) {
-    ctx.error(`${p}.ttl`, `ttl applies to traffic to a multicast group, not to ${to.address} (unicast uses the host's stack.ttl)`);
+    ctx.error(
+      `${p}.ttl`,
+      `ttl applies to traffic to a multicast group, not to ${to.address} (unicast uses the host's stack.ttl)`,
+    );
   }
   const hasRate = TRAFFIC_EXTRA[type].includes("rate");
   const rateBps = hasRate && o["rate"] !== undefined ? rate(ctx, o["rate"], `${p}.rate`) : undefined;
   const okRate = !hasRate || o["rate"] === undefined || rateBps !== undefined;
 
-  if (n === undefined || fromHost === undefined || to === undefined || protocol === undefined || size === undefined || startNs === undefined || stopNs === undefined || dstPort === undefined || srcPort === undefined || !okRate) {
+  if (
+    n === undefined ||
+    fromHost === undefined ||
+    to === undefined ||
+    protocol === undefined ||
+    size === undefined ||
+    startNs === undefined ||
+    stopNs === undefined ||
+    dstPort === undefined ||
+    srcPort === undefined ||
+    !okRate
+  ) {
     // Still check the type's own keys so their errors show up in the same report.
     checkTrafficExtra(ctx, type, o, p);
     return undefined;
   }
   if (o["count"] !== undefined && count === undefined) return undefined;
   if (o["ttl"] !== undefined && (ttl === undefined || !to.multicast)) return undefined;
-  const common = { name: n, from: fromHost, to, protocol, size, startNs, stopNs, count, srcPort, dstPort, ...(ttl !== undefined ? { ttl } : {}) };
+  const common = {
+    name: n,
+    from: fromHost,
+    to,
+    protocol,
+    size,
+    startNs,
+    stopNs,
+    count,
+    srcPort,
+    dstPort,
+    ...(ttl !== undefined ? { ttl } : {}),
+  };
   const extra = checkTrafficExtra(ctx, type, o, p);
   if (extra === undefined) return undefined;
   switch (type) {
@@ -1830,14 +2177,26 @@ function checkTraffic(
       if (rateBps === undefined) return undefined;
       return { ...common, type, rateBps };
     case "onoff":
-      if (rateBps === undefined || extra.onNs === undefined || extra.offNs === undefined || extra.distribution === undefined) return undefined;
+      if (
+        rateBps === undefined ||
+        extra.onNs === undefined ||
+        extra.offNs === undefined ||
+        extra.distribution === undefined
+      )
+        return undefined;
       return { ...common, type, rateBps, onNs: extra.onNs, offNs: extra.offNs, distribution: extra.distribution };
     case "bulk":
       if (extra.total === undefined) return undefined;
       return { ...common, type, total: extra.total, rateBps };
     case "request-response":
       if (extra.responseSize === undefined || extra.timeoutNs === undefined) return undefined;
-      return { ...common, type, responseSize: extra.responseSize, intervalNs: extra.intervalNs, timeoutNs: extra.timeoutNs };
+      return {
+        ...common,
+        type,
+        responseSize: extra.responseSize,
+        intervalNs: extra.intervalNs,
+        timeoutNs: extra.timeoutNs,
+      };
   }
 }
 
@@ -1857,9 +2216,11 @@ function checkTransportTraffic(
   const o = mapping(ctx, raw, p, [...new Set([...ALL_TRAFFIC_KEYS, ...allowed])], ["type", "from", "to"]);
   if (o === undefined) return undefined;
   for (const k of Object.keys(o)) {
-    if (ALL_TRAFFIC_KEYS.includes(k) && !allowed.includes(k)) ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
+    if (ALL_TRAFFIC_KEYS.includes(k) && !allowed.includes(k))
+      ctx.error(p, `key "${k}" does not apply to traffic of type "${type}"`, true, `${p}.${k}`);
   }
-  for (const k of TRANSPORT_REQUIRED[type]) if (o[k] === undefined) ctx.error(p, `missing required key "${k}" (traffic of type "${type}" needs it)`);
+  for (const k of TRANSPORT_REQUIRED[type])
+    if (o[k] === undefined) ctx.error(p, `missing required key "${k}" (traffic of type "${type}" needs it)`);
   const n = o["name"] === undefined ? `flow${index}` : name(ctx, o["name"], `${p}.name`);
   const hostNamed = (v: unknown, path: string): string | undefined => {
     const s = str(ctx, v, path);
@@ -1867,10 +2228,17 @@ function checkTransportTraffic(
     const a = ipToInt(s);
     const byAddress = a === undefined ? undefined : hosts.find((x) => x.ipN.addr === a);
     if (byAddress !== undefined) return byAddress.name;
-    if (a !== undefined) return ctx.error(path, `${s} is not the address of a host of this scenario (${type} runs between two of its hosts)`);
+    if (a !== undefined)
+      return ctx.error(
+        path,
+        `${s} is not the address of a host of this scenario (${type} runs between two of its hosts)`,
+      );
     const e = names.get(s);
     if (e === undefined) {
-      const sug = suggest(s, hosts.map((h) => h.name));
+      const sug = suggest(
+        s,
+        hosts.map((h) => h.name),
+      );
       return ctx.error(path, `there is no host named "${s}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
     }
     if (e.kind !== "host") return ctx.error(path, `"${s}" is a ${e.kind}; traffic runs between hosts`);
@@ -1879,9 +2247,17 @@ function checkTransportTraffic(
   };
   const from = o["from"] === undefined ? undefined : hostNamed(o["from"], `${p}.from`);
   const toHost = o["to"] === undefined ? undefined : hostNamed(o["to"], `${p}.to`);
-  if (from !== undefined && toHost !== undefined && from === toHost) ctx.error(`${p}.to`, `traffic from ${from} to itself`);
+  if (from !== undefined && toHost !== undefined && from === toHost)
+    ctx.error(`${p}.to`, `traffic from ${from} to itself`);
   const toDraft = hosts.find((h) => h.name === toHost);
-  const port = int(ctx, o["port"], `${p}.port`, 1, 65535, Math.min(65535, SCENARIO_DEFAULTS.transport.portBase + index));
+  const port = int(
+    ctx,
+    o["port"],
+    `${p}.port`,
+    1,
+    65535,
+    Math.min(65535, SCENARIO_DEFAULTS.transport.portBase + index),
+  );
   const startNs = dur(ctx, o["start"], `${p}.start`, 0);
   const stopNs = dur(ctx, o["stop"], `${p}.stop`, durationNs);
   if (startNs !== undefined && stopNs !== undefined && stopNs <= startNs && o["stop"] !== undefined) {
@@ -1890,25 +2266,58 @@ function checkTransportTraffic(
   const mtu = from === undefined ? SCENARIO_DEFAULTS.link.mtu : mtuOf(from);
   const tcp = type === "nak-bulk" ? {} : checkTcpOptions(ctx, o["tcp"], `${p}.tcp`, mtu);
   const nak = type === "nak-bulk" ? checkNakOptions(ctx, o["nak"], `${p}.nak`, mtu) : undefined;
-  const bytesTotal = o["bytes"] === undefined ? undefined : bytes(ctx, o["bytes"], `${p}.bytes`, 1, Number.MAX_SAFE_INTEGER);
-  if (n === undefined || from === undefined || toHost === undefined || toDraft === undefined || port === undefined || startNs === undefined || stopNs === undefined || tcp === undefined) {
+  const bytesTotal =
+    o["bytes"] === undefined ? undefined : bytes(ctx, o["bytes"], `${p}.bytes`, 1, Number.MAX_SAFE_INTEGER);
+  if (
+    n === undefined ||
+    from === undefined ||
+    toHost === undefined ||
+    toDraft === undefined ||
+    port === undefined ||
+    startNs === undefined ||
+    stopNs === undefined ||
+    tcp === undefined
+  ) {
     return undefined;
   }
   if (o["bytes"] !== undefined && bytesTotal === undefined) return undefined;
-  const common = { name: n, from, to: { address: prefixOf(toDraft.ipN).address, host: toHost, multicast: false }, port, startNs, stopNs };
+  const common = {
+    name: n,
+    from,
+    to: { address: prefixOf(toDraft.ipN).address, host: toHost, multicast: false },
+    port,
+    startNs,
+    stopNs,
+  };
   if (type === "tcp-bulk") return { ...common, type, bytes: bytesTotal, tcp };
   if (type === "nak-bulk") return nak === undefined ? undefined : { ...common, type, bytes: bytesTotal, nak };
   const count = o["count"] === undefined ? undefined : int(ctx, o["count"], `${p}.count`, 1, Number.MAX_SAFE_INTEGER);
   const intervalNs = o["interval"] === undefined ? undefined : dur(ctx, o["interval"], `${p}.interval`);
   if (intervalNs === 0) ctx.error(`${p}.interval`, "must be longer than 0");
   const requestSize = o["size"] === undefined ? undefined : bytes(ctx, o["size"], `${p}.size`, 0, MAX_RPC_BODY);
-  const responseSize = o["responseSize"] === undefined ? undefined : bytes(ctx, o["responseSize"], `${p}.responseSize`, 0, MAX_RPC_BODY);
+  const responseSize =
+    o["responseSize"] === undefined ? undefined : bytes(ctx, o["responseSize"], `${p}.responseSize`, 0, MAX_RPC_BODY);
   const timeoutNs = dur(ctx, o["timeout"], `${p}.timeout`, SCENARIO_DEFAULTS.traffic.timeoutNs);
   if (timeoutNs === 0) ctx.error(`${p}.timeout`, "must be longer than 0");
   const retries = int(ctx, o["retries"], `${p}.retries`, 0, 1000, SCENARIO_DEFAULTS.transport.retries);
-  const maxOutstanding = int(ctx, o["maxOutstanding"], `${p}.maxOutstanding`, 1, 1 << 16, SCENARIO_DEFAULTS.transport.maxOutstanding);
-  if ((o["count"] !== undefined && count === undefined) || (o["interval"] !== undefined && !intervalNs)) return undefined;
-  if (requestSize === undefined || responseSize === undefined || !timeoutNs || retries === undefined || maxOutstanding === undefined) return undefined;
+  const maxOutstanding = int(
+    ctx,
+    o["maxOutstanding"],
+    `${p}.maxOutstanding`,
+    1,
+    1 << 16,
+    SCENARIO_DEFAULTS.transport.maxOutstanding,
+  );
+  if ((o["count"] !== undefined && count === undefined) || (o["interval"] !== undefined && !intervalNs))
+    return undefined;
+  if (
+    requestSize === undefined ||
+    responseSize === undefined ||
+    !timeoutNs ||
+    retries === undefined ||
+    maxOutstanding === undefined
+  )
+    return undefined;
   return { ...common, type, count, intervalNs, requestSize, responseSize, timeoutNs, retries, maxOutstanding, tcp };
 }
 
@@ -1937,7 +2346,8 @@ function checkTcpOptions(ctx: Ctx, v: unknown, path: string, mtu: number): Scena
   set("mss", bytes(ctx, o["mss"], `${path}.mss`, 64, mtu - 40));
   set("noDelay", bool(ctx, o["noDelay"], `${path}.noDelay`));
   const delayedAck = dur(ctx, o["delayedAck"], `${path}.delayedAck`);
-  if (delayedAck !== undefined && delayedAck > 500_000_000) ctx.error(`${path}.delayedAck`, `${show(o["delayedAck"])} is longer than 500ms (RFC 1122 4.2.3.2)`);
+  if (delayedAck !== undefined && delayedAck > 500_000_000)
+    ctx.error(`${path}.delayedAck`, `${show(o["delayedAck"])} is longer than 500ms (RFC 1122 4.2.3.2)`);
   else set("delayedAck", delayedAck);
   set("ackEvery", int(ctx, o["ackEvery"], `${path}.ackEvery`, 1, 64));
   set("sack", bool(ctx, o["sack"], `${path}.sack`));
@@ -1950,7 +2360,8 @@ function checkTcpOptions(ctx: Ctx, v: unknown, path: string, mtu: number): Scena
   }
   const minRto = out.minRto ?? 1e9;
   const maxRto = out.maxRto ?? 60e9;
-  if (o["maxRto"] !== undefined && out.maxRto !== undefined && maxRto < minRto) ctx.error(`${path}.maxRto`, `${show(o["maxRto"])} is shorter than minRto`);
+  if (o["maxRto"] !== undefined && out.maxRto !== undefined && maxRto < minRto)
+    ctx.error(`${path}.maxRto`, `${show(o["maxRto"])} is shorter than minRto`);
   if (out.initialRto !== undefined && (out.initialRto < minRto || out.initialRto > maxRto)) {
     ctx.error(`${path}.initialRto`, `${show(o["initialRto"])} is not between minRto and maxRto`);
   }
@@ -1973,7 +2384,8 @@ function checkTcpOptions(ctx: Ctx, v: unknown, path: string, mtu: number): Scena
   }
   if (o["burst"] !== undefined) {
     const b = mapping(ctx, o["burst"], `${path}.burst`, BURST_TRAIN_KEYS, ["train"]);
-    const train = b === undefined || b["train"] === undefined ? undefined : int(ctx, b["train"], `${path}.burst.train`, 2, 1024);
+    const train =
+      b === undefined || b["train"] === undefined ? undefined : int(ctx, b["train"], `${path}.burst.train`, 2, 1024);
     if (train !== undefined) out.burst = { train };
   }
   return ctx.issues.length === before ? out : undefined;
@@ -1991,7 +2403,8 @@ function checkNakOptions(ctx: Ctx, v: unknown, path: string, mtu: number): Scena
   if (seg !== undefined) out.segmentSize = seg;
   for (const k of ["sendBuffer", "receiveWindow"] as const) {
     const b = bytes(ctx, o[k], `${path}.${k}`, 4096, 1 << 30);
-    if (b !== undefined && (b & (b - 1)) !== 0) ctx.error(`${path}.${k}`, `${show(o[k])} is not a power of two (like 1MiB)`);
+    if (b !== undefined && (b & (b - 1)) !== 0)
+      ctx.error(`${path}.${k}`, `${show(o[k])} is not a power of two (like 1MiB)`);
     else if (b !== undefined) out[k] = b;
   }
   const peer = bytes(ctx, o["initialPeerWindow"], `${path}.initialPeerWindow`, 1, 1 << 30);
@@ -2012,12 +2425,16 @@ function checkNakOptions(ctx: Ctx, v: unknown, path: string, mtu: number): Scena
       const hi = maxBps ?? 1e9;
       if (hi < lo) ctx.error(`${rp}.max`, `${show(r["max"] ?? "1Gbps")} is below min (${show(r["min"] ?? "100kbps")})`);
       const init = initialBps ?? Math.min(hi, Math.max(lo, 10e6));
-      if (initialBps !== undefined && (init < lo || init > hi)) ctx.error(`${rp}.initial`, `${show(r["initial"])} is not between min and max`);
+      if (initialBps !== undefined && (init < lo || init > hi))
+        ctx.error(`${rp}.initial`, `${show(r["initial"])} is not between min and max`);
       const windowPackets = int(ctx, r["windowPackets"], `${rp}.windowPackets`, 1, 1 << 20);
-      const upper = r["upperThreshold"] === undefined ? undefined : prob(ctx, r["upperThreshold"], `${rp}.upperThreshold`, 0);
-      const lower = r["lowerThreshold"] === undefined ? undefined : prob(ctx, r["lowerThreshold"], `${rp}.lowerThreshold`, 0);
+      const upper =
+        r["upperThreshold"] === undefined ? undefined : prob(ctx, r["upperThreshold"], `${rp}.upperThreshold`, 0);
+      const lower =
+        r["lowerThreshold"] === undefined ? undefined : prob(ctx, r["lowerThreshold"], `${rp}.lowerThreshold`, 0);
       if (lower !== undefined || upper !== undefined) {
-        if ((lower ?? 0.06) > (upper ?? 0.15)) ctx.error(`${rp}.lowerThreshold`, `${lower ?? 0.06} is above the upper threshold (${upper ?? 0.15})`);
+        if ((lower ?? 0.06) > (upper ?? 0.15))
+          ctx.error(`${rp}.lowerThreshold`, `${lower ?? 0.06} is above the upper threshold (${upper ?? 0.15})`);
       }
       out.rate = {
         ...(initialBps !== undefined ? { initialBps } : {}),
@@ -2053,12 +2470,26 @@ function checkTrafficExtra(ctx: Ctx, type: UdpTrafficType, o: Obj, p: string): T
     x.onNs = need(o["on"] === undefined ? undefined : dur(ctx, o["on"], `${p}.on`), o["on"]);
     x.offNs = need(o["off"] === undefined ? undefined : dur(ctx, o["off"], `${p}.off`), o["off"]);
     if (x.onNs === 0) ok = !!ctx.error(`${p}.on`, "must be longer than 0");
-    x.distribution = need(oneOf(ctx, o["distribution"], `${p}.distribution`, ["exponential", "fixed"] as const, "exponential"), o["distribution"]);
+    x.distribution = need(
+      oneOf(ctx, o["distribution"], `${p}.distribution`, ["exponential", "fixed"] as const, "exponential"),
+      o["distribution"],
+    );
   } else if (type === "bulk") {
-    x.total = need(o["total"] === undefined ? undefined : bytes(ctx, o["total"], `${p}.total`, 1, Number.MAX_SAFE_INTEGER), o["total"]);
+    x.total = need(
+      o["total"] === undefined ? undefined : bytes(ctx, o["total"], `${p}.total`, 1, Number.MAX_SAFE_INTEGER),
+      o["total"],
+    );
   } else if (type === "request-response") {
-    x.responseSize = need(o["responseSize"] === undefined ? undefined : bytes(ctx, o["responseSize"], `${p}.responseSize`, MIN_PAYLOAD, MAX_UDP_PAYLOAD), o["responseSize"]);
-    x.intervalNs = need(o["interval"] === undefined ? undefined : dur(ctx, o["interval"], `${p}.interval`), o["interval"]);
+    x.responseSize = need(
+      o["responseSize"] === undefined
+        ? undefined
+        : bytes(ctx, o["responseSize"], `${p}.responseSize`, MIN_PAYLOAD, MAX_UDP_PAYLOAD),
+      o["responseSize"],
+    );
+    x.intervalNs = need(
+      o["interval"] === undefined ? undefined : dur(ctx, o["interval"], `${p}.interval`),
+      o["interval"],
+    );
     if (x.intervalNs === 0) ok = !!ctx.error(`${p}.interval`, "must be longer than 0");
     x.timeoutNs = need(dur(ctx, o["timeout"], `${p}.timeout`, SCENARIO_DEFAULTS.traffic.timeoutNs), o["timeout"]);
   }
@@ -2115,18 +2546,28 @@ function checkPartitions(
     const pa = where.get(l.a.device);
     const pb = where.get(l.b.device);
     if (pa !== undefined && pb !== undefined && pa !== pb && l.delayNs === 0) {
-      ctx.error("partitions", `link ${l.name} has no delay, so it cannot join partitions ${pa} and ${pb} (give it a delay or keep its ends together)`);
+      ctx.error(
+        "partitions",
+        `link ${l.name} has no delay, so it cannot join partitions ${pa} and ${pb} (give it a delay or keep its ends together)`,
+      );
     }
   }
   for (const s of segments) {
     const ps = new Set(s.stations.map((e) => where.get(e.device)));
-    if (ps.size > 1) ctx.error("partitions", `segment ${s.name} has stations in partitions ${[...ps].join(" and ")}; a shared medium cannot be cut`);
+    if (ps.size > 1)
+      ctx.error(
+        "partitions",
+        `segment ${s.name} has stations in partitions ${[...ps].join(" and ")}; a shared medium cannot be cut`,
+      );
   }
   for (const t of messages) {
     const pa = where.get(t.from);
     const pb = where.get(t.to);
     if (pa !== undefined && pb !== undefined && pa !== pb) {
-      ctx.error("partitions", `${t.name} runs between ${t.from} (partitions[${pa}]) and ${t.to} (partitions[${pb}]); the two stacks of a message flow run as one, keep them in one partition`);
+      ctx.error(
+        "partitions",
+        `${t.name} runs between ${t.from} (partitions[${pa}]) and ${t.to} (partitions[${pb}]); the two stacks of a message flow run as one, keep them in one partition`,
+      );
     }
   }
   return out;

@@ -101,7 +101,10 @@ export class FrameStore {
   /** Removes n bytes from the front (a header comes off); returns the new first byte's offset. */
   pop(id: number, n: number): number {
     if (n > this.length[id]!) {
-      throw new NetloomError(ErrorCode.OUT_OF_BOUNDS, `popping ${n} bytes from frame ${id} of ${this.length[id]} bytes`);
+      throw new NetloomError(
+        ErrorCode.OUT_OF_BOUNDS,
+        `popping ${n} bytes from frame ${id} of ${this.length[id]} bytes`,
+      );
     }
     this.head[id]! += n;
     this.length[id]! -= n;

@@ -30,7 +30,7 @@ import { runSweep, sweepCsv, type SweepResult } from "../engine/sweep.js";
 import { runScenario } from "../api/run-scenario.js";
 import { prewarmPartitionWorkers } from "../engine/parallel-run.js";
 import { loadComparison } from "../compare/compare-file.js";
-import { runComparison, type CompareRow } from "../compare/run-compare.js";
+import { runComparison, type CompareRow, type ComparisonReport } from "../compare/run-compare.js";
 import { compareCsv, compareHtml, shortBitRate, shortDuration } from "../compare/report.js";
 import type { RunReport } from "../api/run-report.js";
 import { formatBitRate, formatDuration, parseDuration } from "../api/units.js";
@@ -97,7 +97,9 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   }
 
   const out: string[] = [];
-  out.push(`${scenario.name}: ${formatDuration(report.simTimeNs)} simulated in ${report.wallTimeMs.toFixed(0)} ms wall time`);
+  out.push(
+    `${scenario.name}: ${formatDuration(report.simTimeNs)} simulated in ${report.wallTimeMs.toFixed(0)} ms wall time`,
+  );
   out.push(`events ${report.events}, fingerprint ${report.fingerprint}`);
   const par = report.parallel;
   if (par !== undefined) {
@@ -148,7 +150,11 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   out.push("");
   out.push(`links: ${report.links.length}, with drops: ${withDrops.length}`);
   for (const { name, d } of withDrops) {
-    out.push(`  ${name}: ${Object.entries(d.drops).map(([r, n]) => `${r} ${n}`).join(", ")}`);
+    out.push(
+      `  ${name}: ${Object.entries(d.drops)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(", ")}`,
+    );
   }
   if (report.atm !== undefined) {
     const a = report.atm;
@@ -163,16 +169,23 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
         epd += port.epdPdus;
         ppd += port.ppdPdus;
       }
-      const d = Object.entries(drops).map(([r, n]) => `${r} ${n}`).join(", ");
-      out.push(`  switch ${name}: ${sw.switchedCells} cells switched${d ? `, dropped ${d}` : ""}${epd + ppd > 0 ? ` (EPD ${epd} PDUs, PPD ${ppd})` : ""}`);
+      const d = Object.entries(drops)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(", ");
+      out.push(
+        `  switch ${name}: ${sw.switchedCells} cells switched${d ? `, dropped ${d}` : ""}${epd + ppd > 0 ? ` (EPD ${epd} PDUs, PPD ${ppd})` : ""}`,
+      );
     }
     for (const [name, nic] of Object.entries(a.nics)) {
       if (nic.txPdus === 0 && nic.rxPdus === 0) continue;
       const bad = nic.reassembly.badCrc + nic.reassembly.badLength + nic.reassembly.lostCells + nic.timeouts;
-      out.push(`  ${name}: sent ${nic.txPdus} PDUs (${nic.txCells} cells), received ${nic.rxPdus}${bad > 0 ? `, ${bad} lost or damaged` : ""}`);
+      out.push(
+        `  ${name}: sent ${nic.txPdus} PDUs (${nic.txCells} cells), received ${nic.rxPdus}${bad > 0 ? `, ${bad} lost or damaged` : ""}`,
+      );
     }
   }
-  if (pcapDir !== undefined) out.push(`\npcap: ${readdirSync(pcapDir).filter((f) => f.endsWith(".pcap")).length} files in ${pcapDir}`);
+  if (pcapDir !== undefined)
+    out.push(`\npcap: ${readdirSync(pcapDir).filter((f) => f.endsWith(".pcap")).length} files in ${pcapDir}`);
   if (csvDir !== undefined) out.push(`csv: ${csvDir}/flows.csv, ${csvDir}/links.csv`);
   process.stdout.write(out.join("\n") + "\n");
   return 0;
@@ -189,10 +202,13 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
   const sweep = loadSweep(file);
   const base = sweep.base.baseDir ?? process.cwd();
   const outDir = flags.out ?? join(base, "results");
-  const bar = !(flags.quiet || flags.json) && progressWanted() ? new SingleBar(
-    { format: " {bar} {value}/{total} points | {failed} failed", stream: process.stderr, hideCursor: true },
-    Presets.shades_classic,
-  ) : undefined;
+  const bar =
+    !(flags.quiet || flags.json) && progressWanted()
+      ? new SingleBar(
+          { format: " {bar} {value}/{total} points | {failed} failed", stream: process.stderr, hideCursor: true },
+          Presets.shades_classic,
+        )
+      : undefined;
   bar?.start(sweep.points.length, 0, { failed: 0 });
   let failed = 0;
   let result: SweepResult;
@@ -215,7 +231,9 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
     process.stdout.write(JSON.stringify(result, null, 2) + "\n");
   } else {
     const names = Object.keys(result.parameters);
-    const out: string[] = [`${result.scenario}: ${result.rows.length} points in ${result.wallTimeMs.toFixed(0)} ms wall time, ${failed} failed`];
+    const out: string[] = [
+      `${result.scenario}: ${result.rows.length} points in ${result.wallTimeMs.toFixed(0)} ms wall time, ${failed} failed`,
+    ];
     for (const r of result.rows) {
       const at = names.map((n) => `${n}=${String(r.point[n])}`).join(" ");
       out.push(
@@ -239,11 +257,14 @@ interface CompareFlags {
 export function compareCommand(file: string, flags: CompareFlags): number {
   const cmp = loadComparison(file);
   const outDir = flags.out ?? cmp.outDir ?? join(process.cwd(), "results");
-  const bar = !(flags.quiet || flags.json) && progressWanted() ? new SingleBar(
-    { format: " {bar} {value}/{total} points | {what}", stream: process.stderr, hideCursor: true },
-    Presets.shades_classic,
-  ) : undefined;
-  let report;
+  const bar =
+    !(flags.quiet || flags.json) && progressWanted()
+      ? new SingleBar(
+          { format: " {bar} {value}/{total} points | {what}", stream: process.stderr, hideCursor: true },
+          Presets.shades_classic,
+        )
+      : undefined;
+  let report: ComparisonReport;
   bar?.start(1, 0, { what: "" });
   try {
     report = runComparison(cmp, {
@@ -264,9 +285,17 @@ export function compareCommand(file: string, flags: CompareFlags): number {
     process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     return 0;
   }
-  const out: string[] = [`${report.name}: profile ${report.profile}, ${report.rows.length} points in ${report.wallTimeMs.toFixed(0)} ms wall time`];
+  const out: string[] = [
+    `${report.name}: profile ${report.profile}, ${report.rows.length} points in ${report.wallTimeMs.toFixed(0)} ms wall time`,
+  ];
   const cell = (r: CompareRow | undefined): string =>
-    r === undefined ? "-" : r.rttMeanNs !== null ? shortDuration(r.rttMeanNs) : r.goodputBps !== null ? shortBitRate(r.goodputBps) : "n/a";
+    r === undefined
+      ? "-"
+      : r.rttMeanNs !== null
+        ? shortDuration(r.rttMeanNs)
+        : r.goodputBps !== null
+          ? shortBitRate(r.goodputBps)
+          : "n/a";
   for (const network of Object.keys(report.networks)) {
     for (const workload of ["ping-pong", "one-way"] as const) {
       const rows = report.rows.filter((r) => r.network === network && r.workload === workload);
@@ -276,13 +305,25 @@ export function compareCommand(file: string, flags: CompareFlags): number {
       const w = Math.max(14, ...report.configurations.map((c) => c.name.length + 2));
       out.push("  " + "size".padEnd(w) + sizes.map((s) => String(s).padStart(12)).join(""));
       for (const c of report.configurations) {
-        out.push("  " + c.name.padEnd(w) + sizes.map((s) => cell(rows.find((r) => r.configuration === c.name && r.size === s)).padStart(12)).join(""));
+        out.push(
+          "  " +
+            c.name.padEnd(w) +
+            sizes.map((s) => cell(rows.find((r) => r.configuration === c.name && r.size === s)).padStart(12)).join(""),
+        );
       }
     }
   }
   const notes = report.rows.filter((r) => r.note !== "");
-  if (notes.length > 0) out.push("", "notes:", ...notes.map((r) => `  ${r.network} ${r.configuration} ${r.workload} ${r.size} B: ${r.note}`));
-  out.push("", `emulator wall time: ${report.configurations.map((c) => `${c.name} ${report.wallMsByConfiguration[c.name]!.toFixed(0)} ms`).join(", ")}`);
+  if (notes.length > 0)
+    out.push(
+      "",
+      "notes:",
+      ...notes.map((r) => `  ${r.network} ${r.configuration} ${r.workload} ${r.size} B: ${r.note}`),
+    );
+  out.push(
+    "",
+    `emulator wall time: ${report.configurations.map((c) => `${c.name} ${report.wallMsByConfiguration[c.name]!.toFixed(0)} ms`).join(", ")}`,
+  );
   out.push(`report: ${stem}.html, ${stem}.json, ${stem}.csv`);
   process.stdout.write(out.join("\n") + "\n");
   return 0;

@@ -29,7 +29,15 @@
 
 import { dirname, resolve } from "node:path";
 import { NetloomError } from "../api/errors.js";
-import { parseStructured, readInputFile, ScenarioError, suggest, type Locate, type ScenarioFormat, type ScenarioIssue } from "../api/scenario.js";
+import {
+  parseStructured,
+  readInputFile,
+  ScenarioError,
+  suggest,
+  type Locate,
+  type ScenarioFormat,
+  type ScenarioIssue,
+} from "../api/scenario.js";
 import { parseBitRate, parseDuration } from "../api/units.js";
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
@@ -77,7 +85,10 @@ export function loadComparison(path: string): Comparison {
   return parseComparison(text, { format, source: path, baseDir: dirname(path) });
 }
 
-export function parseComparison(text: string, options: { format?: ScenarioFormat; source?: string; baseDir?: string } = {}): Comparison {
+export function parseComparison(
+  text: string,
+  options: { format?: ScenarioFormat; source?: string; baseDir?: string } = {},
+): Comparison {
   const { value, locate } = parseStructured(text, options);
   return validateComparison(value, { ...options, locate });
 }
@@ -87,7 +98,12 @@ class Issues {
   constructor(private readonly locate: Locate | undefined) {}
   add(path: string, problem: string, onKey = false): undefined {
     const pos = this.locate?.(path, onKey);
-    this.list.push({ path, message: `${path === "" ? "" : `${path}: `}${problem}`, line: pos?.line, column: pos?.column });
+    this.list.push({
+      path,
+      message: `${path === "" ? "" : `${path}: `}${problem}`,
+      line: pos?.line,
+      column: pos?.column,
+    });
     return undefined;
   }
   /** A mapping with only `keys` (misspellings suggested), or undefined after reporting. */
@@ -97,12 +113,17 @@ class Issues {
     for (const k of Object.keys(o)) {
       if (keys.includes(k)) continue;
       const s = suggest(k, keys);
-      this.add(path === "" ? k : `${path}.${k}`, `unknown key${s !== undefined ? ` (did you mean "${s}"?)` : ` (expected one of ${keys.join(", ")})`}`, true);
+      this.add(
+        path === "" ? k : `${path}.${k}`,
+        `unknown key${s !== undefined ? ` (did you mean "${s}"?)` : ` (expected one of ${keys.join(", ")})`}`,
+        true,
+      );
     }
     return o;
   }
   int(v: unknown, path: string, min: number, max: number): number | undefined {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) return this.add(path, `${JSON.stringify(v)} is not a whole number from ${min} to ${max}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+      return this.add(path, `${JSON.stringify(v)} is not a whole number from ${min} to ${max}`);
     return v;
   }
   units<T>(path: string, parse: () => T): T | undefined {
@@ -111,7 +132,9 @@ class Issues {
     } catch (e) {
       if (!(e instanceof NetloomError)) throw e;
       // The error names its own path (a layer inside the list, say): report it there.
-      return e.path !== undefined && e.message.startsWith(`${e.path}: `) ? this.add(e.path, e.message.slice(e.path.length + 2)) : this.add(path, e.message);
+      return e.path !== undefined && e.message.startsWith(`${e.path}: `)
+        ? this.add(e.path, e.message.slice(e.path.length + 2))
+        : this.add(path, e.message);
     }
   }
   sizes(v: unknown, path: string, max: number): number[] | undefined {
@@ -133,10 +156,17 @@ export function validateComparison(
   const c = new Issues(options.locate);
   const top = c.map(document, "", TOP_KEYS, "a mapping of comparison keys (configurations, networks, ...)");
   if (top === undefined) throw new ScenarioError(c.list, options.source);
-  const name = top["name"] === undefined ? "compare" : typeof top["name"] === "string" && /^[A-Za-z0-9][\w.-]*$/.test(top["name"]) ? top["name"] : c.add("name", `${JSON.stringify(top["name"])} is not a name (letters, digits, . _ -)`);
+  const name =
+    top["name"] === undefined
+      ? "compare"
+      : typeof top["name"] === "string" && /^[A-Za-z0-9][\w.-]*$/.test(top["name"])
+        ? top["name"]
+        : c.add("name", `${JSON.stringify(top["name"])} is not a name (letters, digits, . _ -)`);
   const seed = top["seed"] === undefined ? 1 : c.int(top["seed"], "seed", 0, 2 ** 32 - 1);
 
-  const profile = checkProfileChoice(top["profile"] ?? "workstation-1995", "profile", options.baseDir, (p, m) => c.add(p, m));
+  const profile = checkProfileChoice(top["profile"] ?? "workstation-1995", "profile", options.baseDir, (p, m) =>
+    c.add(p, m),
+  );
 
   const networks: Partial<Record<CompareNetwork, CompareLink>> = {};
   const rawNets = top["networks"] ?? { ethernet: {}, atm: {} };
@@ -150,7 +180,9 @@ export function validateComparison(
       if (o === undefined) continue;
       const rate = (o["rate"] ?? (n === "atm" ? "OC-3" : "10Mbps")) as string | number;
       const rateBps =
-        n === "atm" && typeof rate === "string" && ATM_RATES[rate] !== undefined ? ATM_RATES[rate] : c.units(`${p}.rate`, () => parseBitRate(rate, `${p}.rate`));
+        n === "atm" && typeof rate === "string" && ATM_RATES[rate] !== undefined
+          ? ATM_RATES[rate]
+          : c.units(`${p}.rate`, () => parseBitRate(rate, `${p}.rate`));
       const delayNs = c.units(`${p}.delay`, () => parseDuration(o["delay"] ?? "5us", `${p}.delay`));
       if (rateBps !== undefined && delayNs !== undefined) networks[n] = { rate, rateBps, delayNs };
     }
@@ -165,21 +197,41 @@ export function validateComparison(
       const o = c.map(raw, p, ["name", "stack", "layers"], "a mapping with name, stack and layers");
       if (o === undefined) return;
       // Checked before the name: the name defaults to the configuration.
-      const choice = checkStackChoice(o["stack"], o["layers"], `${p}.stack`, p, (path, m, onKey) => c.add(path, m, onKey));
+      const choice = checkStackChoice(o["stack"], o["layers"], `${p}.stack`, p, (path, m, onKey) =>
+        c.add(path, m, onKey),
+      );
       if (choice === undefined) return;
       const cfgName = o["name"] ?? choice.stack;
-      if (typeof cfgName !== "string" || cfgName.length === 0) return void c.add(`${p}.name`, "must be a non-empty string");
-      if (configurations.some((x) => x.name === cfgName)) return void c.add(`${p}.name`, `duplicate configuration name "${cfgName}"`);
+      if (typeof cfgName !== "string" || cfgName.length === 0)
+        return void c.add(`${p}.name`, "must be a non-empty string");
+      if (configurations.some((x) => x.name === cfgName))
+        return void c.add(`${p}.name`, `duplicate configuration name "${cfgName}"`);
       configurations.push({ name: cfgName, ...choice });
     });
   }
 
   const pp = c.map(top["pingPong"] ?? {}, "pingPong", ["sizes", "rounds"], "a mapping with sizes and rounds");
-  const ppSizes = pp === undefined ? undefined : pp["sizes"] === undefined ? [8, 64, 256, 1024, 4096, 8192] : c.sizes(pp["sizes"], "pingPong.sizes", 65_536);
-  const rounds = pp === undefined ? undefined : pp["rounds"] === undefined ? 20 : c.int(pp["rounds"], "pingPong.rounds", 1, 100_000);
+  const ppSizes =
+    pp === undefined
+      ? undefined
+      : pp["sizes"] === undefined
+        ? [8, 64, 256, 1024, 4096, 8192]
+        : c.sizes(pp["sizes"], "pingPong.sizes", 65_536);
+  const rounds =
+    pp === undefined ? undefined : pp["rounds"] === undefined ? 20 : c.int(pp["rounds"], "pingPong.rounds", 1, 100_000);
   const ow = c.map(top["oneWay"] ?? {}, "oneWay", ["sizes", "messages"], "a mapping with sizes and messages");
-  const owSizes = ow === undefined ? undefined : ow["sizes"] === undefined ? [256, 512, 1024, 2048, 4096, 8192] : c.sizes(ow["sizes"], "oneWay.sizes", 65_536);
-  const messages = ow === undefined ? undefined : ow["messages"] === undefined ? 200 : c.int(ow["messages"], "oneWay.messages", 2, 1_000_000);
+  const owSizes =
+    ow === undefined
+      ? undefined
+      : ow["sizes"] === undefined
+        ? [256, 512, 1024, 2048, 4096, 8192]
+        : c.sizes(ow["sizes"], "oneWay.sizes", 65_536);
+  const messages =
+    ow === undefined
+      ? undefined
+      : ow["messages"] === undefined
+        ? 200
+        : c.int(ow["messages"], "oneWay.messages", 2, 1_000_000);
 
   let outDir: string | undefined;
   if (top["outputs"] !== undefined) {

@@ -66,7 +66,18 @@ export function compareCsv(report: ComparisonReport): string {
 
 // --- HTML -----------------------------------------------------------------------------------
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
+const PALETTE = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#17becf",
+  "#7f7f7f",
+  "#bcbd22",
+];
 const OP_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"];
 
 function esc(s: string): string {
@@ -123,7 +134,13 @@ interface Series {
 }
 
 /** A line chart with a log2 size axis (message sizes) and a log or linear value axis. */
-function lineChart(title: string, series: Series[], yLabel: string, yFormat: (v: number) => string, logY: boolean): string {
+function lineChart(
+  title: string,
+  series: Series[],
+  yLabel: string,
+  yFormat: (v: number) => string,
+  logY: boolean,
+): string {
   const W = 640;
   const H = 360;
   const L = 70;
@@ -142,9 +159,13 @@ function lineChart(title: string, series: Series[], yLabel: string, yFormat: (v:
   if (!logY) yLo = 0;
   const px = (x: number): number => L + ((Math.log2(x) - xLo) / (xHi - xLo)) * (W - L - R);
   const py = (y: number): number =>
-    logY ? T + (1 - (Math.log10(y) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * (H - T - B) : T + (1 - (y - yLo) / (yHi - yLo)) * (H - T - B);
+    logY
+      ? T + (1 - (Math.log10(y) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * (H - T - B)
+      : T + (1 - (y - yLo) / (yHi - yLo)) * (H - T - B);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`,
+  );
   parts.push(`<text x="${W / 2 - R / 2}" y="20" text-anchor="middle" class="t">${esc(title)}</text>`);
   const yt = logY ? logTicks(yLo, yHi) : linearTicks(yHi);
   for (const v of yt) {
@@ -158,23 +179,37 @@ function lineChart(title: string, series: Series[], yLabel: string, yFormat: (v:
     parts.push(`<text x="${X.toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${esc(formatBytes(x))}</text>`);
   }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">message size</text>`);
-  parts.push(`<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`);
+  parts.push(
+    `<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
+  );
   series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length]!;
     const pts = s.points.filter((p) => p[1] > 0 || !logY);
     if (pts.length > 0) {
-      parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ")}"/>`);
-      for (const p of pts) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3" fill="${colour}"><title>${esc(`${s.name}, ${formatBytes(p[0])}: ${yFormat(p[1])}`)}</title></circle>`);
+      parts.push(
+        `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ")}"/>`,
+      );
+      for (const p of pts)
+        parts.push(
+          `<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3" fill="${colour}"><title>${esc(`${s.name}, ${formatBytes(p[0])}: ${yFormat(p[1])}`)}</title></circle>`,
+        );
     }
     const ly = T + 14 + i * 18;
-    parts.push(`<rect x="${W - R + 12}" y="${ly - 9}" width="12" height="12" fill="${colour}"/><text x="${W - R + 30}" y="${ly + 1}">${esc(s.name)}</text>`);
+    parts.push(
+      `<rect x="${W - R + 12}" y="${ly - 9}" width="12" height="12" fill="${colour}"/><text x="${W - R + 30}" y="${ly + 1}">${esc(s.name)}</text>`,
+    );
   });
   parts.push("</svg>");
   return parts.join("");
 }
 
 /** Horizontal stacked bars: one bar per label, one segment per part. */
-function stackedBars(title: string, bars: { label: string; parts: number[] }[], partNames: readonly string[], format: (v: number) => string): string {
+function stackedBars(
+  title: string,
+  bars: { label: string; parts: number[] }[],
+  partNames: readonly string[],
+  format: (v: number) => string,
+): string {
   const W = 640;
   const rowH = 26;
   const L = 140;
@@ -184,7 +219,9 @@ function stackedBars(title: string, bars: { label: string; parts: number[] }[], 
   const H = T + bars.length * rowH + 30 + legendH;
   const max = Math.max(1e-9, ...bars.map((b) => b.parts.reduce((a, c) => a + c, 0)));
   const sx = (v: number): number => (v / max) * (W - L - R - 70);
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`];
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`,
+  ];
   parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" class="t">${esc(title)}</text>`);
   bars.forEach((b, i) => {
     const y = T + i * rowH;
@@ -193,16 +230,22 @@ function stackedBars(title: string, bars: { label: string; parts: number[] }[], 
     b.parts.forEach((v, k) => {
       if (v <= 0) return;
       const w = sx(v);
-      parts.push(`<rect x="${x.toFixed(1)}" y="${y + 3}" width="${Math.max(0.5, w).toFixed(1)}" height="${rowH - 8}" fill="${OP_COLOURS[k % OP_COLOURS.length]}"><title>${esc(`${b.label}: ${partNames[k]} ${format(v)}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${y + 3}" width="${Math.max(0.5, w).toFixed(1)}" height="${rowH - 8}" fill="${OP_COLOURS[k % OP_COLOURS.length]}"><title>${esc(`${b.label}: ${partNames[k]} ${format(v)}`)}</title></rect>`,
+      );
       x += w;
     });
-    parts.push(`<text x="${(x + 6).toFixed(1)}" y="${y + 16}">${esc(format(b.parts.reduce((a, c) => a + c, 0)))}</text>`);
+    parts.push(
+      `<text x="${(x + 6).toFixed(1)}" y="${y + 16}">${esc(format(b.parts.reduce((a, c) => a + c, 0)))}</text>`,
+    );
   });
   if (partNames.length > 1) {
     partNames.forEach((n, k) => {
       const lx = 20 + (k % 4) * 155;
       const ly = T + bars.length * rowH + 24 + Math.floor(k / 4) * 22;
-      parts.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${OP_COLOURS[k % OP_COLOURS.length]}"/><text x="${lx + 18}" y="${ly}">${esc(n)}</text>`);
+      parts.push(
+        `<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${OP_COLOURS[k % OP_COLOURS.length]}"/><text x="${lx + 18}" y="${ly}">${esc(n)}</text>`,
+      );
     });
   }
   parts.push("</svg>");
@@ -241,8 +284,20 @@ export function compareHtml(report: ComparisonReport): string {
     });
     sections.push(`<section><h2>${esc(where)}</h2>
 <div class="charts">
-${lineChart(`Round trip vs message size (${NETWORK_TITLE[network]})`, seriesOf(pp, names, (r) => r.rttMeanNs), "round trip", (v) => shortDuration(v), true)}
-${lineChart(`Throughput vs message size (${NETWORK_TITLE[network]})`, seriesOf(ow, names, (r) => r.goodputBps), "goodput", (v) => shortBitRate(v), false)}
+${lineChart(
+  `Round trip vs message size (${NETWORK_TITLE[network]})`,
+  seriesOf(pp, names, (r) => r.rttMeanNs),
+  "round trip",
+  (v) => shortDuration(v),
+  true,
+)}
+${lineChart(
+  `Throughput vs message size (${NETWORK_TITLE[network]})`,
+  seriesOf(ow, names, (r) => r.goodputBps),
+  "goodput",
+  (v) => shortBitRate(v),
+  false,
+)}
 ${stackedBars(`CPU time per message by operation, ${formatBytes(smallest)} messages (${NETWORK_TITLE[network]})`, cpuBars, CPU_OP_NAMES, (v) => shortDuration(v))}
 </div></section>`);
   }
@@ -257,7 +312,19 @@ ${stackedBars(`CPU time per message by operation, ${formatBytes(smallest)} messa
 ${stackedBars("Emulator wall time per configuration", wallBars, ["wall time"], (v) => `${fmt(v)} ms`)}
 ${stackedBars("Bytes copied by the emulator per configuration", copyBars, ["bytes copied"], (v) => `${fmt(v)} B`)}
 </div></section>`);
-  const head = ["network", "configuration", "workload", "size", "round trip", "goodput", "line share", "CPU / message", "copied / message", "wall ms", "note"];
+  const head = [
+    "network",
+    "configuration",
+    "workload",
+    "size",
+    "round trip",
+    "goodput",
+    "line share",
+    "CPU / message",
+    "copied / message",
+    "wall ms",
+    "note",
+  ];
   const body = report.rows
     .map(
       (r) =>
@@ -265,7 +332,10 @@ ${stackedBars("Bytes copied by the emulator per configuration", copyBars, ["byte
     )
     .join("\n");
   const configs = report.configurations
-    .map((c) => `<li><b>${esc(c.name)}</b>: ${esc(c.stack)}${c.layers.length > 0 ? ` (${esc(c.layers.join(" / "))})` : ""}</li>`)
+    .map(
+      (c) =>
+        `<li><b>${esc(c.name)}</b>: ${esc(c.stack)}${c.layers.length > 0 ? ` (${esc(c.layers.join(" / "))})` : ""}</li>`,
+    )
     .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>netloom compare: ${esc(report.name)}</title>

@@ -84,7 +84,7 @@ const STEP_NS = 5e6;
 
 /** Payload bit rate of the line: what a stream of full frames or cells can carry at most. */
 export function linePayloadBps(network: CompareNetwork, rateBps: number): number {
-  if (network === "atm") return (rateBps * (260 / 270)) * (48 / 53); // SONET STS-3c: 260 of 270 columns carry cells
+  if (network === "atm") return rateBps * (260 / 270) * (48 / 53); // SONET STS-3c: 260 of 270 columns carry cells
   return (rateBps * 1500) / (1500 + 14 + 4 + 8 + 12);
 }
 
@@ -93,7 +93,14 @@ function median(xs: Float64Array, n: number): number {
   return n === 0 ? 0 : n % 2 === 1 ? s[(n - 1) >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
-function runPoint(cmp: Comparison, network: CompareNetwork, cfg: CompareConfiguration, workload: CompareWorkload, size: number, count: number): CompareRow {
+function runPoint(
+  cmp: Comparison,
+  network: CompareNetwork,
+  cfg: CompareConfiguration,
+  workload: CompareWorkload,
+  size: number,
+  count: number,
+): CompareRow {
   const link = cmp.networks[network]!;
   const t0 = performance.now();
   const tb = buildTestbed(network, link, cfg, cmp.profile, cmp.seed);
@@ -124,7 +131,8 @@ function runPoint(cmp: Comparison, network: CompareNetwork, cfg: CompareConfigur
       const pp = new PingPong(a, b, size, count);
       pp.start();
       while (!pp.done && sched.now < SETTLE_NS + POINT_CAP_NS) sched.run(sched.now + STEP_NS);
-      if (!pp.done) note = `stopped after ${pp.round} of ${count} round trips (a message was lost or refused: ${pp.refused} refused)`;
+      if (!pp.done)
+        note = `stopped after ${pp.round} of ${count} round trips (a message was lost or refused: ${pp.refused} refused)`;
       if (pp.mismatches > 0) note += `${note ? "; " : ""}${pp.mismatches} messages arrived damaged`;
       sent = 2 * pp.round + (pp.done ? 0 : 1);
       delivered = 2 * pp.round;
@@ -142,7 +150,8 @@ function runPoint(cmp: Comparison, network: CompareNetwork, cfg: CompareConfigur
       }
       sent = count - ow.refused;
       delivered = ow.received;
-      if (ow.received < count) note = `${count - ow.received} of ${count} messages not delivered (${ow.refused} refused by the sender's stack; the rest dropped on the way)`;
+      if (ow.received < count)
+        note = `${count - ow.received} of ${count} messages not delivered (${ow.refused} refused by the sender's stack; the rest dropped on the way)`;
       if (ow.received >= 2) {
         goodputBps = ((ow.received - 1) * size * 8 * 1e9) / (ow.lastAt - ow.firstAt);
         lineShare = goodputBps / linePayloadBps(network, link.rateBps);

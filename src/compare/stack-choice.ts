@@ -52,10 +52,19 @@ function guarded<T>(report: ReportIssue, path: string, fn: () => T): T | undefin
  * The configuration at `stackPath` and its layers at `<base>.layers` (undefined = not given).
  * Layer errors name `<base>.layers[i]`.
  */
-export function checkStackChoice(stack: unknown, layers: unknown, stackPath: string, base: string, report: ReportIssue): StackChoice | undefined {
+export function checkStackChoice(
+  stack: unknown,
+  layers: unknown,
+  stackPath: string,
+  base: string,
+  report: ReportIssue,
+): StackChoice | undefined {
   if (typeof stack !== "string" || !(STACK_CONFIGURATIONS as readonly string[]).includes(stack)) {
     const s = typeof stack === "string" ? suggest(stack, STACK_CONFIGURATIONS) : undefined;
-    report(stackPath, `${JSON.stringify(stack)} is not a stack configuration (${STACK_CONFIGURATIONS.join(", ")})${s !== undefined ? ` (did you mean "${s}"?)` : ""}`);
+    report(
+      stackPath,
+      `${JSON.stringify(stack)} is not a stack configuration (${STACK_CONFIGURATIONS.join(", ")})${s !== undefined ? ` (did you mean "${s}"?)` : ""}`,
+    );
     return undefined;
   }
   const configuration = stack as StackConfiguration;
@@ -74,7 +83,12 @@ export function checkStackChoice(stack: unknown, layers: unknown, stackPath: str
 }
 
 /** A bundled profile or a profile file (`raw` already defaulted by the caller). */
-export function checkProfileChoice(raw: unknown, path: string, baseDir: string | undefined, report: ReportIssue): CpuProfile | undefined {
+export function checkProfileChoice(
+  raw: unknown,
+  path: string,
+  baseDir: string | undefined,
+  report: ReportIssue,
+): CpuProfile | undefined {
   if (typeof raw !== "string") {
     report(path, `must be a bundled profile (${BUNDLED_PROFILES.join(", ")}) or a profile file`);
     return undefined;
@@ -83,7 +97,10 @@ export function checkProfileChoice(raw: unknown, path: string, baseDir: string |
   const looksLikeFile = /[./\\]/.test(raw);
   if (!bundled && !looksLikeFile) {
     const s = suggest(raw, BUNDLED_PROFILES);
-    report(path, `${JSON.stringify(raw)} is not a bundled profile (${BUNDLED_PROFILES.join(", ")})${s !== undefined ? ` (did you mean "${s}"?)` : ""}, nor a file path`);
+    report(
+      path,
+      `${JSON.stringify(raw)} is not a bundled profile (${BUNDLED_PROFILES.join(", ")})${s !== undefined ? ` (did you mean "${s}"?)` : ""}, nor a file path`,
+    );
     return undefined;
   }
   const where = bundled || isAbsolute(raw) ? raw : resolve(baseDir ?? process.cwd(), raw);

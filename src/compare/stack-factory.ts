@@ -50,12 +50,17 @@ export interface BuiltStack {
 
 /** Two members, point to point: the other member's rank. */
 function peerOf(rank: number): number {
-  if (rank !== 0 && rank !== 1) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(rank)} is not a rank of a two-host pair (0 or 1)`, { path: "rank" });
+  if (rank !== 0 && rank !== 1)
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(rank)} is not a rank of a two-host pair (0 or 1)`, {
+      path: "rank",
+    });
   return 1 - rank;
 }
 
 function channelSpec(a: StackAttachment, peer: number): UnetChannelSpec {
-  return a.kind === "atm" ? { vpi: a.vpi, vci: a.vci } : { mac: a.members[peer]!, tag: a.tag ?? 1, remoteTag: a.tag ?? 1 };
+  return a.kind === "atm"
+    ? { vpi: a.vpi, vci: a.vci }
+    : { mac: a.members[peer]!, tag: a.tag ?? 1, remoteTag: a.tag ?? 1 };
 }
 
 export function createMessageStack(sim: Simulation, name: string, spec: StackSpec): BuiltStack {
@@ -80,19 +85,35 @@ export function createMessageStack(sim: Simulation, name: string, spec: StackSpe
     case "accelerated": {
       const common = { layers: configuration.layers, cpu, rank };
       let stack: AcceleratedStack;
-      if (attachment.kind === "ethernet") stack = new AcceleratedStack(sim, name, { ...common, nic: attachment.nic, members: attachment.members });
+      if (attachment.kind === "ethernet")
+        stack = new AcceleratedStack(sim, name, { ...common, nic: attachment.nic, members: attachment.members });
       else {
         const vc = attachment.nic.openVc(attachment.vpi, attachment.vci);
-        stack = new AcceleratedStack(sim, name, { ...common, atm: { nic: attachment.nic, vcs: rank === 0 ? [-1, vc] : [vc, -1] } });
+        stack = new AcceleratedStack(sim, name, {
+          ...common,
+          atm: { nic: attachment.nic, vcs: rank === 0 ? [-1, vc] : [vc, -1] },
+        });
       }
       return { stack, destroy: () => stack.destroy() };
     }
     case "unet":
     case "active-messages": {
       const device =
-        configuration.stack === "unet" ? new UnetDevice(sim, `${name}.unet`, { nic: attachment.nic }) : amDevice(sim, `${name}.am`, attachment.nic);
-      const options = { device, cpu, rank, channels: { [peer]: channelSpec(attachment, peer) }, segmentBuffers: q, sendQueue: q, recvQueue: q, rxBuffers: Math.min(q, 128) };
-      const stack = configuration.stack === "unet" ? new UnetEndpoint(sim, name, options) : new AmStack(sim, name, options);
+        configuration.stack === "unet"
+          ? new UnetDevice(sim, `${name}.unet`, { nic: attachment.nic })
+          : amDevice(sim, `${name}.am`, attachment.nic);
+      const options = {
+        device,
+        cpu,
+        rank,
+        channels: { [peer]: channelSpec(attachment, peer) },
+        segmentBuffers: q,
+        sendQueue: q,
+        recvQueue: q,
+        rxBuffers: Math.min(q, 128),
+      };
+      const stack =
+        configuration.stack === "unet" ? new UnetEndpoint(sim, name, options) : new AmStack(sim, name, options);
       return {
         stack,
         destroy: () => {
@@ -102,8 +123,12 @@ export function createMessageStack(sim: Simulation, name: string, spec: StackSpe
       };
     }
     default:
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${JSON.stringify(configuration.stack)} is not a stack configuration`, {
-        path: `${name}.stack`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${JSON.stringify(configuration.stack)} is not a stack configuration`,
+        {
+          path: `${name}.stack`,
+        },
+      );
   }
 }

@@ -64,7 +64,12 @@ export function buildTestbed(
     const cpus = [0, 1].map((i) => new HostCpu(sim, `h${i}.cpu`, profile)) as [HostCpu, HostCpu];
     teardown.push(() => cpus.forEach((c) => c.destroy()));
     const built = [0, 1].map((rank) =>
-      createMessageStack(sim, `h${rank}.stack`, { configuration, cpu: cpus[rank]!, rank, attachment: attachments[rank]! }),
+      createMessageStack(sim, `h${rank}.stack`, {
+        configuration,
+        cpu: cpus[rank]!,
+        rank,
+        attachment: attachments[rank]!,
+      }),
     );
     teardown.push(() => built.forEach((b) => b.destroy()));
     return {
@@ -80,7 +85,10 @@ export function buildTestbed(
         const leaks = sim.frames.leaks().length;
         sim.destroy(true);
         if (leaks > 0) {
-          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${configuration.name} on ${network}: ${leaks} frame slot(s) were not returned by the stacks`);
+          throw new NetloomError(
+            ErrorCode.INVALID_ARGUMENT,
+            `${configuration.name} on ${network}: ${leaks} frame slot(s) were not returned by the stacks`,
+          );
         }
       },
     };

@@ -115,9 +115,13 @@ export function parseCellRate(value: unknown, path: string): CellClock {
     if (m !== null) {
       const n = Number(m[1]);
       if (n < 3 || n % 3 !== 0 || n > 768) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${value}": ATM runs on OC-3, OC-12, OC-48 or OC-192 (OC-n with n a multiple of 3)`, {
-          path,
-        });
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `"${value}": ATM runs on OC-3, OC-12, OC-48 or OC-192 (OC-n with n a multiple of 3)`,
+          {
+            path,
+          },
+        );
       }
       const bps = (OC3_CELL_BITS_PER_S * n) / 3;
       return clockOf(CELL_BITS * 1e9, bps, `OC-${n}`);
@@ -127,13 +131,19 @@ export function parseCellRate(value: unknown, path: string): CellClock {
   }
   if (typeof value === "number") {
     if (!(value > 0 && Number.isFinite(value))) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a cell rate (cells per second > 0)`, { path });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a cell rate (cells per second > 0)`, {
+        path,
+      });
     }
     return clockOf(1e9, value, `${value} cells/s`);
   }
-  throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `expected "OC-3", "OC-12", "OC-48", a bit rate string or cells per second`, {
-    path,
-  });
+  throw new NetloomError(
+    ErrorCode.INVALID_ARGUMENT,
+    `expected "OC-3", "OC-12", "OC-48", a bit rate string or cells per second`,
+    {
+      path,
+    },
+  );
 }
 
 /** End time of cell j of a period starting at `base` (see the module comment). */
@@ -279,9 +289,13 @@ export interface AtmLinkDirectionStats {
 
 function checkProbability(path: string, value: unknown, allowOne: boolean): number {
   if (typeof value !== "number" || !(value >= 0 && (allowOne ? value <= 1 : value < 1))) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a probability in [0, 1${allowOne ? "]" : ")"}`, {
-      path,
-    });
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${String(value)} is not a probability in [0, 1${allowOne ? "]" : ")"}`,
+      {
+        path,
+      },
+    );
   }
   return value;
 }
@@ -347,7 +361,9 @@ export class AtmLink implements Channel {
   /** Sets the faults of direction `direction` (0: end 0 -> end 1). */
   setFaults(direction: number, faults: AtmLinkFaults | undefined): void {
     if (direction !== 0 && direction !== 1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(direction)} is not a direction (0 or 1)`, { path: "direction" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(direction)} is not a direction (0 or 1)`, {
+        path: "direction",
+      });
     }
     const d = this.dirs[direction]!;
     d.cellLoss = checkProbability(`${this.name}.faults.cellLoss`, faults?.cellLoss ?? 0, true);
@@ -358,12 +374,16 @@ export class AtmLink implements Channel {
 
   connect(end: number, device: number, port: number): void {
     if (end !== 0 && end !== 1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(end)} is not a link end (0 or 1)`, { path: this.name });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(end)} is not a link end (0 or 1)`, {
+        path: this.name,
+      });
     }
     // Frames sent at the other end arrive here.
     const d = this.dirs[1 - end]!;
     if (d.peerDevice !== -1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `end ${end} of ${this.name} is already connected`, { path: this.name });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `end ${end} of ${this.name} is already connected`, {
+        path: this.name,
+      });
     }
     d.peerDevice = device;
     d.peerPort = port;

@@ -86,7 +86,14 @@ import {
   packAtmHeader,
   type AtmHeaderFormat,
 } from "../wire/atm-cell.js";
-import { AtmLink, CellSerializer, TRAIN_HEADERS_DIRTY, trainTable, type CellClock, type TrainTable } from "./atm-link.js";
+import {
+  AtmLink,
+  CellSerializer,
+  TRAIN_HEADERS_DIRTY,
+  trainTable,
+  type CellClock,
+  type TrainTable,
+} from "./atm-link.js";
 import { Device, EV_DEVICE_BASE, EV_FRAME_RX, type Channel } from "./device.js";
 
 /** The last cell of the pending train at the head has arrived (a = unused). */
@@ -102,7 +109,13 @@ export type ReassemblyTimerState = (typeof ReassemblyTimerState)[keyof typeof Re
 /** Why the NIC refused a PDU or dropped cells (counter names in stats). */
 export const AtmTxDrop = { CLOSED_VC: 0, TOO_LONG: 1, QUEUE_FULL: 2, NO_SLOT: 3, HOST_DOWN: 4 } as const;
 const TX_DROP_NAMES = ["closedVc", "tooLong", "queueFull", "noSlot", "hostDown"] as const;
-const TX_DROP_REASON = [DropReason.NOT_ATTACHED, DropReason.TOO_LONG, DropReason.QUEUE_FULL, DropReason.NO_SLOT, DropReason.NOT_ATTACHED];
+const TX_DROP_REASON = [
+  DropReason.NOT_ATTACHED,
+  DropReason.TOO_LONG,
+  DropReason.QUEUE_FULL,
+  DropReason.NO_SLOT,
+  DropReason.NOT_ATTACHED,
+];
 
 export const DEFAULT_ATM_NIC_VCS = 64;
 export const DEFAULT_ATM_NIC_BUFFERS = 64;
@@ -290,7 +303,13 @@ export class AtmNic extends Device {
   private injectedOk = false;
   private readonly parityAcc = new Uint8Array(ATM_PAYLOAD_LEN);
   private readonly repair = new Uint8Array(ATM_PAYLOAD_LEN);
-  private readonly onCompletionBound: (circuit: number, ptr: number, length: number, status: number, uuCpi: number) => void;
+  private readonly onCompletionBound: (
+    circuit: number,
+    ptr: number,
+    length: number,
+    status: number,
+    uuCpi: number,
+  ) => void;
   private destroyed = false;
 
   constructor(sim: Simulation, name: string, options: AtmNicOptions = {}) {
@@ -307,11 +326,18 @@ export class AtmNic extends Device {
     checkInteger(`${name}.pendingTrains`, pending, 1, 1 << 12);
     const format = options.format ?? "uni";
     if (format !== "uni" && format !== "nni") {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${String(format)}" is not uni or nni`, { path: `${name}.format` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${String(format)}" is not uni or nni`, {
+        path: `${name}.format`,
+      });
     }
-    const timeout = parseDuration(options.reassemblyTimeout ?? DEFAULT_REASSEMBLY_TIMEOUT_NS, `${name}.reassemblyTimeout`);
+    const timeout = parseDuration(
+      options.reassemblyTimeout ?? DEFAULT_REASSEMBLY_TIMEOUT_NS,
+      `${name}.reassemblyTimeout`,
+    );
     if (timeout <= 0) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the reassembly timeout must be positive", { path: `${name}.reassemblyTimeout` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the reassembly timeout must be positive", {
+        path: `${name}.reassemblyTimeout`,
+      });
     }
     this.format = format;
     this.maxVcs = vcs;
@@ -324,7 +350,9 @@ export class AtmNic extends Device {
     this.table = trainTable(sim.frames);
     this.trainCap = Math.floor(sim.frames.pool.slotBytes / ATM_CELL_LEN);
     if (this.trainCap < 2) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "frame slots must hold at least two cells (106 bytes)", { path: name });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "frame slots must hold at least two cells (106 bytes)", {
+        path: name,
+      });
     }
     this.vcOpen = new Uint8Array(vcs);
     this.vcHeader = new Uint32Array(vcs);
@@ -361,8 +389,8 @@ export class AtmNic extends Device {
     this.modeWord = this.scratchCell + 64;
     const u32 = this.rt.u32;
     for (let i = 0; i <= this.trainCap; i++) {
-      u32[((this.hecVec + i * FRAME_VEC_STRIDE + FRAME_VEC_LEN) >>> 2)] = ATM_CELL_LEN;
-      u32[((this.rxVec + i * FRAME_VEC_STRIDE + FRAME_VEC_LEN) >>> 2)] = ATM_CELL_LEN;
+      u32[(this.hecVec + i * FRAME_VEC_STRIDE + FRAME_VEC_LEN) >>> 2] = ATM_CELL_LEN;
+      u32[(this.rxVec + i * FRAME_VEC_STRIDE + FRAME_VEC_LEN) >>> 2] = ATM_CELL_LEN;
     }
     u32[(this.injectVec + FRAME_VEC_PTR) >>> 2] = this.scratchCell;
     u32[(this.injectVec + FRAME_VEC_LEN) >>> 2] = ATM_CELL_LEN;
@@ -371,7 +399,9 @@ export class AtmNic extends Device {
 
   override attach(port: number, channel: Channel, end: number): void {
     if (!(channel instanceof AtmLink)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} attaches only to an AtmLink`, { path: channel.name });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} attaches only to an AtmLink`, {
+        path: channel.name,
+      });
     }
     super.attach(port, channel, end);
     this.link = channel;
@@ -390,7 +420,9 @@ export class AtmNic extends Device {
     checkInteger("uu", options.uu ?? 0, 0, 255);
     const key = ((vpi << 16) | vci) & this.keyMask;
     if (this.vcMap.has(key)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `VPI/VCI ${vpi}/${vci} is already open on ${this.name}`, { path: "vci" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `VPI/VCI ${vpi}/${vci} is already open on ${this.name}`, {
+        path: "vci",
+      });
     }
     let vc = -1;
     for (let i = 0; i < this.maxVcs; i++) {
@@ -559,7 +591,8 @@ export class AtmNic extends Device {
     } else {
       // Larger than one slot: segment into scratch, then cut into trains (all slots first).
       const trains = Math.ceil(total / this.trainCap);
-      if (frames.pool.stats().capacity - frames.pool.stats().inUse < trains) return this.refuse(frame, len, AtmTxDrop.NO_SLOT);
+      if (frames.pool.stats().capacity - frames.pool.stats().inUse < trains)
+        return this.refuse(frame, len, AtmTxDrop.NO_SLOT);
       if (this.segScratch === 0) this.segScratch = rt.heap.alloc((aal5CellCount(65535) + 1) * ATM_CELL_LEN);
       aal5SegmentInto(rt, frames.offset(frame), len, header, this.segScratch, aal5CellCount(65535), { uu });
       if (parity !== 0) this.writeParityCell(this.segScratch, 0, dataCells, header);
@@ -658,7 +691,12 @@ export class AtmNic extends Device {
 
   private announce(frame: number): void {
     const frames = this.sim.frames;
-    if (this.pendCount === this.pendFrame.length || this.destroyed || this.clock === undefined || this.hostState !== AtmHostState.Up) {
+    if (
+      this.pendCount === this.pendFrame.length ||
+      this.destroyed ||
+      this.clock === undefined ||
+      this.hostState !== AtmHostState.Up
+    ) {
       if (this.hostState !== AtmHostState.Up) this.failedTrains++;
       else this.trainOverruns++;
       this.trace[0]!.phyRxDrop.hit(this.sim.now, frame, frames.length[frame]!, DropReason.NO_RX_BUFFER);
@@ -710,7 +748,8 @@ export class AtmNic extends Device {
     const m = to - from;
     this.rxTrainFrame = f;
     if (dirty) {
-      for (let k = 0; k < m; k++) u32[(this.hecVec + k * FRAME_VEC_STRIDE + FRAME_VEC_PTR) >>> 2] = off + (from + k) * ATM_CELL_LEN;
+      for (let k = 0; k < m; k++)
+        u32[(this.hecVec + k * FRAME_VEC_STRIDE + FRAME_VEC_PTR) >>> 2] = off + (from + k) * ATM_CELL_LEN;
       this.kernels.hecCheckBatch(this.hecVec, m, this.modeWord);
     } else {
       // Every cell of a clean train is valid: the mode ends (or stays) in correction mode.
@@ -893,7 +932,8 @@ export class AtmNic extends Device {
     u8.copyWithin(ptr + ATM_PAYLOAD_LEN, ptr, ptr + got);
     u8.set(this.repair, ptr);
     const trailer = ptr + total - 8;
-    const want = ((u8[trailer + 4]! << 24) | (u8[trailer + 5]! << 16) | (u8[trailer + 6]! << 8) | u8[trailer + 7]!) >>> 0;
+    const want =
+      ((u8[trailer + 4]! << 24) | (u8[trailer + 5]! << 16) | (u8[trailer + 6]! << 8) | u8[trailer + 7]!) >>> 0;
     let prefix = 0;
     for (let p = 0; p < n - 1; p++) {
       const at = ptr + p * ATM_PAYLOAD_LEN;
@@ -940,7 +980,15 @@ export class AtmNic extends Device {
     if (earliest === Infinity) return;
     const now = this.sim.now;
     this.timerState = ReassemblyTimerState.Armed;
-    this.timerHandle = this.sim.scheduler.scheduleAt(this.id, earliest > now ? earliest : now, this.id, EV_ATM_NIC_TIMER, 0, 0, 0);
+    this.timerHandle = this.sim.scheduler.scheduleAt(
+      this.id,
+      earliest > now ? earliest : now,
+      this.id,
+      EV_ATM_NIC_TIMER,
+      0,
+      0,
+      0,
+    );
   }
 
   // -------------------------------------------------------------------------------------------

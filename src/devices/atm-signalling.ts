@@ -225,7 +225,11 @@ export interface HostSignallingStats extends SignallingCounters {
 function checkDelay(value: number | string | undefined, fallback: number, path: string, allowZero: boolean): number {
   const ns = parseDuration(value ?? fallback, path);
   if (ns < 0 || (!allowZero && ns === 0)) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ns} ns: the duration must be ${allowZero ? "zero or positive" : "positive"}`, { path });
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${ns} ns: the duration must be ${allowZero ? "zero or positive" : "positive"}`,
+      { path },
+    );
   }
   return ns;
 }
@@ -430,7 +434,9 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     this.nPorts = P;
     this.trainCap = Math.floor(sw.sim.frames.pool.slotBytes / ATM_CELL_LEN);
     if (this.trainCap < 2) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "frame slots must hold at least two cells (106 bytes)", { path: name });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "frame slots must hold at least two cells (106 bytes)", {
+        path: name,
+      });
     }
     const rt = sw.sim.runtime;
     this.reassembler = Aal5Reassembler.create({
@@ -543,7 +549,8 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     if (!this.sw.isAttached(out)) return this.refuse(p, m, SigCause.NOTHING_ATTACHED);
     const upUser = m.hops === 0;
     // The limit counts the host's circuits in the table and its calls still being set up.
-    if (upUser && this.sw.circuitCount(p) + this.reserved[p]! >= this.sw.circuitLimit(p)) return this.refuse(p, m, SigCause.CIRCUIT_LIMIT);
+    if (upUser && this.sw.circuitCount(p) + this.reserved[p]! >= this.sw.circuitLimit(p))
+      return this.refuse(p, m, SigCause.CIRCUIT_LIMIT);
     if (m.vpi !== 0) return this.refuse(p, m, SigCause.VCI_UNAVAILABLE);
     if (this.callCount >= this.maxCalls) {
       this.callTableFull++;
@@ -594,7 +601,15 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     if (call.downUser) this.addUserCall(out);
     this.setups++;
     this.send(p, sigRepr(SigType.CALL_PROCEEDING, m.callRef, 1, { vci: fwdIn }));
-    this.send(out, sigRepr(SigType.SETUP, downRef, 0, { vci: bwdIn, tag: m.tag, hops: Math.min(255, m.hops + 1), route: m.route.slice(1) }));
+    this.send(
+      out,
+      sigRepr(SigType.SETUP, downRef, 0, {
+        vci: bwdIn,
+        tag: m.tag,
+        hops: Math.min(255, m.hops + 1),
+        route: m.route.slice(1),
+      }),
+    );
   }
 
   private onDownstreamReply(q: number, m: AtmSignalRepr): void {
@@ -633,12 +648,16 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
       // The RELEASE COMPLETE after our own RELEASE lands here: the call is already gone.
       if (m.type === SigType.RELEASE) {
         this.unknownCall++;
-        this.send(x, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: SigCause.INVALID_CALL_REF }));
+        this.send(
+          x,
+          sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: SigCause.INVALID_CALL_REF }),
+        );
       }
       return;
     }
     this.teardown(call, m.cause);
-    if (m.type === SigType.RELEASE) this.send(x, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: m.cause }));
+    if (m.type === SigType.RELEASE)
+      this.send(x, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: m.cause }));
     // A key with our own call reference is the downstream side.
     if (mine) this.send(call.up, sigRepr(SigType.RELEASE, call.upRef, 1, { cause: m.cause }));
     else this.send(call.down, sigRepr(SigType.RELEASE, call.downRef, 0, { cause: m.cause }));
@@ -708,7 +727,15 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     this.userCalls[port]!++;
     this.userCallTotal++;
     if (this.kaHandle < 0) {
-      this.kaHandle = this.sim.scheduler.scheduleAt(this.id, this.sim.now + this.keepAliveNs, this.id, EV_SIG_KEEPALIVE, 0, 0, 0);
+      this.kaHandle = this.sim.scheduler.scheduleAt(
+        this.id,
+        this.sim.now + this.keepAliveNs,
+        this.id,
+        EV_SIG_KEEPALIVE,
+        0,
+        0,
+        0,
+      );
     }
   }
 
@@ -736,7 +763,15 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
       this.send(p, sigRepr(SigType.STATUS_ENQUIRY, 0, 0, { seq: this.pollSeq[p]! }));
     }
     if (this.userCallTotal > 0) {
-      this.kaHandle = this.sim.scheduler.scheduleAt(this.id, this.sim.now + this.keepAliveNs, this.id, EV_SIG_KEEPALIVE, 0, 0, 0);
+      this.kaHandle = this.sim.scheduler.scheduleAt(
+        this.id,
+        this.sim.now + this.keepAliveNs,
+        this.id,
+        EV_SIG_KEEPALIVE,
+        0,
+        0,
+        0,
+      );
     }
   }
 
@@ -882,7 +917,12 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
 
   constructor(nic: AtmNic, options: HostSignallingOptions = {}) {
     super(nic.sim, `${nic.name}:sig`, options);
-    this.setupTimeoutNs = checkDelay(options.setupTimeout, DEFAULT_SETUP_TIMEOUT_NS, `${this.name}.setupTimeout`, false);
+    this.setupTimeoutNs = checkDelay(
+      options.setupTimeout,
+      DEFAULT_SETUP_TIMEOUT_NS,
+      `${this.name}.setupTimeout`,
+      false,
+    );
     this.maxCalls = options.maxCalls ?? DEFAULT_HOST_CALLS;
     checkInteger(`${this.name}.maxCalls`, this.maxCalls, 1, 1 << 16);
     this.nic = nic;
@@ -947,7 +987,15 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
       handlers,
       timer: -1,
     };
-    call.timer = this.sim.scheduler.scheduleAt(this.id, this.sim.now + this.setupTimeoutNs, this.id, EV_SIG_TIMEOUT, call.id, 0, 0);
+    call.timer = this.sim.scheduler.scheduleAt(
+      this.id,
+      this.sim.now + this.setupTimeoutNs,
+      this.id,
+      EV_SIG_TIMEOUT,
+      call.id,
+      0,
+      0,
+    );
     this.byId.set(call.id, call);
     this.outByRef.set(ref, call);
     this.opened++;
@@ -988,7 +1036,13 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   callInfo(call: number): AtmCallInfo | undefined {
     const c = this.byId.get(call);
     if (c === undefined) return undefined;
-    return { role: c.caller ? "caller" : "callee", state: HOST_CALL_STATE_NAMES[c.state], vc: c.vc, vci: c.vci, tag: c.tag };
+    return {
+      role: c.caller ? "caller" : "callee",
+      state: HOST_CALL_STATE_NAMES[c.state],
+      vc: c.vc,
+      vci: c.vci,
+      tag: c.tag,
+    };
   }
 
   get callsHeld(): number {
@@ -1064,7 +1118,8 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     try {
       return this.nic.openVc(0, vci, options);
     } catch (err) {
-      if (err instanceof NetloomError) return err.code === ErrorCode.TABLE_FULL ? -SigCause.TABLE_FULL : -SigCause.VCI_UNAVAILABLE;
+      if (err instanceof NetloomError)
+        return err.code === ErrorCode.TABLE_FULL ? -SigCause.TABLE_FULL : -SigCause.VCI_UNAVAILABLE;
       throw err;
     }
   }
@@ -1073,7 +1128,10 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     const call = m.flag === 1 ? this.outByRef.get(m.callRef) : undefined;
     if (call === undefined) {
       this.unknownCall++;
-      this.send(0, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: SigCause.INVALID_CALL_REF }));
+      this.send(
+        0,
+        sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: SigCause.INVALID_CALL_REF }),
+      );
       return;
     }
     if (call.state === HostCallState.Calling) {
@@ -1105,11 +1163,15 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     if (call === undefined) {
       if (m.type === SigType.RELEASE) {
         this.unknownCall++;
-        this.send(0, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: SigCause.INVALID_CALL_REF }));
+        this.send(
+          0,
+          sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: SigCause.INVALID_CALL_REF }),
+        );
       }
       return;
     }
-    if (m.type === SigType.RELEASE) this.send(0, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: m.cause }));
+    if (m.type === SigType.RELEASE)
+      this.send(0, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: m.cause }));
     this.finish(call, m.cause);
   }
 

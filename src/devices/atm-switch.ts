@@ -102,7 +102,17 @@ export const CellDrop = {
   TRAIN_OVERRUN: 8,
 } as const;
 export type CellDrop = (typeof CellDrop)[keyof typeof CellDrop];
-export const CELL_DROP_NAMES = ["hec", "unknownVc", "queueFull", "random", "epd", "ppd", "noSlot", "notAttached", "trainOverrun"] as const;
+export const CELL_DROP_NAMES = [
+  "hec",
+  "unknownVc",
+  "queueFull",
+  "random",
+  "epd",
+  "ppd",
+  "noSlot",
+  "notAttached",
+  "trainOverrun",
+] as const;
 const NREASONS = CELL_DROP_NAMES.length;
 
 /** EPD/PPD state of an output circuit. */
@@ -273,7 +283,9 @@ export class AtmSwitch extends Device {
     const formats: CellFormat[] =
       typeof options.format === "object" ? [...options.format] : new Array<CellFormat>(P).fill(options.format ?? "uni");
     if (formats.length !== P) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${formats.length} formats for ${P} ports`, { path: `${name}.format` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${formats.length} formats for ${P} ports`, {
+        path: `${name}.format`,
+      });
     }
     const vcCapacity = options.vcCapacity ?? DEFAULT_VC_CAPACITY;
     checkInteger(`${name}.vcCapacity`, vcCapacity, 1, 1 << 20);
@@ -320,7 +332,10 @@ export class AtmSwitch extends Device {
     this.outUsers = new Int32Array(P);
     this.outMark = new Int32Array(P);
     this.inputMixed = new Uint8Array(P);
-    this.sers = Array.from({ length: P }, () => new CellSerializer({ num: 1, den: 1, cellsPerSecond: 1e9, bitsPerSecond: 424e9, label: "" }));
+    this.sers = Array.from(
+      { length: P },
+      () => new CellSerializer({ num: 1, den: 1, cellsPerSecond: 1e9, bitsPerSecond: 424e9, label: "" }),
+    );
     this.lastArr = new Float64Array(P);
     this.queueLimit = new Float64Array(P);
     this.epdThreshold = new Float64Array(P);
@@ -360,7 +375,9 @@ export class AtmSwitch extends Device {
 
   override attach(port: number, channel: Channel, end: number): void {
     if (!(channel instanceof AtmLink)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} attaches only to an AtmLink`, { path: channel.name });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} attaches only to an AtmLink`, {
+        path: channel.name,
+      });
     }
     super.attach(port, channel, end);
     this.links[port] = channel;
@@ -391,7 +408,9 @@ export class AtmSwitch extends Device {
       checkInteger("randomDiscard.threshold", policy.randomDiscard.threshold, 0, limit);
       const p = policy.randomDiscard.probability;
       if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(p)} is not a probability in [0, 1]`, { path: "randomDiscard.probability" });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(p)} is not a probability in [0, 1]`, {
+          path: "randomDiscard.probability",
+        });
       }
       rThr = policy.randomDiscard.threshold;
       rProb = p;
@@ -483,7 +502,9 @@ export class AtmSwitch extends Device {
   /** Sets (or clears) the control plane that takes the signalling channel's cells. */
   setControlPlane(control: AtmControlPlane | undefined): void {
     if (control !== undefined && this.control !== undefined && control !== this.control) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} already has a control plane`, { path: this.name });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} already has a control plane`, {
+        path: this.name,
+      });
     }
     this.control = control;
   }
@@ -525,7 +546,13 @@ export class AtmSwitch extends Device {
     const frames = this.sim.frames;
     const len = frames.length[f]!;
     const n = (len / ATM_CELL_LEN) | 0;
-    if (this.pendCount[p]! === this.ring || this.links[p] === undefined || this.destroyed || n === 0 || n > this.trainCap) {
+    if (
+      this.pendCount[p]! === this.ring ||
+      this.links[p] === undefined ||
+      this.destroyed ||
+      n === 0 ||
+      n > this.trainCap
+    ) {
       this.drops[p * NREASONS + CellDrop.TRAIN_OVERRUN]! += n;
       this.trace[p]!.phyRxDrop.hit(this.sim.now, f, len, DropReason.NO_RX_BUFFER);
       frames.release(f);
@@ -584,7 +611,9 @@ export class AtmSwitch extends Device {
   private nextArrival(p: number): number {
     if (this.pendCount[p] === 0) return Infinity;
     const slot = p * this.ring + this.pendHead[p]!;
-    return this.pendBase[slot]! + Math.ceil(((this.pendJ0[slot]! + this.pendNext[slot]! + 1) * this.num[p]!) / this.den[p]!);
+    return (
+      this.pendBase[slot]! + Math.ceil(((this.pendJ0[slot]! + this.pendNext[slot]! + 1) * this.num[p]!) / this.den[p]!)
+    );
   }
 
   /** Offers every announced cell that has arrived by `now` to its output, in arrival order. */
@@ -604,7 +633,8 @@ export class AtmSwitch extends Device {
       active++;
       for (let k = 0; k < this.pendCount[p]!; k++) {
         const slot = p * this.ring + ((this.pendHead[p]! + k) % this.ring);
-        if (k > 0 && this.pendBase[slot]! + Math.ceil(((this.pendJ0[slot]! + 1) * this.num[p]!) / this.den[p]!) > now) break;
+        if (k > 0 && this.pendBase[slot]! + Math.ceil(((this.pendJ0[slot]! + 1) * this.num[p]!) / this.den[p]!) > now)
+          break;
         const o = this.trainOut[slot]!;
         if (o === -1) this.inputMixed[p] = 1;
         else if (o >= 0 && mark[o] !== p) {
@@ -906,7 +936,12 @@ export class AtmSwitch extends Device {
     let mode = this.otMode[o]!;
     if (mode !== OT_NONE) {
       const j = newPeriod ? -1 : ser.count;
-      if (newPeriod || j !== this.otJ0[o]! + this.otCount[o]! || ser.base !== this.otBase[o] || this.otCount[o] === this.trainCap) {
+      if (
+        newPeriod ||
+        j !== this.otJ0[o]! + this.otCount[o]! ||
+        ser.base !== this.otBase[o] ||
+        this.otCount[o] === this.trainCap
+      ) {
         this.flush(o);
         mode = OT_NONE;
       }

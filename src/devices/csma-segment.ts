@@ -303,10 +303,34 @@ export class CsmaSegment implements Channel, EventHandler {
           "collisions would go unseen by their senders (late collisions are not modelled)",
       );
     }
-    this.queueLimit = checkIntOption(`${name}.queueLimit`, options.queueLimit ?? CSMA_DEFAULT_QUEUE_LIMIT, 1, 65_536, "a queue limit");
-    this.maxFrame = checkIntOption(`${name}.maxFrame`, options.maxFrame ?? CSMA_DEFAULT_MAX_FRAME, ETH_MIN_FRAME, 65_535, "a frame size");
-    this.attemptLimit = checkIntOption(`${name}.attemptLimit`, options.attemptLimit ?? CSMA_ATTEMPT_LIMIT, 1, 1024, "an attempt limit");
-    this.backoffLimit = checkIntOption(`${name}.backoffLimit`, options.backoffLimit ?? CSMA_BACKOFF_LIMIT, 0, 16, "a backoff limit");
+    this.queueLimit = checkIntOption(
+      `${name}.queueLimit`,
+      options.queueLimit ?? CSMA_DEFAULT_QUEUE_LIMIT,
+      1,
+      65_536,
+      "a queue limit",
+    );
+    this.maxFrame = checkIntOption(
+      `${name}.maxFrame`,
+      options.maxFrame ?? CSMA_DEFAULT_MAX_FRAME,
+      ETH_MIN_FRAME,
+      65_535,
+      "a frame size",
+    );
+    this.attemptLimit = checkIntOption(
+      `${name}.attemptLimit`,
+      options.attemptLimit ?? CSMA_ATTEMPT_LIMIT,
+      1,
+      1024,
+      "an attempt limit",
+    );
+    this.backoffLimit = checkIntOption(
+      `${name}.backoffLimit`,
+      options.backoffLimit ?? CSMA_BACKOFF_LIMIT,
+      0,
+      16,
+      "a backoff limit",
+    );
 
     this.state = new Uint8Array(n);
     this.timer = new Float64Array(n).fill(NO_TIMER);
@@ -338,7 +362,10 @@ export class CsmaSegment implements Channel, EventHandler {
   connect(end: number, device: number, port: number): void {
     this.checkStation(end, "end");
     if (this.device[end] !== -1) {
-      throw invalid(this.name, `station ${end} of ${this.name} is already connected to ${this.sim.scheduler.nameOf(this.device[end]!)}`);
+      throw invalid(
+        this.name,
+        `station ${end} of ${this.name} is already connected to ${this.sim.scheduler.nameOf(this.device[end]!)}`,
+      );
     }
     this.device[end] = device;
     this.port[end] = port;
@@ -432,7 +459,8 @@ export class CsmaSegment implements Channel, EventHandler {
     const backoffs: CsmaSegmentStats["backoffs"] = [];
     for (let a = 1; a < hw; a++) {
       const c = this.backoffCount[a]!;
-      if (c > 0) backoffs.push({ attempts: a, count: c, meanSlots: this.backoffSum[a]! / c, maxSlots: this.backoffMax[a]! });
+      if (c > 0)
+        backoffs.push({ attempts: a, count: c, meanSlots: this.backoffSum[a]! / c, maxSlots: this.backoffMax[a]! });
     }
     return {
       elapsedNs,
@@ -492,7 +520,8 @@ export class CsmaSegment implements Channel, EventHandler {
       if (j === src) continue;
       const st = this.state[j]!;
       if (st === CsmaState.Transmitting) this.collisionDetected(j);
-      else if (st === CsmaState.Deferring && this.timer[j] !== NO_TIMER && now < this.commitAt[j]!) this.carrierSensed(j);
+      else if (st === CsmaState.Deferring && this.timer[j] !== NO_TIMER && now < this.commitAt[j]!)
+        this.carrierSensed(j);
     }
   }
 

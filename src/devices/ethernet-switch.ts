@@ -50,12 +50,7 @@ import { FRAME_FCS_VALID } from "../buf/frames.js";
 import type { Simulation } from "../engine/simulation.js";
 import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../kernels/abi.js";
 import { ChecksumKernels } from "../kernels/checksum.js";
-import {
-  FDB_FILTER,
-  FDB_FLOOD,
-  ForwardingDatabase,
-  type FdbStats,
-} from "../kernels/switching.js";
+import { FDB_FILTER, FDB_FLOOD, ForwardingDatabase, type FdbStats } from "../kernels/switching.js";
 import { DropReason } from "../trace/trace-point.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, macFromString } from "../wire/ethernet.js";
 import { Device, EV_DEVICE_BASE, EV_FRAME_RX } from "./device.js";
@@ -348,7 +343,15 @@ export class EthernetSwitch extends Device {
   private armAgeTimer(): void {
     if (this.ageSweepIntervalNs === 0) return;
     this.ageTimer = AgeTimerState.Armed;
-    this.ageHandle = this.sim.scheduler.schedule(this.id, this.ageSweepIntervalNs, this.id, EV_SWITCH_AGE_SWEEP, 0, 0, 0);
+    this.ageHandle = this.sim.scheduler.schedule(
+      this.id,
+      this.ageSweepIntervalNs,
+      this.id,
+      EV_SWITCH_AGE_SWEEP,
+      0,
+      0,
+      0,
+    );
   }
 
   private sweep(): void {

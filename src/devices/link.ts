@@ -320,15 +320,23 @@ export class PointToPointLink implements Channel {
     }
     const limitBytes = options.queueLimitBytes ?? Infinity;
     if (limitBytes !== Infinity && (!Number.isSafeInteger(limitBytes) || limitBytes < 0)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(limitBytes)} is not a byte limit (an integer >= 0)`, {
-        path: `${name}.queueLimitBytes`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(limitBytes)} is not a byte limit (an integer >= 0)`,
+        {
+          path: `${name}.queueLimitBytes`,
+        },
+      );
     }
     const overhead = options.overheadBytes ?? DEFAULT_OVERHEAD_BYTES;
     if (!Number.isInteger(overhead) || overhead < 0 || overhead > 65535) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(overhead)} is not a per-frame overhead in bytes (0 to 65535)`, {
-        path: `${name}.overheadBytes`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(overhead)} is not a per-frame overhead in bytes (0 to 65535)`,
+        {
+          path: `${name}.overheadBytes`,
+        },
+      );
     }
     const faults = normaliseFaults(options.faults, `${name}.faults`);
     const schedule = options.schedule ?? [];
@@ -418,7 +426,8 @@ export class PointToPointLink implements Channel {
     d.qBytes += len;
     if (d.qCount > d.queueHighWater) d.queueHighWater = d.qCount;
     // A frame now waits: the end of the current serialization must start the next one.
-    if (d.txHandle < 0) d.txHandle = this.sim.scheduler.scheduleAt(d.origin, d.txEnd, this.id, EV_LINK_TX_END, end, 0, 0);
+    if (d.txHandle < 0)
+      d.txHandle = this.sim.scheduler.scheduleAt(d.origin, d.txEnd, this.id, EV_LINK_TX_END, end, 0, 0);
     return true;
   }
 
@@ -479,7 +488,8 @@ export class PointToPointLink implements Channel {
 
   /** A direction's state now: Transmitting ends at txEnd even though no event marks it. */
   private stateNow(d: Direction): LinkState {
-    if (d.state === LinkState.TRANSMITTING && d.txHandle < 0 && this.sim.scheduler.now >= d.txEnd) return LinkState.IDLE;
+    if (d.state === LinkState.TRANSMITTING && d.txHandle < 0 && this.sim.scheduler.now >= d.txEnd)
+      return LinkState.IDLE;
     return d.state;
   }
 
@@ -586,7 +596,8 @@ export class PointToPointLink implements Channel {
       const nextLen = this.sim.frames.length[next]!;
       d.qBytes -= nextLen;
       this.startTransmission(d, dir, next, nextLen);
-      if (d.qCount > 0) d.txHandle = this.sim.scheduler.scheduleAt(d.origin, d.txEnd, this.id, EV_LINK_TX_END, dir, 0, 0);
+      if (d.qCount > 0)
+        d.txHandle = this.sim.scheduler.scheduleAt(d.origin, d.txEnd, this.id, EV_LINK_TX_END, dir, 0, 0);
     } else {
       d.state = LinkState.IDLE;
     }

@@ -314,9 +314,13 @@ export class EthernetNic extends Device {
   /** Sets the largest payload, 1500 to ETH_JUMBO_MTU (9000); frames up to mtu + 18 bytes pass. */
   setMtu(mtu: number): void {
     if (!Number.isInteger(mtu) || mtu < ETH_MTU || mtu > ETH_JUMBO_MTU) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(mtu)} is not an Ethernet MTU (${ETH_MTU} to ${ETH_JUMBO_MTU})`, {
-        path: `${this.name}.mtu`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(mtu)} is not an Ethernet MTU (${ETH_MTU} to ${ETH_JUMBO_MTU})`,
+        {
+          path: `${this.name}.mtu`,
+        },
+      );
     }
     this.mtuValue = mtu;
     this.maxFrame = mtu + ETH_FRAMING;

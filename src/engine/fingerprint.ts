@@ -52,7 +52,14 @@ export class Fingerprint {
    * Folds in one executed event. time and originSeq are integers in [0, 2^53); originDevice,
    * device, kind and frameLength are int32 (frameLength 0 for events without a frame).
    */
-  record(time: number, originDevice: number, originSeq: number, device: number, kind: number, frameLength: number): void {
+  record(
+    time: number,
+    originDevice: number,
+    originSeq: number,
+    device: number,
+    kind: number,
+    frameLength: number,
+  ): void {
     const w = this.words;
     w[0] = time | 0;
     w[1] = (time / TWO_32) | 0;

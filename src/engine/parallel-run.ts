@@ -73,8 +73,15 @@ export function prewarmPartitionWorkers(threads: number): void {
   prewarmPartitionPool(workerEntry(import.meta.url, "partition-worker"), threads);
 }
 
-export async function runPartitioned(scenario: Scenario, plan: PartitionPlan, options: PartitionedRunOptions = {}): Promise<RunReport> {
-  if (plan.count < 2) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a partitioned run needs at least two partitions", { path: "plan" });
+export async function runPartitioned(
+  scenario: Scenario,
+  plan: PartitionPlan,
+  options: PartitionedRunOptions = {},
+): Promise<RunReport> {
+  if (plan.count < 2)
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a partitioned run needs at least two partitions", {
+      path: "plan",
+    });
   const build = defaultBuild();
   const memoryMiB = options.memoryMiB ?? Math.min(4095, envMemoryMiB() * plan.count);
   const memory = createKernelMemory(memoryMiB);

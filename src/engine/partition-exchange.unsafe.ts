@@ -143,7 +143,9 @@ export class PartitionExchange implements FrameCrossing {
 
   constructor(layout: ExchangeLayout) {
     if (layout.count > MAX_PARTITIONS) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${layout.count} partitions is more than ${MAX_PARTITIONS}`, { path: "workers" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${layout.count} partitions is more than ${MAX_PARTITIONS}`, {
+        path: "workers",
+      });
     }
     this.index = layout.index;
     this.count = layout.count;

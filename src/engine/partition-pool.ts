@@ -66,13 +66,30 @@ export function leasePartitionPool(entry: WorkerEntry, threads: number): PoolLea
     w.idleTimer = undefined;
     return lease(w, w.hasRun);
   }
-  return lease({ pool: createPool(entry, threads), threads, filename: entry.filename, busy: true, hasRun: false, idleTimer: undefined }, false);
+  return lease(
+    {
+      pool: createPool(entry, threads),
+      threads,
+      filename: entry.filename,
+      busy: true,
+      hasRun: false,
+      idleTimer: undefined,
+    },
+    false,
+  );
 }
 
 /** Starts a warm pool of `threads` workers now, unless one of that width is already there. */
 export function prewarmPartitionPool(entry: WorkerEntry, threads: number): void {
   if (warm !== undefined && warm.threads === threads && warm.filename === entry.filename) return;
-  const w: WarmPool = { pool: createPool(entry, threads), threads, filename: entry.filename, busy: false, hasRun: false, idleTimer: undefined };
+  const w: WarmPool = {
+    pool: createPool(entry, threads),
+    threads,
+    filename: entry.filename,
+    busy: false,
+    hasRun: false,
+    idleTimer: undefined,
+  };
   void makeWarm(w).catch(() => undefined);
   armIdleTimer(w);
 }

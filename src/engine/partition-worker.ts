@@ -56,7 +56,9 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
     });
     exchange.bind(built.network.sim);
     const captures =
-      task.pcapDir !== undefined ? captureAll(built.network, task.pcapDir, { devices: (n) => plan.owner[n] === index }) : undefined;
+      task.pcapDir !== undefined
+        ? captureAll(built.network, task.pcapDir, { devices: (n) => plan.owner[n] === index })
+        : undefined;
     const sched = built.network.sim.scheduler;
     const end = scenario.durationNs;
     const t1 = performance.now();

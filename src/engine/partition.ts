@@ -57,9 +57,13 @@ export const MAX_WORKERS = 64;
 
 export function planPartitions(scenario: Scenario, workers: number): PartitionPlan {
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(workers)} is not a worker count (1 to ${MAX_WORKERS})`, {
-      path: "workers",
-    });
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${String(workers)} is not a worker count (1 to ${MAX_WORKERS})`,
+      {
+        path: "workers",
+      },
+    );
   }
   const devices = deviceNames(scenario);
   if (workers === 1) return single(devices);
@@ -101,7 +105,13 @@ export function planPartitions(scenario: Scenario, workers: number): PartitionPl
 /** IP host, hostStack host, switch and router names in declaration order, then the ATM switches and hosts. */
 function deviceNames(s: Scenario): string[] {
   const atm = s.atm === undefined ? [] : [...s.atm.switches.map((x) => x.name), ...s.atm.hosts.map((h) => h.name)];
-  return [...s.hosts.map((h) => h.name), ...s.stackHosts.map((h) => h.name), ...s.switches.map((x) => x.name), ...s.routers.map((r) => r.name), ...atm];
+  return [
+    ...s.hosts.map((h) => h.name),
+    ...s.stackHosts.map((h) => h.name),
+    ...s.switches.map((x) => x.name),
+    ...s.routers.map((r) => r.name),
+    ...atm,
+  ];
 }
 
 /**
@@ -147,7 +157,9 @@ class Groups {
 
 /** Per-device load (see the module comment) and the run's estimated events per second. */
 function loads(s: Scenario, index: Map<string, number>): { weight: number[]; eventsPerSecond: number } {
-  const rates = s.traffic.map((t) => ("rateBps" in t && t.rateBps !== undefined ? t.rateBps / (8 * Math.max(1, t.size)) : NaN));
+  const rates = s.traffic.map((t) =>
+    "rateBps" in t && t.rateBps !== undefined ? t.rateBps / (8 * Math.max(1, t.size)) : NaN,
+  );
   const busiest = Math.max(1, ...rates.filter((r) => Number.isFinite(r)));
   const traffic = new Array<number>(index.size).fill(0);
   let total = 0;
@@ -226,7 +238,8 @@ function automatic(s: Scenario, devices: string[], workers: number): PartitionPl
     const share = Math.max(...bins) / bins.reduce((x, y) => x + y, 0);
     const windows = Math.min(s.durationNs / lookahead, events);
     const cost = share * events * SECONDS_PER_EVENT + windows * SECONDS_PER_WINDOW;
-    if (best === undefined || count > best.count || (count === best.count && cost < best.cost)) best = { owner, count, cost };
+    if (best === undefined || count > best.count || (count === best.count && cost < best.cost))
+      best = { owner, count, cost };
   }
   if (best === undefined) return single(devices);
   // Number partitions by their first device, so the plan reads in declaration order.
@@ -238,7 +251,13 @@ function automatic(s: Scenario, devices: string[], workers: number): PartitionPl
   return finish(s, devices, owner, best.count, true);
 }
 
-function finish(s: Scenario, devices: string[], owner: Record<string, number>, count: number, automatic: boolean): PartitionPlan {
+function finish(
+  s: Scenario,
+  devices: string[],
+  owner: Record<string, number>,
+  count: number,
+  automatic: boolean,
+): PartitionPlan {
   const members: string[][] = Array.from({ length: count }, () => []);
   for (const d of devices) members[owner[d]!]!.push(d);
   const cut: CutLink[] = [];
@@ -247,9 +266,13 @@ function finish(s: Scenario, devices: string[], owner: Record<string, number>, c
     const b = owner[l.b.device]!;
     if (a === b) continue;
     if (!(l.delayNs > 0)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `link ${l.name} has no delay, so it cannot join partitions ${a} and ${b}`, {
-        path: "partitions",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `link ${l.name} has no delay, so it cannot join partitions ${a} and ${b}`,
+        {
+          path: "partitions",
+        },
+      );
     }
     if (l.schedule.length > 0) {
       throw new NetloomError(

@@ -152,7 +152,9 @@ export class Rng {
    */
   exponential(mean: number): number {
     if (!(mean > 0 && mean < Infinity)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(mean)} is not a positive finite mean`, { path: "mean" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(mean)} is not a positive finite mean`, {
+        path: "mean",
+      });
     }
     return -mean * Math.log(1 - this.nextFloat()); // 1 - u is in (0, 1]: log is finite
   }

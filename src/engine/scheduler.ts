@@ -79,11 +79,9 @@ export class Scheduler {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(id)} is not a device id`, { path: name });
     }
     if (this.handlers[id] !== undefined) {
-      throw new NetloomError(
-        ErrorCode.INVALID_ARGUMENT,
-        `device id ${id} is already taken by "${this.names[id]}"`,
-        { path: name },
-      );
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `device id ${id} is already taken by "${this.names[id]}"`, {
+        path: name,
+      });
     }
     // Fill holes so the arrays stay packed (and monomorphic) for the dispatch loop.
     for (let i = this.handlers.length; i < id; i++) {
@@ -158,7 +156,15 @@ export class Scheduler {
   }
 
   /** Queues the event under the origin's next sequence number; its slot, or NO_SLOT when foreign. */
-  private enqueue(origin: number, time: number, target: number, kind: number, a: number, b: number, len: number): number {
+  private enqueue(
+    origin: number,
+    time: number,
+    target: number,
+    kind: number,
+    a: number,
+    b: number,
+    len: number,
+  ): number {
     if (this.foreign[origin] === 1) return NO_SLOT; // its own partition schedules this event
     const seq = this.nextSeq[origin]!;
     this.nextSeq[origin] = seq + 1;
@@ -179,7 +185,16 @@ export class Scheduler {
    * Schedules an event that arrives from another partition with its key already assigned.
    * The origin's own counter is not touched: that partition owns it.
    */
-  scheduleRemote(time: number, origin: number, originSeq: number, target: number, kind: number, a: number, b: number, len: number): void {
+  scheduleRemote(
+    time: number,
+    origin: number,
+    originSeq: number,
+    target: number,
+    kind: number,
+    a: number,
+    b: number,
+    len: number,
+  ): void {
     const slot = this.queue.push(time, origin, originSeq, target, kind, a, b, len);
     if (slot === NO_SLOT) {
       throw new NetloomError(
@@ -282,7 +297,10 @@ export class Scheduler {
         count++;
         const handler = handlers[target];
         if (handler === undefined) {
-          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `an event was sent to device ${target}, which does not exist`);
+          throw new NetloomError(
+            ErrorCode.INVALID_ARGUMENT,
+            `an event was sent to device ${target}, which does not exist`,
+          );
         }
         handler.handleEvent(kind, a, b, len);
         if (this.stopRequested) break;

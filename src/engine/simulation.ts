@@ -88,7 +88,8 @@ export class Simulation {
 
   /** Registers a device or channel under a unique name; returns its id. */
   register(name: string, handler: EventHandler): number {
-    if (name.length === 0) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a device needs a name", { path: "name" });
+    if (name.length === 0)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a device needs a name", { path: "name" });
     if (this.names.has(name)) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is already a device named "${name}"`, { path: name });
     }

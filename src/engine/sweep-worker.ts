@@ -53,7 +53,8 @@ export default async function runSweepPoint(task: SweepTask): Promise<SweepRow> 
   try {
     const scenario = scenarioAtPoint(task.document, task.point, task.source);
     const r = await runScenario(scenario);
-    const sum = (k: "sentPackets" | "receivedPackets" | "sentBytes" | "receivedBytes"): number => r.flows.reduce((n, f) => n + f[k], 0);
+    const sum = (k: "sentPackets" | "receivedPackets" | "sentBytes" | "receivedBytes"): number =>
+      r.flows.reduce((n, f) => n + f[k], 0);
     const sent = sum("sentPackets");
     const received = sum("receivedPackets");
     return {
@@ -79,7 +80,10 @@ export default async function runSweepPoint(task: SweepTask): Promise<SweepRow> 
     return {
       ...base,
       status: "error",
-      error: { ...(err instanceof NetloomError ? { code: err.code } : {}), message: (err as Error)?.message ?? String(err) },
+      error: {
+        ...(err instanceof NetloomError ? { code: err.code } : {}),
+        message: (err as Error)?.message ?? String(err),
+      },
     };
   }
 }

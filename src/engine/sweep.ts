@@ -37,32 +37,67 @@ export async function runSweep(sweep: ScenarioSweep, options: SweepOptions = {})
   const total = sweep.points.length;
   const threads = Math.max(1, Math.min(total, options.threads ?? availableParallelism()));
   const entry = workerEntry(import.meta.url, "sweep-worker");
-  const pool = new Piscina({ filename: entry.filename, execArgv: entry.execArgv, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  const pool = new Piscina({
+    filename: entry.filename,
+    execArgv: entry.execArgv,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 1000,
+  });
   let done = 0;
   try {
     const rows = await Promise.all(
       sweep.points.map(async (point, index): Promise<SweepRow> => {
-        const task: SweepTask = { document: sweep.document, point, index, ...(sweep.source !== undefined ? { source: sweep.source } : {}) };
+        const task: SweepTask = {
+          document: sweep.document,
+          point,
+          index,
+          ...(sweep.source !== undefined ? { source: sweep.source } : {}),
+        };
         let row: SweepRow;
         try {
           row = (await pool.run(task)) as SweepRow;
         } catch (err) {
-          row = { index, point, status: "error", error: { message: `the worker running this point died: ${(err as Error)?.message ?? String(err)}` } };
+          row = {
+            index,
+            point,
+            status: "error",
+            error: { message: `the worker running this point died: ${(err as Error)?.message ?? String(err)}` },
+          };
         }
         done++;
         options.onPoint?.(row, done, total);
         return row;
       }),
     );
-    return { scenario: sweep.base.name, parameters: sweep.base.parameters, wallTimeMs: performance.now() - started, rows };
+    return {
+      scenario: sweep.base.name,
+      parameters: sweep.base.parameters,
+      wallTimeMs: performance.now() - started,
+      rows,
+    };
   } finally {
     await pool.destroy();
   }
 }
 
 const SUMMARY_COLUMNS = [
-  "status", "error", "seed", "simTimeNs", "wallTimeMs", "events", "fingerprint", "sentPackets", "receivedPackets",
-  "sentBytes", "receivedBytes", "loss", "throughputBps", "latencyP50Ns", "latencyP99Ns", "latencyMaxNs",
+  "status",
+  "error",
+  "seed",
+  "simTimeNs",
+  "wallTimeMs",
+  "events",
+  "fingerprint",
+  "sentPackets",
+  "receivedPackets",
+  "sentBytes",
+  "receivedBytes",
+  "loss",
+  "throughputBps",
+  "latencyP50Ns",
+  "latencyP99Ns",
+  "latencyMaxNs",
 ] as const;
 
 /** The sweep as CSV: one row per point, parameter columns first. */
@@ -75,7 +110,10 @@ export function sweepCsv(result: SweepResult): string {
       r.index,
       ...names.map((n) => r.point[n] ?? ""),
       ...SUMMARY_COLUMNS.map((c) => {
-        if (c === "error") return r.error !== undefined ? `${r.error.code !== undefined ? `${r.error.code}: ` : ""}${r.error.message}` : "";
+        if (c === "error")
+          return r.error !== undefined
+            ? `${r.error.code !== undefined ? `${r.error.code}: ` : ""}${r.error.message}`
+            : "";
         const v = r[c];
         return v === undefined || v === null ? "" : v;
       }),

@@ -53,13 +53,26 @@ import {
 
 export { AAL5_STATUS, AAL5_COUNTERS, AAL5_MAX_PAYLOAD, ARG_DISCARD, CELL_END, aal5CellCount, type Aal5Counter };
 export { SEG_BAD_HEADER, SEG_BAD_RANGE, SEG_NO_ROOM, SEG_TOO_LONG, SEG_ZERO_LENGTH } from "./reference/aal5.js";
-export { CELL_BYTES, CELL_PAYLOAD_BYTES, packCellHeader, unpackCellHeader, type CellHeaderFields } from "./reference/cell.js";
+export {
+  CELL_BYTES,
+  CELL_PAYLOAD_BYTES,
+  packCellHeader,
+  unpackCellHeader,
+  type CellHeaderFields,
+} from "./reference/cell.js";
 
 export interface Aal5Exports {
   /** Cells written, or SEG_ZERO_LENGTH / SEG_TOO_LONG / SEG_NO_ROOM. */
   aal5Segment(pdu: number, len: number, header32: number, uuCpi: number, out: number, capCells: number): number;
   /** Total cells written; per-entry out = cells or a negative SEG_* status. */
-  aal5SegmentBatch(vec: number, count: number, headers: number, nHeaders: number, out: number, capCells: number): number;
+  aal5SegmentBatch(
+    vec: number,
+    count: number,
+    headers: number,
+    nHeaders: number,
+    out: number,
+    capCells: number,
+  ): number;
   /** Entries consumed (always count). */
   aal5Reassemble(ctx: number, vec: number, count: number): number;
   /** 1 started, 0 already discarding, -1 bad circuit. */
@@ -171,7 +184,9 @@ export function aal5SegmentInto(
   }
   rt.checkRange("outPtr", outPtr, n * CELL_BYTES);
   if (pduPtr < outPtr + n * CELL_BYTES && outPtr < pduPtr + len) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the PDU and the cells it goes into overlap", { path: "outPtr" });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the PDU and the cells it goes into overlap", {
+      path: "outPtr",
+    });
   }
   return options.implementation === "reference"
     ? aal5SegmentRef(rt.u8, pduPtr, len, word, uuCpi, outPtr, n)
@@ -304,7 +319,7 @@ export class Aal5Reassembler {
     // Free stack: buffer 0 on top, so PDUs fill buffers in address order.
     for (let i = 0; i < o.buffers; i++) u32[(this.freePtr >>> 2) + i] = this.bufBase + (o.buffers - 1 - i) * bufStride;
     u32[c + X_FREE_COUNT / 4] = o.buffers;
-    for (let k = 0; k < o.circuits; k++) u32[((this.statesPtr + k * CIRCUIT_STRIDE + S_LIMIT) >>> 2)] = this.bufferBytes;
+    for (let k = 0; k < o.circuits; k++) u32[(this.statesPtr + k * CIRCUIT_STRIDE + S_LIMIT) >>> 2] = this.bufferBytes;
     this.lent = new Uint8Array(o.buffers);
   }
 
@@ -394,7 +409,9 @@ export class Aal5Reassembler {
    * Hands every queued completion to `visit` (no allocation) and empties the queue; each
    * buffer is lent to the caller until returnBuffer(ptr). Returns the number visited.
    */
-  drainCompletions(visit: (circuit: number, ptr: number, length: number, status: number, uuCpi: number) => void): number {
+  drainCompletions(
+    visit: (circuit: number, ptr: number, length: number, status: number, uuCpi: number) => void,
+  ): number {
     this.live();
     const u32 = this.runtime.u32;
     const count = u32[(this.ctx + X_COMPL_COUNT) >>> 2]!;
@@ -414,7 +431,15 @@ export class Aal5Reassembler {
     const out: Aal5Completion[] = [];
     const u8 = this.runtime.u8;
     this.drainCompletions((circuit, ptr, length, status, uuCpi) => {
-      out.push({ circuit, ptr, length, status, uu: uuCpi >>> 8, cpi: uuCpi & 0xff, bytes: u8.subarray(ptr, ptr + length) });
+      out.push({
+        circuit,
+        ptr,
+        length,
+        status,
+        uu: uuCpi >>> 8,
+        cpi: uuCpi & 0xff,
+        bytes: u8.subarray(ptr, ptr + length),
+      });
     });
     return out;
   }

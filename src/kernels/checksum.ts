@@ -63,7 +63,9 @@ export type Ipv4AddressInput = number | Uint8Array;
 function addressValue(name: string, addr: Ipv4AddressInput): number {
   if (addr instanceof Uint8Array) {
     if (addr.length !== 4) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `an IPv4 address has 4 bytes, not ${addr.length}`, { path: name });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `an IPv4 address has 4 bytes, not ${addr.length}`, {
+        path: name,
+      });
     }
     return ((addr[0]! << 24) | (addr[1]! << 16) | (addr[2]! << 8) | addr[3]!) >>> 0;
   }
@@ -109,8 +111,13 @@ export class ChecksumKernels {
    */
   internetSumRange(bytes: Uint8Array, offset: number, length: number, initial = 0): number {
     if (
-      this.rt.owns(bytes) && (offset | 0) === offset && (length | 0) === length && offset >= 0 && length >= 0 &&
-      offset + length <= bytes.length && (initial & 0xffff) === initial
+      this.rt.owns(bytes) &&
+      (offset | 0) === offset &&
+      (length | 0) === length &&
+      offset >= 0 &&
+      length >= 0 &&
+      offset + length <= bytes.length &&
+      (initial & 0xffff) === initial
     ) {
       return this.x.inetSum(bytes.byteOffset + offset, length, initial);
     }
@@ -257,9 +264,13 @@ export class ChecksumKernels {
   hecCheck(header: Uint8Array, statePtr: number): HecStatus {
     checkBytes("header", header);
     if (header.byteLength < 5) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `an ATM header with HEC needs 5 bytes, got ${header.byteLength}`, {
-        path: "header",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `an ATM header with HEC needs 5 bytes, got ${header.byteLength}`,
+        {
+          path: "header",
+        },
+      );
     }
     this.checkStatePtr(statePtr);
     const view = header.subarray(0, 5);
@@ -287,7 +298,11 @@ export class ChecksumKernels {
 
   // --- internals ---
 
-  private crcOver(bytes: Uint8Array, previous: number, kernel: (crc: number, ptr: number, len: number) => number): number {
+  private crcOver(
+    bytes: Uint8Array,
+    previous: number,
+    kernel: (crc: number, ptr: number, len: number) => number,
+  ): number {
     checkBytes("bytes", bytes);
     checkU32("previous", previous);
     const rt = this.rt;
@@ -362,7 +377,12 @@ export function finishInternetChecksum(sum: number): number {
 }
 
 /** Partial sum of the IPv4 pseudo-header (src, dst, 0, protocol, UDP/TCP length) of RFC 768/793. */
-export function ipv4PseudoHeaderSum(src: Ipv4AddressInput, dst: Ipv4AddressInput, protocol: number, length: number): number {
+export function ipv4PseudoHeaderSum(
+  src: Ipv4AddressInput,
+  dst: Ipv4AddressInput,
+  protocol: number,
+  length: number,
+): number {
   checkInteger("protocol", protocol, 0, 0xff);
   checkU16("length", length);
   return inetRef.ipv4PseudoHeaderSum(addressValue("src", src), addressValue("dst", dst), protocol, length);

@@ -247,7 +247,7 @@ export class SharedHeap {
       prev = this.findPrevFree(prev);
     }
     this.i32[(start >> 2) + B_STATE] = STATE_FREE;
-    if (end === (this.i32[h + H_TOP]! >>> 0)) {
+    if (end === this.i32[h + H_TOP]! >>> 0) {
       // The merged block is the last one: give it back to the bump region.
       this.i32[h + H_TOP] = start;
       this.i32[(start >> 2) + B_STATE] = 0;
@@ -277,7 +277,10 @@ export class SharedHeap {
   private isBlockStart(block: number): boolean {
     const top = this.i32[(this.base >> 2) + H_TOP]! >>> 0;
     return (
-      Number.isInteger(block) && block >= this.base + HEADER_BYTES && block < top && (block + BLOCK_HEADER) % ALIGN === 0
+      Number.isInteger(block) &&
+      block >= this.base + HEADER_BYTES &&
+      block < top &&
+      (block + BLOCK_HEADER) % ALIGN === 0
     );
   }
 

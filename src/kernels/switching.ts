@@ -534,4 +534,3 @@ export class VcTable {
     this.runtime.heap.free(this.ptr);
   }
 }
-

@@ -13,8 +13,22 @@
 import { WINDOW_LAYOUT, type WindowTable } from "./window.js";
 
 const {
-  T_RING_CAP, T_STRIDE, T_RING_OFF, TABLE_HEADER, R_COUNT, S_HEAD, S_COUNT, S_FLAGS, S_SACKED_BYTES, S_HIGH_SACK,
-  SEG_BYTES, SEG_LEN, SEG_FLAGS, SEG_SACKED, F_HAS_SACK, F_TIMED_OUT,
+  T_RING_CAP,
+  T_STRIDE,
+  T_RING_OFF,
+  TABLE_HEADER,
+  R_COUNT,
+  S_HEAD,
+  S_COUNT,
+  S_FLAGS,
+  S_SACKED_BYTES,
+  S_HIGH_SACK,
+  SEG_BYTES,
+  SEG_LEN,
+  SEG_FLAGS,
+  SEG_SACKED,
+  F_HAS_SACK,
+  F_TIMED_OUT,
 } = WINDOW_LAYOUT;
 
 export class WindowPeek {
@@ -64,7 +78,6 @@ export class WindowPeek {
     return this.u32[(r + this.ringOff + head * SEG_BYTES + SEG_LEN) >>> 2]!;
   }
 }
-
 
 /**
  * Walks the in-flight ring of one connection for loss recovery: the first un-SACKed segment at

@@ -27,7 +27,14 @@ export interface WindowExports {
   windowTableBytes(connections: number, maxRanges: number, ringCap: number): number;
   windowTableInit(table: number, connections: number, maxRanges: number, ringCap: number): number;
   windowOpen(table: number, index: number, rcvNxt: number, rcvWnd: number, iss: number, sndWnd: number): number;
-  windowConfigRto(table: number, index: number, minRto: number, maxRto: number, granularity: number, initRto: number): number;
+  windowConfigRto(
+    table: number,
+    index: number,
+    minRto: number,
+    maxRto: number,
+    granularity: number,
+    initRto: number,
+  ): number;
   windowSetReceiveWindow(table: number, index: number, wnd: number): number;
   windowSetSendWindow(table: number, index: number, wnd: number): number;
   windowMark(table: number, index: number, start: number, len: number): number;
@@ -232,7 +239,12 @@ export const DEFAULT_RTO = {
 } as const;
 
 /** Validates open options (shared by the Wasm table and the reference). Returns RTO settings. */
-export function checkOpenOptions(options: OpenOptions): { minRto: number; maxRto: number; granularity: number; initialRto: number } {
+export function checkOpenOptions(options: OpenOptions): {
+  minRto: number;
+  maxRto: number;
+  granularity: number;
+  initialRto: number;
+} {
   checkInteger("receiveNext", options.receiveNext, 0, 0xffff_ffff);
   checkInteger("sendNext", options.sendNext, 0, 0xffff_ffff);
   checkWindow("receiveWindow", options.receiveWindow);
@@ -300,9 +312,13 @@ export class WindowTable implements WindowOps {
     const k = rt.exports;
     const bytes = k.windowTableBytes(connections, maxRanges, ring);
     if (bytes === 0) {
-      throw new NetloomError(ErrorCode.OUT_OF_MEMORY, `a window table of ${connections} connections does not fit 4 GiB`, {
-        path: "connections",
-      });
+      throw new NetloomError(
+        ErrorCode.OUT_OF_MEMORY,
+        `a window table of ${connections} connections does not fit 4 GiB`,
+        {
+          path: "connections",
+        },
+      );
     }
     const ptr = rt.heap.alloc(bytes);
     let out: number;
@@ -352,7 +368,14 @@ export class WindowTable implements WindowOps {
     const t = this.ptr;
     this.checkIndex(conn);
     const rto = checkOpenOptions(options);
-    this.k.windowOpen(t, conn, options.receiveNext >>> 0, options.receiveWindow, options.sendNext >>> 0, options.sendWindow);
+    this.k.windowOpen(
+      t,
+      conn,
+      options.receiveNext >>> 0,
+      options.receiveWindow,
+      options.sendNext >>> 0,
+      options.sendWindow,
+    );
     this.k.windowConfigRto(t, conn, rto.minRto, rto.maxRto, rto.granularity, rto.initialRto);
     this.opened[conn] = 1;
   }
@@ -414,7 +437,11 @@ export class WindowTable implements WindowOps {
    * Received out-of-order ranges, at most `max`: "recent" puts the most recently extended range
    * first (RFC 2018 SACK order), "sequence" lists them in sequence order.
    */
-  sackBlocks(conn: number, max: number = this.maxRanges, order: "recent" | "sequence" = "recent"): Array<[number, number]> {
+  sackBlocks(
+    conn: number,
+    max: number = this.maxRanges,
+    order: "recent" | "sequence" = "recent",
+  ): Array<[number, number]> {
     this.conn(conn);
     checkInteger("max", max, 0, this.maxRanges);
     const n = this.k.windowRanges(this.ptrValue, conn, this.out, max, order === "recent" ? 1 : 0);

@@ -122,21 +122,26 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], source: string, where: string): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
-      throw profileError(source, where === "" ? k : `${where}.${k}`, `unknown field (expected one of ${allowed.join(", ")})`);
+      throw profileError(
+        source,
+        where === "" ? k : `${where}.${k}`,
+        `unknown field (expected one of ${allowed.join(", ")})`,
+      );
     }
   }
 }
 
 /** A duration field as integer ns >= 0, the error naming `source: path`. */
 function durationField(value: unknown, source: string, path: string): number {
-  if (value === undefined) throw profileError(source, path, "is missing (a duration such as \"40us\" or ns)");
+  if (value === undefined) throw profileError(source, path, 'is missing (a duration such as "40us" or ns)');
   let ns: number;
   try {
     ns = parseDuration(value, path);
   } catch (e) {
     throw profileError(source, path, e instanceof NetloomError ? e.message.replace(`${path}: `, "") : String(e));
   }
-  if (!Number.isInteger(ns) || ns < 0) throw profileError(source, path, `${String(value)} is not a whole number of ns >= 0`);
+  if (!Number.isInteger(ns) || ns < 0)
+    throw profileError(source, path, `${String(value)} is not a whole number of ns >= 0`);
   return ns;
 }
 
@@ -145,7 +150,8 @@ function durationField(value: unknown, source: string, path: string): number {
  * file path) and prefixes every error: `my.yaml: costs.copy.MBps: ...`.
  */
 export function parseCpuProfile(value: unknown, source = "profile"): CpuProfile {
-  if (!isRecord(value)) throw profileError(source, "(top)", "a profile is an object with name, cpus, pageBytes and costs");
+  if (!isRecord(value))
+    throw profileError(source, "(top)", "a profile is an object with name, cpus, pageBytes and costs");
   checkKeys(value, TOP_KEYS, source, "");
   const name = value.name;
   if (typeof name !== "string" || name.length === 0) throw profileError(source, "name", "must be a non-empty string");
@@ -159,7 +165,11 @@ export function parseCpuProfile(value: unknown, source = "profile"): CpuProfile 
   try {
     pageBytes = parseByteSize(value.pageBytes ?? 4096, "pageBytes");
   } catch (e) {
-    throw profileError(source, "pageBytes", e instanceof NetloomError ? e.message.replace("pageBytes: ", "") : String(e));
+    throw profileError(
+      source,
+      "pageBytes",
+      e instanceof NetloomError ? e.message.replace("pageBytes: ", "") : String(e),
+    );
   }
   if (!Number.isInteger(pageBytes) || pageBytes < 512 || (pageBytes & (pageBytes - 1)) !== 0) {
     throw profileError(source, "pageBytes", `${String(value.pageBytes)} is not a page size (a power of two >= 512)`);
@@ -169,14 +179,22 @@ export function parseCpuProfile(value: unknown, source = "profile"): CpuProfile 
   checkKeys(costs, COST_KEYS, source, "costs");
   const p: Record<string, number> = {};
   for (const [key, field] of FIXED_FIELDS) p[field] = durationField(costs[key], source, `costs.${key}`);
-  p["layerStateNs"] = costs["layerState"] === undefined ? p["layerCrossingNs"]! : durationField(costs["layerState"], source, "costs.layerState");
+  p["layerStateNs"] =
+    costs["layerState"] === undefined
+      ? p["layerCrossingNs"]!
+      : durationField(costs["layerState"], source, "costs.layerState");
   if (p["layerStateNs"]! > p["layerCrossingNs"]!) {
-    throw profileError(source, "costs.layerState", "is more than a whole layer crossing (layerState is the protocol-state part of one)");
+    throw profileError(
+      source,
+      "costs.layerState",
+      "is more than a whole layer crossing (layerState is the protocol-state part of one)",
+    );
   }
   for (const [key, callField, byteField] of RATE_FIELDS) {
     const c = costs[key];
     const path = `costs.${key}`;
-    if (!isRecord(c)) throw profileError(source, path, "is missing (an object { perCall: <duration>, MBps: <number> })");
+    if (!isRecord(c))
+      throw profileError(source, path, "is missing (an object { perCall: <duration>, MBps: <number> })");
     checkKeys(c, ["perCall", "MBps"], source, path);
     p[callField] = durationField(c.perCall ?? 0, source, `${path}.perCall`);
     const mbps = c.MBps;
@@ -245,9 +263,13 @@ export function loadCpuProfile(nameOrPath: string): CpuProfile {
   try {
     text = readFileSync(nameOrPath, "utf8");
   } catch (e) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot read the profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
-      path: nameOrPath,
-    });
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `cannot read the profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      {
+        path: nameOrPath,
+      },
+    );
   }
   return parseCpuProfileText(text, nameOrPath);
 }
@@ -372,15 +394,33 @@ export class HostCpu implements EventHandler {
     const p = this.profile;
     let ns = 0;
     switch (op) {
-      case CpuOp.SYSTEM_CALL: ns = p.systemCallNs; break;
-      case CpuOp.LAYER_CROSSING: ns = p.layerCrossingNs; break;
-      case CpuOp.INTERRUPT: ns = p.interruptNs; break;
-      case CpuOp.CONTEXT_SWITCH: ns = p.contextSwitchNs; break;
-      case CpuOp.HANDLER_DISPATCH: ns = p.handlerDispatchNs; break;
-      case CpuOp.DRIVER: ns = p.driverNs; break;
-      case CpuOp.COPY: ns = p.copyCallNs; break;
-      case CpuOp.CHECKSUM: ns = p.checksumCallNs; break;
-      case CpuOp.PAGE_REMAP: ns = p.pageRemapNs; break;
+      case CpuOp.SYSTEM_CALL:
+        ns = p.systemCallNs;
+        break;
+      case CpuOp.LAYER_CROSSING:
+        ns = p.layerCrossingNs;
+        break;
+      case CpuOp.INTERRUPT:
+        ns = p.interruptNs;
+        break;
+      case CpuOp.CONTEXT_SWITCH:
+        ns = p.contextSwitchNs;
+        break;
+      case CpuOp.HANDLER_DISPATCH:
+        ns = p.handlerDispatchNs;
+        break;
+      case CpuOp.DRIVER:
+        ns = p.driverNs;
+        break;
+      case CpuOp.COPY:
+        ns = p.copyCallNs;
+        break;
+      case CpuOp.CHECKSUM:
+        ns = p.checksumCallNs;
+        break;
+      case CpuOp.PAGE_REMAP:
+        ns = p.pageRemapNs;
+        break;
     }
     this.charge(op, ns);
   }

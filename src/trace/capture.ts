@@ -91,7 +91,13 @@ export class Capture {
   private readonly markFcs: boolean;
   private closed = false;
 
-  constructor(sim: Simulation, points: readonly TracePoint[], path: string, source: string, options: CaptureOptions = {}) {
+  constructor(
+    sim: Simulation,
+    points: readonly TracePoint[],
+    path: string,
+    source: string,
+    options: CaptureOptions = {},
+  ) {
     this.path = path;
     this.source = source;
     this.points = points;
@@ -165,14 +171,15 @@ export class CaptureSet {
   }
 }
 
-function resolvePoints(
-  trace: { get(name: string): TracePoint },
-  names: readonly TracePointName[],
-): TracePoint[] {
+function resolvePoints(trace: { get(name: string): TracePoint }, names: readonly TracePointName[]): TracePoint[] {
   if (names.length === 0) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `no trace point given (one of ${TRACE_POINT_NAMES.join(", ")})`, {
-      path: "points",
-    });
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `no trace point given (one of ${TRACE_POINT_NAMES.join(", ")})`,
+      {
+        path: "points",
+      },
+    );
   }
   return names.map((n) => trace.get(n));
 }
@@ -196,7 +203,12 @@ export function capturePort(device: Device, port: number, path: string, options:
 }
 
 /** Captures direction `direction` (0: end 0 -> end 1) of `link` into a new pcap file at `path`. */
-export function captureLink(link: PointToPointLink, direction: number, path: string, options: CaptureOptions = {}): Capture {
+export function captureLink(
+  link: PointToPointLink,
+  direction: number,
+  path: string,
+  options: CaptureOptions = {},
+): Capture {
   if (direction !== 0 && direction !== 1) {
     throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(direction)} is not a link direction (0 or 1)`, {
       path: "direction",
@@ -229,7 +241,10 @@ export function captureAll(network: Network, dir: string, options: CaptureAllOpt
   try {
     mkdirSync(dir, { recursive: true });
   } catch (cause) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot create the capture directory "${dir}"`, { path: "dir", cause });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot create the capture directory "${dir}"`, {
+      path: "dir",
+      cause,
+    });
   }
   const stats = network.stats();
   const names = [...stats.hosts.map((h) => h.name), ...stats.switches.map((s) => s.name)];

@@ -218,12 +218,16 @@ export class FlowStats {
     for (const key of ["src", "dst", "label"] as const) {
       const v = labels[key];
       if (v !== undefined && typeof v !== "string") {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a string`, { path: `flows[${id}].${key}` });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a string`, {
+          path: `flows[${id}].${key}`,
+        });
       }
     }
     const f = this.get(id);
     if (f === undefined) {
-      throw new NetloomError(ErrorCode.TABLE_FULL, `flow ${id} would exceed maxFlows (${this.maxFlows})`, { path: "id" });
+      throw new NetloomError(ErrorCode.TABLE_FULL, `flow ${id} would exceed maxFlows (${this.maxFlows})`, {
+        path: "id",
+      });
     }
     if (labels.src !== undefined) f.src = labels.src;
     if (labels.dst !== undefined) f.dst = labels.dst;
@@ -262,7 +266,11 @@ export class FlowStats {
 
   private framesForTracing(): FrameStore {
     if (this.frames === undefined) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "this FlowStats has no simulation, so it cannot count at trace points", { path: "sim" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        "this FlowStats has no simulation, so it cannot count at trace points",
+        { path: "sim" },
+      );
     }
     return this.frames;
   }
@@ -350,10 +358,19 @@ export class FlowStats {
       flows: ids.map((id) => {
         const f = this.flows.get(id)!;
         return {
-          id, src: f.src, dst: f.dst, label: f.label,
-          sentPackets: f.sentPackets, sentBytes: f.sentBytes, receivedPackets: f.receivedPackets, receivedBytes: f.receivedBytes,
-          firstReceivedNs: f.firstReceivedNs, lastReceivedNs: f.lastReceivedNs, firstReceivedBytes: f.firstReceivedBytes,
-          firstSentNs: f.firstSentNs, lastSentNs: f.lastSentNs,
+          id,
+          src: f.src,
+          dst: f.dst,
+          label: f.label,
+          sentPackets: f.sentPackets,
+          sentBytes: f.sentBytes,
+          receivedPackets: f.receivedPackets,
+          receivedBytes: f.receivedBytes,
+          firstReceivedNs: f.firstReceivedNs,
+          lastReceivedNs: f.lastReceivedNs,
+          firstReceivedBytes: f.firstReceivedBytes,
+          firstSentNs: f.firstSentNs,
+          lastSentNs: f.lastSentNs,
           latency: f.latency?.toState() ?? null,
         };
       }),

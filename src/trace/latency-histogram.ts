@@ -213,9 +213,13 @@ export class LatencyHistogram {
   static fromState(state: LatencyHistogramState): LatencyHistogram {
     const h = new LatencyHistogram({ subBucketBits: state.subBucketBits, maxValueBits: state.maxValueBits });
     if (state.counts.length !== h.counts.length) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `a histogram state with ${state.counts.length} buckets does not fit its layout`, {
-        path: "state.counts",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `a histogram state with ${state.counts.length} buckets does not fit its layout`,
+        {
+          path: "state.counts",
+        },
+      );
     }
     h.counts.set(state.counts);
     h.count = state.count;

@@ -81,9 +81,13 @@ export function splitTimeNs(timeNs: number): [number, number] {
 function checkTime(timeNs: number): void {
   // 2^53 - 1 ns is about 104 days: seconds always fit the 32-bit field.
   if (!Number.isSafeInteger(timeNs) || timeNs < 0) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(timeNs)} is not a virtual time (integer ns in [0, 2^53))`, {
-      path: "timeNs",
-    });
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${String(timeNs)} is not a virtual time (integer ns in [0, 2^53))`,
+      {
+        path: "timeNs",
+      },
+    );
   }
 }
 
@@ -166,9 +170,13 @@ export class PcapWriter {
     this.checkOpen();
     this.checkRange(u8, offset, length);
     if (!Number.isInteger(origLength) || origLength < length || origLength > U32_MAX) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(origLength)} is not an integer in [${length}, 2^32)`, {
-        path: "origLength",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(origLength)} is not an integer in [${length}, 2^32)`,
+        {
+          path: "origLength",
+        },
+      );
     }
     const caplen = Math.min(length, this.snaplen);
     this.recordHeader(timeNs, caplen, origLength);
@@ -192,9 +200,13 @@ export class PcapWriter {
   ): void {
     this.checkOpen();
     if (this.linkType !== LINKTYPE_SUNATM) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the file's link type is ${this.linkType}, not LINKTYPE_SUNATM`, {
-        path: "linkType",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `the file's link type is ${this.linkType}, not LINKTYPE_SUNATM`,
+        {
+          path: "linkType",
+        },
+      );
     }
     checkInteger("vpi", vpi, 0, 0xff);
     checkInteger("vci", vci, 0, 0xffff);
@@ -260,7 +272,9 @@ export class PcapWriter {
 
   private begin(linkType: number, snaplen: number): void {
     if (this.isOpen) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the writer is already open; close() it first", { path: "open" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the writer is already open; close() it first", {
+        path: "open",
+      });
     }
     checkLinkType(linkType);
     const min = linkType === LINKTYPE_SUNATM ? SUNATM_HEADER_LEN : 1;
@@ -288,14 +302,21 @@ export class PcapWriter {
   }
 
   private checkOpen(): void {
-    if (!this.isOpen) throw new NetloomError(ErrorCode.USE_AFTER_FREE, "the pcap writer is not open", { path: "writer" });
+    if (!this.isOpen)
+      throw new NetloomError(ErrorCode.USE_AFTER_FREE, "the pcap writer is not open", { path: "writer" });
   }
 
   private checkRange(u8: Uint8Array, offset: number, length: number): void {
     if (!(u8 instanceof Uint8Array)) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "expected a Uint8Array", { path: "bytes" });
     }
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > u8.length) {
+    if (
+      !Number.isInteger(offset) ||
+      !Number.isInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > u8.length
+    ) {
       throw new NetloomError(
         ErrorCode.OUT_OF_BOUNDS,
         `[${String(offset)}, ${String(offset)} + ${String(length)}) is not inside the ${u8.length}-byte array`,

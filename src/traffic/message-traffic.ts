@@ -54,15 +54,33 @@ export interface MessageFlowState {
  */
 function observed(s: MessageStack, onSent: () => void, onDelivered: (length: number) => void): MessageStack {
   return {
-    get name() { return s.name; },
-    get configuration() { return s.configuration; },
-    get sim() { return s.sim; },
-    get frames() { return s.frames; },
-    get u8() { return s.u8; },
-    get cpu() { return s.cpu; },
-    get rank() { return s.rank; },
-    get maxMessage() { return s.maxMessage; },
-    get now() { return s.now; },
+    get name() {
+      return s.name;
+    },
+    get configuration() {
+      return s.configuration;
+    },
+    get sim() {
+      return s.sim;
+    },
+    get frames() {
+      return s.frames;
+    },
+    get u8() {
+      return s.u8;
+    },
+    get cpu() {
+      return s.cpu;
+    },
+    get rank() {
+      return s.rank;
+    },
+    get maxMessage() {
+      return s.maxMessage;
+    },
+    get now() {
+      return s.now;
+    },
     isReady: (peer: number) => s.isReady(peer),
     setApp(app: MessageApp | undefined): void {
       if (app === undefined) return s.setApp(undefined);
@@ -123,20 +141,36 @@ export class MessageFlow implements EventHandler {
     const size = spec.size;
     const sent = (): void => flows.recordSent(flowId, size, sim.now);
     if (spec.type === "ping-pong") {
-      const viewA = observed(a, () => {
-        this.pingAt = sim.now;
-        sent();
-      }, (length) => flows.recordReceived(flowId, length, this.pingAt, sim.now));
+      const viewA = observed(
+        a,
+        () => {
+          this.pingAt = sim.now;
+          sent();
+        },
+        (length) => flows.recordReceived(flowId, length, this.pingAt, sim.now),
+      );
       const viewB = observed(b, sent, (length) => flows.recordReceivedUnsampled(flowId, length, sim.now));
       this.pingPong = new PingPong(viewA, viewB, size, spec.rounds);
     } else {
       const viewA = observed(a, sent, () => {});
       // Every message is handed to the stack at the start event, back to back.
-      const viewB = observed(b, () => {}, (length) => flows.recordReceived(flowId, length, this.startedAt, sim.now));
+      const viewB = observed(
+        b,
+        () => {},
+        (length) => flows.recordReceived(flowId, length, this.startedAt, sim.now),
+      );
       this.oneWay = new OneWay(viewA, viewB, size, spec.count);
     }
     this.id = sim.register(`traffic:${spec.name}`, this);
-    this.handle = sim.scheduler.scheduleAt(this.id, Math.max(sim.now, spec.startNs), this.id, EV_MESSAGE_START, 0, 0, 0);
+    this.handle = sim.scheduler.scheduleAt(
+      this.id,
+      Math.max(sim.now, spec.startNs),
+      this.id,
+      EV_MESSAGE_START,
+      0,
+      0,
+      0,
+    );
   }
 
   handleEvent(kind: number): void {

@@ -57,7 +57,6 @@ import type { TcpConnection, TcpConnectionOptions } from "../stacks/tcp/tcp-conn
 import type { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import type { FlowReport, FlowStats } from "../trace/flow-stats.js";
 
-
 export const EV_TRANSPORT_START = EV_DEVICE_BASE;
 export const EV_TRANSPORT_STOP = EV_DEVICE_BASE + 1;
 /** rpc with an interval: the next call is due. */
@@ -81,7 +80,9 @@ export interface TransportState {
 }
 
 /** A flow report with its transport section (RunReport.flows entries of transport traffic). */
-export type TransportFlowReport = FlowReport & { transport?: { type: TransportState["type"]; sender: TransportState["sender"]; receiver: TransportState["receiver"] } };
+export type TransportFlowReport = FlowReport & {
+  transport?: { type: TransportState["type"]; sender: TransportState["sender"]; receiver: TransportState["receiver"] };
+};
 
 export interface TransportContext {
   sim: Simulation;
@@ -103,7 +104,11 @@ export interface TransportFlow extends EventHandler {
 }
 
 function tcpOptions(t: TcpBulkTraffic["tcp"]): TcpConnectionOptions {
-  return { ...t, ...(t.keepAlive !== undefined ? { keepAlive: { ...t.keepAlive } } : {}), ...(t.burst !== undefined ? { burst: { ...t.burst } } : {}) };
+  return {
+    ...t,
+    ...(t.keepAlive !== undefined ? { keepAlive: { ...t.keepAlive } } : {}),
+    ...(t.burst !== undefined ? { burst: { ...t.burst } } : {}),
+  };
 }
 
 /** Driver base: a registered device of the sending host with start/stop events. */
@@ -126,7 +131,8 @@ abstract class FlowDriver implements TransportFlow, EventHandler {
     this.id = this.sim.register(this.name, this);
     const sched = this.sim.scheduler;
     sched.schedule(this.id, Math.max(0, spec.startNs - sched.now), this.id, EV_TRANSPORT_START, 0, 0, 0);
-    if (spec.stopNs > spec.startNs) sched.schedule(this.id, spec.stopNs - sched.now, this.id, EV_TRANSPORT_STOP, 0, 0, 0);
+    if (spec.stopNs > spec.startNs)
+      sched.schedule(this.id, spec.stopNs - sched.now, this.id, EV_TRANSPORT_STOP, 0, 0, 0);
   }
 
   get stateName(): (typeof STATE_NAMES)[number] {
@@ -171,7 +177,11 @@ class TcpBulkFlow extends FlowDriver {
   private refused = 0;
   private readonly fill = (): void => this.pump();
 
-  constructor(ctx: TransportContext, flowId: number, readonly t: TcpBulkTraffic) {
+  constructor(
+    ctx: TransportContext,
+    flowId: number,
+    readonly t: TcpBulkTraffic,
+  ) {
     super(ctx, flowId, t);
     this.layer = ctx.tcp(t.from);
     this.dst = ctx.ipHost(t.to.host!).ip;
@@ -289,7 +299,11 @@ class NakBulkFlow extends FlowDriver {
   private result: string | null = null;
   private rxResult: string | null = null;
 
-  constructor(ctx: TransportContext, flowId: number, readonly t: NakBulkTraffic) {
+  constructor(
+    ctx: TransportContext,
+    flowId: number,
+    readonly t: NakBulkTraffic,
+  ) {
     super(ctx, flowId, t);
     const n = t.nak;
     const lo = n.rate.minBps ?? 100e3;
@@ -478,7 +492,11 @@ class RpcFlow extends FlowDriver {
   private callTimer = -1;
   private refused = 0;
 
-  constructor(ctx: TransportContext, flowId: number, readonly t: RpcTraffic) {
+  constructor(
+    ctx: TransportContext,
+    flowId: number,
+    readonly t: RpcTraffic,
+  ) {
     super(ctx, flowId, t);
     this.layer = ctx.tcp(t.from);
     this.dst = ctx.ipHost(t.to.host!).ip;
@@ -492,17 +510,21 @@ class RpcFlow extends FlowDriver {
     this.request = new Uint8Array(t.requestSize);
     this.response = new Uint8Array(t.responseSize);
     const src = ctx.ipHost(t.from).ip;
-    ctx.tcp(t.to.host!).listen(t.port, (c) => {
-      if (c.remoteAddress !== src || this.server !== undefined) {
-        this.refused++;
-        c.abort("not this flow's client");
-        return;
-      }
-      this.serverConn = c;
-      const server = new RpcServer(c, { maxMessageBytes });
-      server.handle(RPC_TRAFFIC_METHOD, (_body, reply) => reply.ok(this.response));
-      this.server = server;
-    }, tcpOptions(t.tcp));
+    ctx.tcp(t.to.host!).listen(
+      t.port,
+      (c) => {
+        if (c.remoteAddress !== src || this.server !== undefined) {
+          this.refused++;
+          c.abort("not this flow's client");
+          return;
+        }
+        this.serverConn = c;
+        const server = new RpcServer(c, { maxMessageBytes });
+        server.handle(RPC_TRAFFIC_METHOD, (_body, reply) => reply.ok(this.response));
+        this.server = server;
+      },
+      tcpOptions(t.tcp),
+    );
   }
 
   protected begin(): void {
@@ -614,7 +636,11 @@ function writeU32(p: Uint8Array, at: number, v: number): void {
 }
 
 /** Builds one transport flow (see the module comment). */
-export function startTransportTraffic(ctx: TransportContext, flowId: number, spec: TransportScenarioTraffic): TransportFlow {
+export function startTransportTraffic(
+  ctx: TransportContext,
+  flowId: number,
+  spec: TransportScenarioTraffic,
+): TransportFlow {
   switch (spec.type) {
     case "tcp-bulk":
       return new TcpBulkFlow(ctx, flowId, spec);

@@ -253,7 +253,13 @@ class PortDemux {
   }
 
   stats(): DemuxStats {
-    return { host: this.host.name, port: this.socket.port, flows: this.handlers.size, short: this.short, unknownFlow: this.unknownFlow };
+    return {
+      host: this.host.name,
+      port: this.socket.port,
+      flows: this.handlers.size,
+      short: this.short,
+      unknownFlow: this.unknownFlow,
+    };
   }
 }
 
@@ -300,7 +306,7 @@ class Sink implements DatagramHandler {
     readonly flow: UdpTrafficFlow,
     readonly host: IpHost,
   ) {}
-  onDatagram(m: UdpMessage, seq: number): void {
+  onDatagram(m: UdpMessage, _seq: number): void {
     this.packets++;
     this.bytes += m.length;
     this.flow.received(m.length, m.time, m.sentAt);
@@ -340,7 +346,8 @@ function datagramWireNs(sender: IpHost, payload: number, path: string): number {
   const channel = sender.nic.ports[0]?.channel as
     | { serializationNs?: (len: number) => number; rate?: unknown; overheadBytes?: unknown }
     | undefined;
-  if (channel === undefined) throw invalid(path, `bulk traffic without a rate needs ${sender.name}'s interface to be attached`);
+  if (channel === undefined)
+    throw invalid(path, `bulk traffic without a rate needs ${sender.name}'s interface to be attached`);
   const wire = (frameLen: number): number => {
     if (typeof channel.serializationNs === "function") return channel.serializationNs(frameLen);
     if (typeof channel.rate === "number" && channel.rate > 0) {
@@ -454,15 +461,20 @@ export class UdpTrafficFlow implements EventHandler {
   ) {
     const p = `traffic.${spec.name}`;
     if (!Number.isInteger(spec.size) || spec.size < TRAFFIC_HEADER_LEN || spec.size > sender.udp.maxDatagramSize) {
-      throw invalid(`${p}.size`, `${String(spec.size)} is not a datagram size from ${TRAFFIC_HEADER_LEN} to ${sender.udp.maxDatagramSize} bytes`);
+      throw invalid(
+        `${p}.size`,
+        `${String(spec.size)} is not a datagram size from ${TRAFFIC_HEADER_LEN} to ${sender.udp.maxDatagramSize} bytes`,
+      );
     }
-    if (!Number.isSafeInteger(spec.startNs) || spec.startNs < 0) throw invalid(`${p}.start`, `${String(spec.startNs)} is not a time`);
+    if (!Number.isSafeInteger(spec.startNs) || spec.startNs < 0)
+      throw invalid(`${p}.start`, `${String(spec.startNs)} is not a time`);
     if (!(spec.stopNs >= spec.startNs)) throw invalid(`${p}.stop`, `${String(spec.stopNs)} is before start`);
     if (spec.count !== undefined && !(Number.isSafeInteger(spec.count) && spec.count >= 1)) {
       throw invalid(`${p}.count`, `${String(spec.count)} is not a count >= 1`);
     }
     const rate = spec.type === "bulk" ? spec.rateBps : spec.type === "request-response" ? undefined : spec.rateBps;
-    if (rate !== undefined && !(rate > 0 && rate < Infinity)) throw invalid(`${p}.rate`, `${String(rate)} is not a bit rate`);
+    if (rate !== undefined && !(rate > 0 && rate < Infinity))
+      throw invalid(`${p}.rate`, `${String(rate)} is not a bit rate`);
     const mailboxLimit = options.mailboxLimit ?? DEFAULT_MAILBOX_LIMIT;
     this.sim = sim;
     this.flows = flows;
@@ -471,7 +483,15 @@ export class UdpTrafficFlow implements EventHandler {
     this.stopNs = spec.stopNs;
     this.dstPort = spec.dstPort;
     this.ttl = spec.ttl ?? 1;
-    this.kind = ({ cbr: KIND_CBR, poisson: KIND_POISSON, onoff: KIND_ONOFF, bulk: KIND_BULK, "request-response": KIND_REQUEST_RESPONSE } as const)[spec.type];
+    this.kind = (
+      {
+        cbr: KIND_CBR,
+        poisson: KIND_POISSON,
+        onoff: KIND_ONOFF,
+        bulk: KIND_BULK,
+        "request-response": KIND_REQUEST_RESPONSE,
+      } as const
+    )[spec.type];
     this.sender = sender;
     this.name = `traffic:${spec.name}`;
     this.dst = ipv4FromString(spec.to.address, `${p}.to`);
@@ -512,12 +532,18 @@ export class UdpTrafficFlow implements EventHandler {
         break;
       }
       case "request-response":
-        if (receivers.length === 0) throw invalid(`${p}.to`, `request-response needs the destination host (${spec.to.address}) to answer`);
+        if (receivers.length === 0)
+          throw invalid(`${p}.to`, `request-response needs the destination host (${spec.to.address}) to answer`);
         if (!Number.isInteger(spec.responseSize) || spec.responseSize < TRAFFIC_HEADER_LEN) {
-          throw invalid(`${p}.responseSize`, `${String(spec.responseSize)} is not a datagram size of at least ${TRAFFIC_HEADER_LEN} bytes`);
+          throw invalid(
+            `${p}.responseSize`,
+            `${String(spec.responseSize)} is not a datagram size of at least ${TRAFFIC_HEADER_LEN} bytes`,
+          );
         }
-        if (!(spec.timeoutNs > 0)) throw invalid(`${p}.timeout`, `${String(spec.timeoutNs)} is not a positive duration`);
-        if (spec.intervalNs !== undefined && !(spec.intervalNs > 0)) throw invalid(`${p}.interval`, `${String(spec.intervalNs)} is not a positive duration`);
+        if (!(spec.timeoutNs > 0))
+          throw invalid(`${p}.timeout`, `${String(spec.timeoutNs)} is not a positive duration`);
+        if (spec.intervalNs !== undefined && !(spec.intervalNs > 0))
+          throw invalid(`${p}.interval`, `${String(spec.intervalNs)} is not a positive duration`);
         this.responseBuf = new Uint8Array(spec.responseSize);
         break;
     }
@@ -551,7 +577,8 @@ export class UdpTrafficFlow implements EventHandler {
       throw err;
     }
     this.flowRecord =
-      flows.flow(flowId) ?? flows.defineFlow(flowId, { src: sender.nic.name, dst: spec.to.host ?? spec.to.address, label: spec.name });
+      flows.flow(flowId) ??
+      flows.defineFlow(flowId, { src: sender.nic.name, dst: spec.to.host ?? spec.to.address, label: spec.name });
     this.id = sim.register(this.name, this);
     this.origin = Math.max(spec.startNs, sim.now);
     this.onStart = this.origin;
@@ -728,7 +755,15 @@ export class UdpTrafficFlow implements EventHandler {
     this.outstanding = this.transmit(this.sendDemux.socket, this.dst, spec.dstPort, this.buf);
     this.flows.recordSent(this.flowId, spec.size, this.sim.now);
     this.stateValue = TrafficState.Waiting;
-    this.timeout = this.sim.scheduler.schedule(this.id, spec.timeoutNs, this.id, EV_TRAFFIC_TIMEOUT, this.outstanding | 0, 0, 0);
+    this.timeout = this.sim.scheduler.schedule(
+      this.id,
+      spec.timeoutNs,
+      this.id,
+      EV_TRAFFIC_TIMEOUT,
+      this.outstanding | 0,
+      0,
+      0,
+    );
   }
 
   /** Waiting -> Running (next request armed) or Done. */
@@ -769,7 +804,7 @@ export class UdpTrafficFlow implements EventHandler {
   /** Send time of `seq` (a wire u32) if the ring still has it, else -1. */
   private sendTimeOf(seq: number): number {
     if (this.nextSeq === 0) return -1;
-    const age = ((this.nextSeq - 1) - seq) >>> 0;
+    const age = (this.nextSeq - 1 - seq) >>> 0;
     if (age >= SEND_RING_SIZE || seq >= this.nextSeq) return -1; // too old, or never sent
     const ring = this.sendTimes;
     return ring[seq & (ring.length - 1)]!;
@@ -806,7 +841,7 @@ export class UdpTrafficFlow implements EventHandler {
   response(client: Client, seq: number, bytes: number, now: number): void {
     client.packets++;
     client.bytes += bytes;
-    if (this.stateValue !== TrafficState.Waiting || seq !== (this.outstanding >>> 0)) {
+    if (this.stateValue !== TrafficState.Waiting || seq !== this.outstanding >>> 0) {
       this.counters.lateResponses++;
       return;
     }

@@ -3,8 +3,10 @@
 // that do not exist in Node.
 
 declare namespace WebAssembly {
+  // biome-ignore lint/complexity/noBannedTypes: mirrors the lib.dom declaration
   type ImportValue = Function | Global | Memory | Table | number;
   type Imports = Record<string, Record<string, ImportValue>>;
+  // biome-ignore lint/complexity/noBannedTypes: mirrors the lib.dom declaration
   type Exports = Record<string, Function | Global | Memory | Table>;
 
   interface MemoryDescriptor {

@@ -58,7 +58,8 @@ export class ArpView extends ByteView {
     if (this.hardwareType !== ARP_HTYPE_ETHERNET || this.hardwareLength !== ARP_HLEN_ETHERNET) {
       return ArpParseError.BAD_HARDWARE;
     }
-    if (this.protocolType !== ARP_PTYPE_IPV4 || this.protocolLength !== ARP_PLEN_IPV4) return ArpParseError.BAD_PROTOCOL;
+    if (this.protocolType !== ARP_PTYPE_IPV4 || this.protocolLength !== ARP_PLEN_IPV4)
+      return ArpParseError.BAD_PROTOCOL;
     const op = this.operation;
     if (op !== ARP_OP_REQUEST && op !== ARP_OP_REPLY) return ArpParseError.BAD_OPERATION;
     return ArpParseError.OK;

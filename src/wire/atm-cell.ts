@@ -79,7 +79,14 @@ export function isOamHeader(word: number): boolean {
 }
 
 /** Header word of (format, fields); fields are assumed in range (emitAtmCell checks). */
-export function packAtmHeader(format: AtmHeaderFormat, gfc: number, vpi: number, vci: number, pti: number, clp: number): number {
+export function packAtmHeader(
+  format: AtmHeaderFormat,
+  gfc: number,
+  vpi: number,
+  vci: number,
+  pti: number,
+  clp: number,
+): number {
   const top = format === "uni" ? ((gfc & 0xf) << 28) | ((vpi & 0xff) << 20) : (vpi & 0xfff) << 20;
   return (top | ((vci & 0xffff) << 4) | ((pti & 7) << 1) | (clp & 1)) >>> 0;
 }
@@ -209,7 +216,9 @@ export function parseAtmCell(view: AtmCellView): AtmCellRepr | undefined {
 
 function checkRepr(repr: AtmCellRepr): void {
   if (repr.format !== "uni" && repr.format !== "nni") {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${String(repr.format)}" is not uni or nni`, { path: "format" });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${String(repr.format)}" is not uni or nni`, {
+      path: "format",
+    });
   }
   checkInteger("gfc", repr.gfc, 0, repr.format === "uni" ? 15 : 0);
   checkInteger("vpi", repr.vpi, 0, repr.format === "uni" ? 0xff : 0xfff);

@@ -158,7 +158,16 @@ export const SigParseError = {
   BAD_CAUSE: 7,
 } as const;
 export type SigParseError = (typeof SigParseError)[keyof typeof SigParseError];
-export const SIG_PARSE_ERROR_NAMES = ["tooShort", "badDiscriminator", "badCallRefLength", "badLength", "unknownType", "badBody", "badRoute", "badCause"] as const;
+export const SIG_PARSE_ERROR_NAMES = [
+  "tooShort",
+  "badDiscriminator",
+  "badCallRefLength",
+  "badLength",
+  "unknownType",
+  "badBody",
+  "badRoute",
+  "badCause",
+] as const;
 
 export interface AtmSignalRepr {
   type: SigType;
@@ -180,7 +189,12 @@ export interface AtmSignalRepr {
 }
 
 /** A repr with every field at its empty value. */
-export function sigRepr(type: SigType, callRef: number, flag: 0 | 1, fields: Partial<AtmSignalRepr> = {}): AtmSignalRepr {
+export function sigRepr(
+  type: SigType,
+  callRef: number,
+  flag: 0 | 1,
+  fields: Partial<AtmSignalRepr> = {},
+): AtmSignalRepr {
   return { type, callRef, flag, vpi: 0, vci: 0, tag: 0, hops: 0, route: [], cause: 0, seq: 0, ...fields };
 }
 
@@ -359,11 +373,15 @@ export function atmSignalLength(repr: AtmSignalRepr): number {
 /** Writes `repr` at view.offset (view.length must cover it); returns the bytes written. */
 export function emitAtmSignal(repr: AtmSignalRepr, view: AtmSignalView): number {
   if (!KNOWN_TYPES.has(repr.type)) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(repr.type)} is not a signalling message type`, { path: "type" });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(repr.type)} is not a signalling message type`, {
+      path: "type",
+    });
   }
   checkInteger("callRef", repr.callRef, 0, SIG_MAX_CALL_REF);
   if (repr.flag !== 0 && repr.flag !== 1) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(repr.flag)} is not a call reference flag (0 or 1)`, { path: "flag" });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(repr.flag)} is not a call reference flag (0 or 1)`, {
+      path: "flag",
+    });
   }
   const t = repr.type;
   if (t === SigType.SETUP || t === SigType.CALL_PROCEEDING || t === SigType.CONNECT) {
@@ -382,7 +400,9 @@ export function emitAtmSignal(repr: AtmSignalRepr, view: AtmSignalView): number 
   }
   const len = atmSignalLength(repr);
   if (view.length < len || view.offset + len > view.bytes.length) {
-    throw new NetloomError(ErrorCode.OUT_OF_BOUNDS, `a ${len}-byte message does not fit ${view.length} bytes`, { path: "view" });
+    throw new NetloomError(ErrorCode.OUT_OF_BOUNDS, `a ${len}-byte message does not fit ${view.length} bytes`, {
+      path: "view",
+    });
   }
   view.discriminator = SIG_PROTOCOL_DISCRIMINATOR;
   view.callRefLength = SIG_CALL_REF_LEN;

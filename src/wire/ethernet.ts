@@ -46,9 +46,8 @@ export function isGroupMac(mac: number): boolean {
 }
 
 export function macFromString(text: string, path = "mac"): number {
-  const m = /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i.exec(
-    text,
-  );
+  const m =
+    /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i.exec(text);
   if (m === null) {
     throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${text}" is not a MAC address (like 02:00:00:00:00:01)`, {
       path,
@@ -68,7 +67,8 @@ export function macToString(mac: number): string {
 /** Reads a MAC address at `offset` as a 48-bit number. */
 export function readMac(bytes: Uint8Array, offset: number): number {
   const hi = (bytes[offset]! << 8) | bytes[offset + 1]!;
-  const lo = ((bytes[offset + 2]! << 24) | (bytes[offset + 3]! << 16) | (bytes[offset + 4]! << 8) | bytes[offset + 5]!) >>> 0;
+  const lo =
+    ((bytes[offset + 2]! << 24) | (bytes[offset + 3]! << 16) | (bytes[offset + 4]! << 8) | bytes[offset + 5]!) >>> 0;
   return hi * TWO_32 + lo;
 }
 

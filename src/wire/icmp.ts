@@ -27,7 +27,15 @@
 //   +---------------+---------------+-------------------------------+
 //   | echo data ... | or: quoted IP header (IHL * 4) + 8 bytes ...  |  8
 
-import { IPV4_HEADER_LEN, IPV4_VERSION, inetChecksumRange, inetSumRange, readU16, writeU16, type Ipv4View } from "./ipv4.js";
+import {
+  IPV4_HEADER_LEN,
+  IPV4_VERSION,
+  inetChecksumRange,
+  inetSumRange,
+  readU16,
+  writeU16,
+  type Ipv4View,
+} from "./ipv4.js";
 import { ByteView } from "./byte-view.js";
 
 export const ICMP_HEADER_LEN = 8;

@@ -97,8 +97,13 @@ const JS_SUM_MAX_BYTES = 64;
  */
 export function inetSumRange(bytes: Uint8Array, offset: number, length: number, initial = 0): number {
   if (
-    length <= JS_SUM_MAX_BYTES && (length | 0) === length && length >= 0 &&
-    (offset | 0) === offset && offset >= 0 && offset + length <= bytes.length && (initial & 0xffff) === initial
+    length <= JS_SUM_MAX_BYTES &&
+    (length | 0) === length &&
+    length >= 0 &&
+    (offset | 0) === offset &&
+    offset >= 0 &&
+    offset + length <= bytes.length &&
+    (initial & 0xffff) === initial
   ) {
     return shortSum(bytes, offset, length, initial);
   }

@@ -77,7 +77,12 @@ export class LlcSnapView extends ByteView {
   }
   /** True for AA-AA-03 00-00-00: a routed non-ISO PDU whose type is an EtherType. */
   get isRouted(): boolean {
-    return this.dsap === LLC_SAP_SNAP && this.ssap === LLC_SAP_SNAP && this.control === LLC_CONTROL_UI && this.oui === SNAP_OUI_ETHERTYPE;
+    return (
+      this.dsap === LLC_SAP_SNAP &&
+      this.ssap === LLC_SAP_SNAP &&
+      this.control === LLC_CONTROL_UI &&
+      this.oui === SNAP_OUI_ETHERTYPE
+    );
   }
   get headerLength(): number {
     return LLC_SNAP_HEADER_LEN;

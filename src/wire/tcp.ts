@@ -187,7 +187,12 @@ export class TcpView extends TransportPortsView {
   /** Computes and writes the checksum over pseudo-header, header and payload (the view's length). */
   fillChecksum(src: number, dst: number): void {
     this.checksum = 0;
-    this.checksum = inetChecksumRange(this.bytes, this.offset, this.length, ipv4PseudoHeaderSum(src, dst, IP_PROTO_TCP, this.length));
+    this.checksum = inetChecksumRange(
+      this.bytes,
+      this.offset,
+      this.length,
+      ipv4PseudoHeaderSum(src, dst, IP_PROTO_TCP, this.length),
+    );
   }
 
   verifyChecksum(src: number, dst: number): boolean {
@@ -307,7 +312,13 @@ function parseOptions(view: TcpView, repr: TcpRepr): TcpParseError {
  * `src`/`dst`, parses the options, and fills `repr` in place (no allocation when repr came from
  * createTcpRepr). On an error `repr` is partly written and must not be used.
  */
-export function parseTcpInto(view: TcpView, repr: TcpRepr, src: number, dst: number, verifyChecksum = true): TcpParseError {
+export function parseTcpInto(
+  view: TcpView,
+  repr: TcpRepr,
+  src: number,
+  dst: number,
+  verifyChecksum = true,
+): TcpParseError {
   const status = view.checkLength();
   if (status !== TcpParseError.OK) return status;
   // The checksum first: a corrupted segment counts as corrupted even when its options look bad.
@@ -337,7 +348,8 @@ function fixedOptionsLength(repr: TcpRepr): number {
   let n = 0;
   if (repr.mss !== undefined) n += 4;
   if (repr.windowScale !== undefined) n += 4;
-  if (repr.tsVal !== undefined) n += 12; // SACKP,TS or NOP,NOP,TS
+  if (repr.tsVal !== undefined)
+    n += 12; // SACKP,TS or NOP,NOP,TS
   else if (repr.sackPermitted) n += 4; // NOP,NOP,SACKP
   return n;
 }

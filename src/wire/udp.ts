@@ -118,7 +118,13 @@ export function createUdpRepr(): UdpRepr {
  * Checks untrusted bytes (the IPv4 payload) and fills `repr` in place, no allocation. `src` and
  * `dst` are the IPv4 addresses of the enclosing header. verifyChecksum = false skips the sum.
  */
-export function parseUdpInto(view: UdpView, repr: UdpRepr, src: number, dst: number, verifyChecksum = true): UdpParseError {
+export function parseUdpInto(
+  view: UdpView,
+  repr: UdpRepr,
+  src: number,
+  dst: number,
+  verifyChecksum = true,
+): UdpParseError {
   const status = view.checkLength();
   if (status !== UdpParseError.OK) return status;
   if (verifyChecksum && !view.verifyChecksum(src, dst)) return UdpParseError.BAD_CHECKSUM;

@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { loadScenario, parseScenario, scenarioAtmSchema, scenarioSchema, ScenarioError } from "../../src/api/scenario.js";
+import {
+  loadScenario,
+  parseScenario,
+  scenarioAtmSchema,
+  scenarioSchema,
+  ScenarioError,
+} from "../../src/api/scenario.js";
 import { buildScenario } from "../../src/api/build-scenario.js";
 import { reportOf, type RunReport } from "../../src/api/run-report.js";
 import { runScenario } from "../../src/api/run-scenario.js";
@@ -69,12 +75,18 @@ describe("hostStack hosts and message traffic: validation", () => {
       ["c", "02:00:00:00:00:03"],
     ]);
     expect(s.hosts[0]!.mac).toBe("02:00:00:00:00:04");
-    expect(s.stackHosts[0]!.hostStack).toMatchObject({ configuration: "socket", layers: ["TOTAL", "FC", "NAK", "FRAG", "COM"], profileName: "workstation-1995" });
+    expect(s.stackHosts[0]!.hostStack).toMatchObject({
+      configuration: "socket",
+      layers: ["TOTAL", "FC", "NAK", "FRAG", "COM"],
+      profileName: "workstation-1995",
+    });
     expect(s.stackHosts[0]!.rxBuffers).toBe(256);
     expect(s.stackHosts[2]!.hostStack).toMatchObject({ configuration: "unet", layers: [], profileName: "server-2025" });
     expect(s.stackHosts[2]!.hostStack.profile.name).toBe("server-2025");
     expect(s.traffic).toEqual([]);
-    expect(s.messageTraffic).toEqual([{ name: "pp", index: 0, type: "ping-pong", from: "a", to: "b", size: 64, startNs: 0, rounds: 20 }]);
+    expect(s.messageTraffic).toEqual([
+      { name: "pp", index: 0, type: "ping-pong", from: "a", to: "b", size: 64, startNs: 0, rounds: 20 },
+    ]);
   });
 
   it("a hostStack host has no ip, gateway, multicast or IP stack options", () => {
@@ -88,7 +100,9 @@ describe("hostStack hosts and message traffic: validation", () => {
       ).replace("traffic:\n  []", "traffic: []"),
     );
     expect(p.map((x) => x.path)).toEqual(["hosts[0].ip", "hosts[0].gateway", "hosts[1].multicast", "hosts[1].stack"]);
-    expect(p[0]!.message).toBe('hosts[0].ip: a host with a hostStack runs no IP stack, so it has no IP address (remove "ip", or remove hostStack)');
+    expect(p[0]!.message).toBe(
+      'hosts[0].ip: a host with a hostStack runs no IP stack, so it has no IP address (remove "ip", or remove hostStack)',
+    );
     expect(p[0]!.line).toBe(4);
   });
 
@@ -99,7 +113,9 @@ describe("hostStack hosts and message traffic: validation", () => {
     expect(only(doc("{ configuration: unett }")).message).toBe(
       'hosts[0].hostStack.configuration: "unett" is not a stack configuration (socket, layered, fbufs, unet, active-messages, accelerated) (did you mean "unet"?)',
     );
-    expect(only(doc("{ configuration: unet, layers: [COM] }")).message).toBe("hosts[0].hostStack.layers: unet has no layers to compose (it is not a layered stack)");
+    expect(only(doc("{ configuration: unet, layers: [COM] }")).message).toBe(
+      "hosts[0].hostStack.layers: unet has no layers to compose (it is not a layered stack)",
+    );
     const layer = only(doc("{ configuration: layered, layers: [NAK, FOO, COM] }"));
     expect(layer.path).toBe("hosts[0].hostStack.layers[1]");
     expect(layer.message).toMatch(/^hosts\[0\]\.hostStack\.layers\[1\]: "FOO" is not a layer/);
@@ -114,14 +130,22 @@ describe("hostStack hosts and message traffic: validation", () => {
   it("a profile file is read relative to the scenario file", () => {
     const dir = mkdtempSync(join(tmpdir(), "nl-hs-"));
     try {
-      writeFileSync(join(dir, "cpu.yaml"), readFileSync(bundledProfilePath("server-2025"), "utf8").replace(/^name: .*$/m, "name: my-cpu"));
-      const text = scenarioText(FOUR.replace("profile: server-2025", "profile: ./cpu.yaml"), "  []").replace("traffic:\n  []", "traffic: []");
+      writeFileSync(
+        join(dir, "cpu.yaml"),
+        readFileSync(bundledProfilePath("server-2025"), "utf8").replace(/^name: .*$/m, "name: my-cpu"),
+      );
+      const text = scenarioText(FOUR.replace("profile: server-2025", "profile: ./cpu.yaml"), "  []").replace(
+        "traffic:\n  []",
+        "traffic: []",
+      );
       writeFileSync(join(dir, "s.yaml"), text);
       const s = loadScenario(join(dir, "s.yaml"));
       expect(s.stackHosts[2]!.hostStack.profile.name).toBe("my-cpu");
       expect(s.stackHosts[2]!.hostStack.profileName).toBe("./cpu.yaml");
       writeFileSync(join(dir, "bad.yaml"), text.replace("./cpu.yaml", "./nope.yaml"));
-      expect(() => loadScenario(join(dir, "bad.yaml"))).toThrow(/hosts\[2\]\.hostStack\.profile: .*nope\.yaml.*cannot read the profile file/);
+      expect(() => loadScenario(join(dir, "bad.yaml"))).toThrow(
+        /hosts\[2\]\.hostStack\.profile: .*nope\.yaml.*cannot read the profile file/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -148,13 +172,20 @@ describe("hostStack hosts and message traffic: validation", () => {
     expect(only(scenarioText(FOUR, "  - { type: message-stream, from: a, to: c, size: 64 }")).message).toBe(
       "traffic[0].to: c runs unet but a runs socket [TOTAL, FC, NAK, FRAG, COM]; both ends of a message-stream need the same configuration and layers",
     );
-    const layers = FOUR.replace("{ name: b, hostStack: { configuration: socket } }", "{ name: b, hostStack: { configuration: socket, layers: [NAK, COM] } }");
+    const layers = FOUR.replace(
+      "{ name: b, hostStack: { configuration: socket } }",
+      "{ name: b, hostStack: { configuration: socket, layers: [NAK, COM] } }",
+    );
     expect(only(scenarioText(layers, "  - { type: ping-pong, from: a, to: b, size: 64 }")).path).toBe("traffic[0].to");
     expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: sw, size: 64 }")).message).toBe(
       'traffic[0].to: "sw" is a switch; ping-pong runs between two hosts with a hostStack',
     );
-    expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: zz, size: 64 }")).message).toBe('traffic[0].to: there is no host named "zz"');
-    expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: a, size: 64 }")).message).toBe("traffic[0].to: traffic from a to itself");
+    expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: zz, size: 64 }")).message).toBe(
+      'traffic[0].to: there is no host named "zz"',
+    );
+    expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: a, size: 64 }")).message).toBe(
+      "traffic[0].to: traffic from a to itself",
+    );
     const twice = problems(
       scenarioText(
         FOUR,
@@ -175,22 +206,37 @@ describe("hostStack hosts and message traffic: validation", () => {
     expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b, size: 64, rate: 1Mbps }")).message).toBe(
       'traffic[0]: key "rate" does not apply to traffic of type "ping-pong"',
     );
-    expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b }")).message).toBe('traffic[0]: missing required key "size"');
+    expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b }")).message).toBe(
+      'traffic[0]: missing required key "size"',
+    );
     expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b, size: 100000 }")).message).toBe(
       "traffic[0].size: 100000 is out of range (1 to 65536 bytes)",
     );
-    expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b, size: 64, rounds: 0 }")).message).toBe("traffic[0].rounds: 0 is out of range (1 to 1000000)");
-    expect(only(scenarioText(FOUR, "  - { type: ping-pnog, from: a, to: b, size: 64 }")).message).toMatch(/^traffic\[0\]\.type: "ping-pnog" is not one of .*\(did you mean "ping-pong"\?\)$/);
+    expect(only(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b, size: 64, rounds: 0 }")).message).toBe(
+      "traffic[0].rounds: 0 is out of range (1 to 1000000)",
+    );
+    expect(only(scenarioText(FOUR, "  - { type: ping-pnog, from: a, to: b, size: 64 }")).message).toMatch(
+      /^traffic\[0\]\.type: "ping-pnog" is not one of .*\(did you mean "ping-pong"\?\)$/,
+    );
   });
 
   it("manual partitions keep a message pair together", () => {
-    const text = scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b, size: 64 }", "partitions: [[a, sw], [b, c, d]]\n");
+    const text = scenarioText(
+      FOUR,
+      "  - { type: ping-pong, from: a, to: b, size: 64 }",
+      "partitions: [[a, sw], [b, c, d]]\n",
+    );
     expect(only(text).message).toBe(
       "partitions: flow0 runs between a (partitions[0]) and b (partitions[1]); the two stacks of a message flow run as one, keep them in one partition",
     );
     // A scenario built in code is refused by the planner.
-    const s = parseScenario(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b, size: 64 }", "partitions: [[a, b, sw], [c, d]]\n"));
-    s.partitions = [["a", "sw"], ["b", "c", "d"]];
+    const s = parseScenario(
+      scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b, size: 64 }", "partitions: [[a, b, sw], [c, d]]\n"),
+    );
+    s.partitions = [
+      ["a", "sw"],
+      ["b", "c", "d"],
+    ];
     expect(() => planPartitions(s, 2)).toThrow(/flow0 runs between a \(partition 0\) and b \(partition 1\)/);
     // Automatic plans never split one.
     const auto = parseScenario(scenarioText(FOUR, "  - { type: ping-pong, from: a, to: b, size: 64 }"));
@@ -204,7 +250,10 @@ describe("hostStack hosts and message traffic: validation", () => {
     // U-Net on Ethernet carries one frame per message (MTU 1500).
     const s = parseScenario(
       scenarioText(
-        FOUR.replace("{ name: a, hostStack: { configuration: socket } }", "{ name: a, hostStack: { configuration: unet } }").replace(
+        FOUR.replace(
+          "{ name: a, hostStack: { configuration: socket } }",
+          "{ name: a, hostStack: { configuration: unet } }",
+        ).replace(
           "{ name: b, hostStack: { configuration: socket } }",
           "{ name: b, hostStack: { configuration: unet } }",
         ),
@@ -218,14 +267,19 @@ describe("hostStack hosts and message traffic: validation", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(NetloomError);
-    expect((err as NetloomError).message).toMatch(/^traffic\[0\]\.size: 4000 bytes is more than the largest message unet takes on these hosts \(\d+ bytes\)$/);
+    expect((err as NetloomError).message).toMatch(
+      /^traffic\[0\]\.size: 4000 bytes is more than the largest message unet takes on these hosts \(\d+ bytes\)$/,
+    );
   });
 
   it("the example fits the JSON Schema, and the schema refuses an ip beside a hostStack", () => {
     const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
     ajv.addSchema(scenarioAtmSchema());
     const valid = ajv.compile(scenarioSchema());
-    const doc = parseYaml(readFileSync(EXAMPLE, "utf8")) as { hosts: Record<string, unknown>[]; traffic: Record<string, unknown>[] };
+    const doc = parseYaml(readFileSync(EXAMPLE, "utf8")) as {
+      hosts: Record<string, unknown>[];
+      traffic: Record<string, unknown>[];
+    };
     expect(valid(doc), JSON.stringify(valid.errors)).toBe(true);
     doc.hosts[0]!["ip"] = "10.0.0.1/24";
     expect(valid(doc)).toBe(false);
@@ -249,8 +303,25 @@ describe("hostStack hosts and message traffic: runs", () => {
       const report = reportOf(built, 0);
       const [rtt, stream] = report.flows;
       // ping-pong: 100 pings and 100 answers, every one delivered; latency = round trips.
-      expect(rtt).toMatchObject({ label: "rtt", src: "h0", dst: "h1", sentPackets: 200, receivedPackets: 200, sentBytes: 204_800, receivedBytes: 204_800, loss: 0 });
-      expect(rtt!.messages).toMatchObject({ type: "ping-pong", configuration: "socket", requested: 100, completed: 100, refused: 0, mismatches: 0, startedAtNs: 10e6 });
+      expect(rtt).toMatchObject({
+        label: "rtt",
+        src: "h0",
+        dst: "h1",
+        sentPackets: 200,
+        receivedPackets: 200,
+        sentBytes: 204_800,
+        receivedBytes: 204_800,
+        loss: 0,
+      });
+      expect(rtt!.messages).toMatchObject({
+        type: "ping-pong",
+        configuration: "socket",
+        requested: 100,
+        completed: 100,
+        refused: 0,
+        mismatches: 0,
+        startedAtNs: 10e6,
+      });
       // The histogram holds the workload's own round trips (relative error 1/128).
       const mean = rtt!.messages!.rttMeanNs!;
       expect(rtt!.latencyNs.p50!).toBeGreaterThan(mean * 0.9);
@@ -258,11 +329,24 @@ describe("hostStack hosts and message traffic: runs", () => {
       expect(rtt!.latencyNs.max!).toBeGreaterThanOrEqual(rtt!.latencyNs.p50!);
       // message-stream: 200 messages back to back; the last waits behind all the others, so the
       // largest one-way latency is about the stream's time on the 100 Mbit/s line.
-      expect(stream).toMatchObject({ label: "stream", sentPackets: 200, receivedPackets: 200, receivedBytes: 204_800, loss: 0 });
-      expect(stream!.messages).toMatchObject({ type: "message-stream", configuration: "unet", layers: [], requested: 200, completed: 200, refused: 0 });
+      expect(stream).toMatchObject({
+        label: "stream",
+        sentPackets: 200,
+        receivedPackets: 200,
+        receivedBytes: 204_800,
+        loss: 0,
+      });
+      expect(stream!.messages).toMatchObject({
+        type: "message-stream",
+        configuration: "unet",
+        layers: [],
+        requested: 200,
+        completed: 200,
+        refused: 0,
+      });
       expect(stream!.throughputBps).toBeGreaterThan(90e6);
       expect(stream!.throughputBps).toBeLessThan(100e6);
-      const lineTime = (200 * (1024 + 14 + 4 + 20 + 4) * 8) / 100e6 * 1e9; // frames, unet header, FCS, overhead
+      const lineTime = ((200 * (1024 + 14 + 4 + 20 + 4) * 8) / 100e6) * 1e9; // frames, unet header, FCS, overhead
       expect(stream!.latencyNs.max!).toBeGreaterThan(lineTime * 0.9);
       expect(stream!.latencyNs.p50!).toBeLessThan(stream!.latencyNs.max! * 0.7);
     } finally {
@@ -283,7 +367,11 @@ describe("hostStack hosts and message traffic: runs", () => {
         expect(hs.stack).not.toBeNull();
         if (h.name === "h0" || h.name === "h1") {
           // The socket kernel copies at the user boundary and between layers, in system calls.
-          expect(hs).toMatchObject({ configuration: "socket", profile: "workstation-1995", layers: ["TOTAL", "FC", "NAK", "FRAG", "COM"] });
+          expect(hs).toMatchObject({
+            configuration: "socket",
+            profile: "workstation-1995",
+            layers: ["TOTAL", "FC", "NAK", "FRAG", "COM"],
+          });
           expect(hs.cpu.ops.copy.ns).toBeGreaterThan(0);
           expect(hs.cpu.ops.systemCall.count).toBeGreaterThanOrEqual(200);
           expect(hs.cpu.ops.layerCrossing.ns).toBeGreaterThan(hs.cpu.ops.copy.ns);
@@ -306,7 +394,10 @@ describe("hostStack hosts and message traffic: runs", () => {
     const one = await runScenario(loadScenario(EXAMPLE), { workers: 1 });
     const two = await runScenario(loadScenario(EXAMPLE), { workers: 2 });
     expect(two.parallel?.partitions).toBe(2);
-    for (const pair of [["h0", "h1"], ["h2", "h3"]]) {
+    for (const pair of [
+      ["h0", "h1"],
+      ["h2", "h3"],
+    ]) {
       expect(two.parallel!.members.some((m) => pair.every((h) => m.includes(h)))).toBe(true);
     }
     expect(two.parallel!.crossPartitionFrames).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Network } from "../../src/api/network.js";
-import { ErrorCode, NetloomError } from "../../src/api/errors.js";
+import { ErrorCode, type NetloomError } from "../../src/api/errors.js";
 
 const mac = (i: number): string => `02:00:00:00:00:${i.toString(16).padStart(2, "0")}`;
 
@@ -17,7 +17,13 @@ function star(n: number, seed = 1, extra: { loss?: number } = {}): Network {
     });
   }
   for (let i = 0; i < n; i++) {
-    net.addCbrSource(`h${i}`, { dst: mac(((i + 1) % n) + 1), frameSize: 1000, rate: "100Mbps", start: i * 1000, stop: "10ms" });
+    net.addCbrSource(`h${i}`, {
+      dst: mac(((i + 1) % n) + 1),
+      frameSize: 1000,
+      rate: "100Mbps",
+      start: i * 1000,
+      stop: "10ms",
+    });
   }
   void sw;
   return net;
@@ -80,7 +86,9 @@ describe("Network (embedding API)", () => {
       }
       return "no error";
     };
-    expect(code(() => net.connect("h9", "sw:1", { rate: "1Gbps" }))).toMatch(/INVALID_ARGUMENT: .*no device named "h9"/);
+    expect(code(() => net.connect("h9", "sw:1", { rate: "1Gbps" }))).toMatch(
+      /INVALID_ARGUMENT: .*no device named "h9"/,
+    );
     expect(code(() => net.connect("h2", "sw:0", { rate: "1Gbps" }))).toMatch(/port 0 of sw is already connected/);
     expect(code(() => net.connect("h2", "sw:5", { rate: "1Gbps" }))).toMatch(/sw has no port 5/);
     expect(code(() => net.connect("h2", "sw:1", { rate: -5 }))).toMatch(/rate/);

@@ -2,7 +2,14 @@
 // PVCs by path, AAL5 traffic, IP over ATM through a router with Ethernet and ATM interfaces.
 import { afterEach, describe, expect, it } from "vitest";
 import { NetloomError } from "../../src/api/errors.js";
-import { atmReport, atmRouterInterfaces, buildAtm, parseAtmSection, validateAtmSection, type BuiltAtm } from "../../src/api/scenario-atm.js";
+import {
+  atmReport,
+  atmRouterInterfaces,
+  buildAtm,
+  parseAtmSection,
+  validateAtmSection,
+  type BuiltAtm,
+} from "../../src/api/scenario-atm.js";
 import { PointToPointLink } from "../../src/devices/link.js";
 import { EthernetNic } from "../../src/devices/nic.js";
 import { Simulation } from "../../src/engine/simulation.js";
@@ -23,9 +30,22 @@ afterEach(() => {
 /** n hosts on one switch; host i has 10.9.0.(i+1); a PVC h0 <-> hi for every i > 0; video on h1->h0. */
 function star(n: number) {
   return {
-    switches: [{ name: "sw", ports: n, policy: { queueLimit: 2048, epdThreshold: 1500, ppd: true }, portPolicies: { "0": { queueLimit: 4096 } }, circuitLimit: 8 }],
+    switches: [
+      {
+        name: "sw",
+        ports: n,
+        policy: { queueLimit: 2048, epdThreshold: 1500, ppd: true },
+        portPolicies: { "0": { queueLimit: 4096 } },
+        circuitLimit: 8,
+      },
+    ],
     hosts: Array.from({ length: n }, (_, i) => ({ name: `h${i}`, address: `10.9.0.${i + 1}/24` })),
-    links: Array.from({ length: n }, (_, i) => ({ a: `h${i}`, b: `sw:${i}`, rate: i === 0 ? "OC-12" : "OC-3", delay: "5us" })),
+    links: Array.from({ length: n }, (_, i) => ({
+      a: `h${i}`,
+      b: `sw:${i}`,
+      rate: i === 0 ? "OC-12" : "OC-3",
+      delay: "5us",
+    })),
     pvcs: Array.from({ length: n - 1 }, (_, i) => ({ name: `v${i + 1}`, path: [`h${i + 1}`, "sw", "h0"] })),
     traffic: [{ name: "video", type: "aal5", pvc: "v1", pduSize: "1500B", rate: 2000, count: 20 }],
   };
@@ -75,7 +95,11 @@ describe("atm scenario section", () => {
 
   it("carries IP through a router with an Ethernet and an ATM interface (3 switches)", () => {
     const raw = {
-      switches: [{ name: "s1", ports: 2 }, { name: "s2", ports: 3 }, { name: "s3", ports: 2 }],
+      switches: [
+        { name: "s1", ports: 2 },
+        { name: "s2", ports: 3 },
+        { name: "s3", ports: 2 },
+      ],
       hosts: [{ name: "a1", address: "10.8.0.2/24", gateway: "10.8.0.1" }, { name: "cam" }, { name: "tv" }],
       routerInterfaces: [{ router: "r", name: "atm0", address: "10.8.0.1/24" }],
       links: [
@@ -88,11 +112,19 @@ describe("atm scenario section", () => {
       ],
     };
     // s1:1 is used twice: one error naming the second use; plus a bad router name.
-    const bad = validateAtmSection({ ...raw, routerInterfaces: [{ router: "nope", name: "atm0", address: "10.8.0.1/24" }] }, "atm", {
-      devices: new Set(["r"]),
-      routers: new Set(["r"]),
-    });
-    expect(bad.issues.map((i) => i.path)).toEqual(["atm.routerInterfaces[0].router", "atm.links[0].a", "atm.links[5].b"]);
+    const bad = validateAtmSection(
+      { ...raw, routerInterfaces: [{ router: "nope", name: "atm0", address: "10.8.0.1/24" }] },
+      "atm",
+      {
+        devices: new Set(["r"]),
+        routers: new Set(["r"]),
+      },
+    );
+    expect(bad.issues.map((i) => i.path)).toEqual([
+      "atm.routerInterfaces[0].router",
+      "atm.links[0].a",
+      "atm.links[5].b",
+    ]);
     raw.links.pop();
     raw.links.push({ name: "tv-link", a: "tv", b: "s3:0" });
     const fixed = { ...raw, links: raw.links.filter((l) => l.name !== "tv-link") };
@@ -108,7 +140,9 @@ describe("atm scenario section", () => {
       { devices: new Set(["r", "e"]), routers: new Set(["r"]) },
     );
     const sim = new Simulation({ seed: 1, frameSlots: 2048, slotBytes: 10240 });
-    const r = new Router(sim, "r", { interfaces: [{ name: "eth0", address: "10.7.0.1/24" }, ...atmRouterInterfaces(atm, "r")] });
+    const r = new Router(sim, "r", {
+      interfaces: [{ name: "eth0", address: "10.7.0.1/24" }, ...atmRouterInterfaces(atm, "r")],
+    });
     const eth = new EthernetNic(sim, "e");
     const E = new IpHost(eth, { address: "10.7.0.2/24", gateway: "10.7.0.1" });
     const l = new PointToPointLink(sim, "e-r", { rate: 1e9, delay: 1000 });
@@ -117,7 +151,10 @@ describe("atm scenario section", () => {
     const built = buildAtm(sim, atm, new Map([["r", r]]));
     live.push({ sim, built, extra: [{ destroy: () => E.destroy() }, r, eth] });
     let got = 0;
-    built.ipHosts.get("a1")!.bind(7).onMessage(() => got++);
+    built.ipHosts
+      .get("a1")!
+      .bind(7)
+      .onMessage(() => got++);
     const s = E.bind(1);
     s.send("10.8.0.2", 7, 1200); // E resolves the router's MAC first (ARP)
     sim.scheduler.run(1_000_000);
@@ -131,15 +168,21 @@ describe("atm scenario section", () => {
 
   it("names every problem with its path; unknown keys are rejected", () => {
     const { issues } = validateAtmSection({
-      switches: [{ name: "sw", ports: 2, polcy: {} }, { name: "sw", ports: 0 }],
+      switches: [
+        { name: "sw", ports: 2, polcy: {} },
+        { name: "sw", ports: 0 },
+      ],
       hosts: [{ name: "h", address: "10.0.0.1" }],
-      links: [{ a: "h", b: "sw:2", rate: "OC-5" }, { a: "x", b: "sw:0" }],
+      links: [
+        { a: "h", b: "sw:2", rate: "OC-5" },
+        { a: "x", b: "sw:0" },
+      ],
       pvcs: [{ name: "p", path: ["h", "h"] }],
       traffic: [{ name: "t", type: "cbr", pvc: "q", pduSize: "70000B" }],
       extra: 1,
     });
     expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      'atm.extra: unknown key',
+      "atm.extra: unknown key",
       'atm.switches[0].polcy: unknown key (did you mean "policy"?)',
       "atm.switches[1].ports: 0 is not an integer in [1, 4096]",
       'atm.switches[1].name: duplicate name "sw"',
@@ -160,7 +203,9 @@ describe("atm schema fragment", () => {
   it("accepts what the validator accepts and rejects unknown keys", async () => {
     const { Ajv2020 } = await import("ajv/dist/2020.js");
     const { readFileSync } = await import("node:fs");
-    const schema = JSON.parse(readFileSync(new URL("../../src/api/scenario-atm.schema.json", import.meta.url), "utf8")) as object;
+    const schema = JSON.parse(
+      readFileSync(new URL("../../src/api/scenario-atm.schema.json", import.meta.url), "utf8"),
+    ) as object;
     const check = new Ajv2020({ allErrors: true }).compile(schema);
     expect(check(star(8)), JSON.stringify(check.errors)).toBe(true);
     expect(check({ ...star(2), extra: 1 })).toBe(false);
@@ -171,7 +216,10 @@ describe("atm schema fragment", () => {
 /** s1 (4 ports) -- s2 (8 ports): a on s1:1, b on s2:7, c on s2:2; s1:3 empty. a -> b is "0.7". */
 function svcNet(extra: Record<string, unknown> = {}) {
   return {
-    switches: [{ name: "s1", ports: 4 }, { name: "s2", ports: 8 }],
+    switches: [
+      { name: "s1", ports: 4 },
+      { name: "s2", ports: 8 },
+    ],
     hosts: [{ name: "a" }, { name: "b" }, { name: "c" }],
     links: [
       { a: "a", b: "s1:1" },
@@ -224,7 +272,9 @@ describe("atm switched circuits (svcs)", () => {
     ]);
     // A route YAML read as a number still works ("route: 7").
     const one = parseAtmSection(svcNet({ svcs: [{ name: "x", from: "b", route: 2 }] }));
-    expect(one.svcs).toEqual([{ name: "x", from: "b", route: [2], to: "c", openNs: 0, closeNs: undefined, parity: false }]);
+    expect(one.svcs).toEqual([
+      { name: "x", from: "b", route: [2], to: "c", openNs: 0, closeNs: undefined, parity: false },
+    ]);
   });
 
   it("opens, carries traffic both ways, closes; a host failure releases the other end", () => {
@@ -246,14 +296,27 @@ describe("atm switched circuits (svcs)", () => {
     sim.scheduler.run(20_000_000);
     const rep = atmReport(built);
     const sig = rep.signalling!;
-    expect(sig.svcs["ab"]).toMatchObject({ from: "a", to: "b", route: "0.7", state: "closed", cause: null, endedAt: 15_000_000 });
+    expect(sig.svcs["ab"]).toMatchObject({
+      from: "a",
+      to: "b",
+      route: "0.7",
+      state: "closed",
+      cause: null,
+      endedAt: 15_000_000,
+    });
     expect(sig.svcs["ca"]).toMatchObject({ from: "c", to: "a", state: "released", cause: "hostFailed" });
     // ~1 PDU/ms from connect (~1.2 ms) to the close at 15 ms; the back channel sent its 5.
     expect(rep.sources["fwd"]!.sent).toBe(14);
     expect(rep.sources["back"]).toEqual({ sent: 5, refused: 0 });
     expect(rep.sources["fromC"]!.sent).toBe(10);
     expect(sig.switches["s2"]).toMatchObject({ hostFailures: 1, releasedOnHostFailure: 1, calls: 0, vcisInUse: 0 });
-    expect(sig.hosts["a"]).toMatchObject({ opened: 1, connected: 1, closed: 1, accepted: 1, released: { hostFailed: 1 } });
+    expect(sig.hosts["a"]).toMatchObject({
+      opened: 1,
+      connected: 1,
+      closed: 1,
+      accepted: 1,
+      released: { hostFailed: 1 },
+    });
     expect(sig.hosts["c"]!.state).toBe("failed");
     expect(rep.nics["c"]!.failed).toBe(true);
     // Every switch's tables are back to empty.
@@ -277,7 +340,11 @@ describe("atm switched circuits (svcs)", () => {
     b.network.run(scenario.durationNs);
     const rep = atmReport(b.atm!);
     const svcs = rep.signalling!.svcs;
-    expect(Object.fromEntries(Object.entries(svcs).map(([n, v]) => [n, `${v.state}${v.cause === null ? "" : ` ${v.cause}`}`]))).toEqual({
+    expect(
+      Object.fromEntries(
+        Object.entries(svcs).map(([n, v]) => [n, `${v.state}${v.cause === null ? "" : ` ${v.cause}`}`]),
+      ),
+    ).toEqual({
       video: "closed",
       upload: "closed",
       extra: "failed circuitLimit",
@@ -285,7 +352,12 @@ describe("atm switched circuits (svcs)", () => {
     });
     expect(svcs["telemetry"]!.endedAt).toBeGreaterThan(120_000_000 + 2 * 2_000_000);
     expect(svcs["telemetry"]!.endedAt).toBeLessThan(120_000_000 + 4 * 2_000_000);
-    expect(rep.sources).toEqual({ v: { sent: 70, refused: 0 }, up: { sent: 167, refused: 0 }, tm: { sent: 208, refused: 0 }, ack: { sent: 56, refused: 0 } });
+    expect(rep.sources).toEqual({
+      v: { sent: 70, refused: 0 },
+      up: { sent: 167, refused: 0 },
+      tm: { sent: 208, refused: 0 },
+      ack: { sent: 56, refused: 0 },
+    });
     expect(rep.signalling!.switches["s1"]).toMatchObject({ refused: { circuitLimit: 1 }, hostFailures: 1, calls: 0 });
     b.network.runToIdle();
     expect(b.network.sim.frames.leaks()).toEqual([]);
@@ -297,11 +369,16 @@ describe("atm schema fragment: svcs", () => {
   it("accepts svcs, failAt, signalling and svc traffic; rejects unknown keys there", async () => {
     const { Ajv2020 } = await import("ajv/dist/2020.js");
     const { readFileSync } = await import("node:fs");
-    const schema = JSON.parse(readFileSync(new URL("../../src/api/scenario-atm.schema.json", import.meta.url), "utf8")) as object;
+    const schema = JSON.parse(
+      readFileSync(new URL("../../src/api/scenario-atm.schema.json", import.meta.url), "utf8"),
+    ) as object;
     const check = new Ajv2020({ allErrors: true }).compile(schema);
     const ok = svcNet({
       hosts: [{ name: "a", failAt: "5ms" }, { name: "b" }, { name: "c" }],
-      svcs: [{ name: "ab", from: "a", route: "0.7", open: "1ms", close: 5e6, parity: true }, { name: "n", from: "b", route: 2 }],
+      svcs: [
+        { name: "ab", from: "a", route: "0.7", open: "1ms", close: 5e6, parity: true },
+        { name: "n", from: "b", route: 2 },
+      ],
       signalling: { delay: "10us", keepAlive: "1ms", keepAliveMisses: 2, setupTimeout: "5ms" },
       traffic: [{ name: "t", type: "aal5", svc: "ab", pduSize: 100 }],
     });

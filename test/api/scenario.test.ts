@@ -7,7 +7,14 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { NetloomError } from "../../src/api/errors.js";
-import { loadScenario, parseScenario, scenarioAtmSchema, scenarioSchema, ScenarioError, validateScenario } from "../../src/api/scenario.js";
+import {
+  loadScenario,
+  parseScenario,
+  scenarioAtmSchema,
+  scenarioSchema,
+  ScenarioError,
+  validateScenario,
+} from "../../src/api/scenario.js";
 
 const examples = ["star16", "campus", "multicast", "lossy-wan"];
 const examplePath = (name: string): string => fileURLToPath(new URL(`../../examples/${name}.yaml`, import.meta.url));
@@ -58,10 +65,16 @@ describe("examples", () => {
     const s = loadScenario(examplePath("star16"));
     expect(s.durationNs).toBe(1_000_000_000);
     expect(s.hosts).toHaveLength(16);
-    expect(s.switches).toEqual([{ name: "sw", ports: 16, agingTimeNs: 300e9, forwardingDelayNs: 0, fdbCapacity: 8192 }]);
+    expect(s.switches).toEqual([
+      { name: "sw", ports: 16, agingTimeNs: 300e9, forwardingDelayNs: 0, fdbCapacity: 8192 },
+    ]);
     expect(s.links[3]).toMatchObject({ name: "h3:0-sw:3", rateBps: 1e9, delayNs: 5000, mtu: 1500, queueLimit: 1000 });
     expect(s.links[3]!.b).toEqual({ device: "sw", kind: "switch", port: 3, interface: undefined });
-    expect(s.traffic[15]).toMatchObject({ type: "cbr", from: "h15", to: { address: "10.0.0.1", host: "h0", multicast: false } });
+    expect(s.traffic[15]).toMatchObject({
+      type: "cbr",
+      from: "h15",
+      to: { address: "10.0.0.1", host: "h0", multicast: false },
+    });
     expect(s.traffic[15]).toMatchObject({ size: 1000, rateBps: 100e6, startNs: 0, stopNs: 1e9, protocol: "udp" });
     expect(s.hosts[0]!.mac).toBe("02:00:00:00:00:01");
     expect(s.hosts[15]!.mac).toBe("02:00:00:00:00:10");
@@ -72,7 +85,9 @@ describe("examples", () => {
     const s = loadScenario(examplePath("campus"));
     expect(s.routers[0]!.routing).toEqual({ protocol: "distance-vector", periodNs: 500e6, timeoutNs: 1500e6 });
     expect(s.links.find((l) => l.name === "r1-r2")!.schedule).toEqual([{ atNs: 2e9, state: "down" }]);
-    expect(s.routers[2]!.routes).toEqual([{ prefix: "0.0.0.0", prefixLength: 0, via: "192.168.13.1", interface: undefined }]);
+    expect(s.routers[2]!.routes).toEqual([
+      { prefix: "0.0.0.0", prefixLength: 0, via: "192.168.13.1", interface: undefined },
+    ]);
     expect(s.outputs.pcap!.ports).toEqual([
       { device: "r1", kind: "router", port: 1, interface: "to-r2" },
       { device: "r1", kind: "router", port: 2, interface: "to-r3" },
@@ -119,7 +134,9 @@ describe("errors", () => {
   });
 
   it("negative rate", () => {
-    expect(messageOf(BASE.replace('"sw:0", rate: 1Gbps', '"sw:0", rate: -5'))).toBe("links[0].rate: -5 is not a bit rate (negative)");
+    expect(messageOf(BASE.replace('"sw:0", rate: 1Gbps', '"sw:0", rate: -5'))).toBe(
+      "links[0].rate: -5 is not a bit rate (negative)",
+    );
   });
 
   it("unknown keys, with a suggestion when close", () => {
@@ -141,20 +158,28 @@ describe("errors", () => {
     expect(messageOf(BASE.replace("switches:\n", "  - { name: h1, ip: 10.0.0.3/24 }\nswitches:\n"))).toBe(
       'hosts[2].name: duplicate name "h1" (already used by hosts[1])',
     );
-    expect(messageOf(BASE + "segments: [{ name: sw, stations: [] }]\n")).toBe('segments[0].name: duplicate name "sw" (already used by switches[0])');
+    expect(messageOf(BASE + "segments: [{ name: sw, stations: [] }]\n")).toBe(
+      'segments[0].name: duplicate name "sw" (already used by switches[0])',
+    );
   });
 
   it("port out of range and port used twice", () => {
     expect(messageOf(BASE.replace('"sw:1"', '"sw:4"'))).toBe("links[1].b: switch sw has no port 4 (ports 0 to 3)");
-    expect(messageOf(BASE.replace('"sw:1"', '"sw:0"'))).toBe("links[1].b: sw:0 is already connected by links[0] (h0:0-sw:0)");
+    expect(messageOf(BASE.replace('"sw:1"', '"sw:0"'))).toBe(
+      "links[1].b: sw:0 is already connected by links[0] (h0:0-sw:0)",
+    );
   });
 
   it("bad IP addresses and prefixes", () => {
     expect(messageOf(BASE.replace("10.0.0.2/24", "10.0.0.300/24"))).toBe(
       'hosts[1].ip: "10.0.0.300/24" is not an IPv4 prefix (like 10.0.0.1/24)',
     );
-    expect(messageOf(BASE.replace("10.0.0.2/24", "10.0.0.2"))).toBe('hosts[1].ip: "10.0.0.2" has no prefix length (like 10.0.0.1/24)');
-    expect(messageOf(BASE.replace("10.0.0.2/24", "10.0.0.1/24"))).toBe("hosts[1].ip: address 10.0.0.1 is already used by hosts[0].ip");
+    expect(messageOf(BASE.replace("10.0.0.2/24", "10.0.0.2"))).toBe(
+      'hosts[1].ip: "10.0.0.2" has no prefix length (like 10.0.0.1/24)',
+    );
+    expect(messageOf(BASE.replace("10.0.0.2/24", "10.0.0.1/24"))).toBe(
+      "hosts[1].ip: address 10.0.0.1 is already used by hosts[0].ip",
+    );
     const routed = `duration: 1s
 routers:
   - name: r
@@ -169,15 +194,23 @@ routers:
 
   it("missing required key and wrong type", () => {
     expect(messageOf("duration: 1s\nswitches:\n  - { name: sw }\n")).toBe('switches[0]: missing required key "ports"');
-    expect(messageOf(BASE.replace("ports: 4", "ports: four"))).toBe('switches[0].ports: expected an integer, got "four"');
+    expect(messageOf(BASE.replace("ports: 4", "ports: four"))).toBe(
+      'switches[0].ports: expected an integer, got "four"',
+    );
     expect(messageOf("hosts: []\n")).toBe('missing required key "duration"');
   });
 
   it("traffic references and type-specific keys", () => {
     const t = (line: string): string => messageOf(`${BASE}traffic:\n  - ${line}\n`);
-    expect(t("{ type: cbr, from: h0, to: h7, size: 100, rate: 1Mbps }")).toBe('traffic[0].to: there is no host named "h7"');
-    expect(t("{ type: cbr, from: sw, to: h1, size: 100, rate: 1Mbps }")).toBe('traffic[0].from: "sw" is a switch; traffic runs between hosts');
-    expect(t("{ type: cbr, from: h0, to: h1, size: 100, rate: 1Mbps, on: 1ms }")).toBe('traffic[0]: key "on" does not apply to traffic of type "cbr"');
+    expect(t("{ type: cbr, from: h0, to: h7, size: 100, rate: 1Mbps }")).toBe(
+      'traffic[0].to: there is no host named "h7"',
+    );
+    expect(t("{ type: cbr, from: sw, to: h1, size: 100, rate: 1Mbps }")).toBe(
+      'traffic[0].from: "sw" is a switch; traffic runs between hosts',
+    );
+    expect(t("{ type: cbr, from: h0, to: h1, size: 100, rate: 1Mbps, on: 1ms }")).toBe(
+      'traffic[0]: key "on" does not apply to traffic of type "cbr"',
+    );
     expect(t("{ type: cbrr, from: h0, to: h1, size: 100 }")).toBe(
       'traffic[0].type: "cbrr" is not one of "cbr", "poisson", "onoff", "bulk", "request-response", "tcp-bulk", "nak-bulk", "rpc" (did you mean "cbr"?)',
     );
@@ -192,7 +225,9 @@ routers:
   });
 
   it("collects every error, with line numbers, in one NetloomError", () => {
-    const text = BASE.replace("a: h1", "a: h99").replace('"sw:0", rate: 1Gbps', '"sw:0", rate: 10 Gbs').replace("ports: 4", "ports: 4, colour: red");
+    const text = BASE.replace("a: h1", "a: h99")
+      .replace('"sw:0", rate: 1Gbps', '"sw:0", rate: 10 Gbs')
+      .replace("ports: 4", "ports: 4, colour: red");
     const e = errorOf(text, { source: "bad.yaml" });
     expect(e.errors.map((x) => [x.line, x.message])).toEqual([
       [6, 'switches[0]: unknown key "colour"'],
@@ -209,7 +244,9 @@ routers:
   });
 
   it("partitions: unknown devices and zero-delay cuts", () => {
-    expect(messageOf(`${BASE}partitions: [[h0, sw], [h1, h9]]\n`)).toBe('partitions[1][1]: there is no device named "h9"');
+    expect(messageOf(`${BASE}partitions: [[h0, sw], [h1, h9]]\n`)).toBe(
+      'partitions[1][1]: there is no device named "h9"',
+    );
     expect(messageOf(`${BASE}partitions: [[h0, sw], [h1]]\n`)).toBe(
       "partitions: link h1:0-sw:1 has no delay, so it cannot join partitions 1 and 0 (give it a delay or keep its ends together)",
     );
@@ -221,8 +258,12 @@ routers:
     expect(s.parameters).toEqual({ size: [64, 512], loss: [0, 0.01] });
     expect(s.parameterRefs).toEqual([{ path: "traffic[0].size", names: ["size"] }]);
     expect((s.traffic[0] as { size: number }).size).toBe(64);
-    expect(messageOf(sweep.replace("512", "100000"))).toBe("traffic[0].size: 100000 is out of range (8 to 65507 bytes) (with size = 100000)");
-    expect(messageOf(sweep.replace('"${size}"', '"${sise}"'))).toBe('traffic[0].size: unknown parameter "${sise}" (did you mean "${size}"?)');
+    expect(messageOf(sweep.replace("512", "100000"))).toBe(
+      "traffic[0].size: 100000 is out of range (8 to 65507 bytes) (with size = 100000)",
+    );
+    expect(messageOf(sweep.replace('"${size}"', '"${sise}"'))).toBe(
+      'traffic[0].size: unknown parameter "${sise}" (did you mean "${size}"?)',
+    );
   });
 });
 

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { packageRoot } from "../../src/package-root.js";
 import { scenarioAtmSchemaPath, scenarioSchemaPath, scenarioValidatorSource } from "../../src/api/scenario.js";
-import { precompiledValidatorPath, scenarioValidator, schemaHash, validatorModuleSource } from "../../src/api/schema-validator.js";
+import {
+  precompiledValidatorPath,
+  scenarioValidator,
+  schemaHash,
+  validatorModuleSource,
+} from "../../src/api/schema-validator.js";
 import { tempDir } from "../support/tshark.js";
 
 const root = packageRoot(import.meta.url)!;
@@ -23,7 +28,9 @@ function broken(doc: Record<string, unknown>): unknown[] {
     { ...doc, seed: "one" }, // wrong type
     { ...doc, duration: undefined }, // required key gone (undefined is dropped by the validators alike)
     Object.fromEntries(Object.entries(doc).filter(([k]) => k !== "duration")),
-    ...(hosts !== undefined && hosts.length > 0 ? [{ ...doc, hosts: [{ ...hosts[0], colour: "red" }, ...hosts.slice(1)] }] : []),
+    ...(hosts !== undefined && hosts.length > 0
+      ? [{ ...doc, hosts: [{ ...hosts[0], colour: "red" }, ...hosts.slice(1)] }]
+      : []),
     [],
     "a string",
   ];
@@ -68,7 +75,10 @@ describe("the scenario schema validator", () => {
     mkdirSync(join(dir, "build"), { recursive: true });
     writeFileSync(precompiledValidatorPath(dir), "this is not JavaScript (");
     expect(scenarioValidator(mainText, atmText, dir).source).toBe("compiled");
-    writeFileSync(precompiledValidatorPath(dir), `module.exports = () => true; module.exports.schemaHash = "${schemaHash(mainText, atmText)}x";`);
+    writeFileSync(
+      precompiledValidatorPath(dir),
+      `module.exports = () => true; module.exports.schemaHash = "${schemaHash(mainText, atmText)}x";`,
+    );
     expect(scenarioValidator(mainText, atmText, dir).source).toBe("compiled");
     const v = scenarioValidator(mainText, atmText, join(dir, "nowhere"));
     expect(v.source).toBe("compiled");

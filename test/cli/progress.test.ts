@@ -8,7 +8,12 @@ function star(): Network {
   for (let i = 0; i < 3; i++) {
     net.addHost(`h${i}`, { mac: `02:00:00:00:00:0${i + 1}` });
     net.connect(`h${i}`, `sw:${i}`, { rate: "100Mbps", delay: "1us", faults: { loss: 0.02 } });
-    net.addPoissonSource(`h${i}`, { dst: `02:00:00:00:00:0${((i + 1) % 3) + 1}`, frameSize: 700, rate: "20Mbps", stop: "3ms" });
+    net.addPoissonSource(`h${i}`, {
+      dst: `02:00:00:00:00:0${((i + 1) % 3) + 1}`,
+      frameSize: 700,
+      rate: "20Mbps",
+      stop: "3ms",
+    });
   }
   return net;
 }

@@ -10,7 +10,10 @@ function netloom(...args: string[]): { status: number | null; stdout: string; st
   return netloomWithin(120_000, ...args);
 }
 
-function netloomWithin(timeoutMs: number, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+function netloomWithin(
+  timeoutMs: number,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
     encoding: "utf8",
     env: { ...process.env, CI: "true" },
@@ -33,11 +36,21 @@ describe("netloom run", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout);
-    for (const key of ["simTimeNs", "wallTimeMs", "events", "fingerprint", "flows", "links"]) expect(doc).toHaveProperty(key);
+    for (const key of ["simTimeNs", "wallTimeMs", "events", "fingerprint", "flows", "links"])
+      expect(doc).toHaveProperty(key);
     expect(doc.simTimeNs).toBe(20_000_000);
     expect(doc.flows).toHaveLength(16);
     const f = doc.flows[0];
-    for (const key of ["id", "src", "dst", "sentPackets", "receivedPackets", "sentBytes", "receivedBytes", "throughputBps"]) {
+    for (const key of [
+      "id",
+      "src",
+      "dst",
+      "sentPackets",
+      "receivedPackets",
+      "sentBytes",
+      "receivedBytes",
+      "throughputBps",
+    ]) {
       expect(f).toHaveProperty(key);
     }
     expect(Object.keys(f.latencyNs).sort()).toEqual(["max", "p50", "p90", "p99"]);
@@ -66,14 +79,28 @@ describe("netloom run", () => {
   it("writes pcaps that tshark dissects with every checksum good, and CSV files", () => {
     const tmp = tempDir("netloom-cli-");
     try {
-      const r = netloom("run", "examples/star16.yaml", "--duration", "2ms", "--pcap", tmp.path("pcap"), "--csv", tmp.path("csv"), "--quiet");
+      const r = netloom(
+        "run",
+        "examples/star16.yaml",
+        "--duration",
+        "2ms",
+        "--pcap",
+        tmp.path("pcap"),
+        "--csv",
+        tmp.path("csv"),
+        "--quiet",
+      );
       expect(r.status).toBe(0);
       const files = readdirSync(tmp.path("pcap")).filter((f) => f.endsWith(".pcap"));
       expect(files.length).toBeGreaterThanOrEqual(32); // 16 hosts + 16 switch ports
       for (const file of ["h0-0.pcap", "sw-3.pcap"]) {
-        const rows = tsharkFields(join(tmp.path("pcap"), file), ["frame.protocols", "eth.fcs.status", "ip.checksum.status", "udp.checksum.status", "_ws.malformed"], {
-          prefs: CHECK_ALL_PREFS,
-        });
+        const rows = tsharkFields(
+          join(tmp.path("pcap"), file),
+          ["frame.protocols", "eth.fcs.status", "ip.checksum.status", "udp.checksum.status", "_ws.malformed"],
+          {
+            prefs: CHECK_ALL_PREFS,
+          },
+        );
         expect(rows.length).toBeGreaterThan(0);
         for (const row of rows) {
           expect(row["_ws.malformed"] ?? "").toBe("");
@@ -101,7 +128,15 @@ describe("netloom run", () => {
       const file = tmp.path("bad.yaml");
       writeFileSync(
         file,
-        ["name: bad", "duration: 1s", "hosts:", "  - { name: a, ip: 10.0.0.1/24 }", "links:", '  - { a: a, b: "zz:1", rate: 10 Gbs }', ""].join("\n"),
+        [
+          "name: bad",
+          "duration: 1s",
+          "hosts:",
+          "  - { name: a, ip: 10.0.0.1/24 }",
+          "links:",
+          '  - { a: a, b: "zz:1", rate: 10 Gbs }',
+          "",
+        ].join("\n"),
       );
       const r = netloom("run", file);
       expect(r.status).toBe(2);
@@ -135,7 +170,16 @@ describe("netloom run --workers and netloom sweep", () => {
     // The run leaves its threads as a warm pool with a WARM_POOL_IDLE_MS timer; neither may keep
     // the process alive, so it must exit well before that timer would fire (else the spawn is
     // killed at the timeout and status is null).
-    const r = netloomWithin(WARM_POOL_IDLE_MS - 3000, "run", "examples/star16.yaml", "--duration", "5ms", "--json", "--workers", "2");
+    const r = netloomWithin(
+      WARM_POOL_IDLE_MS - 3000,
+      "run",
+      "examples/star16.yaml",
+      "--duration",
+      "5ms",
+      "--json",
+      "--workers",
+      "2",
+    );
     expect(r.status).toBe(0);
     const two = JSON.parse(r.stdout);
     expect(two.parallel.partitions).toBe(2);
@@ -150,7 +194,20 @@ describe("netloom run --workers and netloom sweep", () => {
   it("runs --workers 2 under node flags a worker may not be given (V8 options apply to every thread)", () => {
     const r = spawnSync(
       process.execPath,
-      ["--max-old-space-size=4096", "--stack-trace-limit=20", "--import", "tsx", "src/cli/main.ts", "run", "examples/star16.yaml", "--duration", "2ms", "--json", "--workers", "2"],
+      [
+        "--max-old-space-size=4096",
+        "--stack-trace-limit=20",
+        "--import",
+        "tsx",
+        "src/cli/main.ts",
+        "run",
+        "examples/star16.yaml",
+        "--duration",
+        "2ms",
+        "--json",
+        "--workers",
+        "2",
+      ],
       { encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: 120_000 },
     );
     expect(r.stderr).toBe("");

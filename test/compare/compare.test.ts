@@ -18,8 +18,16 @@ function netloom(...args: string[]): { status: number | null; stdout: string; st
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function row(report: ComparisonReport, configuration: string, workload: CompareRow["workload"], size: number, network = "atm"): CompareRow {
-  const r = report.rows.find((x) => x.network === network && x.configuration === configuration && x.workload === workload && x.size === size);
+function row(
+  report: ComparisonReport,
+  configuration: string,
+  workload: CompareRow["workload"],
+  size: number,
+  network = "atm",
+): CompareRow {
+  const r = report.rows.find(
+    (x) => x.network === network && x.configuration === configuration && x.workload === workload && x.size === size,
+  );
   if (r === undefined) throw new Error(`no row ${network} ${configuration} ${workload} ${size}`);
   return r;
 }
@@ -27,7 +35,12 @@ function row(report: ComparisonReport, configuration: string, workload: CompareR
 describe("the comparison on workstation-1995 over OC-3 ATM", () => {
   // The bundled example's configurations, on ATM only, with fewer sizes and rounds.
   const base = loadComparison("examples/compare-1995.yaml");
-  const cmp = { ...base, networks: { atm: base.networks.atm! }, pingPong: { sizes: [8, 1024], rounds: 10 }, oneWay: { sizes: [1024, 4096, 8192], messages: 120 } };
+  const cmp = {
+    ...base,
+    networks: { atm: base.networks.atm! },
+    pingPong: { sizes: [8, 1024], rounds: 10 },
+    oneWay: { sizes: [1024, 4096, 8192], messages: 120 },
+  };
   const report = runComparison(cmp);
   const rtt = (c: string, size = 8): number => row(report, c, "ping-pong", size).rttMeanNs!;
   const share = (c: string, size: number): number => row(report, c, "one-way", size).lineShare!;
@@ -63,7 +76,8 @@ describe("the comparison on workstation-1995 over OC-3 ATM", () => {
   });
 
   it("zero-copy configurations copy no bytes; the copying ones copy at every boundary", () => {
-    for (const c of ["unet", "active-messages", "fbufs"]) expect(row(report, c, "one-way", 8192).bytesCopiedPerMessage).toBe(0);
+    for (const c of ["unet", "active-messages", "fbufs"])
+      expect(row(report, c, "one-way", 8192).bytesCopiedPerMessage).toBe(0);
     expect(row(report, "socket", "one-way", 8192).bytesCopiedPerMessage).toBeGreaterThanOrEqual(4 * 8192); // user + layer copies, both hosts
     expect(row(report, "layered", "one-way", 8192).bytesCopiedPerMessage).toBeGreaterThanOrEqual(2 * 8192); // the user/kernel copy, both hosts
   });
@@ -82,7 +96,9 @@ describe("the comparison on workstation-1995 over OC-3 ATM", () => {
   it("is deterministic: the same comparison gives the same virtual-time table", () => {
     const again = runComparison({ ...cmp, configurations: cmp.configurations.slice(0, 2) });
     const strip = (rs: CompareRow[]) => rs.map(({ wallMs: _w, ...rest }) => rest);
-    expect(strip(again.rows)).toEqual(strip(report.rows.filter((r) => again.configurations.some((c) => c.name === r.configuration))));
+    expect(strip(again.rows)).toEqual(
+      strip(report.rows.filter((r) => again.configurations.some((c) => c.name === r.configuration))),
+    );
   });
 });
 
@@ -105,7 +121,12 @@ describe("comparison reports", () => {
     const html = compareHtml(report);
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html).not.toMatch(/<script|src="http|href="http/);
-    for (const title of ["Round trip vs message size", "Throughput vs message size", "CPU time per message by operation", "Emulator wall time per configuration"]) {
+    for (const title of [
+      "Round trip vs message size",
+      "Throughput vs message size",
+      "CPU time per message by operation",
+      "Emulator wall time per configuration",
+    ]) {
       expect(html).toContain(title);
     }
     expect((html.match(/<svg /g) ?? []).length).toBe(5);
@@ -118,7 +139,10 @@ describe("netloom compare", () => {
     const tmp = tempDir("netloom-compare-");
     const dir = tmp.dir;
     const file = join(dir, "c.yaml");
-    writeFileSync(file, "name: c\nnetworks: { atm: {} }\nconfigurations: [{ stack: unet }, { stack: socket, layers: [FRAG, COM] }]\npingPong: { sizes: [8], rounds: 2 }\noneWay: { sizes: [1024], messages: 10 }\n");
+    writeFileSync(
+      file,
+      "name: c\nnetworks: { atm: {} }\nconfigurations: [{ stack: unet }, { stack: socket, layers: [FRAG, COM] }]\npingPong: { sizes: [8], rounds: 2 }\noneWay: { sizes: [1024], messages: 10 }\n",
+    );
     const r = netloom("compare", file, "--out", dir);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -137,7 +161,9 @@ describe("netloom compare", () => {
     writeFileSync(file, "configurations: [{ stack: sockets }]\n");
     const r = netloom("compare", file);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/bad\.yaml:1:\d+: configurations\[0\]\.stack: "sockets" is not a stack configuration .*did you mean "socket"/);
+    expect(r.stderr).toMatch(
+      /bad\.yaml:1:\d+: configurations\[0\]\.stack: "sockets" is not a stack configuration .*did you mean "socket"/,
+    );
     tmp.remove();
   }, 120_000);
 });

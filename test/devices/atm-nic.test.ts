@@ -36,7 +36,10 @@ function pair(options: { relay?: boolean; parity?: boolean; rate?: string; timeo
   const { sim } = ctx;
   const a = new AtmNic(sim, "a");
   const b = new AtmNic(sim, "b", { reassemblyTimeout: options.timeout ?? "10ms" });
-  ctx.destroy.push(() => a.destroy(), () => b.destroy());
+  ctx.destroy.push(
+    () => a.destroy(),
+    () => b.destroy(),
+  );
   let relay: CellRelay | undefined;
   if (options.relay) {
     relay = new CellRelay(sim, "relay");
@@ -149,7 +152,10 @@ describe("AtmNic over an AtmLink", () => {
     const { sim } = ctx;
     const a = new AtmNic(sim, "a");
     const b = new AtmNic(sim, "b", { rxBuffers: 2 });
-    ctx.destroy.push(() => a.destroy(), () => b.destroy());
+    ctx.destroy.push(
+      () => a.destroy(),
+      () => b.destroy(),
+    );
     const l = new AtmLink(sim, "l");
     a.attach(0, l, 0);
     b.attach(0, l, 1);
@@ -252,7 +258,10 @@ describe("bit errors and determinism", () => {
     const { sim } = ctx;
     const a = new AtmNic(sim, "a");
     const b = new AtmNic(sim, "b");
-    ctx.destroy.push(() => a.destroy(), () => b.destroy());
+    ctx.destroy.push(
+      () => a.destroy(),
+      () => b.destroy(),
+    );
     const l = new AtmLink(sim, "l", { rate: "OC-12", delay: "3us", faults: { ber: 2e-5, cellLoss: 1e-3 } });
     a.attach(0, l, 0);
     b.attach(0, l, 1);

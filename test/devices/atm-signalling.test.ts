@@ -118,11 +118,12 @@ describe("switched circuits along a route of output ports", () => {
     const gotB = sink(n.nb);
     let vcA = -1;
     let vcB = -1;
-    n.b!.setIncoming(
-      (inc) => (ev.log.push(`b incoming tag${inc.tag}`), true),
-      { connected: (_c, vc) => (vcB = vc) },
+    n.b!.setIncoming((inc) => (ev.log.push(`b incoming tag${inc.tag}`), true), { connected: (_c, vc) => (vcB = vc) });
+    const call = n.a.open(
+      "4.3.0.7",
+      { ...recorder(ev, "a"), connected: (id, vc) => ((vcA = vc), ev.log.push(`a connected ${id}`)) },
+      { tag: 77 },
     );
-    const call = n.a.open("4.3.0.7", { ...recorder(ev, "a"), connected: (id, vc) => (vcA = vc, ev.log.push(`a connected ${id}`)) }, { tag: 77 });
     expect(n.a.callInfo(call)!.state).toBe("calling");
     n.sim.scheduler.run(5_000_000);
     expect(ev.log).toEqual(["b incoming tag77", `a connected ${call}`]);
@@ -320,7 +321,10 @@ describe("circuit limit of the calling host's port", () => {
     const one = n.a.open("4.3.0.7", recorder(ev, "a"));
     const two = n.a.open("4.1", recorder(ev, "a"));
     n.sim.scheduler.run(10_000_000);
-    expect(ev.log).toEqual([`a failed ${two} ${SigCause.CIRCUIT_LIMIT}`, expect.stringMatching(new RegExp(`^a connected ${one}`))]);
+    expect(ev.log).toEqual([
+      `a failed ${two} ${SigCause.CIRCUIT_LIMIT}`,
+      expect.stringMatching(new RegExp(`^a connected ${one}`)),
+    ]);
     expect(n.s1.circuitCount(1)).toBe(2);
     // A permanent circuit is still added past the limit.
     n.s1.addPvc(1, 0, 41, 4, 0, 41);
@@ -375,7 +379,11 @@ describe("host failure", () => {
     n.sim.scheduler.run(5_000_000);
     n.a.fail();
     n.sim.scheduler.run(20_000_000);
-    expect(ev.log).toEqual([expect.stringMatching(/^b connected/), expect.stringMatching(/^a connected/), `b released 1 ${SigCause.HOST_FAILED}`]);
+    expect(ev.log).toEqual([
+      expect.stringMatching(/^b connected/),
+      expect.stringMatching(/^a connected/),
+      `b released 1 ${SigCause.HOST_FAILED}`,
+    ]);
     expect(n.sigs[0]!.stats()).toMatchObject({ hostFailures: 1, releasedOnHostFailure: 1 });
     expect(n.held()).toEqual(NONE);
     // The failed host heard nothing (it is dead) and holds nothing.

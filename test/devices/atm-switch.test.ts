@@ -59,7 +59,13 @@ describe("AtmSwitch switching", () => {
   it("rewrites VPI/VCI and the HEC on a PVC; unknown circuits and idle cells are counted", () => {
     const { sim, sw, inj, sink } = bench(1, {});
     sw.addPvc(0, 0, 100, 1, 5, 200);
-    inj[0]!.send(cells(...pdu(100, 1, 3), craftCell({ vpi: 0, vci: 101 }), new Uint8Array([0, 0, 0, 1, 0x52, ...new Array(48).fill(0x6a)])));
+    inj[0]!.send(
+      cells(
+        ...pdu(100, 1, 3),
+        craftCell({ vpi: 0, vci: 101 }),
+        new Uint8Array([0, 0, 0, 1, 0x52, ...new Array(48).fill(0x6a)]),
+      ),
+    );
     sim.scheduler.runToIdle();
     expect(sink.cells.map((c) => tag(c.bytes))).toEqual(["1.0", "1.1", "1.2e"]);
     for (const c of sink.cells) {
@@ -104,8 +110,14 @@ describe("AtmSwitch switching", () => {
     const a = new AtmNic(sim, "a");
     const b = new AtmNic(sim, "b");
     const sws = [0, 1, 2].map((k) => new AtmSwitch(sim, `sw${k}`, { ports: 2, format: ["uni", "nni"] }));
-    ctx.destroy.push(() => a.destroy(), () => b.destroy(), ...sws.map((s) => () => s.destroy()));
-    const links = [0, 1, 2, 3].map((k) => new AtmLink(sim, `l${k}`, { rate: k === 0 || k === 3 ? "OC-3" : "OC-12", delay: "5us" }));
+    ctx.destroy.push(
+      () => a.destroy(),
+      () => b.destroy(),
+      ...sws.map((s) => () => s.destroy()),
+    );
+    const links = [0, 1, 2, 3].map(
+      (k) => new AtmLink(sim, `l${k}`, { rate: k === 0 || k === 3 ? "OC-3" : "OC-12", delay: "5us" }),
+    );
     a.attach(0, links[0]!, 0);
     sws[0]!.attach(0, links[0]!, 1);
     sws[0]!.attach(1, links[1]!, 0);
@@ -244,9 +256,21 @@ describe("AtmSwitch congestion policies", () => {
         sw.addPvc(h, 0, 100 + h, 3, 0, 200 + h);
         rx.openVc(0, 200 + h);
         nics.push(nic);
-        srcs.push(new Aal5Source(sim, `g${h}`, nic, { vc: nic.openVc(0, 100 + h), pduBytes: 1500, start: h * 7000, stop: 10e6 }));
+        srcs.push(
+          new Aal5Source(sim, `g${h}`, nic, {
+            vc: nic.openVc(0, 100 + h),
+            pduBytes: 1500,
+            start: h * 7000,
+            stop: 10e6,
+          }),
+        );
       }
-      ctx.destroy.push(() => srcs.forEach((s) => s.destroy()), () => nics.forEach((n) => n.destroy()), () => rx.destroy(), () => sw.destroy());
+      ctx.destroy.push(
+        () => srcs.forEach((s) => s.destroy()),
+        () => nics.forEach((n) => n.destroy()),
+        () => rx.destroy(),
+        () => sw.destroy(),
+      );
       sim.scheduler.run(10e6);
       expect(sw.portStats(3).queueHighWater).toBeLessThanOrEqual(policy.queueLimit!);
       return (rx.stats().rxBytes * 8) / 10e-3 / 1e6;

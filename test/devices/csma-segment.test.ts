@@ -202,7 +202,13 @@ interface Step {
 function recordTransitions(seg: CsmaSegment): Step[] {
   const steps: Step[] = [];
   seg.onTransition((time, station, from, to, transition) =>
-    steps.push({ time, station, from: CSMA_STATE_NAMES[from], to: CSMA_STATE_NAMES[to], transition: CSMA_TRANSITION_NAMES[transition] }),
+    steps.push({
+      time,
+      station,
+      from: CSMA_STATE_NAMES[from],
+      to: CSMA_STATE_NAMES[to],
+      transition: CSMA_TRANSITION_NAMES[transition],
+    }),
   );
   return steps;
 }
@@ -467,7 +473,9 @@ describe("truncated binary exponential backoff", () => {
     const sim = simulation(5, 256);
     const seg = segment(sim, { stations: 30 });
     const seen = new Set<string>();
-    seg.onTransition((_t, _s, from, to, tr) => seen.add(`${CSMA_STATE_NAMES[from]}-${CSMA_TRANSITION_NAMES[tr]}->${CSMA_STATE_NAMES[to]}`));
+    seg.onTransition((_t, _s, from, to, tr) =>
+      seen.add(`${CSMA_STATE_NAMES[from]}-${CSMA_TRANSITION_NAMES[tr]}->${CSMA_STATE_NAMES[to]}`),
+    );
     for (let s = 0; s < 30; s++) new Sender(sim, seg, s, { frameLength: 64, backlog: 2, stopAt: 300 * MS });
     sim.scheduler.run(300 * MS);
     const st = seg.stats();

@@ -301,12 +301,13 @@ describe("point-to-point link: faults", () => {
       const wasCorrupted = (sim.frames.flags[frame]! & FRAME_CORRUPTED) !== 0;
       if (wasCorrupted) corruptedSeen++;
       if (fcs !== stored) fcsFailures++;
-      if (wasCorrupted !== (diff > 0) || wasCorrupted !== (fcs !== stored)) {
+      if (wasCorrupted !== diff > 0 || wasCorrupted !== (fcs !== stored)) {
         throw new Error(`frame ${seq}: corrupted flag ${wasCorrupted}, ${diff} bits flipped, FCS ok ${fcs === stored}`);
       }
       // A corrupted frame no longer claims a valid FCS, so a receiver cannot skip the check.
       const fcsValid = (sim.frames.flags[frame]! & FRAME_FCS_VALID) !== 0;
-      if (fcsValid === wasCorrupted) throw new Error(`frame ${seq}: FCS_VALID ${fcsValid} on a corrupted=${wasCorrupted} frame`);
+      if (fcsValid === wasCorrupted)
+        throw new Error(`frame ${seq}: FCS_VALID ${fcsValid} on a corrupted=${wasCorrupted} frame`);
     };
     src.start(N, INTERVAL, len);
     sim.scheduler.runToIdle();

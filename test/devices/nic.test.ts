@@ -77,7 +77,6 @@ function frameOf(sim: Simulation, bytes: Uint8Array): number {
   return f;
 }
 
-
 /** Receiver that keeps frames until told to consume them. */
 class Holder implements NicReceiver {
   readonly frames: number[] = [];

@@ -134,7 +134,9 @@ describe("EventQueue", () => {
     const s = q.push(10, 2, 7, 8, 1, -2, 3, 1000);
     q.push(20, 0, 0, 7, 2, 0, 0, 0);
     expect(q.popFree()).toBe(s);
-    expect([q.time[s], q.originDevice[s], q.originSeq[s], q.target[s], q.kind[s], q.a[s], q.b[s], q.c[s]]).toEqual([10, 2, 7, 8, 1, -2, 3, 1000]);
+    expect([q.time[s], q.originDevice[s], q.originSeq[s], q.target[s], q.kind[s], q.a[s], q.b[s], q.c[s]]).toEqual([
+      10, 2, 7, 8, 1, -2, 3, 1000,
+    ]);
     expect(q.size).toBe(2);
     expect(q.freeSlots).toBe(1);
     expect(() => q.release(s)).toThrow(NetloomError); // nothing left to release
@@ -198,7 +200,9 @@ describe("EventQueue", () => {
     expect(() => q.pushChecked(1.5, 0, 0, 0, 0, 0, 0, 0)).toThrow("time: 1.5 is not an integer in [0, 2^53)");
     expect(() => q.pushChecked(-1, 0, 0, 0, 0, 0, 0, 0)).toThrow("time: -1 is not an integer");
     expect(() => q.pushChecked(2 ** 53, 0, 0, 0, 0, 0, 0, 0)).toThrow(/^time:/);
-    expect(() => q.pushChecked(1, 2 ** 31, 0, 0, 0, 0, 0, 0)).toThrow("originDevice: 2147483648 is not a 32-bit integer");
+    expect(() => q.pushChecked(1, 2 ** 31, 0, 0, 0, 0, 0, 0)).toThrow(
+      "originDevice: 2147483648 is not a 32-bit integer",
+    );
     expect(() => q.pushChecked(1, 0, -3, 0, 0, 0, 0, 0)).toThrow(/^originSeq:/);
     expect(() => q.pushChecked(1, 0, 0, 0, 0, 0.5, 0, 0)).toThrow(/^a:/);
     expect(() => q.pushChecked(1, 0, 0, 0, 0, 0, 0, NaN)).toThrow(/^c:/);

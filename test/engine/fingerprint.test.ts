@@ -26,7 +26,16 @@ function trajectory(seed: number, count: number): Ev[] {
     const dev = q.target[s]!;
     out.push([t, q.originDevice[s]!, q.originSeq[s]!, dev, q.kind[s]!, q.a[s]!]);
     q.release(s);
-    q.push(t + rng.nextBelow(3) * 500, dev, seq[dev]!++, rng.nextBelow(8), 1 + rng.nextBelow(3), 64 + rng.nextBelow(1400), 0, 0);
+    q.push(
+      t + rng.nextBelow(3) * 500,
+      dev,
+      seq[dev]!++,
+      rng.nextBelow(8),
+      1 + rng.nextBelow(3),
+      64 + rng.nextBelow(1400),
+      0,
+      0,
+    );
   }
   return out;
 }
@@ -76,7 +85,9 @@ describe("Fingerprint", () => {
     const seen = new Set<string>();
     const r = Rng.forStream(0, "variations");
     for (let i = 0; i < 20_000; i++) {
-      seen.add(fp([[r.nextBelow(1e6), r.nextBelow(64), r.nextBelow(1e6), r.nextBelow(64), r.nextBelow(8), r.nextBelow(9000)]]));
+      seen.add(
+        fp([[r.nextBelow(1e6), r.nextBelow(64), r.nextBelow(1e6), r.nextBelow(64), r.nextBelow(8), r.nextBelow(9000)]]),
+      );
     }
     expect(seen.size).toBeGreaterThan(19_990); // duplicates only from identical draws
   });
@@ -111,7 +122,12 @@ describe("Fingerprint", () => {
     a.record(1, 0, 0, 0, 0, 0);
     b.record(2, 0, 1, 0, 0, 0);
     a.add(b);
-    expect(a.toString()).toBe(fp([[2, 0, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0]]));
+    expect(a.toString()).toBe(
+      fp([
+        [2, 0, 1, 0, 0, 0],
+        [1, 0, 0, 0, 0, 0],
+      ]),
+    );
     a.reset();
     expect(a.toString()).toBe(new Fingerprint().toString());
     expect(a.count).toBe(0);

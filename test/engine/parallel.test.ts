@@ -102,7 +102,9 @@ describe("ATM networks stay whole", () => {
     expect(new Set(atm.map((n) => plan.owner[n]))).toEqual(new Set([plan.owner["r"]]));
     expect(plan.owner["e1"]).not.toBe(plan.owner["r"]);
     s.partitions = [["e1", "a1"], ["r"]];
-    expect(() => planPartitions(s, 2)).toThrow(/the ATM network \(.*\) is split over partitions 0 and 1; ATM links cannot be cut/);
+    expect(() => planPartitions(s, 2)).toThrow(
+      /the ATM network \(.*\) is split over partitions 0 and 1; ATM links cannot be cut/,
+    );
   });
 });
 
@@ -112,7 +114,9 @@ describe("failures end the run with the partition named", () => {
       workers: 2,
       injectFailure: { partition: 1, windows: 5, kind: "throw" },
     });
-    await expect(run).rejects.toThrow(/partition 1 \(h1, h3, h5, \.\.\. \(8 devices\)\) failed: injected failure after 5 windows/);
+    await expect(run).rejects.toThrow(
+      /partition 1 \(h1, h3, h5, \.\.\. \(8 devices\)\) failed: injected failure after 5 windows/,
+    );
     await expect(run).rejects.toMatchObject({ code: ErrorCode.PARTITION_FAILED });
   }, 60_000);
 
@@ -178,7 +182,9 @@ describe("the worker pool stays warm between runs", () => {
     const one = await runScenario(scenario(), { workers: 1 });
     await runScenario(scenario(), { workers: 2 });
     for (const kind of ["throw", "exit"] as const) {
-      await expect(runScenario(scenario(), { workers: 2, injectFailure: { partition: 1, windows: 2, kind } })).rejects.toMatchObject({
+      await expect(
+        runScenario(scenario(), { workers: 2, injectFailure: { partition: 1, windows: 2, kind } }),
+      ).rejects.toMatchObject({
         code: ErrorCode.PARTITION_FAILED,
       });
       const next = await runScenario(scenario(), { workers: 2 });

@@ -201,7 +201,7 @@ describe("Rng: streams", () => {
         let d = ~(ux ^ uy);
         d -= (d >>> 1) & 0x55555555;
         d = (d & 0x33333333) + ((d >>> 2) & 0x33333333);
-        sameBits += (Math.imul((d + (d >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+        sameBits += Math.imul((d + (d >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
       }
       const corr = (n * sxy - sx * sy) / Math.sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
       expect(Math.abs(corr)).toBeLessThan(0.015); // sd is about 0.003

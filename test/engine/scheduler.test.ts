@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Scheduler, type EventHandler } from "../../src/engine/scheduler.js";
-import { ErrorCode, NetloomError } from "../../src/api/errors.js";
+import { ErrorCode, type NetloomError } from "../../src/api/errors.js";
 
 /** Records every event it gets as "time:kind:a:b:len". */
 class Recorder implements EventHandler {
@@ -29,24 +29,30 @@ describe("scheduler", () => {
 
   it("gives the same trajectory and fingerprint whatever order same-time events are scheduled in", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 4 })), { minLength: 1, maxLength: 40 }), (events) => {
-        const run = (order: number[]): { log: string[]; fp: string } => {
-          const s = new Scheduler({ seed: 7, queueCapacity: 64 });
-          const r = new Recorder(s);
-          for (let d = 0; d < 4; d++) s.register(d, `d${d}`, r);
-          // Each origin's events keep their own relative order (their seq numbers), as a device's would.
-          for (const i of order) {
-            const [origin, delay] = events[i]!;
-            s.schedule(origin, delay * 100, 0, i, origin, delay, 64);
-          }
-          s.runToIdle();
-          return { log: r.log, fp: s.fingerprint.toString() };
-        };
-        const forward = events.map((_, i) => i);
-        // Interleave origins differently but keep each origin's own order.
-        const byOrigin = [3, 2, 1, 0].flatMap((o) => forward.filter((i) => events[i]![0] === o));
-        expect(run(byOrigin)).toEqual(run(forward));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 4 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (events) => {
+          const run = (order: number[]): { log: string[]; fp: string } => {
+            const s = new Scheduler({ seed: 7, queueCapacity: 64 });
+            const r = new Recorder(s);
+            for (let d = 0; d < 4; d++) s.register(d, `d${d}`, r);
+            // Each origin's events keep their own relative order (their seq numbers), as a device's would.
+            for (const i of order) {
+              const [origin, delay] = events[i]!;
+              s.schedule(origin, delay * 100, 0, i, origin, delay, 64);
+            }
+            s.runToIdle();
+            return { log: r.log, fp: s.fingerprint.toString() };
+          };
+          const forward = events.map((_, i) => i);
+          // Interleave origins differently but keep each origin's own order.
+          const byOrigin = [3, 2, 1, 0].flatMap((o) => forward.filter((i) => events[i]![0] === o));
+          expect(run(byOrigin)).toEqual(run(forward));
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -5,15 +5,26 @@ import { withoutTypeScriptLoader, workerEntry, workerSafeExecArgv } from "../../
 
 describe("worker entries", () => {
   it("strip tsx loader flags in both spellings, keep the rest", () => {
-    expect(withoutTypeScriptLoader(["--import", "tsx", "--max-old-space-size=4096", "--import=tsx/esm", "--cpu-prof", "--require", "tsx/cjs"])).toEqual([
-      "--max-old-space-size=4096",
-      "--cpu-prof",
-    ]);
-    expect(withoutTypeScriptLoader(["--import", "./my-hook.mjs", "--loader=ts-node/esm", "--enable-source-maps"])).toEqual(["--import", "./my-hook.mjs", "--enable-source-maps"]);
+    expect(
+      withoutTypeScriptLoader([
+        "--import",
+        "tsx",
+        "--max-old-space-size=4096",
+        "--import=tsx/esm",
+        "--cpu-prof",
+        "--require",
+        "tsx/cjs",
+      ]),
+    ).toEqual(["--max-old-space-size=4096", "--cpu-prof"]);
+    expect(
+      withoutTypeScriptLoader(["--import", "./my-hook.mjs", "--loader=ts-node/esm", "--enable-source-maps"]),
+    ).toEqual(["--import", "./my-hook.mjs", "--enable-source-maps"]);
   });
 
   it("from sources, the -dev bootstrap beside the module; compiled, the .js beside it", () => {
-    expect(workerEntry("file:///pkg/src/engine/parallel-run.ts", "partition-worker").filename).toBe("/pkg/src/engine/partition-worker-dev.mjs");
+    expect(workerEntry("file:///pkg/src/engine/parallel-run.ts", "partition-worker").filename).toBe(
+      "/pkg/src/engine/partition-worker-dev.mjs",
+    );
     const compiled = workerEntry("file:///pkg/dist/src/engine/parallel-run.js", "partition-worker");
     expect(compiled.filename).toBe("/pkg/dist/src/engine/partition-worker.js");
     expect((compiled.execArgv ?? process.execArgv).some((a) => a.includes("tsx"))).toBe(false);
@@ -22,11 +33,13 @@ describe("worker entries", () => {
   });
 
   it("an explicit flag list keeps what a worker accepts and drops V8 and process-wide options", () => {
-    expect(workerSafeExecArgv(["--max-old-space-size=4096", "--enable-source-maps", "--trace-gc", "--conditions=netloom"])).toEqual([
+    expect(
+      workerSafeExecArgv(["--max-old-space-size=4096", "--enable-source-maps", "--trace-gc", "--conditions=netloom"]),
+    ).toEqual(["--enable-source-maps", "--conditions=netloom"]);
+    expect(workerSafeExecArgv(["--enable-source-maps", "--no-deprecation"])).toEqual([
       "--enable-source-maps",
-      "--conditions=netloom",
+      "--no-deprecation",
     ]);
-    expect(workerSafeExecArgv(["--enable-source-maps", "--no-deprecation"])).toEqual(["--enable-source-maps", "--no-deprecation"]);
     expect(workerSafeExecArgv([])).toEqual([]);
     // A problem Node states instead of naming a flag: no flags of their own, which constructs.
     expect(workerSafeExecArgv(["--cpu-prof-dir=/tmp/never", "--enable-source-maps"])).toEqual([]);

@@ -4,7 +4,13 @@
 // exhaustion, discard/abort calls between batches).
 
 import { describe, expect, it } from "vitest";
-import { ARG_DISCARD, Aal5Reassembler, CELL_BYTES, aal5Segment, type Aal5Implementation } from "../../src/kernels/aal5.js";
+import {
+  ARG_DISCARD,
+  Aal5Reassembler,
+  CELL_BYTES,
+  aal5Segment,
+  type Aal5Implementation,
+} from "../../src/kernels/aal5.js";
 import { FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
 import { ALL_BUILDS, runtimeFor, seededBytes } from "../support/runtimes.js";
 
@@ -28,7 +34,7 @@ const CIRCUITS = 5;
 
 function traffic(seed: number): Entry[] {
   const rnd = prng(seed);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const queues: Entry[][] = Array.from({ length: CIRCUITS }, () => []);
   for (let p = 0; p < 80; p++) {
     const circuit = Math.floor(rnd() * CIRCUITS);
@@ -64,9 +70,22 @@ interface Trace {
   stats: unknown[];
 }
 
-function replay(build: (typeof ALL_BUILDS)[number], impl: Aal5Implementation, entries: Entry[], seed: number, deliverErrors: boolean): Trace {
+function replay(
+  build: (typeof ALL_BUILDS)[number],
+  impl: Aal5Implementation,
+  entries: Entry[],
+  seed: number,
+  deliverErrors: boolean,
+): Trace {
   const rt = runtimeFor(build);
-  const r = Aal5Reassembler.create({ runtime: rt, circuits: CIRCUITS, buffers: 6, maxPduBytes: 3000, deliverErrors, implementation: impl });
+  const r = Aal5Reassembler.create({
+    runtime: rt,
+    circuits: CIRCUITS,
+    buffers: 6,
+    maxPduBytes: 3000,
+    deliverErrors,
+    implementation: impl,
+  });
   const cells = rt.heap.alloc(entries.length * CELL_BYTES);
   const vec = rt.heap.alloc(entries.length * FRAME_VEC_STRIDE);
   entries.forEach((e, i) => {
@@ -90,7 +109,9 @@ function replay(build: (typeof ALL_BUILDS)[number], impl: Aal5Implementation, en
     // Drain only sometimes, and hold some buffers a while, so the free stack runs dry.
     if (rnd() < 0.6) {
       for (const c of r.completions()) {
-        trace.completions.push(`${c.circuit} ${c.length} ${c.status} ${c.uu} ${c.cpi} ${Buffer.from(c.bytes).toString("hex")}`);
+        trace.completions.push(
+          `${c.circuit} ${c.length} ${c.status} ${c.uu} ${c.cpi} ${Buffer.from(c.bytes).toString("hex")}`,
+        );
         held.push(c.ptr);
       }
       while (held.length > (rnd() < 0.5 ? 0 : 3)) r.returnBuffer(held.shift()!);

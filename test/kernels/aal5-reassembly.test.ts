@@ -91,7 +91,10 @@ describe("AAL5 reassembly: the happy path", () => {
     const rt = getRuntime();
     const cells = rt.heap.alloc(3 * 53);
     rt.u8.set(aal5Segment(seededBytes(7, 100), HDR), cells);
-    const vec = frameVector(rt, [0, 1, 2].map((i) => ({ ptr: cells + i * 53, len: 53, arg: 1 })));
+    const vec = frameVector(
+      rt,
+      [0, 1, 2].map((i) => ({ ptr: cells + i * 53, len: 53, arg: 1 })),
+    );
     expect(r.pushCells(vec.ptr, 3)).toBe(3);
     expect(vec.outs()).toEqual([S.OK, S.OK, S.OK | CELL_END]);
     expect(drain(r)[0]!.status).toBe(S.OK);
@@ -195,7 +198,10 @@ describe("AAL5 reassembly: errors are caught and counted", () => {
       };
       // 2 cells = 96 bytes: Length 40 leaves 48 pad bytes; Length 89 needs a third cell.
       const got = run(r, concat([forge(88, 40), forge(88, 89), forge(88, 41)]), 0);
-      expect(got.map((g) => aal5StatusName(g.status)), implementation).toEqual(["BAD_LENGTH", "LOST_CELLS", "BAD_CRC"]);
+      expect(
+        got.map((g) => aal5StatusName(g.status)),
+        implementation,
+      ).toEqual(["BAD_LENGTH", "LOST_CELLS", "BAD_CRC"]);
     }
   });
 
@@ -262,7 +268,10 @@ describe("AAL5 reassembly: partial packet discard, abort, buffers", () => {
     const cells = rt.heap.alloc(7 * 53);
     rt.u8.set(concat([a, b]), cells);
     const args = [2, 2, 2 | ARG_DISCARD, 2, 2, 2 | ARG_DISCARD, 2];
-    const vec = frameVector(rt, args.map((arg, i) => ({ ptr: cells + i * 53, len: 53, arg })));
+    const vec = frameVector(
+      rt,
+      args.map((arg, i) => ({ ptr: cells + i * 53, len: 53, arg })),
+    );
     r.pushCells(vec.ptr, 7);
     const D = S.DISCARDED;
     expect(vec.outs()).toEqual([S.OK, S.OK, D, D, D | CELL_END, D, D | CELL_END]);
@@ -295,7 +304,7 @@ describe("AAL5 reassembly: partial packet discard, abort, buffers", () => {
     const pdus = [0, 1, 2].map((c) => aal5Segment(seededBytes(c + 1, 100), HDR)); // 3 cells each
     const stream: Uint8Array[] = [];
     const args: number[] = [];
-    for (let j = 0; j < 3; j++) for (let c = 0; c < 3; c++) (stream.push(cellAt(pdus[c]!, j)), args.push(c));
+    for (let j = 0; j < 3; j++) for (let c = 0; c < 3; c++) stream.push(cellAt(pdus[c]!, j)), args.push(c);
     expect(r.pushCellBytes(concat(stream), args)).toBe(9);
     expect(r.queuedCompletions).toBe(2);
     expect(r.stats(2)).toMatchObject({ noBuffer: 1, discardedCells: 3, pdus: 0 });
@@ -338,9 +347,9 @@ describe("AAL5 reassembly: bad use of the API", () => {
     expect(() => Aal5Reassembler.create({ circuits: 1, buffers: 1, maxPduBytes: 0 })).toThrow(/maxPduBytes/);
     expect(() => Aal5Reassembler.create({ circuits: 1, buffers: 1, maxPduBytes: 65536 })).toThrow(/maxPduBytes/);
     expect(() => Aal5Reassembler.create({ circuits: 1, buffers: 1, batchCells: 0 })).toThrow(/batchCells/);
-    expect(() =>
-      Aal5Reassembler.create({ circuits: 1, buffers: 1, implementation: "fast" as "wasm" }),
-    ).toThrow(/implementation/);
+    expect(() => Aal5Reassembler.create({ circuits: 1, buffers: 1, implementation: "fast" as "wasm" })).toThrow(
+      /implementation/,
+    );
     expect(() => Aal5Reassembler.create({ circuits: 1, buffers: 100_000, maxPduBytes: 65535 })).toThrow(
       expect.objectContaining({ code: "OUT_OF_MEMORY" }),
     );

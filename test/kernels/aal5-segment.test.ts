@@ -139,7 +139,10 @@ describe("AAL5 segmentation: Wasm against the reference on every build", () => {
       const cells: string[] = [];
       const totals: number[] = [];
       for (const impl of ["wasm", "reference"] as const) {
-        const vec = frameVector(rt, lens.map((len, i) => ({ ptr: srcs[i]!.ptr, len, arg: args[i]! })));
+        const vec = frameVector(
+          rt,
+          lens.map((len, i) => ({ ptr: srcs[i]!.ptr, len, arg: args[i]! })),
+        );
         const out = rt.heap.alloc(fitting * 53);
         totals.push(aal5SegmentBatch(rt, vec.ptr, lens.length, headers, 4, out, fitting, impl));
         outs.push(vec.outs());
@@ -147,7 +150,19 @@ describe("AAL5 segmentation: Wasm against the reference on every build", () => {
         vec.free();
         rt.heap.free(out);
       }
-      expect(outs[0]).toEqual([1, 1, 2, SEG_ZERO_LENGTH, 192, SEG_TOO_LONG, 2, SEG_BAD_HEADER, 2, SEG_NO_ROOM, SEG_NO_ROOM]);
+      expect(outs[0]).toEqual([
+        1,
+        1,
+        2,
+        SEG_ZERO_LENGTH,
+        192,
+        SEG_TOO_LONG,
+        2,
+        SEG_BAD_HEADER,
+        2,
+        SEG_NO_ROOM,
+        SEG_NO_ROOM,
+      ]);
       expect(outs[1]).toEqual(outs[0]);
       expect(totals[0]).toBe(fitting - 3);
       expect(totals[1]).toBe(totals[0]);
@@ -174,7 +189,10 @@ describe("AAL5 segmentation: Wasm against the reference on every build", () => {
           (len, offset, seed) => {
             rt.u8.set(seededBytes(seed, len), src + offset);
             const header = (seed & ~0x8) >>> 0;
-            const n = aal5SegmentInto(rt, src + offset, len, header, out, 1366, { uu: seed & 0xff, cpi: (seed >>> 8) & 0xff });
+            const n = aal5SegmentInto(rt, src + offset, len, header, out, 1366, {
+              uu: seed & 0xff,
+              cpi: (seed >>> 8) & 0xff,
+            });
             const outR = out + 1366 * 53 + 64;
             aal5SegmentRef(rt.u8, src + offset, len, header, ((seed & 0xff) << 8) | ((seed >>> 8) & 0xff), outR, n);
             return hex(rt.u8.subarray(out, out + n * 53)) === hex(rt.u8.subarray(outR, outR + n * 53));

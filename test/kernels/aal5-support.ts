@@ -1,7 +1,7 @@
 // Helpers shared by the AAL5 test files: run cells through a reassembler and copy the
 // completions out (returning every buffer), and build raw frame vectors.
 
-import { Aal5Reassembler, CELL_BYTES } from "../../src/kernels/aal5.js";
+import { type Aal5Reassembler, CELL_BYTES } from "../../src/kernels/aal5.js";
 import { FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
 import type { KernelRuntime } from "../../src/kernels/runtime.js";
 
@@ -61,7 +61,10 @@ export interface RawEntry {
 }
 
 /** Writes a frame vector into a fresh heap region; returns it with a reader for the outs. */
-export function frameVector(rt: KernelRuntime, entries: readonly RawEntry[]): { ptr: number; outs: () => number[]; free: () => void } {
+export function frameVector(
+  rt: KernelRuntime,
+  entries: readonly RawEntry[],
+): { ptr: number; outs: () => number[]; free: () => void } {
   const ptr = rt.heap.alloc(Math.max(1, entries.length) * FRAME_VEC_STRIDE);
   entries.forEach((e, i) => {
     const w = (ptr + i * FRAME_VEC_STRIDE) >>> 2;

@@ -5,7 +5,14 @@ import { readFileSync } from "node:fs";
 import { ChecksumKernels, crc32, crc32Aal5 } from "../../src/kernels/checksum.js";
 import * as ref from "../../src/kernels/reference/crc32.js";
 import { FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
-import { ALL_BUILDS, BOUNDARY_SIZES, placeInMemory, runtimeFor, seededBytes, writeFrameVector } from "../support/runtimes.js";
+import {
+  ALL_BUILDS,
+  BOUNDARY_SIZES,
+  placeInMemory,
+  runtimeFor,
+  seededBytes,
+  writeFrameVector,
+} from "../support/runtimes.js";
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 const kernels = (build: (typeof ALL_BUILDS)[number]): ChecksumKernels => new ChecksumKernels(runtimeFor(build));
@@ -112,10 +119,14 @@ describe("CRC-32: Wasm vs reference and zlib", () => {
     fc.assert(
       // Non-empty: zlib returns 0 for an empty buffer whatever the previous value (a zlib quirk);
       // netloom returns the previous value unchanged, which is what continuation means.
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), fc.integer({ min: 0, max: 0xffffffff }), (data, prev) => {
-        expect(k.crc32(data, prev)).toBe(zlib.crc32(data, prev));
-        expect(k.crc32(data.subarray(0, 0), prev)).toBe(prev);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 2000 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (data, prev) => {
+          expect(k.crc32(data, prev)).toBe(zlib.crc32(data, prev));
+          expect(k.crc32(data.subarray(0, 0), prev)).toBe(prev);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -127,7 +138,11 @@ describe("CRC-32: Wasm vs reference and zlib", () => {
     const placed = frames.map((f, i) => placeInMemory(rt, f, (i * 3) % 8));
     const vec = rt.heap.alloc(frames.length * FRAME_VEC_STRIDE);
     try {
-      writeFrameVector(rt, vec, frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: i % 2 === 0 ? 0 : 0xcafe0000 + i })));
+      writeFrameVector(
+        rt,
+        vec,
+        frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: i % 2 === 0 ? 0 : 0xcafe0000 + i })),
+      );
       k.crc32Batch(vec, frames.length);
       frames.forEach((f, i) => {
         const expected = zlib.crc32(f, i % 2 === 0 ? 0 : 0xcafe0000 + i);
@@ -191,94 +206,118 @@ describe("CRC-32: sparse-multiple reduction", () => {
     expect(modCrc32Generator([32, 26, 23, 22, 16, 12, 11, 10, 8, 7, 5, 4, 2, 1, 0])).toBe(0n); // P itself
     // Each term x^d moves a cancelled bit forward by D - d = 64 q + r bits: (q, r) as coded in
     // q1Step / q2Step; every shift is at least one word, so a word never feeds itself.
-    const shifts = (e: readonly number[]): [number, number][] => e.slice(1).map((d) => [Math.floor((e[0]! - d) / 64), (e[0]! - d) % 64]);
-    expect(shifts(q1)).toEqual([[1, 54], [3, 13], [5, 20], [11, 20]]);
-    expect(shifts(q2)).toEqual([[2, 53], [3, 7], [3, 63], [4, 7], [4, 18]]);
+    const shifts = (e: readonly number[]): [number, number][] =>
+      e.slice(1).map((d) => [Math.floor((e[0]! - d) / 64), (e[0]! - d) % 64]);
+    expect(shifts(q1)).toEqual([
+      [1, 54],
+      [3, 13],
+      [5, 20],
+      [11, 20],
+    ]);
+    expect(shifts(q2)).toEqual([
+      [2, 53],
+      [3, 7],
+      [3, 63],
+      [4, 7],
+      [4, 18],
+    ]);
   });
 
-  it.each(ALL_BUILDS)("every length 0..2100 at offsets 0..15, three previous values, vs reference and zlib (%s)", (build) => {
-    const rt = runtimeFor(build);
-    const k = new ChecksumKernels(rt);
-    const MAX = 2100;
-    const region = rt.heap.alloc(MAX + 64);
-    try {
-      for (let len = 0; len <= MAX; len++) {
-        const data = seededBytes(len * 2654435761 + 1, len);
-        const noise = seededBytes(len + 99, MAX + 64);
-        const prevs = [0, 0xffffffff, (len * 0x9e3779b9) >>> 0];
-        const expected = prevs.map((prev) => (len === 0 ? prev : zlib.crc32(data, prev) >>> 0));
-        expect(ref.crc32(data), `reference len ${len}`).toBe(expected[0]);
-        for (let offset = 0; offset < 16; offset++) {
-          rt.u8.set(noise, region); // different bytes around the input for every length
-          rt.u8.set(data, region + offset);
-          for (let i = 0; i < prevs.length; i++) {
-            const got = k.crc32At(region + offset, len, prevs[i]);
-            if (got !== expected[i]) expect(got, `len ${len} offset ${offset} previous ${prevs[i]!.toString(16)}`).toBe(expected[i]);
+  it.each(ALL_BUILDS)(
+    "every length 0..2100 at offsets 0..15, three previous values, vs reference and zlib (%s)",
+    (build) => {
+      const rt = runtimeFor(build);
+      const k = new ChecksumKernels(rt);
+      const MAX = 2100;
+      const region = rt.heap.alloc(MAX + 64);
+      try {
+        for (let len = 0; len <= MAX; len++) {
+          const data = seededBytes(len * 2654435761 + 1, len);
+          const noise = seededBytes(len + 99, MAX + 64);
+          const prevs = [0, 0xffffffff, (len * 0x9e3779b9) >>> 0];
+          const expected = prevs.map((prev) => (len === 0 ? prev : zlib.crc32(data, prev) >>> 0));
+          expect(ref.crc32(data), `reference len ${len}`).toBe(expected[0]);
+          for (let offset = 0; offset < 16; offset++) {
+            rt.u8.set(noise, region); // different bytes around the input for every length
+            rt.u8.set(data, region + offset);
+            for (let i = 0; i < prevs.length; i++) {
+              const got = k.crc32At(region + offset, len, prevs[i]);
+              if (got !== expected[i])
+                expect(got, `len ${len} offset ${offset} previous ${prevs[i]!.toString(16)}`).toBe(expected[i]);
+            }
           }
         }
+      } finally {
+        rt.heap.free(region);
       }
-    } finally {
-      rt.heap.free(region);
-    }
-  });
+    },
+  );
 
-  it.each(ALL_BUILDS)("reads nothing outside [ptr, ptr + len): input at the very end of memory, and other surroundings (%s)", (build) => {
-    const rt = runtimeFor(build);
-    const k = new ChecksumKernels(rt);
-    // Ending at the last byte of linear memory, a read past the end traps (the top of this
-    // file-private memory is unused by the heap; it is zeroed again afterwards).
-    const top = rt.u8.byteLength;
-    const lengths = [...SPARSE_LENGTHS.filter((n) => n <= 2100), ...Array.from({ length: 300 }, (_, i) => i)];
-    try {
-      for (const len of lengths) {
-        const data = seededBytes(len + 17, len);
-        rt.u8.set(data, top - len);
-        expect(k.crc32At(top - len, len, 0x0badf00d), `len ${len} at the end of memory`).toBe(len === 0 ? 0x0badf00d : zlib.crc32(data, 0x0badf00d) >>> 0);
-      }
-    } finally {
-      rt.u8.fill(0, top - 2100, top);
-    }
-    // Bytes just before and after the input: all zeros, all ones, or random, same result.
-    const region = rt.heap.alloc(2100 + 128);
-    try {
-      for (const len of SPARSE_LENGTHS.filter((n) => n <= 2100)) {
-        const data = seededBytes(len * 3 + 5, len);
-        const want = zlib.crc32(data) >>> 0;
-        for (const surround of [0x00, 0xff, -1]) {
-          if (surround < 0) rt.u8.set(seededBytes(len, 2100 + 128), region);
-          else rt.u8.fill(surround, region, region + 2100 + 128);
-          rt.u8.set(data, region + 64);
-          if (len > 0) expect(k.crc32At(region + 64, len), `len ${len} surround ${surround}`).toBe(want);
+  it.each(ALL_BUILDS)(
+    "reads nothing outside [ptr, ptr + len): input at the very end of memory, and other surroundings (%s)",
+    (build) => {
+      const rt = runtimeFor(build);
+      const k = new ChecksumKernels(rt);
+      // Ending at the last byte of linear memory, a read past the end traps (the top of this
+      // file-private memory is unused by the heap; it is zeroed again afterwards).
+      const top = rt.u8.byteLength;
+      const lengths = [...SPARSE_LENGTHS.filter((n) => n <= 2100), ...Array.from({ length: 300 }, (_, i) => i)];
+      try {
+        for (const len of lengths) {
+          const data = seededBytes(len + 17, len);
+          rt.u8.set(data, top - len);
+          expect(k.crc32At(top - len, len, 0x0badf00d), `len ${len} at the end of memory`).toBe(
+            len === 0 ? 0x0badf00d : zlib.crc32(data, 0x0badf00d) >>> 0,
+          );
         }
+      } finally {
+        rt.u8.fill(0, top - 2100, top);
       }
-    } finally {
-      rt.heap.free(region);
-    }
-  });
+      // Bytes just before and after the input: all zeros, all ones, or random, same result.
+      const region = rt.heap.alloc(2100 + 128);
+      try {
+        for (const len of SPARSE_LENGTHS.filter((n) => n <= 2100)) {
+          const data = seededBytes(len * 3 + 5, len);
+          const want = zlib.crc32(data) >>> 0;
+          for (const surround of [0x00, 0xff, -1]) {
+            if (surround < 0) rt.u8.set(seededBytes(len, 2100 + 128), region);
+            else rt.u8.fill(surround, region, region + 2100 + 128);
+            rt.u8.set(data, region + 64);
+            if (len > 0) expect(k.crc32At(region + 64, len), `len ${len} surround ${surround}`).toBe(want);
+          }
+        }
+      } finally {
+        rt.heap.free(region);
+      }
+    },
+  );
 
-  it.each(ALL_BUILDS)("random lengths (biased to path and word boundaries), offsets and previous values agree with zlib (%s)", (build) => {
-    const rt = runtimeFor(build);
-    const k = new ChecksumKernels(rt);
-    const region = rt.heap.alloc(4096 + 32);
-    try {
-      fc.assert(
-        fc.property(
-          fc.oneof(fc.constantFrom(...SPARSE_LENGTHS), fc.integer({ min: 1, max: 4096 })),
-          fc.integer({ min: 0, max: 15 }),
-          fc.integer({ min: 0, max: 0xffffffff }),
-          fc.integer(),
-          (len, offset, prev, seed) => {
-            const data = seededBytes(seed, len);
-            rt.u8.set(data, region + offset);
-            expect(k.crc32At(region + offset, len, prev)).toBe(len === 0 ? prev : zlib.crc32(data, prev) >>> 0);
-          },
-        ),
-        { numRuns: 400 },
-      );
-    } finally {
-      rt.heap.free(region);
-    }
-  });
+  it.each(ALL_BUILDS)(
+    "random lengths (biased to path and word boundaries), offsets and previous values agree with zlib (%s)",
+    (build) => {
+      const rt = runtimeFor(build);
+      const k = new ChecksumKernels(rt);
+      const region = rt.heap.alloc(4096 + 32);
+      try {
+        fc.assert(
+          fc.property(
+            fc.oneof(fc.constantFrom(...SPARSE_LENGTHS), fc.integer({ min: 1, max: 4096 })),
+            fc.integer({ min: 0, max: 15 }),
+            fc.integer({ min: 0, max: 0xffffffff }),
+            fc.integer(),
+            (len, offset, prev, seed) => {
+              const data = seededBytes(seed, len);
+              rt.u8.set(data, region + offset);
+              expect(k.crc32At(region + offset, len, prev)).toBe(len === 0 ? prev : zlib.crc32(data, prev) >>> 0);
+            },
+          ),
+          { numRuns: 400 },
+        );
+      } finally {
+        rt.heap.free(region);
+      }
+    },
+  );
 
   it.each(ALL_BUILDS)("continuation across random split points equals the CRC of the whole (%s)", (build) => {
     const rt = runtimeFor(build);
@@ -304,7 +343,9 @@ describe("CRC-32: sparse-multiple reduction", () => {
             // Three pieces: the middle piece starts and ends at arbitrary points too.
             const cut2 = cut + Math.floor((len - cut) / 2);
             const mid = k.crc32At(ptr + cut, cut2 - cut, head);
-            expect(k.crc32At(ptr + cut2, len - cut2, mid), `len ${len} cuts ${cut}, ${cut2}`).toBe(len === 0 ? 0 : whole);
+            expect(k.crc32At(ptr + cut2, len - cut2, mid), `len ${len} cuts ${cut}, ${cut2}`).toBe(
+              len === 0 ? 0 : whole,
+            );
           },
         ),
         { numRuns: 300 },
@@ -322,11 +363,17 @@ describe("CRC-32: sparse-multiple reduction", () => {
     const placed = frames.map((f, i) => placeInMemory(rt, f, (i * 5) % 16));
     const vec = rt.heap.alloc(frames.length * FRAME_VEC_STRIDE);
     try {
-      writeFrameVector(rt, vec, frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: i % 3 === 0 ? 0 : 0x5eed0000 + i })));
+      writeFrameVector(
+        rt,
+        vec,
+        frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: i % 3 === 0 ? 0 : 0x5eed0000 + i })),
+      );
       k.crc32Batch(vec, frames.length);
       frames.forEach((f, i) => {
         const prev = i % 3 === 0 ? 0 : 0x5eed0000 + i;
-        expect(rt.u32[(vec + i * FRAME_VEC_STRIDE + FRAME_VEC_OUT) / 4], `size ${f.length}`).toBe(f.length === 0 ? prev : zlib.crc32(f, prev) >>> 0);
+        expect(rt.u32[(vec + i * FRAME_VEC_STRIDE + FRAME_VEC_OUT) / 4], `size ${f.length}`).toBe(
+          f.length === 0 ? prev : zlib.crc32(f, prev) >>> 0,
+        );
       });
     } finally {
       rt.heap.free(vec);
@@ -347,7 +394,8 @@ describe("CRC-32: zero runs and combination", () => {
     }
     // Byte-at-a-time oracle for a few more lengths, including ones above 2^16.
     for (const n of [5, 100, 70000]) expect(k.crc32ZeroRun(0xdeadbeef, n)).toBe(ref.crc32ZeroRun(0xdeadbeef, n));
-    for (const n of [5, 100, 70000]) expect(k.crc32Aal5ZeroRun(0xdeadbeef, n)).toBe(ref.crc32Aal5ZeroRun(0xdeadbeef, n));
+    for (const n of [5, 100, 70000])
+      expect(k.crc32Aal5ZeroRun(0xdeadbeef, n)).toBe(ref.crc32Aal5ZeroRun(0xdeadbeef, n));
     // Long runs stay O(log n): 4 GiB - 1 zero bytes compute instantly.
     expect(k.crc32ZeroRun(0, 0xffffffff)).toBeGreaterThanOrEqual(0);
   });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ChecksumKernels, HecStatus, HEC_MODE_CORRECTION, HEC_MODE_DETECTION, atmHec } from "../../src/kernels/checksum.js";
+import {
+  ChecksumKernels,
+  HecStatus,
+  HEC_MODE_CORRECTION,
+  HEC_MODE_DETECTION,
+  atmHec,
+} from "../../src/kernels/checksum.js";
 import * as ref from "../../src/kernels/reference/hec.js";
 import { FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
 import { ALL_BUILDS, runtimeFor, seededBytes } from "../support/runtimes.js";
@@ -30,14 +36,18 @@ describe("ATM HEC: known vectors", () => {
 
   it("facade and bad input", () => {
     expect(atmHec(new Uint8Array([0, 0, 0, 1]))).toBe(0x52);
-    expect(() => atmHec(new Uint8Array(3))).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", path: "header" }));
+    expect(() => atmHec(new Uint8Array(3))).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", path: "header" }),
+    );
     const k = kernels("debug");
     expect(() => k.atmHecAt(k.rt.u8.byteLength - 2)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
     const state = k.allocHecState();
     try {
       expect(() => k.hecCheck(new Uint8Array(4), state)).toThrow(/5 bytes/);
       expect(() => k.hecCheck(new Uint8Array(5), state + 1)).toThrow(/statePtr/);
-      expect(() => k.hecCheck(new Uint8Array(5), k.rt.u8.byteLength)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
+      expect(() => k.hecCheck(new Uint8Array(5), k.rt.u8.byteLength)).toThrow(
+        expect.objectContaining({ code: "OUT_OF_BOUNDS" }),
+      );
       expect(() => k.hecCheckAt(-5, state)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
     } finally {
       k.rt.heap.free(state);
@@ -125,10 +135,16 @@ describe("ATM HEC: I.432.1 correction", () => {
     const k = new ChecksumKernels(rt);
     fc.assert(
       fc.property(
-        fc.array(fc.record({ hdr: fc.uint8Array({ minLength: 4, maxLength: 4 }), flips: fc.array(fc.nat(39), { maxLength: 3 }) }), {
-          minLength: 1,
-          maxLength: 40,
-        }),
+        fc.array(
+          fc.record({
+            hdr: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+            flips: fc.array(fc.nat(39), { maxLength: 3 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 40,
+          },
+        ),
         (cells) => {
           const region = rt.heap.alloc(cells.length * 53);
           const vec = rt.heap.alloc(cells.length * FRAME_VEC_STRIDE);
@@ -180,7 +196,9 @@ describe("ATM HEC: I.432.1 correction", () => {
       expect(rt.u32[(vec + FRAME_VEC_STRIDE + FRAME_VEC_OUT) / 4]).toBe(HecStatus.TOO_SHORT);
       rt.u32[vec / 4 + 4] = rt.u8.byteLength - 2;
       rt.u32[vec / 4 + 5] = 53;
-      expect(() => k.hecCheckBatch(vec, 2, state)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS", path: "vec[1]" }));
+      expect(() => k.hecCheckBatch(vec, 2, state)).toThrow(
+        expect.objectContaining({ code: "OUT_OF_BOUNDS", path: "vec[1]" }),
+      );
       expect(() => k.hecCheckBatch(vec, 2, state + 2)).toThrow(/statePtr/);
     } finally {
       rt.heap.free(state);

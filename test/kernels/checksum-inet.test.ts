@@ -1,9 +1,22 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ChecksumKernels, combineInternetSums, finishInternetChecksum, internetChecksum, ipv4PseudoHeaderSum } from "../../src/kernels/checksum.js";
+import {
+  ChecksumKernels,
+  combineInternetSums,
+  finishInternetChecksum,
+  internetChecksum,
+  ipv4PseudoHeaderSum,
+} from "../../src/kernels/checksum.js";
 import * as ref from "../../src/kernels/reference/inet.js";
 import { FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../../src/kernels/abi.js";
-import { ALL_BUILDS, BOUNDARY_SIZES, placeInMemory, runtimeFor, seededBytes, writeFrameVector } from "../support/runtimes.js";
+import {
+  ALL_BUILDS,
+  BOUNDARY_SIZES,
+  placeInMemory,
+  runtimeFor,
+  seededBytes,
+  writeFrameVector,
+} from "../support/runtimes.js";
 import { NetloomError } from "../../src/api/errors.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
@@ -107,16 +120,24 @@ describe("Internet checksum: Wasm vs reference", () => {
     const placed = frames.map((f, i) => placeInMemory(rt, f, i % 8));
     const vec = rt.heap.alloc(frames.length * FRAME_VEC_STRIDE);
     try {
-      writeFrameVector(rt, vec, frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: (i * 997) & 0xffff })));
+      writeFrameVector(
+        rt,
+        vec,
+        frames.map((f, i) => ({ ptr: placed[i]!.ptr, len: f.length, arg: (i * 997) & 0xffff })),
+      );
       k.internetChecksumBatch(vec, frames.length);
       frames.forEach((f, i) => {
-        expect(rt.u32[(vec + i * FRAME_VEC_STRIDE + FRAME_VEC_OUT) / 4]).toBe(ref.internetChecksum(f, i * 997 & 0xffff));
+        expect(rt.u32[(vec + i * FRAME_VEC_STRIDE + FRAME_VEC_OUT) / 4]).toBe(
+          ref.internetChecksum(f, (i * 997) & 0xffff),
+        );
       });
       // An entry outside memory: entries before it are done, the error names the entry.
       rt.u32[(vec + 2 * FRAME_VEC_STRIDE + FRAME_VEC_PTR) / 4] = rt.u8.byteLength - 4;
       rt.u32[(vec + 2 * FRAME_VEC_STRIDE + FRAME_VEC_LEN) / 4] = 8;
       expect(() => k.internetChecksumBatch(vec, frames.length)).toThrow(/vec\[2\]/);
-      expect(() => k.internetChecksumBatch(rt.u8.byteLength - 16, 2)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
+      expect(() => k.internetChecksumBatch(rt.u8.byteLength - 16, 2)).toThrow(
+        expect.objectContaining({ code: "OUT_OF_BOUNDS" }),
+      );
       k.internetChecksumBatch(vec, 0);
     } finally {
       rt.heap.free(vec);
@@ -127,7 +148,12 @@ describe("Internet checksum: Wasm vs reference", () => {
   it("pointer forms refuse ranges outside linear memory", () => {
     const k = kernels("debug");
     const size = k.rt.u8.byteLength;
-    for (const [ptr, len] of [[size - 1, 2], [-1, 1], [0.5, 1], [0, -1]] as const) {
+    for (const [ptr, len] of [
+      [size - 1, 2],
+      [-1, 1],
+      [0.5, 1],
+      [0, -1],
+    ] as const) {
       expect(() => k.internetChecksumAt(ptr, len)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
       expect(() => k.internetSumAt(ptr, len)).toThrow(expect.objectContaining({ code: "OUT_OF_BOUNDS" }));
     }
@@ -158,19 +184,24 @@ describe("Internet checksum: properties", () => {
   it.each(ALL_BUILDS)("RFC 1624 incremental update equals full recomputation (%s)", (build) => {
     const k = kernels(build);
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 20, maxLength: 60 }), fc.nat(), fc.integer({ min: 0, max: 0xffff }), (raw, at, word) => {
-        const header = raw.slice(0, raw.length & ~1);
-        header[0] = 0x45; // never all zero (the one case where 0x0000 and 0xffff differ)
-        header[10] = 0;
-        header[11] = 0;
-        const before = k.internetChecksum(header);
-        const i = 12 + 2 * (at % ((header.length - 12) / 2));
-        const old = (header[i]! << 8) | header[i + 1]!;
-        header[i] = word >> 8;
-        header[i + 1] = word & 0xff;
-        expect(k.updateInternetChecksum(before, old, word)).toBe(k.internetChecksum(header));
-        expect(ref.updateInternetChecksum(before, old, word)).toBe(k.internetChecksum(header));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 20, maxLength: 60 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 0xffff }),
+        (raw, at, word) => {
+          const header = raw.slice(0, raw.length & ~1);
+          header[0] = 0x45; // never all zero (the one case where 0x0000 and 0xffff differ)
+          header[10] = 0;
+          header[11] = 0;
+          const before = k.internetChecksum(header);
+          const i = 12 + 2 * (at % ((header.length - 12) / 2));
+          const old = (header[i]! << 8) | header[i + 1]!;
+          header[i] = word >> 8;
+          header[i + 1] = word & 0xff;
+          expect(k.updateInternetChecksum(before, old, word)).toBe(k.internetChecksum(header));
+          expect(ref.updateInternetChecksum(before, old, word)).toBe(k.internetChecksum(header));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -74,7 +74,9 @@ describe.each(ALL_BUILDS)("memCopy kernel (%s build)", (build) => {
       expect((err as NetloomError).code).toBe("OUT_OF_BOUNDS");
       expect((err as NetloomError).path).toBe(which);
       const ptr = which === "dst" ? dst : src;
-      expect((err as NetloomError).message).toBe(`${which}: [${ptr}, ${ptr} + ${len}) is not inside the ${size}-byte kernel memory`);
+      expect((err as NetloomError).message).toBe(
+        `${which}: [${ptr}, ${ptr} + ${len}) is not inside the ${size}-byte kernel memory`,
+      );
     }
   });
 });

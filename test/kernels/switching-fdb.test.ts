@@ -30,7 +30,7 @@ function fdb(rt: KernelRuntime, capacity: number, agingTimeNs = 1000, ports = 16
 const mac = (...b: number[]): Uint8Array => new Uint8Array(b);
 const A = mac(0x02, 0, 0, 0, 0, 0x0a);
 const B = mac(0x02, 0, 0, 0, 0, 0x0b);
-const C = mac(0x02, 0, 0, 0, 0, 0x0c);
+const _C = mac(0x02, 0, 0, 0, 0, 0x0c);
 const ZERO = mac(0, 0, 0, 0, 0, 0);
 const BROADCAST = mac(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 const MULTICAST = mac(0x01, 0x00, 0x5e, 0x00, 0x00, 0x01);
@@ -267,7 +267,7 @@ describe.each(ALL_BUILDS)("forwarding database (%s build)", (build) => {
       const b = new Batch(rt, 256, 80);
       let now = 0;
       for (let round = 0; round < 40; round++) {
-        const count = 1 + ((next() << 8) | next()) % 256;
+        const count = 1 + (((next() << 8) | next()) % 256);
         for (let i = 0; i < count; i++) {
           const dst = macs[((next() << 8) | next()) % stations]!;
           const src = macs[((next() << 8) | next()) % stations]!;

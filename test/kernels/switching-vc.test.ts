@@ -196,7 +196,7 @@ describe.each(ALL_BUILDS)("ATM VC table (%s build)", (build) => {
         const inPort = next() % 6;
         const outPort = next() % 6;
         // Few VPIs, so VP and VC entries share VPIs; about 1 in 8 entries is a VP entry.
-        const vpi = next() % 8 & vpiMax(inPort);
+        const vpi = (next() % 8) & vpiMax(inPort);
         const vci = next() % 8 === 0 ? undefined : 32 + (next16() % 64);
         const outVpi = next16() & vpiMax(outPort);
         const outVci = vci === undefined ? undefined : next16();

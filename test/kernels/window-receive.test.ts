@@ -217,7 +217,9 @@ describe("receive window (wasm only)", () => {
   it("validates table options and refuses use after free", () => {
     expect(() => WindowTable.create({ connections: 0, runtime: rt })).toThrow(/connections/);
     expect(() => WindowTable.create({ connections: 1, maxRanges: 0, runtime: rt })).toThrow(/maxRanges/);
-    expect(() => WindowTable.create({ connections: 1, inFlightCapacity: 1e6, runtime: rt })).toThrow(/inFlightCapacity/);
+    expect(() => WindowTable.create({ connections: 1, inFlightCapacity: 1e6, runtime: rt })).toThrow(
+      /inFlightCapacity/,
+    );
     const t = WindowTable.create({ connections: 1, runtime: rt });
     t.open(0, { receiveNext: 0, receiveWindow: 10, sendNext: 0, sendWindow: 10 });
     t.reset(0);

@@ -213,59 +213,68 @@ describe.each(IMPLEMENTATIONS)("send window vs a model (%s)", (_name, make) => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant("send" as const), len: fc.integer({ min: 1, max: 300 }) }),
       fc.record({ kind: fc.constant("ack" as const), off: fc.integer({ min: -50, max: 1200 }) }),
-      fc.record({ kind: fc.constant("sack" as const), off: fc.integer({ min: 0, max: 1200 }), len: fc.integer({ min: 1, max: 400 }) }),
+      fc.record({
+        kind: fc.constant("sack" as const),
+        off: fc.integer({ min: 0, max: 1200 }),
+        len: fc.integer({ min: 1, max: 400 }),
+      }),
       fc.record({ kind: fc.constant("timeout" as const) }),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 0xfffff800, max: 0xffffffff }), fc.integer({ min: 1, max: 8 }), fc.array(op, { maxLength: 50 }), (iss, cap, list) => {
-        const { ops, free } = make({ connections: 1, inFlightCapacity: cap });
-        try {
-          ops.open(0, { receiveNext: 0, receiveWindow: 0, sendNext: iss, sendWindow: 1000 });
-          let una = 0;
-          let nxt = 0;
-          let segs: Array<{ s: number; e: number; sacked: boolean }> = [];
-          let t = 0;
-          for (const o of list) {
-            t += 1000;
-            if (o.kind === "send") {
-              const ok = nxt - una + o.len <= 1000 && segs.length < cap;
-              expect(ops.onSend(0, (iss + nxt) >>> 0, o.len, t) <= SendStatus.RETRANSMIT).toBe(ok);
-              if (ok) {
-                segs.push({ s: nxt, e: nxt + o.len, sacked: false });
-                nxt += o.len;
-              }
-            } else if (o.kind === "ack") {
-              const valid = o.off >= una && o.off <= nxt;
-              expect(ops.onAck(0, (iss + o.off) >>> 0, t)).toBe(valid ? o.off - una : 0);
-              if (valid && o.off > una) {
-                una = o.off;
-                segs = segs.filter((g) => g.e > una).map((g) => (g.s < una ? { ...g, s: una } : g));
-              }
-            } else if (o.kind === "sack") {
-              let fresh = 0;
-              for (const g of segs) {
-                if (!g.sacked && g.s >= o.off && g.e <= o.off + o.len) {
-                  g.sacked = true;
-                  fresh += g.e - g.s;
+      fc.property(
+        fc.integer({ min: 0xfffff800, max: 0xffffffff }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(op, { maxLength: 50 }),
+        (iss, cap, list) => {
+          const { ops, free } = make({ connections: 1, inFlightCapacity: cap });
+          try {
+            ops.open(0, { receiveNext: 0, receiveWindow: 0, sendNext: iss, sendWindow: 1000 });
+            let una = 0;
+            let nxt = 0;
+            let segs: Array<{ s: number; e: number; sacked: boolean }> = [];
+            let t = 0;
+            for (const o of list) {
+              t += 1000;
+              if (o.kind === "send") {
+                const ok = nxt - una + o.len <= 1000 && segs.length < cap;
+                expect(ops.onSend(0, (iss + nxt) >>> 0, o.len, t) <= SendStatus.RETRANSMIT).toBe(ok);
+                if (ok) {
+                  segs.push({ s: nxt, e: nxt + o.len, sacked: false });
+                  nxt += o.len;
                 }
+              } else if (o.kind === "ack") {
+                const valid = o.off >= una && o.off <= nxt;
+                expect(ops.onAck(0, (iss + o.off) >>> 0, t)).toBe(valid ? o.off - una : 0);
+                if (valid && o.off > una) {
+                  una = o.off;
+                  segs = segs.filter((g) => g.e > una).map((g) => (g.s < una ? { ...g, s: una } : g));
+                }
+              } else if (o.kind === "sack") {
+                let fresh = 0;
+                for (const g of segs) {
+                  if (!g.sacked && g.s >= o.off && g.e <= o.off + o.len) {
+                    g.sacked = true;
+                    fresh += g.e - g.s;
+                  }
+                }
+                expect(ops.onSack(0, (iss + o.off) >>> 0, (iss + o.off + o.len) >>> 0)).toBe(fresh);
+              } else {
+                ops.onTimeout(0);
+                expect(ops.retransmitList(0).map(([s, l]) => [s, l])).toEqual(
+                  segs.filter((g) => !g.sacked).map((g) => [(iss + g.s) >>> 0, g.e - g.s]),
+                );
               }
-              expect(ops.onSack(0, (iss + o.off) >>> 0, (iss + o.off + o.len) >>> 0)).toBe(fresh);
-            } else {
-              ops.onTimeout(0);
-              expect(ops.retransmitList(0).map(([s, l]) => [s, l])).toEqual(
-                segs.filter((g) => !g.sacked).map((g) => [(iss + g.s) >>> 0, g.e - g.s]),
-              );
+              expect(ops.bytesInFlight(0)).toBe(nxt - una);
+              expect(ops.sendUnacked(0)).toBe((iss + una) >>> 0);
+              const st = ops.stats(0);
+              expect(st.segmentsInFlight).toBe(segs.length);
+              expect(st.sackedBytes).toBe(segs.filter((g) => g.sacked).reduce((a, g) => a + g.e - g.s, 0));
             }
-            expect(ops.bytesInFlight(0)).toBe(nxt - una);
-            expect(ops.sendUnacked(0)).toBe((iss + una) >>> 0);
-            const st = ops.stats(0);
-            expect(st.segmentsInFlight).toBe(segs.length);
-            expect(st.sackedBytes).toBe(segs.filter((g) => g.sacked).reduce((a, g) => a + g.e - g.s, 0));
+          } finally {
+            free();
           }
-        } finally {
-          free();
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -52,7 +52,11 @@ class Recorder implements CpuClient {
   readonly starts: number[] = [];
   readonly effects: number[] = [];
   readonly dropped: number[] = [];
-  constructor(private readonly sim: Simulation, private readonly cpu: HostCpu, private readonly effectId: number) {}
+  constructor(
+    private readonly sim: Simulation,
+    private readonly cpu: HostCpu,
+    private readonly effectId: number,
+  ) {}
   runJob(kind: number, a: number): void {
     this.starts.push(this.sim.now);
     for (let i = 0; i < kind; i++) this.cpu.chargeOp(CpuOp.SYSTEM_CALL);
@@ -144,7 +148,9 @@ describe("HostCpu queueing", () => {
     expect(ops.copy).toEqual({ ns: 10_010, count: 1 });
     expect(ops.checksum).toEqual({ ns: 666, count: 1 });
     expect(ops.pageRemap).toEqual({ ns: 900, count: 2 });
-    expect(ops.interrupt.ns + ops.contextSwitch.ns + ops.handlerDispatch.ns + ops.driver.ns + ops.layerCrossing.ns).toBe(2660);
+    expect(
+      ops.interrupt.ns + ops.contextSwitch.ns + ops.handlerDispatch.ns + ops.driver.ns + ops.layerCrossing.ns,
+    ).toBe(2660);
     expect(cpu.stats().busyNs[0]).toBe(10_010 + 666 + 900 + 2660);
   });
 });
@@ -183,37 +189,51 @@ describe("CPU profiles", () => {
 
   function costs(): Record<string, unknown> {
     return {
-      systemCall: "1us", layerCrossing: "1us", interrupt: "1us", contextSwitch: "1us", pageRemap: "1us",
-      handlerDispatch: "1ns", driver: "1us", copy: { perCall: 0, MBps: 100 }, checksum: { perCall: 0, MBps: 100 },
+      systemCall: "1us",
+      layerCrossing: "1us",
+      interrupt: "1us",
+      contextSwitch: "1us",
+      pageRemap: "1us",
+      handlerDispatch: "1ns",
+      driver: "1us",
+      copy: { perCall: 0, MBps: 100 },
+      checksum: { perCall: 0, MBps: 100 },
     };
   }
-
 
   it("names the file and the field in every error", () => {
     const base = { name: "x", cpus: 1, costs: costs() };
     expect(errorOf(() => parseCpuProfile({ ...base, cpus: 0 }, "a.yaml")).message).toBe(
       "a.yaml: cpus: 0 is not a CPU count (an integer 1 to 1024)",
     );
-    expect(errorOf(() => parseCpuProfile({ ...base, extra: 1 }, "a.yaml")).message).toMatch(/^a\.yaml: extra: unknown field/);
+    expect(errorOf(() => parseCpuProfile({ ...base, extra: 1 }, "a.yaml")).message).toMatch(
+      /^a\.yaml: extra: unknown field/,
+    );
     const noCopy = { ...costs() };
     delete noCopy.copy;
-    expect(errorOf(() => parseCpuProfile({ ...base, costs: noCopy }, "b.yaml")).message).toMatch(/^b\.yaml: costs\.copy: is missing/);
-    expect(errorOf(() => parseCpuProfile({ ...base, costs: { ...costs(), copy: { MBps: -3 } } }, "c.yaml")).message).toBe(
-      "c.yaml: costs.copy.MBps: -3 is not a bandwidth in MB/s (a number > 0)",
+    expect(errorOf(() => parseCpuProfile({ ...base, costs: noCopy }, "b.yaml")).message).toMatch(
+      /^b\.yaml: costs\.copy: is missing/,
     );
-    expect(errorOf(() => parseCpuProfile({ ...base, costs: { ...costs(), systemCall: "40 parsecs" } }, "d.yaml")).path).toBe(
-      "d.yaml: costs.systemCall",
-    );
+    expect(
+      errorOf(() => parseCpuProfile({ ...base, costs: { ...costs(), copy: { MBps: -3 } } }, "c.yaml")).message,
+    ).toBe("c.yaml: costs.copy.MBps: -3 is not a bandwidth in MB/s (a number > 0)");
+    expect(
+      errorOf(() => parseCpuProfile({ ...base, costs: { ...costs(), systemCall: "40 parsecs" } }, "d.yaml")).path,
+    ).toBe("d.yaml: costs.systemCall");
     expect(errorOf(() => parseCpuProfile({ ...base, costs: { ...costs(), systemCall: "0.5ns" } }, "d.yaml")).path).toBe(
       "d.yaml: costs.systemCall",
     );
-    expect(errorOf(() => parseCpuProfile({ ...base, costs: { ...costs(), syscall: "1us" } }, "e.yaml")).message).toMatch(
-      /^e\.yaml: costs\.syscall: unknown field \(expected one of systemCall/,
-    );
+    expect(
+      errorOf(() => parseCpuProfile({ ...base, costs: { ...costs(), syscall: "1us" } }, "e.yaml")).message,
+    ).toMatch(/^e\.yaml: costs\.syscall: unknown field \(expected one of systemCall/);
     expect(errorOf(() => parseCpuProfile({ ...base, pageBytes: 3000 }, "f.yaml")).path).toBe("f.yaml: pageBytes");
     expect(errorOf(() => parseCpuProfileText("name: [unclosed", "g.yaml")).path).toBe("g.yaml: (syntax)");
     expect(errorOf(() => parseCpuProfile([], "h.yaml")).path).toBe("h.yaml: (top)");
-    expect(errorOf(() => loadCpuProfile("/nonexistent/p.yaml")).message).toMatch(/^\/nonexistent\/p\.yaml: cannot read the profile file \(ENOENT\)/);
-    expect(errorOf(() => loadCpuProfile("workstation-1996")).message).toMatch(/is not a bundled profile \(workstation-1995, server-2025\)/);
+    expect(errorOf(() => loadCpuProfile("/nonexistent/p.yaml")).message).toMatch(
+      /^\/nonexistent\/p\.yaml: cannot read the profile file \(ENOENT\)/,
+    );
+    expect(errorOf(() => loadCpuProfile("workstation-1996")).message).toMatch(
+      /is not a bundled profile \(workstation-1995, server-2025\)/,
+    );
   });
 });

@@ -92,7 +92,13 @@ export function pair(kind: NicKind, o: PairOptions = {}): Pair {
   } else {
     link = new PointToPointLink(sim, "l", { rate: o.rate ?? "10Mbps", delay: o.delay ?? "1us" });
     for (let i = 0; i < 2; i++) {
-      nics.push(new EthernetNic(sim, `h${i}.nic`, { mac: mac(i), rxBuffers: o.nicBuffers ?? 64, ...(o.mtu ? { mtu: o.mtu } : {}) }));
+      nics.push(
+        new EthernetNic(sim, `h${i}.nic`, {
+          mac: mac(i),
+          rxBuffers: o.nicBuffers ?? 64,
+          ...(o.mtu ? { mtu: o.mtu } : {}),
+        }),
+      );
     }
   }
   nics[0]!.attach(0, link, 0);
@@ -103,7 +109,9 @@ export function pair(kind: NicKind, o: PairOptions = {}): Pair {
   const devices: UnetDevice[] = [];
   if (o.devices !== false) {
     for (let i = 0; i < 2; i++) {
-      devices.push(new UnetDevice(sim, `h${i}.unet`, { nic: nics[i]!, ...(o.etherType ? { etherType: o.etherType } : {}) }));
+      devices.push(
+        new UnetDevice(sim, `h${i}.unet`, { nic: nics[i]!, ...(o.etherType ? { etherType: o.etherType } : {}) }),
+      );
     }
     entry.devices.push(...devices);
   }
@@ -132,7 +140,6 @@ export function pair(kind: NicKind, o: PairOptions = {}): Pair {
     },
   };
 }
-
 
 /** Writes `bytes` into a message of stack s and sends it to dst; false when refused or no buffer. */
 export function sendBytes(s: MessageStack, bytes: Uint8Array, dst?: number): boolean {

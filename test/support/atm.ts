@@ -4,7 +4,14 @@
 // cell, flip bits).
 
 import { NO_FRAME } from "../../src/buf/frames.js";
-import { AtmLink, CellSerializer, TRAIN_HEADERS_DIRTY, cellArrival, trainTable, type TrainTable } from "../../src/devices/atm-link.js";
+import {
+  type AtmLink,
+  CellSerializer,
+  TRAIN_HEADERS_DIRTY,
+  cellArrival,
+  trainTable,
+  type TrainTable,
+} from "../../src/devices/atm-link.js";
 import { Device, EV_DEVICE_BASE, EV_FRAME_RX, type Channel } from "../../src/devices/device.js";
 import type { Simulation } from "../../src/engine/simulation.js";
 import { ATM_CELL_LEN, emitAtmCell, AtmCellView, type AtmCellRepr } from "../../src/wire/atm-cell.js";

@@ -47,7 +47,11 @@ export function placeInMemory(rt: KernelRuntime, bytes: Uint8Array, offset = 0):
  * Fills the frame vector at `vec` with one entry per frame (ptr, len, arg) and poisons each
  * entry's out word, so a kernel that skips an entry shows.
  */
-export function writeFrameVector(rt: KernelRuntime, vec: number, entries: readonly { ptr: number; len: number; arg: number }[]): void {
+export function writeFrameVector(
+  rt: KernelRuntime,
+  vec: number,
+  entries: readonly { ptr: number; len: number; arg: number }[],
+): void {
   entries.forEach((entry, i) => {
     const e = (vec + i * FRAME_VEC_STRIDE) / 4;
     rt.u32[e + FRAME_VEC_PTR / 4] = entry.ptr;

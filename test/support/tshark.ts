@@ -28,7 +28,11 @@ let version: string | undefined;
 export function requireTshark(): string {
   if (version !== undefined) return version;
   try {
-    const out = execFileSync(TSHARK, ["--version"], { encoding: "utf8", timeout: TIMEOUT_MS, stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync(TSHARK, ["--version"], {
+      encoding: "utf8",
+      timeout: TIMEOUT_MS,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     version = out.split("\n")[0] ?? "";
     return version;
   } catch (cause) {
@@ -62,7 +66,9 @@ function run(file: string, options: TsharkOptions, output: readonly string[]): s
     });
   } catch (cause) {
     const stderr = (cause as { stderr?: unknown }).stderr;
-    throw new Error(`tshark ${args.join(" ")} failed: ${typeof stderr === "string" ? stderr : String(cause)}`, { cause });
+    throw new Error(`tshark ${args.join(" ")} failed: ${typeof stderr === "string" ? stderr : String(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -70,7 +76,11 @@ function run(file: string, options: TsharkOptions, output: readonly string[]): s
  * One row per frame, keyed by field name. Fields that occur several times in a frame (e.g.
  * `_ws.expert.message`) are joined with " | "; absent fields are "".
  */
-export function tsharkFields(file: string, fields: readonly string[], options: TsharkOptions = {}): Record<string, string>[] {
+export function tsharkFields(
+  file: string,
+  fields: readonly string[],
+  options: TsharkOptions = {},
+): Record<string, string>[] {
   const output = ["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator= | "];
   for (const f of fields) output.push("-e", f);
   const text = run(file, options, output);

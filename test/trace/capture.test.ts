@@ -46,7 +46,14 @@ function star(n: number): Network {
     net.connect(`h${i}`, `sw:${i}`, { rate: "1Gbps", delay: "5us" });
   }
   for (let i = 0; i < n; i++) {
-    net.addCbrSource(`h${i}`, { dst: mac(((i + 1) % n) + 1), frameSize: 1000, rate: "100Mbps", start: i * 1000, stop: "3ms", flow: i });
+    net.addCbrSource(`h${i}`, {
+      dst: mac(((i + 1) % n) + 1),
+      frameSize: 1000,
+      rate: "100Mbps",
+      start: i * 1000,
+      stop: "3ms",
+      flow: i,
+    });
   }
   return net;
 }
@@ -63,7 +70,16 @@ describe("pcap capture from trace points", () => {
     const net = star(4);
     const set = captureAll(net, tmp.path("all"));
     const names = set.captures.map((c) => basename(c.path));
-    expect(names).toEqual(["h0-0.pcap", "h1-0.pcap", "h2-0.pcap", "h3-0.pcap", "sw-0.pcap", "sw-1.pcap", "sw-2.pcap", "sw-3.pcap"]);
+    expect(names).toEqual([
+      "h0-0.pcap",
+      "h1-0.pcap",
+      "h2-0.pcap",
+      "h3-0.pcap",
+      "sw-0.pcap",
+      "sw-1.pcap",
+      "sw-2.pcap",
+      "sw-3.pcap",
+    ]);
     const logs = set.captures.map((c) => logHits(c.points));
     net.runToIdle();
     set.close();
@@ -99,7 +115,14 @@ describe("pcap capture from trace points", () => {
     // first unicast frame behind both; then h3's frames on an idle path, 3 us + k * 80 us + 26320.
     const h0 = readPcap(readFileSync(set.captures[0]!.path)).records.map((r) => r.timeNs);
     const twoHops = 2 * (8160 + 5000);
-    expect(h0.slice(0, 6)).toEqual([0, 1000 + twoHops, 1000 + twoHops + 8160, 1000 + twoHops + 2 * 8160, 80_000, 83_000 + twoHops]);
+    expect(h0.slice(0, 6)).toEqual([
+      0,
+      1000 + twoHops,
+      1000 + twoHops + 8160,
+      1000 + twoHops + 2 * 8160,
+      80_000,
+      83_000 + twoHops,
+    ]);
     const sent = net.stats().sources[0]!.frames;
     expect(sent).toBe(38); // 3 ms / 80 us, rounded up
     net.destroy();

@@ -35,7 +35,11 @@ function star(opts: {
   for (let i = 0; i < n; i++) {
     hosts.push(net.addHost(`h${i}`, { mac: mac(i + 1) }));
     const lossy = i === 0 && opts.loss !== undefined;
-    net.connect(`h${i}`, `sw:${i}`, { rate: "1Gbps", delay: "5us", ...(lossy ? { faults: { loss: opts.loss! } } : {}) });
+    net.connect(`h${i}`, `sw:${i}`, {
+      rate: "1Gbps",
+      delay: "5us",
+      ...(lossy ? { faults: { loss: opts.loss! } } : {}),
+    });
   }
   const flows = new FlowStats(net.sim, opts.maxFlows !== undefined ? { maxFlows: opts.maxFlows } : {});
   const sources: CbrSource[] = [];
@@ -213,7 +217,13 @@ describe("FlowStats accounting rules", () => {
       s.recordReceived(id, 10, id, id + 5);
     }
     expect(s.size).toBe(3);
-    expect(s.summary()).toMatchObject({ flows: 3, sentPackets: 3, receivedPackets: 3, untrackedSent: 7, untrackedReceived: 7 });
+    expect(s.summary()).toMatchObject({
+      flows: 3,
+      sentPackets: 3,
+      receivedPackets: 3,
+      untrackedSent: 7,
+      untrackedReceived: 7,
+    });
     // Known flows keep counting.
     s.recordSent(1, 10, 20);
     expect(s.flow(1)!.sentPackets).toBe(2);

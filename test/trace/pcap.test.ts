@@ -13,7 +13,13 @@ import {
   readPcap,
   splitTimeNs,
 } from "../../src/trace/pcap.js";
-import { crc32, crc32Aal5, finishInternetChecksum, internetSum, ipv4PseudoHeaderSum } from "../../src/kernels/checksum.js";
+import {
+  crc32,
+  crc32Aal5,
+  finishInternetChecksum,
+  internetSum,
+  ipv4PseudoHeaderSum,
+} from "../../src/kernels/checksum.js";
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, EthernetView, emitEthernet, macFromString } from "../../src/wire/ethernet.js";
 import { LlcSnapView, emitLlcSnap } from "../../src/wire/llc-snap.js";
 import { CHECK_ALL_PREFS, requireTshark, tempDir, tsharkFields } from "../support/tshark.js";
@@ -51,7 +57,8 @@ describe("pcap writer: exact bytes", () => {
     const w = new PcapWriter().openMemory(LINKTYPE_ETHERNET, 65535);
     expect(hex(w.toBuffer())).toBe(
       "4d3cb2a1" + // magic 0xA1B23C4D (nanosecond resolution)
-        "0200" + "0400" + // version 2.4
+        "0200" +
+        "0400" + // version 2.4
         "00000000" + // thiszone
         "00000000" + // sigfigs
         "ffff0000" + // snaplen 65535
@@ -70,7 +77,9 @@ describe("pcap writer: exact bytes", () => {
     w.writeRecord(1_500_000_123, frame, 2, 4);
     w.close();
     const file = w.toBuffer();
-    expect(hex(file.subarray(PCAP_GLOBAL_HEADER_LEN))).toBe("01000000" + "7b65cd1d" + "04000000" + "04000000" + "deadbeef");
+    expect(hex(file.subarray(PCAP_GLOBAL_HEADER_LEN))).toBe(
+      "01000000" + "7b65cd1d" + "04000000" + "04000000" + "deadbeef",
+    );
     expect(w.records).toBe(1);
     expect(w.bytes).toBe(file.length);
   });
@@ -125,10 +134,18 @@ describe("pcap writer: exact bytes", () => {
     const file = w.toBuffer();
     const rec = file.subarray(PCAP_GLOBAL_HEADER_LEN);
     expect(hex(rec.subarray(0, 16 + 10))).toBe(
-      "00000000" + "2a000000" + "0a000000" + "0c000000" + // caplen 10 of origlen 4 + 8
-        "82" + "01" + "1234" + "aaaa03000000",
+      "00000000" +
+        "2a000000" +
+        "0a000000" +
+        "0c000000" + // caplen 10 of origlen 4 + 8
+        "82" +
+        "01" +
+        "1234" +
+        "aaaa03000000",
     );
-    expect(hex(rec.subarray(26))).toBe("00000000" + "2b000000" + "08000000" + "08000000" + "02" + "ff" + "ffff" + "aaaa0300");
+    expect(hex(rec.subarray(26))).toBe(
+      "00000000" + "2b000000" + "08000000" + "08000000" + "02" + "ff" + "ffff" + "aaaa0300",
+    );
     expect(w.truncated).toBe(1);
   });
 
@@ -213,7 +230,11 @@ describe("pcap writer: buffering, files, misuse", () => {
     expectNetloomError(() => w.writeRecord(0, new Uint8Array(1)), ErrorCode.USE_AFTER_FREE, "not open");
     expectNetloomError(() => w.openMemory(2), ErrorCode.INVALID_ARGUMENT, "linkType");
     expectNetloomError(() => w.openMemory(LINKTYPE_ETHERNET, 0), ErrorCode.INVALID_ARGUMENT, "snaplen");
-    expectNetloomError(() => w.openMemory(LINKTYPE_ETHERNET, PCAP_MAX_SNAPLEN + 1), ErrorCode.INVALID_ARGUMENT, "snaplen");
+    expectNetloomError(
+      () => w.openMemory(LINKTYPE_ETHERNET, PCAP_MAX_SNAPLEN + 1),
+      ErrorCode.INVALID_ARGUMENT,
+      "snaplen",
+    );
     expectNetloomError(() => w.openMemory(LINKTYPE_SUNATM, 3), ErrorCode.INVALID_ARGUMENT, "snaplen");
     expectNetloomError(() => new PcapWriter({ bufferBytes: 16 }), ErrorCode.INVALID_ARGUMENT, "bufferBytes");
     w.openMemory(LINKTYPE_ETHERNET);
@@ -285,8 +306,18 @@ describe("pcap reader: checks", () => {
       patch(copy);
       return copy;
     };
-    expectNetloomError(() => readPcap(bad((b) => b.writeUInt32LE(0x0a0d0d0a, 0))), ErrorCode.INVALID_ARGUMENT, "byte offset 0", "bad magic");
-    expectNetloomError(() => readPcap(bad((b) => b.writeUInt16LE(3, 4))), ErrorCode.INVALID_ARGUMENT, "byte offset 4", "version 3.4");
+    expectNetloomError(
+      () => readPcap(bad((b) => b.writeUInt32LE(0x0a0d0d0a, 0))),
+      ErrorCode.INVALID_ARGUMENT,
+      "byte offset 0",
+      "bad magic",
+    );
+    expectNetloomError(
+      () => readPcap(bad((b) => b.writeUInt16LE(3, 4))),
+      ErrorCode.INVALID_ARGUMENT,
+      "byte offset 4",
+      "version 3.4",
+    );
     expectNetloomError(
       () => readPcap(bad((b) => b.writeUInt32LE(1_000_000_000, 28))),
       ErrorCode.INVALID_ARGUMENT,

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { Network } from "../../src/api/network.js";
 import { FlowStats } from "../../src/trace/flow-stats.js";
-import { csvField, csvRow, flowsCsv, linksCsv, FLOW_CSV_COLUMNS, LINK_CSV_COLUMNS } from "../../src/trace/report-csv.js";
+import {
+  csvField,
+  csvRow,
+  flowsCsv,
+  linksCsv,
+  FLOW_CSV_COLUMNS,
+  LINK_CSV_COLUMNS,
+} from "../../src/trace/report-csv.js";
 
 describe("CSV reports", () => {
   it("pins the exact text for a tiny network (one flow of 3 frames, one idle flow, one link)", () => {

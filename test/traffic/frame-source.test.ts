@@ -6,7 +6,7 @@ import { EthernetNic } from "../../src/devices/nic.js";
 import { getRuntime, type KernelRuntime } from "../../src/kernels/runtime.js";
 import {
   CbrSource,
-  FrameSource,
+  type FrameSource,
   PoissonSource,
   SOURCE_FLOW_OFFSET,
   SOURCE_PATTERN_OFFSET,
@@ -45,7 +45,10 @@ class Sink implements Channel {
   readonly name: string;
   frames = 0;
   bytes = 0;
-  constructor(private readonly sim: Simulation, name: string) {
+  constructor(
+    private readonly sim: Simulation,
+    name: string,
+  ) {
     this.name = name;
     this.id = sim.register(name, { handleEvent: () => undefined });
   }
@@ -57,7 +60,6 @@ class Sink implements Channel {
     return true;
   }
 }
-
 
 function rig(opts: { seed?: number; frameSlots?: number; runtime?: KernelRuntime; capture?: boolean } = {}) {
   const sim = new Simulation({

@@ -60,21 +60,59 @@ describe("transport traffic: validation", () => {
   - { type: nak-bulk, from: h1, to: 10.0.0.10, port: 7000, nak: { sendBuffer: 256KiB, rate: { initial: 20Mbps, max: 80Mbps } } }
   - { type: rpc, from: h0, to: h1, size: 100, responseSize: 2KB, interval: 10ms, count: 5, retries: 1 }`),
     );
-    expect(s.traffic[0]).toMatchObject({ type: "tcp-bulk", port: 5001, bytes: 1_000_000, tcp: { sendBuffer: 524288, delayedAck: 10e6, noDelay: true, keepAlive: { idle: 5e9 } } });
-    expect(s.traffic[1]).toMatchObject({ type: "nak-bulk", port: 7000, to: { host: "h0" }, nak: { sendBuffer: 262144, rate: { initialBps: 20e6, maxBps: 80e6 } } });
-    expect(s.traffic[2]).toMatchObject({ type: "rpc", port: 5003, requestSize: 100, responseSize: 2000, intervalNs: 10e6, count: 5, retries: 1, timeoutNs: 1e9, maxOutstanding: 64 });
+    expect(s.traffic[0]).toMatchObject({
+      type: "tcp-bulk",
+      port: 5001,
+      bytes: 1_000_000,
+      tcp: { sendBuffer: 524288, delayedAck: 10e6, noDelay: true, keepAlive: { idle: 5e9 } },
+    });
+    expect(s.traffic[1]).toMatchObject({
+      type: "nak-bulk",
+      port: 7000,
+      to: { host: "h0" },
+      nak: { sendBuffer: 262144, rate: { initialBps: 20e6, maxBps: 80e6 } },
+    });
+    expect(s.traffic[2]).toMatchObject({
+      type: "rpc",
+      port: 5003,
+      requestSize: 100,
+      responseSize: 2000,
+      intervalNs: 10e6,
+      count: 5,
+      retries: 1,
+      timeoutNs: 1e9,
+      maxOutstanding: 64,
+    });
   });
 
   it("names the offending path", () => {
-    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, tcp: { sendBufer: 1MiB } }`))).toMatch(/traffic\[0\]\.tcp: unknown key "sendBufer" \(did you mean "sendBuffer"\?\)/);
-    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, rate: 1Mbps }`))).toMatch(/traffic\[0\]: key "rate" does not apply to traffic of type "tcp-bulk"/);
-    expect(problems(doc(`  - { type: rpc, from: h0, to: h1, responseSize: 10 }`))).toMatch(/traffic\[0\]: missing required key "size"/);
-    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, tcp: { mss: 1461 } }`))).toMatch(/traffic\[0\]\.tcp\.mss: 1461 is out of range \(64 to 1460 bytes\)/);
-    expect(problems(doc(`  - { type: nak-bulk, from: h0, to: h1, nak: { sendBuffer: 100000 } }`))).toMatch(/traffic\[0\]\.nak\.sendBuffer: 100000 is not a power of two/);
-    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: 224.1.1.1 }`))).toMatch(/traffic\[0\]\.to: 224\.1\.1\.1 is not the address of a host/);
-    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, tcp: { minRto: 2s, maxRto: 1s } }`))).toMatch(/traffic\[0\]\.tcp\.maxRto: "1s" is shorter than minRto/);
+    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, tcp: { sendBufer: 1MiB } }`))).toMatch(
+      /traffic\[0\]\.tcp: unknown key "sendBufer" \(did you mean "sendBuffer"\?\)/,
+    );
+    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, rate: 1Mbps }`))).toMatch(
+      /traffic\[0\]: key "rate" does not apply to traffic of type "tcp-bulk"/,
+    );
+    expect(problems(doc(`  - { type: rpc, from: h0, to: h1, responseSize: 10 }`))).toMatch(
+      /traffic\[0\]: missing required key "size"/,
+    );
+    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, tcp: { mss: 1461 } }`))).toMatch(
+      /traffic\[0\]\.tcp\.mss: 1461 is out of range \(64 to 1460 bytes\)/,
+    );
+    expect(problems(doc(`  - { type: nak-bulk, from: h0, to: h1, nak: { sendBuffer: 100000 } }`))).toMatch(
+      /traffic\[0\]\.nak\.sendBuffer: 100000 is not a power of two/,
+    );
+    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: 224.1.1.1 }`))).toMatch(
+      /traffic\[0\]\.to: 224\.1\.1\.1 is not the address of a host/,
+    );
+    expect(problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, tcp: { minRto: 2s, maxRto: 1s } }`))).toMatch(
+      /traffic\[0\]\.tcp\.maxRto: "1s" is shorter than minRto/,
+    );
     expect(
-      problems(doc(`  - { type: tcp-bulk, from: h0, to: h1, port: 80 }\n  - { type: rpc, from: h0, to: h1, port: 80, size: 1, responseSize: 1 }`)),
+      problems(
+        doc(
+          `  - { type: tcp-bulk, from: h0, to: h1, port: 80 }\n  - { type: rpc, from: h0, to: h1, port: 80, size: 1, responseSize: 1 }`,
+        ),
+      ),
     ).toMatch(/traffic\[1\]\.port: TCP port 80 of h1 is already used by traffic\[0\]/);
     expect(problems(doc(`  - { type: tcp-bluk, from: h0, to: h1 }`))).toMatch(/did you mean "tcp-bulk"/);
   });
@@ -87,7 +125,12 @@ describe("transport traffic: validation", () => {
 
 describe("transport traffic: runs", () => {
   it("tcp-bulk delivers every byte in order and reports its connection", () => {
-    const { built, report } = run(doc(`  - { name: bulk, type: tcp-bulk, from: h0, to: h1, bytes: 3MB, tcp: { sendBuffer: 1MiB, receiveBuffer: 1MiB } }`, { secondLink: ", faults: { loss: 0.01 }" }));
+    const { built, report } = run(
+      doc(
+        `  - { name: bulk, type: tcp-bulk, from: h0, to: h1, bytes: 3MB, tcp: { sendBuffer: 1MiB, receiveBuffer: 1MiB } }`,
+        { secondLink: ", faults: { loss: 0.01 }" },
+      ),
+    );
     const f = report.flows[0]!;
     expect(f.receivedBytes).toBe(3_000_000);
     expect(f.sentBytes).toBe(3_000_000);
@@ -109,10 +152,13 @@ describe("transport traffic: runs", () => {
     expect(t.receiver["endReceived"]).toBe(true);
     expect(t.receiver["bytesDelivered"]).toBe(t.sender["bytesWritten"]);
     const dead = run(
-      doc(`  - { type: tcp-bulk, from: h0, to: h1, tcp: { minRto: 10ms, maxRto: 20ms, initialRto: 10ms, maxRetries: 3 } }`, {
-        duration: "3s",
-        secondLink: ", schedule: [{ at: 200ms, state: down }]",
-      }),
+      doc(
+        `  - { type: tcp-bulk, from: h0, to: h1, tcp: { minRto: 10ms, maxRto: 20ms, initialRto: 10ms, maxRetries: 3 } }`,
+        {
+          duration: "3s",
+          secondLink: ", schedule: [{ at: 200ms, state: down }]",
+        },
+      ),
     );
     const d = dead.report.flows[0]!.transport!;
     expect(String(d.sender["closeReason"])).toMatch(/timed out|timeout|retransmission/i);
@@ -122,7 +168,11 @@ describe("transport traffic: runs", () => {
   });
 
   it("nak-bulk streams the pattern and reports its rate control", () => {
-    const { built, report } = run(doc(`  - { type: nak-bulk, from: h0, to: h1, bytes: 2MB, nak: { rate: { initial: 20Mbps, max: 90Mbps } } }`, { secondLink: ", faults: { loss: 0.02 }" }));
+    const { built, report } = run(
+      doc(`  - { type: nak-bulk, from: h0, to: h1, bytes: 2MB, nak: { rate: { initial: 20Mbps, max: 90Mbps } } }`, {
+        secondLink: ", faults: { loss: 0.02 }",
+      }),
+    );
     const f = report.flows[0]!;
     expect(f.receivedBytes).toBe(2_000_000);
     expect(f.sentBytes).toBe(2_000_000);
@@ -134,7 +184,11 @@ describe("transport traffic: runs", () => {
   });
 
   it("rpc measures call latency and counts failures by code", () => {
-    const { report } = run(doc(`  - { type: rpc, from: h0, to: h1, size: 64, responseSize: 1000, interval: 20ms, count: 20, tcp: { noDelay: true } }`));
+    const { report } = run(
+      doc(
+        `  - { type: rpc, from: h0, to: h1, size: 64, responseSize: 1000, interval: 20ms, count: 20, tcp: { noDelay: true } }`,
+      ),
+    );
     const f = report.flows[0]!;
     expect(f.sentPackets).toBe(20);
     expect(f.receivedPackets).toBe(20);
@@ -142,9 +196,12 @@ describe("transport traffic: runs", () => {
     expect(f.latencyNs.max).toBeLessThan(50e6);
     expect(f.transport!.receiver).toMatchObject({ requests: 20, executions: 20 });
     const down = run(
-      doc(`  - { type: rpc, from: h0, to: h1, size: 64, responseSize: 64, interval: 50ms, count: 10, timeout: 100ms, tcp: { noDelay: true } }`, {
-        secondLink: ", schedule: [{ at: 200ms, state: down }]",
-      }),
+      doc(
+        `  - { type: rpc, from: h0, to: h1, size: 64, responseSize: 64, interval: 50ms, count: 10, timeout: 100ms, tcp: { noDelay: true } }`,
+        {
+          secondLink: ", schedule: [{ at: 200ms, state: down }]",
+        },
+      ),
     );
     const g = down.report.flows[0]!;
     expect(g.receivedPackets).toBeLessThan(10);

@@ -40,7 +40,10 @@ function lab(n: number, seed = 1, links: Record<number, LinkOptions> = {}): Lab 
   const net = new Network({ seed, frameSlots: 1024 });
   net.addSwitch("sw", { ports: n });
   for (let i = 0; i < n; i++) {
-    net.addHost(`h${i}`, { mac: `02:00:00:00:00:${(i + 1).toString(16).padStart(2, "0")}`, ip: { address: `10.0.0.${i + 1}/24` } });
+    net.addHost(`h${i}`, {
+      mac: `02:00:00:00:00:${(i + 1).toString(16).padStart(2, "0")}`,
+      ip: { address: `10.0.0.${i + 1}/24` },
+    });
     net.connect(`h${i}`, `sw:${i}`, links[i] ?? LINK);
   }
   const l: Lab = { net, flows: new FlowStats(net.sim), host: (name) => net.ipHost(name), traffic: [], hosts: [] };
@@ -49,11 +52,23 @@ function lab(n: number, seed = 1, links: Record<number, LinkOptions> = {}): Lab 
   return l;
 }
 
-type Extra<T> = T extends unknown ? Omit<T, "name" | "from" | "to" | "protocol" | "srcPort" | "dstPort" | "startNs" | "stopNs" | "count"> : never;
+type Extra<T> = T extends unknown
+  ? Omit<T, "name" | "from" | "to" | "protocol" | "srcPort" | "dstPort" | "startNs" | "stopNs" | "count">
+  : never;
 
 function spec(
   extra: Extra<ScenarioTraffic>,
-  common: Partial<{ name: string; from: string; to: string; host: string | undefined; srcPort: number; dstPort: number; startNs: number; stopNs: number; count: number }> = {},
+  common: Partial<{
+    name: string;
+    from: string;
+    to: string;
+    host: string | undefined;
+    srcPort: number;
+    dstPort: number;
+    startNs: number;
+    stopNs: number;
+    count: number;
+  }> = {},
 ): ScenarioTraffic {
   const to = common.to ?? "10.0.0.2";
   return {
@@ -109,7 +124,13 @@ describe("cbr", () => {
   it("stops after count datagrams, and stop() ends a flow early", () => {
     const l = lab(3);
     const a = start(l, 0, spec({ type: "cbr", size: 100, rateBps: 8e6 }, { count: 7 }), "h0", ["h1"]);
-    const b = start(l, 1, spec({ type: "cbr", size: 100, rateBps: 8e6 }, { name: "g", to: "10.0.0.3", host: "h2", srcPort: 10001 }), "h0", ["h2"]);
+    const b = start(
+      l,
+      1,
+      spec({ type: "cbr", size: 100, rateBps: 8e6 }, { name: "g", to: "10.0.0.3", host: "h2", srcPort: 10001 }),
+      "h0",
+      ["h2"],
+    );
     l.net.run(1 * MS);
     b.stop();
     expect(b.state).toBe("done");
@@ -124,7 +145,13 @@ describe("cbr", () => {
   it("counts a send the stack refuses at once as a drop of the flow", () => {
     const l = lab(2);
     // No route: 192.168.1.1 is off-link and the host has no gateway.
-    const t = start(l, 0, spec({ type: "cbr", size: 64, rateBps: 8e6 }, { to: "192.168.1.1", host: undefined, count: 5 }), "h0", []);
+    const t = start(
+      l,
+      0,
+      spec({ type: "cbr", size: 64, rateBps: 8e6 }, { to: "192.168.1.1", host: undefined, count: 5 }),
+      "h0",
+      [],
+    );
     l.net.run(1 * MS);
     expect(t.stats().sendFailures).toBe(5);
     expect(l.flows.flow(0)!.sentPackets).toBe(5);
@@ -146,7 +173,9 @@ describe("cbr", () => {
     const l = lab(3);
     const a = start(l, 0, spec({ type: "cbr", size: 200, rateBps: 16e6 }), "h0", ["h1"]);
     // Flow 1 starts later, so flow 0 is the last one the shared socket saw before it leaves.
-    start(l, 1, spec({ type: "cbr", size: 300, rateBps: 24e6 }, { name: "g", from: "h2", startNs: 6 * MS }), "h2", ["h1"]);
+    start(l, 1, spec({ type: "cbr", size: 300, rateBps: 24e6 }, { name: "g", from: "h2", startNs: 6 * MS }), "h2", [
+      "h1",
+    ]);
     l.net.run(5 * MS);
     const before = l.flows.flow(0)!.receivedPackets;
     expect(before).toBeGreaterThan(0);
@@ -188,7 +217,13 @@ describe("poisson", () => {
 describe("onoff", () => {
   it("fixed periods: exactly 13 datagrams per 1 ms on period, duty cycle 1/4", () => {
     const l = lab(2);
-    const t = start(l, 0, spec({ type: "onoff", size: 1000, rateBps: 100e6, onNs: 1 * MS, offNs: 3 * MS, distribution: "fixed" }), "h0", ["h1"]);
+    const t = start(
+      l,
+      0,
+      spec({ type: "onoff", size: 1000, rateBps: 100e6, onNs: 1 * MS, offNs: 3 * MS, distribution: "fixed" }),
+      "h0",
+      ["h1"],
+    );
     l.net.run(101 * MS);
     // On at [4k, 4k + 1) ms: datagrams at 0, 80, ..., 960 us of each on period; 25 periods.
     expect(t.stats().datagramsSent).toBe(25 * 13);
@@ -198,8 +233,14 @@ describe("onoff", () => {
   it("exponential periods: duty cycle 1/4 and the on rate, within tolerance", () => {
     const l = lab(2, 5);
     const t = start(
-      l, 0, spec({ type: "onoff", size: 1000, rateBps: 100e6, onNs: 1 * MS, offNs: 3 * MS, distribution: "exponential" }, { stopNs: 2000 * MS }),
-      "h0", ["h1"],
+      l,
+      0,
+      spec(
+        { type: "onoff", size: 1000, rateBps: 100e6, onNs: 1 * MS, offNs: 3 * MS, distribution: "exponential" },
+        { stopNs: 2000 * MS },
+      ),
+      "h0",
+      ["h1"],
     );
     l.net.run(2001 * MS);
     const s = t.stats();
@@ -254,7 +295,16 @@ describe("bulk", () => {
 describe("request-response", () => {
   it("measures the exact RTT, one request outstanding at a time", () => {
     const l = lab(2);
-    const t = start(l, 0, spec({ type: "request-response", size: 100, responseSize: 300, intervalNs: undefined, timeoutNs: MS }, { count: 10 }), "h0", ["h1"]);
+    const t = start(
+      l,
+      0,
+      spec(
+        { type: "request-response", size: 100, responseSize: 300, intervalNs: undefined, timeoutNs: MS },
+        { count: 10 },
+      ),
+      "h0",
+      ["h1"],
+    );
     l.net.run(10 * MS);
     const f = l.flows.flow(0)!;
     expect(f.sentPackets).toBe(10);
@@ -275,7 +325,16 @@ describe("request-response", () => {
   it("keeps an RTT sample for every response past the first 1024 requests (the send-time ring grows)", () => {
     const l = lab(2);
     // No count and no rate: the ring cannot be sized up front and doubles as requests go.
-    const t = start(l, 0, spec({ type: "request-response", size: 100, responseSize: 100, intervalNs: undefined, timeoutNs: MS }, { stopNs: 80 * MS }), "h0", ["h1"]);
+    const t = start(
+      l,
+      0,
+      spec(
+        { type: "request-response", size: 100, responseSize: 100, intervalNs: undefined, timeoutNs: MS },
+        { stopNs: 80 * MS },
+      ),
+      "h0",
+      ["h1"],
+    );
     l.net.run(81 * MS);
     const s = t.stats();
     expect(s.received).toBeGreaterThan(2048);
@@ -289,8 +348,14 @@ describe("request-response", () => {
   it("counts timeouts on a lossy link; every request ends in a response or a timeout", () => {
     const l = lab(2, 1, { 1: { ...LINK, faults: { loss: 0.2 } } });
     const t = start(
-      l, 0, spec({ type: "request-response", size: 100, responseSize: 100, intervalNs: 200_000, timeoutNs: 100_000 }, { stopNs: 400 * MS }),
-      "h0", ["h1"],
+      l,
+      0,
+      spec(
+        { type: "request-response", size: 100, responseSize: 100, intervalNs: 200_000, timeoutNs: 100_000 },
+        { stopNs: 400 * MS },
+      ),
+      "h0",
+      ["h1"],
     );
     l.net.run(401 * MS);
     const s = t.stats();
@@ -308,8 +373,14 @@ describe("request-response", () => {
     // Seed 11 loses the first ARP exchange on the lossy link (found by trying seeds).
     const l = lab(2, 11, { 1: { ...LINK, faults: { loss: 0.2 } } });
     const t = start(
-      l, 0, spec({ type: "request-response", size: 100, responseSize: 100, intervalNs: 200_000, timeoutNs: 100_000 }, { stopNs: 1200 * MS }),
-      "h0", ["h1"],
+      l,
+      0,
+      spec(
+        { type: "request-response", size: 100, responseSize: 100, intervalNs: 200_000, timeoutNs: 100_000 },
+        { stopNs: 1200 * MS },
+      ),
+      "h0",
+      ["h1"],
     );
     l.net.run(1201 * MS);
     const f = l.flows.flow(0)!;
@@ -323,7 +394,16 @@ describe("request-response", () => {
   it("needs a host to answer", () => {
     const l = lab(2);
     expect(() =>
-      start(l, 0, spec({ type: "request-response", size: 100, responseSize: 100, intervalNs: undefined, timeoutNs: MS }, { to: "10.0.0.9", host: undefined }), "h0", []),
+      start(
+        l,
+        0,
+        spec(
+          { type: "request-response", size: 100, responseSize: 100, intervalNs: undefined, timeoutNs: MS },
+          { to: "10.0.0.9", host: undefined },
+        ),
+        "h0",
+        [],
+      ),
     ).toThrow(/needs the destination host/);
   });
 });
@@ -333,7 +413,13 @@ describe("multicast", () => {
     const l = lab(4);
     l.host("h1").joinGroup("239.1.1.1");
     l.host("h2").joinGroup("239.1.1.1");
-    const t = start(l, 0, spec({ type: "cbr", size: 500, rateBps: 40e6 }, { to: "239.1.1.1", host: undefined, count: 100 }), "h0", ["h1", "h2"]);
+    const t = start(
+      l,
+      0,
+      spec({ type: "cbr", size: 500, rateBps: 40e6 }, { to: "239.1.1.1", host: undefined, count: 100 }),
+      "h0",
+      ["h1", "h2"],
+    );
     l.net.run(10 * MS);
     const s = t.stats();
     expect(s.datagramsSent).toBe(100);
@@ -355,8 +441,26 @@ describe("determinism", () => {
   function run(seed: number): { fingerprint: string; report: string } {
     const l = lab(3, seed, { 2: { ...LINK, faults: { loss: 0.1 } } });
     start(l, 0, spec({ type: "poisson", size: 700, rateBps: 50e6 }, { stopNs: 20 * MS }), "h0", ["h1"]);
-    start(l, 1, spec({ type: "request-response", size: 64, responseSize: 256, intervalNs: 50_000, timeoutNs: 40_000 }, { name: "rr", from: "h1", to: "10.0.0.3", host: "h2", srcPort: 10001, stopNs: 20 * MS }), "h1", ["h2"]);
-    start(l, 2, spec({ type: "onoff", size: 300, rateBps: 20e6, onNs: 500_000, offNs: 500_000, distribution: "exponential" }, { name: "oo", from: "h2", to: "10.0.0.1", host: "h0", srcPort: 10002, stopNs: 20 * MS }), "h2", ["h0"]);
+    start(
+      l,
+      1,
+      spec(
+        { type: "request-response", size: 64, responseSize: 256, intervalNs: 50_000, timeoutNs: 40_000 },
+        { name: "rr", from: "h1", to: "10.0.0.3", host: "h2", srcPort: 10001, stopNs: 20 * MS },
+      ),
+      "h1",
+      ["h2"],
+    );
+    start(
+      l,
+      2,
+      spec(
+        { type: "onoff", size: 300, rateBps: 20e6, onNs: 500_000, offNs: 500_000, distribution: "exponential" },
+        { name: "oo", from: "h2", to: "10.0.0.1", host: "h0", srcPort: 10002, stopNs: 20 * MS },
+      ),
+      "h2",
+      ["h0"],
+    );
     const r = l.net.run(25 * MS);
     return { fingerprint: r.fingerprint, report: JSON.stringify(l.flows.toJSON()) };
   }

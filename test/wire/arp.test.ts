@@ -17,7 +17,6 @@ import {
 } from "../../src/wire/arp.js";
 import { poisoned, fromHex, toHex } from "../support/bytes.js";
 
-
 // "Who has 10.0.0.2? Tell 10.0.0.1" from 02:00:00:00:00:01, checked by hand with text2pcap +
 // tshark -V (in an Ethernet broadcast frame): Opcode request (1), sender 02:00:00:00:00:01
 // 10.0.0.1, target 00:00:00:00:00:00 10.0.0.2, no malformed packet.

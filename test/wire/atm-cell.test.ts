@@ -98,7 +98,9 @@ describe("ATM cell header", () => {
           const b = new Uint8Array(53);
           emitAtmCell(parsed, new AtmCellView(b, 0, repr.format));
           expect(b).toEqual(a);
-          expect(new AtmCellView(a).headerWord).toBe(packAtmHeader(repr.format, repr.gfc, repr.vpi, repr.vci, pti, clp));
+          expect(new AtmCellView(a).headerWord).toBe(
+            packAtmHeader(repr.format, repr.gfc, repr.vpi, repr.vci, pti, clp),
+          );
         },
       ),
       { numRuns: 200 },

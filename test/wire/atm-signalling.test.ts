@@ -43,15 +43,25 @@ describe("signalling message bytes", () => {
   });
 
   it("the flag is the top bit of the call reference; RELEASE carries the cause", () => {
-    expect(hex(emit(sigRepr(SigType.RELEASE, 7, 1, { cause: SigCause.HOST_FAILED })))).toBe("09 03 80 00 07 4d 80 00 01 1b");
-    expect(hex(emit(sigRepr(SigType.CONNECT, 0x7fffff, 1, { vci: 0x101 })))).toBe("09 03 ff ff ff 07 80 00 04 00 00 01 01");
+    expect(hex(emit(sigRepr(SigType.RELEASE, 7, 1, { cause: SigCause.HOST_FAILED })))).toBe(
+      "09 03 80 00 07 4d 80 00 01 1b",
+    );
+    expect(hex(emit(sigRepr(SigType.CONNECT, 0x7fffff, 1, { vci: 0x101 })))).toBe(
+      "09 03 ff ff ff 07 80 00 04 00 00 01 01",
+    );
     expect(hex(emit(sigRepr(SigType.STATUS_ENQUIRY, 0, 0, { seq: 513 })))).toBe("09 03 00 00 00 75 80 00 02 02 01");
   });
 
   it("every type round-trips: emit, parse, emit again gives the same bytes", () => {
     const samples = [
       sigRepr(SigType.SETUP, 1, 0, { route: [] }),
-      sigRepr(SigType.SETUP, 99, 0, { vci: 65535, vpi: 4095, tag: 1, hops: 255, route: new Array(SIG_MAX_ROUTE).fill(4095) }),
+      sigRepr(SigType.SETUP, 99, 0, {
+        vci: 65535,
+        vpi: 4095,
+        tag: 1,
+        hops: 255,
+        route: new Array(SIG_MAX_ROUTE).fill(4095),
+      }),
       sigRepr(SigType.CALL_PROCEEDING, 5, 1, { vci: 256 }),
       sigRepr(SigType.CONNECT, 5, 1, { vci: 257 }),
       sigRepr(SigType.RELEASE, 5, 0, { cause: 127 }),
@@ -122,8 +132,16 @@ describe("malformed messages are rejected with a reason", () => {
       ["unknown type", (b) => ((b[5] = 0x6e), b), SigParseError.UNKNOWN_TYPE],
       ["route count disagrees with the length", (b) => ((b[18] = 3), b), SigParseError.BAD_ROUTE],
       ["route port above 4095", (b) => ((b[19] = 0x10), b), SigParseError.BAD_ROUTE],
-      ["SETUP body shorter than its fixed part", () => Uint8Array.of(9, 3, 0, 0, 1, 5, 0x80, 0, 2, 0, 0), SigParseError.BAD_BODY],
-      ["CONNECT with a 3-byte body", () => Uint8Array.of(9, 3, 0, 0, 1, 7, 0x80, 0, 3, 0, 1, 2), SigParseError.BAD_BODY],
+      [
+        "SETUP body shorter than its fixed part",
+        () => Uint8Array.of(9, 3, 0, 0, 1, 5, 0x80, 0, 2, 0, 0),
+        SigParseError.BAD_BODY,
+      ],
+      [
+        "CONNECT with a 3-byte body",
+        () => Uint8Array.of(9, 3, 0, 0, 1, 7, 0x80, 0, 3, 0, 1, 2),
+        SigParseError.BAD_BODY,
+      ],
       ["RELEASE with cause 0", () => Uint8Array.of(9, 3, 0, 0, 1, 0x4d, 0x80, 0, 1, 0), SigParseError.BAD_CAUSE],
       ["RELEASE with cause 200", () => Uint8Array.of(9, 3, 0, 0, 1, 0x4d, 0x80, 0, 1, 200), SigParseError.BAD_CAUSE],
     ];
@@ -167,11 +185,17 @@ describe("emit refuses misuse", () => {
   it("throws NetloomError naming the field", () => {
     const big = new Uint8Array(SIG_MAX_LEN);
     expect(() => emitAtmSignal(sigRepr(SigType.SETUP, 1 << 23, 0), new AtmSignalView(big))).toThrow(/callRef/);
-    expect(() => emitAtmSignal(sigRepr(SigType.SETUP, 1, 0, { route: new Array(33).fill(0) }), new AtmSignalView(big))).toThrow(/route.length/);
-    expect(() => emitAtmSignal(sigRepr(SigType.SETUP, 1, 0, { route: [4096] }), new AtmSignalView(big))).toThrow(/route\[0\]/);
+    expect(() =>
+      emitAtmSignal(sigRepr(SigType.SETUP, 1, 0, { route: new Array(33).fill(0) }), new AtmSignalView(big)),
+    ).toThrow(/route.length/);
+    expect(() => emitAtmSignal(sigRepr(SigType.SETUP, 1, 0, { route: [4096] }), new AtmSignalView(big))).toThrow(
+      /route\[0\]/,
+    );
     expect(() => emitAtmSignal(sigRepr(SigType.RELEASE, 1, 0, { cause: 0 }), new AtmSignalView(big))).toThrow(/cause/);
     expect(() => emitAtmSignal(sigRepr(0x99 as SigType, 1, 0), new AtmSignalView(big))).toThrow(NetloomError);
-    expect(() => emitAtmSignal(sigRepr(SigType.CONNECT, 1, 1), new AtmSignalView(new Uint8Array(12)))).toThrow(/does not fit/);
+    expect(() => emitAtmSignal(sigRepr(SigType.CONNECT, 1, 1), new AtmSignalView(new Uint8Array(12)))).toThrow(
+      /does not fit/,
+    );
   });
 });
 
@@ -179,7 +203,8 @@ describe("routes and causes", () => {
   it("parses dotted output-port routes", () => {
     expect(parseSigRoute("4.3.0.7")).toEqual([4, 3, 0, 7]);
     expect(parseSigRoute("0")).toEqual([0]);
-    for (const bad of ["", "4..3", "4.3.", "a.b", "4096", "-1", " 4", new Array(33).fill("1").join(".")]) expect(parseSigRoute(bad), bad).toBe(undefined);
+    for (const bad of ["", "4..3", "4.3.", "a.b", "4096", "-1", " 4", new Array(33).fill("1").join(".")])
+      expect(parseSigRoute(bad), bad).toBe(undefined);
   });
 
   it("names causes by their stable names", () => {

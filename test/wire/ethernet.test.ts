@@ -15,7 +15,6 @@ import {
 } from "../../src/wire/ethernet.js";
 import { poisoned } from "../support/bytes.js";
 
-
 describe("ethernet wire format", () => {
   it("emits the exact header bytes of a known frame", () => {
     const repr: EthernetRepr = {
@@ -58,7 +57,11 @@ describe("ethernet wire format", () => {
       src: mac,
       etherType: fc.integer({ min: 0x0600, max: 0xffff }).filter((t) => t !== 0x8100),
       vlan: fc.option(
-        fc.record({ id: fc.integer({ min: 0, max: 4095 }), priority: fc.integer({ min: 0, max: 7 }), dropEligible: fc.boolean() }),
+        fc.record({
+          id: fc.integer({ min: 0, max: 4095 }),
+          priority: fc.integer({ min: 0, max: 7 }),
+          dropEligible: fc.boolean(),
+        }),
         { nil: undefined },
       ),
     });
@@ -84,7 +87,9 @@ describe("ethernet wire format", () => {
     expect(isGroupMac(macFromString("01:00:5e:00:00:01"))).toBe(true);
     expect(isGroupMac(macFromString("ff:ff:ff:ff:ff:ff"))).toBe(true);
     expect(isGroupMac(macFromString("02:00:5e:10:00:01"))).toBe(false);
-    expect(() => macFromString("02:00:5e:10:00", "hosts[2].mac")).toThrow('hosts[2].mac: "02:00:5e:10:00" is not a MAC');
+    expect(() => macFromString("02:00:5e:10:00", "hosts[2].mac")).toThrow(
+      'hosts[2].mac: "02:00:5e:10:00" is not a MAC',
+    );
   });
 
   it("pads short frames to 64 bytes and counts preamble and gap on the wire", () => {

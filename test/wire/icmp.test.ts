@@ -24,7 +24,6 @@ import {
 import { placeInMemory } from "../support/runtimes.js";
 import { poisoned, fromHex, toHex } from "../support/bytes.js";
 
-
 const frees: Array<() => void> = [];
 afterEach(() => {
   while (frees.length > 0) frees.pop()!();
@@ -39,9 +38,7 @@ const ECHO_DATA = Uint8Array.from({ length: 56 }, (_, i) => 0x10 + i);
 const ECHO = fromHex("0800 fce7 4242 0001" + toHex(ECHO_DATA));
 // The classic datagram 192.168.0.1 -> 192.168.0.199 (UDP 50000 -> 50001, total length 115, DF):
 // its IPv4 header and first 8 payload bytes, as a router quotes them.
-const ORIGINAL = fromHex(
-  "4500 0073 0000 4000 4011 b861 c0a8 0001 c0a8 00c7 c350 c351 005f 8b34" + "00".repeat(87),
-);
+const ORIGINAL = fromHex("4500 0073 0000 4000 4011 b861 c0a8 0001 c0a8 00c7 c350 c351 005f 8b34" + "00".repeat(87));
 const QUOTE = ORIGINAL.subarray(0, 28);
 // Destination unreachable, fragmentation needed, next-hop MTU 1400 (RFC 1191).
 const FRAG_NEEDED = fromHex("0304 e54d 0000 0578" + toHex(QUOTE));
@@ -109,7 +106,14 @@ describe("icmp known vectors", () => {
     const buf = poisoned(ICMP_HEADER_LEN + quoteLength);
     buf.set(ORIGINAL.subarray(0, quoteLength), ICMP_HEADER_LEN);
     emitIcmp(
-      { type: ICMP_DEST_UNREACHABLE, code: ICMP_UNREACH_FRAG_NEEDED, ident: 0, seqNo: 0, nextHopMtu: 1400, payloadLength: quoteLength },
+      {
+        type: ICMP_DEST_UNREACHABLE,
+        code: ICMP_UNREACH_FRAG_NEEDED,
+        ident: 0,
+        seqNo: 0,
+        nextHopMtu: 1400,
+        payloadLength: quoteLength,
+      },
       new IcmpView(buf),
     );
     expect(toHex(buf)).toBe(toHex(FRAG_NEEDED));
@@ -118,9 +122,16 @@ describe("icmp known vectors", () => {
   it("emits time exceeded byte for byte", () => {
     const buf = poisoned(TTL_EXCEEDED.length);
     buf.set(QUOTE, ICMP_HEADER_LEN);
-    emitIcmp({ type: ICMP_TIME_EXCEEDED, code: ICMP_TIME_EXCEEDED_TTL, ident: 0, seqNo: 0, nextHopMtu: 0, payloadLength: 28 }, new IcmpView(buf));
+    emitIcmp(
+      { type: ICMP_TIME_EXCEEDED, code: ICMP_TIME_EXCEEDED_TTL, ident: 0, seqNo: 0, nextHopMtu: 0, payloadLength: 28 },
+      new IcmpView(buf),
+    );
     expect(toHex(buf)).toBe(toHex(TTL_EXCEEDED));
-    expect(parseIcmp(new IcmpView(TTL_EXCEEDED))).toMatchObject({ type: ICMP_TIME_EXCEEDED, code: 0, payloadLength: 28 });
+    expect(parseIcmp(new IcmpView(TTL_EXCEEDED))).toMatchObject({
+      type: ICMP_TIME_EXCEEDED,
+      code: 0,
+      payloadLength: 28,
+    });
   });
 
   it("quotes less than header + 8 when the datagram is shorter", () => {
@@ -139,12 +150,22 @@ describe("icmp known vectors", () => {
       buf.set(QUOTE, ICMP_HEADER_LEN);
       emitIcmp({ type, code, ident: 7, seqNo: 9, nextHopMtu: 0, payloadLength: 28 }, new IcmpView(buf));
       expect(toHex(buf.subarray(4, 8))).toBe("00000000");
-      expect(parseIcmp(new IcmpView(buf))).toEqual({ type, code, ident: 0, seqNo: 0, nextHopMtu: 0, payloadLength: 28 });
+      expect(parseIcmp(new IcmpView(buf))).toEqual({
+        type,
+        code,
+        ident: 0,
+        seqNo: 0,
+        nextHopMtu: 0,
+        payloadLength: 28,
+      });
     }
     // Time exceeded ignores nextHopMtu entirely (bytes 4-7 are unused).
     const buf = poisoned(ICMP_HEADER_LEN + 28);
     buf.set(QUOTE, ICMP_HEADER_LEN);
-    emitIcmp({ type: ICMP_TIME_EXCEEDED, code: 0, ident: 0, seqNo: 0, nextHopMtu: 1500, payloadLength: 28 }, new IcmpView(buf));
+    emitIcmp(
+      { type: ICMP_TIME_EXCEEDED, code: 0, ident: 0, seqNo: 0, nextHopMtu: 1500, payloadLength: 28 },
+      new IcmpView(buf),
+    );
     expect(toHex(buf.subarray(4, 8))).toBe("00000000");
   });
 });

@@ -30,16 +30,13 @@ import {
 import { placeInMemory } from "../support/runtimes.js";
 import { poisoned, fromHex, toHex } from "../support/bytes.js";
 
-
 // The classic IPv4 header (192.168.0.1 -> 192.168.0.199, UDP, DF, TTL 64, total length 115)
 // whose checksum is b861, followed by a UDP datagram 50000 -> 50001 with payload 00 01 .. 56.
 // Verified by hand with text2pcap + `tshark -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE
 // -V`: IP header checksum 0xb861 [correct], UDP checksum 0x8b34 [correct], no malformed packet.
 const KNOWN_HEADER = "4500 0073 0000 4000 4011 b861 c0a8 0001 c0a8 00c7";
 const KNOWN_PACKET = fromHex(
-  KNOWN_HEADER +
-    "c350c351005f8b34" +
-    Array.from({ length: 87 }, (_, i) => i.toString(16).padStart(2, "0")).join(""),
+  KNOWN_HEADER + "c350c351005f8b34" + Array.from({ length: 87 }, (_, i) => i.toString(16).padStart(2, "0")).join(""),
 );
 
 /** `header` (20 bytes) with `options` inserted, IHL, total length and checksum fixed up. */
@@ -328,14 +325,20 @@ describe("ipv4 checksums in kernel memory and in plain arrays agree", () => {
 
   it("inetSumRange gives the same sums for any range, owned or not", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0xffff }), (bytes, a, b, initial) => {
-        const start = bytes.length === 0 ? 0 : a % bytes.length;
-        const length = bytes.length - start === 0 ? 0 : b % (bytes.length - start + 1);
-        const kernel = inKernel(bytes.length === 0 ? new Uint8Array(1) : bytes, a % 4);
-        expect(inetSumRange(kernel, start, length, initial)).toBe(inetSumRange(bytes, start, length, initial));
-        expect(inetChecksumRange(kernel, start, length)).toBe(inetChecksumRange(bytes, start, length));
-        while (frees.length > 0) frees.pop()!();
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 300 }),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 0, max: 0xffff }),
+        (bytes, a, b, initial) => {
+          const start = bytes.length === 0 ? 0 : a % bytes.length;
+          const length = bytes.length - start === 0 ? 0 : b % (bytes.length - start + 1);
+          const kernel = inKernel(bytes.length === 0 ? new Uint8Array(1) : bytes, a % 4);
+          expect(inetSumRange(kernel, start, length, initial)).toBe(inetSumRange(bytes, start, length, initial));
+          expect(inetChecksumRange(kernel, start, length)).toBe(inetChecksumRange(bytes, start, length));
+          while (frees.length > 0) frees.pop()!();
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -13,7 +13,6 @@ import {
 } from "../../src/wire/llc-snap.js";
 import { poisoned } from "../support/bytes.js";
 
-
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 
 describe("LLC/SNAP (RFC 2684 routed non-ISO PDUs)", () => {

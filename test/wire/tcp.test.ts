@@ -25,7 +25,6 @@ import {
 import { placeInMemory } from "../support/runtimes.js";
 import { poisoned, fromHex, toHex } from "../support/bytes.js";
 
-
 const frees: Array<() => void> = [];
 afterEach(() => {
   while (frees.length > 0) frees.pop()!();
@@ -85,7 +84,14 @@ describe("tcp known vectors", () => {
     expect(view.checkLength()).toBe(TcpParseError.OK);
     expect([view.headerLength, view.optionsOffset, view.optionsLength, view.payloadLength]).toEqual([40, 20, 20, 0]);
     expect([view.syn, view.ece, view.cwr, view.ack, view.fin, view.rst, view.psh, view.urg]).toEqual([
-      true, true, true, false, false, false, false, false,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
     ]);
     expect(view.verifyChecksum(CLIENT, SERVER)).toBe(true);
     expect(parseTcp(view, CLIENT, SERVER)).toEqual(synRepr());
@@ -128,7 +134,16 @@ describe("tcp known vectors", () => {
   });
 
   it("every flag bit round-trips through the view", () => {
-    const flags = [TCP_FLAG_FIN, TCP_FLAG_SYN, TCP_FLAG_RST, TCP_FLAG_PSH, TCP_FLAG_ACK, TCP_FLAG_URG, TCP_FLAG_ECE, TCP_FLAG_CWR];
+    const flags = [
+      TCP_FLAG_FIN,
+      TCP_FLAG_SYN,
+      TCP_FLAG_RST,
+      TCP_FLAG_PSH,
+      TCP_FLAG_ACK,
+      TCP_FLAG_URG,
+      TCP_FLAG_ECE,
+      TCP_FLAG_CWR,
+    ];
     expect(flags.reduce((a, b) => a | b, 0)).toBe(0xff);
     const bytes = SYN.slice();
     const view = new TcpView(bytes);
@@ -185,7 +200,9 @@ describe("tcp malformed input returns its parse error", () => {
     for (const segment of [SYN, DATA]) {
       const headerLength = new TcpView(segment).headerLength;
       for (let len = 0; len < headerLength; len++) {
-        expect(parseTcpInto(new TcpView(segment, 0, len), repr, CLIENT, SERVER), `length ${len}`).toBe(TcpParseError.TRUNCATED);
+        expect(parseTcpInto(new TcpView(segment, 0, len), repr, CLIENT, SERVER), `length ${len}`).toBe(
+          TcpParseError.TRUNCATED,
+        );
       }
     }
   });
@@ -258,7 +275,9 @@ describe("tcp malformed input returns its parse error", () => {
       for (let bit = 0; bit < 8; bit++) {
         const bytes = DATA.slice();
         bytes[byte]! ^= 1 << bit;
-        expect(parseTcpInto(new TcpView(bytes), repr, SERVER, CLIENT), `byte ${byte} bit ${bit}`).toBe(TcpParseError.BAD_CHECKSUM);
+        expect(parseTcpInto(new TcpView(bytes), repr, SERVER, CLIENT), `byte ${byte} bit ${bit}`).toBe(
+          TcpParseError.BAD_CHECKSUM,
+        );
       }
     }
     expect(parseTcpInto(new TcpView(DATA), repr, SERVER, CLIENT + 1)).toBe(TcpParseError.BAD_CHECKSUM);
@@ -281,7 +300,9 @@ describe("tcp malformed input returns its parse error", () => {
   it("never throws on random bytes", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
-        expect(Object.values(TcpParseError)).toContain(parseTcpInto(new TcpView(bytes), createTcpRepr(), CLIENT, SERVER, false));
+        expect(Object.values(TcpParseError)).toContain(
+          parseTcpInto(new TcpView(bytes), createTcpRepr(), CLIENT, SERVER, false),
+        );
       }),
       { numRuns: 2000 },
     );

@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { getRuntime } from "../../src/kernels/runtime.js";
 import { EthernetView, ETHERTYPE_IPV4, parseEthernet } from "../../src/wire/ethernet.js";
-import { IP_PROTO_UDP, Ipv4ParseError, Ipv4View, createIpv4Repr, ipv4FromString, parseIpv4Into } from "../../src/wire/ipv4.js";
+import {
+  IP_PROTO_UDP,
+  Ipv4ParseError,
+  Ipv4View,
+  createIpv4Repr,
+  ipv4FromString,
+  parseIpv4Into,
+} from "../../src/wire/ipv4.js";
 import {
   UDP_HEADER_LEN,
   UdpParseError,
@@ -16,7 +23,6 @@ import {
 } from "../../src/wire/udp.js";
 import { placeInMemory } from "../support/runtimes.js";
 import { poisoned, fromHex, toHex } from "../support/bytes.js";
-
 
 const frees: Array<() => void> = [];
 afterEach(() => {
@@ -96,7 +102,9 @@ describe("udp malformed input returns its parse error", () => {
 
   it("truncated at every length", () => {
     for (let len = 0; len < DATAGRAM.length; len++) {
-      expect(parseUdpInto(new UdpView(DATAGRAM, 0, len), repr, SRC, DST), `length ${len}`).toBe(UdpParseError.TRUNCATED);
+      expect(parseUdpInto(new UdpView(DATAGRAM, 0, len), repr, SRC, DST), `length ${len}`).toBe(
+        UdpParseError.TRUNCATED,
+      );
     }
   });
 
@@ -120,7 +128,9 @@ describe("udp malformed input returns its parse error", () => {
       for (let bit = 0; bit < 8; bit++) {
         const bytes = DATAGRAM.slice();
         bytes[byte]! ^= 1 << bit;
-        expect(parseUdpInto(new UdpView(bytes), repr, SRC, DST), `byte ${byte} bit ${bit}`).toBe(UdpParseError.BAD_CHECKSUM);
+        expect(parseUdpInto(new UdpView(bytes), repr, SRC, DST), `byte ${byte} bit ${bit}`).toBe(
+          UdpParseError.BAD_CHECKSUM,
+        );
       }
     }
     expect(parseUdpInto(new UdpView(DATAGRAM), repr, SRC, DST + 1)).toBe(UdpParseError.BAD_CHECKSUM);
@@ -144,19 +154,27 @@ describe("udp round trip", () => {
     const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
     const port = fc.integer({ min: 0, max: 0xffff });
     fc.assert(
-      fc.property(port, port, fc.uint8Array({ maxLength: 300 }), u32, u32, fc.boolean(), (srcPort, dstPort, payload, src, dst, sum) => {
-        const repr: UdpRepr = { srcPort, dstPort, payloadLength: payload.length };
-        const a = poisoned(UDP_HEADER_LEN + payload.length);
-        a.set(payload, UDP_HEADER_LEN);
-        emitUdp(repr, new UdpView(a), src, dst, sum);
-        const parsed = parseUdp(new UdpView(a), src, dst);
-        expect(parsed).toEqual(repr);
-        const b = poisoned(a.length);
-        b.set(payload, UDP_HEADER_LEN);
-        emitUdp(parsed as UdpRepr, new UdpView(b), src, dst, sum);
-        expect(toHex(b)).toBe(toHex(a));
-        if (sum) expect(new UdpView(a).checksum).not.toBe(0);
-      }),
+      fc.property(
+        port,
+        port,
+        fc.uint8Array({ maxLength: 300 }),
+        u32,
+        u32,
+        fc.boolean(),
+        (srcPort, dstPort, payload, src, dst, sum) => {
+          const repr: UdpRepr = { srcPort, dstPort, payloadLength: payload.length };
+          const a = poisoned(UDP_HEADER_LEN + payload.length);
+          a.set(payload, UDP_HEADER_LEN);
+          emitUdp(repr, new UdpView(a), src, dst, sum);
+          const parsed = parseUdp(new UdpView(a), src, dst);
+          expect(parsed).toEqual(repr);
+          const b = poisoned(a.length);
+          b.set(payload, UDP_HEADER_LEN);
+          emitUdp(parsed as UdpRepr, new UdpView(b), src, dst, sum);
+          expect(toHex(b)).toBe(toHex(a));
+          if (sum) expect(new UdpView(a).checksum).not.toBe(0);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -190,7 +208,12 @@ describe("udp checksums in kernel memory and in plain arrays agree", () => {
 describe("udp in a whole frame", () => {
   // The tshark-checked frame: Ethernet 02:..:01 -> 02:..:02, the classic IPv4 header, the datagram
   // above; here followed by 4 bytes the link appended, to show that lengths come from the headers.
-  const FRAME = fromHex("020000000002 020000000001 0800" + "4500 0073 0000 4000 4011 b861 c0a8 0001 c0a8 00c7" + toHex(DATAGRAM) + "deadbeef");
+  const FRAME = fromHex(
+    "020000000002 020000000001 0800" +
+      "4500 0073 0000 4000 4011 b861 c0a8 0001 c0a8 00c7" +
+      toHex(DATAGRAM) +
+      "deadbeef",
+  );
 
   it("parses layer by layer with reused views and reprs, from kernel memory", () => {
     const bytes = inKernel(FRAME, 2);

@@ -21,9 +21,7 @@ export interface CellHeaderFields {
 
 /** Packs UNI header fields (assumed in range) into the big-endian header word. */
 export function packCellHeader(h: CellHeaderFields): number {
-  return (
-    (((h.gfc ?? 0) << 28) | (h.vpi << 20) | (h.vci << 4) | ((h.pti ?? 0) << 1) | (h.clp ?? 0)) >>> 0
-  );
+  return (((h.gfc ?? 0) << 28) | (h.vpi << 20) | (h.vci << 4) | ((h.pti ?? 0) << 1) | (h.clp ?? 0)) >>> 0;
 }
 
 export function unpackCellHeader(word: number): Required<CellHeaderFields> {

@@ -53,7 +53,12 @@ export function finishInternetChecksum(sum: number): number {
  */
 export function ipv4PseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
   return foldSum(
-    ((src >>> 16) & 0xffff) + (src & 0xffff) + ((dst >>> 16) & 0xffff) + (dst & 0xffff) + (protocol & 0xff) + (length & 0xffff),
+    ((src >>> 16) & 0xffff) +
+      (src & 0xffff) +
+      ((dst >>> 16) & 0xffff) +
+      (dst & 0xffff) +
+      (protocol & 0xff) +
+      (length & 0xffff),
   );
 }
 

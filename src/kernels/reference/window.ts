@@ -263,7 +263,11 @@ export class ReferenceWindowTable implements WindowOps {
     return out;
   }
 
-  sackBlocks(conn: number, max: number = this.maxRanges, order: "recent" | "sequence" = "recent"): Array<[number, number]> {
+  sackBlocks(
+    conn: number,
+    max: number = this.maxRanges,
+    order: "recent" | "sequence" = "recent",
+  ): Array<[number, number]> {
     const c = this.get(conn);
     checkInteger("max", max, 0, this.maxRanges);
     const list = [...c.ranges];
@@ -323,7 +327,7 @@ export class ReferenceWindowTable implements WindowOps {
 
   private ackCore(c: Conn, ack: number, window: number, now: number): number {
     const acked = (ack - c.una) >>> 0;
-    if (acked > ((c.nxt - c.una) >>> 0)) {
+    if (acked > (c.nxt - c.una) >>> 0) {
       bumpCounter(c, "staleAcks");
       return 0;
     }

@@ -225,7 +225,9 @@ function pow2(v: number, path: string): number {
 
 function whole(v: number, lo: number, hi: number, path: string): number {
   if (!Number.isInteger(v) || v < lo || v > hi) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a whole number from ${lo} to ${hi}`, { path });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a whole number from ${lo} to ${hi}`, {
+      path,
+    });
   }
   return v;
 }
@@ -318,23 +320,60 @@ export class AcceleratedStack implements MessageStack, CpuClient {
   private orderHintSeq = 0;
   // Counters.
   private readonly c = {
-    sent: 0, delivered: 0, bytesCopied: 0, framesSent: 0, framesReceived: 0, fastSends: 0, predictionHits: 0,
-    predictionMisses: 0, notReady: 0, postSendJobs: 0, postReceiveJobs: 0, backlogged: 0, backlogDrops: 0, packedFrames: 0,
-    packedMessages: 0, connIdSent: 0, connIdReceived: 0, selfDelivered: 0, retransmitted: 0, probes: 0, naksSent: 0,
-    naksReceived: 0, gossipSent: 0, gossipReceived: 0, duplicates: 0, beyondWindow: 0, emulatorCopyBytes: 0,
+    sent: 0,
+    delivered: 0,
+    bytesCopied: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    fastSends: 0,
+    predictionHits: 0,
+    predictionMisses: 0,
+    notReady: 0,
+    postSendJobs: 0,
+    postReceiveJobs: 0,
+    backlogged: 0,
+    backlogDrops: 0,
+    packedFrames: 0,
+    packedMessages: 0,
+    connIdSent: 0,
+    connIdReceived: 0,
+    selfDelivered: 0,
+    retransmitted: 0,
+    probes: 0,
+    naksSent: 0,
+    naksReceived: 0,
+    gossipSent: 0,
+    gossipReceived: 0,
+    duplicates: 0,
+    beyondWindow: 0,
+    emulatorCopyBytes: 0,
   };
   private readonly d = {
-    unknownCookie: 0, badConnId: 0, badByteOrder: 0, badHeader: 0, badChecksum: 0, badEtherType: 0, unknownVc: 0, tooLong: 0,
-    noSlot: 0, cpuQueue: 0, rxCpuQueue: 0, txRefused: 0,
+    unknownCookie: 0,
+    badConnId: 0,
+    badByteOrder: 0,
+    badHeader: 0,
+    badChecksum: 0,
+    badEtherType: 0,
+    unknownVc: 0,
+    tooLong: 0,
+    noSlot: 0,
+    cpuQueue: 0,
+    rxCpuQueue: 0,
+    txRefused: 0,
   };
 
   constructor(sim: Simulation, name: string, options: AcceleratedStackOptions) {
     const names = checkComposition(options.layers, name);
     names.forEach((n, i) => {
       if (!SUPPORTED.includes(n)) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${n} is not accelerated (the accelerator implements ${SUPPORTED.join(", ")})`, {
-          path: `${name}.layers[${i}]`,
-        });
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${n} is not accelerated (the accelerator implements ${SUPPORTED.join(", ")})`,
+          {
+            path: `${name}.layers[${i}]`,
+          },
+        );
       }
     });
     if (!names.includes("NAK")) {
@@ -347,18 +386,26 @@ export class AcceleratedStack implements MessageStack, CpuClient {
     if ((options.atm === undefined) === (options.nic === undefined)) {
       throw new NetloomError(
         ErrorCode.INVALID_ARGUMENT,
-        options.atm === undefined ? "a stack needs a network: nic (Ethernet, with members) or atm" : "give either nic (Ethernet) or atm, not both",
+        options.atm === undefined
+          ? "a stack needs a network: nic (Ethernet, with members) or atm"
+          : "give either nic (Ethernet) or atm, not both",
         { path: `${name}.${options.atm === undefined ? "nic" : "atm"}` },
       );
     }
     const n = options.atm !== undefined ? options.atm.vcs?.length : options.members?.length;
     if (n !== 2) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the accelerator runs one connection between 2 members, not ${String(n)}`, {
-        path: `${name}.${options.atm !== undefined ? "atm.vcs" : "members"}`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `the accelerator runs one connection between 2 members, not ${String(n)}`,
+        {
+          path: `${name}.${options.atm !== undefined ? "atm.vcs" : "members"}`,
+        },
+      );
     }
     if (options.rank !== 0 && options.rank !== 1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(options.rank)} is not a rank in a group of 2`, { path: `${name}.rank` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(options.rank)} is not a rank in a group of 2`, {
+        path: `${name}.rank`,
+      });
     }
     this.sim = sim;
     this.name = name;
@@ -397,7 +444,12 @@ export class AcceleratedStack implements MessageStack, CpuClient {
           path: `${name}.atm.vcs[${this.rank}]`,
         });
       }
-      if (!Number.isInteger(vc) || vc < 0 || vc >= a.nic.maxVcs || a.nic.vcOf(a.nic.vcAddress(vc).vpi, a.nic.vcAddress(vc).vci) !== vc) {
+      if (
+        !Number.isInteger(vc) ||
+        vc < 0 ||
+        vc >= a.nic.maxVcs ||
+        a.nic.vcOf(a.nic.vcAddress(vc).vpi, a.nic.vcAddress(vc).vci) !== vc
+      ) {
         throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(vc)} is not an open circuit of ${a.nic.name}`, {
           path: `${name}.atm.vcs[${this.peer}]`,
         });
@@ -419,18 +471,26 @@ export class AcceleratedStack implements MessageStack, CpuClient {
       const macs = options.members!.map((m, i) => {
         const mac = typeof m === "string" ? macFromString(m, `${name}.members[${i}]`) : m;
         if (!Number.isInteger(mac) || mac < 0 || mac >= 2 ** 48 || isGroupMac(mac)) {
-          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(m)} is not a unicast MAC address`, { path: `${name}.members[${i}]` });
+          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(m)} is not a unicast MAC address`, {
+            path: `${name}.members[${i}]`,
+          });
         }
         return mac;
       });
       if (macs[this.rank] !== nic.mac) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `members[${this.rank}] is not the MAC of ${nic.name}, the NIC of member ${this.rank}`, {
-          path: `${name}.members`,
-        });
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `members[${this.rank}] is not the MAC of ${nic.name}, the NIC of member ${this.rank}`,
+          {
+            path: `${name}.members`,
+          },
+        );
       }
       const et = options.etherType ?? ACCEL_ETHERTYPE;
       if (!Number.isInteger(et) || et < 0x0600 || et > 0xffff) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(et)} is not an EtherType (0x0600 to 0xffff)`, { path: `${name}.etherType` });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(et)} is not an EtherType (0x0600 to 0xffff)`, {
+          path: `${name}.etherType`,
+        });
       }
       this.etherType = et;
       this.myMac = macs[this.rank]!;
@@ -442,11 +502,17 @@ export class AcceleratedStack implements MessageStack, CpuClient {
       this.kernels = new ChecksumKernels(nic.sim.runtime);
     }
     this.headroom = this.linkBytes + MINI_HEADER_LEN + CONN_ID_LEN + ACCEL_HEADER_LEN;
-    this.maxMessage = Math.min(this.linkMax, this.frames.pool.slotBytes - this.linkBytes) - (MINI_HEADER_LEN + CONN_ID_LEN + ACCEL_HEADER_LEN);
+    this.maxMessage =
+      Math.min(this.linkMax, this.frames.pool.slotBytes - this.linkBytes) -
+      (MINI_HEADER_LEN + CONN_ID_LEN + ACCEL_HEADER_LEN);
     if (this.maxMessage < 1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the frame slots (${this.frames.pool.slotBytes} bytes) leave no room for a message`, {
-        path: `${name}.layers`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `the frame slots (${this.frames.pool.slotBytes} bytes) leave no room for a message`,
+        {
+          path: `${name}.layers`,
+        },
+      );
     }
     this.ring = new Int32Array(this.ringSize).fill(NO_FRAME);
     this.reorder = new Int32Array(this.window).fill(NO_FRAME);
@@ -503,7 +569,11 @@ export class AcceleratedStack implements MessageStack, CpuClient {
   /** A message buffer of `length` bytes for send(), or NO_FRAME when no frame slot is free. */
   allocMessage(length: number): number {
     if (!Number.isInteger(length) || length < 0 || length > this.maxMessage) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(length)} is not a message length (0 to ${this.maxMessage})`, { path: "length" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(length)} is not a message length (0 to ${this.maxMessage})`,
+        { path: "length" },
+      );
     }
     const f = this.frames.alloc(this.headroom, this.now);
     if (f === NO_FRAME) {
@@ -517,7 +587,9 @@ export class AcceleratedStack implements MessageStack, CpuClient {
   /** Sends `frame` to the peer (dst ALL or the peer's rank). Takes ownership; false = refused. */
   send(frame: number, dst: number = ALL): boolean {
     if (dst !== ALL && dst !== this.peer) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(dst)} is not the other member's rank or ALL`, { path: "dst" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(dst)} is not the other member's rank or ALL`, {
+        path: "dst",
+      });
     }
     if (this.frames.length[frame]! > this.maxMessage) {
       this.d.tooLong++;
@@ -918,7 +990,8 @@ export class AcceleratedStack implements MessageStack, CpuClient {
         }
       }
       wire = frames.length[f]! - ETH_FCS_LEN;
-      if (wire < ETH_HEADER_LEN || getU16(this.u8, frames.offset(f) + 12) !== this.etherType) return this.drop(f, "badEtherType");
+      if (wire < ETH_HEADER_LEN || getU16(this.u8, frames.offset(f) + 12) !== this.etherType)
+        return this.drop(f, "badEtherType");
       wire -= ETH_HEADER_LEN;
       frames.pop(f, ETH_HEADER_LEN);
     }
@@ -932,8 +1005,13 @@ export class AcceleratedStack implements MessageStack, CpuClient {
       const id = parseConnId(u8, off + MINI_HEADER_LEN, wire - MINI_HEADER_LEN);
       const link = this.atm !== undefined ? AccelLink.ATM : AccelLink.ETHERNET;
       if (
-        id === null || id.src !== this.peer || id.dst !== this.rank || id.members !== 2 || id.signature !== this.signature ||
-        id.link !== link || (this.eth !== undefined && !sameBytes(id.srcAddress, this.dstAddress))
+        id === null ||
+        id.src !== this.peer ||
+        id.dst !== this.rank ||
+        id.members !== 2 ||
+        id.signature !== this.signature ||
+        id.link !== link ||
+        (this.eth !== undefined && !sameBytes(id.srcAddress, this.dstAddress))
       ) {
         return this.drop(f, "badConnId");
       }
@@ -1113,7 +1191,12 @@ export class AcceleratedStack implements MessageStack, CpuClient {
       this.nakHandle = -1;
       if (!seqLt(this.expected, this.highest)) return;
       let n = 1;
-      while (n < this.window && seqLt(seqAdd(this.expected, n), this.highest) && this.reorder[(this.expected + n) & (this.window - 1)] === NO_FRAME) n++;
+      while (
+        n < this.window &&
+        seqLt(seqAdd(this.expected, n), this.highest) &&
+        this.reorder[(this.expected + n) & (this.window - 1)] === NO_FRAME
+      )
+        n++;
       this.sendControl(AccelKind.NAK, this.expected, n);
       this.armNak();
     } else if (arg === T_ACK) {
@@ -1161,20 +1244,23 @@ export class AcceleratedStack implements MessageStack, CpuClient {
         this.frames.release(a);
         return;
       case EV_POST_SEND:
-        if (!this.cpu.submit(this.client, JOB_POST_SEND, a, 0)) this.sim.scheduler.schedule(this.id, RETRY_NS, this.id, EV_POST_SEND, a, 0, 0);
+        if (!this.cpu.submit(this.client, JOB_POST_SEND, a, 0))
+          this.sim.scheduler.schedule(this.id, RETRY_NS, this.id, EV_POST_SEND, a, 0, 0);
         return;
       case EV_POST_SEND_DONE:
         this.sendReady = true;
         this.wakeDrain();
         return;
       case EV_POST_RX:
-        if (!this.cpu.submit(this.client, JOB_POST_RX, 0, 0)) this.sim.scheduler.schedule(this.id, RETRY_NS, this.id, EV_POST_RX, 0, 0, 0);
+        if (!this.cpu.submit(this.client, JOB_POST_RX, 0, 0))
+          this.sim.scheduler.schedule(this.id, RETRY_NS, this.id, EV_POST_RX, 0, 0, 0);
         return;
       case EV_POST_RX_DONE:
         this.rxReady = true;
         return;
       case EV_TIMER:
-        if (!this.cpu.submit(this.client, JOB_TIMER, a, 0)) this.sim.scheduler.schedule(this.id, RETRY_NS, this.id, EV_TIMER, a, 0, 0);
+        if (!this.cpu.submit(this.client, JOB_TIMER, a, 0))
+          this.sim.scheduler.schedule(this.id, RETRY_NS, this.id, EV_TIMER, a, 0, 0);
         return;
       case EV_DRAIN:
         this.drainQueued = false;
@@ -1206,7 +1292,12 @@ export class AcceleratedStack implements MessageStack, CpuClient {
 
   /** The predicted header of the next send and of the next delivery (kind, flags, count, seq). */
   predictions(): { send: Uint8Array; receive: Uint8Array; sendReady: boolean; receiveReady: boolean } {
-    return { send: this.txTemplate.slice(), receive: this.rxTemplate.slice(), sendReady: this.sendReady, receiveReady: this.rxReady };
+    return {
+      send: this.txTemplate.slice(),
+      receive: this.rxTemplate.slice(),
+      sendReady: this.sendReady,
+      receiveReady: this.rxReady,
+    };
   }
 
   stats(): AcceleratedStackStats {

@@ -36,7 +36,12 @@ import type { Simulation } from "../../engine/simulation.js";
 import { CpuOp, type HostCpu } from "../cost.js";
 import type { MessageApp, MessageStack, MessageStackCounters } from "../message-stack.js";
 import { UnetDevice, type UnetChannelSpec, type UnetDeviceOptions } from "../unet/unet-device.js";
-import { UnetEndpoint, type UnetConsumer, type UnetEndpointOptions, type UnetEndpointStats } from "../unet/unet-endpoint.js";
+import {
+  UnetEndpoint,
+  type UnetConsumer,
+  type UnetEndpointOptions,
+  type UnetEndpointStats,
+} from "../unet/unet-endpoint.js";
 import {
   AM_ETHERTYPE,
   AM_HEADER_MAX,
@@ -71,7 +76,12 @@ export interface AmMessage {
 export type AmHandler = (am: AmStack, msg: AmMessage) => void;
 
 /** A UnetDevice for Active Messages on `nic` (on Ethernet: EtherType AM_ETHERTYPE). */
-export function amDevice(sim: Simulation, name: string, nic: AtmNic | EthernetNic, options: Omit<UnetDeviceOptions, "nic"> = {}): UnetDevice {
+export function amDevice(
+  sim: Simulation,
+  name: string,
+  nic: AtmNic | EthernetNic,
+  options: Omit<UnetDeviceOptions, "nic"> = {},
+): UnetDevice {
   return new UnetDevice(sim, name, { etherType: AM_ETHERTYPE, ...options, nic });
 }
 
@@ -106,14 +116,26 @@ export class AmStack implements MessageStack, UnetConsumer {
   private readonly handlers: (AmHandler | undefined)[] = new Array<AmHandler | undefined>(AM_HANDLERS).fill(undefined);
   private readonly view = new AmHeaderView(new Uint8Array(0));
   private readonly repr: AmHeaderRepr = createAmHeaderRepr();
-  private readonly msg: AmMessage = { src: 0, kind: 0, handler: 0, nargs: 0, args: new Uint32Array(AM_MAX_ARGS), ptr: 0, length: 0 };
+  private readonly msg: AmMessage = {
+    src: 0,
+    kind: 0,
+    handler: 0,
+    nargs: 0,
+    args: new Uint32Array(AM_MAX_ARGS),
+    ptr: 0,
+    length: 0,
+  };
   private readonly out: AmHeaderRepr = createAmHeaderRepr();
   private handlerState = NOT_IN_HANDLER;
   private readonly c = { requests: 0, replies: 0, handled: 0 };
   private readonly drops = { unknownHandler: 0, badHeader: 0, noBuffer: 0, refused: 0 };
 
   constructor(sim: Simulation, name: string, options: AmStackOptions) {
-    this.endpoint = new UnetEndpoint(sim, `${name}.ep`, { ...options, clientHeadroom: AM_HEADER_MAX, configuration: "active-messages" });
+    this.endpoint = new UnetEndpoint(sim, `${name}.ep`, {
+      ...options,
+      clientHeadroom: AM_HEADER_MAX,
+      configuration: "active-messages",
+    });
     this.name = name;
     this.sim = sim;
     this.frames = sim.frames;
@@ -142,9 +164,13 @@ export class AmStack implements MessageStack, UnetConsumer {
   /** Registers `fn` as handler `id` (1 .. 255; 0 is the default handler). */
   registerHandler(id: number, fn: AmHandler | undefined): void {
     if (!Number.isInteger(id) || id < 1 || id >= AM_HANDLERS) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(id)} is not a handler id (1 to ${AM_HANDLERS - 1}; 0 is the default)`, {
-        path: `${this.name}.handlers`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(id)} is not a handler id (1 to ${AM_HANDLERS - 1}; 0 is the default)`,
+        {
+          path: `${this.name}.handlers`,
+        },
+      );
     }
     this.handlers[id] = fn;
   }
@@ -171,9 +197,13 @@ export class AmStack implements MessageStack, UnetConsumer {
   request(dst: number, handler: number, args: ArrayLike<number> = EMPTY_ARGS, frame = NO_FRAME): boolean {
     if (this.handlerState !== NOT_IN_HANDLER) {
       if (frame !== NO_FRAME && this.endpoint.isAppBuffer(frame)) this.endpoint.discard(frame);
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a handler may not send a request (only a request handler's one reply)", {
-        path: `${this.name}.request`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        "a handler may not send a request (only a request handler's one reply)",
+        {
+          path: `${this.name}.request`,
+        },
+      );
     }
     return this.emit(dst, AM_KIND_REQUEST, handler, args, frame);
   }
@@ -182,23 +212,42 @@ export class AmStack implements MessageStack, UnetConsumer {
   reply(handler: number, args: ArrayLike<number> = EMPTY_ARGS, frame = NO_FRAME): boolean {
     if (this.handlerState !== IN_REQUEST) {
       if (frame !== NO_FRAME && this.endpoint.isAppBuffer(frame)) this.endpoint.discard(frame);
-      const why = this.handlerState === IN_REQUEST_REPLIED ? "a request handler replies at most once" : "reply() is only allowed inside a request handler";
+      const why =
+        this.handlerState === IN_REQUEST_REPLIED
+          ? "a request handler replies at most once"
+          : "reply() is only allowed inside a request handler";
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, why, { path: `${this.name}.reply` });
     }
     this.handlerState = IN_REQUEST_REPLIED;
     return this.emit(this.msg.src, AM_KIND_REPLY, handler, args, frame);
   }
 
-  private emit(dst: number | undefined, kind: number, handler: number, args: ArrayLike<number>, frame: number): boolean {
+  private emit(
+    dst: number | undefined,
+    kind: number,
+    handler: number,
+    args: ArrayLike<number>,
+    frame: number,
+  ): boolean {
     if (!Number.isInteger(handler) || handler < 0 || handler >= AM_HANDLERS) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(handler)} is not a handler id (0 to ${AM_HANDLERS - 1})`, { path: "handler" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(handler)} is not a handler id (0 to ${AM_HANDLERS - 1})`,
+        { path: "handler" },
+      );
     }
     if (args.length > AM_MAX_ARGS) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${args.length} arguments: an active message carries at most ${AM_MAX_ARGS}`, { path: "args" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${args.length} arguments: an active message carries at most ${AM_MAX_ARGS}`,
+        { path: "args" },
+      );
     }
     let f = frame;
     if (f !== NO_FRAME && !this.endpoint.isAppBuffer(f)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `frame ${f} is not a buffer from ${this.name}.allocMessage`, { path: "frame" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `frame ${f} is not a buffer from ${this.name}.allocMessage`, {
+        path: "frame",
+      });
     }
     if (f === NO_FRAME) {
       f = this.endpoint.allocMessage(0);
@@ -252,7 +301,8 @@ export class AmStack implements MessageStack, UnetConsumer {
     m.length = repr.payloadLength;
     this.c.handled++;
     // The default handler is the MessageStack application: it may send (see the contract).
-    this.handlerState = repr.handler === AM_DEFAULT_HANDLER ? NOT_IN_HANDLER : repr.kind === AM_KIND_REQUEST ? IN_REQUEST : IN_REPLY;
+    this.handlerState =
+      repr.handler === AM_DEFAULT_HANDLER ? NOT_IN_HANDLER : repr.kind === AM_KIND_REQUEST ? IN_REQUEST : IN_REPLY;
     try {
       fn(this, m);
     } finally {

@@ -244,7 +244,7 @@ export class ArpCache {
   }
 
   /** Any state -> Reachable: record the MAC, refresh the lifetime, flush the waiting frames. */
-  private learn(ip: number, e: ArpEntry, mac: number): void {
+  private learn(_ip: number, e: ArpEntry, mac: number): void {
     if (e.state === ArpEntryState.INCOMPLETE) this.counters.resolved++;
     e.state = ArpEntryState.REACHABLE;
     e.mac = mac;

@@ -68,7 +68,11 @@ export class AtmIpLink implements AtmReceiver, IpLink {
   /** `headroom`: bytes left in front of received datagrams (the owner's own HEADROOM). */
   constructor(nic: AtmNic, owner: AtmIpOwner, headroom: number) {
     if (headroom < LLC_SNAP_HEADER_LEN) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `headroom ${headroom} cannot hold the 8-byte LLC/SNAP header`, { path: "headroom" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `headroom ${headroom} cannot hold the 8-byte LLC/SNAP header`,
+        { path: "headroom" },
+      );
     }
     this.nic = nic;
     this.sim = nic.sim;
@@ -136,7 +140,10 @@ export class AtmIpLink implements AtmReceiver, IpLink {
     const n = length - LLC_SNAP_HEADER_LEN;
     if (this.headroom + n > frames.pool.slotBytes) return this.drop("TOO_LONG");
     const train = this.nic.rxTrain;
-    const f = train === NO_FRAME ? frames.alloc(this.headroom, this.sim.now) : frames.alloc(this.headroom, frames.birth[train]!, frames.flow[train]!);
+    const f =
+      train === NO_FRAME
+        ? frames.alloc(this.headroom, this.sim.now)
+        : frames.alloc(this.headroom, frames.birth[train]!, frames.flow[train]!);
     if (f === NO_FRAME) return this.drop("NO_SLOT");
     frames.setLength(f, n);
     this.sim.runtime.copy(frames.offset(f), ptr + LLC_SNAP_HEADER_LEN, n);

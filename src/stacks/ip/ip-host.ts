@@ -72,7 +72,7 @@ import {
   ETH_MTU,
   EthernetView,
   MAC_BROADCAST,
-  } from "../../wire/ethernet.js";
+} from "../../wire/ethernet.js";
 import {
   IPV4_BROADCAST,
   IPV4_DEFAULT_TTL,
@@ -98,7 +98,13 @@ import { ArpCache, DEFAULT_ARP_OPTIONS, type ArpOwner, type ArpStats } from "./a
 import { IcmpLayer, type IcmpStats, type PingResult } from "./icmp-layer.js";
 import { DEFAULT_REASSEMBLY_OPTIONS, Reassembler, type ReassemblyOwner, type ReassemblyStats } from "./reassembly.js";
 import { RouteKind, RoutingTable } from "./routing-table.js";
-import { UDP_DEFAULT_MAX_DATAGRAM, UdpLayer, type UdpSocket, type UdpSocketOptions, type UdpStats } from "./udp-layer.js";
+import {
+  UDP_DEFAULT_MAX_DATAGRAM,
+  UdpLayer,
+  type UdpSocket,
+  type UdpSocketOptions,
+  type UdpStats,
+} from "./udp-layer.js";
 
 /** ARP retry timer of neighbour a (IPv4 address as int32). */
 export const EV_ARP_RETRY = EV_DEVICE_BASE;
@@ -281,7 +287,8 @@ function toAddress(value: string | number, path: string): number {
 function toNs(value: number | string | undefined, fallback: number, path: string): number {
   if (value === undefined) return fallback;
   const ns = parseDuration(value, path);
-  if (!(ns > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path });
+  if (!(ns > 0))
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path });
   return ns;
 }
 
@@ -339,7 +346,9 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     this.nic = nic;
     const given = options.link;
     if (given !== undefined && given.nic !== nic) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the link is on ${given.nic.name}, not on ${nic.name}`, { path: "link" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the link is on ${given.nic.name}, not on ${nic.name}`, {
+        path: "link",
+      });
     }
     const overAtm = given === undefined && nic instanceof AtmNic;
     this.ethNic = overAtm || given !== undefined ? undefined : (nic as EthernetNic);
@@ -360,14 +369,22 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
       });
     }
     const atmNic = nic as AtmNic;
-    const defaultMtu = given !== undefined ? given.defaultMtu : overAtm ? Math.min(ATM_IP_MTU, atmNic.maxPdu - LLC_SNAP_HEADER_LEN) : ETH_MTU;
+    const defaultMtu =
+      given !== undefined
+        ? given.defaultMtu
+        : overAtm
+          ? Math.min(ATM_IP_MTU, atmNic.maxPdu - LLC_SNAP_HEADER_LEN)
+          : ETH_MTU;
     const maxMtu = given !== undefined ? given.maxMtu : overAtm ? atmNic.maxPdu - LLC_SNAP_HEADER_LEN : ETH_JUMBO_MTU;
     const mtu = options.mtu ?? defaultMtu;
     checkInteger("mtu", mtu, IPV4_MIN_MTU, maxMtu);
     checkMtuFitsSlots(mtu, nic.sim.frames.pool.slotBytes, "mtu");
     if (this.ethNic !== undefined && mtu > this.ethNic.mtu) this.ethNic.setMtu(mtu);
     if (!overAtm && options.circuits !== undefined) {
-      const why = given !== undefined ? `circuits are the AtmIpLink's; a ${given.kind} link maps its own next hops` : "circuits need an AtmNic";
+      const why =
+        given !== undefined
+          ? `circuits are the AtmIpLink's; a ${given.kind} link maps its own next hops`
+          : "circuits need an AtmNic";
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, why, { path: "circuits" });
     }
     const ttl = options.ttl ?? IPV4_DEFAULT_TTL;
@@ -420,8 +437,20 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     this.udp = new UdpLayer(this, maxDatagram);
     this.icmp = new IcmpLayer(this, this.id + 1);
     this.ctx = {
-      src: 0, dst: 0, protocol: 0, ttl: 0, identification: 0, fragmentOffset: 0, groupDst: false,
-      frame: NO_FRAME, bytes: this.u8, hdrOff: 0, hdrLen: 0, payOff: 0, payLen: 0, birth: 0,
+      src: 0,
+      dst: 0,
+      protocol: 0,
+      ttl: 0,
+      identification: 0,
+      fragmentOffset: 0,
+      groupDst: false,
+      frame: NO_FRAME,
+      bytes: this.u8,
+      hdrOff: 0,
+      hdrLen: 0,
+      payOff: 0,
+      payLen: 0,
+      birth: 0,
     };
     if (given !== undefined) {
       this.atm = undefined;
@@ -434,7 +463,8 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     } else {
       this.atm = new AtmIpLink(atmNic, this, HEADROOM);
       this.link = this.atm;
-      for (const [address, vc] of Object.entries(options.circuits ?? {})) this.atm.map(address, vc, `circuits.${address}`);
+      for (const [address, vc] of Object.entries(options.circuits ?? {}))
+        this.atm.map(address, vc, `circuits.${address}`);
     }
     this.noGroupReason = `NO_BROADCAST_ON_${this.link?.kind.toUpperCase() ?? "ETHERNET"}`;
   }
@@ -452,9 +482,13 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   registerProtocol(protocol: number, handler: IpProtocolHandler): void {
     checkInteger("protocol", protocol, 0, 255);
     if (protocol === 17 || protocol === 1 || this.protocols[protocol] !== undefined) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `IP protocol ${protocol} already has a handler on ${this.name}`, {
-        path: "protocol",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `IP protocol ${protocol} already has a handler on ${this.name}`,
+        {
+          path: "protocol",
+        },
+      );
     }
     this.protocols[protocol] = handler;
   }
@@ -472,11 +506,16 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   joinGroup(group: number | string): void {
     const g = toAddress(group, "group");
     if (this.ethNic === undefined) {
-      const why = this.link?.kind === "atm" ? "ATM: no multicast (no MARS)" : `a ${this.link?.kind ?? "non-Ethernet"} link: no multicast`;
+      const why =
+        this.link?.kind === "atm"
+          ? "ATM: no multicast (no MARS)"
+          : `a ${this.link?.kind ?? "non-Ethernet"} link: no multicast`;
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} is on ${why}`, { path: "group" });
     }
     if (!isMulticastIpv4(g)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(g)} is not a class D (multicast) address`, { path: "group" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(g)} is not a class D (multicast) address`, {
+        path: "group",
+      });
     }
     if (this.groups.has(g)) return;
     this.groups.add(g);
@@ -592,7 +631,15 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
    * Sends an IP payload held in `bytes[off, off + len)` (any array, the Wasm memory included),
    * fragmenting to the MTU. False = dropped now (counted).
    */
-  sendIpBytes(protocol: number, dst: number, bytes: Uint8Array, off: number, len: number, dontFragment: boolean, multicastTtl = 1): boolean {
+  sendIpBytes(
+    protocol: number,
+    dst: number,
+    bytes: Uint8Array,
+    off: number,
+    len: number,
+    dontFragment: boolean,
+    multicastTtl = 1,
+  ): boolean {
     if (this.stateValue !== IpHostState.UP) return this.ipDrop("HOST_DESTROYED");
     if (IPV4_HEADER_LEN + len > this.mtu && dontFragment) return this.ipDrop("FRAG_NEEDED_DF");
     if (len > 0xffff - IPV4_HEADER_LEN) return this.ipDrop("TOO_LONG");
@@ -751,7 +798,15 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     if (r.moreFragments || r.fragmentOffset !== 0) {
       this.ipCounters.rxFragments++;
       const done = this.reassembly.add(
-        r.src, dst, r.protocol, r.identification, r.fragmentOffset, r.moreFragments, this.u8, at + hdrLen, r.payloadLength,
+        r.src,
+        dst,
+        r.protocol,
+        r.identification,
+        r.fragmentOffset,
+        r.moreFragments,
+        this.u8,
+        at + hdrLen,
+        r.payloadLength,
         this.sim.frames.birth[frame]!,
       );
       if (done === undefined) return false;
@@ -819,8 +874,6 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     else this.arp.enqueue(nextHop, frame);
   }
 
-
-
   /** A frame for `len` payload bytes to send: the link's (U-Net: a segment buffer) or a slot. */
   private allocTx(len: number): number {
     if (this.link !== undefined) return this.link.allocFrame(len);
@@ -836,7 +889,13 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     else this.sim.frames.release(frame);
   }
 
-  private fillTxRepr(protocol: number, dst: number, payloadLength: number, df: boolean, multicastTtl: number): Ipv4Repr {
+  private fillTxRepr(
+    protocol: number,
+    dst: number,
+    payloadLength: number,
+    df: boolean,
+    multicastTtl: number,
+  ): Ipv4Repr {
     const r = this.txRepr;
     r.src = this.ip;
     r.dst = dst;

@@ -28,7 +28,6 @@
 // - Timers go through the owner (a = datagram serial), so expiry is a deterministic event.
 // Not handled: ICMP time exceeded (reassembly) on timeout.
 
-
 export interface ReassemblyOptions {
   /** ns before an incomplete datagram is dropped (default 30 s). */
   timeout: number;
@@ -207,4 +206,3 @@ export class Reassembler {
     return undefined;
   }
 }
-

@@ -83,7 +83,7 @@ import {
   ETH_MTU,
   EthernetView,
   macFromString,
-  } from "../../wire/ethernet.js";
+} from "../../wire/ethernet.js";
 import {
   ICMP_DEST_UNREACHABLE,
   ICMP_ECHO_REPLY,
@@ -126,7 +126,15 @@ import {
   writeU32,
   type Ipv4Repr,
 } from "../../wire/ipv4.js";
-import { UDP_HEADER_LEN, UdpParseError, UdpView, createUdpRepr, emitUdp, parseUdpInto, type UdpRepr } from "../../wire/udp.js";
+import {
+  UDP_HEADER_LEN,
+  UdpParseError,
+  UdpView,
+  createUdpRepr,
+  emitUdp,
+  parseUdpInto,
+  type UdpRepr,
+} from "../../wire/udp.js";
 import { ArpCache, DEFAULT_ARP_OPTIONS, type ArpOwner, type ArpStats } from "./arp-cache.js";
 import { HEADROOM, checkMtuFitsSlots } from "./ip-host.js";
 import { EthernetOutput } from "./ethernet-output.js";
@@ -239,7 +247,8 @@ interface RouteInfo {
 function toNs(value: number | string | undefined, fallback: number, path: string): number {
   if (value === undefined) return fallback;
   const ns = parseDuration(value, path);
-  if (!(ns > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path });
+  if (!(ns > 0))
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path });
   return ns;
 }
 
@@ -369,7 +378,9 @@ export class Router extends Device {
   constructor(sim: Simulation, name: string, options: RouterOptions) {
     const ifaces = options.interfaces;
     if (!Array.isArray(ifaces) || ifaces.length === 0) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a router needs at least one interface", { path: `${name}.interfaces` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a router needs at least one interface", {
+        path: `${name}.interfaces`,
+      });
     }
     super(sim, name, ifaces.length);
     const ttl = options.ttl ?? IPV4_DEFAULT_TTL;
@@ -389,21 +400,31 @@ export class Router extends Device {
     this.interfaces = ifaces.map((o, i) => {
       const path = `interfaces[${i}]`;
       if (typeof o.name !== "string" || o.name === "") {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(o.name)} is not an interface name`, { path: `${path}.name` });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(o.name)} is not an interface name`, {
+          path: `${path}.name`,
+        });
       }
       if (ifaces.findIndex((x) => x.name === o.name) !== i) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `duplicate interface name "${o.name}"`, { path: `${path}.name` });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `duplicate interface name "${o.name}"`, {
+          path: `${path}.name`,
+        });
       }
       const slash = typeof o.address === "string" ? o.address.indexOf("/") : -1;
       if (slash < 0) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(o.address)} is not an address/prefix like 10.0.0.1/24`, {
-          path: `${path}.address`,
-        });
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${String(o.address)} is not an address/prefix like 10.0.0.1/24`,
+          {
+            path: `${path}.address`,
+          },
+        );
       }
       const ip = ipv4FromString(o.address.slice(0, slash), `${path}.address`);
       const prefixLength = ipv4PrefixFromString(o.address, `${path}.address`).prefixLength;
       if (ip === 0 || isMulticastIpv4(ip) || ip === IPV4_BROADCAST) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(ip)} is not a unicast address`, { path: `${path}.address` });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(ip)} is not a unicast address`, {
+          path: `${path}.address`,
+        });
       }
       if (o.atm !== undefined) {
         const atmNic = new AtmNic(sim, `${name}.${o.name}`, o.atm.nic ?? {});
@@ -413,7 +434,8 @@ export class Router extends Device {
         checkMtuFitsSlots(mtu, sim.frames.pool.slotBytes, `${path}.mtu`);
         this.trace[i] = atmNic.trace[0]!;
         const iface = new RouterInterface(this, i, o.name, atmNic, ip, prefixLength, mtu, arpOptions);
-        for (const [address, vc] of Object.entries(o.atm.circuits ?? {})) iface.atm!.map(address, vc, `${path}.atm.circuits.${address}`);
+        for (const [address, vc] of Object.entries(o.atm.circuits ?? {}))
+          iface.atm!.map(address, vc, `${path}.atm.circuits.${address}`);
         return iface;
       }
       const mtu = o.mtu ?? ETH_MTU;
@@ -421,7 +443,9 @@ export class Router extends Device {
       checkMtuFitsSlots(mtu, sim.frames.pool.slotBytes, `${path}.mtu`);
       const nic = new EthernetNic(sim, `${name}.${o.name}`, {
         ...(mtu > ETH_MTU ? { mtu } : {}),
-        ...(o.mac !== undefined ? { mac: typeof o.mac === "string" ? macFromString(o.mac, `${path}.mac`) : o.mac } : {}),
+        ...(o.mac !== undefined
+          ? { mac: typeof o.mac === "string" ? macFromString(o.mac, `${path}.mac`) : o.mac }
+          : {}),
         ...(o.rxBuffers !== undefined ? { rxBuffers: o.rxBuffers } : {}),
       });
       // The port's trace points are the NIC's: captures and drop listeners see the real traffic.
@@ -453,7 +477,10 @@ export class Router extends Device {
   /** The interface called `name` (throws naming it when there is none). */
   iface(name: string): RouterInterface {
     const f = this.interfaces.find((x) => x.name === name);
-    if (f === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `router ${this.name} has no interface "${name}"`, { path: "interface" });
+    if (f === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `router ${this.name} has no interface "${name}"`, {
+        path: "interface",
+      });
     return f;
   }
 
@@ -461,9 +488,13 @@ export class Router extends Device {
   override attach(port: number, channel: Channel, end: number): void {
     const f = this.interfaces[port];
     if (f === undefined) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} has no port ${port} (ports 0 to ${this.ports.length - 1})`, {
-        path: channel.name,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${this.name} has no port ${port} (ports 0 to ${this.ports.length - 1})`,
+        {
+          path: channel.name,
+        },
+      );
     }
     f.device.attach(0, channel, end);
     this.ports[port] = { channel, end };
@@ -472,12 +503,15 @@ export class Router extends Device {
   /** Adds a static route; `via` must be on an interface's subnet. */
   addStaticRoute(r: RouterRouteOptions, path = "route"): void {
     const p = ipv4PrefixFromString(r.prefix, `${path}.prefix`);
-    const via = r.via === undefined ? 0 : typeof r.via === "string" ? ipv4FromString(r.via, `${path}.via`) : r.via >>> 0;
+    const via =
+      r.via === undefined ? 0 : typeof r.via === "string" ? ipv4FromString(r.via, `${path}.via`) : r.via >>> 0;
     let iface: RouterInterface | undefined;
     if (r.interface !== undefined) {
       iface = this.interfaces.find((f) => f.name === r.interface);
       if (iface === undefined) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `router ${this.name} has no interface "${r.interface}"`, { path: `${path}.interface` });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `router ${this.name} has no interface "${r.interface}"`, {
+          path: `${path}.interface`,
+        });
       }
     } else if (via !== 0) {
       iface = this.interfaces.find((f) => ipv4InPrefix(via, f.network, f.prefixLength));
@@ -485,11 +519,18 @@ export class Router extends Device {
     if (iface === undefined) {
       throw new NetloomError(
         ErrorCode.INVALID_ARGUMENT,
-        via === 0 ? `give "via" or "interface"` : `${ipv4ToString(via)} is not on the subnet of any interface of ${this.name}`,
+        via === 0
+          ? `give "via" or "interface"`
+          : `${ipv4ToString(via)} is not on the subnet of any interface of ${this.name}`,
         { path: via === 0 ? path : `${path}.via` },
       );
     }
-    const route = this.routes.add(p.network, p.prefixLength, via, p.prefixLength === 0 ? RouteKind.DEFAULT : RouteKind.STATIC);
+    const route = this.routes.add(
+      p.network,
+      p.prefixLength,
+      via,
+      p.prefixLength === 0 ? RouteKind.DEFAULT : RouteKind.STATIC,
+    );
     this.info.set(route, { iface: iface.index, kind: "static", metric: 1, heardAt: 0 });
   }
 
@@ -505,7 +546,12 @@ export class Router extends Device {
         arp: f.arp.stats(),
         ...(f.atm !== undefined ? { atm: { nic: f.atm.nic.stats(), ip: f.atm.stats() } } : {}),
       })),
-      ip: { ...this.counters, icmpSent: { ...this.icmpSent }, dvEvents: { ...this.dvEvents }, drops: { ...this.drops } },
+      ip: {
+        ...this.counters,
+        icmpSent: { ...this.icmpSent },
+        dvEvents: { ...this.dvEvents },
+        drops: { ...this.drops },
+      },
       routes: this.routeList(),
     };
   }
@@ -878,7 +924,10 @@ export class Router extends Device {
     t.nextHopMtu = mtu;
     t.payloadLength = quote;
     emitIcmp(t, this.icmpv.wrap(this.u8, at, ICMP_HEADER_LEN + quote));
-    this.count(this.icmpSent, type === ICMP_TIME_EXCEEDED ? "TIME_EXCEEDED" : code === ICMP_UNREACH_NET ? "NET_UNREACHABLE" : "FRAG_NEEDED");
+    this.count(
+      this.icmpSent,
+      type === ICMP_TIME_EXCEEDED ? "TIME_EXCEEDED" : code === ICMP_UNREACH_NET ? "NET_UNREACHABLE" : "FRAG_NEEDED",
+    );
     this.originate(fr, IP_PROTO_ICMP, src, f.ip);
   }
 
@@ -1028,7 +1077,12 @@ export class Router extends Device {
         this.routes.remove(existing.network, existing.prefixLength);
         this.info.delete(existing);
       } else if (metric >= RIP_INFINITY) continue;
-      const route = this.routes.add(network, prefixLength, from, prefixLength === 0 ? RouteKind.DEFAULT : RouteKind.STATIC);
+      const route = this.routes.add(
+        network,
+        prefixLength,
+        from,
+        prefixLength === 0 ? RouteKind.DEFAULT : RouteKind.STATIC,
+      );
       this.info.set(route, { iface: f.index, kind: "dv", metric, heardAt: now });
     }
   }
@@ -1051,8 +1105,6 @@ export class Router extends Device {
     for (let i = 0; i < fs.length; i++) if (fs[i]!.directedBroadcast === a && fs[i]!.prefixLength < 31) return true;
     return false;
   }
-
-
 
   private takeIdent(): number {
     const id = this.nextIdent;

@@ -67,7 +67,7 @@ export class RoutingTable {
     const r = this.routes;
     for (let i = 0; i < r.length; i++) {
       const route = r[i]!;
-      if (((dst & route.mask) >>> 0) === route.network) return i;
+      if ((dst & route.mask) >>> 0 === route.network) return i;
     }
     return NO_ROUTE;
   }

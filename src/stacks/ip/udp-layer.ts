@@ -159,7 +159,8 @@ export class UdpSocket {
 
   /** Sends `payload` (bytes, or a count of zero bytes) to dst:dstPort; `multicastTtl` (default 1) applies to group destinations. */
   send(dst: number | string, dstPort: number, payload: Uint8Array | number, multicastTtl = 1): boolean {
-    if (this.closed) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `socket on port ${this.port} is closed`, { path: "socket" });
+    if (this.closed)
+      throw new NetloomError(ErrorCode.USE_AFTER_FREE, `socket on port ${this.port} is closed`, { path: "socket" });
     const address = typeof dst === "string" ? ipv4FromString(dst, "dst") : dst;
     const ok = this.layer.sendFrom(this.port, address, dstPort, payload, multicastTtl);
     if (ok) {
@@ -185,8 +186,16 @@ export class UdpSocket {
     box.frame[i] = NO_FRAME;
     if (frame !== NO_FRAME) this.layer.host.consumeFrame(frame);
     return {
-      src: box.src[i]!, srcPort: box.srcPort[i]!, dst: box.dst[i]!, dstPort: this.port,
-      payload, bytes: payload, offset: 0, length: payload.length, time: box.time[i]!, sentAt: box.sent[i]!,
+      src: box.src[i]!,
+      srcPort: box.srcPort[i]!,
+      dst: box.dst[i]!,
+      dstPort: this.port,
+      payload,
+      bytes: payload,
+      offset: 0,
+      length: payload.length,
+      time: box.time[i]!,
+      sentAt: box.sent[i]!,
     };
   }
 
@@ -295,12 +304,15 @@ export class UdpLayer {
     if (port === 0) {
       let tries = 0;
       while (this.sockets.has(this.nextEphemeral)) {
-        if (++tries > 0x4000) throw new NetloomError(ErrorCode.TABLE_FULL, "no ephemeral UDP port is free", { path: "port" });
+        if (++tries > 0x4000)
+          throw new NetloomError(ErrorCode.TABLE_FULL, "no ephemeral UDP port is free", { path: "port" });
         this.nextEphemeral = this.nextEphemeral === 0xffff ? EPHEMERAL_FIRST : this.nextEphemeral + 1;
       }
       port = this.nextEphemeral;
     } else if (this.sockets.has(port)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `UDP port ${port} is already bound on ${this.host.name}`, { path: "port" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `UDP port ${port} is already bound on ${this.host.name}`, {
+        path: "port",
+      });
     }
     const s = new UdpSocket(this, port, queueLimit);
     this.sockets.set(port, s);
@@ -392,4 +404,3 @@ export class UdpLayer {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
 }
-

@@ -68,7 +68,7 @@ export interface AtmComStats {
 
 /** Packs (circuit, PDU length) into one job argument (both < 2^16). */
 function packRx(vc: number, length: number): number {
-  return ((vc << 16) | length) | 0;
+  return (vc << 16) | length | 0;
 }
 
 export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
@@ -81,15 +81,30 @@ export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
 
   constructor(options: AtmComOptions, path: string) {
     super(
-      { txFrames: 0, txRefused: 0, rxFrames: 0, unknownVc: 0, badHeader: 0, badChecksum: 0, notForUs: 0, tooLong: 0, noSlot: 0, emulatorCopyBytes: 0 },
+      {
+        txFrames: 0,
+        txRefused: 0,
+        rxFrames: 0,
+        unknownVc: 0,
+        badHeader: 0,
+        badChecksum: 0,
+        notForUs: 0,
+        tooLong: 0,
+        noSlot: 0,
+        emulatorCopyBytes: 0,
+      },
       options.nic.sim.runtime,
     );
     this.nic = options.nic;
     const vcs = options.vcs;
     if (!Array.isArray(vcs) || vcs.length < 2 || vcs.length > 254) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `a group has 2 to 254 members, not ${Array.isArray(vcs) ? vcs.length : String(vcs)}`, {
-        path: `${path}.atm.vcs`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `a group has 2 to 254 members, not ${Array.isArray(vcs) ? vcs.length : String(vcs)}`,
+        {
+          path: `${path}.atm.vcs`,
+        },
+      );
     }
     this.vcs = new Int32Array(vcs.length);
     this.rankOfVc = new Int32Array(this.nic.maxVcs).fill(-1);
@@ -100,16 +115,28 @@ export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
         return;
       }
       if (!Number.isInteger(vc) || vc < 0 || vc >= this.nic.maxVcs) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(vc)} is not a circuit index of ${this.nic.name} (0 to ${this.nic.maxVcs - 1}, or -1 for this member)`, {
-          path: at,
-        });
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${String(vc)} is not a circuit index of ${this.nic.name} (0 to ${this.nic.maxVcs - 1}, or -1 for this member)`,
+          {
+            path: at,
+          },
+        );
       }
       const { vpi, vci } = this.nic.vcAddress(vc);
       if (this.nic.vcOf(vpi, vci) !== vc) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `circuit ${vc} is not open on ${this.nic.name} (openVc first)`, { path: at });
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `circuit ${vc} is not open on ${this.nic.name} (openVc first)`,
+          { path: at },
+        );
       }
       if (this.rankOfVc[vc] !== -1) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `circuit ${vc} already leads to member ${this.rankOfVc[vc]}`, { path: at });
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `circuit ${vc} already leads to member ${this.rankOfVc[vc]}`,
+          { path: at },
+        );
       }
       this.vcs[r] = vc;
       this.rankOfVc[vc] = r;
@@ -122,7 +149,9 @@ export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
       if ((this.vcs[r] === -1) !== (r === ctx.rank)) {
         throw new NetloomError(
           ErrorCode.INVALID_ARGUMENT,
-          r === ctx.rank ? `this member (rank ${r}) needs -1, not a circuit` : `member ${r} needs a circuit (only this member's entry is -1)`,
+          r === ctx.rank
+            ? `this member (rank ${r}) needs -1, not a circuit`
+            : `member ${r} needs a circuit (only this member's entry is -1)`,
           { path: `${ctx.name}.atm.vcs[${r}]` },
         );
       }
@@ -214,5 +243,4 @@ export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
     this.c.rxFrames++;
     ctx.up(this.index, f, src);
   }
-
 }

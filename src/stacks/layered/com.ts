@@ -34,7 +34,14 @@ import type { EthernetNic } from "../../devices/nic.js";
 import { ChecksumKernels } from "../../kernels/checksum.js";
 import type { KernelRuntime } from "../../kernels/runtime.js";
 import { CpuOp } from "../cost.js";
-import { ETH_FCS_LEN, ETH_HEADER_LEN, isGroupMac, macFromString, MAC_BROADCAST, writeMac } from "../../wire/ethernet.js";
+import {
+  ETH_FCS_LEN,
+  ETH_HEADER_LEN,
+  isGroupMac,
+  macFromString,
+  MAC_BROADCAST,
+  writeMac,
+} from "../../wire/ethernet.js";
 import { ALL, BaseLayer, Prop, getU16, putU16, type Layer, type StackContext } from "./layer.js";
 
 export const COM_HEADER_LEN = 8;
@@ -90,7 +97,13 @@ export interface ComStats {
  * Fills the COM header just pushed at the head of `msg` (`payload` bytes after it) with its
  * RFC 1071 checksum, charging the checksummed bytes: the send half both COM bottoms share.
  */
-export function writeComHeader(ctx: StackContext, kernels: ChecksumKernels, msg: number, dst: number, payload: number): void {
+export function writeComHeader(
+  ctx: StackContext,
+  kernels: ChecksumKernels,
+  msg: number,
+  dst: number,
+  payload: number,
+): void {
   const u8 = ctx.u8;
   const off = ctx.frames.offset(msg);
   const len = payload + COM_HEADER_LEN;
@@ -108,7 +121,13 @@ export function writeComHeader(ctx: StackContext, kernels: ChecksumKernels, msg:
  * Checks a received COM header at `off`: version, a length field from minLen to maxLen, and the
  * checksum over that length (charged). The reason to drop it, or undefined when it is good.
  */
-export function checkComHeader(ctx: StackContext, kernels: ChecksumKernels, off: number, minLen: number, maxLen: number): "badHeader" | "badChecksum" | undefined {
+export function checkComHeader(
+  ctx: StackContext,
+  kernels: ChecksumKernels,
+  off: number,
+  minLen: number,
+  maxLen: number,
+): "badHeader" | "badChecksum" | undefined {
   const u8 = ctx.u8;
   const len = getU16(u8, off + 4);
   if (u8[off]! >>> 4 !== COM_VERSION || len < minLen || len > maxLen) return "badHeader";
@@ -176,7 +195,10 @@ export class ComLayer extends ComBase<ComStats> implements ComBottom {
   private readonly groupMac: number;
 
   constructor(options: ComOptions, path: string) {
-    super({ txFrames: 0, rxFrames: 0, badEtherType: 0, badHeader: 0, badChecksum: 0, notForUs: 0, noSlot: 0 }, options.nic.sim.runtime);
+    super(
+      { txFrames: 0, rxFrames: 0, badEtherType: 0, badHeader: 0, badChecksum: 0, notForUs: 0, noSlot: 0 },
+      options.nic.sim.runtime,
+    );
     this.nic = options.nic;
     const et = options.etherType ?? COM_ETHERTYPE;
     if (!Number.isInteger(et) || et < 0x0600 || et > 0xffff) {
@@ -187,7 +209,9 @@ export class ComLayer extends ComBase<ComStats> implements ComBottom {
     this.etherType = et;
     const n = options.members.length;
     if (n < 2 || n > 254) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `a group has 2 to 254 members, not ${n}`, { path: `${path}.members` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `a group has 2 to 254 members, not ${n}`, {
+        path: `${path}.members`,
+      });
     }
     this.macs = new Float64Array(n);
     options.members.forEach((m, i) => {
@@ -296,7 +320,6 @@ export class ComLayer extends ComBase<ComStats> implements ComBottom {
     this.c.rxFrames++;
     ctx.up(this.index, f, src);
   }
-
 
   override destroy(): void {
     if (this.ctx !== undefined && this.ctx.members > 2) this.nic.leaveMulticast(this.groupMac);

@@ -54,17 +54,30 @@ export class FcLayer extends BaseLayer {
   private readonly backlog: Int32Array;
   private blHead = 0;
   private blLen = 0;
-  private readonly c: FcCounters = { sent: 0, delivered: 0, creditsSent: 0, creditsReceived: 0, blocked: 0, backlogDrops: 0, badHeader: 0, noSlot: 0 };
+  private readonly c: FcCounters = {
+    sent: 0,
+    delivered: 0,
+    creditsSent: 0,
+    creditsReceived: 0,
+    blocked: 0,
+    backlogDrops: 0,
+    badHeader: 0,
+    noSlot: 0,
+  };
 
   constructor(options: FcLayerOptions = {}, path = "FC") {
     super();
     const w = options.window ?? 32;
     if (!Number.isInteger(w) || w < 2 || w > 65535) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(w)} is not a window (2 to 65535 messages)`, { path: `${path}.window` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(w)} is not a window (2 to 65535 messages)`, {
+        path: `${path}.window`,
+      });
     }
     const b = options.backlog ?? 1024;
     if (!Number.isInteger(b) || b < 1 || b > 1 << 20) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(b)} is not a backlog size (1 to 2^20)`, { path: `${path}.backlog` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(b)} is not a backlog size (1 to 2^20)`, {
+        path: `${path}.backlog`,
+      });
     }
     this.window = w;
     this.backlogLimit = b;
@@ -177,7 +190,8 @@ export class FcLayer extends BaseLayer {
 
   stats(): Record<string, number> {
     let minCredit = this.window;
-    for (let m = 0; m < this.credits.length; m++) if (m !== this.ctx.rank && this.credits[m]! < minCredit) minCredit = this.credits[m]!;
+    for (let m = 0; m < this.credits.length; m++)
+      if (m !== this.ctx.rank && this.credits[m]! < minCredit) minCredit = this.credits[m]!;
     return { ...this.c, backlog: this.blLen, minCredit };
   }
 

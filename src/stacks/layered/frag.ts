@@ -42,7 +42,16 @@ export class FragLayer extends BaseLayer {
   private asmFrame!: Int32Array;
   private asmId!: Int32Array;
   private asmNext!: Int32Array;
-  private readonly c: FragCounters = { fragmentsSent: 0, fragmentsReceived: 0, messagesReassembled: 0, incomplete: 0, outOfOrder: 0, badHeader: 0, tooLong: 0, noSlot: 0 };
+  private readonly c: FragCounters = {
+    fragmentsSent: 0,
+    fragmentsReceived: 0,
+    messagesReassembled: 0,
+    incomplete: 0,
+    outOfOrder: 0,
+    badHeader: 0,
+    tooLong: 0,
+    noSlot: 0,
+  };
 
   override init(ctx: StackContext, index: number): void {
     super.init(ctx, index);

@@ -80,14 +80,18 @@ interface NakCounters {
 
 function pow2(name: string, v: number, path: string): number {
   if (!Number.isInteger(v) || v < 2 || v > 65536 || (v & (v - 1)) !== 0) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a power of two from 2 to 65536`, { path: `${path}.${name}` });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a power of two from 2 to 65536`, {
+      path: `${path}.${name}`,
+    });
   }
   return v;
 }
 
 function positive(name: string, v: number, path: string): number {
   if (!Number.isInteger(v) || v < 1) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a whole number > 0`, { path: `${path}.${name}` });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a whole number > 0`, {
+      path: `${path}.${name}`,
+    });
   }
   return v;
 }
@@ -105,8 +109,20 @@ export class NakLayer extends BaseLayer {
   readonly probe: number;
   readonly nakRetry: number;
   private readonly c: NakCounters = {
-    sent: 0, retransmitted: 0, probes: 0, delivered: 0, duplicates: 0, beyondWindow: 0, naksSent: 0, naksReceived: 0,
-    acksSent: 0, acksReceived: 0, backlogged: 0, backlogDrops: 0, badHeader: 0, noSlot: 0,
+    sent: 0,
+    retransmitted: 0,
+    probes: 0,
+    delivered: 0,
+    duplicates: 0,
+    beyondWindow: 0,
+    naksSent: 0,
+    naksReceived: 0,
+    acksSent: 0,
+    acksReceived: 0,
+    backlogged: 0,
+    backlogDrops: 0,
+    badHeader: 0,
+    noSlot: 0,
   };
   // Sender.
   private nextSeq = 0;
@@ -351,7 +367,12 @@ export class NakLayer extends BaseLayer {
         if (!seqLt(exp, this.highest[s]!)) continue;
         open = true;
         let n = 1;
-        while (n < w && seqLt(seqAdd(exp, n), this.highest[s]!) && this.reorder[s * w + ((exp + n) & (w - 1))] === NO_FRAME) n++;
+        while (
+          n < w &&
+          seqLt(seqAdd(exp, n), this.highest[s]!) &&
+          this.reorder[s * w + ((exp + n) & (w - 1))] === NO_FRAME
+        )
+          n++;
         this.sendCtl(NakMsg.NAK, s, exp, n);
       }
       if (open) this.nakHandle = ctx.setTimer(this.index, this.nakRetry, T_NAK);

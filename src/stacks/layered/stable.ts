@@ -51,17 +51,29 @@ export class StableLayer extends BaseLayer {
   private stableNow!: Float64Array;
   private changes = 0;
   private timer_ = -1;
-  private readonly c: StableCounters = { sent: 0, delivered: 0, gossipSent: 0, gossipReceived: 0, stableEvents: 0, badHeader: 0, noSlot: 0 };
+  private readonly c: StableCounters = {
+    sent: 0,
+    delivered: 0,
+    gossipSent: 0,
+    gossipReceived: 0,
+    stableEvents: 0,
+    badHeader: 0,
+    noSlot: 0,
+  };
 
   constructor(options: StableLayerOptions = {}, path = "STABLE") {
     super();
     const e = options.gossipEvery ?? 16;
     const d = options.gossipDelay ?? 2_000_000;
     if (!Number.isInteger(e) || e < 1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(e)} is not a whole number > 0`, { path: `${path}.gossipEvery` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(e)} is not a whole number > 0`, {
+        path: `${path}.gossipEvery`,
+      });
     }
     if (!Number.isInteger(d) || d < 1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(d)} is not a duration in ns > 0`, { path: `${path}.gossipDelay` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(d)} is not a duration in ns > 0`, {
+        path: `${path}.gossipDelay`,
+      });
     }
     this.gossipEvery = e;
     this.gossipDelay = d;
@@ -111,7 +123,8 @@ export class StableLayer extends BaseLayer {
       return;
     }
     const count = getU16(u8, off + 2);
-    if (type !== StableMsg.GOSSIP || count !== this.n || len < STABLE_HEADER_LEN + 4 * count) return this.drop(msg, "badHeader");
+    if (type !== StableMsg.GOSSIP || count !== this.n || len < STABLE_HEADER_LEN + 4 * count)
+      return this.drop(msg, "badHeader");
     this.c.gossipReceived++;
     const row = src * this.n;
     for (let s = 0; s < this.n; s++) {

@@ -59,6 +59,7 @@ export const LAYER_NAMES = ["COM", "FRAG", "NAK", "FC", "TOTAL", "STABLE"] as co
 export type LayerName = (typeof LAYER_NAMES)[number];
 
 const V_SOCKET = 0;
+// biome-ignore lint/correctness/noUnusedVariables: names the variant number that this.v holds for a layered stack
 const V_LAYERED = 1;
 const V_FBUFS = 2;
 
@@ -146,27 +147,39 @@ export const LAYER_PROPS: Record<LayerName, { requires: number; provides: number
  */
 export function checkComposition(layers: readonly string[], path = "stack"): LayerName[] {
   if (!Array.isArray(layers) || layers.length === 0) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a stack needs at least one layer (COM at the bottom)", { path: `${path}.layers` });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "a stack needs at least one layer (COM at the bottom)", {
+      path: `${path}.layers`,
+    });
   }
   const names: LayerName[] = [];
   layers.forEach((raw, i) => {
     const name = typeof raw === "string" ? raw.toUpperCase() : raw;
     if (!(LAYER_NAMES as readonly unknown[]).includes(name)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${JSON.stringify(raw)} is not a layer (${LAYER_NAMES.join(", ")})`, {
-        path: `${path}.layers[${i}]`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${JSON.stringify(raw)} is not a layer (${LAYER_NAMES.join(", ")})`,
+        {
+          path: `${path}.layers[${i}]`,
+        },
+      );
     }
     if (names.includes(name as LayerName)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(name)} appears twice in the stack`, { path: `${path}.layers[${i}]` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(name)} appears twice in the stack`, {
+        path: `${path}.layers[${i}]`,
+      });
     }
     names.push(name as LayerName);
   });
   const last = names.length - 1;
   names.forEach((n, i) => {
     if (n === "COM" && i !== last) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `COM must be the bottom layer (it talks to the NIC); here ${names[last]} is below it`, {
-        path: `${path}.layers[${i}]`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `COM must be the bottom layer (it talks to the NIC); here ${names[last]} is below it`,
+        {
+          path: `${path}.layers[${i}]`,
+        },
+      );
     }
   });
   if (names[last] !== "COM") {
@@ -193,7 +206,6 @@ export function checkComposition(layers: readonly string[], path = "stack"): Lay
   }
   return names;
 }
-
 
 export class LayeredStack implements StackContext, CpuClient, MessageStack {
   readonly id: number;
@@ -230,13 +242,19 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     const variant = options.variant ?? "layered";
     const v = STACK_VARIANTS.indexOf(variant);
     if (v < 0) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${JSON.stringify(variant)} is not a stack variant (${STACK_VARIANTS.join(", ")})`, {
-        path: `${name}.variant`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${JSON.stringify(variant)} is not a stack variant (${STACK_VARIANTS.join(", ")})`,
+        {
+          path: `${name}.variant`,
+        },
+      );
     }
     const n = groupSize(options, name);
     if (!Number.isInteger(options.rank) || options.rank < 0 || options.rank >= n) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(options.rank)} is not a rank in a group of ${n}`, { path: `${name}.rank` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(options.rank)} is not a rank in a group of ${n}`, {
+        path: `${name}.rank`,
+      });
     }
     this.sim = sim;
     this.name = name;
@@ -261,9 +279,13 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     for (let i = layers.length - 1; i >= 0; i--) max = layers[i]!.maxMessage(max);
     this.maxMessage = Math.min(max, this.frames.pool.slotBytes - headroom);
     if (this.maxMessage < 1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the frame slots (${this.frames.pool.slotBytes} bytes) leave no room for a message`, {
-        path: `${name}.layers`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `the frame slots (${this.frames.pool.slotBytes} bytes) leave no room for a message`,
+        {
+          path: `${name}.layers`,
+        },
+      );
     }
     if (v !== V_FBUFS) this.userBuf = sim.runtime.heap.alloc(this.maxMessage);
     this.client = this.cpu.addClient(this);
@@ -299,9 +321,13 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
   /** A message buffer of `length` bytes for send(), or -1 when no frame slot is free. */
   allocMessage(length: number): number {
     if (!Number.isInteger(length) || length < 0 || length > this.maxMessage) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(length)} is not a message length (0 to ${this.maxMessage})`, {
-        path: "length",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(length)} is not a message length (0 to ${this.maxMessage})`,
+        {
+          path: "length",
+        },
+      );
     }
     const f = this.frames.alloc(this.headroom, this.sim.scheduler.now);
     if (f === NO_FRAME) {
@@ -319,7 +345,9 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
    */
   send(frame: number, dst: number = ALL): boolean {
     if (dst !== ALL && (!Number.isInteger(dst) || dst < 0 || dst >= this.members || dst === this.rank)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(dst)} is not another member's rank or ALL`, { path: "dst" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(dst)} is not another member's rank or ALL`, {
+        path: "dst",
+      });
     }
     if (this.frames.length[frame]! > this.maxMessage) {
       this.drops.tooLong++;
@@ -479,7 +507,15 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
 
   transmit(frame: number, channel = 0): void {
     this.pending.add(frame);
-    this.sim.scheduler.schedule(this.id, this.cpu.deferDelay(), this.id, EV_TX, frame, channel, this.frames.length[frame]!);
+    this.sim.scheduler.schedule(
+      this.id,
+      this.cpu.deferDelay(),
+      this.id,
+      EV_TX,
+      frame,
+      channel,
+      this.frames.length[frame]!,
+    );
   }
 
   // --- events ---
@@ -555,18 +591,26 @@ function groupSize(o: LayeredStackOptions, name: string): number {
   if ((o.atm === undefined) === (o.nic === undefined)) {
     throw new NetloomError(
       ErrorCode.INVALID_ARGUMENT,
-      o.atm === undefined ? "a stack needs a network: nic (Ethernet, with members) or atm" : "give either nic (Ethernet) or atm, not both",
+      o.atm === undefined
+        ? "a stack needs a network: nic (Ethernet, with members) or atm"
+        : "give either nic (Ethernet) or atm, not both",
       { path: `${name}.${o.atm === undefined ? "nic" : "atm"}` },
     );
   }
   if (o.atm !== undefined) {
     if (!Array.isArray(o.atm.vcs)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "atm.vcs must list a circuit per member (-1 for this one)", { path: `${name}.atm.vcs` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "atm.vcs must list a circuit per member (-1 for this one)", {
+        path: `${name}.atm.vcs`,
+      });
     }
     return o.atm.vcs.length;
   }
   if (!Array.isArray(o.members)) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "an Ethernet stack needs members (the MAC of each member by rank)", { path: `${name}.members` });
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      "an Ethernet stack needs members (the MAC of each member by rank)",
+      { path: `${name}.members` },
+    );
   }
   return o.members.length;
 }

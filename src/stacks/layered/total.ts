@@ -72,7 +72,15 @@ export class TotalLayer extends BaseLayer {
   private readonly orderSrc: Int32Array;
   private readonly orderSeq: Float64Array;
   private readonly c: TotalCounters = {
-    sent: 0, delivered: 0, ordersSent: 0, ordersReceived: 0, queueOverflow: 0, orderOverflow: 0, outOfSequence: 0, badHeader: 0, noSlot: 0,
+    sent: 0,
+    delivered: 0,
+    ordersSent: 0,
+    ordersReceived: 0,
+    queueOverflow: 0,
+    orderOverflow: 0,
+    outOfSequence: 0,
+    badHeader: 0,
+    noSlot: 0,
   };
 
   constructor(options: TotalLayerOptions = {}, path = "TOTAL") {

@@ -32,14 +32,23 @@ import { UDP_HEADER_LEN, UdpView, createUdpRepr, type UdpRepr } from "../../wire
 import { emitUdp } from "../../wire/udp.js";
 import type { AnyIpHost } from "../ip/ip-host.js";
 import type { UdpMessage, UdpSocket } from "../ip/udp-layer.js";
-import { NAK_HEADER_LEN, NAK_PARSE_ERROR_NAMES, NakParseError, NakView, emitNakHeader, nakTimestamp, type NakType } from "./nak-wire.js";
+import {
+  NAK_HEADER_LEN,
+  NAK_PARSE_ERROR_NAMES,
+  NakParseError,
+  NakView,
+  emitNakHeader,
+  nakTimestamp,
+  type NakType,
+} from "./nak-wire.js";
 
 /** IP + UDP + NAK header bytes in front of every payload. */
 
 /** An option that must be a positive duration (ns or "5ms"), or `fallback` when absent. */
 export function positiveDuration(name: string, value: number | string | undefined, fallback: number): number {
   const ns = value === undefined ? fallback : parseDuration(value, name);
-  if (!(ns > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path: name });
+  if (!(ns > 0))
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path: name });
   return ns;
 }
 
@@ -232,7 +241,8 @@ export abstract class NakEndpoint implements EventHandler {
     if (this.destroyed) return;
     const p = m.payload;
     // The payload is a view of the shared memory when the datagram came in one frame.
-    const v = p.buffer === this.u8.buffer ? this.rx.wrap(this.u8, p.byteOffset, p.length) : this.rx.wrap(p, 0, p.length);
+    const v =
+      p.buffer === this.u8.buffer ? this.rx.wrap(this.u8, p.byteOffset, p.length) : this.rx.wrap(p, 0, p.length);
     const status = v.checkLength();
     if (status !== NakParseError.OK) {
       this.drop(NAK_PARSE_ERROR_NAMES[status] ?? `ERROR_${status}`);

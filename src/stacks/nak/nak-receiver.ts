@@ -36,7 +36,15 @@ import { seqAdd, seqDiff, seqGt, seqLt } from "../../kernels/seq.js";
 import { MarkStatus } from "../../kernels/window.js";
 import type { AnyIpHost } from "../ip/ip-host.js";
 import { NAK_OVERHEAD, NakEndpoint, positiveDuration } from "./nak-endpoint.js";
-import { NAK_FLAG_FIN, NAK_FLAG_SREQ, NAK_RANGES_HEADER_LEN, NAK_RANGE_LEN, NakType, nakEchoAge, type NakView } from "./nak-wire.js";
+import {
+  NAK_FLAG_FIN,
+  NAK_FLAG_SREQ,
+  NAK_RANGES_HEADER_LEN,
+  NAK_RANGE_LEN,
+  NakType,
+  nakEchoAge,
+  type NakView,
+} from "./nak-wire.js";
 
 /** NAK retry timer. */
 export const EV_NAK_RETRY = EV_DEVICE_BASE;
@@ -145,7 +153,8 @@ export class NakReceiver extends NakEndpoint {
     checkInteger("initialSequence", iss, 0, 0xffff_ffff);
     const window = options.window === undefined ? 1 << 20 : parseByteSize(options.window, "window");
     checkInteger("window", window, 4096, 1 << 30);
-    if ((window & (window - 1)) !== 0) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${window} is not a power of two`, { path: "window" });
+    if ((window & (window - 1)) !== 0)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${window} is not a power of two`, { path: "window" });
     const maxRanges = options.maxRanges ?? 256;
     checkInteger("maxRanges", maxRanges, 1, 4096);
     const fit = Math.floor((host.mtu - NAK_OVERHEAD - NAK_RANGES_HEADER_LEN) / NAK_RANGE_LEN);
@@ -157,9 +166,15 @@ export class NakReceiver extends NakEndpoint {
     const maxRto = positiveDuration("maxRto", options.maxRto, 1e9);
     const initialRto = positiveDuration("initialRto", options.initialRto, 50e6);
     if (maxRto < minRto || initialRto < minRto || initialRto > maxRto) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "RTO bounds must satisfy minRto <= initialRto <= maxRto", { path: "initialRto" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "RTO bounds must satisfy minRto <= initialRto <= maxRto", {
+        path: "initialRto",
+      });
     }
-    super(host, `${host.name}.nak-rx`, options.port, window, maxRanges, { min: minRto, max: maxRto, initial: initialRto });
+    super(host, `${host.name}.nak-rx`, options.port, window, maxRanges, {
+      min: minRto,
+      max: maxRto,
+      initial: initialRto,
+    });
     this.initialSequence = iss;
     this.timeoutNs = timeoutNs;
     this.lingerNs = lingerNs;
@@ -350,7 +365,19 @@ export class NakReceiver extends NakEndpoint {
   }
 
   private sendControl(type: NakType, echo: number): void {
-    this.sendPacket(this.peer, this.peerPort, type, 0, this.streamId, this.delivered, this.ringBytes, echo, 0, 0, this.outCount);
+    this.sendPacket(
+      this.peer,
+      this.peerPort,
+      type,
+      0,
+      this.streamId,
+      this.delivered,
+      this.ringBytes,
+      echo,
+      0,
+      0,
+      this.outCount,
+    );
   }
 
   protected override writeRanges(v: NakView, count: number): void {

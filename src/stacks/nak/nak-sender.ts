@@ -199,8 +199,14 @@ export class NakSender extends NakEndpoint {
     const maxSegment = host.mtu - NAK_OVERHEAD;
     const segmentSize = options.segmentSize ?? maxSegment;
     checkInteger("segmentSize", segmentSize, 1, maxSegment);
-    const sendBuffer = pow2("sendBuffer", options.sendBuffer === undefined ? 1 << 20 : parseByteSize(options.sendBuffer, "sendBuffer"), 4096, 1 << 30);
-    const peerWindow = options.initialPeerWindow === undefined ? 65536 : parseByteSize(options.initialPeerWindow, "initialPeerWindow");
+    const sendBuffer = pow2(
+      "sendBuffer",
+      options.sendBuffer === undefined ? 1 << 20 : parseByteSize(options.sendBuffer, "sendBuffer"),
+      4096,
+      1 << 30,
+    );
+    const peerWindow =
+      options.initialPeerWindow === undefined ? 65536 : parseByteSize(options.initialPeerWindow, "initialPeerWindow");
     checkInteger("initialPeerWindow", peerWindow, 1, MAX_WINDOW);
     const overhead = options.overheadBytes ?? 0;
     checkInteger("overheadBytes", overhead, 0, 1024);
@@ -212,7 +218,9 @@ export class NakSender extends NakEndpoint {
     const maxRto = positiveDuration("maxRto", options.maxRto, 1e9);
     const initialRto = positiveDuration("initialRto", options.initialRto, 100e6);
     if (maxRto < minRto || initialRto < minRto || initialRto > maxRto) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "RTO bounds must satisfy minRto <= initialRto <= maxRto", { path: "initialRto" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "RTO bounds must satisfy minRto <= initialRto <= maxRto", {
+        path: "initialRto",
+      });
     }
     const rate = new RateController(options.rate ?? {}, "rate");
     super(host, `${host.name}.nak-tx`, port, sendBuffer, maxRanges, {
@@ -417,7 +425,18 @@ export class NakSender extends NakEndpoint {
     if ((flags & NAK_FLAG_SREQ) !== 0) this.sinceSreq = 0;
     this.firstPacket = false;
     const kbps = Math.min(0xffff_ffff, Math.round(this.rate.rate / 1000));
-    const len = this.sendPacket(this.dst, this.dstPort, NakType.DATA, flags, this.streamId, seq, kbps, echo, seq & this.mask, n);
+    const len = this.sendPacket(
+      this.dst,
+      this.dstPort,
+      NakType.DATA,
+      flags,
+      this.streamId,
+      seq,
+      kbps,
+      echo,
+      seq & this.mask,
+      n,
+    );
     if (n > 0) {
       this.c.packetsSent++;
       this.rate.packetSent(this.sim.now, this.srtt());

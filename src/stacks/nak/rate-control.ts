@@ -84,7 +84,10 @@ function step(value: RateStep | undefined, fallback: Step, path: string, increas
   if (value === undefined) return fallback;
   if (value.mode === "additive") {
     const amount = parseBitRate(value.amount, `${path}.amount`);
-    if (!(amount > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "an additive step must be positive", { path: `${path}.amount` });
+    if (!(amount > 0))
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "an additive step must be positive", {
+        path: `${path}.amount`,
+      });
     return { additive: true, amount };
   }
   if (value.mode === "multiplicative") {
@@ -99,9 +102,13 @@ function step(value: RateStep | undefined, fallback: Step, path: string, increas
     }
     return { additive: false, amount: f as number };
   }
-  throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String((value as { mode?: unknown }).mode)} is not "additive" or "multiplicative"`, {
-    path: `${path}.mode`,
-  });
+  throw new NetloomError(
+    ErrorCode.INVALID_ARGUMENT,
+    `${String((value as { mode?: unknown }).mode)} is not "additive" or "multiplicative"`,
+    {
+      path: `${path}.mode`,
+    },
+  );
 }
 
 function fraction(value: number | undefined, fallback: number, path: string): number {
@@ -141,26 +148,38 @@ export class RateController {
     this.maxRate = parseBitRate(options.max ?? 1e9, `${path}.max`);
     const initial = parseBitRate(options.initial ?? Math.min(10e6, this.maxRate), `${path}.initial`);
     if (!(this.minRate > 0) || this.maxRate < this.minRate) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `min ${this.minRate} and max ${this.maxRate} bit/s do not form a range`, {
-        path: `${path}.max`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `min ${this.minRate} and max ${this.maxRate} bit/s do not form a range`,
+        {
+          path: `${path}.max`,
+        },
+      );
     }
     if (initial < this.minRate || initial > this.maxRate) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${initial} bit/s is outside [min, max]`, { path: `${path}.initial` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${initial} bit/s is outside [min, max]`, {
+        path: `${path}.initial`,
+      });
     }
     this.inc = step(options.increase, { additive: false, amount: 1.25 }, `${path}.increase`, true);
     this.dec = step(options.decrease, { additive: false, amount: 0.75 }, `${path}.decrease`, false);
     const w = options.windowPackets ?? 64;
     if (!Number.isInteger(w) || w < 1 || w > 1 << 20) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(w)} is not a packet count in [1, 2^20]`, { path: `${path}.windowPackets` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(w)} is not a packet count in [1, 2^20]`, {
+        path: `${path}.windowPackets`,
+      });
     }
     this.windowPackets = w;
     this.upper = fraction(options.upperThreshold, 0.15, `${path}.upperThreshold`);
     this.lower = fraction(options.lowerThreshold, 0.06, `${path}.lowerThreshold`);
     if (this.lower > this.upper) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `lowerThreshold ${this.lower} is above upperThreshold ${this.upper}`, {
-        path: `${path}.lowerThreshold`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `lowerThreshold ${this.lower} is above upperThreshold ${this.upper}`,
+        {
+          path: `${path}.lowerThreshold`,
+        },
+      );
     }
     this.rateValue = initial;
     this.lowest = initial;
@@ -188,7 +207,10 @@ export class RateController {
     if (elapsed < minWindowNs) return;
     // At low rates `windowPackets` can take many RTTs: a window of 8 RTTs with at least
     // MIN_WINDOW_PACKETS packets is enough to judge.
-    if (this.sent >= this.windowPackets || (minWindowNs > 0 && elapsed >= 8 * minWindowNs && this.sent >= MIN_WINDOW_PACKETS)) {
+    if (
+      this.sent >= this.windowPackets ||
+      (minWindowNs > 0 && elapsed >= 8 * minWindowNs && this.sent >= MIN_WINDOW_PACKETS)
+    ) {
       this.evaluate(now);
     }
   }
@@ -241,14 +263,20 @@ export class RateController {
   }
 
   private increase(now: number): void {
-    const next = Math.min(this.maxRate, this.inc.additive ? this.rateValue + this.inc.amount : this.rateValue * this.inc.amount);
+    const next = Math.min(
+      this.maxRate,
+      this.inc.additive ? this.rateValue + this.inc.amount : this.rateValue * this.inc.amount,
+    );
     if (next === this.rateValue) return;
     this.increases++;
     this.set(now, next);
   }
 
   private decrease(now: number): void {
-    const next = Math.max(this.minRate, this.dec.additive ? this.rateValue - this.dec.amount : this.rateValue * this.dec.amount);
+    const next = Math.max(
+      this.minRate,
+      this.dec.additive ? this.rateValue - this.dec.amount : this.rateValue * this.dec.amount,
+    );
     if (next === this.rateValue) return;
     this.decreases++;
     this.set(now, next);

@@ -124,7 +124,9 @@ export class RpcClient {
     this.sCb = new Array<RpcCallback | undefined>(maxOutstanding).fill(undefined);
     this.sMsg = new Array<Uint8Array | undefined>(maxOutstanding).fill(undefined);
     for (let i = maxOutstanding - 1; i >= 0; i--) this.free.push(i);
-    this.decoder = new RpcDecoder(maxMessage, (id, kind, _method, bytes, off, len) => this.onMessage(id, kind, bytes, off, len));
+    this.decoder = new RpcDecoder(maxMessage, (id, kind, _method, bytes, off, len) =>
+      this.onMessage(id, kind, bytes, off, len),
+    );
     this.writer = new RpcWriter(queue, (b) => acceptedCount(stream.write(b), b.length));
     this.id = sim.register(name, this);
     stream.onData((b, off, len) => this.onData(b.subarray(off, off + len)));
@@ -145,15 +147,21 @@ export class RpcClient {
   call(method: number, body: Uint8Array, done: RpcCallback, options: CallOptions = {}): number {
     checkInteger("method", method, 0, 0xffff);
     if (body.length > this.maxMessageBytes) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `a ${body.length}-byte request exceeds maxMessageBytes ${this.maxMessageBytes}`, {
-        path: "body",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `a ${body.length}-byte request exceeds maxMessageBytes ${this.maxMessageBytes}`,
+        {
+          path: "body",
+        },
+      );
     }
-    const timeout = options.timeout === undefined ? this.defaultTimeout : positiveDuration("timeout", options.timeout, 0);
+    const timeout =
+      options.timeout === undefined ? this.defaultTimeout : positiveDuration("timeout", options.timeout, 0);
     const retries = options.retries ?? this.defaultRetries;
     checkInteger("retries", retries, 0, 1000);
     this.c.calls++;
-    if (this.closed) return this.failNow(done, 0, "STREAM_CLOSED", this.closeReason ?? "STREAM_CLOSED: the client is closed");
+    if (this.closed)
+      return this.failNow(done, 0, "STREAM_CLOSED", this.closeReason ?? "STREAM_CLOSED: the client is closed");
     const slot = this.free.pop();
     if (slot === undefined) {
       return this.failNow(done, 0, "TOO_MANY_CALLS", `${this.maxOutstanding} calls are already outstanding`);
@@ -204,7 +212,11 @@ export class RpcClient {
       this.arm(slot);
       return;
     }
-    this.complete(slot, { code: "TIMEOUT", message: `no response to request ${this.sId[slot]} within ${this.sTimeout[slot]! / 1e6} ms` }, undefined);
+    this.complete(
+      slot,
+      { code: "TIMEOUT", message: `no response to request ${this.sId[slot]} within ${this.sTimeout[slot]! / 1e6} ms` },
+      undefined,
+    );
   }
 
   // --- internals ---
@@ -227,12 +239,25 @@ export class RpcClient {
       return;
     }
     if (kind === RpcKind.RESPONSE) this.complete(slot, undefined, bytes.slice(off, off + len));
-    else this.complete(slot, { code: "REMOTE", message: new TextDecoder().decode(bytes.subarray(off, off + len)) }, undefined);
+    else
+      this.complete(
+        slot,
+        { code: "REMOTE", message: new TextDecoder().decode(bytes.subarray(off, off + len)) },
+        undefined,
+      );
   }
 
   private arm(slot: number): void {
     this.sGen[slot] = (this.sGen[slot]! + 1) | 0;
-    this.sTimer[slot] = this.sim.scheduler.schedule(this.id, this.sTimeout[slot]!, this.id, EV_RPC_TIMEOUT, slot, this.sGen[slot]!, 0);
+    this.sTimer[slot] = this.sim.scheduler.schedule(
+      this.id,
+      this.sTimeout[slot]!,
+      this.id,
+      EV_RPC_TIMEOUT,
+      slot,
+      this.sGen[slot]!,
+      0,
+    );
   }
 
   private complete(slot: number, error: RpcFailure | undefined, body: Uint8Array | undefined): void {
@@ -284,6 +309,7 @@ export function closeReason(reason: string | undefined, truncated: string | unde
 
 function positiveDuration(name: string, value: number | string | undefined, fallback: number): number {
   const ns = value === undefined ? fallback : parseDuration(value, name);
-  if (!(ns > 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path: name });
+  if (!(ns > 0))
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(value)} is not a positive duration`, { path: name });
   return ns;
 }

@@ -44,7 +44,14 @@ export function encodeRpcMessage(id: number, kind: RpcKind, method: number, body
   return out;
 }
 
-export type RpcSink = (id: number, kind: RpcKind, method: number, bytes: Uint8Array, offset: number, length: number) => void;
+export type RpcSink = (
+  id: number,
+  kind: RpcKind,
+  method: number,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+) => void;
 
 export class RpcDecoder {
   readonly maxBody: number;
@@ -102,10 +109,18 @@ export class RpcDecoder {
       }
       if (this.fill - off < 4 + length) break;
       const kind = b[off + 8]!;
-      if (kind < RpcKind.REQUEST || kind > RpcKind.ERROR) return `BAD_KIND: message kind ${kind} is not request, response or error`;
+      if (kind < RpcKind.REQUEST || kind > RpcKind.ERROR)
+        return `BAD_KIND: message kind ${kind} is not request, response or error`;
       if (b[off + 9] !== 0) return `BAD_FRAME: reserved byte is ${b[off + 9]}, not 0`;
       this.messages++;
-      this.sink(readU32(b, off + 4), kind as RpcKind, readU16(b, off + 10), b, off + RPC_HEADER_LEN, length - LENGTH_BASE);
+      this.sink(
+        readU32(b, off + 4),
+        kind as RpcKind,
+        readU16(b, off + 10),
+        b,
+        off + RPC_HEADER_LEN,
+        length - LENGTH_BASE,
+      );
       off += 4 + length;
     }
     if (off > 0) {

@@ -105,7 +105,9 @@ export class RpcServer {
     this.eId = new Float64Array(entries);
     this.eState = new Uint8Array(entries);
     this.eReply = new Array<Uint8Array | undefined>(entries).fill(undefined);
-    this.decoder = new RpcDecoder(maxMessage, (id, kind, method, bytes, off, len) => this.onMessage(id, kind, method, bytes, off, len));
+    this.decoder = new RpcDecoder(maxMessage, (id, kind, method, bytes, off, len) =>
+      this.onMessage(id, kind, method, bytes, off, len),
+    );
     this.writer = new RpcWriter(queue, (b) => acceptedCount(stream.write(b), b.length));
     stream.onData((b, off, len) => this.onData(b.subarray(off, off + len)));
     stream.onWritable(() => this.writer.flush());
@@ -185,14 +187,23 @@ export class RpcServer {
     }
     if (id <= this.evictedMax) {
       this.c.stale++;
-      this.send(encodeRpcMessage(id, RpcKind.ERROR, method, utf8(`STALE_REQUEST: request ${id} is older than the duplicate table`)));
+      this.send(
+        encodeRpcMessage(
+          id,
+          RpcKind.ERROR,
+          method,
+          utf8(`STALE_REQUEST: request ${id} is older than the duplicate table`),
+        ),
+      );
       return;
     }
     if (this.eCount === this.dedupEntries) {
       const oldest = this.eHead;
       if (this.eState[oldest] === IN_PROGRESS) {
         this.c.busy++;
-        this.send(encodeRpcMessage(id, RpcKind.ERROR, method, utf8(`BUSY: ${this.dedupEntries} requests are still executing`)));
+        this.send(
+          encodeRpcMessage(id, RpcKind.ERROR, method, utf8(`BUSY: ${this.dedupEntries} requests are still executing`)),
+        );
         return;
       }
       const oldId = this.eId[oldest]!;
@@ -210,19 +221,25 @@ export class RpcServer {
     const handler = this.handlers.get(method);
     if (handler === undefined) {
       this.c.noSuchMethod++;
-      this.answer(slot, id, encodeRpcMessage(id, RpcKind.ERROR, method, utf8(`NO_SUCH_METHOD: method ${method} has no handler`)));
+      this.answer(
+        slot,
+        id,
+        encodeRpcMessage(id, RpcKind.ERROR, method, utf8(`NO_SUCH_METHOD: method ${method} has no handler`)),
+      );
       return;
     }
     this.executions[method] = (this.executions[method] ?? 0) + 1;
     let answered = false;
     const reply: RpcReply = {
       ok: (body) => {
-        if (answered) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `request ${id} was already answered`, { path: "reply" });
+        if (answered)
+          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `request ${id} was already answered`, { path: "reply" });
         answered = true;
         this.answer(slot, id, encodeRpcMessage(id, RpcKind.RESPONSE, method, body));
       },
       error: (message) => {
-        if (answered) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `request ${id} was already answered`, { path: "reply" });
+        if (answered)
+          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `request ${id} was already answered`, { path: "reply" });
         answered = true;
         this.answer(slot, id, encodeRpcMessage(id, RpcKind.ERROR, method, utf8(message)));
       },

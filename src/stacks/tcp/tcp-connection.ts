@@ -83,8 +83,17 @@ export const TcpState = {
 } as const;
 export type TcpState = (typeof TcpState)[keyof typeof TcpState];
 export const TCP_STATE_NAMES = [
-  "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
-  "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
+  "CLOSED",
+  "LISTEN",
+  "SYN-SENT",
+  "SYN-RECEIVED",
+  "ESTABLISHED",
+  "FIN-WAIT-1",
+  "FIN-WAIT-2",
+  "CLOSE-WAIT",
+  "CLOSING",
+  "LAST-ACK",
+  "TIME-WAIT",
 ] as const;
 export type TcpStateName = (typeof TCP_STATE_NAMES)[number];
 
@@ -230,7 +239,13 @@ export function resolveTcpOptions(o: TcpConnectionOptions, mtu: number): Resolve
     initialWindow: int("initialWindow", o.initialWindow, 0, 0, 1024),
     minRto,
     maxRto,
-    initialRto: int("initialRto", o.initialRto, Math.max(minRto, 1000 * NS_PER_MS) > maxRto ? maxRto : Math.max(minRto, 1000 * NS_PER_MS), minRto, maxRto),
+    initialRto: int(
+      "initialRto",
+      o.initialRto,
+      Math.max(minRto, 1000 * NS_PER_MS) > maxRto ? maxRto : Math.max(minRto, 1000 * NS_PER_MS),
+      minRto,
+      maxRto,
+    ),
     maxRetries: int("maxRetries", o.maxRetries, 12, 1, 100),
     synRetries: int("synRetries", o.synRetries, 6, 1, 100),
     timeWait: int("timeWait", o.timeWait, 60_000 * NS_PER_MS, 0, 2 ** 52),
@@ -350,14 +365,31 @@ export class TcpConnection {
   onEstablishedHook: ((c: TcpConnection) => void) | undefined;
   // --- counters ---
   private c = {
-    segmentsSent: 0, segmentsReceived: 0, dataSegmentsSent: 0, bytesSent: 0, retransmits: 0, fastRetransmits: 0,
-    timeouts: 0, dupAcks: 0, bytesAcked: 0, bytesDelivered: 0, acksSent: 0, windowProbes: 0, keepAliveProbes: 0,
+    segmentsSent: 0,
+    segmentsReceived: 0,
+    dataSegmentsSent: 0,
+    bytesSent: 0,
+    retransmits: 0,
+    fastRetransmits: 0,
+    timeouts: 0,
+    dupAcks: 0,
+    bytesAcked: 0,
+    bytesDelivered: 0,
+    acksSent: 0,
+    windowProbes: 0,
+    keepAliveProbes: 0,
   };
   private readonly drops = new Uint32Array(CONN_DROP_NAMES.length);
 
   constructor(
-    layer: TcpLayer, slot: number, gen: number, localPort: number, remoteAddress: number, remotePort: number,
-    opt: ResolvedTcpOptions, listenPort: number,
+    layer: TcpLayer,
+    slot: number,
+    gen: number,
+    localPort: number,
+    remoteAddress: number,
+    remotePort: number,
+    opt: ResolvedTcpOptions,
+    listenPort: number,
   ) {
     this.layer = layer;
     this.slot = slot;
@@ -423,10 +455,20 @@ export class TcpConnection {
   /** Copies what fits of bytes[offset, offset + length) into the send buffer; returns the count. */
   write(bytes: Uint8Array, offset = 0, length = bytes.length - offset): number {
     this.checkWritable();
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > bytes.length) {
-      throw new NetloomError(ErrorCode.OUT_OF_BOUNDS, `[${offset}, ${offset + length}) is not inside a ${bytes.length}-byte array`, {
-        path: "bytes",
-      });
+    if (
+      !Number.isInteger(offset) ||
+      !Number.isInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > bytes.length
+    ) {
+      throw new NetloomError(
+        ErrorCode.OUT_OF_BOUNDS,
+        `[${offset}, ${offset + length}) is not inside a ${bytes.length}-byte array`,
+        {
+          path: "bytes",
+        },
+      );
     }
     const n = Math.min(length, this.opt.sendBuffer - this.sndLen);
     if (this.generatedOnly) this.materializeGenerated();
@@ -475,7 +517,14 @@ export class TcpConnection {
   /** Half-closes: a FIN follows the buffered data. Idempotent. */
   end(): void {
     const s = this.stateValue;
-    if (this.finQueued || (s !== TcpState.ESTABLISHED && s !== TcpState.CLOSE_WAIT && s !== TcpState.SYN_RECEIVED && s !== TcpState.SYN_SENT)) return;
+    if (
+      this.finQueued ||
+      (s !== TcpState.ESTABLISHED &&
+        s !== TcpState.CLOSE_WAIT &&
+        s !== TcpState.SYN_RECEIVED &&
+        s !== TcpState.SYN_SENT)
+    )
+      return;
     this.finQueued = true;
     this.output();
   }
@@ -503,13 +552,15 @@ export class TcpConnection {
 
   /** Delivers at most `max` held bytes to onData now (while paused); returns how many. */
   read(max: number): number {
-    if (!(max >= 0)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(max)} is not a byte count`, { path: "max" });
+    if (!(max >= 0))
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(max)} is not a byte count`, { path: "max" });
     return this.deliver(max, true);
   }
 
   stats(): TcpConnectionStats {
     const drops: Record<string, number> = {};
-    for (let i = 0; i < CONN_DROP_NAMES.length; i++) if (this.drops[i]! > 0) drops[CONN_DROP_NAMES[i]!] = this.drops[i]!;
+    for (let i = 0; i < CONN_DROP_NAMES.length; i++)
+      if (this.drops[i]! > 0) drops[CONN_DROP_NAMES[i]!] = this.drops[i]!;
     let srtt = 0;
     let rto = this.synRto;
     if (this.kernelOpen) {
@@ -518,8 +569,16 @@ export class TcpConnection {
       rto = r.rto;
     }
     return {
-      state: this.state, ...this.c, drops, cwnd: this.cwnd, ssthresh: this.ssthresh, srtt, rto,
-      peerWindow: this.rwnd, mss: this.smss, sackEnabled: this.sackOk,
+      state: this.state,
+      ...this.c,
+      drops,
+      cwnd: this.cwnd,
+      ssthresh: this.ssthresh,
+      srtt,
+      rto,
+      peerWindow: this.rwnd,
+      mss: this.smss,
+      sackEnabled: this.sackOk,
     };
   }
 
@@ -589,7 +648,8 @@ export class TcpConnection {
     // 2. RST.
     if ((flags & TCP_FLAG_RST) !== 0) {
       if (s === TcpState.SYN_RECEIVED && this.listenPort >= 0) return this.finish("reset during the handshake", false);
-      if (s === TcpState.TIME_WAIT || s === TcpState.CLOSING || s === TcpState.LAST_ACK) return this.finish("closed", false);
+      if (s === TcpState.TIME_WAIT || s === TcpState.CLOSING || s === TcpState.LAST_ACK)
+        return this.finish("closed", false);
       return this.finish("connection reset by peer", true);
     }
     // 4. SYN in the window: an error (RFC 793; RFC 5961's challenge ACK is not done).
@@ -646,8 +706,9 @@ export class TcpConnection {
   private inputSynSent(r: TcpRepr): void {
     const flags = r.flags;
     const hasAck = (flags & TCP_FLAG_ACK) !== 0;
-    if (hasAck && r.ackNumber !== ((this.iss + 1) >>> 0)) {
-      if ((flags & TCP_FLAG_RST) === 0) this.layer.sendRst(this.remoteAddress, this.localPort, this.remotePort, r.ackNumber, 0, false);
+    if (hasAck && r.ackNumber !== (this.iss + 1) >>> 0) {
+      if ((flags & TCP_FLAG_RST) === 0)
+        this.layer.sendRst(this.remoteAddress, this.localPort, this.remotePort, r.ackNumber, 0, false);
       this.drops[ConnDrop.BAD_ACK]!++;
       return;
     }
@@ -711,16 +772,28 @@ export class TcpConnection {
       for (let i = 0; i < r.sackCount; i++) {
         const a = r.sackBlocks[2 * i]!;
         const b = r.sackBlocks[2 * i + 1]!;
-        if (seqLt(a, b) && seqGeq(a, ack) && seqLeq(b, this.nxt)) sackedNew += k.windowOnSack(ptr, this.slot, a, (b - a) >>> 0) >>> 0;
+        if (seqLt(a, b) && seqGeq(a, ack) && seqLeq(b, this.nxt))
+          sackedNew += k.windowOnSack(ptr, this.slot, a, (b - a) >>> 0) >>> 0;
       }
     }
     const flight = (this.nxt - this.una) >>> 0;
     if (!newData) {
       // Duplicate ack (RFC 5681 section 2): no data, no window change, outstanding data.
-      if (flight > 0 && r.payloadLength === 0 && (r.flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) === 0 && (!windowChanged || sackedNew > 0)) {
+      if (
+        flight > 0 &&
+        r.payloadLength === 0 &&
+        (r.flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) === 0 &&
+        (!windowChanged || sackedNew > 0)
+      ) {
         this.dupAcks++;
         this.c.dupAcks++;
-        if (!this.inRecovery && !this.rtoRecovery && this.lossDetected() && (!this.recoverLive || seqGt(this.una, this.recover))) this.enterRecovery();
+        if (
+          !this.inRecovery &&
+          !this.rtoRecovery &&
+          this.lossDetected() &&
+          (!this.recoverLive || seqGt(this.una, this.recover))
+        )
+          this.enterRecovery();
       }
       return true;
     }
@@ -749,7 +822,8 @@ export class TcpConnection {
     } else {
       if (this.rtoRecovery && !this.recoverLive) this.rtoRecovery = false;
       if (seqLt(this.rtxNext, ack)) this.rtxNext = ack;
-      if (this.cwnd < this.ssthresh) this.cwnd += Math.min(acked, 2 * this.smss); // RFC 3465, L = 2
+      if (this.cwnd < this.ssthresh)
+        this.cwnd += Math.min(acked, 2 * this.smss); // RFC 3465, L = 2
       else {
         this.caAcc += acked;
         if (this.caAcc >= this.cwnd) {
@@ -770,7 +844,8 @@ export class TcpConnection {
     }
     if (this.finAcked) {
       const s = this.stateValue;
-      if (s === TcpState.FIN_WAIT_1) this.stateValue = TcpState.FIN_WAIT_2; // t: finAcked
+      if (s === TcpState.FIN_WAIT_1)
+        this.stateValue = TcpState.FIN_WAIT_2; // t: finAcked
       else if (s === TcpState.CLOSING) {
         this.enterTimeWait();
         return false;
@@ -816,7 +891,13 @@ export class TcpConnection {
     const hadRanges = t.peekRanges(this.slot);
     // In order, nothing buffered, nothing out of order held, a listener reading: the bytes go
     // to the application straight from the segment, as they would have left the ring at once.
-    const direct = keep > 0 && offInWnd === 0 && !fin && this.rcvRead === before && !hadRanges && !this.paused &&
+    const direct =
+      keep > 0 &&
+      offInWnd === 0 &&
+      !fin &&
+      this.rcvRead === before &&
+      !hadRanges &&
+      !this.paused &&
       this.dataCb !== undefined;
     if (keep > 0 && !direct) this.storeInRing(bytes, pay + skip, keep, seq + skip);
     // Record what was stored, plus the FIN's sequence number when every byte before it was
@@ -841,7 +922,7 @@ export class TcpConnection {
       this.finReceived = true;
     }
     this.rcvNxt = this.finReceived ? this.rcvFinSeq : newNxt;
-    if (direct && newNxt === ((before + keep) >>> 0)) {
+    if (direct && newNxt === (before + keep) >>> 0) {
       this.rcvHead = (this.rcvHead + keep) % this.rcvCap;
       this.rcvRead = newNxt;
       this.c.bytesDelivered += keep;
@@ -935,8 +1016,12 @@ export class TcpConnection {
         const advertised = (this.advRight - this.rcvNxt) | 0;
         const free = this.rcvCap - ((this.rcvNxt - this.rcvRead) >>> 0);
         const s = this.stateValue;
-        if (advertised < thresh && free - Math.max(advertised, 0) >= thresh &&
-          (s === TcpState.ESTABLISHED || s === TcpState.FIN_WAIT_1 || s === TcpState.FIN_WAIT_2)) this.sendAck();
+        if (
+          advertised < thresh &&
+          free - Math.max(advertised, 0) >= thresh &&
+          (s === TcpState.ESTABLISHED || s === TcpState.FIN_WAIT_1 || s === TcpState.FIN_WAIT_2)
+        )
+          this.sendAck();
       }
       this.maybeEnd();
     }
@@ -955,7 +1040,13 @@ export class TcpConnection {
   /** Sends what congestion, flow control, Nagle and recovery allow; then FIN if due. */
   output(): void {
     const s = this.stateValue;
-    if (s !== TcpState.ESTABLISHED && s !== TcpState.CLOSE_WAIT && s !== TcpState.FIN_WAIT_1 && s !== TcpState.CLOSING && s !== TcpState.LAST_ACK) {
+    if (
+      s !== TcpState.ESTABLISHED &&
+      s !== TcpState.CLOSE_WAIT &&
+      s !== TcpState.FIN_WAIT_1 &&
+      s !== TcpState.CLOSING &&
+      s !== TcpState.LAST_ACK
+    ) {
       return;
     }
     const t = this.layer;
@@ -1008,7 +1099,7 @@ export class TcpConnection {
       if (room < len) {
         // Sender SWS avoidance (RFC 1122 4.2.3.4): a part segment only when it is at least half
         // the largest window the peer offered; otherwise wait for acks or the persist timer.
-        if (room <= 0 || room < (this.maxRwnd >>> 1)) break;
+        if (room <= 0 || room < this.maxRwnd >>> 1) break;
         len = room;
       }
       if (len < this.smss && this.nxt !== this.una && !this.opt.noDelay && !(this.finQueued && len === unsent)) break; // Nagle
@@ -1036,7 +1127,8 @@ export class TcpConnection {
         this.finSeq = this.nxt;
         this.finSent = true;
         this.nxt = (this.nxt + 1) >>> 0;
-        if (this.stateValue === TcpState.ESTABLISHED || this.stateValue === TcpState.SYN_RECEIVED) this.stateValue = TcpState.FIN_WAIT_1; // t: close
+        if (this.stateValue === TcpState.ESTABLISHED || this.stateValue === TcpState.SYN_RECEIVED)
+          this.stateValue = TcpState.FIN_WAIT_1; // t: close
         else if (this.stateValue === TcpState.CLOSE_WAIT) this.stateValue = TcpState.LAST_ACK; // t: close
         this.sendRange(this.finSeq, 1, false);
         sentAny = true;
@@ -1052,12 +1144,12 @@ export class TcpConnection {
   private sendRange(seq: number, len: number, burst: boolean): void {
     let flags = TCP_FLAG_ACK;
     let dataLen = len;
-    if (this.finSent && ((seq + len - 1) >>> 0) === this.finSeq) {
+    if (this.finSent && (seq + len - 1) >>> 0 === this.finSeq) {
       flags |= TCP_FLAG_FIN;
       dataLen--;
     }
-    if (dataLen > 0 && ((seq + len) >>> 0) === ((this.una + this.sndLen) >>> 0)) flags |= TCP_FLAG_PSH;
-    this.transmit(seq, flags, dataLen, ((seq - this.una) >>> 0), false, burst);
+    if (dataLen > 0 && (seq + len) >>> 0 === (this.una + this.sndLen) >>> 0) flags |= TCP_FLAG_PSH;
+    this.transmit(seq, flags, dataLen, (seq - this.una) >>> 0, false, burst);
     if (dataLen > 0) {
       this.c.dataSegmentsSent++;
       this.c.bytesSent += dataLen;
@@ -1100,7 +1192,13 @@ export class TcpConnection {
       r.window = Math.min(free, 0xffff);
       r.mss = this.opt.mss;
       const active = this.stateValue === TcpState.SYN_SENT;
-      r.windowScale = active ? (this.opt.windowScale ? this.ourScale() : undefined) : this.wsAgreed ? this.rcvScale : undefined;
+      r.windowScale = active
+        ? this.opt.windowScale
+          ? this.ourScale()
+          : undefined
+        : this.wsAgreed
+          ? this.rcvScale
+          : undefined;
       r.sackPermitted = active ? this.opt.sack : this.sackOk;
       r.sackCount = 0;
     } else {
@@ -1214,7 +1312,10 @@ export class TcpConnection {
     const s = this.stateValue;
     if (s === TcpState.SYN_SENT || s === TcpState.SYN_RECEIVED) {
       if (this.synCount >= this.opt.synRetries) {
-        return this.finish(`connection timed out: no answer to ${this.synCount} SYN${s === TcpState.SYN_RECEIVED ? "-ACK" : ""} segments`, true);
+        return this.finish(
+          `connection timed out: no answer to ${this.synCount} SYN${s === TcpState.SYN_RECEIVED ? "-ACK" : ""} segments`,
+          true,
+        );
       }
       this.synRetransmitted = true;
       this.synRto = Math.min(this.synRto * 2, this.opt.maxRto);
@@ -1226,7 +1327,10 @@ export class TcpConnection {
     this.retries++;
     this.c.timeouts++;
     if (this.retries > this.opt.maxRetries) {
-      return this.finish(`retransmission timeout: ${this.opt.maxRetries} retransmissions of ${this.una} went unanswered`, true);
+      return this.finish(
+        `retransmission timeout: ${this.opt.maxRetries} retransmissions of ${this.una} went unanswered`,
+        true,
+      );
     }
     const t = this.layer;
     t.table.onTimeout(this.slot);
@@ -1347,10 +1451,20 @@ export class TcpConnection {
 
   private checkWritable(): void {
     const s = this.stateValue;
-    if (this.finQueued || (s !== TcpState.ESTABLISHED && s !== TcpState.CLOSE_WAIT && s !== TcpState.SYN_SENT && s !== TcpState.SYN_RECEIVED)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot write on a connection in state ${this.state}${this.finQueued ? " after end()" : ""}`, {
-        path: "write",
-      });
+    if (
+      this.finQueued ||
+      (s !== TcpState.ESTABLISHED &&
+        s !== TcpState.CLOSE_WAIT &&
+        s !== TcpState.SYN_SENT &&
+        s !== TcpState.SYN_RECEIVED)
+    ) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `cannot write on a connection in state ${this.state}${this.finQueued ? " after end()" : ""}`,
+        {
+          path: "write",
+        },
+      );
     }
   }
 
@@ -1395,9 +1509,14 @@ export class TcpConnection {
       granularity: NS_PER_MS,
     });
     this.kernelOpen = true;
-    const iw = this.opt.initialWindow > 0
-      ? this.opt.initialWindow * this.smss
-      : this.smss > 2190 ? 2 * this.smss : this.smss > 1095 ? 3 * this.smss : 4 * this.smss;
+    const iw =
+      this.opt.initialWindow > 0
+        ? this.opt.initialWindow * this.smss
+        : this.smss > 2190
+          ? 2 * this.smss
+          : this.smss > 1095
+            ? 3 * this.smss
+            : 4 * this.smss;
     this.cwnd = iw;
   }
 
@@ -1415,7 +1534,8 @@ export class TcpConnection {
     this.stateValue = TcpState.CLOSED;
     this.closedReason = reason;
     const t = this.layer;
-    for (const h of [this.rtxHandle, this.delackHandle, this.persistHandle, this.keepHandle, this.twHandle]) if (h >= 0) t.cancel(h);
+    for (const h of [this.rtxHandle, this.delackHandle, this.persistHandle, this.keepHandle, this.twHandle])
+      if (h >= 0) t.cancel(h);
     this.rtxHandle = this.delackHandle = this.persistHandle = this.keepHandle = this.twHandle = -1;
     this.rtxDeadline = 0;
     this.delackDeadline = 0;

@@ -78,8 +78,16 @@ export const TcpDrop = {
   LAYER_DESTROYED: 9,
 } as const;
 const TCP_DROP_NAMES = [
-  "TRUNCATED", "BAD_DATA_OFFSET", "BAD_OPTION", "BAD_CHECKSUM", "GROUP_DST", "NO_LISTENER", "BACKLOG_FULL", "TABLE_FULL",
-  "NO_SLOT", "LAYER_DESTROYED",
+  "TRUNCATED",
+  "BAD_DATA_OFFSET",
+  "BAD_OPTION",
+  "BAD_CHECKSUM",
+  "GROUP_DST",
+  "NO_LISTENER",
+  "BACKLOG_FULL",
+  "TABLE_FULL",
+  "NO_SLOT",
+  "LAYER_DESTROYED",
 ];
 const PARSE_TO_DROP = [-1, TcpDrop.TRUNCATED, TcpDrop.BAD_DATA_OFFSET, TcpDrop.BAD_OPTION, TcpDrop.BAD_CHECKSUM];
 
@@ -159,7 +167,14 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
   private nextEphemeral = EPHEMERAL_FIRST;
   private destroyed = false;
   private readonly dropCounts = new Uint32Array(TCP_DROP_NAMES.length);
-  private counters = { segmentsReceived: 0, segmentsSent: 0, rstSent: 0, connectionsOpened: 0, connectionsAccepted: 0, connectionsClosed: 0 };
+  private counters = {
+    segmentsReceived: 0,
+    segmentsSent: 0,
+    rstSent: 0,
+    connectionsOpened: 0,
+    connectionsAccepted: 0,
+    connectionsClosed: 0,
+  };
 
   constructor(host: AnyIpHost, options: TcpLayerOptions = {}) {
     const maxConnections = options.maxConnections ?? 64;
@@ -175,7 +190,12 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
     this.name = `${host.name.replace(/\.ip$/, "")}.tcp`;
     this.u8 = this.sim.runtime.u8;
     this.rt = this.sim.runtime;
-    this.table = WindowTable.create({ connections: maxConnections, maxRanges, inFlightCapacity: ring, runtime: this.sim.runtime });
+    this.table = WindowTable.create({
+      connections: maxConnections,
+      maxRanges,
+      inFlightCapacity: ring,
+      runtime: this.sim.runtime,
+    });
     this.k = this.sim.runtime.exports as unknown as WindowExports;
     this.tablePtr = this.table.ptr;
     this.peek = new WindowPeek(this.table);
@@ -202,13 +222,20 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
     this.checkLive();
     checkInteger("port", port, 1, 65535);
     if (this.listeners.has(port)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `port ${port} already has a listener on ${this.name}`, { path: "port" });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `port ${port} already has a listener on ${this.name}`, {
+        path: "port",
+      });
     }
     const { backlog, ...conn } = options;
     const b = backlog ?? 16;
     checkInteger("backlog", b, 1, 1 << 16);
     const rec: ListenerRecord = {
-      port, opt: resolveTcpOptions({ ...this.defaults, ...conn }, this.host.mtu), backlog: b, halfOpen: 0, onConnection, open: true,
+      port,
+      opt: resolveTcpOptions({ ...this.defaults, ...conn }, this.host.mtu),
+      backlog: b,
+      halfOpen: 0,
+      onConnection,
+      open: true,
     };
     this.listeners.set(port, rec);
     return {
@@ -221,7 +248,11 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
   }
 
   /** Opens a connection to dst:port (active open: a SYN goes out now). */
-  connect(dst: string | number, port: number, options: TcpConnectionOptions & { localPort?: number } = {}): TcpConnection {
+  connect(
+    dst: string | number,
+    port: number,
+    options: TcpConnectionOptions & { localPort?: number } = {},
+  ): TcpConnection {
     this.checkLive();
     const remote = typeof dst === "string" ? ipv4FromString(dst, "dst") : dst;
     checkInteger("dst", remote, 1, 0xffff_fffe);
@@ -232,16 +263,24 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
     if (localPort !== undefined) {
       checkInteger("localPort", localPort, 1, 65535);
       if (this.lookup(localPort, remote, port) >= 0) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `a connection ${localPort} -> ${port} to that address exists`, {
-          path: "localPort",
-        });
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `a connection ${localPort} -> ${port} to that address exists`,
+          {
+            path: "localPort",
+          },
+        );
       }
       lp = localPort;
     } else lp = this.ephemeral(remote, port);
     if (this.freeSlots.length === 0) {
-      throw new NetloomError(ErrorCode.TABLE_FULL, `${this.name} has no free connection slot (maxConnections ${this.conns.length})`, {
-        path: "maxConnections",
-      });
+      throw new NetloomError(
+        ErrorCode.TABLE_FULL,
+        `${this.name} has no free connection slot (maxConnections ${this.conns.length})`,
+        {
+          path: "maxConnections",
+        },
+      );
     }
     const c = this.create(lp, remote, port, opt, -1);
     this.counters.connectionsOpened++;
@@ -256,10 +295,16 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
 
   stats(): TcpLayerStats {
     const drops: Record<string, number> = {};
-    for (let i = 0; i < TCP_DROP_NAMES.length; i++) if (this.dropCounts[i]! > 0) drops[TCP_DROP_NAMES[i]!] = this.dropCounts[i]!;
+    for (let i = 0; i < TCP_DROP_NAMES.length; i++)
+      if (this.dropCounts[i]! > 0) drops[TCP_DROP_NAMES[i]!] = this.dropCounts[i]!;
     let sent = 0;
     for (const c of this.conns) if (c !== undefined) sent += c.stats().segmentsSent;
-    return { ...this.counters, segmentsSent: this.counters.segmentsSent + sent, activeConnections: this.conns.length - this.freeSlots.length, drops };
+    return {
+      ...this.counters,
+      segmentsSent: this.counters.segmentsSent + sent,
+      activeConnections: this.conns.length - this.freeSlots.length,
+      drops,
+    };
   }
 
   connectionStats(): TcpConnectionStats[] {
@@ -398,10 +443,16 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
     const l = this.listeners.get(c.listenPort);
     if (l !== undefined) l.halfOpen--;
     this.counters.connectionsAccepted++;
-    if (l !== undefined && l.open) l.onConnection(c);
+    if (l?.open) l.onConnection(c);
   }
 
-  private create(localPort: number, remote: number, remotePort: number, opt: ResolvedTcpOptions, listenPort: number): TcpConnection {
+  private create(
+    localPort: number,
+    remote: number,
+    remotePort: number,
+    opt: ResolvedTcpOptions,
+    listenPort: number,
+  ): TcpConnection {
     const slot = this.freeSlots.pop()!;
     const c = new TcpConnection(this, slot, this.gens[slot]!, localPort, remote, remotePort, opt, listenPort);
     this.conns[slot] = c;

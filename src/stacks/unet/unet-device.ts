@@ -109,17 +109,29 @@ export class UnetDevice {
   /** Ethernet rx tag -> channel. */
   private readonly tagChannel = new Map<number, number>();
   private readonly view = new UnetHeaderView(new Uint8Array(0));
-  private readonly c = { rxMessages: 0, txMessages: 0, nicDmaBytes: 0, unknownChannel: 0, otherEtherType: 0, badHeader: 0, nicRefused: 0 };
+  private readonly c = {
+    rxMessages: 0,
+    txMessages: 0,
+    nicDmaBytes: 0,
+    unknownChannel: 0,
+    otherEtherType: 0,
+    badHeader: 0,
+    nicRefused: 0,
+  };
   private destroyed = false;
 
   constructor(sim: Simulation, name: string, options: UnetDeviceOptions) {
     const max = options.maxChannels ?? DEFAULT_UNET_CHANNELS;
     if (!Number.isInteger(max) || max < 1 || max > 4096) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(max)} is not a channel table size (1 to 4096)`, { path: `${name}.maxChannels` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(max)} is not a channel table size (1 to 4096)`, {
+        path: `${name}.maxChannels`,
+      });
     }
     const et = options.etherType ?? UNET_ETHERTYPE;
     if (!Number.isInteger(et) || et < 0x0600 || et > 0xffff) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(et)} is not an EtherType (0x0600 to 0xffff)`, { path: `${name}.etherType` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(et)} is not an EtherType (0x0600 to 0xffff)`, {
+        path: `${name}.etherType`,
+      });
     }
     this.sim = sim;
     this.name = name;
@@ -169,26 +181,42 @@ export class UnetDevice {
         break;
       }
     }
-    if (ch < 0) throw new NetloomError(ErrorCode.TABLE_FULL, `${this.name} has all ${this.maxChannels} channels in use`, { path });
+    if (ch < 0)
+      throw new NetloomError(ErrorCode.TABLE_FULL, `${this.name} has all ${this.maxChannels} channels in use`, {
+        path,
+      });
     if (this.atm !== undefined) {
-      if (!("vci" in spec)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "an ATM channel needs a vci (and vpi)", { path });
+      if (!("vci" in spec))
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "an ATM channel needs a vci (and vpi)", { path });
       // openVc checks the ranges and refuses a VC already open: the same VCI cannot name two channels.
       const vc = this.atm.openVc(spec.vpi ?? 0, spec.vci);
       this.chVc[ch] = vc;
       this.vcChannel[vc] = ch;
     } else {
-      if (!("tag" in spec)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "an Ethernet channel needs mac, tag and remoteTag", { path });
+      if (!("tag" in spec))
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "an Ethernet channel needs mac, tag and remoteTag", {
+          path,
+        });
       const mac = typeof spec.mac === "string" ? macFromString(spec.mac, `${path}.mac`) : spec.mac;
       if (!Number.isInteger(mac) || mac < 0 || mac >= 2 ** 48 || isGroupMac(mac)) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(spec.mac)} is not a unicast MAC address`, { path: `${path}.mac` });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(spec.mac)} is not a unicast MAC address`, {
+          path: `${path}.mac`,
+        });
       }
-      for (const [key, v] of [["tag", spec.tag], ["remoteTag", spec.remoteTag]] as const) {
+      for (const [key, v] of [
+        ["tag", spec.tag],
+        ["remoteTag", spec.remoteTag],
+      ] as const) {
         if (!Number.isInteger(v) || v < 0 || v > 0xffff) {
-          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a channel tag (0 to 65535)`, { path: `${path}.${key}` });
+          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a channel tag (0 to 65535)`, {
+            path: `${path}.${key}`,
+          });
         }
       }
       if (this.tagChannel.has(spec.tag)) {
-        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `tag ${spec.tag} is already a channel of ${this.name}`, { path: `${path}.tag` });
+        throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `tag ${spec.tag} is already a channel of ${this.name}`, {
+          path: `${path}.tag`,
+        });
       }
       this.chPeerMac[ch] = mac;
       this.chTag[ch] = spec.tag;
@@ -353,7 +381,12 @@ export class UnetDevice {
       rxMessages: c.rxMessages,
       txMessages: c.txMessages,
       nicDmaBytes: c.nicDmaBytes,
-      drops: { unknownChannel: c.unknownChannel, otherEtherType: c.otherEtherType, badHeader: c.badHeader, nicRefused: c.nicRefused },
+      drops: {
+        unknownChannel: c.unknownChannel,
+        otherEtherType: c.otherEtherType,
+        badHeader: c.badHeader,
+        nicRefused: c.nicRefused,
+      },
       nicUnknownVcCells: this.atm !== undefined ? this.atm.stats().unknownVc : 0,
     };
   }

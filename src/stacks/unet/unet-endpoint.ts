@@ -167,7 +167,9 @@ export interface UnetEndpointStats extends MessageStackCounters {
 
 function checkCount(name: string, path: string, v: number, max: number): number {
   if (!Number.isInteger(v) || v < 1 || v > max) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a count from 1 to ${max}`, { path: `${name}.${path}` });
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a count from 1 to ${max}`, {
+      path: `${name}.${path}`,
+    });
   }
   return v;
 }
@@ -252,40 +254,63 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     const device = options.device;
     const rank = options.rank ?? 0;
     if (!Number.isInteger(rank) || rank < 0 || rank > 0xffff) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(rank)} is not a rank (0 to 65535)`, { path: `${name}.rank` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(rank)} is not a rank (0 to 65535)`, {
+        path: `${name}.rank`,
+      });
     }
-    const nSeg = checkCount(name, "segmentBuffers", options.segmentBuffers ?? DEFAULT_SEGMENT_BUFFERS, sim.frames.pool.count);
+    const nSeg = checkCount(
+      name,
+      "segmentBuffers",
+      options.segmentBuffers ?? DEFAULT_SEGMENT_BUFFERS,
+      sim.frames.pool.count,
+    );
     const nSq = checkCount(name, "sendQueue", options.sendQueue ?? DEFAULT_UNET_QUEUE, 1 << 16);
     const nRq = checkCount(name, "recvQueue", options.recvQueue ?? DEFAULT_UNET_QUEUE, 1 << 16);
     const nBuf = checkCount(name, "rxBuffers", options.rxBuffers ?? DEFAULT_RX_BUFFERS, 1 << 16);
     const mode = options.receive ?? "poll";
     if (!(UNET_RECEIVE_MODES as readonly string[]).includes(mode)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${JSON.stringify(mode)} is not a receive mode (${UNET_RECEIVE_MODES.join(", ")})`, {
-        path: `${name}.receive`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${JSON.stringify(mode)} is not a receive mode (${UNET_RECEIVE_MODES.join(", ")})`,
+        {
+          path: `${name}.receive`,
+        },
+      );
     }
     const interval = parseDuration(options.pollInterval ?? 0, `${name}.pollInterval`);
     if (!Number.isInteger(interval) || interval < 0) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(options.pollInterval)} is not a poll interval (whole ns >= 0)`, {
-        path: `${name}.pollInterval`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(options.pollInterval)} is not a poll interval (whole ns >= 0)`,
+        {
+          path: `${name}.pollInterval`,
+        },
+      );
     }
     const extra = options.clientHeadroom ?? 0;
     if (!Number.isInteger(extra) || extra < 0 || extra > 256) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(extra)} is not a headroom (0 to 256 bytes)`, { path: `${name}.clientHeadroom` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(extra)} is not a headroom (0 to 256 bytes)`, {
+        path: `${name}.clientHeadroom`,
+      });
     }
     const cpu = options.cpu;
     const userNs = options.userNs ?? 2 * cpu.profile.handlerDispatchNs;
     if (!Number.isInteger(userNs) || userNs < 0) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(userNs)} is not a duration in whole ns`, { path: `${name}.userNs` });
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(userNs)} is not a duration in whole ns`, {
+        path: `${name}.userNs`,
+      });
     }
     const frames = sim.frames;
     const headroom = device.headroom + extra;
     const max = Math.min(device.maxMessage, frames.pool.slotBytes - device.headroom) - extra;
     if (max < 1) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the frame slots (${frames.pool.slotBytes} bytes) leave no room for a message`, {
-        path: `${name}.clientHeadroom`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `the frame slots (${frames.pool.slotBytes} bytes) leave no room for a message`,
+        {
+          path: `${name}.clientHeadroom`,
+        },
+      );
     }
     this.sim = sim;
     this.name = name;
@@ -312,7 +337,9 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
       const f = frames.alloc(headroom, sim.now);
       if (f === NO_FRAME) {
         for (let k = 0; k < i; k++) frames.release(this.segFrames[k]!);
-        throw new NetloomError(ErrorCode.OUT_OF_MEMORY, `no frame slot for segment buffer ${i} of ${nSeg}`, { path: `${name}.segmentBuffers` });
+        throw new NetloomError(ErrorCode.OUT_OF_MEMORY, `no frame slot for segment buffer ${i} of ${nSeg}`, {
+          path: `${name}.segmentBuffers`,
+        });
       }
       this.segFrames[i] = f;
       this.segIndex.set(f, i);
@@ -356,17 +383,21 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   }
 
   private setupRefused(path: string): never {
-    throw new NetloomError(ErrorCode.QUEUE_FULL, `${this.cpu.name} refused the registration (CPU queue full)`, { path });
+    throw new NetloomError(ErrorCode.QUEUE_FULL, `${this.cpu.name} refused the registration (CPU queue full)`, {
+      path,
+    });
   }
 
   /** Registers a channel to member `peer` (a system call; usable once its job is done). */
   openChannel(peer: number, spec: UnetChannelSpec): number {
     const path = `${this.name}.channels[${String(peer)}]`;
-    if (this.stateValue === UnetEndpointState.Destroyed) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`, { path });
+    if (this.stateValue === UnetEndpointState.Destroyed)
+      throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`, { path });
     if (!Number.isInteger(peer) || peer < 0 || peer > 0xffff || peer === this.rank) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(peer)} is not another member's rank`, { path });
     }
-    if (this.peerChannel.has(peer)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `member ${peer} already has a channel`, { path });
+    if (this.peerChannel.has(peer))
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `member ${peer} already has a channel`, { path });
     const ch = this.device.openChannel(this, spec, path);
     if (!this.cpu.submit(this.client, JOB_OPEN, ch, 0)) {
       this.device.closeChannel(ch);
@@ -380,7 +411,10 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   /** Closes the channel to `peer` (its messages are then unknown-channel drops). */
   closeChannel(peer: number): void {
     const ch = this.peerChannel.get(peer);
-    if (ch === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `member ${String(peer)} has no channel`, { path: `${this.name}.channels` });
+    if (ch === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `member ${String(peer)} has no channel`, {
+        path: `${this.name}.channels`,
+      });
     this.device.closeChannel(ch);
     this.peerChannel.delete(peer);
     this.channelPeer[ch] = -1;
@@ -393,7 +427,11 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
 
   isOpen(peer: number): boolean {
     const ch = this.peerChannel.get(peer);
-    return this.stateValue === UnetEndpointState.Ready && ch !== undefined && this.device.channelState(ch) === UnetChannelState.Open;
+    return (
+      this.stateValue === UnetEndpointState.Ready &&
+      ch !== undefined &&
+      this.device.channelState(ch) === UnetChannelState.Open
+    );
   }
 
   setApp(app: MessageApp | undefined): void {
@@ -410,9 +448,14 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   /** A free segment buffer with room for `length` message bytes, or NO_FRAME (counted). */
   allocMessage(length: number): number {
     if (!Number.isInteger(length) || length < 0 || length > this.maxMessage) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(length)} is not a message length (0 to ${this.maxMessage})`, { path: "length" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(length)} is not a message length (0 to ${this.maxMessage})`,
+        { path: "length" },
+      );
     }
-    if (this.stateValue === UnetEndpointState.Destroyed) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`);
+    if (this.stateValue === UnetEndpointState.Destroyed)
+      throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`);
     this.retire();
     if (this.segFreeCount === 0) {
       this.drops.noSegmentBuffer++;
@@ -473,9 +516,13 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   private appBuffer(frame: number): number {
     const i = this.segIndex.get(frame);
     if (i === undefined || this.segState[i] !== SEG_APP) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `frame ${frame} is not a segment buffer of ${this.name} handed out by allocMessage`, {
-        path: "frame",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `frame ${frame} is not a segment buffer of ${this.name} handed out by allocMessage`,
+        {
+          path: "frame",
+        },
+      );
     }
     return i;
   }
@@ -483,12 +530,21 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   private channelFor(dst: number | undefined): number {
     if (dst === undefined) {
       if (this.peerChannel.size === 1) for (const ch of this.peerChannel.values()) return ch;
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} has ${this.peerChannel.size} channels: name the member (U-Net has no broadcast)`, {
-        path: "dst",
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${this.name} has ${this.peerChannel.size} channels: name the member (U-Net has no broadcast)`,
+        {
+          path: "dst",
+        },
+      );
     }
     const ch = this.peerChannel.get(dst);
-    if (ch === undefined) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(dst)} is not a member ${this.name} has a channel to`, { path: "dst" });
+    if (ch === undefined)
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(dst)} is not a member ${this.name} has a channel to`,
+        { path: "dst" },
+      );
     return ch;
   }
 
@@ -576,7 +632,11 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
    */
   bufferHandle(token: number): number {
     if (!Number.isInteger(token) || token < 0 || token >= this.bufState.length || this.bufState[token] === BUF_FREE) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(token)} is not a receive buffer ${this.name} holds`, { path: "token" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(token)} is not a receive buffer ${this.name} holds`,
+        { path: "token" },
+      );
     }
     return this.bufHandle[token]!;
   }
@@ -584,7 +644,11 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   /** Gives a kept receive buffer back: to the NIC, and onto the free queue. */
   free(token: number): void {
     if (!Number.isInteger(token) || token < 0 || token >= this.bufState.length || this.bufState[token] !== BUF_KEPT) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(token)} is not a receive buffer ${this.name} handed out and kept`, { path: "token" });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(token)} is not a receive buffer ${this.name} handed out and kept`,
+        { path: "token" },
+      );
     }
     this.freeBuf(token);
   }
@@ -707,7 +771,8 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     this.rqHead = slot + 1 === this.rqPtr.length ? 0 : slot + 1;
     this.rqCount--;
     this.rqPolled--;
-    if (buf >= 0 && (!keep || this.stateValue === UnetEndpointState.Destroyed) && this.bufState[buf] === BUF_KEPT) this.freeBuf(buf);
+    if (buf >= 0 && (!keep || this.stateValue === UnetEndpointState.Destroyed) && this.bufState[buf] === BUF_KEPT)
+      this.freeBuf(buf);
   }
 
   stats(): UnetEndpointStats {

@@ -65,7 +65,13 @@ import type { HostCpu } from "../cost.js";
 import { ATM_IP_MTU } from "../ip/atm-ip-link.js";
 import { HEADROOM, slotBytesForMtu, type AttachableIpLink, type IpLinkOwner, type IpLinkStats } from "../ip/ip-host.js";
 import type { UnetChannelSpec, UnetDevice, UnetNic } from "./unet-device.js";
-import { UnetEndpoint, UnetEndpointState, type UnetConsumer, type UnetEndpointOptions, type UnetEndpointStats } from "./unet-endpoint.js";
+import {
+  UnetEndpoint,
+  UnetEndpointState,
+  type UnetConsumer,
+  type UnetEndpointOptions,
+  type UnetEndpointStats,
+} from "./unet-endpoint.js";
 import { UNET_INLINE_MAX } from "./unet-wire.js";
 
 export const UNET_IP_ENCAPSULATIONS = ["llc-snap", "null"] as const;
@@ -74,7 +80,8 @@ export type UnetIpEncapsulation = (typeof UNET_IP_ENCAPSULATIONS)[number];
 /** Bytes IpHost pushes in front of a payload frame: a UDP and an IPv4 header (no IP options). */
 const IP_PUSH = IPV4_HEADER_LEN + UDP_HEADER_LEN;
 
-export interface UnetIpLinkOptions extends Omit<UnetEndpointOptions, "channels" | "clientHeadroom" | "rank" | "configuration"> {
+export interface UnetIpLinkOptions
+  extends Omit<UnetEndpointOptions, "channels" | "clientHeadroom" | "rank" | "configuration"> {
   device: UnetDevice;
   cpu: HostCpu;
   /** Next-hop IPv4 address -> channel address (one channel per peer). */
@@ -128,14 +135,22 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
     const overAtm = device.kind === "atm";
     const enc = encapsulation ?? (overAtm ? "llc-snap" : "null");
     if (!(UNET_IP_ENCAPSULATIONS as readonly string[]).includes(enc)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${JSON.stringify(enc)} is not an encapsulation (${UNET_IP_ENCAPSULATIONS.join(", ")})`, {
-        path: `${name}.encapsulation`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${JSON.stringify(enc)} is not an encapsulation (${UNET_IP_ENCAPSULATIONS.join(", ")})`,
+        {
+          path: `${name}.encapsulation`,
+        },
+      );
     }
     if (!overAtm && enc !== "null") {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "on Ethernet the U-Net channel says IPv4: encapsulation must be \"null\"", {
-        path: `${name}.encapsulation`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        'on Ethernet the U-Net channel says IPv4: encapsulation must be "null"',
+        {
+          path: `${name}.encapsulation`,
+        },
+      );
     }
     const encap = enc === "llc-snap" ? LLC_SNAP_HEADER_LEN : 0;
     this.sim = sim;
@@ -148,7 +163,12 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
     this.encapsulation = enc;
     this.encap = encap;
     this.keptToken = new Int32Array(sim.frames.pool.count).fill(-1);
-    this.endpoint = new UnetEndpoint(sim, `${name}.ep`, { ...epOptions, rank: 0, clientHeadroom: IP_PUSH + encap, configuration: "unet" });
+    this.endpoint = new UnetEndpoint(sim, `${name}.ep`, {
+      ...epOptions,
+      rank: 0,
+      clientHeadroom: IP_PUSH + encap,
+      configuration: "unet",
+    });
     const ep = this.endpoint;
     // A TCP segment fills the whole payload (its header is inside it), so the payload limit of
     // a segment buffer (maxMessage) bounds the datagram at maxMessage + 20.
@@ -157,9 +177,13 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
     while (fit >= IPV4_MIN_MTU && slotBytesForMtu(fit) > sim.frames.pool.slotBytes) fit--;
     if (fit < IPV4_MIN_MTU) {
       ep.destroy();
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the endpoint's messages (${ep.maxMessage + ep.clientHeadroom} bytes) or frame slots cannot carry a ${IPV4_MIN_MTU}-byte datagram`, {
-        path: `${name}.device`,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `the endpoint's messages (${ep.maxMessage + ep.clientHeadroom} bytes) or frame slots cannot carry a ${IPV4_MIN_MTU}-byte datagram`,
+        {
+          path: `${name}.device`,
+        },
+      );
     }
     this.maxMtu = maxMtu;
     this.defaultMtu = fit;
@@ -176,9 +200,11 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
   addPeer(address: string | number, spec: UnetChannelSpec): void {
     const path = `${this.name}.peers.${String(address)}`;
     const a = typeof address === "string" ? ipv4FromString(address, path) : address >>> 0;
-    if (this.peerRank.has(a)) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(a)} already has a channel`, { path });
+    if (this.peerRank.has(a))
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${ipv4ToString(a)} already has a channel`, { path });
     const rank = this.peerOrder.length + 1;
-    if (rank > 0xffff) throw new NetloomError(ErrorCode.TABLE_FULL, "65535 peers is the most an endpoint names", { path });
+    if (rank > 0xffff)
+      throw new NetloomError(ErrorCode.TABLE_FULL, "65535 peers is the most an endpoint names", { path });
     this.endpoint.openChannel(rank, spec);
     this.peerRank.set(a, rank);
     this.peerOrder.push(a);
@@ -192,8 +218,10 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
   }
 
   attach(owner: IpLinkOwner): void {
-    if (this.attached) throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} already has an IP host`, { path: "link" });
-    if (this.endpoint.state === UnetEndpointState.Destroyed) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`, { path: "link" });
+    if (this.attached)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.name} already has an IP host`, { path: "link" });
+    if (this.endpoint.state === UnetEndpointState.Destroyed)
+      throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`, { path: "link" });
     this.attached = true;
     this.owner = owner;
   }

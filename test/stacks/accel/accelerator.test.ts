@@ -3,7 +3,7 @@
 // recovery, TOTAL's one order, and the compositions it refuses.
 import { describe, expect, it } from "vitest";
 import { NetloomError } from "../../../src/api/errors.js";
-import { AcceleratedStack, type AcceleratedStackStats } from "../../../src/stacks/accel/accelerator.js";
+import type { AcceleratedStack, AcceleratedStackStats } from "../../../src/stacks/accel/accelerator.js";
 import { emitAccelHeader, emitConnId, emitMiniHeader, AccelKind } from "../../../src/stacks/accel/mini-header.js";
 import { PingPong } from "../../../src/stacks/layered/ping-pong.js";
 import { FIVE_LAYERS, msgBytes, pair } from "./support.js";
@@ -18,12 +18,13 @@ function inetSum(b: Uint8Array): number {
 
 const st = (s: unknown) => (s as AcceleratedStack).stats() as AcceleratedStackStats;
 
-
 describe("AcceleratedStack", () => {
   it("sends the connection identification with the first frame only, then just the cookie", () => {
     const p = pair({ kind: "accelerated", net: "atm" });
     const pdus: Uint8Array[][] = [[], []];
-    p.atm.forEach((nic, i) => nic.setPduTap({ pdu: (_t, _p, _c, u8, ptr, len, tx) => void (tx && pdus[i]!.push(u8.slice(ptr, ptr + len))) }));
+    p.atm.forEach((nic, i) =>
+      nic.setPduTap({ pdu: (_t, _p, _c, u8, ptr, len, tx) => void (tx && pdus[i]!.push(u8.slice(ptr, ptr + len))) }),
+    );
     const pp = new PingPong(p.stacks[0]!, p.stacks[1]!, 8, 3);
     pp.start();
     p.sim.scheduler.runToIdle();
@@ -41,7 +42,9 @@ describe("AcceleratedStack", () => {
     // Later frames: no C bit, the same cookie, no connection fields: 16 + 8 bytes after it.
     expect(second!.length).toBe(8 + 16 + 8);
     expect(second![0]! & 0xc0).toBe(0);
-    expect([...second!.subarray(0, 8)].map((x, i) => (i === 0 ? x & 0x3f : x))).toEqual([...first!.subarray(0, 8)].map((x, i) => (i === 0 ? x & 0x3f : x)));
+    expect([...second!.subarray(0, 8)].map((x, i) => (i === 0 ? x & 0x3f : x))).toEqual(
+      [...first!.subarray(0, 8)].map((x, i) => (i === 0 ? x & 0x3f : x)),
+    );
     expect([...second!.subarray(8, 16)]).toEqual([AccelKind.DATA, 0, 0, 1, 0, 0, 0, 1]); // seq 1
     expect([...second!.subarray(16, 20)]).toEqual([0, 0, 0, 1]); // gossip: the peer's message 0 delivered
     expect(st(p.stacks[0]).connIdSent).toBe(1);
@@ -54,13 +57,26 @@ describe("AcceleratedStack", () => {
     const p = pair({ kind: "accelerated", net: "atm" });
     const nic = p.atm[1]!;
     const vc = 0;
-    const frame = (mini: { conn: boolean; hi: number; lo: number; le?: boolean }, sig = (p.stacks[0] as AcceleratedStack).signature, badSum = false) => {
+    const frame = (
+      mini: { conn: boolean; hi: number; lo: number; le?: boolean },
+      sig = (p.stacks[0] as AcceleratedStack).signature,
+      badSum = false,
+    ) => {
       const b = new Uint8Array(8 + (mini.conn ? 24 : 0) + 16 + 4);
       emitMiniHeader(b, 0, mini.conn, mini.hi, mini.lo);
       if (mini.le) b[0]! |= 0x40;
       let at = 8;
       if (mini.conn) {
-        emitConnId(b, 8, { version: 1, src: 1, dst: 0, members: 2, signature: sig, link: 2, srcAddress: new Uint8Array(6), dstAddress: new Uint8Array(6) });
+        emitConnId(b, 8, {
+          version: 1,
+          src: 1,
+          dst: 0,
+          members: 2,
+          signature: sig,
+          link: 2,
+          srcAddress: new Uint8Array(6),
+          dstAddress: new Uint8Array(6),
+        });
         at += 24;
       }
       b.set([1, 2, 3, 4], at + 16);
@@ -78,7 +94,13 @@ describe("AcceleratedStack", () => {
     nic.sendBytes(vc, frame({ conn: true, hi: 5, lo: 6 })); // announces cookie 5:6, message 0
     nic.sendBytes(vc, frame({ conn: false, hi: 5, lo: 7 })); // a cookie nobody announced
     p.sim.scheduler.runToIdle();
-    expect(st(p.stacks[0]).drops).toMatchObject({ unknownCookie: 2, badConnId: 1, badByteOrder: 1, badChecksum: 1, badHeader: 1 });
+    expect(st(p.stacks[0]).drops).toMatchObject({
+      unknownCookie: 2,
+      badConnId: 1,
+      badByteOrder: 1,
+      badChecksum: 1,
+      badHeader: 1,
+    });
     expect(p.received[0]!.map((r) => [...r.bytes])).toEqual([[1, 2, 3, 4]]);
     expect(st(p.stacks[0]).connIdReceived).toBe(1);
   });
@@ -89,9 +111,20 @@ describe("AcceleratedStack", () => {
     pp.start();
     quiet.sim.scheduler.runToIdle();
     expect(pp.done).toBe(true);
-    for (const s of quiet.stacks) expect(st(s)).toMatchObject({ predictionHits: 20, predictionMisses: 0, fastSends: 20, postSendJobs: 20, postReceiveJobs: 20 });
+    for (const s of quiet.stacks)
+      expect(st(s)).toMatchObject({
+        predictionHits: 20,
+        predictionMisses: 0,
+        fastSends: 20,
+        postSendJobs: 20,
+        postReceiveJobs: 20,
+      });
 
-    const lossy = pair({ kind: "accelerated", ethLink: { rate: "155Mbps", delay: "5us", faults: { loss: 0.1 } }, seed: 4 });
+    const lossy = pair({
+      kind: "accelerated",
+      ethLink: { rate: "155Mbps", delay: "5us", faults: { loss: 0.1 } },
+      seed: 4,
+    });
     const pl = new PingPong(lossy.stacks[0]!, lossy.stacks[1]!, 64, 60);
     pl.start();
     lossy.sim.scheduler.runToIdle();
@@ -136,7 +169,13 @@ describe("AcceleratedStack", () => {
   });
 
   it("recovers lost cells over ATM through a switch, both members sending: one total order", () => {
-    const p = pair({ kind: "accelerated", net: "atm", atmSwitch: true, atmLink: { rate: "OC-3", delay: "20us", faults: { cellLoss: 0.01 } }, seed: 9 });
+    const p = pair({
+      kind: "accelerated",
+      net: "atm",
+      atmSwitch: true,
+      atmLink: { rate: "OC-3", delay: "20us", faults: { cellLoss: 0.01 } },
+      seed: 9,
+    });
     for (let k = 0; k < 30; k++) {
       p.send(0, msgBytes(300, k));
       p.send(1, msgBytes(301, 100 + k));
@@ -146,19 +185,25 @@ describe("AcceleratedStack", () => {
     expect(orders[0]!.length).toBe(60);
     expect(orders[1]).toEqual(orders[0]);
     for (const m of [0, 1]) {
-      expect(orders[0]!.filter((s) => s.startsWith(`${m}:`))).toEqual(Array.from({ length: 30 }, (_, k) => `${m}:${m * 100 + k}`));
+      expect(orders[0]!.filter((s) => s.startsWith(`${m}:`))).toEqual(
+        Array.from({ length: 30 }, (_, k) => `${m}:${m * 100 + k}`),
+      );
     }
     expect(st(p.stacks[1]).selfDelivered).toBe(30);
   });
 
   it("refuses compositions it cannot accelerate, with the path of the offending layer", () => {
-    expect(errorOf(() => pair({ kind: "accelerated", layers: ["TOTAL", "COM"] })).message).toMatch(/^h0\.accel\.layers\[0\]: TOTAL requires reliable, fifo/);
+    expect(errorOf(() => pair({ kind: "accelerated", layers: ["TOTAL", "COM"] })).message).toMatch(
+      /^h0\.accel\.layers\[0\]: TOTAL requires reliable, fifo/,
+    );
     expect(errorOf(() => pair({ kind: "accelerated", layers: ["STABLE", "NAK", "COM"] })).message).toBe(
       "h0.accel.layers[0]: STABLE is not accelerated (the accelerator implements COM, FRAG, NAK, FC, TOTAL)",
     );
     expect(errorOf(() => pair({ kind: "accelerated", layers: ["FRAG", "COM"] })).path).toBe("h0.accel.layers");
     expect(errorOf(() => pair({ kind: "accelerated", extra: { members: [1, 2, 3] } })).path).toBe("h0.accel.members");
-    expect(errorOf(() => pair({ kind: "accelerated", extra: { nak: { ringSize: 100 } } })).path).toBe("h0.accel.nak.ringSize");
+    expect(errorOf(() => pair({ kind: "accelerated", extra: { nak: { ringSize: 100 } } })).path).toBe(
+      "h0.accel.nak.ringSize",
+    );
     const p = pair({ kind: "accelerated", layers: FIVE_LAYERS });
     expect(p.stacks[0]!.configuration).toBe("accelerated");
     expect(p.stacks[0]!.maxMessage).toBe(1500 - 8 - 24 - 16);

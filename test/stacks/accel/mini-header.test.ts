@@ -31,7 +31,16 @@ describe("accelerator wire format", () => {
 
   it("connection identification and accelerated header round-trip; malformed ones are refused", () => {
     const b = new Uint8Array(CONN_ID_LEN).fill(0xa5);
-    const id = { version: 1, src: 1, dst: 0, members: 2, signature: 0xdeadbeef, link: 1, srcAddress: Uint8Array.of(2, 0, 0, 0, 0, 0x21), dstAddress: Uint8Array.of(2, 0, 0, 0, 0, 0x20) };
+    const id = {
+      version: 1,
+      src: 1,
+      dst: 0,
+      members: 2,
+      signature: 0xdeadbeef,
+      link: 1,
+      srcAddress: Uint8Array.of(2, 0, 0, 0, 0, 0x21),
+      dstAddress: Uint8Array.of(2, 0, 0, 0, 0, 0x20),
+    };
     emitConnId(b, 0, id);
     expect([...b]).toEqual([1, 1, 0, 2, 0xde, 0xad, 0xbe, 0xef, 1, 0, 2, 0, 0, 0, 0, 0x21, 2, 0, 0, 0, 0, 0x20, 0, 0]);
     expect(parseConnId(b, 0, CONN_ID_LEN)).toEqual(id);
@@ -49,7 +58,11 @@ describe("accelerator wire format", () => {
     expect(parseAccelHeader(h, 0, h.length)).toEqual(rep);
     expect(parseAccelHeader(h, 0, h.length + 3)).toBeNull(); // length is not the bytes after it
     expect(parseAccelHeader(h, 0, h.length + 3, false)).toEqual(rep); // Ethernet padding allowed
-    for (const [i, v] of [[0, 9], [1, 0x80], [3, 2]] as const) {
+    for (const [i, v] of [
+      [0, 9],
+      [1, 0x80],
+      [3, 2],
+    ] as const) {
       const bad = h.slice();
       bad[i] = v;
       expect(parseAccelHeader(bad, 0, bad.length)).toBeNull();

@@ -12,7 +12,11 @@ function rtt(kind: "accelerated" | "layered", net: "ethernet" | "atm", size = 8,
   p.sim.scheduler.runToIdle();
   expect(pp.done).toBe(true);
   expect(pp.mismatches).toBe(0);
-  return { rtt: pp.meanRtt(), stats: p.stacks.map((s) => s.stats()), cpuNs: p.cpus[0]!.totalNs() + p.cpus[1]!.totalNs() };
+  return {
+    rtt: pp.meanRtt(),
+    stats: p.stacks.map((s) => s.stats()),
+    cpuNs: p.cpus[0]!.totalNs() + p.cpus[1]!.totalNs(),
+  };
 }
 
 describe("ping-pong of 8-byte messages on workstation-1995, five layers", () => {
@@ -20,7 +24,9 @@ describe("ping-pong of 8-byte messages on workstation-1995, five layers", () => 
     it(`${net}: the accelerator cuts the round trip several times over`, () => {
       const l = rtt("layered", net);
       const a = rtt("accelerated", net);
-      console.log(`${net}: layered ${(l.rtt / 1000).toFixed(1)} us, accelerated ${(a.rtt / 1000).toFixed(1)} us, ratio ${(l.rtt / a.rtt).toFixed(1)}x; CPU per round trip layered ${(l.cpuNs / 50 / 1000).toFixed(1)} us, accelerated ${(a.cpuNs / 50 / 1000).toFixed(1)} us`);
+      console.log(
+        `${net}: layered ${(l.rtt / 1000).toFixed(1)} us, accelerated ${(a.rtt / 1000).toFixed(1)} us, ratio ${(l.rtt / a.rtt).toFixed(1)}x; CPU per round trip layered ${(l.cpuNs / 50 / 1000).toFixed(1)} us, accelerated ${(a.cpuNs / 50 / 1000).toFixed(1)} us`,
+      );
       expect(l.rtt).toBeGreaterThan(700_000); // of the order of a millisecond (806 us measured)
       expect(a.rtt * 5).toBeLessThan(l.rtt);
       const s = a.stats[1] as AcceleratedStackStats;

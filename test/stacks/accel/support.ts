@@ -124,7 +124,10 @@ export function pair(o: PairOptions) {
       o.kind === "accelerated"
         ? new AcceleratedStack(sim, `h${i}.accel`, common as AcceleratedStackOptions)
         : new LayeredStack(sim, `h${i}.stack`, { ...common, variant: "layered" } as never);
-    s.setApp({ onMessage: (_s, ptr, length, src) => received[i]!.push({ time: sim.now, src, bytes: sim.runtime.u8.slice(ptr, ptr + length) }) });
+    s.setApp({
+      onMessage: (_s, ptr, length, src) =>
+        received[i]!.push({ time: sim.now, src, bytes: sim.runtime.u8.slice(ptr, ptr + length) }),
+    });
     stacks.push(s);
     entry.stacks.push(s);
   }
@@ -137,4 +140,3 @@ export function pair(o: PairOptions) {
   };
   return { sim, stacks, cpus, received, send, eth, atm };
 }
-

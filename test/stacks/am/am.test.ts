@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NetloomError } from "../../../src/api/errors.js";
-import { AtmNic } from "../../../src/devices/atm-nic.js";
-import { EthernetNic } from "../../../src/devices/nic.js";
+import type { AtmNic } from "../../../src/devices/atm-nic.js";
+import type { EthernetNic } from "../../../src/devices/nic.js";
 import { PingPong } from "../../../src/stacks/layered/ping-pong.js";
 import { AmStack, amDevice, type AmMessage, type AmStackOptions } from "../../../src/stacks/am/am-stack.js";
 import { AM_ETHERTYPE, AM_KIND_REPLY, AM_KIND_REQUEST } from "../../../src/stacks/am/am-wire.js";
@@ -12,8 +12,12 @@ type Opts = Partial<Omit<AmStackOptions, "device" | "cpu">>;
 
 function amPair(kind: NicKind, oa: Opts = {}, ob: Opts = {}) {
   const p = pair(kind, { etherType: AM_ETHERTYPE });
-  const a = p.track(new AmStack(p.sim, "a", { device: p.devices[0]!, cpu: p.cpus[0]!, rank: 0, channels: { 1: p.spec(0, 1) }, ...oa }));
-  const b = p.track(new AmStack(p.sim, "b", { device: p.devices[1]!, cpu: p.cpus[1]!, rank: 1, channels: { 0: p.spec(1, 0) }, ...ob }));
+  const a = p.track(
+    new AmStack(p.sim, "a", { device: p.devices[0]!, cpu: p.cpus[0]!, rank: 0, channels: { 1: p.spec(0, 1) }, ...oa }),
+  );
+  const b = p.track(
+    new AmStack(p.sim, "b", { device: p.devices[1]!, cpu: p.cpus[1]!, rank: 1, channels: { 0: p.spec(1, 0) }, ...ob }),
+  );
   p.sim.scheduler.runUntil(2_000_000);
   return { p, a, b };
 }
@@ -27,7 +31,13 @@ interface Seen {
 }
 
 function seen(am: AmStack, m: AmMessage): Seen {
-  return { src: m.src, kind: m.kind, handler: m.handler, args: [...m.args.subarray(0, m.nargs)], bytes: am.u8.slice(m.ptr, m.ptr + m.length) };
+  return {
+    src: m.src,
+    kind: m.kind,
+    handler: m.handler,
+    args: [...m.args.subarray(0, m.nargs)],
+    bytes: am.u8.slice(m.ptr, m.ptr + m.length),
+  };
 }
 
 function payload(am: AmStack, bytes: Uint8Array): number {
@@ -45,13 +55,29 @@ describe.each(["atm", "ethernet"] as const)("Active Messages over %s", (kind) =>
       atB.push(seen(am, m));
       // Echo the payload reversed, arguments + 1, to handler 6 of the requester.
       const back = am.u8.slice(m.ptr, m.ptr + m.length).reverse();
-      expect(am.reply(6, [...m.args.subarray(0, m.nargs)].map((x) => x + 1), payload(am, back))).toBe(true);
+      expect(
+        am.reply(
+          6,
+          [...m.args.subarray(0, m.nargs)].map((x) => x + 1),
+          payload(am, back),
+        ),
+      ).toBe(true);
     });
     a.registerHandler(6, (am, m) => atA.push(seen(am, m)));
     const sizes = [0, 3, 20, 500, a.maxMessage];
-    sizes.forEach((n, i) => expect(a.request(1, 5, [i, 0xfffffff0, 7].slice(0, i % 4), payload(a, msgBytes(n, i)))).toBe(true));
+    sizes.forEach((n, i) =>
+      expect(a.request(1, 5, [i, 0xfffffff0, 7].slice(0, i % 4), payload(a, msgBytes(n, i)))).toBe(true),
+    );
     p.sim.scheduler.runToIdle();
-    expect(atB).toEqual(sizes.map((n, i) => ({ src: 0, kind: AM_KIND_REQUEST, handler: 5, args: [i, 0xfffffff0, 7].slice(0, i % 4), bytes: msgBytes(n, i) })));
+    expect(atB).toEqual(
+      sizes.map((n, i) => ({
+        src: 0,
+        kind: AM_KIND_REQUEST,
+        handler: 5,
+        args: [i, 0xfffffff0, 7].slice(0, i % 4),
+        bytes: msgBytes(n, i),
+      })),
+    );
     expect(atA).toEqual(
       sizes.map((n, i) => ({
         src: 1,
@@ -190,7 +216,9 @@ describe("Active Messages wire bytes", () => {
   it("Ethernet: EtherType 0x88B6 (U-Net's), the U-Net channel header, then the AM header", () => {
     const { p, a } = sender("ethernet");
     const frames: Uint8Array[] = [];
-    (p.nics[1] as EthernetNic).setReceiver({ onFrame: (nic, f) => (frames.push(p.sim.frames.bytes(f).slice()), nic.consume(f)) });
+    (p.nics[1] as EthernetNic).setReceiver({
+      onFrame: (nic, f) => (frames.push(p.sim.frames.bytes(f).slice()), nic.consume(f)),
+    });
     p.sim.scheduler.runUntil(2_000_000);
     a.request(1, 0x44, [1, 2], payload(a, msgBytes(50, 2)));
     p.sim.scheduler.runToIdle();
@@ -210,8 +238,22 @@ describe("Active Messages figures (workstation-1995, OC-3)", () => {
       if (am) ({ p, a, b } = amPair("atm"));
       else {
         p = pair("atm");
-        a = p.track(new UnetEndpoint(p.sim, "a", { device: p.devices[0]!, cpu: p.cpus[0]!, rank: 0, channels: { 1: p.spec(0, 1) } }));
-        b = p.track(new UnetEndpoint(p.sim, "b", { device: p.devices[1]!, cpu: p.cpus[1]!, rank: 1, channels: { 0: p.spec(1, 0) } }));
+        a = p.track(
+          new UnetEndpoint(p.sim, "a", {
+            device: p.devices[0]!,
+            cpu: p.cpus[0]!,
+            rank: 0,
+            channels: { 1: p.spec(0, 1) },
+          }),
+        );
+        b = p.track(
+          new UnetEndpoint(p.sim, "b", {
+            device: p.devices[1]!,
+            cpu: p.cpus[1]!,
+            rank: 1,
+            channels: { 0: p.spec(1, 0) },
+          }),
+        );
         p.sim.scheduler.runUntil(2_000_000);
       }
       const pp = new PingPong(a, b, size, 10);

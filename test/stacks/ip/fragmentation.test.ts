@@ -11,8 +11,19 @@ function rawToHost(reassembly = {}) {
   const r = w.nic("r");
   const B = w.host("b", { address: "10.0.0.2/24", reassembly });
   w.link(r, 0, B.nic);
-  const send = (fields: Parameters<typeof injectIpv4>[3], payload: Uint8Array, mutate?: Parameters<typeof injectIpv4>[5]) =>
-    injectIpv4(w.sim, r, B.mac, { src: A_IP, dst: B_IP, protocol: IP_PROTO_UDP, identification: 77, ...fields }, payload, mutate);
+  const send = (
+    fields: Parameters<typeof injectIpv4>[3],
+    payload: Uint8Array,
+    mutate?: Parameters<typeof injectIpv4>[5],
+  ) =>
+    injectIpv4(
+      w.sim,
+      r,
+      B.mac,
+      { src: A_IP, dst: B_IP, protocol: IP_PROTO_UDP, identification: 77, ...fields },
+      payload,
+      mutate,
+    );
   return { ...w, r, B, send };
 }
 
@@ -21,7 +32,12 @@ function udpDatagram(data: Uint8Array, dstPort = 9): Uint8Array {
   // Checksum by hand (pseudo-header), independent of the host code.
   const len = 8 + data.length;
   const d = new Uint8Array(len);
-  d[0] = 0x13; d[1] = 0x88; d[2] = dstPort >> 8; d[3] = dstPort & 0xff; d[4] = len >> 8; d[5] = len & 0xff;
+  d[0] = 0x13;
+  d[1] = 0x88;
+  d[2] = dstPort >> 8;
+  d[3] = dstPort & 0xff;
+  d[4] = len >> 8;
+  d[5] = len & 0xff;
   d.set(data, 8);
   let sum = (A_IP >>> 16) + (A_IP & 0xffff) + (B_IP >>> 16) + (B_IP & 0xffff) + 17 + len;
   for (let i = 0; i < len; i += 2) sum += (d[i]! << 8) | (d[i + 1] ?? 0);
@@ -132,7 +148,8 @@ describe("fragmentation and reassembly", () => {
     send({ identification: 2, moreFragments: true, fragmentOffset: 1016 }, chunk.subarray(0, 16));
     sim.scheduler.runToIdle();
     expect(B.stats().reassembly.drops).toMatchObject({ DATAGRAM_TOO_LARGE: 1, TIMEOUT: 1 });
-    for (let id = 10; id < 13; id++) send({ identification: id, moreFragments: true, fragmentOffset: 0 }, chunk.subarray(0, 800));
+    for (let id = 10; id < 13; id++)
+      send({ identification: id, moreFragments: true, fragmentOffset: 0 }, chunk.subarray(0, 800));
     sim.scheduler.runUntil(sim.now + 1e9);
     expect(B.stats().reassembly.bytesHeld).toBe(1600);
     expect(B.stats().reassembly.drops).toMatchObject({ MEMORY_LIMIT: 1 });

@@ -118,7 +118,9 @@ describe("IpHost over ATM", () => {
     const { sim: sim2, entry } = world(2);
     const eth = new EthernetNic(sim2, "e");
     entry.devices.push(eth);
-    expect(() => new IpHost(eth, { address: "10.0.0.1/24", circuits: { "10.0.0.2": 0 } })).toThrow(/circuits need an AtmNic/);
+    expect(() => new IpHost(eth, { address: "10.0.0.1/24", circuits: { "10.0.0.2": 0 } })).toThrow(
+      /circuits need an AtmNic/,
+    );
     const small = new AtmNic(sim2, "small"); // maxPdu 9180: IP MTU at most 9172
     entry.devices.push(small);
     expect(() => new IpHost(small, { address: "10.0.0.1/24", mtu: 9180 })).toThrow(NetloomError);
@@ -182,7 +184,11 @@ describe("Router between Ethernet and ATM", () => {
     const ratm = r.iface("atm0").atm!;
     ratm.map("10.0.2.2", ratm.nic.openVc(0, 100));
     const E = new IpHost(eth, { address: "10.0.1.2/24", gateway: "10.0.1.1" });
-    const H = new IpHost(na, { address: "10.0.2.2/24", gateway: "10.0.2.1", circuits: { "10.0.2.1": na.openVc(0, 40) } });
+    const H = new IpHost(na, {
+      address: "10.0.2.2/24",
+      gateway: "10.0.2.1",
+      circuits: { "10.0.2.1": na.openVc(0, 40) },
+    });
     entry.hosts.push(E, H);
     expect(r.iface("atm0").mtu).toBe(9180);
     const atH: number[] = [];
@@ -238,7 +244,15 @@ describe("LINKTYPE_SUNATM captures at ATM NICs", () => {
       expect(first.origLength).toBe(4 + 8 + 20 + 8);
       const rows = tsharkFields(
         tmp.path("a.pcap"),
-        ["frame.protocols", "atm.vci", "ip.checksum.status", "udp.checksum.status", "ip.src", "_ws.malformed", "_ws.expert.severity"],
+        [
+          "frame.protocols",
+          "atm.vci",
+          "ip.checksum.status",
+          "udp.checksum.status",
+          "ip.src",
+          "_ws.malformed",
+          "_ws.expert.severity",
+        ],
         { prefs: CHECK_ALL_PREFS },
       );
       expect(rows.length).toBe(14);

@@ -91,9 +91,13 @@ describe("jumbo frames", () => {
       p.rx.close();
       p.tx.close();
       p.net.destroy();
-      const rows = tsharkFields(tmp.path("jumbo.pcap"), ["frame.len", "_ws.malformed", "eth.fcs.status", "ip.checksum.status", "udp.checksum.status", "udp.length"], {
-        prefs: CHECK_ALL_PREFS,
-      });
+      const rows = tsharkFields(
+        tmp.path("jumbo.pcap"),
+        ["frame.len", "_ws.malformed", "eth.fcs.status", "ip.checksum.status", "udp.checksum.status", "udp.length"],
+        {
+          prefs: CHECK_ALL_PREFS,
+        },
+      );
       const udp = rows.filter((r) => r["udp.length"] !== "");
       expect(udp.map((r) => r["frame.len"])).toEqual(["9018", "4046", "64"]);
       for (const r of rows) {

@@ -29,7 +29,16 @@ describe("tshark", () => {
       expect(tx.drain()).toBe(2);
       const rows = tsharkFields(
         tmp.path("a.pcap"),
-        ["frame.number", "_ws.col.Protocol", "_ws.malformed", "_ws.expert.message", "eth.fcs.status", "ip.checksum.status", "udp.checksum.status", "icmp.checksum.status"],
+        [
+          "frame.number",
+          "_ws.col.Protocol",
+          "_ws.malformed",
+          "_ws.expert.message",
+          "eth.fcs.status",
+          "ip.checksum.status",
+          "udp.checksum.status",
+          "icmp.checksum.status",
+        ],
         { prefs: CHECK_ALL_PREFS },
       );
       expect(rows.length).toBe(pcap.records);

@@ -21,7 +21,14 @@ function router(sim: Simulation, name: string, options: RouterOptions): Router {
   return r;
 }
 
-function connect(sim: Simulation, a: EthernetNic | Router, ap: number, b: EthernetNic | Router, bp: number, options: LinkOptions = LINK) {
+function connect(
+  sim: Simulation,
+  a: EthernetNic | Router,
+  ap: number,
+  b: EthernetNic | Router,
+  bp: number,
+  options: LinkOptions = LINK,
+) {
   const l = new PointToPointLink(sim, `${a.name}:${ap}-${b.name}:${bp}`, options);
   a.attach(ap, l, 0);
   b.attach(bp, l, 1);
@@ -130,7 +137,13 @@ describe("Router", () => {
         nic.consume(f);
       },
     });
-    injectIpv4(w.sim, raw, R.iface("lan1").mac, { src: srcIp, dst: B_IP, protocol: IP_PROTO_UDP, dontFragment: true, ttl: 9 }, pattern(1000));
+    injectIpv4(
+      w.sim,
+      raw,
+      R.iface("lan1").mac,
+      { src: srcIp, dst: B_IP, protocol: IP_PROTO_UDP, dontFragment: true, ttl: 9 },
+      pattern(1000),
+    );
     w.sim.scheduler.runToIdle();
     expect(R.stats().ip.drops["FRAG_NEEDED_DF"]).toBe(1);
     expect(got).toHaveLength(1);
@@ -162,9 +175,16 @@ describe("Router", () => {
     });
     connect(w.sim, raw, 0, R, 0);
     connect(w.sim, R, 1, B.nic, 0);
-    injectIpv4(w.sim, raw, R.iface("lan1").mac, { src: ipv4FromString("10.0.1.10"), dst: B_IP, protocol: IP_PROTO_UDP }, pattern(60), (h, at) => {
-      h[at + 10]! ^= 0xff;
-    });
+    injectIpv4(
+      w.sim,
+      raw,
+      R.iface("lan1").mac,
+      { src: ipv4FromString("10.0.1.10"), dst: B_IP, protocol: IP_PROTO_UDP },
+      pattern(60),
+      (h, at) => {
+        h[at + 10]! ^= 0xff;
+      },
+    );
     w.sim.scheduler.runToIdle();
     expect(R.stats().ip.drops).toEqual({ BAD_CHECKSUM: 1 });
     expect(R.stats().ip.forwarded).toBe(0);
@@ -190,7 +210,11 @@ describe("Router", () => {
   it("refuses a static route whose next hop is on no interface", () => {
     const w = world(1);
     expect(
-      () => new Router(w.sim, "bad", { interfaces: [{ name: "x", address: "10.0.0.1/24" }], routes: [{ prefix: "10.1.0.0/16", via: "10.2.0.1" }] }),
+      () =>
+        new Router(w.sim, "bad", {
+          interfaces: [{ name: "x", address: "10.0.0.1/24" }],
+          routes: [{ prefix: "10.1.0.0/16", via: "10.2.0.1" }],
+        }),
     ).toThrow(/10\.2\.0\.1 is not on the subnet of any interface of bad/);
   });
 });
@@ -204,15 +228,26 @@ describe("Router distance vector", () => {
     const B = w.host("b", { address: "10.0.2.10/24", gateway: "10.0.2.1" });
     const dv = { period: "100ms", timeout: "300ms" };
     const R1 = router(sim, "r1", {
-      interfaces: [{ name: "lan", address: "10.0.1.1/24" }, { name: "to-r2", address: "192.168.12.1/30" }, { name: "to-r3", address: "192.168.13.1/30" }],
+      interfaces: [
+        { name: "lan", address: "10.0.1.1/24" },
+        { name: "to-r2", address: "192.168.12.1/30" },
+        { name: "to-r3", address: "192.168.13.1/30" },
+      ],
       distanceVector: dv,
     });
     const R2 = router(sim, "r2", {
-      interfaces: [{ name: "lan", address: "10.0.2.1/24" }, { name: "to-r1", address: "192.168.12.2/30" }, { name: "to-r3", address: "192.168.23.1/30" }],
+      interfaces: [
+        { name: "lan", address: "10.0.2.1/24" },
+        { name: "to-r1", address: "192.168.12.2/30" },
+        { name: "to-r3", address: "192.168.23.1/30" },
+      ],
       distanceVector: dv,
     });
     const R3 = router(sim, "r3", {
-      interfaces: [{ name: "to-r1", address: "192.168.13.2/30" }, { name: "to-r2", address: "192.168.23.2/30" }],
+      interfaces: [
+        { name: "to-r1", address: "192.168.13.2/30" },
+        { name: "to-r2", address: "192.168.23.2/30" },
+      ],
       distanceVector: dv,
     });
     connect(sim, A.nic, 0, R1, 0);
@@ -330,10 +365,16 @@ describe("Router multicast (flooding)", () => {
     const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1" });
     const B = w.host("b", { address: "10.0.2.10/24", gateway: "10.0.2.1" });
     const R1 = router(w.sim, "r1", {
-      interfaces: [{ name: "lan", address: "10.0.1.1/24" }, { name: "core", address: "192.168.12.1/30" }],
+      interfaces: [
+        { name: "lan", address: "10.0.1.1/24" },
+        { name: "core", address: "192.168.12.1/30" },
+      ],
     });
     const R2 = router(w.sim, "r2", {
-      interfaces: [{ name: "core", address: "192.168.12.2/30" }, { name: "lan", address: "10.0.2.1/24" }],
+      interfaces: [
+        { name: "core", address: "192.168.12.2/30" },
+        { name: "lan", address: "10.0.2.1/24" },
+      ],
     });
     connect(w.sim, A.nic, 0, R1, 0);
     connect(w.sim, R1, 1, R2, 0);

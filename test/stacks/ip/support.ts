@@ -4,7 +4,7 @@ import { afterEach, expect } from "vitest";
 import { Simulation } from "../../../src/engine/simulation.js";
 import { EthernetNic } from "../../../src/devices/nic.js";
 import { PointToPointLink, type LinkOptions } from "../../../src/devices/link.js";
-import { EthernetSwitch } from "../../../src/devices/ethernet-switch.js";
+import type { EthernetSwitch } from "../../../src/devices/ethernet-switch.js";
 import { IpHost, type IpHostOptions } from "../../../src/stacks/ip/ip-host.js";
 import { ETHERTYPE_IPV4, writeMac } from "../../../src/wire/ethernet.js";
 import { Ipv4View, createIpv4Repr, emitIpv4, type Ipv4Repr } from "../../../src/wire/ipv4.js";

@@ -19,7 +19,12 @@ function inetSum(b: Uint8Array): number {
 }
 
 /** A COM PDU as the test builds it. */
-function comPdu(src: number, dst: number, payload: Uint8Array, o: { badSum?: boolean; len?: number; version?: number } = {}): Uint8Array {
+function comPdu(
+  src: number,
+  dst: number,
+  payload: Uint8Array,
+  o: { badSum?: boolean; len?: number; version?: number } = {},
+): Uint8Array {
   const len = 8 + payload.length;
   const b = new Uint8Array(len);
   const l = o.len ?? len;
@@ -31,7 +36,6 @@ function comPdu(src: number, dst: number, payload: Uint8Array, o: { badSum?: boo
   return b;
 }
 
-
 describe("COM over ATM", () => {
   it("sends the COM header as the AAL5 PDU, byte for byte, and takes apart what it receives", () => {
     const g = group({ layers: ["COM"], slotBytes: 16384, atm: {} });
@@ -39,7 +43,9 @@ describe("COM over ATM", () => {
     expect(a.headroom).toBe(8); // no link header: the circuit names the peer
     expect(a.maxMessage).toBe(9180 - 8);
     const sent: Uint8Array[] = [];
-    g.atm!.nics[0]!.setPduTap({ pdu: (_t, _vpi, _vci, u8, ptr, len, tx) => void (tx && sent.push(u8.slice(ptr, ptr + len))) });
+    g.atm!.nics[0]!.setPduTap({
+      pdu: (_t, _vpi, _vci, u8, ptr, len, tx) => void (tx && sent.push(u8.slice(ptr, ptr + len))),
+    });
     const payload = msgBytes(5, 7);
     expect(g.send(0, payload)).toBe(true);
     g.sim.scheduler.runToIdle();
@@ -69,7 +75,10 @@ describe("COM over ATM", () => {
     nb.sendBytes(vc, comPdu(1, 0, msgBytes(30, 7), { version: 2 }));
     nb.sendBytes(vc, new Uint8Array([0x10, 1, 0])); // shorter than the header
     g.sim.scheduler.runToIdle();
-    expect(g.received[0]!.map((r) => [r.src, r.bytes[0], r.bytes.length])).toEqual([[1, 1, 30], [1, 2, 9000]]);
+    expect(g.received[0]!.map((r) => [r.src, r.bytes[0], r.bytes.length])).toEqual([
+      [1, 1, 30],
+      [1, 2, 9000],
+    ]);
     expect(g.received[0]![1]!.bytes).toEqual(msgBytes(9000, 2));
     expect(a.stats().byLayer.COM).toMatchObject({ rxFrames: 2, badChecksum: 1, badHeader: 4, notForUs: 1 });
     // The copy out of the reassembly buffer is the emulator's: counted by COM, not charged.
@@ -127,7 +136,12 @@ describe("COM over ATM", () => {
 
 describe("microprotocols over ATM", () => {
   it("NAK delivers every message once and in order when cells are lost both ways", () => {
-    const g = group({ layers: ["NAK", "COM"], slotBytes: 4096, seed: 5, atm: { link: { rate: "OC-3", delay: "50us", faults: { cellLoss: 0.01 } } } });
+    const g = group({
+      layers: ["NAK", "COM"],
+      slotBytes: 4096,
+      seed: 5,
+      atm: { link: { rate: "OC-3", delay: "50us", faults: { cellLoss: 0.01 } } },
+    });
     for (let i = 0; i < 150; i++) expect(g.send(0, msgBytes(500, i))).toBe(true);
     g.sim.scheduler.runToIdle();
     expect(g.received[1]!.map((r) => r.bytes[0])).toEqual(Array.from({ length: 150 }, (_, i) => i & 0xff));
@@ -156,7 +170,12 @@ describe("microprotocols over ATM", () => {
   });
 
   it("TOTAL over NAK through an ATM switch: one order at every member", () => {
-    const g = group({ n: 3, layers: ["TOTAL", "NAK", "COM"], seed: 7, atm: { link: { rate: "OC-3", delay: "20us", faults: { cellLoss: 0.005 } } } });
+    const g = group({
+      n: 3,
+      layers: ["TOTAL", "NAK", "COM"],
+      seed: 7,
+      atm: { link: { rate: "OC-3", delay: "20us", faults: { cellLoss: 0.005 } } },
+    });
     for (let k = 0; k < 10; k++) for (let m = 0; m < 3; m++) g.send(m, msgBytes(200 + m, m * 16 + k));
     g.sim.scheduler.runToIdle();
     const orders = g.received.map((r) => r.map((x) => `${x.src}:${x.bytes[0]}`));

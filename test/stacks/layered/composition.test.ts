@@ -11,7 +11,6 @@ import { TotalLayer } from "../../../src/stacks/layered/total.js";
 import { group, msgBytes } from "./support.js";
 import { errorOf } from "../../support/errors.js";
 
-
 describe("stack composition", () => {
   it("accepts the Horus stacks of figure 18-4 and others that can work", () => {
     for (const layers of [
@@ -34,15 +33,21 @@ describe("stack composition", () => {
     expect(errorOf(() => checkComposition(["TOTAL", "COM"], "h0")).message).toBe(
       "h0.layers[0]: TOTAL requires reliable, fifo below it, but COM provides only datagram (put a layer that provides reliable, fifo under TOTAL)",
     );
-    expect(errorOf(() => checkComposition(["TOTAL", "NAK", "COM"].slice(0, 1).concat(["FRAG", "COM"]), "s")).path).toBe("s.layers[0]");
+    expect(errorOf(() => checkComposition(["TOTAL", "NAK", "COM"].slice(0, 1).concat(["FRAG", "COM"]), "s")).path).toBe(
+      "s.layers[0]",
+    );
     const e = errorOf(() => checkComposition(["NAK", "STABLE", "FRAG", "COM"], "s"));
     expect(e.path).toBe("s.layers[1]");
-    expect(e.message).toMatch(/STABLE requires reliable below it, but FRAG over COM provide only datagram, large messages/);
+    expect(e.message).toMatch(
+      /STABLE requires reliable below it, but FRAG over COM provide only datagram, large messages/,
+    );
     expect(errorOf(() => checkComposition(["FC", "FRAG", "COM"])).message).toMatch(/FC requires reliable/);
   });
 
   it("refuses COM off the bottom, a missing COM, unknown and repeated layers, an empty list", () => {
-    expect(errorOf(() => checkComposition(["COM", "NAK"], "s")).message).toMatch(/^s\.layers\[0\]: COM must be the bottom layer/);
+    expect(errorOf(() => checkComposition(["COM", "NAK"], "s")).message).toMatch(
+      /^s\.layers\[0\]: COM must be the bottom layer/,
+    );
     expect(errorOf(() => checkComposition(["NAK"], "s")).message).toBe(
       "s.layers[0]: NAK is at the bottom, but it needs a layer below it: the bottom layer must be COM",
     );
@@ -57,7 +62,9 @@ describe("stack composition", () => {
     expect(errorOf(() => group({ layers: ["TOTAL", "COM"] })).path).toBe("h0.stack.layers[0]");
     expect(errorOf(() => group({ layers: ["NAK", "COM"], variant: "streams" as never })).path).toBe("h0.stack.variant");
     expect(errorOf(() => group({ layers: ["NAK", "COM"], extra: { rank: 5 } })).path).toBe("h0.stack.rank");
-    expect(errorOf(() => group({ layers: ["NAK", "COM"], extra: { nak: { ringSize: 100 } } })).path).toBe("h0.stack.layers[0].nak.ringSize");
+    expect(errorOf(() => group({ layers: ["NAK", "COM"], extra: { nak: { ringSize: 100 } } })).path).toBe(
+      "h0.stack.layers[0].nak.ringSize",
+    );
   });
 
   it("each layer object declares the properties of the table the check reads", () => {

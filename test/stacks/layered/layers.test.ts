@@ -30,7 +30,12 @@ function withFcs(frame: Uint8Array): Uint8Array {
 }
 
 /** A COM frame from member `src` as the test builds it (Ethernet + COM + payload). */
-function comFrame(src: number, dst: number, payload: Uint8Array, opts: { etherType?: number; badSum?: boolean } = {}): Uint8Array {
+function comFrame(
+  src: number,
+  dst: number,
+  payload: Uint8Array,
+  opts: { etherType?: number; badSum?: boolean } = {},
+): Uint8Array {
   const len = 8 + payload.length;
   const b = new Uint8Array(14 + len).fill(0xa5);
   writeMac(b, 0, mac(0)); // to the receiving member; COM dst may still name another
@@ -72,8 +77,14 @@ describe("COM", () => {
       expect(zlibSync.crc32(w.subarray(0, 60))).toBe((w[60]! | (w[61]! << 8) | (w[62]! << 16) | (w[63]! << 24)) >>> 0);
       // The frame leaves when the send job has paid system call, user copy, crossing, checksum, driver.
       const p = cpu.profile;
-      const sendCost = p.systemCallNs + p.copyCallNs + Math.round(5 * p.copyNsPerByte) + p.layerCrossingNs +
-        p.checksumCallNs + Math.round(13 * p.checksumNsPerByte) + p.driverNs;
+      const sendCost =
+        p.systemCallNs +
+        p.copyCallNs +
+        Math.round(5 * p.copyNsPerByte) +
+        p.layerCrossingNs +
+        p.checksumCallNs +
+        Math.round(13 * p.checksumNsPerByte) +
+        p.driverNs;
       expect(ch.sent[0]!.time).toBe(sendCost);
 
       const t0 = sim.now;
@@ -84,7 +95,10 @@ describe("COM", () => {
       ch.inject(0, comFrame(0, 0, msgBytes(30, 5))); // claims to be from us
       ch.inject(0, comFrame(1, 5, msgBytes(30, 6))); // for a member that is not us
       sim.scheduler.runToIdle();
-      expect(got.map((g) => [g.src, g.bytes[0], g.bytes.length])).toEqual([[1, 1, 30], [1, 2, 31]]);
+      expect(got.map((g) => [g.src, g.bytes[0], g.bytes.length])).toEqual([
+        [1, 1, 30],
+        [1, 2, 31],
+      ]);
       expect(got[0]!.bytes).toEqual(msgBytes(30, 1));
       const com = stack.stats().byLayer.COM!;
       expect(com).toMatchObject({ rxFrames: 2, badChecksum: 1, badEtherType: 1, badHeader: 1, notForUs: 1 });
@@ -124,7 +138,12 @@ describe("FRAG", () => {
   });
 
   it("over a lossy link delivers only whole messages and counts the rest", () => {
-    const g = group({ layers: ["FRAG", "COM"], slotBytes: 8192, link: { rate: "10Mbps", delay: "5us", faults: { loss: 0.15 } }, seed: 3 });
+    const g = group({
+      layers: ["FRAG", "COM"],
+      slotBytes: 8192,
+      link: { rate: "10Mbps", delay: "5us", faults: { loss: 0.15 } },
+      seed: 3,
+    });
     for (let i = 0; i < 20; i++) g.send(0, msgBytes(4000, i));
     g.sim.scheduler.runToIdle();
     const got = g.received[1]!;
@@ -138,7 +157,11 @@ describe("FRAG", () => {
 
 describe("NAK", () => {
   it("delivers every message once and in order over a link losing 20% both ways", () => {
-    const g = group({ layers: ["NAK", "COM"], link: { rate: "10Mbps", delay: "50us", faults: { loss: 0.2 } }, seed: 5 });
+    const g = group({
+      layers: ["NAK", "COM"],
+      link: { rate: "10Mbps", delay: "50us", faults: { loss: 0.2 } },
+      seed: 5,
+    });
     for (let i = 0; i < 150; i++) expect(g.send(0, msgBytes(200, i))).toBe(true);
     g.sim.scheduler.runToIdle();
     expect(g.received[1]!.map((r) => r.bytes[0])).toEqual(Array.from({ length: 150 }, (_, i) => i & 0xff));
@@ -178,7 +201,12 @@ describe("FC", () => {
 
 describe("TOTAL", () => {
   function run(seed: number) {
-    const g = group({ n: 3, layers: ["TOTAL", "NAK", "COM"], link: { rate: "10Mbps", delay: "20us", faults: { loss: 0.05 } }, seed });
+    const g = group({
+      n: 3,
+      layers: ["TOTAL", "NAK", "COM"],
+      link: { rate: "10Mbps", delay: "20us", faults: { loss: 0.05 } },
+      seed,
+    });
     for (let k = 0; k < 10; k++) for (let m = 0; m < 3; m++) g.send(m, msgBytes(64 + m, m * 16 + k));
     g.sim.scheduler.runToIdle();
     return { g, orders: g.received.map((r) => r.map((x) => `${x.src}:${x.bytes[0]}`)) };
@@ -191,7 +219,9 @@ describe("TOTAL", () => {
     expect(orders[2]).toEqual(orders[0]);
     // Per sender, the total order keeps FIFO order.
     for (let m = 0; m < 3; m++) {
-      expect(orders[0]!.filter((s) => s.startsWith(`${m}:`))).toEqual(Array.from({ length: 10 }, (_, k) => `${m}:${m * 16 + k}`));
+      expect(orders[0]!.filter((s) => s.startsWith(`${m}:`))).toEqual(
+        Array.from({ length: 10 }, (_, k) => `${m}:${m * 16 + k}`),
+      );
     }
     expect(g.stacks[0]!.stats().byLayer.TOTAL!.ordersSent).toBe(20); // one per message of members 1 and 2
   });

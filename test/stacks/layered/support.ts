@@ -171,7 +171,8 @@ export function group(o: GroupOptions) {
     received.push(got);
     events.push(evs);
     stack.setApp({
-      onMessage: (_s, ptr, length, src) => got.push({ time: sim.now, src, bytes: sim.runtime.u8.slice(ptr, ptr + length) }),
+      onMessage: (_s, ptr, length, src) =>
+        got.push({ time: sim.now, src, bytes: sim.runtime.u8.slice(ptr, ptr + length) }),
       onEvent: (_s, ev, a, b) => evs.push({ time: sim.now, ev, a, b }),
     });
     stacks.push(stack);
@@ -189,4 +190,3 @@ export function group(o: GroupOptions) {
   };
   return { sim, nics, links, stacks, cpus, received, events, send, members, atm };
 }
-

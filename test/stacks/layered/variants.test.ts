@@ -9,7 +9,14 @@ import { group } from "./support.js";
 const LAYERS = ["NAK", "FRAG", "COM"];
 
 function pingPong(variant: StackVariant, size: number, profile = "workstation-1995", rounds = 10, seed = 1) {
-  const g = group({ layers: LAYERS, variant, profile, slotBytes: 16384, link: { rate: "155Mbps", delay: "5us" }, seed });
+  const g = group({
+    layers: LAYERS,
+    variant,
+    profile,
+    slotBytes: 16384,
+    link: { rate: "155Mbps", delay: "5us" },
+    seed,
+  });
   const pp = new PingPong(g.stacks[0]!, g.stacks[1]!, size, rounds);
   pp.start();
   g.sim.scheduler.runToIdle();
@@ -60,7 +67,15 @@ describe("host stack variants", () => {
     expect(srv.rtt).toBeLessThan(ws.rtt / 10);
     const perOp = Object.fromEntries(CPU_OP_NAMES.map((n) => [n, Math.round(ws.ops[n].ns / 20)]));
     // Every kind of work a socket stack does shows up in the per-message accounting.
-    for (const n of ["systemCall", "layerCrossing", "copy", "checksum", "interrupt", "contextSwitch", "driver"] as const) {
+    for (const n of [
+      "systemCall",
+      "layerCrossing",
+      "copy",
+      "checksum",
+      "interrupt",
+      "contextSwitch",
+      "driver",
+    ] as const) {
       expect(perOp[n]).toBeGreaterThan(0);
     }
   });
@@ -68,7 +83,13 @@ describe("host stack variants", () => {
   it("one-way throughput: the socket stack's CPU limits it below the layered stack's", () => {
     const rates: number[] = [];
     for (const variant of ["socket", "layered", "fbufs"] as const) {
-      const g = group({ layers: ["FC", "NAK", "FRAG", "COM"], variant, slotBytes: 16384, rxBuffers: 256, link: { rate: "155Mbps", delay: "5us" } });
+      const g = group({
+        layers: ["FC", "NAK", "FRAG", "COM"],
+        variant,
+        slotBytes: 16384,
+        rxBuffers: 256,
+        link: { rate: "155Mbps", delay: "5us" },
+      });
       const ow = new OneWay(g.stacks[0]!, g.stacks[1]!, 8192, 40);
       ow.start();
       g.sim.scheduler.runToIdle();
@@ -80,6 +101,8 @@ describe("host stack variants", () => {
   });
 
   it("is deterministic", () => {
-    expect(pingPong("socket", 3000, "workstation-1995", 5, 9)).toEqual(pingPong("socket", 3000, "workstation-1995", 5, 9));
+    expect(pingPong("socket", 3000, "workstation-1995", 5, 9)).toEqual(
+      pingPong("socket", 3000, "workstation-1995", 5, 9),
+    );
   });
 });

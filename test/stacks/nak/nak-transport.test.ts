@@ -7,7 +7,15 @@ import { describe, expect, it } from "vitest";
 import { NetloomError } from "../../../src/api/errors.js";
 import { NakReceiver } from "../../../src/stacks/nak/nak-receiver.js";
 import { NakSender } from "../../../src/stacks/nak/nak-sender.js";
-import { NAK_FLAG_FIN, NAK_FLAG_SREQ, NakParseError, NakType, NakView, emitNakHeader, nakControlLength } from "../../../src/stacks/nak/nak-wire.js";
+import {
+  NAK_FLAG_FIN,
+  NAK_FLAG_SREQ,
+  NakParseError,
+  NakType,
+  NakView,
+  emitNakHeader,
+  nakControlLength,
+} from "../../../src/stacks/nak/nak-wire.js";
 import { RateController } from "../../../src/stacks/nak/rate-control.js";
 import { world } from "../ip/support.js";
 import { track, transfer } from "./support.js";
@@ -24,7 +32,14 @@ describe("NAK wire format", () => {
     ]);
     expect(v.checkLength()).toBe(NakParseError.OK);
     expect([v.type, v.flags, v.streamId, v.seq, v.info, v.tsval, v.tsecr, v.payloadLength]).toEqual([
-      NakType.DATA, 3, 0x1234, 0xfffffff0, 100_000, 0x01020304, 0, 4,
+      NakType.DATA,
+      3,
+      0x1234,
+      0xfffffff0,
+      100_000,
+      0x01020304,
+      0,
+      4,
     ]);
   });
 
@@ -55,7 +70,14 @@ describe("NAK wire format", () => {
 
 describe("RateController", () => {
   it("raises the rate on clean windows and backs off until the NAK frequency falls below the lower threshold", () => {
-    const r = new RateController({ initial: "10Mbps", min: "1Mbps", max: "100Mbps", windowPackets: 10, upperThreshold: 0.2, lowerThreshold: 0.05 });
+    const r = new RateController({
+      initial: "10Mbps",
+      min: "1Mbps",
+      max: "100Mbps",
+      windowPackets: 10,
+      upperThreshold: 0.2,
+      lowerThreshold: 0.05,
+    });
     let t = 0;
     const window = (naked: number): void => {
       r.naked(naked);
@@ -80,8 +102,12 @@ describe("RateController", () => {
 
   it("supports additive steps, keeps the bounds and waits a smoothed RTT per window", () => {
     const r = new RateController({
-      initial: 2e6, min: 1e6, max: 4e6, windowPackets: 4,
-      increase: { mode: "additive", amount: "1Mbps" }, decrease: { mode: "additive", amount: 3e6 },
+      initial: 2e6,
+      min: 1e6,
+      max: 4e6,
+      windowPackets: 4,
+      increase: { mode: "additive", amount: "1Mbps" },
+      decrease: { mode: "additive", amount: 3e6 },
     });
     for (let i = 0; i < 4; i++) r.packetSent(i, 10);
     expect(r.rate).toBe(2e6); // 4 packets but only 3 ns of the 10 ns minimum window
@@ -234,14 +260,25 @@ describe("NAK transport", () => {
     w.sim.scheduler.runToIdle();
     expect(rxFail).toMatch(/^SENDER_SILENT: nothing from the sender for 300 ms; \d+ bytes delivered/);
     expect(rx.state).toBe("failed");
-    expect(txResult).toEqual({ ok: false, reason: expect.stringMatching(/^NO_FEEDBACK: nothing heard from the receiver for \d+ ms with \d+ bytes unconfirmed/) });
+    expect(txResult).toEqual({
+      ok: false,
+      reason: expect.stringMatching(
+        /^NO_FEEDBACK: nothing heard from the receiver for \d+ ms with \d+ bytes unconfirmed/,
+      ),
+    });
     expect(tx.state).toBe("failed");
     expect(tx.stats().probes).toBeGreaterThan(0);
   });
 
   it("handles sequence numbers that wrap past 2^32", () => {
     const iss = 0xffff_ffff - 50_000;
-    const r = transfer({ size: 200_000, faults: { loss: 0.02 }, seed: 8, sender: { initialSequence: iss }, receiver: { initialSequence: iss } });
+    const r = transfer({
+      size: 200_000,
+      faults: { loss: 0.02 },
+      seed: 8,
+      sender: { initialSequence: iss },
+      receiver: { initialSequence: iss },
+    });
     expect(r.digestOk).toBe(true);
     expect(r.rx.stats().streamLength).toBe(200_000);
     expect(r.result).toEqual({ ok: true });

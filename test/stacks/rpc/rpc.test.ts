@@ -42,7 +42,12 @@ const MS = 1_000_000;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);
 
-function setup(stream: MemoryStreamOptions = { delay: "1ms" }, client: RpcClientOptions = {}, server: RpcServerOptions = {}, seed = 1) {
+function setup(
+  stream: MemoryStreamOptions = { delay: "1ms" },
+  client: RpcClientOptions = {},
+  server: RpcServerOptions = {},
+  seed = 1,
+) {
   const sim = new Simulation({ seed, frameSlots: 16 });
   sims.push(sim);
   const pair = new MemoryStreamPair(sim, "stream", stream);
@@ -64,7 +69,9 @@ describe("RPC framing", () => {
     const m = encodeRpcMessage(0x01020304, RpcKind.RESPONSE, 0x0a0b, Uint8Array.of(9, 8, 7));
     expect([...m]).toEqual([0, 0, 0, 11, 1, 2, 3, 4, 2, 0, 0x0a, 0x0b, 9, 8, 7]);
     const got: string[] = [];
-    const d = new RpcDecoder(16, (id, kind, method, b, off, len) => got.push(`${id}:${kind}:${method}:${[...b.subarray(off, off + len)]}`));
+    const d = new RpcDecoder(16, (id, kind, method, b, off, len) =>
+      got.push(`${id}:${kind}:${method}:${[...b.subarray(off, off + len)]}`),
+    );
     const two = new Uint8Array([...m, ...encodeRpcMessage(5, RpcKind.REQUEST, 1, new Uint8Array(0))]);
     for (let i = 0; i < two.length; i++) expect(d.push(two.subarray(i, i + 1))).toBeUndefined();
     expect(got).toEqual(["16909060:2:2571:9,8,7", "5:1:1:"]);
@@ -74,7 +81,9 @@ describe("RPC framing", () => {
   it("reports bad length, oversized body, bad kind and truncation", () => {
     const sink = () => {};
     expect(new RpcDecoder(16, sink).push(Uint8Array.of(0, 0, 0, 7))).toMatch(/^BAD_LENGTH/);
-    expect(new RpcDecoder(16, sink).push(Uint8Array.of(0, 0, 0, 25))).toMatch(/^OVERSIZED: a 17-byte message body exceeds the limit of 16/);
+    expect(new RpcDecoder(16, sink).push(Uint8Array.of(0, 0, 0, 25))).toMatch(
+      /^OVERSIZED: a 17-byte message body exceeds the limit of 16/,
+    );
     const bad = encodeRpcMessage(1, RpcKind.REQUEST, 1, new Uint8Array(0));
     bad[8] = 9;
     expect(new RpcDecoder(16, sink).push(bad)).toMatch(/^BAD_KIND/);
@@ -86,12 +95,16 @@ describe("RPC framing", () => {
   it("round-trips random message sequences cut into random pieces (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ id: fc.nat(), method: fc.nat(0xffff), body: fc.uint8Array({ maxLength: 40 }) }), { maxLength: 8 }),
+        fc.array(fc.record({ id: fc.nat(), method: fc.nat(0xffff), body: fc.uint8Array({ maxLength: 40 }) }), {
+          maxLength: 8,
+        }),
         fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 10 }),
         (msgs, cuts) => {
           const stream = Buffer.concat(msgs.map((m) => encodeRpcMessage(m.id, RpcKind.REQUEST, m.method, m.body)));
           const got: typeof msgs = [];
-          const d = new RpcDecoder(40, (id, _k, method, b, off, len) => got.push({ id, method, body: b.slice(off, off + len) }));
+          const d = new RpcDecoder(40, (id, _k, method, b, off, len) =>
+            got.push({ id, method, body: b.slice(off, off + len) }),
+          );
           let at = 0;
           for (let i = 0; at < stream.length; i++) {
             const n = cuts[i % cuts.length]!;
@@ -242,11 +255,17 @@ describe("RpcClient and RpcServer", () => {
     call(1, "x");
     pair.b.write(Uint8Array.of(0, 0, 0, 3, 1, 2, 3)); // length 3 < 8
     sim.scheduler.runToIdle();
-    expect(results[0]!.err).toEqual({ code: "PROTOCOL", message: "PROTOCOL: BAD_LENGTH: a message length of 3 is below the 8-byte header" });
+    expect(results[0]!.err).toEqual({
+      code: "PROTOCOL",
+      message: "PROTOCOL: BAD_LENGTH: a message length of 3 is below the 8-byte header",
+    });
   });
 
   it("bounds outstanding calls and the send queue", () => {
-    const { sim, s, results, call } = setup({ delay: "1ms", capacity: 64 }, { maxOutstanding: 2, maxMessageBytes: 100, sendQueueBytes: 120 });
+    const { sim, s, results, call } = setup(
+      { delay: "1ms", capacity: 64 },
+      { maxOutstanding: 2, maxMessageBytes: 100, sendQueueBytes: 120 },
+    );
     s.handle(1, (_b, reply) => reply.ok(enc("ok")));
     call(1, "a");
     call(1, "b");
@@ -302,7 +321,9 @@ describe("RpcClient and RpcServer", () => {
     call(1, "x");
     sim.scheduler.runToIdle();
     expect(() => reply!.ok(enc("twice"))).toThrow(/already answered/);
-    expect(() => new RpcClient(sim, "c2", new MemoryStreamPair(sim, "p2").a, { maxOutstanding: 0 })).toThrow(/maxOutstanding/);
+    expect(() => new RpcClient(sim, "c2", new MemoryStreamPair(sim, "p2").a, { maxOutstanding: 0 })).toThrow(
+      /maxOutstanding/,
+    );
   });
 
   it("is deterministic: the same workload gives the same fingerprint", () => {

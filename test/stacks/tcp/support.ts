@@ -20,7 +20,9 @@ afterEach(() => {
 export const FAST: LinkOptions = { rate: 1e9, delay: 5000 };
 
 /** Hosts a (10.0.0.1) and b (10.0.0.2) on one link, each with a TcpLayer. */
-export function tcpPair(options: { seed?: number; link?: LinkOptions; frameSlots?: number; tcp?: TcpLayerOptions } = {}) {
+export function tcpPair(
+  options: { seed?: number; link?: LinkOptions; frameSlots?: number; tcp?: TcpLayerOptions } = {},
+) {
   const w = world(options.seed ?? 1, options.frameSlots ?? 1024);
   const A = w.host("a", { address: "10.0.0.1/24" });
   const B = w.host("b", { address: "10.0.0.2/24" });
@@ -35,7 +37,11 @@ export function tcpPair(options: { seed?: number; link?: LinkOptions; frameSlots
  * a (10.0.0.10) -- r1 -- r2 -- ... -- rN -- b (10.0.N.10): subnet k joins node k and k + 1.
  * `links[k]` is the link of subnet k (a..r1 is 0, rN..b is N).
  */
-export function tcpChain(n: number, link: LinkOptions, options: { seed?: number; frameSlots?: number; tcp?: TcpLayerOptions } = {}) {
+export function tcpChain(
+  n: number,
+  link: LinkOptions,
+  options: { seed?: number; frameSlots?: number; tcp?: TcpLayerOptions } = {},
+) {
   const w = world(options.seed ?? 1, options.frameSlots ?? 4096);
   const A = w.host("a", { address: "10.0.0.10/24", gateway: "10.0.0.1" });
   const B = w.host("b", { address: `10.0.${n}.10/24`, gateway: `10.0.${n}.2` });

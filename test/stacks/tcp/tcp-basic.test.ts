@@ -1,6 +1,6 @@
 // TCP basics: handshake, data both ways, close variants, RST, checksum drops, options.
 import { describe, expect, it } from "vitest";
-import { TcpConnection } from "../../../src/stacks/tcp/tcp-connection.js";
+import type { TcpConnection } from "../../../src/stacks/tcp/tcp-connection.js";
 import { pump, randomBytes, sha256, sink, tcpPair } from "./support.js";
 
 function accept(tb: ReturnType<typeof tcpPair>["tb"], port = 80, options = {}) {

@@ -12,10 +12,14 @@ function transfer(faults: LinkFaults, size: number, seed = 1, routers = 2, minRt
   const net = tcpChain(routers, { ...LINK, faults }, { seed, frameSlots });
   let server: TcpConnection | undefined;
   let rs: ReturnType<typeof sink> | undefined;
-  net.tb.listen(80, (c) => {
-    server = c;
-    rs = sink(c);
-  }, { minRto });
+  net.tb.listen(
+    80,
+    (c) => {
+      server = c;
+      rs = sink(c);
+    },
+    { minRto },
+  );
   const c = net.ta.connect(net.B.ip, 80, { minRto });
   const cs = sink(c);
   const data = randomBytes(size, seed);
@@ -74,7 +78,14 @@ describe("TCP under faults", () => {
         fc.double({ min: 0, max: 0.05, noNaN: true }),
         fc.double({ min: 0, max: 0.05, noNaN: true }),
         (seed, loss, dup, reorder) => {
-          const { c, rs, data } = transfer({ loss, duplicate: dup, reorder: { probability: reorder, delay: 150_000 } }, 300_000, seed, 1, 200_000_000, 400);
+          const { c, rs, data } = transfer(
+            { loss, duplicate: dup, reorder: { probability: reorder, delay: 150_000 } },
+            300_000,
+            seed,
+            1,
+            200_000_000,
+            400,
+          );
           if (rs.bytes === data.length) {
             expect(rs.digest()).toBe(sha256(data));
           } else {

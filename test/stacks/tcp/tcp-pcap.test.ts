@@ -29,8 +29,16 @@ describe("TCP capture", () => {
       const rows = tsharkFields(
         tmp.path("tcp.pcap"),
         [
-          "frame.number", "_ws.malformed", "_ws.expert.message", "eth.fcs.status", "ip.checksum.status", "tcp.checksum.status",
-          "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.out_of_order", "tcp.options.sack_perm",
+          "frame.number",
+          "_ws.malformed",
+          "_ws.expert.message",
+          "eth.fcs.status",
+          "ip.checksum.status",
+          "tcp.checksum.status",
+          "tcp.analysis.retransmission",
+          "tcp.analysis.fast_retransmission",
+          "tcp.analysis.out_of_order",
+          "tcp.options.sack_perm",
           "tcp.options.wscale.shift",
         ],
         { prefs: { ...CHECK_ALL_PREFS, "tcp.check_checksum": "TRUE", "tcp.analyze_sequence_numbers": "TRUE" } },
@@ -46,7 +54,11 @@ describe("TCP capture", () => {
           expect(r["tcp.checksum.status"]).toBe("1");
           expect(r["ip.checksum.status"]).toBe("1");
         }
-        if (r["tcp.analysis.retransmission"] !== "" || r["tcp.analysis.fast_retransmission"] !== "" || r["tcp.analysis.out_of_order"] !== "") {
+        if (
+          r["tcp.analysis.retransmission"] !== "" ||
+          r["tcp.analysis.fast_retransmission"] !== "" ||
+          r["tcp.analysis.out_of_order"] !== ""
+        ) {
           retrans++;
         }
       }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { NetloomError } from "../../../src/api/errors.js";
 import { OC3_CELL_BITS_PER_S, type AtmLink } from "../../../src/devices/atm-link.js";
-import { AtmNic } from "../../../src/devices/atm-nic.js";
+import type { AtmNic } from "../../../src/devices/atm-nic.js";
 import { IpHost, type AnyIpHost } from "../../../src/stacks/ip/ip-host.js";
 import { PatternChecker } from "../../../src/stacks/tcp/pattern.js";
 import { TcpLayer } from "../../../src/stacks/tcp/tcp-layer.js";
@@ -79,7 +79,13 @@ describe.each(KINDS)("IpHost over a U-Net channel on %s", (kind) => {
       expect(h.stats().ip.txFragments).toBe(0);
     }
     const st = la.stats();
-    expect(st).toMatchObject({ kind: "unet", txPdus: sizes.length, rxPdus: sizes.length, drops: {}, peers: [`${ADDR[1]} -> rank 1`] });
+    expect(st).toMatchObject({
+      kind: "unet",
+      txPdus: sizes.length,
+      rxPdus: sizes.length,
+      drops: {},
+      peers: [`${ADDR[1]} -> rank 1`],
+    });
     expect(A.stats().link).toMatchObject({ kind: "unet", txPdus: sizes.length });
     // The wire: ATM LLC/SNAP in the AAL5 PDU; Ethernet the 14 + 8 byte U-Net framing.
     const perPdu = kind === "atm" ? 8 + 28 : 22 + 28;
@@ -175,10 +181,14 @@ describe.each(KINDS)("IpHost over a U-Net channel on %s", (kind) => {
     expect(links[0]!.stats().endpoint.segmentFree).toBe(64);
     expect(() => A.joinGroup("239.1.1.1")).toThrow(/unet link: no multicast/);
     expect(() => links[0]!.attach(B)).toThrow(/already has an IP host/);
-    expect(() => new IpHost(p.nics[1]!, { address: "10.9.0.9/24", link: links[0]! })).toThrow(/the link is on h0.nic, not on h1.nic/);
+    expect(() => new IpHost(p.nics[1]!, { address: "10.9.0.9/24", link: links[0]! })).toThrow(
+      /the link is on h0.nic, not on h1.nic/,
+    );
     expect(() => links[0]!.addPeer(ADDR[1]!, p.spec(0, 1, 5))).toThrow(NetloomError);
     if (kind === "ethernet") {
-      expect(() => new UnetIpLink(p.sim, "x", { device: p.devices[0]!, cpu: p.cpus[0]!, encapsulation: "llc-snap" })).toThrow(/must be "null"/);
+      expect(
+        () => new UnetIpLink(p.sim, "x", { device: p.devices[0]!, cpu: p.cpus[0]!, encapsulation: "llc-snap" }),
+      ).toThrow(/must be "null"/);
     }
   });
 });
@@ -194,7 +204,10 @@ describe("TCP over U-Net on OC-3 ATM", () => {
     }
     // A 64 KB window (33 segments) stays inside the 64-descriptor send queue, so without loss no
     // segment is refused there (a larger window overshoots it in slow start, as any drop-tail queue).
-    const [ta, tb] = hosts.map((h) => new TcpLayer(h, { defaults: { sendBuffer: 65_536, receiveBuffer: 65_536 } })) as [TcpLayer, TcpLayer];
+    const [ta, tb] = hosts.map((h) => new TcpLayer(h, { defaults: { sendBuffer: 65_536, receiveBuffer: 65_536 } })) as [
+      TcpLayer,
+      TcpLayer,
+    ];
     env.tcp.push(ta, tb);
     const total = 1 << 20;
     const check = new PatternChecker();
@@ -235,10 +248,13 @@ describe("TCP over U-Net on OC-3 ATM", () => {
       expect(rtx).toBe(0);
     }
     const mbps = (total * 8) / ((lastAt - firstAt) / 1e9) / 1e6;
-    console.log(`TCP over U-Net OC-3, cell loss ${loss}: ${mbps.toFixed(1)} Mbit/s, ${lost} cells lost, ${rtx} retransmits`);
+    console.log(
+      `TCP over U-Net OC-3, cell loss ${loss}: ${mbps.toFixed(1)} Mbit/s, ${lost} cells lost, ${rtx} retransmits`,
+    );
     if (loss === 0) expect(mbps).toBeGreaterThan(60);
     for (const cpu of p.cpus) expect(cpu.stats().ops.systemCall.count).toBe(2); // registration only
-    for (const l of env.links) expect(l.stats().endpoint.drops.sendQueueFull + l.stats().endpoint.drops.noSegmentBuffer).toBe(0);
+    for (const l of env.links)
+      expect(l.stats().endpoint.drops.sendQueueFull + l.stats().endpoint.drops.noSegmentBuffer).toBe(0);
   });
 });
 

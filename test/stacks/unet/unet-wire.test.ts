@@ -28,7 +28,8 @@ describe("U-Net Ethernet header", () => {
     const repr = createUnetHeaderRepr();
     const buf = new Uint8Array(64);
     emitUnetHeader({ channel: 7, length: 20 }, new UnetHeaderView(buf, 0, 64));
-    for (const n of [0, 1, 7]) expect(parseUnetHeaderInto(new UnetHeaderView(buf, 0, n), repr)).toBe(UnetParseError.TRUNCATED);
+    for (const n of [0, 1, 7])
+      expect(parseUnetHeaderInto(new UnetHeaderView(buf, 0, n), repr)).toBe(UnetParseError.TRUNCATED);
     expect(parseUnetHeaderInto(new UnetHeaderView(buf, 0, UNET_HEADER_LEN + 19), repr)).toBe(UnetParseError.TRUNCATED);
     expect(parseUnetHeaderInto(new UnetHeaderView(buf, 0, UNET_HEADER_LEN + 20), repr)).toBe(UnetParseError.OK);
     // Ethernet padding after the message is allowed.

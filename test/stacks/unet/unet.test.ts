@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { NetloomError } from "../../../src/api/errors.js";
 import { NO_FRAME } from "../../../src/buf/frames.js";
 import { OC3_CELL_BITS_PER_S } from "../../../src/devices/atm-link.js";
-import { AtmNic } from "../../../src/devices/atm-nic.js";
-import { EthernetNic } from "../../../src/devices/nic.js";
+import type { AtmNic } from "../../../src/devices/atm-nic.js";
+import type { EthernetNic } from "../../../src/devices/nic.js";
 import { OneWay, PingPong } from "../../../src/stacks/layered/ping-pong.js";
 import { UnetDevice } from "../../../src/stacks/unet/unet-device.js";
 import { UnetEndpoint, type UnetEndpointOptions } from "../../../src/stacks/unet/unet-endpoint.js";
@@ -20,8 +20,24 @@ interface Got {
 
 /** Endpoints a (rank 0, host 0) and b (rank 1, host 1) with channel k, registered (run 2 ms). */
 function endpoints(p: Pair, oa: EpOptions = {}, ob: EpOptions = {}, k = 0, names = ["a", "b"]) {
-  const a = p.track(new UnetEndpoint(p.sim, names[0]!, { device: p.devices[0]!, cpu: p.cpus[0]!, rank: 0, channels: { 1: p.spec(0, 1, k) }, ...oa }));
-  const b = p.track(new UnetEndpoint(p.sim, names[1]!, { device: p.devices[1]!, cpu: p.cpus[1]!, rank: 1, channels: { 0: p.spec(1, 0, k) }, ...ob }));
+  const a = p.track(
+    new UnetEndpoint(p.sim, names[0]!, {
+      device: p.devices[0]!,
+      cpu: p.cpus[0]!,
+      rank: 0,
+      channels: { 1: p.spec(0, 1, k) },
+      ...oa,
+    }),
+  );
+  const b = p.track(
+    new UnetEndpoint(p.sim, names[1]!, {
+      device: p.devices[1]!,
+      cpu: p.cpus[1]!,
+      rank: 1,
+      channels: { 0: p.spec(1, 0, k) },
+      ...ob,
+    }),
+  );
   return { a, b };
 }
 
@@ -31,7 +47,9 @@ function settle(p: Pair): void {
 
 function record(ep: UnetEndpoint): Got[] {
   const got: Got[] = [];
-  ep.setApp({ onMessage: (s, ptr, length, src) => got.push({ time: s.now, src, bytes: s.u8.slice(ptr, ptr + length) }) });
+  ep.setApp({
+    onMessage: (s, ptr, length, src) => got.push({ time: s.now, src, bytes: s.u8.slice(ptr, ptr + length) }),
+  });
   return got;
 }
 
@@ -178,8 +196,22 @@ describe.each(KINDS)("U-Net endpoints over %s", (kind) => {
   it("drops and counts messages for a channel it does not know", () => {
     const p = pair(kind);
     // a sends on channel 0; b listens on channel 1 only.
-    const a = p.track(new UnetEndpoint(p.sim, "a", { device: p.devices[0]!, cpu: p.cpus[0]!, rank: 0, channels: { 1: p.spec(0, 1, 0) } }));
-    const b = p.track(new UnetEndpoint(p.sim, "b", { device: p.devices[1]!, cpu: p.cpus[1]!, rank: 1, channels: { 0: p.spec(1, 0, 1) } }));
+    const a = p.track(
+      new UnetEndpoint(p.sim, "a", {
+        device: p.devices[0]!,
+        cpu: p.cpus[0]!,
+        rank: 0,
+        channels: { 1: p.spec(0, 1, 0) },
+      }),
+    );
+    const b = p.track(
+      new UnetEndpoint(p.sim, "b", {
+        device: p.devices[1]!,
+        cpu: p.cpus[1]!,
+        rank: 1,
+        channels: { 0: p.spec(1, 0, 1) },
+      }),
+    );
     settle(p);
     const got = record(b);
     for (let i = 0; i < 3; i++) sendBytes(a, msgBytes(100, i));
@@ -201,7 +233,8 @@ describe.each(KINDS)("U-Net endpoints over %s", (kind) => {
     const rtt: Record<string, number> = {};
     for (const mode of ["poll", "interrupt", "poll-100us"] as const) {
       const p = pair(kind);
-      const o: EpOptions = mode === "interrupt" ? { receive: "interrupt" } : mode === "poll" ? {} : { pollInterval: "100us" };
+      const o: EpOptions =
+        mode === "interrupt" ? { receive: "interrupt" } : mode === "poll" ? {} : { pollInterval: "100us" };
       const { a, b } = endpoints(p, o, o);
       settle(p);
       const before = p.cpus.map((c) => c.stats().ops.interrupt.count);
@@ -255,9 +288,9 @@ describe.each(KINDS)("U-Net endpoints over %s", (kind) => {
     expect(() => a.send(m, 5)).toThrow(/dst: /);
     a.discard(m);
     expect(() => a.openChannel(1, p.spec(0, 1, 3))).toThrow(/a.channels\[1\]: member 1 already has a channel/);
-    expect(() => new UnetEndpoint(p.sim, "c", { device: p.devices[0]!, cpu: p.cpus[0]!, channels: { 1: p.spec(0, 1, 0) } })).toThrow(
-      kind === "atm" ? /already open/ : /tag 100 is already a channel/,
-    );
+    expect(
+      () => new UnetEndpoint(p.sim, "c", { device: p.devices[0]!, cpu: p.cpus[0]!, channels: { 1: p.spec(0, 1, 0) } }),
+    ).toThrow(kind === "atm" ? /already open/ : /tag 100 is already a channel/);
   });
 });
 
@@ -265,7 +298,13 @@ describe("U-Net wire bytes", () => {
   it("Ethernet: 0x88B6 frames with the channel tag and length, byte for byte", () => {
     const p = pair("ethernet", { devices: false });
     const dev = p.trackDevice(new UnetDevice(p.sim, "h0.unet", { nic: p.nics[0]! }));
-    const a = p.track(new UnetEndpoint(p.sim, "a", { device: dev, cpu: p.cpus[0]!, channels: { 1: { mac: mac(1), tag: 5, remoteTag: 0x0abc } } }));
+    const a = p.track(
+      new UnetEndpoint(p.sim, "a", {
+        device: dev,
+        cpu: p.cpus[0]!,
+        channels: { 1: { mac: mac(1), tag: 5, remoteTag: 0x0abc } },
+      }),
+    );
     const frames: Uint8Array[] = [];
     (p.nics[1] as EthernetNic).setReceiver({
       onFrame: (nic, f) => {
@@ -281,8 +320,16 @@ describe("U-Net wire bytes", () => {
     const hdr = (len: number) => [
       ...[0x02, 0, 0, 0, 0, 0x21], // dst: host 1
       ...[0x02, 0, 0, 0, 0, 0x20], // src: host 0
-      0x88, 0xb6,
-      0x10, 0x00, 0x0a, 0xbc, len >> 8, len & 0xff, 0, 0,
+      0x88,
+      0xb6,
+      0x10,
+      0x00,
+      0x0a,
+      0xbc,
+      len >> 8,
+      len & 0xff,
+      0,
+      0,
     ];
     expect([...frames[0]!.subarray(0, 22)]).toEqual(hdr(3));
     expect(frames[0]!.subarray(22, 25)).toEqual(msgBytes(3, 1));
@@ -295,7 +342,9 @@ describe("U-Net wire bytes", () => {
   it("ATM: the AAL5 PDU on the channel's VCI is the message itself", () => {
     const p = pair("atm", { devices: false });
     const dev = p.trackDevice(new UnetDevice(p.sim, "h0.unet", { nic: p.nics[0]! }));
-    const a = p.track(new UnetEndpoint(p.sim, "a", { device: dev, cpu: p.cpus[0]!, channels: { 1: { vpi: 2, vci: 333 } } }));
+    const a = p.track(
+      new UnetEndpoint(p.sim, "a", { device: dev, cpu: p.cpus[0]!, channels: { 1: { vpi: 2, vci: 333 } } }),
+    );
     const nic1 = p.nics[1] as AtmNic;
     const vc = nic1.openVc(2, 333);
     const pdus: Uint8Array[] = [];
@@ -344,14 +393,18 @@ describe("U-Net figures (workstation-1995)", () => {
 
   it("small-message round trips over OC-3 take tens of microseconds", () => {
     const r = { 8: rtt("atm", 8), 40: rtt("atm", 40), 1000: rtt("atm", 1000) };
-    console.log(`unet ATM OC-3 RTT: 8 B ${(r[8] / 1e3).toFixed(1)} us, 40 B ${(r[40] / 1e3).toFixed(1)} us, 1000 B ${(r[1000] / 1e3).toFixed(1)} us`);
+    console.log(
+      `unet ATM OC-3 RTT: 8 B ${(r[8] / 1e3).toFixed(1)} us, 40 B ${(r[40] / 1e3).toFixed(1)} us, 1000 B ${(r[1000] / 1e3).toFixed(1)} us`,
+    );
     for (const n of [8, 40] as const) {
       expect(r[n]).toBeGreaterThan(20_000);
       expect(r[n]).toBeLessThan(100_000);
     }
     expect(r[1000]).toBeGreaterThan(r[40]);
     const e = { 8: rtt("ethernet", 8), 40: rtt("ethernet", 40), 1000: rtt("ethernet", 1000) };
-    console.log(`unet Ethernet 10 Mbit/s RTT: 8 B ${(e[8] / 1e3).toFixed(1)} us, 40 B ${(e[40] / 1e3).toFixed(1)} us, 1000 B ${(e[1000] / 1e3).toFixed(1)} us`);
+    console.log(
+      `unet Ethernet 10 Mbit/s RTT: 8 B ${(e[8] / 1e3).toFixed(1)} us, 40 B ${(e[40] / 1e3).toFixed(1)} us, 1000 B ${(e[1000] / 1e3).toFixed(1)} us`,
+    );
     expect(e[1000]).toBeGreaterThan(2 * 8 * 1000 * 100); // two 1000-byte frames at 10 Mbit/s at least
   });
 
@@ -369,7 +422,9 @@ describe("U-Net figures (workstation-1995)", () => {
     expect(g8).toBeGreaterThanOrEqual(0.9 * link8);
     const e1 = oneWay("ethernet", 1024, 100);
     const e8 = oneWay("ethernet", 8192, 50, { slotBytes: 16384, mtu: 9000 });
-    console.log(`unet Ethernet 10 Mbit/s one-way goodput: 1 KB ${(e1 / 1e6).toFixed(2)} Mbit/s, 8 KB (jumbo) ${(e8 / 1e6).toFixed(2)} Mbit/s`);
+    console.log(
+      `unet Ethernet 10 Mbit/s one-way goodput: 1 KB ${(e1 / 1e6).toFixed(2)} Mbit/s, 8 KB (jumbo) ${(e8 / 1e6).toFixed(2)} Mbit/s`,
+    );
     expect(e1).toBeGreaterThan(0.9e7);
     expect(e1).toBeLessThan(1e7);
   });
