@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { Bench } from "tinybench";
-import { packageRoot } from "../src/package-root.js";
+import { packageRoot } from "../src/base/package-root.js";
 
 /** A path under the package root (examples/, bench/results/, ...), from bench/ or dist/bench/. */
 export function fromRoot(...parts: string[]): string {

@@ -15,7 +15,7 @@
 // the queue overflows and pays in repairs.
 
 import { createHash } from "node:crypto";
-import { Network } from "../src/api/network.js";
+import { Network } from "../src/run/network.js";
 import type { IpHost } from "../src/stacks/ip/ip-host.js";
 import { NakReceiver } from "../src/stacks/nak/nak-receiver.js";
 import { NakSender, type NakSenderOptions } from "../src/stacks/nak/nak-sender.js";

@@ -7,7 +7,7 @@
 //   switch), light traffic from every host to 4 destinations spread over the tree (Poisson,
 //   1 Mbit/s each, 500-byte frames) for 20 ms. Reports memory; target under 1 GiB.
 
-import { Network } from "../src/api/network.js";
+import { Network } from "../src/run/network.js";
 import type { BenchSuite, Figure } from "./harness.js";
 
 const mac = (i: number): string => {

@@ -9,11 +9,11 @@
 // the number of windows and of frames that crossed partitions, and the barrier waits. Every
 // run must give the same fingerprint, else the suite throws (a fast wrong answer is no result).
 
-import type { Scenario } from "../src/api/scenario.js";
-import { parseScenario } from "../src/api/scenario.js";
-import { buildScenario } from "../src/api/build-scenario.js";
-import { reportOf } from "../src/api/run-report.js";
-import { runScenario } from "../src/api/run-scenario.js";
+import type { Scenario } from "../src/scenario/scenario.js";
+import { parseScenario } from "../src/scenario/scenario.js";
+import { buildScenario } from "../src/run/build-scenario.js";
+import { reportOf } from "../src/run/run-report.js";
+import { runScenario } from "../src/run/run-scenario.js";
 import { COMPILED, type BenchSuite, type Figure } from "./harness.js";
 
 // Compiled under plain node (what `npm run bench` and `npx netloom run --workers` run: the
@@ -70,7 +70,7 @@ const suite: BenchSuite = {
     const durationMs = quick ? 100 : 1000;
     // The first 2-worker run of the process starts cold threads (fresh isolates: thread
     // start-up and JIT warm-up in every worker). It is timed on its own; it also warms the
-    // pool, which later runs in this process reuse (src/engine/partition-pool.ts). The main
+    // pool, which later runs in this process reuse (src/run/partition-pool.ts). The main
     // thread is warmed with a 1-worker run of the same length, so both sides start warm.
     const cold = await timed(() => runScenario(scenario(durationMs), { workers: 2 }));
     await runScenario(scenario(durationMs), { workers: 1 });

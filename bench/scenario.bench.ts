@@ -16,8 +16,8 @@
 // the process's peak (resourceUsage().maxRSS), which includes whatever ran before in the process.
 
 import { COMPILED, fromRoot, type BenchSuite, type Figure } from "./harness.js";
-import { loadScenario } from "../src/api/scenario.js";
-import { buildScenario } from "../src/api/build-scenario.js";
+import { loadScenario } from "../src/scenario/scenario.js";
+import { buildScenario } from "../src/run/build-scenario.js";
 
 // What `npx netloom run` executes is the compiled JavaScript under plain node; `npm run bench`
 // runs this suite that way (dist/bench, no TypeScript loader). Run from the sources through

@@ -8,7 +8,7 @@ import { getRuntime } from "../src/kernels/runtime.js";
 import { ForwardingDatabase, VcTable } from "../src/kernels/switching.js";
 import { ReferenceFdb, macKey } from "../src/kernels/reference/fdb.js";
 import { ReferenceVcTable, referenceHec } from "../src/kernels/reference/vc.js";
-import { seededBytes } from "../test/support/runtimes.js";
+import { seededBytes } from "../src/base/seeded-bytes.js";
 
 const BATCH = 256;
 const BATCHES = 32;

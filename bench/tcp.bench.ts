@@ -15,9 +15,9 @@
 
 import { createHash } from "node:crypto";
 import type { BenchSuite, Figure } from "./harness.js";
-import { loadScenario } from "../src/api/scenario.js";
-import { buildScenario } from "../src/api/build-scenario.js";
-import { reportOf } from "../src/api/run-report.js";
+import { loadScenario } from "../src/scenario/scenario.js";
+import { buildScenario } from "../src/run/build-scenario.js";
+import { reportOf } from "../src/run/run-report.js";
 import { LOSS_RATES, goodputVsLoss, nakTransport, type BulkTransport, type SweepPoint } from "./nak.bench.js";
 import { Simulation } from "../src/engine/simulation.js";
 import { EthernetNic } from "../src/devices/nic.js";

@@ -2,7 +2,7 @@
 // everything here is a stable name.
 
 // Errors
-export { NetloomError, ErrorCode } from "./api/errors.js";
+export { NetloomError, ErrorCode } from "./base/errors.js";
 
 // Kernel runtime: one Wasm instance per thread over one shared memory.
 export {
@@ -126,7 +126,7 @@ export {
   type RunResult,
   type DropEvent,
   type Endpoint,
-} from "./api/network.js";
+} from "./run/network.js";
 export {
   parseBitRate,
   parseDuration,
@@ -134,7 +134,7 @@ export {
   formatBitRate,
   formatDuration,
   formatByteSize,
-} from "./api/units.js";
+} from "./base/units.js";
 
 // Scenario files, runs (one thread or partitions on worker threads) and sweeps.
 export {
@@ -155,11 +155,11 @@ export {
   type MessageScenarioTraffic,
   type PingPongTraffic,
   type MessageStreamTraffic,
-} from "./api/scenario.js";
-export { buildScenario, type BuiltScenario, type BuildOptions, type BuiltHostStack } from "./api/build-scenario.js";
+} from "./scenario/scenario.js";
+export { buildScenario, type BuiltScenario, type BuildOptions, type BuiltHostStack } from "./run/build-scenario.js";
 export { MessageFlow, type MessageFlowState } from "./traffic/message-traffic.js";
-export { runScenario, type RunScenarioOptions } from "./api/run-scenario.js";
-export { closePartitionPool, WARM_POOL_IDLE_MS } from "./engine/partition-pool.js";
+export { runScenario, type RunScenarioOptions } from "./run/run-scenario.js";
+export { closePartitionPool, WARM_POOL_IDLE_MS } from "./run/partition-pool.js";
 export {
   reportOf,
   type RunReport,
@@ -168,10 +168,10 @@ export {
   type HostReport,
   type HostStackReport,
   type RunFlowReport,
-} from "./api/run-report.js";
-export { planPartitions, type PartitionPlan, type CutLink } from "./engine/partition.js";
-export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "./engine/sweep.js";
-export type { SweepRow } from "./engine/sweep-worker.js";
+} from "./run/run-report.js";
+export { planPartitions, type PartitionPlan, type CutLink } from "./run/partition.js";
+export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "./run/sweep.js";
+export type { SweepRow } from "./run/sweep-worker.js";
 
 // Engine (for programs that build their own devices).
 export { Simulation, type SimulationOptions } from "./engine/simulation.js";
@@ -330,7 +330,7 @@ export {
   type AttachableIpLink,
 } from "./stacks/ip/ip-host.js";
 export { AtmIpLink, ATM_IP_MTU } from "./stacks/ip/atm-ip-link.js";
-export { captureAtmNic, AtmCapture } from "./trace/atm-capture.js";
+export { captureAtmNic, AtmCapture } from "./run/atm-capture.js";
 export {
   startTransportTraffic,
   applyTransport,
@@ -453,7 +453,7 @@ export {
   type CompareConfiguration,
   type CompareLink,
   type CompareNetwork,
-} from "./compare/compare-file.js";
+} from "./scenario/compare-file.js";
 export {
   runComparison,
   linePayloadBps,

@@ -2,9 +2,9 @@
 // fingerprint is pinned. When a change moves one, verify the new behaviour by other means and
 // update the pin in the same commit, saying why (STYLE.md, "fingerprint tests").
 import { describe, expect, it } from "vitest";
-import { loadScenario } from "../src/api/scenario.js";
-import { buildScenario } from "../src/api/build-scenario.js";
-import { reportOf } from "../src/api/run-report.js";
+import { loadScenario } from "../src/scenario/scenario.js";
+import { buildScenario } from "../src/run/build-scenario.js";
+import { reportOf } from "../src/run/run-report.js";
 
 const PINNED: Record<string, { fingerprint: string; events: number; sent: number; received: number }> = {
   // 16 hosts x 12,500 datagrams; ARP first, then every datagram arrives.
@@ -36,7 +36,7 @@ const PINNED: Record<string, { fingerprint: string; events: number; sent: number
   // and releases it (hostFailed reaches srv at ~126.7 ms), video and upload close at 150 and
   // 180 ms; telemetry, with no close time, is closed at the run's end (already released: one
   // event, no effect). All traffic is raw AAL5, which is not an IP flow: sent/received stay 0
-  // (the circuits' outcomes are checked in test/api/scenario-atm.test.ts).
+  // (the circuits' outcomes are checked in test/scenario/scenario-atm.test.ts).
   "examples/atm-svc.yaml": { fingerprint: "85e8a8d6e9a7fc8a", events: 170_214, sent: 0, received: 0 },
   // Host stacks (issue 8) on one 100 Mbit/s switch: h0-h1 socket ping-pong (1995 CPUs), 100
   // rounds of 1 KiB from 10 ms at ~1.96 ms a round trip, done by ~206 ms; h2-h3 U-Net stream

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { KernelRuntime, createKernelMemory } from "../src/kernels/runtime.js";
 import type { SharedHeap } from "../src/kernels/heap.unsafe.js";
-import { ErrorCode, NetloomError } from "../src/api/errors.js";
+import { ErrorCode, NetloomError } from "../src/base/errors.js";
 
 function freshHeap(mib = 4): { rt: KernelRuntime; heap: SharedHeap } {
   const rt = new KernelRuntime(createKernelMemory(mib), "debug");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KernelRuntime, createKernelMemory, getRuntime, simdSupported } from "../src/kernels/runtime.js";
-import { NetloomError } from "../src/api/errors.js";
+import { NetloomError } from "../src/base/errors.js";
 import { ALL_BUILDS } from "./support/runtimes.js";
 
 describe("kernel runtime", () => {

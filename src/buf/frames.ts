@@ -20,7 +20,7 @@
 // - Exhaustion is counted, never thrown (a NIC with no buffer drops the frame); misuse (pushing
 //   past the headroom, popping past the frame) throws NetloomError: it is a bug in a layer.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import { SlotPool, type SlotPoolOptions } from "./slot-pool.unsafe.js";
 
 /** The frame ends in an FCS known to match its bytes. */

@@ -25,7 +25,7 @@
 //   +0                      refcounts: Int32 x count
 //   +align64(4 * count)     slot 0 | slot 1 | ... | slot count-1   (slotBytes each, 64-aligned)
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { getRuntime, type KernelRuntime } from "../kernels/runtime.js";
 import { alignUp } from "../kernels/heap.unsafe.js";
 

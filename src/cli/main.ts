@@ -10,7 +10,7 @@
 //   scenario, seed, simTimeNs, wallTimeMs, events, fingerprint, flows, links, hosts, switches,
 //   routers, and `parallel` for partitioned runs)
 //   and nothing else there. Progress goes to stderr, only on an interactive terminal without CI.
-// - sweep: one row per point of the scenario's `parameters` (src/engine/sweep.ts), written to
+// - sweep: one row per point of the scenario's `parameters` (src/run/sweep.ts), written to
 //   DIR/<name>-sweep.json and .csv; exit 1 when any point failed (its row says why).
 // - compare: the same traffic through every host stack configuration of a comparison file
 //   (src/compare/), written to DIR/<name>.json, .csv and .html (self-contained, with charts);
@@ -24,19 +24,20 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { SingleBar, Presets } from "cli-progress";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { NetloomError } from "../api/errors.js";
-import { loadScenario, loadSweep } from "../api/scenario.js";
-import { runSweep, sweepCsv, type SweepResult } from "../engine/sweep.js";
-import { runScenario } from "../api/run-scenario.js";
-import { prewarmPartitionWorkers } from "../engine/parallel-run.js";
-import { loadComparison } from "../compare/compare-file.js";
+import { NetloomError } from "../base/errors.js";
+import { loadScenario, loadSweep } from "../scenario/scenario.js";
+import { runSweep, sweepCsv, type SweepResult } from "../run/sweep.js";
+import { runScenario } from "../run/run-scenario.js";
+import { prewarmPartitionWorkers } from "../run/parallel-run.js";
+import { loadComparison } from "../scenario/compare-file.js";
 import { runComparison, type CompareRow, type ComparisonReport } from "../compare/run-compare.js";
 import { compareCsv, compareHtml, shortBitRate, shortDuration } from "../compare/report.js";
-import type { RunReport } from "../api/run-report.js";
-import { formatBitRate, formatDuration, parseDuration } from "../api/units.js";
-import { flowsCsv, linksCsv, writeCsv } from "../trace/report-csv.js";
+import type { RunReport } from "../run/run-report.js";
+import { formatBitRate, formatDuration, parseDuration } from "../base/units.js";
+import { writeCsv } from "../base/csv.js";
+import { flowsCsv, linksCsv } from "../run/report-csv.js";
 import { ProgressBar, progressWanted, runWithProgress } from "./progress.js";
-import { packageVersion } from "../package-root.js";
+import { packageVersion } from "../base/package-root.js";
 
 interface RunFlags {
   json?: boolean;

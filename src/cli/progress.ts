@@ -7,8 +7,8 @@
 // same order and gives the same fingerprint.
 
 import { SingleBar, Presets } from "cli-progress";
-import type { Network, RunResult } from "../api/network.js";
-import { formatDuration } from "../api/units.js";
+import type { Network, RunResult } from "../run/network.js";
+import { formatDuration } from "../base/units.js";
 
 export interface ProgressOptions {
   /** Show a bar (default: stderr is a TTY and CI is not set). */

@@ -2,7 +2,7 @@
 // (inline SVG, no script, no external file: it opens offline and prints as it shows).
 //
 // Contract:
-// - compareCsv(report): RFC 4180 (src/trace/report-csv.ts), one row per point, fixed columns
+// - compareCsv(report): RFC 4180 (src/run/report-csv.ts), one row per point, fixed columns
 //   (COMPARE_CSV_COLUMNS) whatever the data; the per-operation CPU times get one column each.
 // - compareHtml(report): charts per network: round trip vs message size and goodput vs
 //   message size (log-scaled size axis, one line per configuration), CPU time per message by
@@ -10,10 +10,10 @@
 //   copied per configuration; then the whole table. Text is escaped; numbers are formatted
 //   with their unit.
 
-import { csvRow } from "../trace/report-csv.js";
+import { csvRow } from "../base/csv.js";
 import { CPU_OP_NAMES } from "../stacks/cost.js";
-import { formatBitRate, formatDuration } from "../api/units.js";
-import { COMPARE_NETWORKS, type CompareNetwork } from "./compare-file.js";
+import { formatBitRate, formatDuration } from "../base/units.js";
+import { COMPARE_NETWORKS, type CompareNetwork } from "./comparison.js";
 import type { CompareRow, ComparisonReport } from "./run-compare.js";
 
 export const COMPARE_CSV_COLUMNS = [

@@ -24,8 +24,8 @@
 
 import { CPU_OP_NAMES, type CpuOpName } from "../stacks/cost.js";
 import { OneWay, PingPong } from "../stacks/layered/ping-pong.js";
-import type { CompareConfiguration, CompareNetwork, Comparison } from "./compare-file.js";
-import { COMPARE_NETWORKS } from "./compare-file.js";
+import type { CompareConfiguration, CompareNetwork, Comparison } from "./comparison.js";
+import { COMPARE_NETWORKS } from "./comparison.js";
 import { buildTestbed } from "./testbed.js";
 
 export type CompareWorkload = "ping-pong" | "one-way";

@@ -10,7 +10,7 @@
 // - Throws NetloomError INVALID_ARGUMENT for a configuration it does not know; the stacks'
 //   own constructors check the rest (layers, ranks) with path-naming errors.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import type { AtmNic } from "../devices/atm-nic.js";
 import type { EthernetNic } from "../devices/nic.js";
 import type { Simulation } from "../engine/simulation.js";
@@ -21,7 +21,7 @@ import { LayeredStack } from "../stacks/layered/stack.js";
 import type { MessageStack } from "../stacks/message-stack.js";
 import { UnetDevice, type UnetChannelSpec } from "../stacks/unet/unet-device.js";
 import { UnetEndpoint } from "../stacks/unet/unet-endpoint.js";
-import type { CompareConfiguration } from "./compare-file.js";
+import type { CompareConfiguration } from "./comparison.js";
 
 /**
  * A host's NIC as a stack sees it: an EthernetNic with every member's MAC by rank (and the

@@ -15,10 +15,10 @@ import { AtmNic } from "../devices/atm-nic.js";
 import { PointToPointLink } from "../devices/link.js";
 import { EthernetNic } from "../devices/nic.js";
 import { Simulation } from "../engine/simulation.js";
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import { HostCpu, type CpuProfile } from "../stacks/cost.js";
 import type { MessageStack } from "../stacks/message-stack.js";
-import type { CompareConfiguration, CompareLink, CompareNetwork } from "./compare-file.js";
+import type { CompareConfiguration, CompareLink, CompareNetwork } from "./comparison.js";
 import { createMessageStack, type StackAttachment } from "./stack-factory.js";
 
 /** Frame slots hold an 8 KiB message with every header, and a 9180-byte AAL5 PDU's train. */

@@ -40,8 +40,8 @@
 // - Not handled: link down/up, bursty loss, duplication, reordering (cells on a fibre do not
 //   reorder), partitions.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
-import { parseBitRate, parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import { parseBitRate, parseDuration } from "../base/units.js";
 import { FRAME_CORRUPTED, NO_FRAME, type FrameStore } from "../buf/frames.js";
 import type { Rng } from "../engine/rng.js";
 import type { Simulation } from "../engine/simulation.js";

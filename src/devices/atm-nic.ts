@@ -54,7 +54,7 @@
 //   CLP tagging, AAL1/2/3-4.
 // - Tap (setPduTap): one observer of every PDU sent (accepted by send(), with its macTx hit) and
 //   delivered (its bytes in the reassembly buffer): LINKTYPE_SUNATM captures hang on it
-//   (src/trace/atm-capture.ts). During a delivery, rxTrain is the train that carried the last
+//   (src/run/atm-capture.ts). During a delivery, rxTrain is the train that carried the last
 //   cell (its birth/flow tags: IP over ATM keeps them on the datagram it rebuilds).
 //
 // State machines:
@@ -67,8 +67,8 @@
 //   transmitter:            the CellSerializer: Idle (busyUntil <= now) | Busy; no events.
 //   host:                   Up --fail()--> Failed (final).
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
-import { parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
+import { parseDuration } from "../base/units.js";
 import { NO_FRAME } from "../buf/frames.js";
 import type { Simulation } from "../engine/simulation.js";
 import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../kernels/abi.js";

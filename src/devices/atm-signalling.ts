@@ -63,8 +63,8 @@
 //   host:         Up --fail()--> Failed (final)
 //   keep-alive (switch): Idle --a call with a host end--> Polling --no such call left--> Idle
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
-import { parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
+import { parseDuration } from "../base/units.js";
 import { NO_FRAME } from "../buf/frames.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";

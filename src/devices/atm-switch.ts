@@ -72,7 +72,7 @@
 //     None --cell--> Ref (cells of one input frame) --other frame / gap--> Own (copied) ;
 //     Ref | Own --flush--> None.
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { NO_FRAME } from "../buf/frames.js";
 import type { Rng } from "../engine/rng.js";
 import type { Simulation } from "../engine/simulation.js";

@@ -3,7 +3,7 @@
 // real channel does (an EV_FRAME_RX event after `delay` ns). Ships beside the real channels
 // so device tests need no link.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import type { Simulation } from "../engine/simulation.js";
 import { EV_FRAME_RX, type Channel } from "./device.js";
 

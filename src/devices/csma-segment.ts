@@ -65,8 +65,8 @@
 //   Deferring has two phases: waiting for the carrier to drop (no timer), and counting the IFG
 //   (a timer; carrier before commitAt restarts the wait: carrierSensed).
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
-import { parseBitRate, parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import { parseBitRate, parseDuration } from "../base/units.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Rng } from "../engine/rng.js";
 import type { Simulation } from "../engine/simulation.js";

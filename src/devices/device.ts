@@ -16,15 +16,13 @@
 // - Devices are explicit state machines: each names its states in a const object and moves
 //   between them only through named transitions (see each device's module comment).
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";
 import { TracePoints } from "../trace/trace-point.js";
 
-/** A frame arrives at a device port: a = frame id, b = port, len = frame length. */
-export const EV_FRAME_RX = 1;
-/** First event kind a device class may use for its own events. */
-export const EV_DEVICE_BASE = 16;
+// The shared event kinds belong to the engine; devices name them from here.
+export { EV_DEVICE_BASE, EV_FRAME_RX } from "../engine/event-kinds.js";
 
 /** Something frames are sent into: a link, a shared segment. */
 export interface Channel {

@@ -44,8 +44,8 @@
 // Age sweep timer:  Idle --(frame processed)--> Armed --(sweep, table empty)--> Idle
 //                                               Armed --(sweep, entries left)--> Armed
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
-import { parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import { parseDuration } from "../base/units.js";
 import { FRAME_FCS_VALID } from "../buf/frames.js";
 import type { Simulation } from "../engine/simulation.js";
 import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../kernels/abi.js";

@@ -70,8 +70,8 @@
 //          +------+
 //   EV_LINK_TX_END exists only while a frame waits in the queue.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
-import { parseBitRate, parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import { parseBitRate, parseDuration } from "../base/units.js";
 import { FRAME_CORRUPTED, NO_FRAME } from "../buf/frames.js";
 import type { Rng } from "../engine/rng.js";
 import type { Simulation } from "../engine/simulation.js";

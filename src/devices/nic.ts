@@ -48,7 +48,7 @@
 // Not handled here: a transmit queue and serialization (the link's), collisions (CSMA/CD
 // segment's), VLAN membership filtering (802.1Q tags are only recognised for the size limit).
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import { FRAME_FCS_VALID, NO_FRAME } from "../buf/frames.js";
 import type { Simulation } from "../engine/simulation.js";
 import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../kernels/abi.js";

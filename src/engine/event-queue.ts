@@ -31,7 +31,7 @@
 // The heap keeps each entry's time beside its slot index (heapTime), so the primary key
 // comparison, which decides almost every step, reads one contiguous array.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 
 /** Returned by push() when the queue is full. */
 export const NO_SLOT = -1;

@@ -44,9 +44,9 @@
 //         f64 time | f64 seq | f64 birth | i32 origin | i32 target | i32 port | i32 len |
 //         i32 ptr (absolute address of the frame's first byte) | i32 flags | i32 flow | i32 headroom
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import { NO_FRAME } from "../buf/frames.js";
-import { EV_FRAME_RX } from "../devices/device.js";
+import { EV_FRAME_RX } from "./event-kinds.js";
 import type { FrameCrossing, Simulation } from "./simulation.js";
 
 export const kArrived = 0;

@@ -16,7 +16,7 @@
 // - Misuse (bad seed, n out of range, p not a probability) throws NetloomError; these checks are
 //   a few comparisons and never fire on correct code.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 
 const TWO_32 = 4294967296;
 const TWO_53 = 9007199254740992;

@@ -25,7 +25,7 @@
 //   takeSeq() hands out the next key of an event that leaves for another partition.
 // - Not thread-safe: one scheduler per partition, on that partition's thread.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import { EventQueue, NO_SLOT } from "./event-queue.js";
 import { Fingerprint } from "./fingerprint.js";
 import { Rng } from "./rng.js";

@@ -18,7 +18,7 @@
 // - Sizing defaults keep small scenarios small: 16,384 slots of 2 KiB (32 MiB of the shared
 //   memory) and a 65,536-event queue; builders of large topologies pass bigger numbers.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import { FrameStore } from "../buf/frames.js";
 import { getRuntime, type KernelRuntime } from "../kernels/runtime.js";
 import { Scheduler, type EventHandler } from "./scheduler.js";

@@ -14,7 +14,7 @@
 // - `implementation: "reference"` runs the plain-TypeScript twin over the same memory layout
 //   (differential tests, benchmark baseline).
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "./abi.js";
 import { getRuntime, type KernelRuntime } from "./runtime.js";
 import { CELL_BYTES, CELL_PAYLOAD_BYTES, packCellHeader, type CellHeaderFields } from "./reference/cell.js";
@@ -60,26 +60,6 @@ export {
   unpackCellHeader,
   type CellHeaderFields,
 } from "./reference/cell.js";
-
-export interface Aal5Exports {
-  /** Cells written, or SEG_ZERO_LENGTH / SEG_TOO_LONG / SEG_NO_ROOM. */
-  aal5Segment(pdu: number, len: number, header32: number, uuCpi: number, out: number, capCells: number): number;
-  /** Total cells written; per-entry out = cells or a negative SEG_* status. */
-  aal5SegmentBatch(
-    vec: number,
-    count: number,
-    headers: number,
-    nHeaders: number,
-    out: number,
-    capCells: number,
-  ): number;
-  /** Entries consumed (always count). */
-  aal5Reassemble(ctx: number, vec: number, count: number): number;
-  /** 1 started, 0 already discarding, -1 bad circuit. */
-  aal5Discard(ctx: number, circuit: number): number;
-  /** 1 dropped a PDU in progress, 0 idle, -1 bad circuit. */
-  aal5Abort(ctx: number, circuit: number): number;
-}
 
 export type Aal5Status = (typeof AAL5_STATUS)[keyof typeof AAL5_STATUS];
 export type Aal5Implementation = "wasm" | "reference";

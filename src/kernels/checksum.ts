@@ -13,33 +13,14 @@
 //   module-level functions use this thread's runtime (getRuntime()).
 // Not handled here: UDP's "transmit a computed 0 as 0xFFFF" rule (a UDP-layer decision).
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { FRAME_VEC_STRIDE } from "./abi.js";
+import type { ChecksumExports } from "./exports.js";
 import { getRuntime, type KernelRuntime } from "./runtime.js";
 import * as inetRef from "./reference/inet.js";
 import { HecStatus, HEC_MODE_CORRECTION, HEC_MODE_DETECTION } from "./reference/hec.js";
 
 export { HecStatus, HEC_MODE_CORRECTION, HEC_MODE_DETECTION };
-
-/** The checksum family's Wasm exports (assembly/checksum/index.ts). Pointers are byte offsets. */
-export interface ChecksumExports {
-  inetSum(ptr: number, len: number, initial: number): number;
-  inetChecksum(ptr: number, len: number, initial: number): number;
-  inetCombine(a: number, b: number, offsetB: number): number;
-  inetUpdate16(checksum: number, oldWord: number, newWord: number): number;
-  /** Returns entries completed; < count means entry [result] is outside memory. */
-  inetChecksumBatch(vec: number, count: number): number;
-  crc32(crc: number, ptr: number, len: number): number;
-  crc32Aal5(crc: number, ptr: number, len: number): number;
-  crc32ZeroRun(crc: number, n: number): number;
-  crc32Aal5ZeroRun(crc: number, n: number): number;
-  crc32Combine(crcA: number, crcB: number, lenB: number): number;
-  crc32Aal5Combine(crcA: number, crcB: number, lenB: number): number;
-  crc32Batch(vec: number, count: number): number;
-  atmHec(ptr: number): number;
-  hecCheck(ptr: number, statePtr: number): number;
-  hecCheckBatch(vec: number, count: number, statePtr: number): number;
-}
 
 const U32_MAX = 0xffffffff;
 

@@ -31,7 +31,7 @@
 //   block:  +0 SIZE (whole block, header included)  +4 NEXT_FREE  +8 STATE  +12 unused
 //           +16 payload (64-byte aligned)
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 
 const MAGIC = 0x504c484e; // "NLHP" little-endian
 const INITIALISING = 1;

@@ -17,8 +17,8 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ErrorCode, NetloomError } from "../api/errors.js";
-import { packageRoot } from "../package-root.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import { packageRoot } from "../base/package-root.js";
 import { SharedHeap } from "./heap.unsafe.js";
 import type { KernelExports } from "./exports.js";
 

@@ -17,40 +17,9 @@
 //   learnFailures and the station's frames keep flooding). Known addresses always refresh.
 // - VC table port formats (UNI: GFC + 8-bit VPI; NNI: 12-bit VPI) are fixed at create().
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { FRAME_VEC_STRIDE } from "./abi.js";
 import { getRuntime, type KernelRuntime } from "./runtime.js";
-
-export interface SwitchingExports {
-  fdbInit(table: number, log2Slots: number, maxEntries: number, ports: number, agingTimeNs: number): void;
-  fdbSetAgingTime(table: number, agingTimeNs: number): void;
-  fdbCount(table: number): number;
-  fdbClear(table: number): void;
-  fdbAge(table: number, nowNs: number): number;
-  fdbLearn(table: number, macLo: number, macHi: number, port: number, nowNs: number): number;
-  fdbLookup(table: number, macLo: number, macHi: number, inPort: number, nowNs: number): number;
-  fdbGet(table: number, macLo: number, macHi: number, nowNs: number): number;
-  fdbRemove(table: number, macLo: number, macHi: number): number;
-  fdbProcessBatch(table: number, vec: number, count: number, nowNs: number): number;
-  vcRegionBytes(log2Slots: number, ports: number): number;
-  vcInit(table: number, log2Slots: number, maxEntries: number, ports: number): void;
-  vcSetPortFormat(table: number, port: number, nni: number): void;
-  vcCount(table: number): number;
-  vcClear(table: number): void;
-  vcInsert(
-    table: number,
-    inPort: number,
-    vpi: number,
-    vci: number,
-    vp: number,
-    outPort: number,
-    outVpi: number,
-    outVci: number,
-  ): number;
-  vcRemove(table: number, inPort: number, vpi: number, vci: number, vp: number): number;
-  vcLookup(table: number, inPort: number, vpi: number, vci: number): number;
-  vcSwitchBatch(table: number, vec: number, count: number): number;
-}
 
 // ---------------------------------------------------------------------------------------------
 // MAC forwarding database

@@ -19,39 +19,9 @@
 //                 out <- bytes newly acked
 // - Not handled: congestion control (set the send window yourself), application reads.
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { getRuntime, type KernelRuntime } from "./runtime.js";
 import { FRAME_VEC_STRIDE } from "./abi.js";
-
-export interface WindowExports {
-  windowTableBytes(connections: number, maxRanges: number, ringCap: number): number;
-  windowTableInit(table: number, connections: number, maxRanges: number, ringCap: number): number;
-  windowOpen(table: number, index: number, rcvNxt: number, rcvWnd: number, iss: number, sndWnd: number): number;
-  windowConfigRto(
-    table: number,
-    index: number,
-    minRto: number,
-    maxRto: number,
-    granularity: number,
-    initRto: number,
-  ): number;
-  windowSetReceiveWindow(table: number, index: number, wnd: number): number;
-  windowSetSendWindow(table: number, index: number, wnd: number): number;
-  windowMark(table: number, index: number, start: number, len: number): number;
-  windowMarkBatch(table: number, vec: number, count: number): number;
-  windowHoles(table: number, index: number, out: number, max: number): number;
-  windowRanges(table: number, index: number, out: number, max: number, recentFirst: number): number;
-  windowHighestReceived(table: number, index: number): number;
-  windowRttSample(table: number, index: number, sample: number): number;
-  windowOnTimeout(table: number, index: number): number;
-  windowOnSend(table: number, index: number, seq: number, len: number, now: number): number;
-  windowOnAck(table: number, index: number, ack: number, wnd: number, now: number): number;
-  windowAckBatch(table: number, vec: number, count: number, now: number): number;
-  windowSendBatch(table: number, vec: number, count: number, now: number): number;
-  windowOnSack(table: number, index: number, start: number, len: number): number;
-  windowRetransmitList(table: number, index: number, out: number, max: number): number;
-  windowRto(table: number, index: number): number;
-}
 
 /** Result of a mark; CLIPPED and above mean some bytes were not recorded (the sender resends). */
 export const MarkStatus = {

@@ -28,8 +28,8 @@
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
-import { parseByteSize, parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
+import { parseByteSize, parseDuration } from "../base/units.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";
 

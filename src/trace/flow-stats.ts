@@ -46,7 +46,7 @@
 //   toJSON()                                               FlowReport[] in flow-id order
 //   summary()                                              totals and untracked counts
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import type { FrameStore } from "../buf/frames.js";
 import { LatencyHistogram, type LatencyHistogramOptions, type LatencyHistogramState } from "./latency-histogram.js";
 import type { TracePoint } from "./trace-point.js";

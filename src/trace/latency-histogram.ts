@@ -37,7 +37,7 @@
 //   relativeErrorBound                                         1 / 2^(subBucketBits + 1)
 //   toJSON()                                                   { count, min, p50, p90, p99, max, mean }
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 
 export interface LatencyHistogramOptions {
   /** log2 of the sub-buckets per power of two (1 to 10; default 6 = 64 sub-buckets). */

@@ -43,7 +43,7 @@
 //   splitTimeNs(timeNs)                            virtual ns -> [seconds, nanoseconds]
 
 import { closeSync, openSync, writeSync } from "node:fs";
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
 export const PCAP_MAGIC_US = 0xa1b2c3d4;

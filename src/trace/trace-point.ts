@@ -12,7 +12,7 @@
 //   (read its bytes then, through the device's FrameStore; do not keep the id).
 // - Nothing here allocates per hit.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 
 export const TRACE_POINT_NAMES = [
   "macTx",

@@ -13,8 +13,8 @@
 //   self event per wake-up; no allocation per PDU.
 // - destroy() cancels the pending wake-up and frees the template.
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
-import { parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
+import { parseDuration } from "../base/units.js";
 import { NO_FRAME } from "../buf/frames.js";
 import { aal5CellCount } from "../kernels/aal5.js";
 import type { EventHandler } from "../engine/scheduler.js";

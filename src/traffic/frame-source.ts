@@ -30,8 +30,8 @@
 //   frames are the source's until sent.
 // - API misuse (bad rate, size, MAC, times) throws NetloomError naming the argument.
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
-import { parseBitRate, parseDuration } from "../api/units.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import { parseBitRate, parseDuration } from "../base/units.js";
 import { NO_FRAME } from "../buf/frames.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Rng } from "../engine/rng.js";

@@ -16,7 +16,7 @@
 import type { Simulation } from "../engine/simulation.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import { EV_DEVICE_BASE } from "../devices/device.js";
-import type { MessageScenarioTraffic } from "../api/scenario.js";
+import type { MessageScenarioTraffic } from "./traffic-spec.js";
 import type { FlowStats } from "../trace/flow-stats.js";
 import { OneWay, PingPong } from "../stacks/layered/ping-pong.js";
 import type { MessageApp, MessageStack, MessageStackCounters } from "../stacks/message-stack.js";

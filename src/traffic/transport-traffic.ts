@@ -42,7 +42,7 @@
 // Not handled: several connections per flow, a server port shared by two flows (the scenario
 // refuses it), RPC methods other than one echo-sized answer.
 
-import type { NakBulkTraffic, RpcTraffic, TcpBulkTraffic, TransportScenarioTraffic } from "../api/scenario.js";
+import type { NakBulkTraffic, RpcTraffic, TcpBulkTraffic, TransportScenarioTraffic } from "./traffic-spec.js";
 import { EV_DEVICE_BASE } from "../devices/device.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";

@@ -79,8 +79,8 @@
 //                           in flight are still counted)
 //     destroy(): stop(), then the flow leaves its sockets (closed when no flow uses them).
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
-import type { UdpScenarioTraffic as ScenarioTraffic } from "../api/scenario.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import type { UdpScenarioTraffic as ScenarioTraffic } from "./traffic-spec.js";
 import { EV_DEVICE_BASE } from "../devices/device.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Rng } from "../engine/rng.js";

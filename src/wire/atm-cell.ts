@@ -24,7 +24,7 @@
 //   slots and is discarded by the receiver's PHY; the unassigned cell (00 00 00 00 with CLP 0)
 //   is an ATM-layer cell that carries nothing.
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { checksumKernels } from "../kernels/checksum.js";
 import { getRuntime } from "../kernels/runtime.js";
 import { ByteView, readU32, writeU32 } from "./byte-view.js";

@@ -45,7 +45,7 @@
 // - Not handled: real Q.2931 information elements (this is a fixed layout per type), SSCOP,
 //   point-to-multipoint, traffic descriptors, party numbers (the route replaces them).
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { ByteView, readU16, readU32, writeU16, writeU32 } from "./byte-view.js";
 
 /** The signalling channel (ITU-T Q.2931 meta-signalling default: VPI 0, VCI 5). */

@@ -15,7 +15,7 @@
 //   0      6      12         14 (or 18 with an 802.1Q tag)
 //   | dst  | src  | type/TPID | [TCI | type] | payload ... pad | FCS (4) |
 
-import { ErrorCode, NetloomError } from "../api/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import { ByteView } from "./byte-view.js";
 
 export const ETH_ADDR_LEN = 6;

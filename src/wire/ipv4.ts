@@ -38,7 +38,7 @@
 //   |                    Options (IHL > 5) ...                      | 20
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 
-import { ErrorCode, NetloomError, checkInteger } from "../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { checksumKernels, updateInternetChecksum } from "../kernels/checksum.js";
 import { ByteView, readU16, readU32, writeU16, writeU32 } from "./byte-view.js";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FRAME_FCS_VALID, FrameStore, NO_FRAME } from "../../src/buf/frames.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 
 const stores: FrameStore[] = [];
 function store(count = 4): FrameStore {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { SlotPool } from "../../src/buf/slot-pool.unsafe.js";
-import { ErrorCode, NetloomError } from "../../src/api/errors.js";
+import { ErrorCode, NetloomError } from "../../src/base/errors.js";
 
 const pools: SlotPool[] = [];
 function pool(count: number, slotBytes = 2048): SlotPool {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Network } from "../../src/api/network.js";
+import { Network } from "../../src/run/network.js";
 import { runWithProgress } from "../../src/cli/progress.js";
 
 function star(): Network {

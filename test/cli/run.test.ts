@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CHECK_ALL_PREFS, tempDir, tsharkFields } from "../support/tshark.js";
-import { WARM_POOL_IDLE_MS } from "../../src/engine/partition-pool.js";
+import { WARM_POOL_IDLE_MS } from "../../src/run/partition-pool.js";
 
 function netloom(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return netloomWithin(120_000, ...args);

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadComparison, parseComparison } from "../../src/compare/compare-file.js";
+import { loadComparison, parseComparison } from "../../src/scenario/compare-file.js";
 import { runComparison, type CompareRow, type ComparisonReport } from "../../src/compare/run-compare.js";
 import { COMPARE_CSV_COLUMNS, compareCsv, compareHtml } from "../../src/compare/report.js";
 import { tempDir } from "../support/tshark.js";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { AtmLink, parseCellRate } from "../../src/devices/atm-link.js";
 import { AtmNic } from "../../src/devices/atm-nic.js";
 import { Simulation } from "../../src/engine/simulation.js";

@@ -3,7 +3,7 @@
 // cause, the circuit limit, keep-alive host failure, malformed signalling PDUs. After every
 // test the frame pool must be empty again.
 import { afterEach, describe, expect, it } from "vitest";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { AtmLink } from "../../src/devices/atm-link.js";
 import { AtmNic } from "../../src/devices/atm-nic.js";
 import {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { AtmLink } from "../../src/devices/atm-link.js";
 import { AtmNic } from "../../src/devices/atm-nic.js";
 import { AtmSwitch, type AtmDiscardPolicy } from "../../src/devices/atm-switch.js";

@@ -2,7 +2,7 @@
 // Devices here are small test doubles (a saturating or periodic sender, a receiver with a few
 // buffers); the real NIC lives elsewhere and is not used.
 import { afterEach, describe, expect, it } from "vitest";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import {
   CSMA_STATE_NAMES,
   CSMA_TRANSITION_NAMES,

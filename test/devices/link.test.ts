@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { FRAME_CORRUPTED, FRAME_FCS_VALID } from "../../src/buf/frames.js";
 import { Device, EV_DEVICE_BASE, EV_FRAME_RX } from "../../src/devices/device.js";
 import { PointToPointLink, type LinkOptions } from "../../src/devices/link.js";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { FRAME_FCS_VALID } from "../../src/buf/frames.js";
 import type { Rng } from "../../src/engine/rng.js";
 import { Simulation } from "../../src/engine/simulation.js";

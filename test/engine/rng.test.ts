@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng, deriveSeed, fmix32 } from "../../src/engine/rng.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 
 function chiSquare(counts: ArrayLike<number>, expected: number): number {
   let x = 0;

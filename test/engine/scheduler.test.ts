@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Scheduler, type EventHandler } from "../../src/engine/scheduler.js";
-import { ErrorCode, type NetloomError } from "../../src/api/errors.js";
+import { ErrorCode, type NetloomError } from "../../src/base/errors.js";
 
 /** Records every event it gets as "time:kind:a:b:len". */
 class Recorder implements EventHandler {

@@ -14,7 +14,7 @@ import {
   type Aal5ReassemblerOptions,
 } from "../../src/kernels/aal5.js";
 import { getRuntime } from "../../src/kernels/runtime.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { seededBytes } from "../support/runtimes.js";
 import { cellAt, concat, drain, frameVector, run, withoutCells } from "./aal5-support.js";
 

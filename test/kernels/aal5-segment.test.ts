@@ -21,7 +21,7 @@ import {
 import { aal5SegmentRef, crc32Aal5Ref } from "../../src/kernels/reference/aal5.js";
 import { hecOfHeader } from "../../src/kernels/reference/cell.js";
 import { getRuntime } from "../../src/kernels/runtime.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { ALL_BUILDS, BOUNDARY_SIZES, placeInMemory, runtimeFor, seededBytes } from "../support/runtimes.js";
 import { cellAt, frameVector } from "./aal5-support.js";
 

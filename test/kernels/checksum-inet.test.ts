@@ -17,7 +17,7 @@ import {
   seededBytes,
   writeFrameVector,
 } from "../support/runtimes.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const kernels = (build: (typeof ALL_BUILDS)[number]): ChecksumKernels => new ChecksumKernels(runtimeFor(build));

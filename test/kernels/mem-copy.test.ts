@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ALL_BUILDS, BOUNDARY_SIZES, runtimeFor, seededBytes } from "../support/runtimes.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 
 const AREA = 3 * 65536;
 

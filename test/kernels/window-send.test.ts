@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { SendStatus, WindowTable } from "../../src/kernels/window.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { runtimeFor } from "../support/runtimes.js";
 import { IMPLEMENTATIONS, openDefault } from "./window-support.js";
 

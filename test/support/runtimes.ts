@@ -21,18 +21,7 @@ export function runtimeFor(build: WasmBuild): KernelRuntime {
 /** Sizes the differential tests cover (issue 2 / STYLE.md boundary sizes). */
 export const BOUNDARY_SIZES: readonly number[] = [0, 1, 2, 3, 7, 8, 15, 16, 63, 64, 65, 1499, 1500, 9000, 65535];
 
-/** xorshift32: a tiny deterministic generator for test data (not the engine's PRNG). */
-export function seededBytes(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 0 || 0x9e3779b9;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { seededBytes } from "../../src/base/seeded-bytes.js";
 
 /** Copies `bytes` into a fresh heap region of `rt` at `offset` bytes past a 64-byte boundary. */
 export function placeInMemory(rt: KernelRuntime, bytes: Uint8Array, offset = 0): { ptr: number; free: () => void } {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { Network } from "../../src/api/network.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { Network } from "../../src/run/network.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { crc32 } from "../../src/kernels/checksum.js";
 import { readPcap, LINKTYPE_ETHERNET } from "../../src/trace/pcap.js";
 import {
@@ -12,7 +12,7 @@ import {
   capturePort,
   pcapFileName,
   type Capture,
-} from "../../src/trace/capture.js";
+} from "../../src/run/capture.js";
 import type { TracePoint } from "../../src/trace/trace-point.js";
 import { CHECK_ALL_PREFS, requireTshark, tempDir, tsharkFields } from "../support/tshark.js";
 

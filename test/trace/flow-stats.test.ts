@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Network } from "../../src/api/network.js";
-import { ErrorCode, NetloomError } from "../../src/api/errors.js";
+import { Network } from "../../src/run/network.js";
+import { ErrorCode, NetloomError } from "../../src/base/errors.js";
 import type { EthernetNic } from "../../src/devices/nic.js";
 import type { CbrSource } from "../../src/traffic/frame-source.js";
 import { FlowStats } from "../../src/trace/flow-stats.js";

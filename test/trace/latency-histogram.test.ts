@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { LatencyHistogram } from "../../src/trace/latency-histogram.js";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 
 /** The nearest-rank percentile of a sorted array: the definition the histogram approximates. */
 function oracle(sorted: readonly number[], q: number): number {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { ErrorCode, NetloomError } from "../../src/api/errors.js";
+import { ErrorCode, NetloomError } from "../../src/base/errors.js";
 import {
   LINKTYPE_ETHERNET,
   LINKTYPE_SUNATM,

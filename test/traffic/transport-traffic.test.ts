@@ -2,11 +2,11 @@
 // path-naming errors, run over the real transports, report their transport sections, leave no
 // frame behind, and give the same report with 2 workers.
 import { afterEach, describe, expect, it } from "vitest";
-import { parseScenario } from "../../src/api/scenario.js";
-import { buildScenario } from "../../src/api/build-scenario.js";
-import { reportOf } from "../../src/api/run-report.js";
-import { runScenario } from "../../src/api/run-scenario.js";
-import type { RunReport } from "../../src/api/run-report.js";
+import { parseScenario } from "../../src/scenario/scenario.js";
+import { buildScenario } from "../../src/run/build-scenario.js";
+import { reportOf } from "../../src/run/run-report.js";
+import { runScenario } from "../../src/run/run-scenario.js";
+import type { RunReport } from "../../src/run/run-report.js";
 
 /** h0 -- r -- h1 over two links; `extra` goes on the second link's line (faults, schedule). */
 function doc(traffic: string, options: { duration?: string; secondLink?: string; mtu?: number } = {}): string {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Network } from "../../src/api/network.js";
+import { Network } from "../../src/run/network.js";
 import type { LinkOptions } from "../../src/devices/link.js";
-import type { UdpScenarioTraffic as ScenarioTraffic } from "../../src/api/scenario.js";
+import type { UdpScenarioTraffic as ScenarioTraffic } from "../../src/scenario/scenario.js";
 import type { IpHost } from "../../src/stacks/ip/ip-host.js";
 import { FlowStats } from "../../src/trace/flow-stats.js";
 import { demuxStats, startUdpTraffic, type UdpTrafficFlow } from "../../src/traffic/udp-traffic.js";

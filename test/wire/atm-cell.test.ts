@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { crc32Aal5 } from "../../src/kernels/checksum.js";
 import { aal5Segment } from "../../src/kernels/aal5.js";
 import { Aal5TrailerView, AAL5_CRC_CHECK, aal5PadLength, aal5TrailerOffset } from "../../src/wire/aal5.js";

@@ -3,7 +3,7 @@
 // its reason.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import {
   AtmSignalView,
   SIG_MAX_LEN,

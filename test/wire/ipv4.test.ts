@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { NetloomError } from "../../src/api/errors.js";
+import { NetloomError } from "../../src/base/errors.js";
 import { getRuntime } from "../../src/kernels/runtime.js";
 import {
   IPV4_FLAG_DF,

@@ -8,7 +8,7 @@
 // markBatch/sendBatch/ackBatch read and write the same 16-byte frame-vector entries, given as
 // a Uint32Array and the entry's word offset, so benchmarks compare like with like.
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import { seqDiff, seqGeq, seqGt, seqLeq, seqLt } from "../seq.js";
 import {
   CONNECTIONS_LIMIT,

@@ -77,7 +77,7 @@
 //            (a data frame in PostProcessing, or one that misses the prediction: slow path)
 //   cookie:  Announcing (frames carry the connection identification) --first ack--> Known
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import type { AtmNic } from "../../devices/atm-nic.js";
 import type { EthernetNic } from "../../devices/nic.js";

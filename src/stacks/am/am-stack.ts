@@ -28,7 +28,7 @@
 // PDU/frame (maxMessage: the endpoint's, less AM_HEADER_MAX); flow control and retransmission
 // (a lost request is lost).
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import type { EthernetNic } from "../../devices/nic.js";
 import type { AtmNic } from "../../devices/atm-nic.js";

@@ -24,7 +24,7 @@
 // - Not handled: VC multiplexing (null encapsulation), ATMARP (RFC 2225 InATMARP), bridged PDUs,
 //   broadcast/multicast emulation.
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { AtmNic, AtmReceiver } from "../../devices/atm-nic.js";
 import type { Simulation } from "../../engine/simulation.js";

@@ -16,7 +16,7 @@
 // - Malformed messages are dropped and counted by IcmpParseError name, never thrown.
 // Not handled: rate limiting of errors, protocol unreachable, redirects, timestamps.
 
-import { checkInteger } from "../../api/errors.js";
+import { checkInteger } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import {
   ICMP_DEST_UNREACHABLE,

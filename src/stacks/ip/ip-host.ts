@@ -53,8 +53,8 @@
 // Not handled: multiple interfaces, forwarding (a host never routes), IP options on send,
 // IGMP reports, loopback delivery to our own address, path MTU discovery.
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
-import { parseDuration } from "../../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
+import { parseDuration } from "../../base/units.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";

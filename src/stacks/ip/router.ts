@@ -66,8 +66,8 @@
 // Not handled: multicast routing protocols (DVMRP, PIM, IGMP; flooding only), redirects, IP options in fragments, triggered updates,
 // ICMP rate limiting, RIP requests (only periodic responses).
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
-import { parseDuration } from "../../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
+import { parseDuration } from "../../base/units.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { Device, EV_DEVICE_BASE, type Channel } from "../../devices/device.js";

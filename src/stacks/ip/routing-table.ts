@@ -11,7 +11,7 @@
 //   remove() returns false when there was no such route.
 // Not handled: metrics and equal-cost multipath (first added wins), route ageing.
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import { ipv4PrefixMask, ipv4ToString } from "../../wire/ipv4.js";
 
 export const RouteKind = { CONNECTED: "connected", STATIC: "static", DEFAULT: "default" } as const;

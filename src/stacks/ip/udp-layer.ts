@@ -27,7 +27,7 @@
 // - Hot path (one-frame datagrams) allocates nothing per datagram except in recv() (the
 //   returned message and its payload copy, which the application asked for).
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import { IP_PROTO_UDP, ipv4FromString } from "../../wire/ipv4.js";
 import {

@@ -40,7 +40,7 @@
 // Not handled: signalling (circuits are opened by the caller), point-to-multipoint circuits,
 // several stacks on one NIC (COM owns the NIC's receiver).
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { AtmNic } from "../../devices/atm-nic.js";
 import { CpuOp } from "../cost.js";

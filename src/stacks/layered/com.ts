@@ -28,7 +28,7 @@
 //   transmitNow() hands a frame to the NIC (the channel argument is unused on Ethernet).
 // Not handled: VLAN tags, more than 254 members. COM over an AtmNic is com-atm.ts.
 
-import { NetloomError, ErrorCode } from "../../api/errors.js";
+import { NetloomError, ErrorCode } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { EthernetNic } from "../../devices/nic.js";
 import { ChecksumKernels } from "../../kernels/checksum.js";

@@ -17,7 +17,7 @@
 // State machine (sender): Open --no credit from some member--> Blocked --credits, backlog
 // drained--> Open.
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import { ALL, BaseLayer, Prop, StackEvent, getU16, putU16, type StackContext } from "./layer.js";
 

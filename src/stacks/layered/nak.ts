@@ -31,7 +31,7 @@
 //                                     Unacked --probe fires, no progress--> Unacked (resend newest)
 // State machine (receiver, per sender): InOrder --gap seen--> Gap --gap filled--> InOrder
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLt } from "../../kernels/seq.js";
 import { ALL, BaseLayer, Prop, getU16, getU32, putU16, putU32, type StackContext } from "./layer.js";

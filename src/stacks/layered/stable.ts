@@ -15,7 +15,7 @@
 //   next; data counting needs RELIABLE below; provides STABLE.
 // - A member's own messages delivered back to it (TOTAL below) are not counted twice.
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import { ALL, BaseLayer, Prop, StackEvent, getU16, getU32, putU16, putU32, type StackContext } from "./layer.js";
 

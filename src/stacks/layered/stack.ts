@@ -37,7 +37,7 @@
 // Not handled: several stacks on one NIC (COM owns the NIC's receiver), membership changes,
 // U-Net / Active Messages / the protocol accelerator (src/stacks/accel).
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import type { KernelRuntime } from "../../kernels/runtime.js";
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import type { EthernetNic } from "../../devices/nic.js";

@@ -18,7 +18,7 @@
 //   headers on a private copy, so the kept frame is unchanged.
 // Not handled: sequencer failure (no membership layer), the token-passing variant.
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import { seqAdd, seqDiff } from "../../kernels/seq.js";
 import { ALL, BaseLayer, Prop, getU16, getU32, putU16, putU32, type StackContext } from "./layer.js";

@@ -21,8 +21,8 @@
 // - Hot paths never throw: a packet that cannot be sent (no frame slot, no route) is counted in
 //   sendFailures and left to the repair machinery.
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
-import { parseDuration } from "../../api/units.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
+import { parseDuration } from "../../base/units.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";

@@ -29,8 +29,8 @@
 //                 RECEIVING --silence for timeout--> FAILED;  any --close()--> CLOSED
 // Not handled: several senders per port, a NAK delay for reordering (see nak-sender.ts).
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
-import { parseByteSize } from "../../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
+import { parseByteSize } from "../../base/units.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import { seqAdd, seqDiff, seqGt, seqLt } from "../../kernels/seq.js";
 import { MarkStatus } from "../../kernels/window.js";

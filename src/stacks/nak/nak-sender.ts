@@ -35,8 +35,8 @@
 // id and initial sequence number out of band), a NAK delay to absorb reordering (a reordered
 // packet causes one spurious repair, counted as a duplicate at the receiver).
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
-import { parseByteSize } from "../../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
+import { parseByteSize } from "../../base/units.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt } from "../../kernels/seq.js";
 import { MAX_WINDOW } from "../../kernels/window.js";

@@ -21,8 +21,8 @@
 //   (time, rate) in a ring; stats() copies them out.
 // - Options are checked once (NetloomError naming the option); the per-packet calls never throw.
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
-import { parseBitRate } from "../../api/units.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
+import { parseBitRate } from "../../base/units.js";
 
 export const RateState = { INCREASING: 0, BACKING_OFF: 1 } as const;
 export type RateState = (typeof RateState)[keyof typeof RateState];

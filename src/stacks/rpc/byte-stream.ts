@@ -23,8 +23,8 @@
 //   discarded. Afterwards write() returns 0.
 // - Allocation: one copy per delivered piece (test double, not a hot path).
 
-import { checkInteger } from "../../api/errors.js";
-import { parseDuration } from "../../api/units.js";
+import { checkInteger } from "../../base/errors.js";
+import { parseDuration } from "../../base/units.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 

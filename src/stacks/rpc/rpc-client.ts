@@ -25,8 +25,8 @@
 // Not handled: reconnecting (a new client on a new stream; the server's duplicate table is per
 // stream), cancellation of a call in progress on the server.
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
-import { parseDuration } from "../../api/units.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
+import { parseDuration } from "../../base/units.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import { acceptedCount, type ByteStream } from "./byte-stream.js";

@@ -25,7 +25,7 @@
 // Not handled: a duplicate table shared across streams (a client that reconnects starts over),
 // request ids wrapping past 2^32.
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import { acceptedCount, type ByteStream } from "./byte-stream.js";
 import { DEFAULT_MAX_MESSAGE, RPC_HEADER_LEN, RpcDecoder, RpcKind, RpcWriter, encodeRpcMessage } from "./rpc-frame.js";
 import { closeReason } from "./rpc-client.js";

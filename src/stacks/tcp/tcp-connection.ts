@@ -50,7 +50,7 @@
 //   ESTABLISHED --rcv FIN--> CLOSE_WAIT --end(), FIN sent--> LAST_ACK --ACK of FIN--> CLOSED
 //   TIME_WAIT --2 MSL--> CLOSED;   any --RST / abort() / timeout / keep-alive failure--> CLOSED
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
 import { seqGeq, seqGt, seqLeq, seqLt } from "../../kernels/seq.js";
 import { MAX_WINDOW, MarkStatus, SendStatus } from "../../kernels/window.js";

@@ -26,11 +26,12 @@
 // Not handled: more than one local address, SO_REUSEADDR semantics, SYN cookies, ICMP errors
 // to TCP (unreachable/fragmentation needed are not fed back).
 
-import { ErrorCode, NetloomError, checkInteger } from "../../api/errors.js";
+import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Rng } from "../../engine/rng.js";
 import type { Simulation } from "../../engine/simulation.js";
-import { WindowTable, type WindowExports } from "../../kernels/window.js";
+import type { WindowExports } from "../../kernels/exports.js";
+import { WindowTable } from "../../kernels/window.js";
 import type { KernelRuntime } from "../../kernels/runtime.js";
 import { ipv4FromString } from "../../wire/ipv4.js";
 import {

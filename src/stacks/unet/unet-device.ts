@@ -34,7 +34,7 @@
 // - No allocation per message; one Map lookup per Ethernet frame (tag -> channel).
 // Not handled: several devices on one NIC, broadcast channels, switched-circuit signalling.
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { AtmNic } from "../../devices/atm-nic.js";
 import type { EthernetNic } from "../../devices/nic.js";
 import type { Simulation } from "../../engine/simulation.js";

@@ -60,8 +60,8 @@
 // Not handled: sending small messages from the descriptor (the MessageStack hands frames),
 // multicast channels, messages larger than one PDU/frame, endpoint emulation in the kernel.
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
-import { parseDuration } from "../../api/units.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
+import { parseDuration } from "../../base/units.js";
 import { NO_FRAME, FRAME_FCS_VALID, type FrameStore } from "../../buf/frames.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";

@@ -54,7 +54,7 @@
 // group destinations, NO_BROADCAST_ON_UNET), ARP (next hops are configured), several IP
 // addresses behind one channel other than by mapping each to it, IP over ATM with a path MTU.
 
-import { ErrorCode, NetloomError } from "../../api/errors.js";
+import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { ETHERTYPE_IPV4 } from "../../wire/ethernet.js";

@@ -2,7 +2,7 @@
 // wire), drops of what it cannot map, prediction hits and misses, packing under backlog, loss
 // recovery, TOTAL's one order, and the compositions it refuses.
 import { describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
+import { NetloomError } from "../../../src/base/errors.js";
 import type { AcceleratedStack, AcceleratedStackStats } from "../../../src/stacks/accel/accelerator.js";
 import { emitAccelHeader, emitConnId, emitMiniHeader, AccelKind } from "../../../src/stacks/accel/mini-header.js";
 import { PingPong } from "../../../src/stacks/layered/ping-pong.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
+import { NetloomError } from "../../../src/base/errors.js";
 import type { AtmNic } from "../../../src/devices/atm-nic.js";
 import type { EthernetNic } from "../../../src/devices/nic.js";
 import { PingPong } from "../../../src/stacks/layered/ping-pong.js";

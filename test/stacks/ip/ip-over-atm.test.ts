@@ -2,7 +2,7 @@
 // a router between Ethernet and ATM, SunATM captures dissected by tshark.
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
+import { NetloomError } from "../../../src/base/errors.js";
 import { AtmLink } from "../../../src/devices/atm-link.js";
 import { AtmNic } from "../../../src/devices/atm-nic.js";
 import { AtmSwitch } from "../../../src/devices/atm-switch.js";
@@ -11,7 +11,7 @@ import { EthernetNic } from "../../../src/devices/nic.js";
 import { Simulation } from "../../../src/engine/simulation.js";
 import { IpHost, type AnyIpHost } from "../../../src/stacks/ip/ip-host.js";
 import { Router } from "../../../src/stacks/ip/router.js";
-import { captureAtmNic } from "../../../src/trace/atm-capture.js";
+import { captureAtmNic } from "../../../src/run/atm-capture.js";
 import { LINKTYPE_SUNATM, SUNATM_FLAG_TX, SUNATM_TYPE_LLC, readPcap } from "../../../src/trace/pcap.js";
 import { CHECK_ALL_PREFS, tempDir, tsharkFields } from "../../support/tshark.js";
 

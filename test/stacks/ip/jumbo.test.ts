@@ -2,8 +2,8 @@
 // each; a jumbo host sending through a router onto a 1500-byte interface is fragmented there;
 // tshark reads a jumbo capture cleanly; NICs and stacks refuse what they cannot carry.
 import { describe, expect, it } from "vitest";
-import { Network } from "../../../src/api/network.js";
-import { ErrorCode, NetloomError } from "../../../src/api/errors.js";
+import { Network } from "../../../src/run/network.js";
+import { ErrorCode, NetloomError } from "../../../src/base/errors.js";
 import { EthernetNic, ETH_JUMBO_MTU } from "../../../src/devices/nic.js";
 import { Simulation } from "../../../src/engine/simulation.js";
 import { IpHost, slotBytesForMtu } from "../../../src/stacks/ip/ip-host.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
+import { NetloomError } from "../../../src/base/errors.js";
 import { ComLayer } from "../../../src/stacks/layered/com.js";
 import { FcLayer } from "../../../src/stacks/layered/fc.js";
 import { FragLayer } from "../../../src/stacks/layered/frag.js";

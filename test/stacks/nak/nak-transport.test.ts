@@ -4,7 +4,7 @@
 // test that no frame slot leaked.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
+import { NetloomError } from "../../../src/base/errors.js";
 import { NakReceiver } from "../../../src/stacks/nak/nak-receiver.js";
 import { NakSender } from "../../../src/stacks/nak/nak-sender.js";
 import {

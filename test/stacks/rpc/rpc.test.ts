@@ -2,7 +2,7 @@
 // execution, stream failure, bad framing, bounded tables, determinism.
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
+import { NetloomError } from "../../../src/base/errors.js";
 import { Simulation } from "../../../src/engine/simulation.js";
 import { MemoryStreamPair, type MemoryStreamOptions } from "../../../src/stacks/rpc/byte-stream.js";
 import { RpcClient, type RpcClientOptions, type RpcFailure } from "../../../src/stacks/rpc/rpc-client.js";

@@ -2,7 +2,7 @@
 // (UnetIpLink), on OC-3 ATM and on Ethernet: bytes, checksums, copies, CPU charges, TCP bulk
 // with cell loss, 1 KB UDP goodput near the AAL5 limit, free-queue exhaustion.
 import { describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
+import { NetloomError } from "../../../src/base/errors.js";
 import { OC3_CELL_BITS_PER_S, type AtmLink } from "../../../src/devices/atm-link.js";
 import type { AtmNic } from "../../../src/devices/atm-nic.js";
 import { IpHost, type AnyIpHost } from "../../../src/stacks/ip/ip-host.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NetloomError } from "../../../src/api/errors.js";
+import { NetloomError } from "../../../src/base/errors.js";
 import { NO_FRAME } from "../../../src/buf/frames.js";
 import { OC3_CELL_BITS_PER_S } from "../../../src/devices/atm-link.js";
 import type { AtmNic } from "../../../src/devices/atm-nic.js";

@@ -1,0 +1,272 @@
+// Capture: pcap files fed from trace points (a device port, a link direction, a whole network).
+//
+// Contract:
+// - A Capture subscribes a PcapWriter (LINKTYPE_ETHERNET, nanosecond timestamps) to one or
+//   more trace points and writes one record per hit: timestamp = the hit's virtual time, data
+//   = the frame's bytes as they are during the call (read from the shared memory at
+//   frames.offset(frame), `length` bytes, no copy besides the writer's own). Frames include
+//   their 4-byte FCS, as on the wire.
+// - What is captured where:
+//   * capturePort(device, port): the port's `sniffer` point. A NIC hits it for every frame it
+//     transmits (at macTx time) and every frame it receives with a good FCS (before its
+//     address filter), so a NIC port capture is what a promiscuous tap at the NIC would keep.
+//     The learning switch hits no sniffer point, so for an EthernetSwitch the default is
+//     phyRxEnd (every frame arriving, good or bad) + macTx (every frame sent out of the port,
+//     also when the link queue then refuses it): what a port mirror shows. Pass `points` to
+//     choose other trace points.
+//   * captureLink(link, direction): the direction's `sniffer` point, hit at handover with the
+//     ARRIVAL time, after faults: corrupted frames are captured with their flipped bits and
+//     bad FCS (the NIC's sniffer never sees those). Records are in order of arrival time
+//     except for frames the link's reorder fault holds back. A frame handed over and then lost
+//     to a later setDown() was already captured (the link takes back its counters; a file
+//     cannot).
+//   * captureAll(network, dir): capturePort for every connected port of every host and switch,
+//     one file per port named `${device}-${port}.pcap` (characters outside [A-Za-z0-9._-]
+//     replaced by "_"; names that collide after that get "_2", "_3" ... in creation order).
+//     CSMA/CD segments are not covered (Network does not expose them by name).
+// - Wireshark and the FCS: a plain LINKTYPE_ETHERNET pcap does not say whether frames carry an
+//   FCS, and Wireshark's default heuristic may take the 4 bytes for padding or a trailer. Either
+//   open the files with eth.fcs "Always" (older versions: eth.assume_fcs TRUE) and eth.check_fcs
+//   TRUE (CHECK_ALL_PREFS in test/support/tshark.ts), or capture with `markFcs: true`: the
+//   link-type field then also carries libpcap's "FCS length present" flag with a length of two
+//   16-bit words (0x24000001: LT_FCS_DATALINK_EXT(2) | LINKTYPE_ETHERNET), which libpcap and
+//   Wireshark's reader (wiretap/libpcap.c) honour, so eth.check_fcs alone checks every FCS
+//   (tried with tshark 4.0). Off by default: tools that compare the field to 1 would refuse it.
+//   PcapWriter only writes the plain link types, so markFcs patches the field after close().
+// - Bounded memory: one fixed write buffer per file (bufferBytes, default 64 KiB, so a
+//   thousand-port capture stays at 64 MiB); the writer flushes synchronously when full. Each
+//   file holds an open descriptor until close(): mind the process's file limit on huge networks.
+// - Hot path: one listener call per hit, one bounded copy into the buffer; no allocation.
+//   A write error (disk full) throws out of the listener and so out of run(): it is not a
+//   frame-level fault to count but an environment failure the caller must see.
+// - close() unsubscribes and closes the file(s); calling it again does nothing. Files are only
+//   complete after close().
+//
+//   capturePort(device, port, path, options?)          Capture on one device port
+//   captureLink(link, direction, path, options?)       Capture on one link direction
+//   captureAll(network, dir, options?)                 CaptureSet: every connected host/switch port
+//   pcapFileName(device, port)                         the safe file name used by captureAll
+//   LINKTYPE_ETHERNET_WITH_FCS                         the link-type value markFcs writes
+//   Capture.records / .path / .points / close()        records written so far, file, sources
+//   CaptureSet.captures / close()                      every Capture, in creation order
+
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import type { Network } from "./network.js";
+import type { Device } from "../devices/device.js";
+import { EthernetSwitch } from "../devices/ethernet-switch.js";
+import type { PointToPointLink } from "../devices/link.js";
+import type { Simulation } from "../engine/simulation.js";
+import { LINKTYPE_ETHERNET, PCAP_MAX_SNAPLEN, PcapWriter } from "../trace/pcap.js";
+import { TRACE_POINT_NAMES, type TracePoint, type TracePointName } from "../trace/trace-point.js";
+
+/** Default per-file write buffer: small, because captureAll opens one file per port. */
+export const CAPTURE_DEFAULT_BUFFER_BYTES = 64 * 1024;
+
+export interface CaptureOptions {
+  /** Most bytes kept per record (default 262144: whole frames). */
+  snaplen?: number;
+  /** Write buffer per file (default 64 KiB). */
+  bufferBytes?: number;
+  /** Trace points to capture (default: see the module comment). */
+  points?: readonly TracePointName[];
+  /** Flag the FCS in the link-type field (see the module comment; default false). */
+  markFcs?: boolean;
+}
+
+/** LINKTYPE_ETHERNET with libpcap's "FCS present, 2 x 16 bits" extension (LT_FCS_DATALINK_EXT(2)). */
+export const LINKTYPE_ETHERNET_WITH_FCS = ((2 << 28) | 0x0400_0000 | LINKTYPE_ETHERNET) >>> 0;
+/** Offset of the link-type field in the pcap global header. */
+const LINKTYPE_FIELD_OFFSET = 20;
+
+export class Capture {
+  readonly path: string;
+  readonly writer: PcapWriter;
+  /** The trace points feeding this file. */
+  readonly points: readonly TracePoint[];
+  /** What is captured, e.g. "h1:0" or "h1-sw:0->1" (for reports). */
+  readonly source: string;
+  private readonly unsubscribers: (() => void)[] = [];
+  private readonly markFcs: boolean;
+  private closed = false;
+
+  constructor(
+    sim: Simulation,
+    points: readonly TracePoint[],
+    path: string,
+    source: string,
+    options: CaptureOptions = {},
+  ) {
+    this.path = path;
+    this.source = source;
+    this.points = points;
+    this.markFcs = options.markFcs ?? false;
+    this.writer = new PcapWriter({ bufferBytes: options.bufferBytes ?? CAPTURE_DEFAULT_BUFFER_BYTES });
+    this.writer.open(path, LINKTYPE_ETHERNET, options.snaplen ?? PCAP_MAX_SNAPLEN);
+    // The shared memory never grows (initial = maximum), so one view serves the whole run.
+    const u8 = sim.runtime.u8;
+    const frames = sim.frames;
+    const writer = this.writer;
+    const listener = (time: number, frame: number, length: number): void => {
+      writer.writeRecord(time, u8, frames.offset(frame), length);
+    };
+    for (const p of points) this.unsubscribers.push(p.subscribe(listener));
+  }
+
+  /** Records written so far (buffered ones included). */
+  get records(): number {
+    return this.writer.records;
+  }
+
+  /** Stops capturing and closes the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const off of this.unsubscribers.splice(0)) off();
+    this.writer.close();
+    if (this.markFcs) patchLinkType(this.path, LINKTYPE_ETHERNET_WITH_FCS);
+  }
+}
+
+/** Rewrites the global header's link-type field of a closed little-endian pcap file. */
+function patchLinkType(path: string, linkType: number): void {
+  const field = Buffer.alloc(4);
+  field.writeUInt32LE(linkType, 0);
+  let fd = -1;
+  try {
+    fd = openSync(path, "r+");
+    writeSync(fd, field, 0, 4, LINKTYPE_FIELD_OFFSET);
+  } catch (cause) {
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot mark the FCS in "${path}"`, { path: "path", cause });
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+export class CaptureSet {
+  readonly captures: readonly Capture[];
+
+  constructor(captures: readonly Capture[]) {
+    this.captures = captures;
+  }
+
+  get records(): number {
+    let n = 0;
+    for (const c of this.captures) n += c.records;
+    return n;
+  }
+
+  /** Closes every file (each close is attempted even if one fails; the first error is rethrown). */
+  close(): void {
+    let first: unknown;
+    for (const c of this.captures) {
+      try {
+        c.close();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+}
+
+function resolvePoints(trace: { get(name: string): TracePoint }, names: readonly TracePointName[]): TracePoint[] {
+  if (names.length === 0) {
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `no trace point given (one of ${TRACE_POINT_NAMES.join(", ")})`,
+      {
+        path: "points",
+      },
+    );
+  }
+  return names.map((n) => trace.get(n));
+}
+
+/** Default points of a device port: sniffer, or phyRxEnd + macTx on a switch (no sniffer hits). */
+function defaultPortPoints(device: Device): readonly TracePointName[] {
+  return device instanceof EthernetSwitch ? ["phyRxEnd", "macTx"] : ["sniffer"];
+}
+
+/** Captures what passes port `port` of `device` into a new pcap file at `path`. */
+export function capturePort(device: Device, port: number, path: string, options: CaptureOptions = {}): Capture {
+  if (!Number.isInteger(port) || port < 0 || port >= device.trace.length) {
+    throw new NetloomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${device.name} has no port ${String(port)} (ports 0 to ${device.trace.length - 1})`,
+      { path: "port" },
+    );
+  }
+  const points = resolvePoints(device.trace[port]!, options.points ?? defaultPortPoints(device));
+  return new Capture(device.sim, points, path, `${device.name}:${port}`, options);
+}
+
+/** Captures direction `direction` (0: end 0 -> end 1) of `link` into a new pcap file at `path`. */
+export function captureLink(
+  link: PointToPointLink,
+  direction: number,
+  path: string,
+  options: CaptureOptions = {},
+): Capture {
+  if (direction !== 0 && direction !== 1) {
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(direction)} is not a link direction (0 or 1)`, {
+      path: "direction",
+    });
+  }
+  const points = resolvePoints(link.trace[direction], options.points ?? ["sniffer"]);
+  const arrow = direction === 0 ? "0->1" : "1->0";
+  return new Capture(link.sim, points, path, `${link.name}:${arrow}`, options);
+}
+
+/** `${device}-${port}.pcap` with every character outside [A-Za-z0-9._-] replaced by "_". */
+export function pcapFileName(device: string, port: number): string {
+  return `${device.replace(/[^A-Za-z0-9._-]/g, "_")}-${port}.pcap`;
+}
+
+/**
+ * One capture per connected port of every host and switch of `network`, as files in `dir`
+ * (created if missing). On failure, files opened so far are closed before the error is thrown.
+ */
+export interface CaptureAllOptions extends CaptureOptions {
+  /**
+   * Capture only the devices this returns true for (a partition captures the devices it
+   * runs). File names are chosen over every device all the same, so each port's file has the
+   * same name whichever partition writes it.
+   */
+  devices?: (name: string) => boolean;
+}
+
+export function captureAll(network: Network, dir: string, options: CaptureAllOptions = {}): CaptureSet {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (cause) {
+    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot create the capture directory "${dir}"`, {
+      path: "dir",
+      cause,
+    });
+  }
+  const stats = network.stats();
+  const names = [...stats.hosts.map((h) => h.name), ...stats.switches.map((s) => s.name)];
+  const used = new Set<string>();
+  const captures: Capture[] = [];
+  try {
+    for (const name of names) {
+      const device = network.device(name);
+      for (let port = 0; port < device.ports.length; port++) {
+        if (device.ports[port] === undefined) continue;
+        const base = pcapFileName(name, port);
+        let file = base;
+        // Lower-cased check: two names differing only in case collide on some file systems.
+        for (let n = 2; used.has(file.toLowerCase()); n++) file = base.replace(/\.pcap$/, `_${n}.pcap`);
+        used.add(file.toLowerCase());
+        if (options.devices !== undefined && !options.devices(name)) continue;
+        captures.push(capturePort(device, port, join(dir, file), options));
+      }
+    }
+  } catch (e) {
+    for (const c of captures) c.close();
+    throw e;
+  }
+  return new CaptureSet(captures);
+}

@@ -1,0 +1,378 @@
+// Network: the embedding API. A program builds a topology in code, attaches frame sources,
+// runs to a virtual time or until idle, and reads typed counters.
+//
+// Contract:
+// - Names are unique across devices, links and sources; a device is referred to by its name
+//   or by the object. An endpoint is "name" (port 0) or "name:port", or { device, port }.
+// - Devices are created in call order, so the same sequence of calls gives the same device
+//   ids, event keys, random streams and fingerprint, run after run.
+// - Misuse throws NetloomError with a stable code and a message that names the offending
+//   thing: an unknown device, a port that does not exist or is already connected, a bad rate
+//   or delay (through the devices' own checks).
+// - run() returns what happened (virtual time, events, wall time, fingerprint); stats() reads
+//   every device's counters, drops by reason included. onDrop() reports every dropped frame.
+// - destroy() checks that every frame slot came back (a leak is an error, not a silent loss)
+//   and frees the shared memory the network used.
+
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import { parseDuration } from "../base/units.js";
+import { Simulation, type SimulationOptions } from "../engine/simulation.js";
+import type { Device } from "../devices/device.js";
+import { EthernetNic, type EthernetNicOptions, type NicStats } from "../devices/nic.js";
+import { EthernetSwitch, type EthernetSwitchOptions, type EthernetSwitchStats } from "../devices/ethernet-switch.js";
+import { CsmaSegment, type CsmaSegmentOptions, type CsmaSegmentStats } from "../devices/csma-segment.js";
+import { PointToPointLink, type LinkDirectionStats, type LinkOptions } from "../devices/link.js";
+import {
+  CbrSource,
+  PoissonSource,
+  type FrameSource,
+  type FrameSourceOptions,
+  type FrameSourceStats,
+} from "../traffic/frame-source.js";
+import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
+import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
+import { Router, type RouterOptions, type RouterStats } from "../stacks/ip/router.js";
+
+export type NetworkOptions = Partial<SimulationOptions>;
+
+export type Endpoint = string | Device | { device: string | Device; port: number };
+
+export interface RunResult {
+  /** Virtual time reached, ns. */
+  simTimeNs: number;
+  /** Events dispatched by this call. */
+  events: number;
+  /** Events dispatched since the network was built. */
+  totalEvents: number;
+  wallTimeMs: number;
+  /** Run fingerprint (over every event since the network was built). */
+  fingerprint: string;
+}
+
+export interface DropEvent {
+  time: number;
+  /** Device or link name; for links "name:0->1" or "name:1->0". */
+  where: string;
+  /** Port of a device (0 for link directions). */
+  port: number;
+  reason: string;
+  length: number;
+}
+
+export interface NetworkStats {
+  simTimeNs: number;
+  events: number;
+  fingerprint: string;
+  hosts: ({ name: string } & NicStats & { ip?: IpHostStats })[];
+  switches: ({ name: string } & EthernetSwitchStats)[];
+  routers: RouterStats[];
+  links: { name: string; directions: [LinkDirectionStats, LinkDirectionStats] }[];
+  segments: ({ name: string } & CsmaSegmentStats)[];
+  sources: ({ name: string } & FrameSourceStats)[];
+  frames: { capacity: number; inUse: number; highWater: number; allocFailures: number };
+}
+
+export class Network {
+  readonly sim: Simulation;
+  private readonly hosts = new Map<string, EthernetNic>();
+  private readonly ipHosts = new Map<string, IpHost>();
+  private readonly switches = new Map<string, EthernetSwitch>();
+  private readonly routers = new Map<string, Router>();
+  private readonly links = new Map<string, PointToPointLink>();
+  private readonly sources = new Map<string, FrameSource>();
+  private readonly segments = new Map<string, CsmaSegment>();
+  private readonly stationsUsed = new Map<CsmaSegment, number>();
+  private destroyed = false;
+  private readonly disposers: (() => void)[] = [];
+
+  constructor(options: NetworkOptions = {}) {
+    this.sim = new Simulation({ seed: 1, ...options });
+  }
+
+  get now(): number {
+    return this.sim.now;
+  }
+
+  /**
+   * A host: its Ethernet NIC, and with `ip` an IPv4/UDP/ICMP stack on it (see ipHost()).
+   * Without `ip` the host is a bare NIC that frame sources drive directly.
+   */
+  addHost(name: string, options: EthernetNicOptions & { ip?: IpHostOptions } = {}): EthernetNic {
+    const { ip, ...nicOptions } = options;
+    const nic = new EthernetNic(this.sim, name, nicOptions);
+    this.hosts.set(name, nic);
+    if (ip !== undefined) this.ipHosts.set(name, new IpHost(nic, ip));
+    return nic;
+  }
+
+  /** The IP stack of a host created with `ip` options. */
+  ipHost(name: string): IpHost {
+    const host = this.ipHosts.get(name);
+    if (host === undefined) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        this.hosts.has(name)
+          ? `host "${name}" has no IP stack (create it with ip options)`
+          : `there is no host named "${name}"`,
+        { path: name },
+      );
+    }
+    return host;
+  }
+
+  addSwitch(name: string, options: EthernetSwitchOptions): EthernetSwitch {
+    const sw = new EthernetSwitch(this.sim, name, options);
+    this.switches.set(name, sw);
+    return sw;
+  }
+
+  /** An IPv4 router: one port per interface, in order (see src/stacks/ip/router.ts). */
+  addRouter(name: string, options: RouterOptions): Router {
+    const router = new Router(this.sim, name, options);
+    this.routers.set(name, router);
+    return router;
+  }
+
+  /** The router called `name`; throws naming it when there is none. */
+  router(name: string): Router {
+    const r = this.routers.get(name);
+    if (r === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no router named "${name}"`, { path: name });
+    return r;
+  }
+
+  /** A full-duplex link between two device ports (name defaults to "a-b"). */
+  connect(a: Endpoint, b: Endpoint, options: LinkOptions & { name?: string }): PointToPointLink {
+    const ea = this.endpoint(a, "a");
+    const eb = this.endpoint(b, "b");
+    const { name, ...linkOptions } = options;
+    const linkName = name ?? `${ea.device.name}:${ea.port}-${eb.device.name}:${eb.port}`;
+    // Check both ports before creating anything, so a refused connect leaves no half-link.
+    for (const e of [ea, eb]) {
+      if (e.port >= e.device.ports.length) {
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${e.device.name} has no port ${e.port} (ports 0 to ${e.device.ports.length - 1})`,
+          { path: linkName },
+        );
+      }
+      const existing = e.device.ports[e.port];
+      if (existing !== undefined) {
+        throw new NetloomError(
+          ErrorCode.INVALID_ARGUMENT,
+          `port ${e.port} of ${e.device.name} is already connected to ${existing.channel.name}`,
+          { path: linkName },
+        );
+      }
+    }
+    const link = new PointToPointLink(this.sim, linkName, linkOptions);
+    ea.device.attach(ea.port, link, 0);
+    eb.device.attach(eb.port, link, 1);
+    this.links.set(linkName, link);
+    return link;
+  }
+
+  /** A shared CSMA/CD segment (hub or coax bus); stations join it with joinSegment(). */
+  addSegment(name: string, options: CsmaSegmentOptions): CsmaSegment {
+    const segment = new CsmaSegment(this.sim, name, options);
+    this.segments.set(name, segment);
+    return segment;
+  }
+
+  /** Attaches a device port to the next free station of a segment; returns the station number. */
+  joinSegment(device: Endpoint, segment: string | CsmaSegment): number {
+    const e = this.endpoint(device, "device");
+    const seg = typeof segment === "string" ? this.segments.get(segment) : segment;
+    if (seg === undefined) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no segment named "${String(segment)}"`, {
+        path: "segment",
+      });
+    }
+    const used = this.stationsUsed.get(seg) ?? 0;
+    if (used >= seg.stations) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `segment ${seg.name} has no free station (it has ${seg.stations})`,
+        {
+          path: e.device.name,
+        },
+      );
+    }
+    e.device.attach(e.port, seg, used);
+    this.stationsUsed.set(seg, used + 1);
+    return used;
+  }
+
+  /** A constant-bit-rate frame source on a host. */
+  addCbrSource(host: string | EthernetNic, options: FrameSourceOptions): CbrSource {
+    const source = new CbrSource(this.host(host), options);
+    this.sources.set(source.name, source);
+    return source;
+  }
+
+  /** A Poisson frame source on a host. */
+  addPoissonSource(host: string | EthernetNic, options: FrameSourceOptions): PoissonSource {
+    const source = new PoissonSource(this.host(host), options);
+    this.sources.set(source.name, source);
+    return source;
+  }
+
+  /** Runs until virtual time `until` (ns or "1s"), events at that instant included. */
+  run(until: number | string): RunResult {
+    const t = typeof until === "string" ? parseDuration(until, "until") : until;
+    if (!Number.isSafeInteger(t) || t < this.sim.now) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(until)} is not a time at or after now (${this.sim.now} ns)`,
+        {
+          path: "until",
+        },
+      );
+    }
+    return this.timed(() => this.sim.scheduler.runUntil(t));
+  }
+
+  /**
+   * Runs until no event is left. Sources with neither stop nor count, and routers running
+   * distance-vector routing (periodic updates), never go idle: run to a time instead.
+   */
+  runToIdle(): RunResult {
+    return this.timed(() => this.sim.scheduler.runToIdle());
+  }
+
+  /** The device (host NIC, switch or router) called `name`; throws naming it when there is none. */
+  device(name: string): Device {
+    const d = this.hosts.get(name) ?? this.switches.get(name) ?? this.routers.get(name);
+    if (d === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no device named "${name}"`, { path: name });
+    return d;
+  }
+
+  link(name: string): PointToPointLink {
+    const l = this.links.get(name);
+    if (l === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no link named "${name}"`, { path: name });
+    return l;
+  }
+
+  stats(): NetworkStats {
+    const sched = this.sim.scheduler;
+    const frames = this.sim.frames.stats();
+    return {
+      simTimeNs: sched.now,
+      events: sched.dispatched,
+      fingerprint: sched.fingerprint.toString(),
+      hosts: [...this.hosts].map(([name, nic]) => {
+        const ip = this.ipHosts.get(name);
+        return ip === undefined ? { name, ...nic.stats() } : { name, ...nic.stats(), ip: ip.stats() };
+      }),
+      switches: [...this.switches].map(([name, sw]) => ({ name, ...sw.stats() })),
+      routers: [...this.routers.values()].map((r) => r.stats()),
+      links: [...this.links].map(([name, link]) => ({ name, directions: [link.stats(0), link.stats(1)] })),
+      segments: [...this.segments].map(([name, seg]) => ({ name, ...seg.stats() })),
+      sources: [...this.sources].map(([name, s]) => ({ name, ...s.stats() })),
+      frames: {
+        capacity: frames.capacity,
+        inUse: frames.inUse,
+        highWater: frames.highWater,
+        allocFailures: frames.allocFailures,
+      },
+    };
+  }
+
+  /** Calls `listener` for every frame dropped anywhere; returns the function that stops it. */
+  onDrop(listener: (drop: DropEvent) => void): () => void {
+    const unsubscribers: (() => void)[] = [];
+    const watch = (where: string, port: number, points: TracePoints): void => {
+      for (const point of [points.macTxDrop, points.phyRxDrop]) {
+        unsubscribers.push(
+          point.subscribe((time, _frame, length, reason) =>
+            listener({ time, where, port, reason: dropReasonName(reason), length }),
+          ),
+        );
+      }
+    };
+    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
+      d.trace.forEach((tp, port) => watch(d.name, port, tp));
+    for (const [name, link] of this.links) {
+      watch(`${name}:0->1`, 0, link.trace[0]);
+      watch(`${name}:1->0`, 0, link.trace[1]);
+    }
+    for (const [name, seg] of this.segments) {
+      seg.trace.forEach((tp, station) => watch(`${name}:station${station}`, station, tp));
+      watch(`${name}:medium`, 0, seg.medium);
+    }
+    return () => unsubscribers.forEach((u) => u());
+  }
+
+  /**
+   * Runs `fn` first when the network is destroyed or disposed (before hosts and devices go):
+   * for what an embedder built on top of the hosts, e.g. transport layers that hold frames,
+   * timers or buffers in the shared memory. Hooks run in the order they were added.
+   */
+  onDispose(fn: () => void): void {
+    this.disposers.push(fn);
+  }
+
+  /** Stops sources, frees device tables, and checks that every frame slot came back. */
+  destroy(): void {
+    this.teardown(false);
+  }
+
+  /**
+   * Frees everything the network holds in the shared memory whatever is still in flight (a
+   * run that ended at its duration with frames queued or propagating). The network cannot
+   * run afterwards. Use destroy() in tests: it also proves that no frame leaked.
+   */
+  dispose(): void {
+    this.teardown(true);
+  }
+
+  private teardown(force: boolean): void {
+    if (this.destroyed) return;
+    for (const fn of this.disposers.splice(0)) fn();
+    for (const s of this.sources.values()) s.destroy();
+    for (const ip of this.ipHosts.values()) ip.destroy();
+    for (const sw of this.switches.values()) sw.destroy();
+    for (const r of this.routers.values()) r.destroy();
+    for (const nic of this.hosts.values()) nic.destroy();
+    this.destroyed = true;
+    this.sim.destroy(force);
+  }
+
+  private timed(run: () => number): RunResult {
+    const start = performance.now();
+    const events = run();
+    const sched = this.sim.scheduler;
+    return {
+      simTimeNs: sched.now,
+      events,
+      totalEvents: sched.dispatched,
+      wallTimeMs: performance.now() - start,
+      fingerprint: sched.fingerprint.toString(),
+    };
+  }
+
+  private host(ref: string | EthernetNic): EthernetNic {
+    if (typeof ref !== "string") return ref;
+    const nic = this.hosts.get(ref);
+    if (nic === undefined)
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `there is no host named "${ref}"`, { path: ref });
+    return nic;
+  }
+
+  private endpoint(e: Endpoint, which: string): { device: Device; port: number } {
+    if (typeof e === "string") {
+      const m = /^(.*?)(?::(\d+))?$/.exec(e)!;
+      return { device: this.device(m[1]!), port: m[2] === undefined ? 0 : Number(m[2]) };
+    }
+    if ("handleEvent" in e) return { device: e, port: 0 };
+    const device = typeof e.device === "string" ? this.device(e.device) : e.device;
+    if (!Number.isInteger(e.port) || e.port < 0) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(e.port)} is not a port number`, {
+        path: `${which}.port`,
+      });
+    }
+    return { device, port: e.port };
+  }
+}

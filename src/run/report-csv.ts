@@ -1,0 +1,118 @@
+// CSV reports of flows and links (the CLI's --csv output).
+//
+// Contract:
+// - RFC 4180 rows from src/base/csv.ts. Text is returned as a string; writing it is the
+//   caller's (or writeCsv's) business.
+// - Fixed columns, in a fixed order, whatever the data: a spreadsheet or script can rely on
+//   the header. Missing values (null, NaN, undefined: e.g. the latency of a flow that received
+//   nothing) are empty fields. Numbers are written with String(n) (shortest round-trip form).
+// - flowsCsv: one row per flow, in the order given (FlowStats.toJSON() gives flow-id order).
+// - linksCsv: one row per link direction, "0->1" then "1->0" for each link in the order given
+//   (Network.stats().links); drops get one column per DropReason (drops.QUEUE_FULL ...), so
+//   the header does not depend on which drops happened.
+//
+//   flowsCsv(flows)                    CSV text of FlowStats.toJSON()
+//   linksCsv(links)                    CSV text of Network.stats().links
+//   FLOW_CSV_COLUMNS / LINK_CSV_COLUMNS   the header rows
+
+import { csvRow } from "../base/csv.js";
+import type { LinkDirectionStats } from "../devices/link.js";
+import type { FlowReport } from "../trace/flow-stats.js";
+import { DROP_REASON_COUNT, dropReasonName } from "../trace/trace-point.js";
+
+export const FLOW_CSV_COLUMNS = [
+  "id",
+  "src",
+  "dst",
+  "label",
+  "sentPackets",
+  "receivedPackets",
+  "sentBytes",
+  "receivedBytes",
+  "loss",
+  "throughputBps",
+  "latencyP50Ns",
+  "latencyP90Ns",
+  "latencyP99Ns",
+  "latencyMaxNs",
+] as const;
+
+/** CSV text of FlowStats.toJSON(). */
+export function flowsCsv(flows: readonly FlowReport[]): string {
+  let out = csvRow(FLOW_CSV_COLUMNS);
+  for (const f of flows) {
+    out += csvRow([
+      f.id,
+      f.src,
+      f.dst,
+      f.label,
+      f.sentPackets,
+      f.receivedPackets,
+      f.sentBytes,
+      f.receivedBytes,
+      f.loss,
+      f.throughputBps,
+      f.latencyNs.p50,
+      f.latencyNs.p90,
+      f.latencyNs.p99,
+      f.latencyNs.max,
+    ]);
+  }
+  return out;
+}
+
+/** Drop reasons 1 .. DROP_REASON_COUNT - 1 (NONE is not a drop), by name. */
+const DROP_COLUMNS: readonly string[] = Array.from({ length: DROP_REASON_COUNT - 1 }, (_, i) => dropReasonName(i + 1));
+
+export const LINK_CSV_COLUMNS: readonly string[] = [
+  "link",
+  "direction",
+  "state",
+  "frames",
+  "bytes",
+  "delivered",
+  "deliveredBytes",
+  "busyNs",
+  "utilisation",
+  "queueLength",
+  "queueHighWater",
+  "duplicates",
+  "corrupted",
+  "flippedBits",
+  "reordered",
+  ...DROP_COLUMNS.map((r) => `drops.${r}`),
+];
+
+/** What linksCsv needs of each link: Network.stats().links entries. */
+export interface LinkStatsEntry {
+  name: string;
+  directions: readonly LinkDirectionStats[];
+}
+
+/** CSV text of Network.stats().links: one row per direction. */
+export function linksCsv(links: readonly LinkStatsEntry[]): string {
+  let out = csvRow(LINK_CSV_COLUMNS);
+  for (const link of links) {
+    link.directions.forEach((d, end) => {
+      out += csvRow([
+        link.name,
+        end === 0 ? "0->1" : "1->0",
+        d.state,
+        d.frames,
+        d.bytes,
+        d.delivered,
+        d.deliveredBytes,
+        d.busyNs,
+        d.utilisation,
+        d.queueLength,
+        d.queueHighWater,
+        d.duplicates,
+        d.corrupted,
+        d.flippedBits,
+        d.reordered,
+        ...DROP_COLUMNS.map((r) => d.drops[r] ?? 0),
+      ]);
+    });
+  }
+  return out;
+}

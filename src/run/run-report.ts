@@ -1,0 +1,284 @@
+// RunReport: what one run of a scenario produced, the same document whether one thread ran it
+// or several partitions did (the CLI's --json output, the sweep's rows, the API's result).
+//
+// Contract:
+// - reportOf(built, wallTimeMs) reads a finished unpartitioned run.
+// - partialOf(built, index) is what one partition sends back: its counters for everything (the
+//   devices it does not run read zero), its fingerprint accumulator and its flow statistics.
+// - mergePartials(scenario, plan, partials, wallTimeMs) rebuilds the unpartitioned report:
+//   events and fingerprints add (the fingerprint is a sum of per-event hashes, see
+//   src/engine/fingerprint.ts), flows merge (FlowStats.mergeState), and every host, switch,
+//   router and link direction is taken from the partition that ran it (a link direction runs
+//   with its sending device). The result equals reportOf() of an unpartitioned run of the same
+//   scenario and seed, wall time and the `parallel` section aside.
+// - Transport flows (tcp-bulk, nak-bulk, rpc: src/traffic/transport-traffic.ts) carry a
+//   `transport` section; across partitions its `sender` half comes from the partition that runs
+//   the flow's sending host and its `receiver` half from the one that runs the receiving host,
+//   then applyTransport() sets the sender-owned standard fields as an unpartitioned run does.
+// - Message flows (ping-pong, message-stream over hostStack hosts, issue 8) carry a `messages`
+//   section (MessageFlowState: configuration, layers, rounds or messages asked and completed,
+//   refused, mismatches, mean round trip); hostStack hosts' entries carry `hostStack`: the
+//   configuration, layers, profile, the HostCpu's stats (CPU time and count by operation in
+//   `cpu.ops`) and the stack's own counters. Both come from the partition that runs the flow's
+//   hosts (the planner keeps the two ends of a flow together).
+
+import type { Scenario } from "../scenario/scenario.js";
+import { flowCapacity, type BuiltScenario } from "./build-scenario.js";
+import type { MessageFlowState } from "../traffic/message-traffic.js";
+import type { HostCpuStats } from "../stacks/cost.js";
+import type { MessageStackCounters } from "../stacks/message-stack.js";
+import type { NetworkStats } from "./network.js";
+import { Fingerprint } from "../engine/fingerprint.js";
+import type { PartitionPlan } from "./partition.js";
+import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
+import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
+import { atmReport, type AtmReport } from "../scenario/scenario-atm.js";
+import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
+
+export interface LinkReport {
+  id: string;
+  directions: ({ direction: "a->b" | "b->a" } & NetworkStats["links"][number]["directions"][number])[];
+}
+
+export interface ParallelSummary {
+  partitions: number;
+  automatic: boolean;
+  lookaheadNs: number;
+  windows: number;
+  crossPartitionFrames: number;
+  members: string[][];
+  cutLinks: string[];
+  /** Slowest partition's build (thread start not included) and window-loop wall times, ms. */
+  buildMs: number;
+  runMs: number;
+  /** Per partition: build and window-loop wall times, the part of the loop spent waiting at barriers, events dispatched. */
+  perPartition: { buildMs: number; runMs: number; barrierWaitMs: number; events: number }[];
+  /** True when the worker threads had run an earlier run in this process (warm JIT), false on a cold start. */
+  warmThreads: boolean;
+}
+
+/** A hostStack host's section of its `hosts` entry. */
+export interface HostStackReport {
+  configuration: string;
+  /** Top to bottom; [] for unet and active-messages. */
+  layers: string[];
+  /** The profile as the scenario names it. */
+  profile: string;
+  /** Virtual CPU time by operation (ops), jobs, queue waits, busy time per CPU. */
+  cpu: HostCpuStats;
+  /** The stack's own counters (null for a host in no message flow: it has no stack). */
+  stack: MessageStackCounters | null;
+}
+
+export type HostReport = NetworkStats["hosts"][number] & { hostStack?: HostStackReport };
+
+/** A flow of the report: transport flows add `transport`, message flows `messages`. */
+export type RunFlowReport = TransportFlowReport & { messages?: MessageFlowState };
+
+export interface RunReport {
+  scenario: string;
+  seed: number;
+  simTimeNs: number;
+  wallTimeMs: number;
+  events: number;
+  fingerprint: string;
+  /** Per flow (IP traffic, then message flows); transport flows add `transport`, message flows `messages`. */
+  flows: RunFlowReport[];
+  links: LinkReport[];
+  /** Every host; hostStack hosts add their `hostStack` section. */
+  hosts: HostReport[];
+  switches: NetworkStats["switches"];
+  routers: NetworkStats["routers"];
+  /** ATM switches, NICs and AAL5 sources (scenarios with an atm section). */
+  atm?: AtmReport;
+  /** Present for partitioned runs only. */
+  parallel?: ParallelSummary;
+}
+
+export interface PartialReport {
+  index: number;
+  atm?: AtmReport;
+  events: number;
+  fingerprint: { lo: number; hi: number; count: number };
+  stats: NetworkStats;
+  flows: FlowStatsState;
+  /** Transport flows' counters as this partition saw them (both halves; the merge picks). */
+  transports: TransportState[];
+  /** Message flows and hostStack hosts as this partition saw them (the merge takes the owner's). */
+  messages: MessageFlowState[];
+  hostStacks: Record<string, HostStackReport>;
+  exchange: ExchangeStats;
+  /** Wall time this partition spent building its topology, and running its windows, ms. */
+  buildMs: number;
+  runMs: number;
+}
+
+function linkReports(links: NetworkStats["links"]): LinkReport[] {
+  return links.map((l) => ({
+    id: l.name,
+    directions: l.directions.map((d, i) => ({ direction: i === 0 ? ("a->b" as const) : ("b->a" as const), ...d })),
+  }));
+}
+
+/** Flow reports with each transport flow's section applied (flows are in flow-id order). */
+function withTransports(flows: FlowReport[], transports: TransportState[]): TransportFlowReport[] {
+  if (transports.length === 0) return flows;
+  const byFlow = new Map(transports.map((t) => [t.flow, t]));
+  return flows.map((f) => {
+    const t = byFlow.get(f.id);
+    return t === undefined ? f : applyTransport(f, t);
+  });
+}
+
+/** Flow reports with each message flow's section added. */
+function withMessages(flows: TransportFlowReport[], messages: MessageFlowState[]): RunFlowReport[] {
+  if (messages.length === 0) return flows;
+  const byFlow = new Map(messages.map((m) => [m.flow, m]));
+  return flows.map((f) => {
+    const m = byFlow.get(f.id);
+    return m === undefined ? f : { ...f, messages: m };
+  });
+}
+
+function hostStackReports(built: BuiltScenario): Record<string, HostStackReport> {
+  const out: Record<string, HostStackReport> = {};
+  for (const [name, h] of built.hostStacks) {
+    out[name] = {
+      configuration: h.host.hostStack.configuration,
+      layers: [...h.host.hostStack.layers],
+      profile: h.host.hostStack.profileName,
+      cpu: h.cpu.stats(),
+      stack: h.stack?.stats() ?? null,
+    };
+  }
+  return out;
+}
+
+function withHostStacks(
+  hosts: NetworkStats["hosts"],
+  sections: (name: string) => HostStackReport | undefined,
+): HostReport[] {
+  return hosts.map((h) => {
+    const hs = sections(h.name);
+    return hs === undefined ? h : { ...h, hostStack: hs };
+  });
+}
+
+export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
+  const stats = built.network.stats();
+  const stacks = hostStackReports(built);
+  return {
+    scenario: built.scenario.name,
+    seed: built.scenario.seed,
+    simTimeNs: stats.simTimeNs,
+    wallTimeMs,
+    events: stats.events,
+    fingerprint: stats.fingerprint,
+    flows: withMessages(
+      withTransports(
+        built.flows.toJSON(),
+        built.transports.map((t) => t.state()),
+      ),
+      built.messages.map((m) => m.state()),
+    ),
+    links: linkReports(stats.links),
+    hosts: withHostStacks(stats.hosts, (n) => stacks[n]),
+    switches: stats.switches,
+    routers: stats.routers,
+    ...(built.atm !== undefined ? { atm: atmReport(built.atm) } : {}),
+  };
+}
+
+export function partialOf(built: BuiltScenario, index: number, exchange: ExchangeStats): PartialReport {
+  const sched = built.network.sim.scheduler;
+  return {
+    index,
+    events: sched.dispatched,
+    fingerprint: sched.fingerprint.getState(),
+    stats: built.network.stats(),
+    ...(built.atm !== undefined ? { atm: atmReport(built.atm) } : {}),
+    flows: built.flows.exportState(),
+    transports: built.transports.map((t) => t.state()),
+    messages: built.messages.map((m) => m.state()),
+    hostStacks: hostStackReports(built),
+    exchange: { ...exchange },
+    buildMs: 0,
+    runMs: 0,
+  };
+}
+
+export function mergePartials(
+  scenario: Scenario,
+  plan: PartitionPlan,
+  partials: PartialReport[],
+  wallTimeMs: number,
+  warmThreads = false,
+): RunReport {
+  const byIndex = [...partials].sort((a, b) => a.index - b.index);
+  const fp = new Fingerprint();
+  const flows = new FlowStats(undefined, { maxFlows: flowCapacity(scenario) });
+  let events = 0;
+  for (const p of byIndex) {
+    fp.addState(p.fingerprint);
+    events += p.events;
+    flows.mergeState(p.flows);
+  }
+  const ownerOf = (name: string): PartialReport => byIndex[plan.owner[name] ?? 0]!;
+  const transports = byIndex[0]!.transports.map((t, i): TransportState => {
+    const spec = scenario.traffic[t.flow]!;
+    return {
+      ...t,
+      sender: ownerOf(spec.from).transports[i]!.sender,
+      receiver: ownerOf(spec.to.host ?? spec.from).transports[i]!.receiver,
+    };
+  });
+  // A message flow runs, both ends, where its `from` host runs.
+  const messages = scenario.messageTraffic.map((spec, k) => ownerOf(spec.from).messages[k]!);
+  const first = byIndex[0]!.stats;
+  const linkOwners = new Map(scenario.links.map((l) => [l.name, [l.a.device, l.b.device] as const]));
+  const links = first.links.map((l, i) => {
+    const ends = linkOwners.get(l.name);
+    const directions = l.directions.map((d, dir) =>
+      ends === undefined ? d : ownerOf(ends[dir]!).stats.links[i]!.directions[dir]!,
+    );
+    return { name: l.name, directions: directions as typeof l.directions };
+  });
+  return {
+    scenario: scenario.name,
+    seed: scenario.seed,
+    simTimeNs: first.simTimeNs,
+    wallTimeMs,
+    events,
+    fingerprint: fp.toString(),
+    flows: withMessages(withTransports(flows.toJSON(), transports), messages),
+    links: linkReports(links),
+    hosts: withHostStacks(
+      first.hosts.map((h, i) => ownerOf(h.name).stats.hosts[i]!),
+      (n) => ownerOf(n).hostStacks[n],
+    ),
+    switches: first.switches.map((s, i) => ownerOf(s.name).stats.switches[i]!),
+    routers: first.routers.map((r, i) => ownerOf(r.name).stats.routers[i]!),
+    // Every ATM device runs in one partition (the planner keeps them together).
+    ...(scenario.atm !== undefined
+      ? { atm: ownerOf(scenario.atm.switches[0]?.name ?? scenario.atm.hosts[0]?.name ?? "").atm! }
+      : {}),
+    parallel: {
+      partitions: plan.count,
+      automatic: plan.automatic,
+      lookaheadNs: plan.lookaheadNs,
+      windows: byIndex[0]!.exchange.windows,
+      crossPartitionFrames: byIndex.reduce((n, p) => n + p.exchange.framesOut, 0),
+      members: plan.members,
+      cutLinks: plan.cut.map((c) => c.name),
+      buildMs: Math.max(...byIndex.map((p) => p.buildMs)),
+      runMs: Math.max(...byIndex.map((p) => p.runMs)),
+      perPartition: byIndex.map((p) => ({
+        buildMs: p.buildMs,
+        runMs: p.runMs,
+        barrierWaitMs: p.exchange.barrierWaitMs,
+        events: p.events,
+      })),
+      warmThreads,
+    },
+  };
+}

@@ -1,0 +1,290 @@
+// Scenario files: every example loads; YAML and JSON agree; each error class has its exact
+// message; errors are collected; the JSON Schema compiles and rejects what the loader rejects.
+
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { NetloomError } from "../../src/base/errors.js";
+import {
+  loadScenario,
+  parseScenario,
+  scenarioAtmSchema,
+  scenarioSchema,
+  ScenarioError,
+  validateScenario,
+} from "../../src/scenario/scenario.js";
+
+const examples = ["star16", "campus", "multicast", "lossy-wan"];
+const examplePath = (name: string): string => fileURLToPath(new URL(`../../examples/${name}.yaml`, import.meta.url));
+
+const BASE = `duration: 1s
+hosts:
+  - { name: h0, ip: 10.0.0.1/24 }
+  - { name: h1, ip: 10.0.0.2/24 }
+switches:
+  - { name: sw, ports: 4 }
+links:
+  - { a: h0, b: "sw:0", rate: 1Gbps }
+  - { a: h1, b: "sw:1", rate: 1Gbps }
+`;
+
+/** The ScenarioError thrown for `text`. */
+function errorOf(text: string, options: { format?: "yaml" | "json"; source?: string } = {}): ScenarioError {
+  try {
+    parseScenario(text, options);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ScenarioError);
+    expect(e).toBeInstanceOf(NetloomError);
+    expect((e as NetloomError).code).toBe("INVALID_ARGUMENT");
+    return e as ScenarioError;
+  }
+  throw new Error("expected a ScenarioError");
+}
+
+function messageOf(text: string): string {
+  const e = errorOf(text);
+  expect(e.errors).toHaveLength(1);
+  return e.errors[0]!.message;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+ajv.addSchema(scenarioAtmSchema());
+const schemaValid = ajv.compile(scenarioSchema());
+
+describe("examples", () => {
+  it.each(examples)("%s.yaml loads, validates and fits the schema", (name) => {
+    const s = loadScenario(examplePath(name));
+    expect(s.name).toBe(name);
+    expect(s.hosts.length).toBeGreaterThan(0);
+    expect(schemaValid(parseYaml(readFileSync(examplePath(name), "utf8")))).toBe(true);
+  });
+
+  it("star16 is issue 4's benchmark, normalised", () => {
+    const s = loadScenario(examplePath("star16"));
+    expect(s.durationNs).toBe(1_000_000_000);
+    expect(s.hosts).toHaveLength(16);
+    expect(s.switches).toEqual([
+      { name: "sw", ports: 16, agingTimeNs: 300e9, forwardingDelayNs: 0, fdbCapacity: 8192 },
+    ]);
+    expect(s.links[3]).toMatchObject({ name: "h3:0-sw:3", rateBps: 1e9, delayNs: 5000, mtu: 1500, queueLimit: 1000 });
+    expect(s.links[3]!.b).toEqual({ device: "sw", kind: "switch", port: 3, interface: undefined });
+    expect(s.traffic[15]).toMatchObject({
+      type: "cbr",
+      from: "h15",
+      to: { address: "10.0.0.1", host: "h0", multicast: false },
+    });
+    expect(s.traffic[15]).toMatchObject({ size: 1000, rateBps: 100e6, startNs: 0, stopNs: 1e9, protocol: "udp" });
+    expect(s.hosts[0]!.mac).toBe("02:00:00:00:00:01");
+    expect(s.hosts[15]!.mac).toBe("02:00:00:00:00:10");
+    expect(s.hosts[0]!.ip).toEqual({ address: "10.0.0.1", prefixLength: 24, network: "10.0.0.0" });
+  });
+
+  it("campus has routers, a failure and distance-vector routing", () => {
+    const s = loadScenario(examplePath("campus"));
+    expect(s.routers[0]!.routing).toEqual({ protocol: "distance-vector", periodNs: 500e6, timeoutNs: 1500e6 });
+    expect(s.links.find((l) => l.name === "r1-r2")!.schedule).toEqual([{ atNs: 2e9, state: "down" }]);
+    expect(s.routers[2]!.routes).toEqual([
+      { prefix: "0.0.0.0", prefixLength: 0, via: "192.168.13.1", interface: undefined },
+    ]);
+    expect(s.outputs.pcap!.ports).toEqual([
+      { device: "r1", kind: "router", port: 1, interface: "to-r2" },
+      { device: "r1", kind: "router", port: 2, interface: "to-r3" },
+    ]);
+  });
+
+  it("interface MTUs default to the link's", () => {
+    const s = loadScenario(examplePath("lossy-wan"));
+    expect(s.routers[1]!.interfaces[1]!.mtu).toBe(576);
+    expect(s.hosts[1]!.stack.reassemblyLimit).toBe(128 * 1024);
+  });
+});
+
+describe("formats", () => {
+  it("JSON and YAML of the same scenario give the same Scenario", () => {
+    for (const name of examples) {
+      const text = readFileSync(examplePath(name), "utf8");
+      const json = JSON.stringify(parseYaml(text), null, 2);
+      const fromJson = parseScenario(json, { format: "json", source: `${name}.json` });
+      const fromYaml = parseScenario(text, { format: "yaml", source: `${name}.yaml` });
+      expect({ ...fromJson, source: "", baseDir: "" }).toEqual({ ...fromYaml, source: "", baseDir: "" });
+      expect({ ...validateScenario(parseYaml(text), { source: `${name}.yaml` }) }).toEqual(fromYaml);
+    }
+  });
+
+  it("keeps declaration order", () => {
+    const s = parseScenario(BASE.replace("- { name: h0", "- { name: zz").replace("a: h0", "a: zz"));
+    expect(s.hosts.map((h) => h.name)).toEqual(["zz", "h1"]);
+  });
+});
+
+describe("errors", () => {
+  it("bad units, with the units module's reason", () => {
+    expect(messageOf(BASE.replace('"sw:0", rate: 1Gbps', '"sw:0", rate: 10 Gbs'))).toBe(
+      'links[0].rate: "10 Gbs" is not a bit rate (unknown unit "Gbs"; use bps, kbps, Mbps, Gbps or Tbps)',
+    );
+    expect(messageOf(BASE.replace("duration: 1s", "duration: 1 sec"))).toBe(
+      'duration: "1 sec" is not a duration (unknown unit "sec"; use ns, us, ms, s, min or h)',
+    );
+    expect(messageOf(BASE.replace("duration: 1s", "duration: 0"))).toBe("duration: must be longer than 0");
+    expect(messageOf(BASE.replace("duration: 1s", '"duration": "1.5ns"'))).toBe(
+      'duration: "1.5ns" is not a duration (not a whole number of nanoseconds)',
+    );
+  });
+
+  it("negative rate", () => {
+    expect(messageOf(BASE.replace('"sw:0", rate: 1Gbps', '"sw:0", rate: -5'))).toBe(
+      "links[0].rate: -5 is not a bit rate (negative)",
+    );
+  });
+
+  it("unknown keys, with a suggestion when close", () => {
+    expect(messageOf(BASE.replace("{ name: h1, ip", "{ name: h1, gatway: 10.0.0.9, ip"))).toBe(
+      'hosts[1]: unknown key "gatway" (did you mean "gateway"?)',
+    );
+    expect(messageOf(BASE.replace("{ name: h1, ip", "{ name: h1, adress: 10.0.0.9, ip"))).toBe(
+      'hosts[1]: unknown key "adress" (did you mean "ip"?)',
+    );
+    expect(messageOf(BASE + "sed: 3\n")).toBe('unknown top-level key "sed" (did you mean "seed"?)');
+    expect(messageOf(BASE + "atmSwitches: []\n")).toBe('unknown top-level key "atmSwitches"');
+  });
+
+  it("unknown device in a link", () => {
+    expect(messageOf(BASE.replace("a: h1", "a: h99"))).toBe('links[1].a: there is no device named "h99"');
+  });
+
+  it("duplicate names", () => {
+    expect(messageOf(BASE.replace("switches:\n", "  - { name: h1, ip: 10.0.0.3/24 }\nswitches:\n"))).toBe(
+      'hosts[2].name: duplicate name "h1" (already used by hosts[1])',
+    );
+    expect(messageOf(BASE + "segments: [{ name: sw, stations: [] }]\n")).toBe(
+      'segments[0].name: duplicate name "sw" (already used by switches[0])',
+    );
+  });
+
+  it("port out of range and port used twice", () => {
+    expect(messageOf(BASE.replace('"sw:1"', '"sw:4"'))).toBe("links[1].b: switch sw has no port 4 (ports 0 to 3)");
+    expect(messageOf(BASE.replace('"sw:1"', '"sw:0"'))).toBe(
+      "links[1].b: sw:0 is already connected by links[0] (h0:0-sw:0)",
+    );
+  });
+
+  it("bad IP addresses and prefixes", () => {
+    expect(messageOf(BASE.replace("10.0.0.2/24", "10.0.0.300/24"))).toBe(
+      'hosts[1].ip: "10.0.0.300/24" is not an IPv4 prefix (like 10.0.0.1/24)',
+    );
+    expect(messageOf(BASE.replace("10.0.0.2/24", "10.0.0.2"))).toBe(
+      'hosts[1].ip: "10.0.0.2" has no prefix length (like 10.0.0.1/24)',
+    );
+    expect(messageOf(BASE.replace("10.0.0.2/24", "10.0.0.1/24"))).toBe(
+      "hosts[1].ip: address 10.0.0.1 is already used by hosts[0].ip",
+    );
+    const routed = `duration: 1s
+routers:
+  - name: r
+    interfaces: [{ name: eth0, ip: 10.0.0.1/24 }]
+    routes: [{ prefix: 10.0.3.1/24, via: 10.0.0.2 }, { prefix: 10.0.4.0/24, interface: eth9 }]
+`;
+    expect(errorOf(routed).errors.map((e) => e.message)).toEqual([
+      'routers[0].routes[0].prefix: "10.0.3.1/24" has host bits set (did you mean "10.0.3.0/24"?)',
+      'routers[0].routes[1].interface: router r has no interface "eth9" (did you mean "eth0"?)',
+    ]);
+  });
+
+  it("missing required key and wrong type", () => {
+    expect(messageOf("duration: 1s\nswitches:\n  - { name: sw }\n")).toBe('switches[0]: missing required key "ports"');
+    expect(messageOf(BASE.replace("ports: 4", "ports: four"))).toBe(
+      'switches[0].ports: expected an integer, got "four"',
+    );
+    expect(messageOf("hosts: []\n")).toBe('missing required key "duration"');
+  });
+
+  it("traffic references and type-specific keys", () => {
+    const t = (line: string): string => messageOf(`${BASE}traffic:\n  - ${line}\n`);
+    expect(t("{ type: cbr, from: h0, to: h7, size: 100, rate: 1Mbps }")).toBe(
+      'traffic[0].to: there is no host named "h7"',
+    );
+    expect(t("{ type: cbr, from: sw, to: h1, size: 100, rate: 1Mbps }")).toBe(
+      'traffic[0].from: "sw" is a switch; traffic runs between hosts',
+    );
+    expect(t("{ type: cbr, from: h0, to: h1, size: 100, rate: 1Mbps, on: 1ms }")).toBe(
+      'traffic[0]: key "on" does not apply to traffic of type "cbr"',
+    );
+    expect(t("{ type: cbrr, from: h0, to: h1, size: 100 }")).toBe(
+      'traffic[0].type: "cbrr" is not one of "cbr", "poisson", "onoff", "bulk", "request-response", "tcp-bulk", "nak-bulk", "rpc" (did you mean "cbr"?)',
+    );
+  });
+
+  it("YAML and JSON syntax errors say where", () => {
+    const y = errorOf(`${BASE}traffic:\n  - { type: cbr, from: h0\n`, { source: "s.yaml" });
+    expect(y.errors[0]!.line).toBe(12);
+    expect(y.message).toMatch(/^s\.yaml:12:\d+: YAML syntax error: /);
+    const j = errorOf('{"duration": "1s",\n "hosts": [}', { format: "json" });
+    expect(j.message).toMatch(/^line 2: JSON syntax error: /);
+  });
+
+  it("collects every error, with line numbers, in one NetloomError", () => {
+    const text = BASE.replace("a: h1", "a: h99")
+      .replace('"sw:0", rate: 1Gbps', '"sw:0", rate: 10 Gbs')
+      .replace("ports: 4", "ports: 4, colour: red");
+    const e = errorOf(text, { source: "bad.yaml" });
+    expect(e.errors.map((x) => [x.line, x.message])).toEqual([
+      [6, 'switches[0]: unknown key "colour"'],
+      [8, 'links[0].rate: "10 Gbs" is not a bit rate (unknown unit "Gbs"; use bps, kbps, Mbps, Gbps or Tbps)'],
+      [9, 'links[1].a: there is no device named "h99"'],
+    ]);
+    expect(e.message.split("\n")).toEqual([
+      "3 problems in bad.yaml:",
+      'bad.yaml:6:27: switches[0]: unknown key "colour"',
+      'bad.yaml:8:31: links[0].rate: "10 Gbs" is not a bit rate (unknown unit "Gbs"; use bps, kbps, Mbps, Gbps or Tbps)',
+      'bad.yaml:9:10: links[1].a: there is no device named "h99"',
+    ]);
+    expect(e.path).toBe("switches[0]");
+  });
+
+  it("partitions: unknown devices and zero-delay cuts", () => {
+    expect(messageOf(`${BASE}partitions: [[h0, sw], [h1, h9]]\n`)).toBe(
+      'partitions[1][1]: there is no device named "h9"',
+    );
+    expect(messageOf(`${BASE}partitions: [[h0, sw], [h1]]\n`)).toBe(
+      "partitions: link h1:0-sw:1 has no delay, so it cannot join partitions 1 and 0 (give it a delay or keep its ends together)",
+    );
+  });
+
+  it("parameters: validated, exposed, and every value tried", () => {
+    const sweep = `${BASE}parameters: { size: [64, 512], loss: [0, 0.01] }\ntraffic:\n  - { type: cbr, from: h0, to: h1, size: "\${size}", rate: 1Mbps }\n`;
+    const s = parseScenario(sweep);
+    expect(s.parameters).toEqual({ size: [64, 512], loss: [0, 0.01] });
+    expect(s.parameterRefs).toEqual([{ path: "traffic[0].size", names: ["size"] }]);
+    expect((s.traffic[0] as { size: number }).size).toBe(64);
+    expect(messageOf(sweep.replace("512", "100000"))).toBe(
+      "traffic[0].size: 100000 is out of range (8 to 65507 bytes) (with size = 100000)",
+    );
+    expect(messageOf(sweep.replace('"${size}"', '"${sise}"'))).toBe(
+      'traffic[0].size: unknown parameter "${sise}" (did you mean "${size}"?)',
+    );
+  });
+});
+
+describe("schema", () => {
+  it("compiles and rejects what the loader rejects", () => {
+    const bad = [
+      BASE.replace('"sw:0", rate: 1Gbps', '"sw:0", rate: 10 Gbs'),
+      BASE.replace('"sw:0", rate: 1Gbps', '"sw:0", rate: -5'),
+      BASE.replace("{ name: h1, ip", "{ name: h1, adress: 10.0.0.9, ip"),
+      BASE + "sed: 3\n",
+      BASE.replace("{ name: sw, ports: 4 }", "{ name: sw }"),
+      BASE.replace("ports: 4", "ports: four"),
+      BASE.replace("10.0.0.2/24", "10.0.0.300/24"),
+      BASE.replace("duration: 1s\n", ""),
+      `${BASE}traffic:\n  - { type: cbr, from: h0, to: h1, size: 100, rate: 1Mbps, on: 1ms }\n`,
+      `${BASE}traffic:\n  - { type: onoff, from: h0, to: h1, size: 100, rate: 1Mbps }\n`,
+    ];
+    for (const text of bad) {
+      expect(() => parseScenario(text)).toThrow(ScenarioError);
+      expect(schemaValid(parseYaml(text)), text).toBe(false);
+    }
+    expect(schemaValid(parseYaml(BASE))).toBe(true);
+  });
+});
