@@ -132,11 +132,6 @@ export function parseCellRate(value: unknown, path: string): CellClock {
   );
 }
 
-/** End time of cell j of a period starting at `base` (see CellClock). */
-export function cellEnd(clock: CellClock, base: number, j: number): number {
-  return base + Math.ceil(((j + 1) * clock.num) / clock.den);
-}
-
 /**
  * A FIFO output of one cell time per cell (a NIC's transmitter, a switch output port): keeps the
  * current busy period (base B, cells J scheduled in it) so that each cell's departure and the

@@ -130,8 +130,6 @@ const CAUSE_NAME_LIST: [SigCause, string][] = [
   [SigCause.PROTOCOL_ERROR, "protocolError"],
 ];
 const CAUSE_NAMES = new Map<number, string>(CAUSE_NAME_LIST);
-/** Stable names of the known causes, in SigCause order (stats keys). */
-export const SIG_CAUSE_NAMES: readonly string[] = CAUSE_NAME_LIST.map(([, n]) => n);
 
 /** Name of a cause ("cause42" for a value netloom does not define). */
 export function sigCauseName(cause: number): string {

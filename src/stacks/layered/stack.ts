@@ -467,7 +467,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     this.layers[index + 1]!.control(op, arg);
   }
 
-  /** Passes a control operation into the top layer (e.g. StackControl.FLUSH). */
+  /** Passes a control operation into the top layer (no layer defines one yet: a no-op passed down). */
   control(op: number, arg: number): void {
     this.layers[0]!.control(op, arg);
   }
