@@ -503,7 +503,10 @@ export class CsmaSegment implements Channel, EventHandler {
     return this.presentTotal - this.present[j]!;
   }
 
-  /** Station src's burst reaches every other station (tau after it began). */
+  /**
+   * Station src's burst reaches every other station (tau after it began): a burst from t to end
+   * is sensed over [t + tau, end + tau), so a station that would start at exactly t + tau defers.
+   */
   private carrierOn(src: number): void {
     this.present[src]!++;
     this.presentTotal++;

@@ -319,7 +319,11 @@ export class EthernetNic extends Device {
     if (kind === EV_FRAME_RX) this.receive(a);
   }
 
-  /** The EV_FRAME_RX path: checks, filter, buffer, receiver. Owns `frame`. */
+  /**
+   * The EV_FRAME_RX path: checks, filter, buffer, receiver. Owns `frame`. phyRxEnd counts every
+   * arrival at an Up NIC; then, in order: RUNT (< 64 bytes with FCS), TOO_LONG (> mtu + 18, + 4
+   * tagged), FCS_ERROR, ADDRESS_FILTER, NO_RX_BUFFER.
+   */
   private receive(frame: number): void {
     const frames = this.sim.frames;
     const len = frames.length[frame]!;
