@@ -1,5 +1,5 @@
 // AAL5 segmentation and reassembly throughput, in cells per second, for 9180-byte PDUs
-// (192 cells each) with the AAL5 CRC-32 and the HEC included (issue 2: at least 25 Mcells/s
+// (192 cells each) with the AAL5 CRC-32 and the HEC included (target: at least 25 Mcells/s
 // each on one core). The plain-TypeScript reference runs the same work in the same run.
 // Buffers, frame vectors and cells are prepared outside the timed functions.
 

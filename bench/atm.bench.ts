@@ -1,4 +1,4 @@
-// ATM benchmarks (issue 6):
+// ATM benchmarks:
 // - chain4: cells switched per wall-clock second through a chain of 4 ATM switches. Four
 //   source NICs on OC-12 links each send 9180-byte AAL5 PDUs greedily on their own PVC
 //   through all 4 switches (OC-12 trunks, one per circuit) to four receiving NICs, which
@@ -101,7 +101,7 @@ const suite: BenchSuite = {
     const figures: Figure[] = [];
     chain4(0.005); // warm-up (JIT)
     const seconds = quick ? 0.05 : 0.25;
-    // The median of three runs: on a shared machine one run can be 30% off either way.
+    // The median of three runs: on a shared machine one run can be far off either way.
     const runs = [chain4(seconds), chain4(seconds), chain4(seconds)].sort((x, y) => x.wallMs - y.wallMs);
     const r = runs[1]!;
     const rate = (x: { cells: number; wallMs: number }): number => x.cells / (x.wallMs / 1000) / 1e6;

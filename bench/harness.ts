@@ -1,6 +1,6 @@
 // Benchmark harness: every bench/*.bench.ts default-exports a suite; bench/run.ts runs them and
 // prints one table. A figure carries its unit, the TypeScript reference measured in the same run
-// (for the ratio) and the target an issue names, so the table says plainly what is met.
+// (for the ratio) and the target it must meet, so the table says plainly what is met.
 
 import { join } from "node:path";
 import { Bench } from "tinybench";
@@ -30,7 +30,7 @@ export interface Figure {
   reference?: number;
   /** Name of the baseline, printed in the ratio column (default "TS ref"). */
   referenceName?: string;
-  /** Targets from the issue: value >= min, value / reference >= minRatio. */
+  /** Targets: value >= min, value / reference >= minRatio. */
   target?: { min?: number; minRatio?: number };
 }
 

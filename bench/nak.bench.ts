@@ -1,5 +1,5 @@
-// NAK-only transport benchmark (issue 7): goodput in virtual time against loss rate over the
-// issue's chain: h0 -- r1 -- r2 -- r3 -- r4 -- h1, five 100 Mbit/s links with 1 ms delay and
+// NAK-only transport benchmark: goodput in virtual time against loss rate over a chain of four
+// routers: h0 -- r1 -- r2 -- r3 -- r4 -- h1, five 100 Mbit/s links with 1 ms delay and
 // 100-frame drop-tail queues, built with the Network API. The loss rate applies to the middle
 // link (r2-r3) in both directions, so feedback is lost as well as data. Each transfer moves
 // pattern bytes and checks a SHA-256 digest of what arrived; goodput = bytes x 8 / (time the
@@ -55,7 +55,7 @@ export interface ChainOptions {
   queueLimit?: number;
 }
 
-/** The issue's 4-router chain; `loss` on the middle link, both directions. */
+/** The 4-router chain; `loss` on the middle link, both directions. */
 export function buildChain(loss: number, o: ChainOptions = {}): { net: Network; from: IpHost; to: IpHost } {
   const net = new Network({ seed: o.seed ?? 1, frameSlots: 4096, queueCapacity: 1 << 16 });
   const link = { rate: o.rate ?? "100Mbps", delay: o.delay ?? "1ms", queueLimit: o.queueLimit ?? 100 };

@@ -1,4 +1,4 @@
-// End-to-end engine benchmarks (issue 3):
+// End-to-end engine benchmarks:
 // - star16: 16 hosts on one learning switch, 1 Gbit/s links with 5 us delay; host i sends
 //   1000-byte frames to host (i+1) mod 16 at 100 Mbit/s for 1 simulated second, real FCS on
 //   every frame (computed by the sender's NIC, checked where the bytes changed). Target:
@@ -111,7 +111,7 @@ async function runTree(quick: boolean): Promise<Figure[]> {
 }
 
 const suite: BenchSuite = {
-  name: "network end to end (issue 3)",
+  name: "network end to end",
   async run({ quick }) {
     return [...(await runStar(quick)), ...(await runTree(quick))];
   },

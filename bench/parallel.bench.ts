@@ -1,4 +1,4 @@
-// Parallel execution benchmark (issue 5): four 64-host stars, each on its own learning switch,
+// Parallel execution benchmark: four 64-host stars, each on its own learning switch,
 // the switches chained by 100 us links (the cut the partitioner picks); every host sends 1000-byte
 // UDP datagrams at 20 Mbit/s to its neighbour in the same star, and one host per star sends to a
 // host of the next star, so frames do cross partitions.
@@ -83,7 +83,7 @@ const suite: BenchSuite = {
         return r;
       });
     // Rounds of plain, 1 worker, 2 workers, each round in mirrored order (plain 1w 2w 2w 1w
-    // plain). This machine's speed drifts by up to 2x within minutes; a mirrored round cancels
+    // plain). A shared machine's speed drifts within minutes; a mirrored round cancels
     // a drift that is linear over the round, so each round's ratio compares like with like, and
     // the figure is the median of the rounds' ratios (the ratio of the medians is printed
     // too).

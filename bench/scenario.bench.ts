@@ -1,4 +1,4 @@
-// End-to-end scenario benchmark (issue 4): examples/star16.yaml, loaded and built the way the
+// End-to-end scenario benchmark: examples/star16.yaml, loaded and built the way the
 // `netloom run` command does (loadScenario + buildScenario), run for the scenario's duration.
 // 16 IP hosts on one learning switch, 1 Gbit/s links with 5 us delay; host i sends 1000-byte UDP
 // payloads to host (i+1) mod 16 at 100 Mbit/s for 1 simulated second, real checksums everywhere
@@ -70,7 +70,7 @@ const median = (xs: number[]): number => {
 };
 
 const suite: BenchSuite = {
-  name: "scenario end to end (issue 4)",
+  name: "scenario end to end",
   async run({ quick }) {
     const durationNs = quick ? 100e6 : undefined;
     const first = runOnce(durationNs);

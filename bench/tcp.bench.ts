@@ -1,4 +1,4 @@
-// TCP transport benchmarks (issue 7):
+// TCP transport benchmarks:
 // (a) examples/tcp-chain.yaml as it stands: bulk TCP h0 -> h1 across a chain of 4 routers (5
 //     links of 100 Mbit/s, 1 ms delay, 20 bytes of wire overhead per frame) for 10 simulated
 //     seconds, jumbo frames (MTU 9000: 8960-byte segments in 9038 wire bytes, ceiling 99.1

@@ -1,4 +1,4 @@
-// Window kernels: mark/advance operations per second through the batch call (issue 2: at least
+// Window kernels: mark/advance operations per second through the batch call (target: at least
 // 50 million per second), and the send side's onSend+onAck rate, each beside the plain-TS
 // reference measured in the same run over the same frame vectors.
 //

@@ -4,7 +4,7 @@
 //
 // Run: node scripts/crc32-sparse-multiple.mjs [maxDegree5] [maxDegree6]
 // (defaults 800 and 300: about a second of one core). Prints every multiple found, the usable
-// ones ranked by the cost model below, and the two the kernel uses (Q1, Q2).
+// ones ranked by the cost model (see cost()), and the two the kernel uses (Q1, Q2).
 //
 // Why: reducing the message modulo Q instead of P costs a few shifts and XORs per 64-bit word
 // and no table lookups; since P | Q, the CRC of the remainder (the last D bits) equals the CRC
@@ -12,18 +12,6 @@
 // ((w-1)! * 2^32)^(1/(w-1)) on (weight 5: ~570, weight 6: ~220), so the search is exhaustive
 // over those ranges by meet-in-the-middle on the residues x^i mod P (a weight-w multiple is a
 // set of w exponents whose residues XOR to zero).
-//
-// Cost model (what the kernel does per 64-bit word k, reflected bit order, word = 64 stream
-// bits): eliminating x^D XORs word k forward by s_j = D - d_j bits for every other term. Write
-// s_j = 64 q_j + r_j. Terms with the same r form a group g; the group's contribution to word k
-// is (X_k << r) ^ (X_{k-1} >>> (64 - r)) with X_k = XOR of the effective words e_{k - q_j} over
-// the group (only X_k when r = 0). So a group of m terms costs m XORs when r = 0, and m + 3
-// operations (m - 1 XORs, 2 shifts, 2 XORs) otherwise; plus one load per word. The smallest
-// shift must be at least 64 (no dependency inside a word). What is left, the last
-// ceil(D / 8) .. +7 bytes, goes to the next stage (the kernel pads the message to whole words,
-// so Q1 always leaves 96 bytes and Q2 40), so a larger D costs a longer tail. est1042 is a
-// rough cycle estimate for a 1042-byte frame with this multiple alone; the kernel's crossovers
-// were measured, not taken from it.
 
 const POLY = 0x04c11db7; // P without its x^32 term, MSB-first (bit i = coefficient of x^i)
 
@@ -91,7 +79,19 @@ export function modP(exponents) {
   return q;
 }
 
-/** The kernel's cost model for Q = sum x^terms (terms[0] = D, descending). */
+/**
+ * The kernel's cost model for Q = sum x^terms (terms[0] = D, descending), per 64-bit word k
+ * (reflected bit order, word = 64 stream bits). Eliminating x^D XORs word k forward by
+ * s_j = D - d_j bits for every other term. Write s_j = 64 q_j + r_j. Terms with the same r form a group g;
+ * the group's contribution to word k is (X_k << r) ^ (X_{k-1} >>> (64 - r)) with X_k = XOR of the
+ * effective words e_{k - q_j} over the group (only X_k when r = 0). So a group of m terms costs m
+ * XORs when r = 0, and m + 3 operations (m - 1 XORs, 2 shifts, 2 XORs) otherwise; plus one load
+ * per word. The smallest shift must be at least 64 (no dependency inside a word). What is left,
+ * the last ceil(D / 8) .. +7 bytes, goes to the next stage (the kernel pads the message to whole
+ * words, so Q1 always leaves 96 bytes and Q2 40), so a larger D costs a longer tail. est1042 is a
+ * rough cycle estimate for a 1042-byte frame with this multiple alone; the kernel's crossovers
+ * were measured, not taken from it.
+ */
 function cost(terms) {
   const D = terms[0];
   const shifts = terms.slice(1).map((d) => D - d);

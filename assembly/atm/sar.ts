@@ -5,48 +5,17 @@
 //   CPI, Length big-endian, CRC-32 big-endian) straight into consecutive 53-byte cells: the
 //   payload is copied exactly once (into the cells) and never staged contiguously. The header
 //   HEC is computed twice per PDU (continuation cells, last cell), never per cell.
-// - Reassembly keeps per-circuit state in a context region the caller allocated (layout
-//   below), takes cells in batches through a frame vector, and moves each payload once into a
-//   buffer taken from the caller's free stack. A PDU that ends is checked (length, CRC) and,
-//   when OK (or when the context asks for errored PDUs too), appended to the completion queue:
-//   its buffer then belongs to the caller until the caller pushes it back on the free stack.
-//   Every other outcome returns the buffer to the free stack and is counted.
+// - Reassembly keeps per-circuit state in a context region the caller allocated (layout at
+//   "context layout" below), takes cells in batches through a frame vector, and moves each
+//   payload once into a buffer taken from the caller's free stack. A PDU that ends is checked
+//   (length, CRC) and, when OK (or when the context asks for errored PDUs too), appended to the
+//   completion queue: its buffer then belongs to the caller until the caller pushes it back on
+//   the free stack. Every other outcome returns the buffer to the free stack and is counted.
 // - Kernels never throw and never allocate: bad data is a status code and a counter.
 // - Not handled here: mapping VPI/VCI to a circuit index (the caller does it and passes the
 //   index in each entry's arg), OAM/RM cells (the caller must not hand cells with PTI bit 0x4
 //   to reassembly), reassembly timers (the caller calls aal5Abort), multi-thread use of one
 //   context (one thread owns a context at a time).
-//
-// Context region (all words little-endian u32), built by src/kernels/aal5.ts:
-//
-//   ctx +0  X_CIRCUITS     number of circuits N
-//       +4  X_FLAGS        FLAG_CHECK_HEC | FLAG_DELIVER_ERRORS
-//       +8  X_STATES       pointer to N circuit records of CIRCUIT_STRIDE bytes
-//       +12 X_FREE         pointer to the free stack: u32 buffer pointers, top at X_FREE_COUNT-1
-//       +16 X_FREE_COUNT   buffers on the free stack
-//       +20 X_COMPL        pointer to the completion queue (COMPLETION_STRIDE-byte records)
-//       +24 X_COMPL_COUNT  records in the queue (the caller drains and resets it to 0)
-//       +28 X_COMPL_CAP    queue capacity in records
-//       +32 X_BAD_CIRCUIT  cells whose arg names no circuit
-//       +36 X_BAD_CELL     entries whose len is not 53 or whose cell is outside memory
-//
-//   circuit record (CIRCUIT_STRIDE = 128 bytes):
-//       +0  S_BUF    buffer of the PDU in progress, 0 = none
-//       +4  S_BYTES  bytes stored so far (a multiple of 48: cells so far = S_BYTES / 48)
-//       +8  S_CRC    running AAL5 CRC (finished form) over the bytes stored so far
-//       +12 S_MODE   0 = assembling, else discarding up to the next end-of-PDU cell; the value
-//                    is the status that started the discard (OVERSIZE, NO_BUFFER, DISCARDED)
-//       +16 S_LIMIT  most bytes (a multiple of 48, at most the buffer size) a PDU may occupy
-//       +32 counters, u32 each, wrapping: see K_* below
-//
-//   completion record (COMPLETION_STRIDE = 16 bytes):
-//       +0 circuit  +4 buffer pointer  +8 length  +12 status | CPI << 8 | CPCS-UU << 16
-//       length is the payload length for OK; for errored PDUs (FLAG_DELIVER_ERRORS) it is the
-//       number of bytes received (whole cells), since the Length field cannot be trusted.
-//
-//   frame vector entry (assembly/abi.ts): ptr = cell, len = 53, arg = circuit index (bits
-//   0..23) | ARG_DISCARD (bit 31: start partial packet discard with this cell), out = this
-//   cell's outcome: a status code, | CELL_END when the cell carried end of PDU.
 
 import { crc32Aal5Update } from "../checksum/crc32";
 import { hecOf } from "../checksum/hec";
@@ -85,6 +54,36 @@ export const AAL5_MAX_PAYLOAD: u32 = 65535;
 const TRAILER_BYTES: u32 = 8;
 
 // --- context layout ---
+// The context region (all words little-endian u32), built by src/kernels/aal5.ts:
+//
+//   ctx +0  X_CIRCUITS     number of circuits N
+//       +4  X_FLAGS        FLAG_CHECK_HEC | FLAG_DELIVER_ERRORS
+//       +8  X_STATES       pointer to N circuit records of CIRCUIT_STRIDE bytes
+//       +12 X_FREE         pointer to the free stack: u32 buffer pointers, top at X_FREE_COUNT-1
+//       +16 X_FREE_COUNT   buffers on the free stack
+//       +20 X_COMPL        pointer to the completion queue (COMPLETION_STRIDE-byte records)
+//       +24 X_COMPL_COUNT  records in the queue (the caller drains and resets it to 0)
+//       +28 X_COMPL_CAP    queue capacity in records
+//       +32 X_BAD_CIRCUIT  cells whose arg names no circuit
+//       +36 X_BAD_CELL     entries whose len is not 53 or whose cell is outside memory
+//
+//   circuit record (CIRCUIT_STRIDE = 128 bytes):
+//       +0  S_BUF    buffer of the PDU in progress, 0 = none
+//       +4  S_BYTES  bytes stored so far (a multiple of 48: cells so far = S_BYTES / 48)
+//       +8  S_CRC    running AAL5 CRC (finished form) over the bytes stored so far
+//       +12 S_MODE   0 = assembling, else discarding up to the next end-of-PDU cell; the value
+//                    is the status that started the discard (OVERSIZE, NO_BUFFER, DISCARDED)
+//       +16 S_LIMIT  most bytes (a multiple of 48, at most the buffer size) a PDU may occupy
+//       +32 counters, u32 each, wrapping: see K_* below
+//
+//   completion record (COMPLETION_STRIDE = 16 bytes):
+//       +0 circuit  +4 buffer pointer  +8 length  +12 status | CPI << 8 | CPCS-UU << 16
+//       length is the payload length for OK; for errored PDUs (FLAG_DELIVER_ERRORS) it is the
+//       number of bytes received (whole cells), since the Length field cannot be trusted.
+//
+//   frame vector entry (assembly/abi.ts): ptr = cell, len = 53, arg = circuit index (bits
+//   0..23) | ARG_DISCARD (bit 31: start partial packet discard with this cell), out = this
+//   cell's outcome: a status code, | CELL_END when the cell carried end of PDU.
 const X_CIRCUITS: usize = 0;
 const X_FLAGS: usize = 4;
 const X_STATES: usize = 8;

@@ -12,10 +12,7 @@
 // lookups; see "Sparse reduction" below) and only its last 40 bytes go through the tables.
 // Scalar i64 only (the SIMD and scalar builds run the same code): an i64x2 variant (Q2 below,
 // two words per vector) was latency-bound (each vector needs the previous one through a lane
-// shuffle) and measured 1.7x slower than the scalar reduction at 1042 bytes.
-// Measured on the dev VM (AMD EPYC, Node 20, raw export called in a loop, ns per call, old
-// slicing-by-16 -> this code): 64 B 24 -> 23-24, 256 B 68 -> 47, 1042 B 250 -> 125,
-// 1518 B 355-365 -> 170-180, 9000 B 2100 -> 925. AAL5 keeps slicing-by-16 (1500 B ~ 3.7 GB/s).
+// shuffle) and slower than the scalar reduction. AAL5 keeps slicing-by-16.
 
 import { CRC32_REFLECTED, CRC32_MSB, CRC32_REFLECTED_X2N, CRC32_MSB_X2N } from "./tables";
 import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../abi";
@@ -200,15 +197,15 @@ import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_S
 //   Q1 = x^724 + x^606 + x^519 + x^384 + 1
 //     the only weight-5 multiple below degree 800. s = 118, 205, 340, 724: (q, r) = (1, 54),
 //     (3, 13), (5, 20), (11, 20); the two r = 20 terms share their shifts: 14-15 operations
-//     per word (~0.1 ns/byte here, vs ~0.24 for the tables). Leaves 12 words.
+//     per word. Leaves 12 words.
 //   Q2 = x^274 + x^93 + x^75 + x^19 + x^11 + 1
 //     the lowest-degree weight-6 multiple with every shift >= 64 bits (a word never feeds
 //     itself). s = 181, 199, 255, 263, 274: (q, r) = (2, 53), (3, 7), (3, 63), (4, 7), (4, 18);
 //     18 operations per word. Leaves 5 words.
 //
 // 64..191 bytes cancel with Q2 alone; from 192 bytes with Q1, then exactly 7 of the 12 words
-// Q1 leaves with Q2, then tables (crossovers measured: Q2 passes the tables at ~64 bytes, Q1
-// passes Q2 at ~190). Q1's 12-word state does not fit x64 registers; V8 spills ~2 of them.
+// Q1 leaves with Q2, then tables (the bounds are measured crossovers: SPARSE_MIN_LEN,
+// SPARSE_Q1_MIN_LEN). Q1's 12-word state does not fit x64 registers; V8 spills a couple.
 
 // e[k] by Q1 from the word w[k] and m1..m12 = e[k-1]..e[k-12] (m7..m10 are not used):
 //   e[k] = w[k] ^ e[k-1] << 54 ^ e[k-2] >> 10 ^ e[k-3] << 13 ^ e[k-4] >> 51

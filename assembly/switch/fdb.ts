@@ -2,9 +2,9 @@
 //
 // Contract:
 // - The caller (src/kernels/switching.ts) allocates the region (FDB_HEADER + slots * 16 bytes,
-//   slots a power of two of at least 2 * maxEntries) and calls fdbInit once. Nothing here
-//   allocates; all state lives in that region, so any thread sharing the memory may use the
-//   table (one thread at a time: there is no locking).
+//   slots a power of two of at least 2 * maxEntries; layout at the H_* offsets below) and calls
+//   fdbInit once. Nothing here allocates; all state lives in that region, so any thread sharing
+//   the memory may use the table (one thread at a time: there is no locking).
 // - Time is virtual nanoseconds as an f64 holding an exact integer, non-decreasing per table.
 //   An entry last seen at t is live for now in [t, t + agingTime); from t + agingTime on it is
 //   treated as absent (expired) and may be swept.
@@ -19,7 +19,13 @@
 // - Counters are u64 and wrap at 2^64; `entries` counts stored entries, expired-but-unswept ones
 //   included.
 // - Not handled: VLANs (802.1Q filtering databases), static entries, per-port learning state.
-//
+
+import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../abi";
+
+export const FDB_MAGIC: u32 = 0x31424446; // "FDB1"
+export const FDB_HEADER: u32 = 128;
+export const FDB_SLOT: u32 = 16;
+
 // Region layout (little-endian):
 //
 //   +0   u32 magic 'FDB1'       +4  u32 hash shift (64 - log2 slots)   +8  u32 slot mask
@@ -34,13 +40,6 @@
 //
 // Open addressing with linear probing and backward-shift deletion (Knuth, TAOCP vol. 3,
 // section 6.4, Algorithm R), so there are no tombstones and probe runs stay short.
-
-import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../abi";
-
-export const FDB_MAGIC: u32 = 0x31424446; // "FDB1"
-export const FDB_HEADER: u32 = 128;
-export const FDB_SLOT: u32 = 16;
-
 const H_MAGIC: u32 = 0;
 const H_SHIFT: u32 = 4;
 const H_MASK: u32 = 8;

@@ -3,9 +3,10 @@
 //
 // Contract:
 // - The caller (src/kernels/switching.ts) allocates the region (vcRegionBytes) zeroed, calls
-//   vcInit, then vcSetPortFormat for every NNI port before adding entries. A port's header
-//   format (UNI: GFC 4 bits + VPI 8 bits; NNI: VPI 12 bits) is fixed for the table's lifetime:
-//   entries precompute their rewrite masks from it. Nothing here allocates.
+//   vcInit, then vcSetPortFormat for every NNI port before adding entries (layout at the H_*
+//   offsets below). A port's header format (UNI: GFC 4 bits + VPI 8 bits; NNI: VPI 12 bits) is
+//   fixed for the table's lifetime: entries precompute their rewrite masks from it. Nothing here
+//   allocates.
 // - Entries: a VC entry matches (port, VPI, VCI) and rewrites VPI and VCI; a VP entry matches
 //   (port, VPI) with any VCI and rewrites only the VPI (VP switching, VCI kept). The VC entry
 //   wins when both match (most specific first).
@@ -16,7 +17,14 @@
 //   correction). Value ranges (VPI width per format) are the caller's job; the kernel masks.
 // - Counters are u64: switched (of which vpSwitched), unknownVc, malformed (len != 53 or in
 //   port out of range).
-//
+
+import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../abi";
+import { hecOf } from "../checksum/hec";
+
+export const VC_MAGIC: u32 = 0x31544356; // "VCT1"
+export const VC_HEADER: u32 = 128;
+export const VC_SLOT: u32 = 16;
+
 // Region layout (little-endian):
 //
 //   +0  u32 magic 'VCT1'   +4  u32 hash shift  +8  u32 slot mask  +12 u32 maxEntries
@@ -31,14 +39,6 @@
 //
 // Open addressing with linear probing and backward-shift deletion (Knuth, TAOCP vol. 3,
 // section 6.4, Algorithm R), as in fdb.ts.
-
-import { FRAME_VEC_ARG, FRAME_VEC_LEN, FRAME_VEC_OUT, FRAME_VEC_PTR, FRAME_VEC_STRIDE } from "../abi";
-import { hecOf } from "../checksum/hec";
-
-export const VC_MAGIC: u32 = 0x31544356; // "VCT1"
-export const VC_HEADER: u32 = 128;
-export const VC_SLOT: u32 = 16;
-
 const H_MAGIC: u32 = 0;
 const H_SHIFT: u32 = 4;
 const H_MASK: u32 = 8;

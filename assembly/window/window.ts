@@ -3,9 +3,9 @@
 // Contract:
 // - State lives in a "window table" the TypeScript side allocates (windowTableBytes) and
 //   initialises (windowTableInit): N connection records at a fixed stride, addressed by index,
-//   so batch calls carry a connection index per entry. Kernels never allocate and never throw:
-//   a bad connection index, a zero or >= 2^31 length, a full range set or a full ring is
-//   refused, counted, and reported by a status code.
+//   so batch calls carry a connection index per entry (layout at "table header" below).
+//   Kernels never allocate and never throw: a bad connection index, a zero or >= 2^31 length, a
+//   full range set or a full ring is refused, counted, and reported by a status code.
 // - Receive side: the ack point (rcv.nxt), the window size, and up to maxRanges out-of-order
 //   ranges beyond the ack point, kept sorted, disjoint and non-adjacent (merged). When the
 //   range set is full, a range that would need a new slot is refused (MARK_REFUSED, counted);
@@ -20,8 +20,12 @@
 // - Times cross the JS boundary as f64 nanoseconds (exact integers) and are i64 inside.
 // - Not handled here: congestion control (the caller sets the send window), segmentation,
 //   receive buffer consumption by an application (the window is a span past the ack point).
-//
-// Table layout (little-endian):
+
+import { seqLt, seqLeq, seqGt, seqGeq } from "./seq";
+import { FRAME_VEC_PTR, FRAME_VEC_LEN, FRAME_VEC_ARG, FRAME_VEC_OUT, FRAME_VEC_STRIDE } from "../abi";
+
+// --- table header ---
+// Table layout (little-endian); src/kernels/window.ts mirrors these offsets to read fields:
 //
 //   table +0   T_CONNS      number of connections       +4  T_MAX_RANGES
 //         +8   T_RING_CAP   in-flight segment slots      +12 T_STRIDE (bytes per connection)
@@ -32,13 +36,6 @@
 //   connection +0 .. +191: scalar fields (R_*, S_* below)
 //         +T_RANGES_OFF: maxRanges x 12 bytes {start, end, stamp}
 //         +T_RING_OFF:   ringCap x 24 bytes {seq, len, sentTime i64, retx, flags}
-//
-// The TypeScript wrapper (src/kernels/window.ts) mirrors these offsets to read fields.
-
-import { seqLt, seqLeq, seqGt, seqGeq } from "./seq";
-import { FRAME_VEC_PTR, FRAME_VEC_LEN, FRAME_VEC_ARG, FRAME_VEC_OUT, FRAME_VEC_STRIDE } from "../abi";
-
-// --- table header ---
 const T_CONNS: usize = 0;
 const T_MAX_RANGES: usize = 4;
 const T_RING_CAP: usize = 8;

@@ -5,8 +5,7 @@
 //   32-bit reference count per slot. Slot i's bytes are at dataOffset(i) .. + slotBytes.
 //   A frame inside a slot is described by (slot, head, length): `head` is the frame's first
 //   byte relative to the slot start; headers are pushed by moving head left into headroom and
-//   popped by moving it right (ARCHITECTURE.md section 3). The descriptor travels by value;
-//   nothing here allocates per frame.
+//   popped by moving it right. The descriptor travels by value; nothing here allocates per frame.
 // - alloc() returns a slot with refcount 1, or -1 when the pool is exhausted; exhaustion is
 //   counted (allocFailures), never thrown, because it happens on hot paths (a NIC with no
 //   receive buffer drops the frame). retain() adds a holder (flooding, broadcast): a slot
@@ -19,11 +18,9 @@
 //   (the partition rings), not by touching the free stack.
 // - Accounting: inUse, highWater, allocFailures; leaks() lists slots still held, so tests can
 //   fail any test that leaks.
-//
-// Memory layout of the pool's heap region:
-//
-//   +0                      refcounts: Int32 x count
-//   +align64(4 * count)     slot 0 | slot 1 | ... | slot count-1   (slotBytes each, 64-aligned)
+// - Memory layout of the pool's heap region:
+//     +0                      refcounts: Int32 x count
+//     +align64(4 * count)     slot 0 | slot 1 | ... | slot count-1   (slotBytes each, 64-aligned)
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { getRuntime, type KernelRuntime } from "../kernels/runtime.js";

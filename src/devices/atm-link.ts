@@ -2,41 +2,21 @@
 // cell-time arithmetic every ATM device shares (CellClock, CellSerializer) and the train
 // metadata side table.
 //
-// Why trains: one event per cell cannot reach the issue's 10 M cells switched per second (the
-// engine does ~3 M events/s). A train is one frame (FrameStore slot) holding N contiguous
-// 53-byte cells that occupy BACK-TO-BACK cell slots of the link; one event carries it. Trains
-// are an emulator device, not a wire concept: receivers and captures see cells, and every cell
-// keeps its exact time.
-//
 // Contract:
-// - Cell time is a rational number of ns, num/den (CellClock): OC-3 carries 149.76 Mbit/s of
-//   cells (155.52 Mbit/s line rate less SONET overhead), so a cell takes 424/149.76e6 s =
-//   331250/117 ns. Within a busy period that started at integer time B, cell j (0-based) ends
-//   its serialization at B + ceil((j + 1) * num / den): integer ns, no drift, exact long-run
-//   rate. Senders rebase (B, j) between trains so products stay below 2^53.
-// - Train metadata (trainBase/trainIndex, per frame id, in a side table per FrameStore): the
-//   sender writes the period start B and the index j0 of the train's first cell, in the clock of
-//   the link it sends on, then calls transmit(). Cell i of the train then ENDS at
-//   B + ceil((j0 + i + 1) num / den). The link adds its propagation delay to B, so at the far
-//   device the same formula gives the cell's full ARRIVAL time.
-// - transmit(end, frame) takes ownership. The link applies the faults of that direction, then
-//   schedules EV_FRAME_RX (a = frame, b = far port, len = bytes) to the far device at the
-//   arrival of the train's FIRST cell (or now, if a late sender already passed it): the
-//   announcement. The far device decides when to look at the cells (see atm-switch.ts).
-// - Faults (per direction, own random stream `atm-link:${name}:0->1` / `...:1->0`):
-//   cellLoss: each cell is lost independently with that probability; a lost cell is replaced
-//   by an idle cell (I.432.1 header 00 00 00 01), which is what the far PHY sees in an empty
-//   slot and discards, so the train stays contiguous in time. ber: bits flipped independently;
-//   the gaps are drawn geometrically and carried across trains (one draw per error). A train
-//   with a flipped bit is marked TRAIN_HEADERS_DIRTY, which makes the receiver run the I.432.1
-//   HEC check over its cells (a header bit error reaches the HEC logic; clean trains skip the
-//   check, which cannot change any result). Faulty trains are made writable first (copy-on-
-//   write); with no slot for the copy the train is lost (counted noSlot).
-// - Counters per direction: trains, cells, lost cells, flipped bits, overlaps (a sender put a
-//   train's first cell before the previous train's last: a sender bug, counted, never thrown).
+// - A train is one frame (FrameStore slot) of N contiguous 53-byte cells in back-to-back cell
+//   slots of the link, carried by one event. Trains are an emulator device, not a wire concept:
+//   receivers and captures see cells, and every cell keeps its exact time (cellArrival()).
+// - transmit(end, frame) takes ownership of a train whose metadata (trainTable) the sender has
+//   set. The link applies that direction's faults and schedules EV_FRAME_RX (a = frame, b = far
+//   port, len = bytes) to the far device at the arrival of the train's FIRST cell (or now, if a
+//   late sender already passed it): the announcement. The far device decides when to look at
+//   the cells (see atm-switch.ts).
+// - Faults per direction (AtmLinkFaults) draw from the direction's own stream
+//   `atm-link:${name}:0->1` / `...:1->0`.
+// - Counters per direction: trains, cells, lost cells, flipped bits, overlaps (a train whose
+//   first cell starts before the previous one's last ends: a sender bug, counted, never thrown).
 //   Trace points per direction (trace[d]): macTx when a train is accepted, phyRxEnd when it is
-//   announced to the far end; a hit is a TRAIN (length = cells * 53): a listener splits it
-//   into cells and times cell i with cellArrival().
+//   announced; a hit is a whole train (length = cells * 53).
 // - Not handled: link down/up, bursty loss, duplication, reordering (cells on a fibre do not
 //   reorder), partitions.
 
@@ -60,7 +40,13 @@ const MAX_CLOCK_PRODUCT = 2 ** 49;
 // ---------------------------------------------------------------------------------------------
 // Cell clock
 
-/** A cell time of num/den ns (integers, reduced). */
+/**
+ * A cell time of num/den ns (integers, reduced). OC-3 carries 149.76 Mbit/s of cells (155.52
+ * Mbit/s line rate less SONET overhead), so a cell takes 424/149.76e6 s = 331250/117 ns. Within
+ * a busy period that started at integer time B, cell j (0-based) ends its serialization at
+ * B + ceil((j + 1) * num / den): integer ns, no drift, exact long-run rate. Senders rebase
+ * (B, j) between trains so products stay below 2^53.
+ */
 export interface CellClock {
   readonly num: number;
   readonly den: number;
@@ -146,11 +132,6 @@ export function parseCellRate(value: unknown, path: string): CellClock {
   );
 }
 
-/** End time of cell j of a period starting at `base` (see the module comment). */
-export function cellEnd(clock: CellClock, base: number, j: number): number {
-  return base + Math.ceil(((j + 1) * clock.num) / clock.den);
-}
-
 /**
  * A FIFO output of one cell time per cell (a NIC's transmitter, a switch output port): keeps the
  * current busy period (base B, cells J scheduled in it) so that each cell's departure and the
@@ -229,6 +210,12 @@ export class CellSerializer {
 // ---------------------------------------------------------------------------------------------
 // Train metadata
 
+/**
+ * Train metadata per frame id: the sender writes the period start B and the index j0 of the
+ * train's first cell, in the clock of the link it sends on, then calls transmit(). Cell i of the
+ * train then ENDS at B + ceil((j0 + i + 1) num / den). The link adds its propagation delay to B,
+ * so at the far device the same formula gives the cell's full ARRIVAL time.
+ */
 export interface TrainTable {
   /** Period start B (ns) in the clock of the link the train is on. */
   readonly base: Float64Array;
@@ -257,10 +244,23 @@ export function cellArrival(table: TrainTable, clock: CellClock, frame: number, 
 // ---------------------------------------------------------------------------------------------
 // The link
 
+/**
+ * Faulty trains are made writable first (copy-on-write); with no slot for the copy the train is
+ * lost (counted noSlot). Gaps between losses and between errors are drawn geometrically and
+ * carried across trains: one draw per fault, not per cell or bit.
+ */
 export interface AtmLinkFaults {
-  /** Independent loss probability per cell. */
+  /**
+   * Independent loss probability per cell. A lost cell becomes an idle cell (I.432.1 header
+   * 00 00 00 01), which is what the far PHY sees in an empty slot and discards, so the train
+   * stays contiguous in time.
+   */
   cellLoss?: number;
-  /** Bit error rate: probability that any one bit is flipped. */
+  /**
+   * Bit error rate: probability that any one bit is flipped. A train with a flipped bit is marked
+   * TRAIN_HEADERS_DIRTY, so the receiver runs the HEC check over its cells; clean trains skip
+   * it, which cannot change any result.
+   */
   ber?: number;
 }
 

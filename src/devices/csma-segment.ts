@@ -3,67 +3,26 @@
 //
 // Contract:
 // - A Channel with `stations` endpoints 0..N-1; Device.attach(port, segment, station) connects
-//   a device port to a station. transmit(station, frame) takes ownership of the frame whatever
-//   happens: false means it was dropped (QUEUE_FULL when the station's queue already holds
-//   queueLimit frames, the one on the wire included; TOO_LONG above maxFrame; RUNT below the
-//   14-byte header), counted at trace[station].macTxDrop and released.
-// - The medium: one end-to-end propagation delay tau between every pair of stations (a hub or
-//   a short bus: the model is uniform, not positional). A burst started by a station at t is
-//   sensed by every other station over [t + tau, end + tau), inclusive of t + tau: a station
-//   that would start at exactly t + tau defers. tau may be at most half the slot time, so every
-//   collision is seen by every transmitter involved while it is still sending (no late
-//   collisions; the minimum frame is longer than the slot).
-//   Default tau: 256 bit times (25.6 us at 10 Mbit/s), the largest one-way delay 802.3 allows in
-//   one collision domain (the 512-bit slot time bounds the round trip; a maximum-span 10BASE5
-//   network of 2.5 km through four repeaters). This is the classic pessimistic setting of the
-//   Metcalfe-Boggs analysis, where 2 tau equals the slot; a single 500 m coax segment is about
-//   2.2 us (pass propagationDelay: "2.2us").
-// - Wire time of a frame: preamble + SFD (8 bytes) + the frame (at least 64 bytes: a shorter
-//   frame occupies the wire as if padded, as a real MAC pads it); between frames the 96-bit
-//   inter-frame gap. The IFG is counted in two parts (802.3 4.2.3.2.1): carrier during the first
-//   64 bits restarts it, carrier during the last 32 bits is ignored. That is what makes the last
-//   sender collide with the stations that waited for it, instead of sending forever.
-// - Collision: a transmitting station that senses another station's carrier (or starts into
-//   one during the committed part of the IFG) sends a 32-bit jam, stops, and backs off r slot
-//   times (512 bit times), r uniform in [0, 2^k - 1], k = min(attempts, backoffLimit = 10),
-//   from its own stream `csma:${name}:${station}`. After attemptLimit (16) attempts the frame
-//   is dropped (EXCESSIVE_COLLISIONS). A collision detected in the preamble is jammed at once
-//   (802.3 would finish the preamble first: at most 64 bit times of difference).
-// - Delivery: a frame sent without collision reaches EVERY other attached station as
-//   EV_FRAME_RX when its last bit arrives (end of transmission + tau). It is never copied: the
-//   sender's reference goes to the first receiver and retain() adds one per extra receiver; the
-//   NICs filter addresses. A frame with no receiver is released.
-// - Trace points: trace[station] per station: macTx (accepted), macTxDrop (with reason),
-//   phyTxBegin (every attempt), phyTxEnd (sent without collision), phyRxEnd (delivered to this
-//   station). medium: sniffer (every intact frame, when it has reached every station) and
-//   phyRxDrop with COLLISION (every destroyed attempt: the sniffer never sees its bits).
-// - Tie-breaking is part of the model, not of insertion order: carrier edges are scheduled with
-//   a second origin id, `${name}:medium`, registered just before the segment, so at equal times
-//   every carrier edge is applied before any station timer. The segment thus takes two ids.
+//   a device port to a station. transmit(station, frame) takes ownership whatever happens: false
+//   means it was dropped (QUEUE_FULL when the station already holds queueLimit frames, the one
+//   on the wire included; TOO_LONG above maxFrame; RUNT below the 14-byte header), counted at
+//   trace[station].macTxDrop and released.
+// - The medium is uniform: one propagation delay tau between every pair of stations, at most
+//   half the slot time, so every transmitter sees its collisions while still sending.
+// - Wire time of a frame: preamble + SFD + the frame padded to 64 bytes, then the 96-bit IFG.
+//   A collision costs a 32-bit jam and a truncated binary exponential backoff drawn from the
+//   station's own stream `csma:${name}:${station}`; after attemptLimit attempts the frame is
+//   dropped (EXCESSIVE_COLLISIONS).
+// - A frame sent without collision reaches every other attached station as EV_FRAME_RX when its
+//   last bit arrives, by reference (never copied); the NICs filter addresses.
+// - Trace points: trace[station] has macTx, macTxDrop, phyTxBegin (every attempt), phyTxEnd
+//   (sent intact) and phyRxEnd; `medium` has sniffer (every intact frame) and phyRxDrop with
+//   COLLISION (every destroyed attempt).
+// - The segment takes two origin ids, its own and `${name}:medium` for carrier edges.
 // - Hot path: no allocation per frame or per event; per-station state lives in typed arrays; a
-//   carrier edge costs a loop over the stations (O(N), N is at most 1024).
-// - Not handled: positional delays (every pair is tau apart), late collisions (refused by the
-//   tau bound), carrier extension and frame bursting (1000BASE half duplex), full duplex.
-//
-// Per-station state machine (each transition is a method of the same name):
-//
-//                     frameQueued
-//     Idle ----------------------------------> Deferring <--+  carrierSensed (IFG restarts)
-//      ^                                        |   ^   |    |  carrierDropped (IFG starts)
-//      |                             ifgElapsed |   |   +----+
-//      |                                        v   | transmissionDone (more queued)
-//      +------ transmissionDone (queue empty) - Transmitting
-//      |                                        |
-//      |                      collisionDetected |
-//      |                                        v
-//      +---- excessiveCollisions (queue empty) - Jamming -- excessiveCollisions (more) --> Deferring
-//                                               |
-//                                backoffStarted |
-//                                               v
-//                                            Backoff ------ backoffElapsed -------------> Deferring
-//
-//   Deferring has two phases: waiting for the carrier to drop (no timer), and counting the IFG
-//   (a timer; carrier before commitAt restarts the wait: carrierSensed).
+//   carrier edge costs a loop over the stations (N is at most 1024).
+// - Not handled: positional delays, late collisions (refused by the tau bound), carrier
+//   extension and frame bursting (1000BASE half duplex), full duplex.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { parseBitRate, parseDuration } from "../base/units.js";
@@ -74,7 +33,27 @@ import { DropReason, TracePoints } from "../trace/trace-point.js";
 import { ETH_HEADER_LEN, ETH_IFG_BITS, ETH_MIN_FRAME, ETH_PREAMBLE_LEN } from "../wire/ethernet.js";
 import { EV_DEVICE_BASE, EV_FRAME_RX, type Channel } from "./device.js";
 
-/** Station states (values index CSMA_STATE_NAMES). */
+/**
+ * Station states (values index CSMA_STATE_NAMES). Each transition is a method of the same name:
+ *
+ *                     frameQueued
+ *     Idle ----------------------------------> Deferring <--+  carrierSensed (IFG restarts)
+ *      ^                                        |   ^   |    |  carrierDropped (IFG starts)
+ *      |                             ifgElapsed |   |   +----+
+ *      |                                        v   | transmissionDone (more queued)
+ *      +------ transmissionDone (queue empty) - Transmitting
+ *      |                                        |
+ *      |                      collisionDetected |
+ *      |                                        v
+ *      +---- excessiveCollisions (queue empty) - Jamming -- excessiveCollisions (more) --> Deferring
+ *                                               |
+ *                                backoffStarted |
+ *                                               v
+ *                                            Backoff ------ backoffElapsed -------------> Deferring
+ *
+ * Deferring has two phases: waiting for the carrier to drop (no timer), and counting the IFG
+ * (a timer; carrier before commitAt restarts the wait: carrierSensed).
+ */
 export const CsmaState = {
   Idle: 0,
   /** Has a frame; waits for the carrier to drop, then for the inter-frame gap. */
@@ -116,12 +95,21 @@ export const CSMA_TRANSITION_NAMES = [
 /** 802.3 slot time in bit times: the backoff unit, and the bound on the round trip. */
 export const CSMA_SLOT_BITS = 512;
 export const CSMA_JAM_BITS = 32;
-/** The part of the 96-bit IFG during which carrier restarts the deferral (2/3 of it). */
+/**
+ * The part of the 96-bit IFG during which carrier restarts the deferral (2/3 of it, 802.3
+ * 4.2.3.2.1); carrier in the last 32 bits is ignored. That is what makes the last sender collide
+ * with the stations that waited for it, instead of sending forever.
+ */
 export const CSMA_IFG_PART1_BITS = 64;
 export const CSMA_ATTEMPT_LIMIT = 16;
 export const CSMA_BACKOFF_LIMIT = 10;
 export const CSMA_DEFAULT_RATE = 10_000_000;
-/** Default one-way delay in bit times: half the slot (25.6 us at 10 Mbit/s). */
+/**
+ * Default one-way delay in bit times: half the slot (25.6 us at 10 Mbit/s), the largest 802.3
+ * allows in one collision domain (a maximum-span 10BASE5 network of 2.5 km through four
+ * repeaters). It is the pessimistic setting of the Metcalfe-Boggs analysis, where 2 tau equals
+ * the slot; a single 500 m coax segment is about 2.2 us (propagationDelay: "2.2us").
+ */
 export const CSMA_DEFAULT_PROPAGATION_BITS = 256;
 export const CSMA_DEFAULT_QUEUE_LIMIT = 64;
 /** Largest frame accepted by default: 1518 + an 802.1Q tag. */
@@ -228,7 +216,11 @@ function checkIntOption(path: string, value: number, min: number, max: number, w
 
 export class CsmaSegment implements Channel, EventHandler {
   readonly id: number;
-  /** Origin id of carrier edges (registered first, so edges sort before timers at equal times). */
+  /**
+   * Origin id of carrier edges, registered just before the segment, so at equal times every
+   * carrier edge is applied before any station timer: tie-breaking is part of the model, not of
+   * insertion order.
+   */
   readonly mediumId: number;
   readonly name: string;
   readonly sim: Simulation;
@@ -511,7 +503,10 @@ export class CsmaSegment implements Channel, EventHandler {
     return this.presentTotal - this.present[j]!;
   }
 
-  /** Station src's burst reaches every other station (tau after it began). */
+  /**
+   * Station src's burst reaches every other station (tau after it began): a burst from t to end
+   * is sensed over [t + tau, end + tau), so a station that would start at exactly t + tau defers.
+   */
   private carrierOn(src: number): void {
     this.present[src]!++;
     this.presentTotal++;
@@ -617,7 +612,11 @@ export class CsmaSegment implements Channel, EventHandler {
     this.timer[j] = this.sim.scheduler.schedule(this.id, this.frameTime(len), this.id, EV_TX_DONE, j, 0, len);
   }
 
-  /** Transmitting -> Jamming: another station's signal is here; jam 32 bits so all see it. */
+  /**
+   * Transmitting -> Jamming: another station's signal is here; jam 32 bits so all see it. A
+   * collision in the preamble is jammed at once (802.3 would finish the preamble first: at most
+   * 64 bit times of difference).
+   */
   private collisionDetected(j: number): void {
     if (this.timer[j] !== NO_TIMER) this.sim.scheduler.cancel(this.timer[j]!);
     this.collisions[j]!++;
@@ -686,7 +685,10 @@ export class CsmaSegment implements Channel, EventHandler {
 
   // ---- Delivery ----
 
-  /** The frame's last bit has reached every station: hand it to all of them, one reference each. */
+  /**
+   * The frame's last bit has reached every station: hand it to all of them, one reference each
+   * (the sender's goes to the first receiver, retain() adds the rest). No receiver: released.
+   */
   private deliver(frame: number, src: number, len: number): void {
     const frames = this.sim.frames;
     const sched = this.sim.scheduler;

@@ -1,48 +1,26 @@
 // EthernetSwitch: an IEEE 802.1D transparent (learning) bridge on the Wasm forwarding database.
 //
 // Contract:
-// - Store-and-forward: EV_FRAME_RX means the whole frame has arrived (the link delivers it at
-//   the end of reception, so serialization is already paid). The switch then checks it (runt,
-//   port state, optionally the FCS), waits `forwardingDelay` ns of processing (default 0: no
-//   extra event, the decision is taken in the rx handler), then learns the source MAC on the in
-//   port and looks up the destination, both in one ForwardingDatabase.processBatch call over a
-//   one-entry frame vector allocated once from the shared heap.
+// - Store-and-forward: EV_FRAME_RX means the whole frame has arrived (the link already paid for
+//   serialization). The switch checks it (runt, port state, optionally the FCS), waits
+//   `forwardingDelay` ns (default 0: no extra event), then learns the source and looks up the
+//   destination in one ForwardingDatabase.processBatch call.
 // - Decisions: known unicast -> its port; known unicast on the in port -> filtered (SAME_PORT);
-//   unknown/expired unicast, broadcast, multicast -> flooded to every other port that is
-//   attached and Forwarding. A known unicast whose port is Disabled floods as if that entry had
-//   been flushed (802.1D removes a disabled port's entries; the kernel has no flush-by-port, so
-//   the entry is ignored rather than removed and serves again once the port is re-enabled).
-// - Flooding never copies: the frame is retain()ed once per extra output port and the same
-//   frame id goes to every channel, each channel taking one reference (a shared slot is
-//   read-only; a link that corrupts bits copies it first through FrameStore.writable()).
+//   unknown or expired unicast, broadcast, multicast -> flooded to every other attached
+//   Forwarding port. Flooding never copies: each channel takes one reference to the same frame.
 // - Ownership: every frame received is released or handed on exactly once. Drops are counted
 //   at the in port's phyRxDrop with a DropReason (RUNT, NOT_ATTACHED for a disabled port,
 //   FCS_ERROR when checkFcs is on, SAME_PORT), never thrown.
-// - Output queues belong to the channel on each port (a link direction's queue); a frame the
-//   channel refuses is dropped and counted there; the switch only counts it as `txRefused`.
+// - Output queues belong to the channel on each port; a frame the channel refuses is dropped
+//   and counted there; the switch only counts it as `txRefused`.
 // - FCS: not verified by default (the receiving NIC does). With `checkFcs`, a frame whose
-//   FRAME_FCS_VALID flag is set skips the CRC (its bytes did not change since the FCS was
-//   computed, so the result is the same); the others are checked with crc32At.
+//   FRAME_FCS_VALID flag is set skips the CRC (its bytes have not changed since).
 // - Ageing: the FDB treats entries older than agingTime as absent, so forwarding never depends
-//   on the sweep. A periodic sweep (fdb.age) every ageSweepInterval only reclaims memory and
-//   keeps `entries` honest. It is armed by traffic and disarms when the table is empty, so
-//   runToIdle() ends once every entry has aged out.
-// - Not handled: VLANs, spanning tree (Blocking/Listening/Learning port states), static
-//   entries, batching of frames that arrive at the same instant (each frame is one Wasm call;
-//   batching them would need an end-of-instant event and change the event trajectory).
-//
-// Port state machine (per port; attach() is separate and permanent):
-//
-//     +------------+  disablePort()  +----------+
-//     | Forwarding | --------------> | Disabled |   Disabled: frames arriving are dropped
-//     |            | <-------------- |          |   (NOT_ATTACHED), nothing is learned, and
-//     +------------+   enablePort()  +----------+   nothing is sent out of the port
-//
-// Frame path (per frame):  rx --(runt/disabled/FCS drop)--> [forwardingDelay] --> learn+lookup
-//     --> unicast | filter (SAME_PORT) | flood (retain n-1, transmit n)
-//
-// Age sweep timer:  Idle --(frame processed)--> Armed --(sweep, table empty)--> Idle
-//                                               Armed --(sweep, entries left)--> Armed
+//   on the sweep; the periodic sweep only reclaims memory (see AgeTimerState).
+// - Ports are Forwarding or Disabled (see PortState); attach() is separate and permanent.
+// - Not handled: VLANs, spanning tree (Blocking/Listening/Learning), static entries, batching
+//   frames that arrive at the same instant (each frame is one Wasm call; batching them would
+//   need an end-of-instant event and change the event trajectory).
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";
@@ -55,14 +33,28 @@ import { DropReason } from "../trace/trace-point.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, macFromString } from "../wire/ethernet.js";
 import { Device, EV_DEVICE_BASE, EV_FRAME_RX } from "./device.js";
 
-/** Port states (802.1D names; only the two this bridge uses). */
+/**
+ * Port states (802.1D names; only the two this bridge uses). A Disabled port drops frames
+ * arriving (NOT_ATTACHED), learns nothing and sends nothing.
+ *
+ *     +------------+  disablePort()  +----------+
+ *     | Forwarding | --------------> | Disabled |
+ *     |            | <-------------- |          |
+ *     +------------+   enablePort()  +----------+
+ */
 export const PortState = {
   Forwarding: 0,
   Disabled: 1,
 } as const;
 export type PortState = (typeof PortState)[keyof typeof PortState];
 
-/** Age sweep timer states. */
+/**
+ * Age sweep timer states. The sweep (fdb.age every ageSweepInterval) is armed by traffic and
+ * disarms when the table is empty, so runToIdle() ends once every entry has aged out.
+ *
+ *   Idle --(frame processed)--> Armed --(sweep, table empty)--> Idle
+ *                               Armed --(sweep, entries left)--> Armed
+ */
 export const AgeTimerState = {
   Idle: 0,
   Armed: 1,
@@ -295,7 +287,9 @@ export class EthernetSwitch extends Device {
         if (!attachment.channel.transmit(attachment.end, frame)) this.txRefused[out]!++;
         return;
       }
-      // Its port is down: behave as if the entry had been flushed.
+      // Its port is disabled: behave as if the entry had been flushed (802.1D removes a disabled
+      // port's entries; the kernel has no flush-by-port, so the entry is ignored rather than
+      // removed and serves again once the port is re-enabled).
       this.unknownFloods[inPort]!++;
     } else if (out === FDB_FLOOD) {
       // I/G bit of the destination (octet 0, bit 0): group frames are not "unknown unicast".
@@ -309,7 +303,10 @@ export class EthernetSwitch extends Device {
     this.flood(frame, inPort, len, now);
   }
 
-  /** Hands one frame to every other attached Forwarding port: n references, no copies. */
+  /**
+   * Hands one frame to every other attached Forwarding port: n references, no copies (a shared
+   * slot is read-only; a link that corrupts bits copies it first through FrameStore.writable()).
+   */
   private flood(frame: number, inPort: number, len: number, now: number): void {
     this.floods[inPort]!++;
     const ports = this.ports;

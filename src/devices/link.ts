@@ -1,74 +1,26 @@
-// PointToPointLink: a full-duplex point-to-point channel (a cable between two ports) with a
-// bit rate, a propagation delay, a drop-tail queue per direction and the netem vocabulary of
-// faults: random loss, bursty loss (Gilbert-Elliott), bit errors that flip real bits,
-// duplication, reordering, and link down/up at scheduled times.
+// PointToPointLink: a full-duplex cable between two ports with a bit rate, a propagation delay,
+// a drop-tail queue per direction and netem-style faults: random and Gilbert-Elliott loss, bit
+// errors that flip real bits, duplication, reordering, and down/up at scheduled times.
 //
 // Contract:
-// - Two endpoints, 0 and 1. Direction d carries frames sent at end d to the device on end
-//   1 - d; the two directions share nothing but the up/down state of the cable, and each has
-//   its own queue, trace points (trace[d]), counters and random stream
-//   (sim.scheduler.rng(`link:${name}:0->1`) / `...:1->0`), so faults on one direction never
-//   shift the other's draws.
-// - transmit(end, frame) takes ownership. Accepted frames hit macTx (and wait in a drop-tail
-//   ring of frame ids, at most queueLimit frames and, if set, queueLimitBytes bytes; the frame
-//   being serialized is not in the queue). Refused frames hit macTxDrop (QUEUE_FULL,
-//   LINK_DOWN, NOT_ATTACHED), are released, and transmit() returns false.
-// - Serialization of an L-byte frame takes ceil((L + overheadBytes) * 8 * 1e9 / rate) ns
-//   (integer; overheadBytes defaults to 20 = preamble + SFD + inter-frame gap). phyTxBegin and
-//   phyTxEnd mark its start and end. A frame's fate is settled when its serialization starts,
-//   because nothing can change it in between: phyTxEnd is hit then with the end time, the
-//   faults are applied in a fixed order (random loss, Gilbert-Elliott loss, bit errors,
-//   reorder, duplicate), each drawing from the direction's stream only when configured, and a
-//   surviving frame is handed to the far device as EV_FRAME_RX (a = frame, b = far port, len)
-//   at txEnd + delay (+ the reorder delay). The end of a serialization is an event
-//   (EV_LINK_TX_END) only when a frame is queued behind it; otherwise the direction becomes
-//   Idle by itself at txEnd (state() and transmit() look at the time), or when the frame was
-//   lost on the wire (nothing arrives, and a run to idle must still reach its end). So a link
-//   that keeps up with its traffic costs one event per frame, the arrival, instead of two. stats()
-//   reports what has happened by now: a serialization in progress is not counted yet. Each direction originates its events (txEnd, deliveries) under an id of its own,
-//   registered as `${name}:0->1` / `${name}:1->0` right after the link's: a cut link's two
-//   directions run in different partitions, and their event keys must not depend on how they
-//   interleave. Scheduling the far device's event directly (rather than an arrival event at
-//   the link) keeps the link's latency as lookahead for partitioning; when the far device runs
-//   in another partition the frame goes through sim.partition.crossing with the same key.
-// - phyRxEnd and sniffer are hit when the frame is handed over, with the ARRIVAL time as the
-//   trace time (the bytes are final then; listeners may read them during the call).
-//   phyRxDrop counts frames lost on the wire: LOSS_RANDOM, LOSS_BURST, LINK_DOWN, NO_SLOT (a
-//   bit error hit a shared frame and no slot was free for the copy, or no slot for a duplicate).
-// - Bit errors: the gap to the next errored bit is drawn with rng.geometric(ber) and carried
-//   across frames, so the cost is one draw per error, not per bit or per frame. An errored
-//   frame is made writable (copy-on-write if shared), its bits are flipped in place, and it is
-//   marked touched (FCS no longer trusted) and FRAME_CORRUPTED.
-// - Down/up (setDown/setUp or options.schedule) apply to the cable, so to both directions.
-//   Going down loses the frame being serialized (its early phyTxEnd is taken back) and every
-//   frame still propagating (phyRxDrop LINK_DOWN) and flushes the queue (macTxDrop LINK_DOWN);
-//   while down transmit() refuses (macTxDrop LINK_DOWN). A frame whose arrival would fall at
-//   or after an already scheduled down is lost on the wire and never shown to
-//   phyRxEnd/sniffer. Faults of a serialization that a later setDown() cuts short were already
-//   drawn (its duplicate, if any, is lost with it). Frames
-//   handed over before a later setDown() call are cancelled from the scheduler at the down;
-//   their phyRxEnd/sniffer counts are taken back (listeners were already called for them).
-// - Hot path: no allocation per frame. Queue and counters are typed arrays and fields. Frames
-//   on the wire are their pending EV_FRAME_RX events and nothing else: a down finds them in
-//   the scheduler (cancelFrom, by the direction's origin id) rather than in a table the link
-//   would keep per frame for the rare case that the cable goes down.
-// - Not handled: RED, rate limits below the line rate, cancelling deliveries that crossed to
-//   another partition (a cut link must not go down while frames are in flight across the cut).
-//
-// State machine, per direction:
-//
-//              transmit() [idle]                  EV_LINK_TX_END [queue non-empty]
-//      +------+ --------------------------> +--------------+ ----+
-//      | Idle |                             | Transmitting |     | startTransmission(next)
-//      +------+ <-------------------------- +--------------+ <---+
-//       ^    |    txEnd passed, queue empty       |
-//       |    |    (no event: seen by the time)    | linkDown (abort serialization,
-//       |    | linkDown                           |           flush queue, lose in-flight)
-//       |    v                                    |
-//  linkUp  +------+ <-----------------------------+
-//          | Down |  transmit() -> macTxDrop LINK_DOWN
-//          +------+
-//   EV_LINK_TX_END exists only while a frame waits in the queue.
+// - Ends 0 and 1; direction d carries frames sent at end d to the device on end 1 - d. The two
+//   directions share only the cable's up/down state: each has its own queue, trace points
+//   (trace[d]), counters, random stream (`link:${name}:0->1` / `...:1->0`) and event origin id
+//   (`${name}:0->1` / `${name}:1->0`), so neither's faults nor event keys depend on the other's.
+// - transmit(end, frame) takes ownership. Accepted frames hit macTx and wait in a drop-tail queue
+//   (at most queueLimit frames and, if set, queueLimitBytes bytes); refused frames hit macTxDrop
+//   (QUEUE_FULL, LINK_DOWN, NOT_ATTACHED), are released, and transmit() returns false.
+// - An L-byte frame serializes in ceil((L + overheadBytes) * 8 * 1e9 / rate) ns (overheadBytes
+//   defaults to 20: preamble, SFD, inter-frame gap) and reaches the far device as EV_FRAME_RX
+//   (a = frame, b = far port, len) `delay` ns after its serialization ends. phyRxEnd and sniffer
+//   are hit with the arrival time; phyRxDrop counts frames lost on the wire (LOSS_RANDOM,
+//   LOSS_BURST, LINK_DOWN, NO_SLOT).
+// - Down/up acts on both directions: going down loses the frame being serialized, the frames
+//   still propagating and the queue (LINK_DOWN); while down, transmit() refuses.
+// - stats() reports what has happened by now: a serialization in progress is not counted yet.
+// - Hot path: no allocation per frame; queues and counters are typed arrays and fields.
+// - Not handled: RED, rate limits below the line rate, a link cut between partitions going down
+//   while frames are in flight across the cut.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { parseBitRate, parseDuration } from "../base/units.js";
@@ -78,7 +30,21 @@ import type { Simulation } from "../engine/simulation.js";
 import { DropReason, TracePoints, dropReasonName, type TracePoint } from "../trace/trace-point.js";
 import { EV_DEVICE_BASE, EV_FRAME_RX, type Channel } from "./device.js";
 
-/** States of one direction. */
+/**
+ * States of one direction. EV_LINK_TX_END exists only while a frame waits in the queue; otherwise
+ * Transmitting becomes Idle by itself at txEnd (state() and transmit() look at the time).
+ *
+ *              transmit() [idle]                  EV_LINK_TX_END [queue non-empty]
+ *      +------+ --------------------------> +--------------+ ----+
+ *      | Idle |                             | Transmitting |     | startTransmission(next)
+ *      +------+ <-------------------------- +--------------+ <---+
+ *       ^    |    txEnd passed, queue empty       |
+ *       |    | linkDown                           | linkDown (abort serialization,
+ *       |    v                                    |           flush queue, lose in-flight)
+ *  linkUp  +------+ <-----------------------------+
+ *          | Down |  transmit() -> macTxDrop LINK_DOWN
+ *          +------+
+ */
 export const LinkState = {
   IDLE: 0,
   TRANSMITTING: 1,
@@ -615,6 +581,12 @@ export class PointToPointLink implements Channel {
     for (let dir = 0; dir < 2; dir++) this.directionDown(this.dirs[dir]!, now);
   }
 
+  /**
+   * Frames on the wire are their pending EV_FRAME_RX events and nothing else: a down finds them
+   * in the scheduler (cancelFrom, by the direction's origin id) rather than in a table kept per
+   * frame for this rare case. Their phyRxEnd/sniffer hits are taken back (listeners were already
+   * called). Faults of a serialization cut short were already drawn; its duplicate is lost too.
+   */
   private directionDown(d: Direction, now: number): void {
     const sched = this.sim.scheduler;
     const frames = this.sim.frames;
@@ -657,7 +629,15 @@ export class PointToPointLink implements Channel {
 
   // ---- Faults and delivery -------------------------------------------------------------------
 
-  /** Applies the faults to a serialized frame and hands what survives to the far device. */
+  /**
+   * Applies the faults to a serialized frame and hands what survives to the far device. The order
+   * is fixed (random loss, Gilbert-Elliott loss, bit errors, reorder, duplicate) and each fault
+   * draws from the direction's stream only when configured. Bit errors cost one draw per error:
+   * the gap to the next errored bit (rng.geometric(ber)) is carried across frames. An errored
+   * frame is made writable (copy-on-write if shared), flipped in place, touched (its FCS is no
+   * longer trusted) and marked FRAME_CORRUPTED. A frame whose arrival falls at or after a
+   * scheduled down is lost on the wire and never shown to phyRxEnd/sniffer.
+   */
   private deliver(d: Direction, frame: number, len: number, now: number): void {
     const f = d.faults;
     const rng = d.rng;
@@ -728,6 +708,11 @@ export class PointToPointLink implements Channel {
     if (copy !== NO_FRAME) this.handOver(d, copy, len, at);
   }
 
+  /**
+   * Schedules the far device's EV_FRAME_RX directly (no arrival event at the link), so the link's
+   * latency is lookahead for partitioning; a far device in another partition gets the frame
+   * through sim.partition.crossing under the same key.
+   */
   private handOver(d: Direction, frame: number, len: number, at: number): void {
     // A held-back (reordered) frame may now land after a scheduled down.
     if (at >= this.nextDownAt) return this.loseOnWire(d, frame, len, this.sim.scheduler.now, DropReason.LINK_DOWN);

@@ -3,50 +3,24 @@
 // receive buffers until the host hands them back.
 //
 // Contract:
-// - State machine (NicState), transitions only through setUp()/setDown():
-//
-//        setDown()            a Down NIC drops both ways (NOT_ATTACHED);
-//     Up ---------> Down      frames already handed to the receiver stay
-//      ^              |       the receiver's, and consume() still works.
-//      +--------------+
-//          setUp()            a new NIC starts Up (option up: false to start Down).
-//
-// - Transmit: send(frame) takes ownership of a frame holding an Ethernet header and payload
-//   (no FCS). The NIC zero-pads it to 60 bytes, appends the FCS (CRC-32 over the padded frame,
-//   least significant byte first: IEEE 802.3 clause 3.2.9), sets FRAME_FCS_VALID, counts macTx
-//   and calls channel.transmit(end, frame). sendBatch() does the same for many frames with one
-//   crc32Batch call per 256 frames. prepareBatch() + transmitPrepared() split the two halves so
-//   a traffic source can compute FCSs for a burst at once and release each frame at its own
-//   time. A shared (flooded) frame is copied first (writable()), since padding and FCS write.
-//   Tx drops, counted at macTxDrop and released: NOT_ATTACHED (Down or no channel), RUNT
-//   (< 14 bytes: no header), TOO_LONG (> 1514 bytes, 1518 with an 802.1Q tag; mtu + 14 with
-//   jumbo frames), NO_SLOT (a shared frame could not be copied).
-// - Jumbo frames: option `mtu` (default 1500, up to ETH_JUMBO_MTU = 9000) is the largest
-//   payload sent and accepted, so the frame limit is mtu + 18 bytes with FCS (9018 for 9000).
-//   Frames stay Ethernet II: the type field is never read as an 802.3 length, so a jumbo frame
-//   needs no other change to its bytes. setMtu() raises or lowers it later (an IP stack sets it
-//   to its interface MTU).
-// - Receive (EV_FRAME_RX): phyRxEnd counts every arrival at an Up NIC, then in order: RUNT
-//   (< 64 bytes with FCS), TOO_LONG (> mtu + 18, + 22 tagged), FCS_ERROR, ADDRESS_FILTER,
-//   NO_RX_BUFFER, each counted at phyRxDrop and released. Frames with a good FCS pass the
-//   sniffer point; accepted ones pass macRx and go to the receiver (setReceiver) with the FCS
-//   still on (length - 4 ends the payload). The frame may be shared with other holders (a
-//   flooded broadcast), so it is read-only: write only through frames.writable().
-// - Ownership on receive: the receiver owns the frame and must call nic.consume(frame) exactly
-//   once, which releases it and returns its receive buffer to the chain. To keep a frame past
-//   consume(), retain() it first. The default receiver consumes at once.
-// - verifyFcs "auto" skips the CRC when FRAME_FCS_VALID says the bytes have not changed since
-//   the FCS was computed (anything that writes a frame clears the flag), "always" runs it on
-//   every frame. Both give the same counters and deliveries; stats().fcsComputed shows the
-//   work saved.
-// - Address filter, in order: promiscuous accepts all; the broadcast address is accepted when
-//   acceptBroadcast; the station address (mac); then up to 64 (mask, value) pairs over the
-//   48-bit destination (dst & mask === value). joinMulticast(g) is the full-mask entry for g.
-// - Hot paths allocate nothing and cross into Wasm once per frame (send, receive check) or
-//   once per batch (sendBatch, prepareBatch). API misuse throws NetloomError; frames never do.
-// - destroy() frees the batch vector on the shared heap (allocated on the first batch).
-// Not handled here: a transmit queue and serialization (the link's), collisions (CSMA/CD
-// segment's), VLAN membership filtering (802.1Q tags are only recognised for the size limit).
+// - Up or Down (NicState), changed only by setUp()/setDown(); a Down NIC drops both ways
+//   (NOT_ATTACHED), while frames already handed to the receiver stay the receiver's.
+// - Transmit: send(frame) takes ownership of an Ethernet header + payload (no FCS), zero-pads it
+//   to 60 bytes, appends the FCS (IEEE 802.3 clause 3.2.9), counts macTx and hands it to the
+//   channel. Drops, counted at macTxDrop and released: NOT_ATTACHED, RUNT (< 14 bytes), TOO_LONG
+//   (> mtu + 14, + 4 with an 802.1Q tag), NO_SLOT (a shared frame could not be copied).
+// - Receive (EV_FRAME_RX): drops RUNT, TOO_LONG, FCS_ERROR, ADDRESS_FILTER and NO_RX_BUFFER at
+//   phyRxDrop; frames with a good FCS pass the sniffer point, accepted ones pass macRx and go to
+//   the receiver with the FCS still on (length - 4 ends the payload). The frame may be shared
+//   (a flooded broadcast): read-only, write only through frames.writable().
+// - Ownership on receive: the receiver owns the frame and calls nic.consume(frame) exactly once,
+//   which releases it and frees its receive buffer; retain() first to keep it longer. The
+//   default receiver consumes at once.
+// - Jumbo frames: `mtu` (1500 to 9000) bounds the payload both ways; frames stay Ethernet II.
+// - Hot paths allocate nothing and cross into Wasm once per frame or once per batch. API misuse
+//   throws NetloomError; frames never do. destroy() frees the batch vector on the shared heap.
+// - Not handled: a transmit queue and serialization (the link's), collisions (the CSMA/CD
+//   segment's), VLAN membership (802.1Q tags count only for the size limit).
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { FRAME_FCS_VALID, NO_FRAME } from "../buf/frames.js";
@@ -71,6 +45,11 @@ export const NicState = { Down: 0, Up: 1 } as const;
 export type NicState = (typeof NicState)[keyof typeof NicState];
 const STATE_NAMES = ["Down", "Up"] as const;
 
+/**
+ * "auto" skips the receive CRC when FRAME_FCS_VALID says the bytes have not changed since the FCS
+ * was computed (anything that writes a frame clears the flag); "always" runs it on every frame.
+ * Both give the same counters and deliveries; stats().fcsComputed shows the work saved.
+ */
 export type VerifyFcs = "auto" | "always";
 
 export interface EthernetNicOptions {
@@ -83,7 +62,10 @@ export interface EthernetNicOptions {
   verifyFcs?: VerifyFcs;
   /** Start Up (default true). */
   up?: boolean;
-  /** Largest payload sent and accepted, bytes: 1500 (default) to 9000 (jumbo frames). */
+  /**
+   * Largest payload sent and accepted, bytes: 1500 (default) to 9000 (jumbo frames). The type
+   * field is never read as an 802.3 length, so a jumbo frame needs no other change to its bytes.
+   */
   mtu?: number;
 }
 
@@ -337,7 +319,11 @@ export class EthernetNic extends Device {
     if (kind === EV_FRAME_RX) this.receive(a);
   }
 
-  /** The EV_FRAME_RX path: checks, filter, buffer, receiver. Owns `frame`. */
+  /**
+   * The EV_FRAME_RX path: checks, filter, buffer, receiver. Owns `frame`. phyRxEnd counts every
+   * arrival at an Up NIC; then, in order: RUNT (< 64 bytes with FCS), TOO_LONG (> mtu + 18, + 4
+   * tagged), FCS_ERROR, ADDRESS_FILTER, NO_RX_BUFFER.
+   */
   private receive(frame: number): void {
     const frames = this.sim.frames;
     const len = frames.length[frame]!;
@@ -369,7 +355,11 @@ export class EthernetNic extends Device {
     this.receiver.onFrame(this, frame);
   }
 
-  /** Destination address filter over the 6 bytes at `off` (see the module comment for the order). */
+  /**
+   * Destination address filter over the 6 bytes at `off`, in order: promiscuous accepts all; the
+   * broadcast address when acceptBroadcast; the station address; then the (mask, value) pairs
+   * (dst & mask === value; joinMulticast(g) is the full-mask entry for g).
+   */
   private accepts(off: number): boolean {
     if (this.promiscuous) return true;
     const u8 = this.u8;

@@ -7,10 +7,9 @@
 //   same origin never reuses a sequence number); the order of two events with equal keys is
 //   unspecified, and that is a model bug, not a queue bug.
 // - No allocation per event: an event lives in a slot of struct-of-arrays typed arrays (the
-//   public readonly fields below); a 4-ary heap orders slot indices; free slots form a stack.
-// - Capacity is fixed at creation. push() on a full queue returns NO_SLOT (-1) and changes
-//   nothing: the scheduler decides (count a drop, or end the run with an error). Memory never
-//   grows.
+//   public readonly fields of the class); a 4-ary heap orders slot indices; free slots form a
+//   stack. Capacity is fixed at creation: push() on a full queue returns NO_SLOT (-1) and
+//   changes nothing (the scheduler decides: count a drop, or end the run with an error).
 // - pop() removes the earliest event from the heap and returns its slot. The slot stays owned
 //   by the caller, and its fields stay valid, until the caller passes it to release(); pushes
 //   made in between never reuse it. popFree() is pop() + release() for the scheduler, which
@@ -22,14 +21,6 @@
 //   kind, a and b int32, originDevice int32, originSeq an integer in [0, 2^53). pushChecked()
 //   is the validated entry for API boundaries and debug builds; it throws NetloomError.
 // - Not thread-safe; one queue belongs to one scheduler on one thread.
-//
-// Slot layout (index s, one entry per typed array):
-//
-//   time[s] originDevice[s] originSeq[s] | target[s] kind[s] a[s] b[s] c[s] | gen[s] state[s]
-//   \________ ordering key __________/     \______ payload (caller-defined) ____/   \_ bookkeeping _/
-//
-// The heap keeps each entry's time beside its slot index (heapTime), so the primary key
-// comparison, which decides almost every step, reads one contiguous array.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 
@@ -59,6 +50,9 @@ export class EventQueue {
   readonly capacity: number;
 
   // Event fields, indexed by slot. Read them after pop(); never write them directly.
+  //
+  //   time[s] originDevice[s] originSeq[s] | target[s] kind[s] a[s] b[s] c[s] | gen[s] state[s]
+  //   \________ ordering key __________/     \______ payload (caller-defined) ____/   \_ bookkeeping _/
   readonly time: Float64Array;
   readonly originDevice: Int32Array;
   /** Float64 so that a device may emit more than 2^32 events in a long run. */
@@ -76,6 +70,10 @@ export class EventQueue {
   private readonly pos: Int32Array;
 
   private readonly heapSlot: Int32Array;
+  /**
+   * Each heap entry's time beside its slot index, so the primary key comparison, which decides
+   * almost every step, reads one contiguous array.
+   */
   private readonly heapTime: Float64Array;
   private count = 0;
 
@@ -376,8 +374,8 @@ export class EventQueue {
     for (;;) {
       const first = i * ARITY + 1;
       if (first >= n) break;
-      // Smallest of up to four children. The same scan is in refillRoot(): a shared helper
-      // measured 2-6% slower push+pop (bench/engine.bench.ts, 2026-11-22), so it stays inline.
+      // Smallest of up to four children. The same scan is in refillRoot(): a shared helper made
+      // push+pop slower (bench/engine.bench.ts), so it stays inline.
       let best = first;
       let bt = ht[first]!;
       const end = first + ARITY < n ? first + ARITY : n;

@@ -11,29 +11,26 @@
 //   sequence: an event that moves in time, moves past another in key order, changes device,
 //   kind or frame length, appears or disappears changes the string (with probability
 //   1 - 2^-64 for accidental changes).
-// - Partitions (issue 5) each record the events they execute into their own Fingerprint;
-//   add(other) (or addState) folds one partition's accumulator into another. The result is
-//   bit-identical to the single-threaded run for ANY partitioning, window length or worker
-//   count, because every event contributes a value that depends only on the event itself.
-//
-// Why not a chained hash (h = mix(h, event)) merged in key order: partitions execute events
-// concurrently, so a chained hash would need every partition to log (key, contribution) per
-// event and the coordinator to k-way merge the logs at each window barrier: 16-24 bytes of
-// shared memory traffic and a serial merge per event, on the critical path of a 2-core run that
-// must scale 1.6x. A chain over per-partition fingerprints, or over windows, would depend on
-// the partitioning (window bounds come from cut-link latencies) and is therefore wrong.
-// Instead each event is hashed to 64 bits (murmur3-style mixing of all eight input words, the
-// two lanes cross-mixed) and the hashes are summed lane-wise modulo 2^32: a commutative,
-// associative fold, so the partial sums of any partitioning add up to the same total. The
-// order information a chain would carry is carried by the key inside each event's hash.
-// The weakness of an additive multiset hash is adversarial (crafted cancellations), not
-// accidental; a test fingerprint only needs to catch accidents.
-//
-// Not handled: it says THAT trajectories differ, not where. To find the first divergent event,
-// compare per-window fingerprints or event logs of the two runs.
+// - Partitions each record the events they execute into their own Fingerprint; add(other) (or
+//   addState) folds one partition's accumulator into another. The result is bit-identical to
+//   the single-threaded run for ANY partitioning, window length or worker count, because every
+//   event contributes a value that depends only on the event itself (see the class comment).
+// - Not handled: it says THAT trajectories differ, not where. To find the first divergent event,
+//   compare per-window fingerprints or event logs of the two runs.
 
 const TWO_32 = 4294967296;
 
+/**
+ * Each event is hashed to 64 bits (murmur3-style mixing of all eight input words, the two lanes
+ * cross-mixed) and the hashes are summed lane-wise modulo 2^32: a commutative, associative fold,
+ * so the partial sums of any partitioning add up to the same total. The order information a
+ * chained hash (h = mix(h, event)) would carry is carried by the key inside each event's hash.
+ * A chain merged in key order would need every partition to log (key, contribution) per event
+ * and a serial k-way merge at each window barrier, on the critical path of a parallel run; a
+ * chain over per-partition fingerprints or windows would depend on the partitioning. The
+ * weakness of an additive multiset hash is adversarial (crafted cancellations), not accidental;
+ * a test fingerprint only needs to catch accidents.
+ */
 export class Fingerprint {
   /** Lane sums modulo 2^32, as int32. */
   private lo = 0;
@@ -73,7 +70,7 @@ export class Fingerprint {
     // is the murmur3 x86_32 block step (Appleby, MurmurHash3.cpp, public domain); lane 2 the
     // same step with the murmur3 x86_128 constants, so the lanes are not copies of each other.
     // Written out in one loop rather than as two helper calls per word: V8 did not inline the
-    // sixteen calls, and they cost about a third of this function's time.
+    // sixteen calls.
     let h1 = 0x3c6ef372;
     let h2 = 0xa54ff53a;
     for (let i = 0; i < 8; i++) {

@@ -3,29 +3,30 @@
 // Contract:
 // - One single-producer/single-consumer ring per ordered pair of partitions (p -> q), in the
 //   shared Wasm memory, holding frame descriptors (never bytes). The producer writes entries
-//   during a window with plain stores and publishes them with one Atomics.store of the tail
-//   per ring at the window's end; the consumer drains after the barrier and publishes its head
-//   the same way. No postMessage, no lock per frame.
-// - send() (the FrameCrossing of the sending partition) takes ownership of the frame and keeps
-//   it until the consumer has copied it: descriptors published at the end of window k are
-//   drained by the consumer before it reaches barrier k + 1, so the producer releases window
-//   k's frames when it leaves barrier k + 1. The one copy per crossing is the receiving NIC's
-//   DMA into its own buffer; the bytes never leave the shared memory.
-// - drain() turns each descriptor into a frame of this partition's store (same headroom,
-//   length, flags, birth and flow tags, same bytes) and schedules its EV_FRAME_RX with the key
-//   the sender assigned, so dispatch order and fingerprint match an unpartitioned run.
-// - Windows are conservative: [T, min(T + lookahead, end)). A descriptor sent in a window
-//   arrives at or after that window's end (the cut link's delay is at least the lookahead), so
-//   draining at the barrier is always in time. After each barrier every partition computes the
-//   same next window start: the earliest pending event anywhere (local queues and descriptors
-//   just published), so idle stretches cost one window.
-// - Bounded: a ring holds `capacity` descriptors, sized by the caller from the cut links'
-//   rates (most frames a direction can send in one window, doubled for duplicates). A full
-//   ring ends the run with QUEUE_FULL naming the two partitions, never a lost frame. A
-//   receiver with no free frame slot loses the frame and counts it (lostNoSlot, reported).
+//   with plain stores and publishes them with one Atomics.store of the tail per ring at the
+//   window's end; the consumer drains after the barrier and publishes its head the same way.
+//   No postMessage, no lock per frame. Layouts: see the control block and ring constants.
+// - send() (the sending partition's FrameCrossing) takes ownership of the frame and keeps it
+//   until the consumer has copied it: window k's frames are released when the producer leaves
+//   barrier k + 1. The one copy per crossing is the receiving side's into its own frame store.
+// - drain() rebuilds each frame in this partition's store (same headroom, length, flags, birth,
+//   flow, bytes) and schedules its EV_FRAME_RX with the key the sender assigned, so dispatch
+//   order and fingerprint match an unpartitioned run.
+// - Windows are conservative, [T, min(T + lookahead, end)): a cut link's delay is at least the
+//   lookahead, so draining at the barrier is always in time. After each barrier every partition
+//   computes the same next window start, the earliest pending event anywhere, so idle stretches
+//   cost one window.
+// - Bounded: a ring holds `capacity` descriptors (sized by the caller from the cut links'
+//   rates). A full ring ends the run with QUEUE_FULL naming the two partitions, never a lost
+//   frame; a receiver with no free frame slot loses the frame and counts it (lostNoSlot).
 // - Failure: a partition that throws sets the abort flag and wakes the others; every barrier
 //   wait checks it (and times out periodically to look), so no partition waits forever.
-//
+
+import { ErrorCode, NetloomError } from "../base/errors.js";
+import { NO_FRAME } from "../buf/frames.js";
+import { EV_FRAME_RX } from "./event-kinds.js";
+import type { FrameCrossing, Simulation } from "./simulation.js";
+
 // Control block (a SharedArrayBuffer of its own, Int32 words then Float64 words):
 //
 //   i32[kArrived]  partitions arrived at the current barrier
@@ -36,19 +37,6 @@
 //                  (double-buffered by window parity: a fast partition may write window k + 1's
 //                  value while a slow one still reads window k's)
 //   f64[kProgress] end of the last window partition 0 finished (for progress bars)
-//
-// Ring (at `ptr` in the Wasm memory, 64-byte aligned):
-//
-//   +0    head (i32, consumer)      +64   tail (i32, producer)      (separate cache lines)
-//   +128  capacity x 64-byte entries:
-//         f64 time | f64 seq | f64 birth | i32 origin | i32 target | i32 port | i32 len |
-//         i32 ptr (absolute address of the frame's first byte) | i32 flags | i32 flow | i32 headroom
-
-import { ErrorCode, NetloomError } from "../base/errors.js";
-import { NO_FRAME } from "../buf/frames.js";
-import { EV_FRAME_RX } from "./event-kinds.js";
-import type { FrameCrossing, Simulation } from "./simulation.js";
-
 export const kArrived = 0;
 export const kGeneration = 1;
 export const kAbort = 2;
@@ -59,6 +47,12 @@ const kNextTime = CONTROL_I32_WORDS / 2;
 export const MAX_PARTITIONS = 64;
 const kProgress = kNextTime + 2 * MAX_PARTITIONS;
 
+// Ring (at `ptr` in the Wasm memory, 64-byte aligned):
+//
+//   +0    head (i32, consumer)      +64   tail (i32, producer)      (separate cache lines)
+//   +128  capacity x 64-byte entries:
+//         f64 time | f64 seq | f64 birth | i32 origin | i32 target | i32 port | i32 len |
+//         i32 ptr (absolute address of the frame's first byte) | i32 flags | i32 flow | i32 headroom
 export const RING_HEADER_BYTES = 128;
 export const RING_ENTRY_BYTES = 64;
 const HEAD = 0;

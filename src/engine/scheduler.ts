@@ -14,15 +14,15 @@
 // - run(end) dispatches events with time < end (exclusive, so a conservative window [T, T+L)
 //   is exactly run(T + L)); runUntil(t) includes time t; runToIdle() empties the queue.
 //   A handler may call stop() to end the current run() after the event in hand.
-// - Bounded: the event queue has a fixed capacity. An event that does not fit ends the run with
-//   NetloomError QUEUE_FULL naming the device, rather than being lost silently.
-// - No allocation per event: handlers are looked up by device id in an array, the payload is
-//   passed as numbers, and timers are cancelled through integer handles.
-// - Partitions (issue 5): every partition builds the whole topology, so device ids agree, but
-//   only runs the devices it owns. setForeign(id) marks a device another partition runs: what
-//   it schedules is dropped here (handle -1), because its owner schedules the same event. Events
-//   from other partitions enter through scheduleRemote() with their key already assigned;
-//   takeSeq() hands out the next key of an event that leaves for another partition.
+// - Bounded: an event that does not fit the fixed-capacity queue ends the run with NetloomError
+//   QUEUE_FULL naming the device, rather than being lost silently.
+// - No allocation per event: handlers by device id in an array, payloads as numbers, timers
+//   cancelled through integer handles.
+// - Partitions: every partition builds the whole topology, so device ids agree, but only runs
+//   the devices it owns. What a foreign device (setForeign) schedules is dropped here (handle
+//   -1): its owner schedules the same event. Events from other partitions enter through
+//   scheduleRemote() with their key already assigned; takeSeq() hands out the next key of an
+//   event that leaves for another partition.
 // - Not thread-safe: one scheduler per partition, on that partition's thread.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";

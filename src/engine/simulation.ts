@@ -8,7 +8,7 @@
 // - One FrameStore per simulation: every frame slot returns to it, and a test can ask for its
 //   leaks() after a run. Its size bounds the frames in flight: exhaustion is counted (a source
 //   or NIC that finds no slot drops and counts), never thrown.
-// - Partitions (issue 5): with `partition`, this simulation is one partition of a network that
+// - Partitions: with `partition`, this simulation is one partition of a network that
 //   every partition builds whole. While the builder constructs a device it sets `owner` to the
 //   partition that runs it; every id registered meanwhile belongs there, and ids owned elsewhere
 //   are marked foreign in the scheduler (they never run here). A channel whose two ends run in
@@ -129,7 +129,7 @@ export class Simulation {
    * `bytes` (> 0) of zeroed linear memory that live as long as this simulation (destroy()
    * frees them), as a view. For bytes that a device or source hands to the kernels per packet:
    * a traffic source's payload, say, which the UDP layer then copies into each frame with the
-   * memCopy kernel instead of TypedArray.set (about three times slower into shared memory).
+   * memCopy kernel instead of TypedArray.set (much slower into shared memory).
    */
   allocBytes(bytes: number): Uint8Array {
     const ptr = this.runtime.heap.alloc(bytes);

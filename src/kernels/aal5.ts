@@ -61,7 +61,6 @@ export {
   type CellHeaderFields,
 } from "./reference/cell.js";
 
-export type Aal5Status = (typeof AAL5_STATUS)[keyof typeof AAL5_STATUS];
 export type Aal5Implementation = "wasm" | "reference";
 
 const STATUS_NAMES = Object.fromEntries(Object.entries(AAL5_STATUS).map(([k, v]) => [v, k])) as Record<number, string>;

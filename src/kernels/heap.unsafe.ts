@@ -3,16 +3,19 @@
 // Contract:
 // - Kernels never allocate (see assembly/index.ts); everything they work on (frame slots,
 //   forwarding tables, VC tables, window state, scratch buffers) is a region handed out here.
-// - The allocator state lives in the shared memory itself, so every thread that attaches to
-//   the same memory sees one heap. Operations take a spin lock (Atomics), so any thread may
-//   allocate or free. They are set-up-time operations: no hot path allocates.
+// - The allocator state lives in the shared memory itself (layout at the H_* offsets below), so
+//   every thread that attaches to the same memory sees one heap. Operations take a spin lock
+//   (Atomics), so any thread may allocate or free. They are set-up-time operations: no hot
+//   path allocates.
 // - Every region is 64-byte aligned (one cache line: regions written by different threads
 //   never share a line) and its size rounded up to 64 bytes. Regions are zero-filled: a
 //   region reused from the free list is cleared; one carved above every earlier region is
 //   already zero, because the heap is created on a fresh (zeroed) memory.
 // - Freed regions coalesce with free neighbours; a region freed twice or a pointer that is not
 //   a live region is an error, not silent corruption.
-//
+
+import { ErrorCode, NetloomError } from "../base/errors.js";
+
 // Layout (offsets from `base`, the first 64-byte boundary at or above the module's heapBase):
 //
 //   base +0   MAGIC            'NLHP' once initialised (0 before, INITIALISING during)
@@ -30,9 +33,6 @@
 //
 //   block:  +0 SIZE (whole block, header included)  +4 NEXT_FREE  +8 STATE  +12 unused
 //           +16 payload (64-byte aligned)
-
-import { ErrorCode, NetloomError } from "../base/errors.js";
-
 const MAGIC = 0x504c484e; // "NLHP" little-endian
 const INITIALISING = 1;
 const H_MAGIC = 0;

@@ -2,53 +2,19 @@
 //
 // Contract:
 // - A Capture subscribes a PcapWriter (LINKTYPE_ETHERNET, nanosecond timestamps) to one or
-//   more trace points and writes one record per hit: timestamp = the hit's virtual time, data
-//   = the frame's bytes as they are during the call (read from the shared memory at
-//   frames.offset(frame), `length` bytes, no copy besides the writer's own). Frames include
-//   their 4-byte FCS, as on the wire.
-// - What is captured where:
-//   * capturePort(device, port): the port's `sniffer` point. A NIC hits it for every frame it
-//     transmits (at macTx time) and every frame it receives with a good FCS (before its
-//     address filter), so a NIC port capture is what a promiscuous tap at the NIC would keep.
-//     The learning switch hits no sniffer point, so for an EthernetSwitch the default is
-//     phyRxEnd (every frame arriving, good or bad) + macTx (every frame sent out of the port,
-//     also when the link queue then refuses it): what a port mirror shows. Pass `points` to
-//     choose other trace points.
-//   * captureLink(link, direction): the direction's `sniffer` point, hit at handover with the
-//     ARRIVAL time, after faults: corrupted frames are captured with their flipped bits and
-//     bad FCS (the NIC's sniffer never sees those). Records are in order of arrival time
-//     except for frames the link's reorder fault holds back. A frame handed over and then lost
-//     to a later setDown() was already captured (the link takes back its counters; a file
-//     cannot).
-//   * captureAll(network, dir): capturePort for every connected port of every host and switch,
-//     one file per port named `${device}-${port}.pcap` (characters outside [A-Za-z0-9._-]
-//     replaced by "_"; names that collide after that get "_2", "_3" ... in creation order).
-//     CSMA/CD segments are not covered (Network does not expose them by name).
-// - Wireshark and the FCS: a plain LINKTYPE_ETHERNET pcap does not say whether frames carry an
-//   FCS, and Wireshark's default heuristic may take the 4 bytes for padding or a trailer. Either
-//   open the files with eth.fcs "Always" (older versions: eth.assume_fcs TRUE) and eth.check_fcs
-//   TRUE (CHECK_ALL_PREFS in test/support/tshark.ts), or capture with `markFcs: true`: the
-//   link-type field then also carries libpcap's "FCS length present" flag with a length of two
-//   16-bit words (0x24000001: LT_FCS_DATALINK_EXT(2) | LINKTYPE_ETHERNET), which libpcap and
-//   Wireshark's reader (wiretap/libpcap.c) honour, so eth.check_fcs alone checks every FCS
-//   (tried with tshark 4.0). Off by default: tools that compare the field to 1 would refuse it.
-//   PcapWriter only writes the plain link types, so markFcs patches the field after close().
+//   more trace points and writes one record per hit: the hit's virtual time and the frame's
+//   bytes as they are during the call, 4-byte FCS included, as on the wire.
+// - Which points feed a port, a link direction or a whole network, and what each therefore
+//   shows, is written on capturePort, captureLink and captureAll.
 // - Bounded memory: one fixed write buffer per file (bufferBytes, default 64 KiB, so a
-//   thousand-port capture stays at 64 MiB); the writer flushes synchronously when full. Each
-//   file holds an open descriptor until close(): mind the process's file limit on huge networks.
-// - Hot path: one listener call per hit, one bounded copy into the buffer; no allocation.
-//   A write error (disk full) throws out of the listener and so out of run(): it is not a
-//   frame-level fault to count but an environment failure the caller must see.
-// - close() unsubscribes and closes the file(s); calling it again does nothing. Files are only
-//   complete after close().
-//
-//   capturePort(device, port, path, options?)          Capture on one device port
-//   captureLink(link, direction, path, options?)       Capture on one link direction
-//   captureAll(network, dir, options?)                 CaptureSet: every connected host/switch port
-//   pcapFileName(device, port)                         the safe file name used by captureAll
-//   LINKTYPE_ETHERNET_WITH_FCS                         the link-type value markFcs writes
-//   Capture.records / .path / .points / close()        records written so far, file, sources
-//   CaptureSet.captures / close()                      every Capture, in creation order
+//   thousand-port capture stays at 64 MiB), flushed synchronously when full. Each file holds an
+//   open descriptor until close(): mind the process's file limit on huge networks.
+// - Hot path: one listener call per hit, one bounded copy into the buffer; no allocation. A
+//   write error (disk full) throws out of the listener and so out of run(): it is an
+//   environment failure the caller must see, not a frame-level fault to count.
+// - close() unsubscribes and closes the file(s) and is idempotent; files are complete only
+//   after close().
+// - Not handled: CSMA/CD segments (Network does not expose them by name).
 
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -69,13 +35,22 @@ export interface CaptureOptions {
   snaplen?: number;
   /** Write buffer per file (default 64 KiB). */
   bufferBytes?: number;
-  /** Trace points to capture (default: see the module comment). */
+  /** Trace points to capture (default: see capturePort and captureLink). */
   points?: readonly TracePointName[];
-  /** Flag the FCS in the link-type field (see the module comment; default false). */
+  /** Flag the FCS in the link-type field (see LINKTYPE_ETHERNET_WITH_FCS; default false). */
   markFcs?: boolean;
 }
 
-/** LINKTYPE_ETHERNET with libpcap's "FCS present, 2 x 16 bits" extension (LT_FCS_DATALINK_EXT(2)). */
+/**
+ * LINKTYPE_ETHERNET with libpcap's "FCS present, 2 x 16 bits" extension (LT_FCS_DATALINK_EXT(2)),
+ * what `markFcs` writes. A plain LINKTYPE_ETHERNET pcap does not say whether frames carry an FCS,
+ * and Wireshark's heuristic may take the 4 bytes for padding: either open plain files with
+ * eth.fcs "Always" (older versions: eth.assume_fcs TRUE) and eth.check_fcs TRUE
+ * (CHECK_ALL_PREFS in test/support/tshark.ts), or mark them, which libpcap and Wireshark's
+ * reader (wiretap/libpcap.c) honour, so eth.check_fcs alone checks every FCS. Off by default:
+ * tools that compare the field to 1 would refuse it. PcapWriter writes only the plain link
+ * types, so the field is patched after close().
+ */
 export const LINKTYPE_ETHERNET_WITH_FCS = ((2 << 28) | 0x0400_0000 | LINKTYPE_ETHERNET) >>> 0;
 /** Offset of the link-type field in the pcap global header. */
 const LINKTYPE_FIELD_OFFSET = 20;
@@ -189,7 +164,14 @@ function defaultPortPoints(device: Device): readonly TracePointName[] {
   return device instanceof EthernetSwitch ? ["phyRxEnd", "macTx"] : ["sniffer"];
 }
 
-/** Captures what passes port `port` of `device` into a new pcap file at `path`. */
+/**
+ * Captures what passes port `port` of `device` into a new pcap file at `path`. Default point: the
+ * port's `sniffer`, which a NIC hits for every frame it transmits (at macTx time) and every frame
+ * it receives with a good FCS (before its address filter): what a promiscuous tap at the NIC
+ * keeps. A switch hits no sniffer point, so on an EthernetSwitch the default is phyRxEnd (every
+ * frame arriving, good or bad) + macTx (every frame sent out, also when the link queue then
+ * refuses it): what a port mirror shows.
+ */
 export function capturePort(device: Device, port: number, path: string, options: CaptureOptions = {}): Capture {
   if (!Number.isInteger(port) || port < 0 || port >= device.trace.length) {
     throw new NetloomError(
@@ -202,7 +184,14 @@ export function capturePort(device: Device, port: number, path: string, options:
   return new Capture(device.sim, points, path, `${device.name}:${port}`, options);
 }
 
-/** Captures direction `direction` (0: end 0 -> end 1) of `link` into a new pcap file at `path`. */
+/**
+ * Captures direction `direction` (0: end 0 -> end 1) of `link` into a new pcap file at `path`.
+ * Default point: the direction's `sniffer`, hit at hand-over with the arrival time, after the
+ * faults, so corrupted frames appear with their flipped bits and bad FCS (a NIC's sniffer never
+ * sees those). Records are in arrival order except for frames the reorder fault holds back. A
+ * frame handed over and then lost to a later setDown() stays captured (the link takes back its
+ * counters; a file cannot).
+ */
 export function captureLink(
   link: PointToPointLink,
   direction: number,
@@ -224,10 +213,6 @@ export function pcapFileName(device: string, port: number): string {
   return `${device.replace(/[^A-Za-z0-9._-]/g, "_")}-${port}.pcap`;
 }
 
-/**
- * One capture per connected port of every host and switch of `network`, as files in `dir`
- * (created if missing). On failure, files opened so far are closed before the error is thrown.
- */
 export interface CaptureAllOptions extends CaptureOptions {
   /**
    * Capture only the devices this returns true for (a partition captures the devices it
@@ -237,6 +222,11 @@ export interface CaptureAllOptions extends CaptureOptions {
   devices?: (name: string) => boolean;
 }
 
+/**
+ * One capture per connected port of every host and switch of `network`, as files in `dir`
+ * (created if missing) named by pcapFileName(); names that collide after that get "_2", "_3" ...
+ * in creation order. On failure, files opened so far are closed before the error is thrown.
+ */
 export function captureAll(network: Network, dir: string, options: CaptureAllOptions = {}): CaptureSet {
   try {
     mkdirSync(dir, { recursive: true });

@@ -7,19 +7,11 @@
 // - Manual: the scenario's `partitions` (validated by the loader: every device listed once, no
 //   zero-delay link cut, segments whole). `workers` must then be 1 (run unpartitioned) or the
 //   scenario's partition count.
-// - Automatic: cut the highest-latency links that still leave the load balanced. Links with
-//   no delay, links with a down/up schedule (a down must cancel frames in flight, which cannot
-//   cross a cut), CSMA segments and the whole ATM network (its switches, hosts and the routers
-//   with an ATM interface: cell trains carry timing that does not cross) keep together, and so
-//   do the two hosts of each message flow (ping-pong, message-stream: the flow's workload and
-//   both stacks are one unit, run where its `from` host runs). For each distinct delay d, from
-//   the largest down, the devices joined by links shorter than d form groups; when there are
-//   at least two groups they are packed into (at most) `workers` partitions, largest first into
-//   the lightest, ties by declaration order. Among the packings with the most partitions, the
-//   one with the lowest estimated wall time wins: the heaviest partition's share of the
-//   events plus a cost per window (duration / lookahead windows, fewer when events are
-//   sparse), so a well-balanced cut of 1 us links does not beat a slightly uneven cut of
-//   100 us ones. With fewer groups than workers, the plan has fewer partitions.
+// - Automatic (see automatic()): cut the highest-latency links that still leave the load
+//   balanced. Links with no delay or with a down/up schedule (a down must cancel frames in
+//   flight, which cannot cross a cut), CSMA segments, the whole ATM network (cell trains carry
+//   timing that does not cross) and the two hosts of each message flow are never cut apart.
+//   With fewer groups than workers, the plan has fewer partitions.
 // - Load: 1 per device, plus each traffic entry's packet rate (size and rate; bulk and
 //   request-response count as the busiest entry) split between its sender and receivers and
 //   scaled so traffic weighs as much as the devices together. A message flow counts as the
@@ -192,6 +184,18 @@ const EVENTS_PER_PACKET = 8;
 const SECONDS_PER_EVENT = 1e-6;
 const SECONDS_PER_WINDOW = 30e-6;
 
+/**
+ * Groups that must stay together are fixed first: links with no delay or a down/up schedule,
+ * CSMA segments, the ATM network (its switches, hosts and the routers with an ATM interface),
+ * and both hosts of each message flow (ping-pong, message-stream: the flow's workload and both
+ * stacks are one unit, run where its `from` host runs). Then, for each distinct delay d from the
+ * largest down, the devices joined by links shorter than d form groups; with at least two groups
+ * they are packed into (at most) `workers` partitions, largest first into the lightest, ties by
+ * declaration order. Among the packings with the most partitions, the lowest estimated wall time
+ * wins: the heaviest partition's share of the events plus a cost per window (duration /
+ * lookahead windows, fewer when events are sparse), so a well-balanced cut of 1 us links does
+ * not beat a slightly uneven cut of 100 us ones.
+ */
 function automatic(s: Scenario, devices: string[], workers: number): PartitionPlan {
   const index = new Map(devices.map((d, i) => [d, i]));
   const { weight, eventsPerSecond } = loads(s, index);

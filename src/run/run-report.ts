@@ -15,7 +15,7 @@
 //   `transport` section; across partitions its `sender` half comes from the partition that runs
 //   the flow's sending host and its `receiver` half from the one that runs the receiving host,
 //   then applyTransport() sets the sender-owned standard fields as an unpartitioned run does.
-// - Message flows (ping-pong, message-stream over hostStack hosts, issue 8) carry a `messages`
+// - Message flows (ping-pong, message-stream over hostStack hosts) carry a `messages`
 //   section (MessageFlowState: configuration, layers, rounds or messages asked and completed,
 //   refused, mismatches, mean round trip); hostStack hosts' entries carry `hostStack`: the
 //   configuration, layers, profile, the HostCpu's stats (CPU time and count by operation in

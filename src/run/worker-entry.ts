@@ -7,8 +7,7 @@
 //   worker; compiled, it is `<name>.js` beside it, and the workers get the parent's Node flags
 //   without its TypeScript loader (--import tsx and the like). A compiled worker does not need
 //   the loader, and inheriting it costs every worker a transform of each module it imports
-//   and source-map bookkeeping on the hot path (measured: the four-star parallel benchmark
-//   spent a second of thread start-up and a tenth of its window loop in tsx).
+//   and source-map bookkeeping on the hot path (thread start-up and the window loop alike).
 // - Other flags (--cpu-prof, --enable-source-maps, ...) are kept. When there is nothing to
 //   take out (from sources; compiled without a loader) execArgv is undefined and the workers
 //   inherit the parent's flags the way Node does by default. An explicit list may not name a

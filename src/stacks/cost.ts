@@ -19,11 +19,9 @@
 //   busy ns; jobs run, refused, queue wait (total, max) and queue high water.
 // - No allocation per job or charge: the queue is a ring of typed arrays; clients are
 //   registered once (addClient) and named by index.
-// - Profiles (CpuProfile): plain data, fixed costs in integer ns and per-byte costs from a
-//   bandwidth in MB/s (10^6 bytes per second). Bundled: workstation-1995 and server-2025 in
-//   src/stacks/profiles/*.yaml (copy one and edit it; loadCpuProfile(path) reads it back,
-//   parseCpuProfile(object, source) validates an object). Errors name the file and the field.
-// Not modelled: preemption (an interrupt waits for the running job), caches, CPU affinity.
+// - Profiles (CpuProfile): plain data; bundled ones in src/stacks/profiles/*.yaml. Errors name
+//   the file and the field.
+// - Not modelled: preemption (an interrupt waits for the running job), caches, CPU affinity.
 
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -61,7 +59,12 @@ export const CPU_OP_NAMES = [
 ] as const;
 export type CpuOpName = (typeof CPU_OP_NAMES)[number];
 
-/** A validated profile: fixed costs in integer ns, per-byte costs in ns (fractional). */
+/**
+ * A validated profile: fixed costs in integer ns, per-byte costs in ns (fractional; files give
+ * them as a bandwidth in MB/s, 10^6 bytes per second). Bundled: workstation-1995 and server-2025
+ * in src/stacks/profiles/*.yaml (copy one and edit it; loadCpuProfile(path) reads it back,
+ * parseCpuProfile(object, source) validates an object).
+ */
 export interface CpuProfile {
   name: string;
   description: string;

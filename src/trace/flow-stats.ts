@@ -2,49 +2,22 @@
 //
 // Contract:
 // - A flow is the frame store's flow id (sim.frames.flow[frame], set by whoever allocates the
-//   frame: a traffic source, a host stack); the frame's birth time (sim.frames.birth[frame]) is
-//   when it was created, so latency = time seen at the receiver - birth. Frames with no flow
-//   (flow < 0) are not per-flow traffic: they are counted in `noFlow` and otherwise ignored.
-// - Two ways in, which may be mixed per flow but should not both count the same packets:
-//   * attachSender(tp) / attachReceiver(tp): subscribe to trace points (a source NIC's macTx
-//     for "sent", the destination NIC's macRx for "received"). The listener reads flow and
-//     birth from the frame store during the call (the frame id is valid only then) and counts
-//     `length` bytes: whole frames, FCS included, which is what CbrSource's rate counts.
-//   * recordSent(flow, bytes, time) / recordReceived(flow, bytes, birth, time): for stacks that
-//     know more (the UDP layer counts payload bytes and knows which datagrams are its own).
-// - Per flow: sentPackets/Bytes, receivedPackets/Bytes, latency histogram (LatencyHistogram,
-//   relative error <= 1/128 above 128 ns, exact below), and labels from defineFlow(id, { src,
-//   dst, label }) (null until defined).
-// - loss = 1 - received / sent (null when nothing was sent). Packets still in flight when the
-//   report is taken count as lost: drain the network (stop sources, runToIdle) before reading
-//   loss, or read it knowing the in-flight share. Duplicates can make it negative: reported
-//   as is rather than hidden.
-// - throughputBps = (receivedBytes - bytes of the first received packet) * 8e9
-//   / (last receive time - first receive time): the delivered rate over the flow's active
-//   receive interval, with the first packet's bytes left out because the interval starts when
-//   it has already arrived (N packets span N - 1 gaps). Why this definition: it does not depend
-//   on the run's length, on when the flow started or on how long the report waited, and for a
-//   CBR flow on a path of constant latency (the arrival spacing equals the send spacing) it
-//   is exactly the configured rate up to the source's own rounding of send times to whole ns
-//   (half a ns over the whole span). 0 until two packets have arrived at distinct times.
-// - Bounded: at most maxFlows flows (default 4096, so the worst case stays near 80 MB) are
-//   tracked, each with fixed-size counters; a flow's histogram (~19 KB at the default precision) is allocated the first
-//   time the flow receives, so per-flow memory is at most maxFlows * (histogram + counters).
-//   Packets of flows beyond the limit are counted in untrackedSent / untrackedReceived and
-//   never create state. defineFlow() beyond the limit throws (TABLE_FULL): it is API use.
-// - Hot path: recording is a Map lookup and field increments; no allocation per packet
-//   (one object per flow, on its first packet).
+//   frame); latency = time seen at the receiver - the frame's birth time. Frames with no flow
+//   (flow < 0) are counted in `noFlow` and otherwise ignored.
+// - Two ways in, which may be mixed per flow but must not both count the same packets: trace
+//   points (attachSender/attachReceiver: whole frames, FCS included, which is what CbrSource's
+//   rate counts) and explicit calls (recordSent/recordReceived: for stacks that know more, e.g.
+//   the UDP layer counts payload bytes).
+// - Per flow: packets and bytes each way, a LatencyHistogram (relative error <= 1/128 above
+//   128 ns, exact below), and labels from defineFlow() (null until defined).
+// - loss and throughputBps are defined on FlowRecord. Packets still in flight when the report is
+//   taken count as lost: drain the network first, or read loss knowing the in-flight share.
+// - Bounded: at most maxFlows flows (default 4096) with fixed-size counters and a histogram
+//   allocated on the flow's first receive. Packets of flows beyond the limit are counted in
+//   untrackedSent / untrackedReceived and never create state; defineFlow() beyond it throws
+//   TABLE_FULL (API use).
+// - Hot path: a Map lookup and field increments; one object per flow, on its first packet.
 // - Deterministic: toJSON() lists flows in ascending flow id, whatever the order they appeared.
-//
-//   new FlowStats(sim, { maxFlows?, histogram? })         empty accounting over sim.frames
-//   defineFlow(id, { src?, dst?, label? })                 labels a flow (creates it)
-//   attachSender(tp) / attachReceiver(tp)                  count from a trace point; returns unsubscribe
-//   recordSent(flow, bytes, time)                          one packet sent
-//   recordReceived(flow, bytes, birth, time)               one packet received (latency = time - birth)
-//   flow(id)                                               live record of one flow, or undefined
-//   detach()                                               removes every subscription
-//   toJSON()                                               FlowReport[] in flow-id order
-//   summary()                                              totals and untracked counts
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import type { FrameStore } from "../buf/frames.js";
@@ -154,13 +127,21 @@ export class FlowRecord {
     this.id = id;
   }
 
-  /** See the module comment for the definition. */
+  /**
+   * (receivedBytes - bytes of the first received packet) * 8e9 / (last - first receive time):
+   * the delivered rate over the flow's active receive interval, the first packet left out because
+   * the interval starts when it has already arrived (N packets span N - 1 gaps). It does not
+   * depend on the run's length, on when the flow started or on when the report is taken, and for
+   * a CBR flow on a path of constant latency it is exactly the configured rate up to the source's
+   * rounding of send times to whole ns. 0 until two packets have arrived at distinct times.
+   */
   get throughputBps(): number {
     const span = this.lastReceivedNs - this.firstReceivedNs;
     if (!(span > 0)) return 0;
     return ((this.receivedBytes - this.firstReceivedBytes) * 8 * 1e9) / span;
   }
 
+  /** 1 - received / sent (null when nothing was sent). Duplicates can make it negative: reported as is. */
   get loss(): number | null {
     return this.sentPackets === 0 ? null : 1 - this.receivedPackets / this.sentPackets;
   }

@@ -5,37 +5,16 @@
 // - Fixed memory, chosen at construction: no allocation in record(). With the default
 //   precision (subBucketBits 6: 64 sub-buckets per power of two) and range (values up to
 //   2^42 - 1 ns, about 73 minutes) that is 2368 buckets, one Float64Array of ~19 KB.
-// - Bucket layout (S = subBucketBits, H = 2^S sub-buckets per power of two):
-//
-//     value v                          index                      bucket width
-//     0 .. 2H - 1                      v                          1 (exact)
-//     2^e .. 2^(e+1) - 1, e >= S + 1   2H + (e - S - 1) * H       2^(e - S)
-//                                        + (v >> (e - S)) - H
-//
-//   so every bucket above the exact range starts at low >= H * width.
 // - Count, sum (mean), min and max are exact (over the values as recorded). Values above
 //   maxValue are counted in the top bucket and in `overflow`; min/max/mean still see the true
 //   value. Fractions are truncated to integer ns; negative or NaN values are not recorded and
 //   are counted in `rejected` (the hot path never throws).
-// - percentile(q), q in [0, 1]: nearest rank r = max(1, ceil(q * count)); the result is the
-//   midpoint of the bucket holding the r-th smallest value, clamped to [min, max]. Error bound:
-//   exact for values below 2H (128 by default); above that |result - exact| <= exact / (2H),
-//   i.e. a relative error of at most 1/128 (0.78%) by default. (The exact value lies in the
-//   bucket; the midpoint is at most width/2 from any point of it; exact >= low >= H * width.
-//   Clamping to [min, max] only moves the result towards the exact value.) Overflowed values
-//   have no bound beyond "at least maxValue". percentile(0) = min, percentile(1) = max exactly.
+// - percentile(q) is exact below 2H (128 by default) and within a relative error of 1/(2H)
+//   (1/128 by default) above, up to maxValue; percentile(0) = min and percentile(1) = max exactly.
 // - Empty histogram: count 0; min, max, mean and every percentile are NaN; toJSON() gives
 //   null for them (JSON has no NaN), so "no sample" never reads as "zero latency".
 // - merge(other) adds another histogram of the same layout (same subBucketBits and
 //   maxValueBits): the result is identical to recording both sets of values into one.
-//
-//   new LatencyHistogram({ subBucketBits?, maxValueBits? })   empty histogram
-//   record(valueNs)                                            one value, no allocation
-//   percentile(q)                                              value at quantile q (see bound)
-//   merge(other) / reset()                                     add another / clear
-//   count, min, max, mean, overflow, rejected                  exact summary fields
-//   relativeErrorBound                                         1 / 2^(subBucketBits + 1)
-//   toJSON()                                                   { count, min, p50, p90, p99, max, mean }
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 
@@ -149,7 +128,16 @@ export class LatencyHistogram {
     if (v > this.maxSeen) this.maxSeen = v;
   }
 
-  /** Bucket index of 0 <= v <= maxValue (see the layout in the module comment). */
+  /**
+   * Bucket index of 0 <= v <= maxValue (S = subBucketBits, H = 2^S):
+   *
+   *     value v                          index                      bucket width
+   *     0 .. 2H - 1                      v                          1 (exact)
+   *     2^e .. 2^(e+1) - 1, e >= S + 1   2H + (e - S - 1) * H       2^(e - S)
+   *                                        + (v >> (e - S)) - H
+   *
+   * so every bucket above the exact range starts at low >= H * width.
+   */
   private indexOf(v: number): number {
     const h = this.half;
     if (v < 2 * h) return v;
@@ -176,7 +164,13 @@ export class LatencyHistogram {
     return sub * width + width / 2;
   }
 
-  /** Value at quantile q in [0, 1] (nearest rank; see the error bound). NaN when empty. */
+  /**
+   * Value at quantile q in [0, 1], NaN when empty: nearest rank r = max(1, ceil(q * count)); the
+   * midpoint of the bucket holding the r-th smallest value, clamped to [min, max]. Above 2H,
+   * |result - exact| <= exact / (2H): the exact value lies in the bucket, the midpoint is at most
+   * width / 2 from any point of it, and exact >= low >= H * width; clamping only moves the result
+   * towards the exact value. Overflowed values have no bound beyond "at least maxValue".
+   */
   percentile(q: number): number {
     if (!(q >= 0 && q <= 1)) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(q)} is not a quantile in [0, 1]`, { path: "q" });

@@ -2,10 +2,10 @@
 //
 // Contract:
 // - Files are classic pcap (not pcapng) with nanosecond timestamps: magic 0xA1B23C4D, version
-//   2.4, written little-endian. Link types: LINKTYPE_ETHERNET (1) and LINKTYPE_SUNATM (123).
-//   Timestamps are virtual time: an integer number of nanoseconds (exact to 2^53), split into
-//   seconds and nanoseconds. A record keeps at most `snaplen` bytes; its origlen is the length
-//   on the wire.
+//   2.4, written little-endian. Link types: LINKTYPE_ETHERNET (1) and LINKTYPE_SUNATM (123,
+//   record layout at SUNATM_HEADER_LEN). Timestamps are virtual time: an integer number of
+//   nanoseconds (exact to 2^53), split into seconds and nanoseconds. A record keeps at most
+//   `snaplen` bytes; its origlen is the length on the wire.
 // - PcapWriter never grows memory in file mode: records go into one fixed-size Buffer that is
 //   written with fs.writeSync when full and on close() (synchronous, so a run's file contents
 //   never depend on I/O scheduling). writeRecord copies the caller's bytes: the caller keeps
@@ -16,31 +16,6 @@
 // - readPcap() checks everything it reads and throws NetloomError naming the problem and the
 //   byte offset; record data are subarrays of the input (no copy). It also accepts
 //   microsecond files and big-endian files, for replaying captures from elsewhere.
-//
-// SunATM (LINKTYPE_SUNATM) records: a 4-byte pseudo-header, then the reassembled AAL5 PDU.
-//
-//   0          1      2       4
-//   | flags    | VPI  |  VCI  |  CPCS-PDU payload (LLC/SNAP header, IP packet ...), no pad/trailer
-//   flags: 0x80 = transmitted by the capturing port (Wireshark shows channel 0, DTE->DCE; clear:
-//   received, channel 1, DCE->DTE), low 4 bits = traffic type; 0x02 = LLC-multiplexed (RFC
-//   1483/2684). libpcap's sunatmpos.h calls 0x02 PT_LLC; Wireshark's wiretap (pcap-common.c)
-//   maps it to AAL5 + TRAF_LLCMX, and the ATM dissector then hands the PDU to LLC -> SNAP ->
-//   EtherType. VCI is big-endian.
-//   What we found about the trailer: Wireshark reads LINKTYPE_SUNATM as WTAP_ENCAP_ATM_PDUS,
-//   which packet-atm.c registers with its "atm_truncated" dissector: it treats the data as
-//   having the AAL5 pad and trailer already removed and never looks for them (only
-//   WTAP_ENCAP_ATM_PDUS_UNTRUNCATED, used by other capture formats, runs the trailer
-//   heuristic). Pad and trailer bytes would therefore reach LLC/IP as trailing junk. So a
-//   SunATM record holds the CPCS-PDU payload only, exactly `length` bytes from the trailer's
-//   length field; origlen = 4 + that length. tshark 4.0 then dissects atm:llc:ip:udp cleanly.
-//
-//   PcapWriter.open(path, linkType, snaplen?)      opens a file and writes the global header
-//   PcapWriter.openMemory(linkType, snaplen?)      the same into memory (tests)
-//   PcapWriter.writeRecord(timeNs, u8, offset?, length?, origLength?)   one record
-//   PcapWriter.writeSunAtm(timeNs, vpi, vci, pdu, offset?, length?, flags?)   pseudo-header + PDU
-//   PcapWriter.flush() / close() / toBuffer()      write out / finish / memory-mode contents
-//   readPcap(bytes)                                global header + records, checked
-//   splitTimeNs(timeNs)                            virtual ns -> [seconds, nanoseconds]
 
 import { closeSync, openSync, writeSync } from "node:fs";
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
@@ -57,8 +32,22 @@ export const PCAP_MAX_SNAPLEN = 262_144;
 export const LINKTYPE_ETHERNET = 1;
 export const LINKTYPE_SUNATM = 123;
 
+/**
+ * SunATM (LINKTYPE_SUNATM) records: a 4-byte pseudo-header, then the reassembled AAL5 PDU.
+ *
+ *   0          1      2       4
+ *   | flags    | VPI  |  VCI  |  CPCS-PDU payload (LLC/SNAP header, IP packet ...), no pad/trailer
+ *
+ * flags: SUNATM_FLAG_TX | traffic type (low 4 bits). VCI is big-endian. libpcap's sunatmpos.h
+ * calls type 0x02 PT_LLC; Wireshark's wiretap (pcap-common.c) maps it to AAL5 + TRAF_LLCMX and
+ * hands the PDU to LLC -> SNAP -> EtherType. Wireshark reads LINKTYPE_SUNATM as
+ * WTAP_ENCAP_ATM_PDUS, whose "atm_truncated" dissector (packet-atm.c) takes the AAL5 pad and
+ * trailer as already removed and never looks for them, so they would reach LLC/IP as trailing
+ * junk. A record therefore holds the CPCS-PDU payload only (the trailer's length field's worth);
+ * origlen = 4 + that length.
+ */
 export const SUNATM_HEADER_LEN = 4;
-/** Flags bit: the capturing port transmitted this PDU (clear: received). */
+/** Flags bit: the capturing port transmitted this PDU (Wireshark: channel 0, DTE->DCE; clear: received). */
 export const SUNATM_FLAG_TX = 0x80;
 /** Traffic type: LLC-multiplexed AAL5 (RFC 1483/2684); Wireshark dissects LLC -> SNAP. */
 export const SUNATM_TYPE_LLC = 0x02;
@@ -185,8 +174,8 @@ export class PcapWriter {
 
   /**
    * Writes one LINKTYPE_SUNATM record: the pseudo-header (flags, VPI, VCI) then the AAL5
-   * CPCS-PDU payload at [offset, offset + length) of `pdu`, without pad and trailer (see the
-   * module comment), cut to snaplen. flags: SUNATM_TYPE_LLC (default), with SUNATM_FLAG_TX
+   * CPCS-PDU payload at [offset, offset + length) of `pdu`, without pad and trailer (see
+   * SUNATM_HEADER_LEN), cut to snaplen. flags: SUNATM_TYPE_LLC (default), with SUNATM_FLAG_TX
    * or-ed in for PDUs the capturing port sent.
    */
   writeSunAtm(

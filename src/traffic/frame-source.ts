@@ -16,18 +16,11 @@
 //   compute all their FCSs in one crc32Batch call (nic.prepareBatch), and keeps them in a ring;
 //   each frame is then handed to the NIC (transmitPrepared) by a tick at its own exact time, so
 //   batching changes the work per frame, not the trajectory. One tick event is pending at a
-//   time. The cost: up to `batch` slots are held ahead of time.
+//   time. The cost: up to `batch` slots are held ahead of time: prepared frames are the
+//   source's until sent, so stop() it (or run past the end) before checking for leaks.
 // - Exhaustion: a frame that finds no slot at its own send time is dropped and counted
 //   (NO_SLOT); its sequence number is skipped, so receivers see the gap. A batch cut short by
 //   exhaustion retries the missing frames at their own times.
-// - State machine (SourceState):
-//
-//     Idle --begin (first tick)--> Running --finish (count or stop time reached)--> Done
-//       \                             |
-//        +-------- stop() -----------+--> Done  (releases prepared frames, cancels the tick)
-//
-//   Call stop() (or run past the end) before checking the frame store for leaks: prepared
-//   frames are the source's until sent.
 // - API misuse (bad rate, size, MAC, times) throws NetloomError naming the argument.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
@@ -48,6 +41,11 @@ import {
 } from "../wire/ethernet.js";
 import { Pacer } from "./pacer.js";
 
+/**
+ *     Idle --begin (first tick)--> Running --finish (count or stop time reached)--> Done
+ *       \                             |
+ *        +-------- stop() -----------+--> Done  (releases prepared frames, cancels the tick)
+ */
 export const SourceState = { Idle: 0, Running: 1, Done: 2 } as const;
 export type SourceState = (typeof SourceState)[keyof typeof SourceState];
 const STATE_NAMES = ["Idle", "Running", "Done"] as const;

@@ -1,4 +1,4 @@
-// Message traffic over host stack configurations (issue 8): the ping-pong and message-stream
+// Message traffic over host stack configurations: the ping-pong and message-stream
 // flows of a scenario, between two hosts that run the same MessageStack configuration.
 //
 // Contract:

@@ -3,44 +3,22 @@
 // per-flow statistics of FlowStats plus a per-flow `transport` section.
 //
 // Contract:
-// - startTransportTraffic(ctx, flowId, spec) builds one flow. Everything that runs on the
-//   sending host (the flow's driver `traffic:<name>`, the NAK sender, the RPC client) is
-//   registered while ctx.own(spec.from) is in force; what runs on the receiving host (the NAK
-//   receiver) under ctx.own(spec.to.host). TCP layers are per host (ctx.tcp(host), made by the
-//   builder under that host's ownership). Nothing is sent at build time: the driver's start
-//   event (at spec.startNs) opens the connection or begins the stream, so in a partitioned run
-//   only the partition that runs the sender starts it (issue 5), and the same scenario gives the
-//   same trajectory with 1 or n workers.
-// - tcp-bulk: one connection from -> to:port. The sender writes the generated pattern
-//   (pattern.ts) up to `bytes` (or until stopNs), then end(): FIN. The receiver checks every
-//   delivered byte against the pattern (PatternChecker) and closes its side on the peer's FIN.
-// - nak-bulk: a NakSender on `from` (ephemeral UDP port) streams the pattern to a NakReceiver
-//   on to:port, same byte source and check.
-// - rpc: an RpcClient on `from` over a TCP connection to an RpcServer on to:port. Calls of
-//   `requestSize` bytes (method 1) go every intervalNs (open loop) or one after the other
-//   (closed loop), at most `count`, none at or after stopNs; the server answers each with
-//   `responseSize` bytes. When the last call has ended the client closes the stream.
-// - Statistics: FlowStats counts what the receiving end got (tcp-bulk, nak-bulk: each in-order
-//   delivery, recordReceivedUnsampled, so throughputBps is the goodput over the delivery
-//   interval; rpc: requests as sent, responses as received with latency = the call's RTT).
-//   The standard fields the sender owns are set from the transport's counters by
-//   applyTransport() (see TransportState): tcp-bulk sentPackets = data segments sent
-//   (retransmissions included), sentBytes = stream bytes acknowledged, loss = null (a stream
-//   loses nothing end to end: the transport section says what the network lost);
-//   nak-bulk sentPackets = data packets sent, sentBytes = bytes confirmed, receivedPackets =
-//   packets that arrived, loss = 1 - received / sent.
+// - startTransportTraffic(ctx, flowId, spec) builds one flow. What runs on the sending host
+//   (the driver `traffic:<name>`, the NAK sender, the RPC client) is registered under
+//   ctx.own(spec.from), what runs on the receiving host (the NAK receiver) under
+//   ctx.own(spec.to.host); TCP layers are per host (ctx.tcp(host)). Nothing is sent at build
+//   time: the driver's start event opens the connection or begins the stream, so in a
+//   partitioned run only the sender's partition starts it, and the trajectory is the same with
+//   1 or n workers.
+// - Every delivered byte of a bulk flow is checked against the generated pattern (pattern.ts).
+// - FlowStats counts what the receiving end got; applyTransport() fills the sender-owned fields.
 // - state() is plain data: `sender` holds what the sender's partition knows, `receiver` what
 //   the receiver's does, so a partitioned run merges them by taking each from its owner.
 // - Hot path: the bulk writers and checkers allocate nothing per segment (pattern copies in
 //   the shared memory, one Buffer view per checker). An RPC call allocates its callback and
 //   the RPC layer's message (a call is not a packet).
-//
-// State machine of a flow's driver (TransportFlowState):
-//   Idle --start event--> Running --all bytes written / count reached / stop event--> Ending
-//   Ending --stream closed (both ends), or every call ended--> Done
-//   any --destroy()--> Done (connections aborted, endpoints closed)
-// Not handled: several connections per flow, a server port shared by two flows (the scenario
-// refuses it), RPC methods other than one echo-sized answer.
+// - Not handled: several connections per flow, a server port shared by two flows (the scenario
+//   refuses it), RPC methods other than one echo-sized answer.
 
 import type { NakBulkTraffic, RpcTraffic, TcpBulkTraffic, TransportScenarioTraffic } from "./traffic-spec.js";
 import { EV_DEVICE_BASE } from "../devices/device.js";
@@ -62,6 +40,12 @@ export const EV_TRANSPORT_STOP = EV_DEVICE_BASE + 1;
 /** rpc with an interval: the next call is due. */
 export const EV_TRANSPORT_CALL = EV_DEVICE_BASE + 2;
 
+/**
+ * States of a flow's driver:
+ *   Idle --start event--> Running --all bytes written / count reached / stop event--> Ending
+ *   Ending --stream closed (both ends), or every call ended--> Done
+ *   any --destroy()--> Done (connections aborted, endpoints closed)
+ */
 export const TransportFlowState = { Idle: 0, Running: 1, Ending: 2, Done: 3 } as const;
 export type TransportFlowState = (typeof TransportFlowState)[keyof typeof TransportFlowState];
 const STATE_NAMES = ["idle", "running", "ending", "done"] as const;
@@ -163,6 +147,11 @@ abstract class FlowDriver implements TransportFlow, EventHandler {
 // ---------------------------------------------------------------------------------------------
 // tcp-bulk
 
+/**
+ * One connection from -> to:port. The sender writes the pattern up to `bytes` (or until stopNs),
+ * then end(): FIN. The receiver checks every delivered byte (PatternChecker) and closes its side
+ * on the peer's FIN.
+ */
 class TcpBulkFlow extends FlowDriver {
   private readonly layer: TcpLayer;
   private readonly dst: number;
@@ -290,6 +279,7 @@ class TcpBulkFlow extends FlowDriver {
 // ---------------------------------------------------------------------------------------------
 // nak-bulk
 
+/** A NakSender on `from` (ephemeral UDP port) streams the pattern to a NakReceiver on to:port. */
 class NakBulkFlow extends FlowDriver {
   private readonly tx: NakSender;
   private readonly rx: NakReceiver;
@@ -478,6 +468,12 @@ class DeferredStream implements ByteStream {
   }
 }
 
+/**
+ * An RpcClient on `from` over a TCP connection to an RpcServer on to:port. Calls of
+ * `requestSize` bytes go every intervalNs (open loop) or one after the other (closed loop), at
+ * most `count`, none at or after stopNs; the server answers each with `responseSize` bytes.
+ * When the last call has ended the client closes the stream.
+ */
 class RpcFlow extends FlowDriver {
   private readonly layer: TcpLayer;
   private readonly dst: number;
@@ -635,7 +631,7 @@ function writeU32(p: Uint8Array, at: number, v: number): void {
   p[at + 3] = v & 0xff;
 }
 
-/** Builds one transport flow (see the module comment). */
+/** Builds one transport flow (see the module comment for who owns what). */
 export function startTransportTraffic(
   ctx: TransportContext,
   flowId: number,
@@ -652,8 +648,14 @@ export function startTransportTraffic(
 }
 
 /**
- * The flow report with its transport section; for tcp-bulk and nak-bulk the sender-owned
- * standard fields come from the transport's counters (see the module comment).
+ * The flow report with its transport section. FlowStats counted the receiving end: each in-order
+ * delivery for the bulk flows (so throughputBps is the goodput over the delivery interval);
+ * requests as sent and responses as received for rpc (latency = the call's round trip). The
+ * sender-owned fields come from the transport's counters: tcp-bulk sentPackets = data segments
+ * sent (retransmissions included), sentBytes = stream bytes acknowledged, loss = null (a stream
+ * loses nothing end to end: the transport section says what the network lost); nak-bulk
+ * sentPackets = data packets sent, sentBytes = bytes confirmed, receivedPackets = packets that
+ * arrived, loss = 1 - received / sent.
  */
 export function applyTransport(report: FlowReport, t: TransportState): TransportFlowReport {
   const out: TransportFlowReport = { ...report, transport: { type: t.type, sender: t.sender, receiver: t.receiver } };

@@ -5,26 +5,11 @@
 //   only, no allocation; wrap() re-points it. checkLength() is the checked entry for untrusted
 //   bytes and returns an ArpParseError (OK = 0): only hardware type Ethernet (1, length 6) with
 //   protocol type IPv4 (0x0800, length 4) and operation request or reply are accepted, because
-//   the field offsets below hold only for those lengths.
+//   the field offsets (on ArpView) hold only for those lengths.
 // - parseArpInto() fills a caller-owned repr without allocation and never throws.
 // - MAC addresses are 48-bit numbers (see ethernet.ts), IPv4 addresses 32-bit numbers.
 // - Bytes after the 28 (Ethernet minimum-size padding) are ignored.
-// Not handled here: RARP, InARP, other hardware or protocol types; the cache (a host concern).
-//
-//    0                   1                   2                   3
-//   +-------------------------------+-------------------------------+
-//   |     Hardware type (1)         |     Protocol type (0x0800)    |  0
-//   +---------------+---------------+-------------------------------+
-//   | HW len (6)    | Proto len (4) |     Operation (1 req, 2 rep)  |  4
-//   +---------------+---------------+-------------------------------+
-//   |            Sender hardware address (6 bytes)                  |  8
-//   +                               +-------------------------------+
-//   |                               |  Sender protocol address (4)  | 14
-//   +-------------------------------+-------------------------------+
-//   |            Target hardware address (6 bytes)                  | 18
-//   +                               +-------------------------------+
-//   |                               |  Target protocol address (4)  | 24
-//   +-------------------------------+-------------------------------+  28
+// - Not handled: RARP, InARP, other hardware or protocol types; the cache (a host concern).
 
 import { ETHERTYPE_IPV4, readMac, writeMac } from "./ethernet.js";
 import { readU16, readU32, writeU16, writeU32 } from "./ipv4.js";
@@ -51,6 +36,22 @@ export const ArpParseError = {
 } as const;
 export type ArpParseError = (typeof ArpParseError)[keyof typeof ArpParseError];
 
+/**
+ *    0                   1                   2                   3
+ *   +-------------------------------+-------------------------------+
+ *   |     Hardware type (1)         |     Protocol type (0x0800)    |  0
+ *   +---------------+---------------+-------------------------------+
+ *   | HW len (6)    | Proto len (4) |     Operation (1 req, 2 rep)  |  4
+ *   +---------------+---------------+-------------------------------+
+ *   |            Sender hardware address (6 bytes)                  |  8
+ *   +                               +-------------------------------+
+ *   |                               |  Sender protocol address (4)  | 14
+ *   +-------------------------------+-------------------------------+
+ *   |            Target hardware address (6 bytes)                  | 18
+ *   +                               +-------------------------------+
+ *   |                               |  Target protocol address (4)  | 24
+ *   +-------------------------------+-------------------------------+  28
+ */
 export class ArpView extends ByteView {
   /** Checks untrusted bytes: 28 bytes of Ethernet/IPv4 ARP with a known operation. */
   checkLength(): ArpParseError {

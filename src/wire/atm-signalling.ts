@@ -3,45 +3,21 @@
 // and its switch and between switches (src/devices/atm-signalling.ts runs the protocol).
 //
 // Contract:
-// - AtmSignalView is a thin, reusable view over a message at (bytes, offset, length): getters
-//   and setters, no copies; wrap() re-points it. checkLength() is the checked entry for
-//   untrusted bytes (the fixed header is there and the body length field fits the bytes);
-//   accessors do not re-check.
-// - AtmSignalRepr is the parsed message (one flat value type: fields a type does not carry are
-//   0 / empty). parseAtmSignal() never throws (receive path): it returns the repr, or a
-//   SigParseError number that the receiver counts (SIG_PARSE_ERROR_NAMES). emitAtmSignal()
-//   writes a message and returns its length; misuse (a field out of range, a buffer too short)
-//   throws NetloomError. Emitting never re-checks what parse checked.
-// - Round trip: emit(parse(emit(r))) gives the same bytes (test/wire/atm-signalling.test.ts).
-//
-//   Header (9 bytes, laid out as the Q.2931 section 4 header):
+// - AtmSignalView is a thin view over (bytes, offset, length); checkLength() is the checked
+//   entry for untrusted bytes, accessors do not re-check. AtmSignalRepr is the parsed message,
+//   one flat value type (fields a type does not carry are 0 / empty).
+// - parseAtmSignal() never throws (receive path): it returns the repr or a SigParseError number
+//   the receiver counts. emitAtmSignal() throws NetloomError on misuse and never re-checks what
+//   parse checked. emit(parse(emit(r))) gives the same bytes.
+// - Header (9 bytes, laid out as the Q.2931 section 4 header; bodies: see SigType):
 //
 //      0        1        2        3        4        5        6        7        8
 //   +--------+--------+--------+--------+--------+--------+--------+--------+--------+
 //   | PD 0x09| CRL  3 |F|   call reference (23)   |  type  | compat |  body length    |
 //   +--------+--------+--------+--------+--------+--------+--------+--------+--------+
-//   PD: protocol discriminator (Q.2931: 0x09). CRL: call reference length, always 3.
-//   F: call reference flag: 0 = sent by the side that allocated the call reference, 1 = sent
-//   to it. Call reference 0 is the global one (keep-alive). type: Q.2931 message type codes.
-//   compat: message compatibility instruction, emitted 0x80, ignored on receive. Body length
-//   (big-endian) must equal the bytes that follow.
-//
-//   Bodies (big-endian):
-//     SETUP            0x05 | VPI (2) | VCI (2) | tag (4) | hops (1) | n (1) | port (2) x n |
-//                          VPI/VCI: the VC the SENDER will receive this call's cells on over
-//                          this link; 0/0 (from a calling host) = "assign one, used both ways".
-//                          tag: end-to-end call tag, delivered unchanged to the called host.
-//                          hops: switches passed so far (0 from the calling host). The route:
-//                          the output ports still to take, one per switch (1..32 entries
-//                          from a host; what is left, possibly none, further on).
-//     CALL PROCEEDING  0x02 | VPI (2) | VCI (2) |   the VC the sender receives the call on
-//     CONNECT          0x07 | VPI (2) | VCI (2) |   (same meaning; the called end accepted)
-//     RELEASE          0x4D | cause (1) |
-//     RELEASE COMPLETE 0x5A | cause (1) |
-//     STATUS ENQUIRY   0x75 | seq (2) |          keep-alive poll (call reference 0)
-//     STATUS           0x7D | seq (2) |          its answer, echoing seq
-//
-//   Causes use Q.850 / Q.2931 cause numbers where one fits (SigCause), 1..127.
+//   F: 0 = sent by the side that allocated the call reference, 1 = sent to it; call reference
+//   0 is the global one (keep-alive). compat is emitted 0x80 and ignored on receive. Body
+//   length (big-endian) must equal the bytes that follow.
 // - Not handled: real Q.2931 information elements (this is a fixed layout per type), SSCOP,
 //   point-to-multipoint, traffic descriptors, party numbers (the route replaces them).
 
@@ -64,7 +40,23 @@ export const SIG_MAX_CALL_REF = 0x7fffff;
 /** Longest message: a SETUP with SIG_MAX_ROUTE entries. */
 export const SIG_MAX_LEN = SIG_HEADER_LEN + 10 + 2 * SIG_MAX_ROUTE;
 
-/** Message types (Q.2931 table 4-2 codes). */
+/**
+ * Message types (Q.2931 table 4-2 codes) and their bodies (big-endian):
+ *
+ *   SETUP            0x05 | VPI (2) | VCI (2) | tag (4) | hops (1) | n (1) | port (2) x n |
+ *                        VPI/VCI: the VC the SENDER will receive this call's cells on over
+ *                        this link; 0/0 (from a calling host) = "assign one, used both ways".
+ *                        tag: end-to-end call tag, delivered unchanged to the called host.
+ *                        hops: switches passed so far (0 from the calling host). The route:
+ *                        the output ports still to take, one per switch (1..32 entries
+ *                        from a host; what is left, possibly none, further on).
+ *   CALL PROCEEDING  0x02 | VPI (2) | VCI (2) |   the VC the sender receives the call on
+ *   CONNECT          0x07 | VPI (2) | VCI (2) |   (same meaning; the called end accepted)
+ *   RELEASE          0x4D | cause (1) |
+ *   RELEASE COMPLETE 0x5A | cause (1) |
+ *   STATUS ENQUIRY   0x75 | seq (2) |          keep-alive poll (call reference 0)
+ *   STATUS           0x7D | seq (2) |          its answer, echoing seq
+ */
 export const SigType = {
   SETUP: 0x05,
   CALL_PROCEEDING: 0x02,
@@ -88,7 +80,7 @@ export const SIG_TYPE_NAMES: Record<SigType, string> = {
 };
 export const SIG_TYPES = Object.values(SigType) as SigType[];
 
-/** Release causes (Q.850 numbers; the comment names the standard meaning). */
+/** Release causes (Q.850 / Q.2931 numbers, 1..127; the comment names the standard meaning). */
 export const SigCause = {
   /** 1 unallocated number: the route goes on past the called host. */
   ROUTE_TOO_LONG: 1,
@@ -138,8 +130,6 @@ const CAUSE_NAME_LIST: [SigCause, string][] = [
   [SigCause.PROTOCOL_ERROR, "protocolError"],
 ];
 const CAUSE_NAMES = new Map<number, string>(CAUSE_NAME_LIST);
-/** Stable names of the known causes, in SigCause order (stats keys). */
-export const SIG_CAUSE_NAMES: readonly string[] = CAUSE_NAME_LIST.map(([, n]) => n);
 
 /** Name of a cause ("cause42" for a value netloom does not define). */
 export function sigCauseName(cause: number): string {

@@ -16,16 +16,6 @@
 //   quote to send.
 // - emitIcmp() writes the 8-byte header of a message whose data (echo data or the quote) is
 //   already in place at view.offset + 8, and fills the checksum.
-//
-//    0                   1                   2                   3
-//   +---------------+---------------+-------------------------------+
-//   |     Type      |     Code      |          Checksum             |  0
-//   +---------------+---------------+-------------------------------+
-//   | echo:         Identifier      |        Sequence Number        |  4
-//   | unreachable:  unused (0)      |  Next-Hop MTU (code 4, else 0)|
-//   | time exceeded:            unused (0)                          |
-//   +---------------+---------------+-------------------------------+
-//   | echo data ... | or: quoted IP header (IHL * 4) + 8 bytes ...  |  8
 
 import {
   IPV4_HEADER_LEN,
@@ -77,6 +67,17 @@ function isErrorType(type: number): boolean {
   return type === ICMP_DEST_UNREACHABLE || type === ICMP_TIME_EXCEEDED;
 }
 
+/**
+ *    0                   1                   2                   3
+ *   +---------------+---------------+-------------------------------+
+ *   |     Type      |     Code      |          Checksum             |  0
+ *   +---------------+---------------+-------------------------------+
+ *   | echo:         Identifier      |        Sequence Number        |  4
+ *   | unreachable:  unused (0)      |  Next-Hop MTU (code 4, else 0)|
+ *   | time exceeded:            unused (0)                          |
+ *   +---------------+---------------+-------------------------------+
+ *   | echo data ... | or: quoted IP header (IHL * 4) + 8 bytes ...  |  8
+ */
 export class IcmpView extends ByteView {
   /** Structural check for untrusted bytes: header present, type modelled, error quotes whole. */
   checkLength(): IcmpParseError {

@@ -16,27 +16,11 @@
 //   setter and emit drop the low 3 bits).
 // - Addresses are unsigned 32-bit numbers (a.b.c.d = a<<24 | b<<16 | c<<8 | d): comparisons and
 //   table keys without allocation. ipv4FromString/ipv4ToString convert for people.
-// - Checksums of more than 64 bytes run in the Wasm kernels: by pointer when the bytes are a view
-//   on the kernel's linear memory (no copy, no allocation), otherwise staged through the kernel's
-//   scratch area. Shorter ranges (the IPv4 header) are summed in JS, where a loop over ten
-//   words costs less than the call; both give the RFC 1071 partial of kernels/reference/inet.ts.
-// Not handled here: fragmentation and reassembly, option semantics (source route, record route).
-//
-//    0                   1                   2                   3
-//    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |Version|  IHL  |    DSCP   |ECN|          Total Length         |  0
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |         Identification        |0|D|M|      Fragment Offset    |  4
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |  Time to Live |    Protocol   |         Header Checksum       |  8
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |                       Source Address                          | 12
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |                    Destination Address                        | 16
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |                    Options (IHL > 5) ...                      | 20
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// - Checksums over more than 64 bytes run in the Wasm kernels (by pointer when the bytes are on
+//   the kernel's linear memory, else staged through its scratch area); shorter ranges (the IPv4
+//   header) are summed in JS, cheaper than the call. Both give the RFC 1071 partial of
+//   kernels/reference/inet.ts.
+// - Not handled: fragmentation and reassembly, option semantics (source route, record route).
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { checksumKernels, updateInternetChecksum } from "../kernels/checksum.js";

@@ -7,42 +7,14 @@
 //   no length field, so wrap it with the IP view's payloadOffset/payloadLength, never the frame
 //   length (Ethernet padding is not part of the segment).
 // - parseTcpInto() checks the structure, verifies the checksum over the IPv4 pseudo-header, then
-//   walks the options; it never throws and never loops: every step advances by at least one byte
-//   and stays inside the data offset. A malformed option list (a length of 0 or 1, an option
-//   running past the header, a known option with the wrong length) is BAD_OPTION. Unknown
-//   options are skipped; EOL ends the list; a repeated option keeps its last value.
+//   walks the options; it never throws and never loops past the data offset.
 // - TcpRepr carries the options it understands; absent ones are `undefined` (sackPermitted:
 //   false, sackCount: 0). The window is the raw 16-bit field: scaling (and clamping a shift above
 //   14, RFC 7323 2.3) belongs to the connection, which knows whether scaling was agreed.
 // - emitTcp() writes header and options for a segment whose payload is already in place at
-//   view.offset + tcpHeaderLength(repr), and fills the checksum. Options are laid out with NOP
-//   padding so each ends on a 4-byte boundary (the BSD/Linux layout: MSS | NOP,WS | SACKP,TS or
-//   NOP,NOP,TS | NOP,NOP,SACK). SACK blocks that do not fit the 40 option bytes are left out,
-//   first blocks first kept (RFC 2018 section 3 lets a sender send fewer).
-// Not handled here: TCP-AO/MD5, Fast Open, multipath options (skipped as unknown); sequence
-// arithmetic (src/kernels/seq.ts owns wraparound comparisons).
-//
-//    0                   1                   2                   3
-//    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |          Source Port          |       Destination Port        |  0
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |                        Sequence Number                        |  4
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |                    Acknowledgment Number                      |  8
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |  Data |       |C|E|U|A|P|R|S|F|                               |
-//   | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             | 12
-//   |       |       |R|E|G|K|H|T|N|N|                               |
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |           Checksum            |         Urgent Pointer        | 16
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |                    Options (data offset > 5) ...              | 20
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//
-//   Options: EOL(0) | NOP(1) | MSS(2,4,mss16) | WS(3,3,shift) | SACKP(4,2) |
-//            SACK(5,2+8n,{left32,right32}*n) | TS(8,10,tsval32,tsecr32)
-//   Pseudo-header summed with it: src addr (4) | dst addr (4) | 0 | 6 | TCP length (2)
+//   view.offset + tcpHeaderLength(repr), and fills the checksum.
+// - Not handled: TCP-AO/MD5, Fast Open, multipath options (skipped as unknown); sequence
+//   arithmetic (src/kernels/seq.ts owns wraparound comparisons).
 
 import { ipv4PseudoHeaderSum } from "../kernels/checksum.js";
 import { IP_PROTO_TCP, inetChecksumRange, inetSumRange, readU16, readU32, writeU16, writeU32 } from "./ipv4.js";
@@ -89,6 +61,29 @@ export const TcpParseError = {
 } as const;
 export type TcpParseError = (typeof TcpParseError)[keyof typeof TcpParseError];
 
+/**
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |          Source Port          |       Destination Port        |  0
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        Sequence Number                        |  4
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                    Acknowledgment Number                      |  8
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |  Data |       |C|E|U|A|P|R|S|F|                               |
+ *   | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             | 12
+ *   |       |       |R|E|G|K|H|T|N|N|                               |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |           Checksum            |         Urgent Pointer        | 16
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                    Options (data offset > 5) ...              | 20
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ *   Options: EOL(0) | NOP(1) | MSS(2,4,mss16) | WS(3,3,shift) | SACKP(4,2) |
+ *            SACK(5,2+8n,{left32,right32}*n) | TS(8,10,tsval32,tsecr32)
+ *   Pseudo-header summed with it: src addr (4) | dst addr (4) | 0 | 6 | TCP length (2)
+ */
 export class TcpView extends TransportPortsView {
   /** Structural check for untrusted bytes: fixed header and data offset fit. Options are checked by parse. */
   checkLength(): TcpParseError {
@@ -248,7 +243,12 @@ export function createTcpRepr(): TcpRepr {
   };
 }
 
-/** Walks the options of a structurally checked view into `repr`; BAD_OPTION on a malformed list. */
+/**
+ * Walks the options of a structurally checked view into `repr`. Every step advances by at least
+ * one byte and stays inside the data offset. A malformed list (a length of 0 or 1, an option
+ * running past the header, a known option with the wrong length) is BAD_OPTION. Unknown options
+ * are skipped; EOL ends the list; a repeated option keeps its last value.
+ */
 function parseOptions(view: TcpView, repr: TcpRepr): TcpParseError {
   const b = view.bytes;
   const end = view.offset + view.headerLength;
@@ -376,7 +376,10 @@ export function tcpLength(repr: TcpRepr): number {
 /**
  * Writes header and options of `repr` at the start of the view and fills the checksum over them
  * and the repr.payloadLength payload bytes already in place at view.offset + tcpHeaderLength(repr).
- * `src`/`dst` are the enclosing IPv4 addresses.
+ * `src`/`dst` are the enclosing IPv4 addresses. Options get NOP padding so each ends on a 4-byte
+ * boundary (the BSD/Linux layout: MSS | NOP,WS | SACKP,TS or NOP,NOP,TS | NOP,NOP,SACK). SACK
+ * blocks that do not fit the 40 option bytes are left out, the first ones kept (RFC 2018
+ * section 3 lets a sender send fewer).
  */
 export function emitTcp(repr: TcpRepr, view: TcpView, src: number, dst: number): void {
   const b = view.bytes;

@@ -4,41 +4,20 @@
 //
 // Contract:
 // - Wire format: the AAL5 CPCS-PDU payload is the COM header of com.ts, byte for byte, then the
-//   message (no Ethernet header: the circuit names the peer):
-//
-//     0        8        16       24       32
-//     +--------+--------+--------+--------+
-//     |ver 1|0 |  src   |  dst   |   0    |   src/dst: member ranks; dst 0xff = the group
-//     +--------+--------+--------+--------+
-//     |     length      |    checksum     |   length: COM header + payload (= the PDU length:
-//     +--------+--------+--------+--------+   AAL5 carries the exact length); checksum:
-//                                             RFC 1071 over header and payload
-//
-//   The AAL5 trailer's CRC-32 already protects the PDU; the COM checksum stays so that the
-//   layer does (and is charged for) the same work on both networks, which is what a comparison
-//   of the two needs.
+//   message; no Ethernet header (the circuit names the peer), and the header's length is the
+//   whole PDU (AAL5 carries the exact length).
 // - Circuits: `vcs[r]` is the AtmNic circuit index (from openVc) to member r, -1 for this
 //   member. dst = r goes on vcs[r]; dst ALL goes on every other member's circuit (one PDU per
-//   circuit: ATM has no group address here). The PDU frame is handed to AtmNic.send() when the
-//   running CPU job gets there (StackContext.transmit with the circuit as channel); refusals by
-//   the NIC are counted there (txDrops) and here (txRefused).
-// - Receive: the NIC delivers a PDU in its reassembly buffer; the stack keeps that buffer (the
-//   NIC runs short of buffers while the CPU is busy, as a real host's would) and queues a CPU
-//   job (the interrupt is charged there). The job charges driver work and the checksum, copies
-//   the PDU into a frame slot and returns the buffer (AtmNic.returnBuffer). Dropped and counted:
-//   a circuit that names no member (unknownVc), bad version, a length that is not the PDU's,
-//   a source that is not the circuit's member (badHeader), bad checksum, not for us, a PDU
-//   larger than a frame slot (tooLong), no free slot (noSlot).
-// - Copies: sending copies nothing (the frame is the PDU; the NIC segments it). On receive the
-//   copy from the reassembly buffer into a frame slot is the emulator's, not the model's: a
-//   kernel driver would hand its DMA buffer up the layers, but netloom layers keep, pop and
-//   hand on frame slots. It is not charged to the host CPU and not counted in the stack's
-//   bytesCopied; COM counts it as emulatorCopyBytes. The model's copies (socket, layered
-//   boundary copies) are the stack's, as on Ethernet.
+//   circuit: ATM has no group address here). NIC refusals are counted there (txDrops) and here
+//   (txRefused).
+// - Receive keeps the NIC's reassembly buffer until the CPU job runs, so the NIC runs short of
+//   buffers while the CPU is busy, as a real host's would. Dropped and counted: unknownVc,
+//   badHeader (version, length, a source that is not the circuit's member), badChecksum,
+//   notForUs, tooLong (larger than a frame slot), noSlot.
 // - Provides DATAGRAM; requires nothing; bottom layer only. Largest message: the NIC's maxPdu
 //   (9180 by default, RFC 2225) less 8, so FRAG is not needed below ~9 KB.
-// Not handled: signalling (circuits are opened by the caller), point-to-multipoint circuits,
-// several stacks on one NIC (COM owns the NIC's receiver).
+// - Not handled: signalling (circuits are opened by the caller), point-to-multipoint circuits,
+//   several stacks on one NIC (COM owns the NIC's receiver).
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
@@ -71,6 +50,10 @@ function packRx(vc: number, length: number): number {
   return (vc << 16) | length | 0;
 }
 
+/**
+ * The AAL5 trailer's CRC-32 already protects the PDU; the COM checksum stays so that the layer
+ * does (and is charged for) the same work on both networks, which a comparison of the two needs.
+ */
 export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
   readonly linkHeaderBytes = 0;
   readonly nic: AtmNic;
@@ -207,7 +190,13 @@ export class AtmComLayer extends ComBase<AtmComStats> implements ComBottom {
     this.nic.setReceiver(undefined);
   }
 
-  /** A PDU in the NIC's buffer `ptr`, b = packRx(vc, length) (inside a CPU job). */
+  /**
+   * A PDU in the NIC's buffer `ptr`, b = packRx(vc, length) (inside a CPU job, the interrupt
+   * already charged): charges driver work and the checksum, copies the PDU into a frame slot and
+   * returns the buffer. That copy is the emulator's, not the model's (a kernel driver would hand
+   * its DMA buffer up, but netloom layers keep, pop and hand on frame slots): it is not charged
+   * to the CPU nor counted in bytesCopied, only as emulatorCopyBytes. Sending copies nothing.
+   */
   receive(ptr: number, b: number): void {
     const ctx = this.ctx;
     const frames = ctx.frames;

@@ -21,12 +21,8 @@
 //   with NO_RX_BUFFER, as real hosts do); a frame shared with other receivers (a flooded
 //   multicast) is copied before its head moves. Dropped and counted: other EtherType, bad
 //   version, bad length, bad checksum, unknown source, not for us, our own frame.
-// - Provides DATAGRAM (unreliable, unordered as the network is); requires nothing; must be the
-//   bottom layer. Largest message: 1500 - 8 bytes.
-// - As the stack's bottom (ComBottom): attachReceiver() installs the NIC receiver, receive()
-//   runs in the CPU job, dropReceived() gives back a frame whose job was refused or discarded,
-//   transmitNow() hands a frame to the NIC (the channel argument is unused on Ethernet).
-// Not handled: VLAN tags, more than 254 members. COM over an AtmNic is com-atm.ts.
+// - Provides DATAGRAM (unreliable, unordered); requires nothing; bottom only; messages <= 1492.
+// - Not handled: VLAN tags, more than 254 members. COM over an AtmNic is com-atm.ts.
 
 import { NetloomError, ErrorCode } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";

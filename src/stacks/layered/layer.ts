@@ -68,12 +68,6 @@ export const StackEvent = {
   FLOW_RESUMED: 3,
 } as const;
 
-/** Control operations (downcalls other than send). */
-export const StackControl = {
-  /** Flush anything a layer batches (no layer batches yet: a no-op passed down). */
-  FLUSH: 1,
-} as const;
-
 /** What a layer sees of its stack. */
 export interface StackContext {
   readonly frames: FrameStore;

@@ -2,14 +2,8 @@
 // Birman ch. 5.2 "negative-acknowledgement only", with cumulative acks to free buffers).
 //
 // Contract:
-// - Wire format, 8 bytes, big-endian:
-//     0: u8 type (1 DATA, 2 NAK, 3 ACK)   1: u8 flags (DATA: 0x01 RETX)   2: u16 count
-//     4: u32 sequence
-//   DATA: sequence of the message in its sender's stream (one stream per sender, to the whole
-//   group). NAK: `count` messages from `sequence` on are missing.
-//   ACK: every message below `sequence` was delivered (a NAK is not an ack: the gap it names
-//   may lie beyond other gaps).
-//   NAK and ACK go to the sender only; a retransmission goes to the member that asked.
+// - Wire format: an 8-byte header (see NakMsg). NAK and ACK go to the sender only; a
+//   retransmission goes to the member that asked.
 // - Sender: each message sent gets the next sequence number and a reference kept in a bounded
 //   retransmit ring (ringSize, a power of two). A slot is freed when every other member has
 //   acknowledged it. A message that finds the ring full waits in a bounded backlog (backlog
@@ -26,10 +20,6 @@
 // - The retransmit ring keeps a reference to the frame it sent; layers below push their
 //   headers on a private copy (StackContext.push), so the kept frame is never changed.
 // - No allocation per message; timers are per layer (one probe, one NAK, one ack timer).
-//
-// State machine (sender, per layer):  Idle --send--> Unacked --all acked--> Idle
-//                                     Unacked --probe fires, no progress--> Unacked (resend newest)
-// State machine (receiver, per sender): InOrder --gap seen--> Gap --gap filled--> InOrder
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
@@ -37,6 +27,14 @@ import { seqAdd, seqDiff, seqGeq, seqGt, seqLt } from "../../kernels/seq.js";
 import { ALL, BaseLayer, Prop, getU16, getU32, putU16, putU32, type StackContext } from "./layer.js";
 
 export const NAK_LAYER_HEADER_LEN = 8;
+/**
+ * Header types. Wire format, 8 bytes, big-endian:
+ *     0: u8 type (1 DATA, 2 NAK, 3 ACK)   1: u8 flags (DATA: 0x01 RETX)   2: u16 count
+ *     4: u32 sequence
+ * DATA: sequence of the message in its sender's stream (one stream per sender, to the whole
+ * group). NAK: `count` messages from `sequence` on are missing. ACK: every message below
+ * `sequence` was delivered (a NAK is not an ack: the gap it names may lie beyond other gaps).
+ */
 export const NakMsg = { DATA: 1, NAK: 2, ACK: 3 } as const;
 export const NAK_RETX = 0x01;
 

@@ -6,36 +6,22 @@
 //   The bottom must be COM (and COM only there); no layer twice; every layer's requirements
 //   must be provided by the layers below it (Prop bits, accumulated upward). Otherwise the
 //   constructor throws NetloomError INVALID_ARGUMENT naming `<name>.layers[i]`, the layer and
-//   the missing property. Headroom = link header (Ethernet 14, ATM 0) + every layer's header; maxMessage is the
-//   top layer's limit (FRAG lifts it to what a frame slot holds).
-// - Variants (how the host runs the same layers), charged on the host's HostCpu:
-//     socket:  conventional kernel. Send: system call, copy user -> kernel; receive: interrupt,
-//              copy kernel -> user, system call return, context switch to the receiver. Between
-//              every two layers the message is copied into a new buffer (streams style).
-//     layered: x-Kernel/Horus: the same boundary costs, but messages move between layers by
-//              reference, headers pushed and popped in place.
-//     fbufs:   the layered stack with the user/kernel boundary crossed by remapping the
-//              buffer's pages (cached fbufs) instead of copying: no per-byte boundary cost.
-//   Every layer entry (send, deliver, event, timer) is a layer crossing; COM charges checksum
-//   bytes and driver work per frame. The copies are real: socket copies the frame at every
-//   layer boundary and at the user boundary; layered copies only at the user boundary; fbufs
-//   hands the application's frame down and the received frame up without copying.
-// - Application interface: allocMessage(len) gives a frame (the application's buffer: in
-//   fbufs an fbuf, otherwise user memory the kernel copies from); send(frame, dst) takes it.
-//   Messages arrive at app.onMessage(stack, ptr, length, src): the bytes are
-//   runtime.u8[ptr, ptr + length), valid during the call (a user buffer in socket/layered, the
-//   fbuf itself in fbufs). Events (STABLE, FLOW_*) at app.onEvent.
+//   the missing property. Headroom = link header (Ethernet 14, ATM 0) + every layer's header;
+//   maxMessage is the top layer's limit (FRAG lifts it to what a frame slot holds).
+// - The variant (STACK_VARIANTS) decides what the host is charged on its HostCpu and which
+//   copies really happen; every layer entry (send, deliver, event, timer) is a layer crossing.
+// - Application interface: allocMessage(len) gives a frame, send(frame, dst) takes it; messages
+//   arrive at app.onMessage(stack, ptr, length, src), the bytes valid during the call (a user
+//   buffer in socket/layered, the fbuf itself in fbufs); events (STABLE, FLOW_*) at app.onEvent.
 // - Timing: application sends, received frames and layer timers are CPU jobs (HostCpu); a
 //   frame leaves for the NIC, and a message reaches the application, at the moment of the job
 //   where it was produced (start + CPU time charged so far).
 // - Ownership: frames move with the calls; every frame the stack holds (jobs, layers, pending
 //   transmissions and deliveries) is released by destroy().
-// - Networks: `nic` + `members` (MACs by rank) puts COM on an EthernetNic (com.ts); `atm`
-//   ({ nic, vcs: circuit index by rank, -1 for self }) puts it on an AtmNic, one AAL5 circuit
-//   per other member (com-atm.ts). Exactly one of the two. Over ATM there is no link header:
-//   headroom is the layers' headers only, and COM's largest message follows the NIC's maxPdu.
-// Not handled: several stacks on one NIC (COM owns the NIC's receiver), membership changes,
-// U-Net / Active Messages / the protocol accelerator (src/stacks/accel).
+// - Networks: COM on an EthernetNic (`nic` + `members`, com.ts) or on an AtmNic (`atm`, one
+//   AAL5 circuit per other member, com-atm.ts); exactly one of the two.
+// - Not handled: several stacks on one NIC (COM owns the NIC's receiver), membership changes,
+//   U-Net / Active Messages / the protocol accelerator (src/stacks/accel).
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";
 import type { KernelRuntime } from "../../kernels/runtime.js";
@@ -53,6 +39,18 @@ import { NakLayer, type NakLayerOptions } from "./nak.js";
 import { StableLayer, type StableLayerOptions } from "./stable.js";
 import { TotalLayer, type TotalLayerOptions } from "./total.js";
 
+/**
+ * How the host runs the same layers:
+ *   socket:  conventional kernel. Send: system call, copy user -> kernel; receive: interrupt,
+ *            copy kernel -> user, system call return, context switch to the receiver. Between
+ *            every two layers the message is copied into a new buffer (streams style).
+ *   layered: x-Kernel/Horus: the same boundary costs, but messages move between layers by
+ *            reference, headers pushed and popped in place (copies only at the user boundary).
+ *   fbufs:   the layered stack with the user/kernel boundary crossed by remapping the buffer's
+ *            pages (cached fbufs) instead of copying: the application's frame goes down and the
+ *            received frame comes up without a copy.
+ * COM charges checksum bytes and driver work per frame in every variant.
+ */
 export const STACK_VARIANTS = ["socket", "layered", "fbufs"] as const;
 export type StackVariant = (typeof STACK_VARIANTS)[number];
 export const LAYER_NAMES = ["COM", "FRAG", "NAK", "FC", "TOTAL", "STABLE"] as const;
@@ -318,7 +316,10 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
 
   // --- application side ---
 
-  /** A message buffer of `length` bytes for send(), or -1 when no frame slot is free. */
+  /**
+   * A message buffer of `length` bytes for send(), or -1 when no frame slot is free: the
+   * application's buffer (an fbuf in fbufs, otherwise user memory the kernel copies from).
+   */
   allocMessage(length: number): number {
     if (!Number.isInteger(length) || length < 0 || length > this.maxMessage) {
       throw new NetloomError(
@@ -466,7 +467,7 @@ export class LayeredStack implements StackContext, CpuClient, MessageStack {
     this.layers[index + 1]!.control(op, arg);
   }
 
-  /** Passes a control operation into the top layer (e.g. StackControl.FLUSH). */
+  /** Passes a control operation into the top layer (no layer defines one yet: a no-op passed down). */
   control(op: number, arg: number): void {
     this.layers[0]!.control(op, arg);
   }

@@ -11,23 +11,16 @@
 //   once, in order, through onData(bytes, offset, length), a view into the shared memory valid
 //   only during the call (copy it to keep it): the application consumes at once, so the window
 //   stays fully open.
-// - NAKs: a packet that lands beyond everything received so far leaves a new hole: it is NAKed
-//   at once (one range). A NAK timer (RTO of the window kernel's RFC 6298 estimator, fed by the
-//   time from a NAK to the repair that echoes it, backed off per retry) re-NAKs every hole
-//   still open, up to `maxNakRanges` ranges per packet, until none is left.
-// - Status: a packet with SREQ is answered at once with STATUS (cumulative point, window, the
-//   holes, and the tail [highest received, end of that packet) when the sender is ahead of us).
+// - A new hole is NAKed at once; a NAK timer re-NAKs every hole still open (onTimer). A packet
+//   with SREQ is answered at once with STATUS (sendStatus).
 // - Completion: once the cumulative point reaches the end the FIN announced, onEnd() runs and a
 //   DONE packet (final ack) goes back; in COMPLETE every further packet of the stream is answered
-//   with DONE again (the first may be lost) until `linger` passes (then CLOSED).
-// - Failure: nothing from the sender for `timeout` while RECEIVING -> FAILED, onFail(reason).
+//   with DONE again (the first may be lost) until `linger` passes (then CLOSED). Nothing from the
+//   sender for `timeout` while RECEIVING -> FAILED, onFail(reason). See NakReceiverState.
 // - Bounded: ring, range set (maxRanges; a range that needs a new slot when the set is full is
 //   refused and counted, and repaired later), NAK size. Hot path: no allocation per packet
 //   (the NAK timer reads the hole list from the kernel, one small array per timer).
-//
-// State machine:  LISTEN --first DATA--> RECEIVING --all bytes up to FIN--> COMPLETE --linger--> CLOSED
-//                 RECEIVING --silence for timeout--> FAILED;  any --close()--> CLOSED
-// Not handled: several senders per port, a NAK delay for reordering (see nak-sender.ts).
+// - Not handled: several senders per port, a NAK delay for reordering (see nak-sender.ts).
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import { parseByteSize } from "../../base/units.js";
@@ -53,6 +46,10 @@ export const EV_NAK_IDLE = EV_DEVICE_BASE + 1;
 /** End of the linger period after completion. */
 export const EV_NAK_LINGER = EV_DEVICE_BASE + 2;
 
+/**
+ * LISTEN --first DATA--> RECEIVING --all bytes up to FIN--> COMPLETE --linger--> CLOSED
+ * RECEIVING --silence for timeout--> FAILED;  any --close()--> CLOSED
+ */
 export const NakReceiverState = { LISTEN: 0, RECEIVING: 1, COMPLETE: 2, FAILED: 3, CLOSED: 4 } as const;
 export type NakReceiverState = (typeof NakReceiverState)[keyof typeof NakReceiverState];
 const STATE_NAMES = ["listen", "receiving", "complete", "failed", "closed"] as const;
@@ -398,6 +395,11 @@ export class NakReceiver extends NakEndpoint {
 
   // --- timers ---
 
+  /**
+   * EV_NAK_RETRY re-NAKs every hole still open, up to `maxNakRanges` ranges per packet, every RTO
+   * of the window kernel's RFC 6298 estimator (fed by the time from a NAK to the repair that
+   * echoes it, backed off per retry) until none is left.
+   */
   protected onTimer(kind: number): void {
     if (kind === EV_NAK_RETRY) {
       this.nakHandle = -1;

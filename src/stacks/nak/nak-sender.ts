@@ -5,35 +5,20 @@
 //   memory) and returns the count accepted; when it accepted less, onWritable fires once a
 //   quarter of the buffer is free again. end() marks the end of the stream: the packet that
 //   carries the last byte (or an empty packet) has FIN, so the receiver knows the total.
-// - Pacing: one timer event per packet at the current rate (interval = (IP length + overhead)
-//   x 8 / rate); no closure or object per packet. Each tick sends, in order: the oldest queued
-//   repair (a NAKed range, cut into packets of at most `segmentSize` bytes), else new data while
-//   the bytes in flight (next - oldest unconfirmed) stay within min(send buffer, receiver
-//   window), else the FIN. With nothing to send the pacer stops; write(), end() and feedback
-//   restart it.
-// - Nothing is acknowledged per packet. The receiver NAKs holes; it answers a status request
-//   (SREQ flag, set every quarter of the flight limit and on the FIN) with a STATUS carrying its
-//   cumulative point, which frees the buffer. When the pacer is idle with data unconfirmed, the
-//   sender probes (an empty SREQ packet) every RTO (RFC 6298 estimator of the window kernel, fed
-//   by the echo of the status request; backed off per probe). That is also how losses at the
-//   tail of the stream are found: the status lists the missing tail as a range.
-// - Rate control: RateController (rate-control.ts), fed with every data packet sent and with the
-//   packets' worth of bytes each NAK/STATUS asks for.
-// - Completion: a DONE packet whose cumulative point is the end of the stream -> state DONE,
-//   onClose({ ok: true }). No feedback at all for `timeout` while data is unconfirmed -> state
-//   FAILED, onClose({ ok: false, reason: "NO_FEEDBACK: ..." }). close() aborts (CLOSED).
-// - Bounded: the send buffer, the repair queue (`repairQueue` ranges; a NAK range that does not
-//   fit is dropped and counted, the receiver NAKs it again). A NAK range outside
-//   [oldest unconfirmed, next) is clipped; parts already queued are not queued twice.
+// - Nothing is acknowledged per packet: the receiver NAKs holes and answers status requests
+//   with its cumulative point, which frees the buffer. Pacing (one timer event per packet at the
+//   RateController's rate, no closure or object per packet) is described on tick(), probing of
+//   an idle sender on probe().
+// - Completion: a DONE whose cumulative point is the end of the stream -> DONE, onClose({ ok:
+//   true }). No feedback for `timeout` while data is unconfirmed -> FAILED, onClose({ ok: false,
+//   reason: "NO_FEEDBACK: ..." }). close() aborts (CLOSED). See NakSenderState.
+// - Bounded: the send buffer and the repair queue (`repairQueue` ranges; a NAK range that does
+//   not fit is dropped and counted, the receiver NAKs it again).
 // - API misuse (bad options, write after end/close) throws NetloomError; received packets never
 //   throw: bad ones are dropped and counted by reason in stats().drops.
-//
-// State machine:  OPEN --end()--> ENDING --DONE--> DONE
-//                 OPEN/ENDING --no feedback for timeout--> FAILED
-//                 any --close()--> CLOSED
-// Not handled: several receivers (multicast), connection setup (both ends agree on the stream
-// id and initial sequence number out of band), a NAK delay to absorb reordering (a reordered
-// packet causes one spurious repair, counted as a duplicate at the receiver).
+// - Not handled: several receivers (multicast), connection setup (both ends agree on the stream
+//   id and initial sequence number out of band), a NAK delay to absorb reordering (a reordered
+//   packet causes one spurious repair, counted as a duplicate at the receiver).
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import { parseByteSize } from "../../base/units.js";
@@ -51,6 +36,11 @@ export const EV_NAK_PACE = EV_DEVICE_BASE;
 /** Probe timer: status request while idle with data unconfirmed; feedback timeout. */
 export const EV_NAK_PROBE = EV_DEVICE_BASE + 1;
 
+/**
+ * OPEN --end()--> ENDING --DONE--> DONE
+ * OPEN/ENDING --no feedback for timeout--> FAILED
+ * any --close()--> CLOSED
+ */
 export const NakSenderState = { OPEN: 0, ENDING: 1, DONE: 2, FAILED: 3, CLOSED: 4 } as const;
 export type NakSenderState = (typeof NakSenderState)[keyof typeof NakSenderState];
 const STATE_NAMES = ["open", "ending", "done", "failed", "closed"] as const;
@@ -354,6 +344,14 @@ export class NakSender extends NakEndpoint {
     this.paceHandle = this.schedule(Math.max(0, this.nextSendAt - this.sim.now), EV_NAK_PACE);
   }
 
+  /**
+   * One pacer tick: sends one packet (sendOne: the oldest queued repair, else new data while the
+   * bytes in flight stay within min(send buffer, receiver window), else the FIN) and schedules
+   * the next at interval = (IP length + overhead) x 8 / rate. The rate comes from the
+   * RateController, fed with every data packet sent and with the packets' worth of bytes each
+   * NAK/STATUS asks for. With nothing to send the pacer stops; write(), end() and feedback
+   * restart it.
+   */
   private tick(): void {
     if (!this.active) return;
     const ipLen = this.sendOne();
@@ -453,6 +451,13 @@ export class NakSender extends NakEndpoint {
     this.probeHandle = this.schedule(this.window.rto(0), EV_NAK_PROBE);
   }
 
+  /**
+   * Status requests (SREQ) ride on data every quarter of the flight limit and on the FIN. When
+   * the pacer is idle with data unconfirmed, the sender probes with an empty SREQ packet every
+   * RTO (RFC 6298 estimator of the window kernel, fed by the echo of the status request; backed
+   * off per probe). That is also how losses at the tail of the stream are found: the status
+   * lists the missing tail as a range.
+   */
   private probe(): void {
     if (!this.active || this.paceHandle >= 0) return; // the pacer re-arms when it goes idle
     const now = this.sim.now;
@@ -530,7 +535,10 @@ export class NakSender extends NakEndpoint {
     }
   }
 
-  /** Queues the part of [s, e) inside [una, nxt) not already queued; returns packets' worth queued. */
+  /**
+   * Queues the part of [s, e) inside [una, nxt) not already queued (a NAK range outside is
+   * clipped; parts already queued are not queued twice); returns packets' worth queued.
+   */
   private queueRepair(s: number, e: number): number {
     const hi = this.finSent ? this.wr : this.nxt;
     if (seqLt(s, this.una)) s = this.una;

@@ -1,4 +1,4 @@
-// NAK transport wire format: the 20-byte header that follows the UDP header.
+// NAK transport wire format: the 20-byte header that follows the UDP header (layout on NakView).
 //
 // Contract:
 // - NakView is a thin, reusable view (wrap() re-points it, no allocation) over the UDP payload;
@@ -10,32 +10,7 @@
 //   src/kernels/seq.ts). Ranges are half-open [start, end).
 // - Timestamps are microseconds of virtual time modulo 2^32 (wrap after ~71 minutes); an echo
 //   of 0 means "no echo" (a real timestamp of 0 is sent as 1).
-// Not handled: options, a version other than 1 (refused as BAD_VERSION).
-//
-//    0        7 8       15 16                      31
-//   +----------+----------+--------------------------+
-//   | ver|type |  flags   |        stream id         |  0   ver = 1 (high nibble)
-//   +----------+----------+--------------------------+
-//   |  DATA: sequence of the first payload byte       |  4
-//   |  NAK/STATUS/DONE: cumulative point (next byte   |
-//   |  expected; every byte below it was delivered)   |
-//   +-------------------------------------------------+
-//   |  DATA: sender's current rate, kbit/s            |  8
-//   |  NAK/STATUS/DONE: receive window, bytes         |
-//   +-------------------------------------------------+
-//   |  tsval: sender of this packet's clock, us       | 12
-//   +-------------------------------------------------+
-//   |  tsecr: echo of a tsval from the peer (0: none) | 16
-//   +-------------------------------------------------+
-//   |  DATA: payload bytes ...                        | 20
-//   |  NAK/STATUS: count (u16) | reserved (u16, 0)    |
-//   |    then count x { start u32, end u32 }          |
-//   +-------------------------------------------------+
-//
-//   types: 1 DATA, 2 NAK (missing ranges, count >= 1), 3 STATUS (answer to a status request;
-//   may list ranges), 4 DONE (final ack: cumulative = end of stream).
-//   flags (DATA): 0x01 FIN (seq + payload length is the end of the stream), 0x02 SREQ (status
-//   requested: answer with STATUS at once), 0x04 RETX (a retransmission; informational).
+// - Not handled: options, a version other than 1 (refused as BAD_VERSION).
 
 import { readU16, readU32, writeU16, writeU32, ByteView } from "../../wire/byte-view.js";
 
@@ -72,6 +47,32 @@ export type NakParseError = (typeof NakParseError)[keyof typeof NakParseError];
 export const NAK_PARSE_ERROR_NAMES: string[] = [];
 for (const [name, value] of Object.entries(NakParseError)) NAK_PARSE_ERROR_NAMES[value] = name;
 
+/**
+ *    0        7 8       15 16                      31
+ *   +----------+----------+--------------------------+
+ *   | ver|type |  flags   |        stream id         |  0   ver = 1 (high nibble)
+ *   +----------+----------+--------------------------+
+ *   |  DATA: sequence of the first payload byte       |  4
+ *   |  NAK/STATUS/DONE: cumulative point (next byte   |
+ *   |  expected; every byte below it was delivered)   |
+ *   +-------------------------------------------------+
+ *   |  DATA: sender's current rate, kbit/s            |  8
+ *   |  NAK/STATUS/DONE: receive window, bytes         |
+ *   +-------------------------------------------------+
+ *   |  tsval: sender of this packet's clock, us       | 12
+ *   +-------------------------------------------------+
+ *   |  tsecr: echo of a tsval from the peer (0: none) | 16
+ *   +-------------------------------------------------+
+ *   |  DATA: payload bytes ...                        | 20
+ *   |  NAK/STATUS: count (u16) | reserved (u16, 0)    |
+ *   |    then count x { start u32, end u32 }          |
+ *   +-------------------------------------------------+
+ *
+ *   types: 1 DATA, 2 NAK (missing ranges, count >= 1), 3 STATUS (answer to a status request;
+ *   may list ranges), 4 DONE (final ack: cumulative = end of stream).
+ *   flags (DATA): 0x01 FIN (seq + payload length is the end of the stream), 0x02 SREQ (status
+ *   requested: answer with STATUS at once), 0x04 RETX (a retransmission; informational).
+ */
 export class NakView extends ByteView {
   /** Structural check of untrusted bytes (the whole UDP payload is the view). */
   checkLength(): NakParseError {

@@ -3,14 +3,8 @@
 // Contract:
 // - call(method, body, done, {timeout, retries}) sends a request with a fresh 32-bit request id
 //   and returns the id. done(error, body) runs exactly once: with the response body (a copy the
-//   caller keeps), or with an RpcFailure:
-//     TIMEOUT         no response after the timeout and every retry
-//     REMOTE          the server answered with an error message
-//     STREAM_CLOSED   the stream broke or ended with the call outstanding (message says why)
-//     PROTOCOL        the stream carried a malformed message (the client closes the stream)
-//     TOO_MANY_CALLS  `maxOutstanding` calls are already outstanding
-//     SEND_QUEUE_FULL the request does not fit the bounded send queue
-//   Failures known at call time are reported through done() before call() returns.
+//   caller keeps), or with an RpcFailure (RpcFailureCode). Failures known at call time are
+//   reported through done() before call() returns.
 // - Timeouts are scheduler events of the client (kind EV_RPC_TIMEOUT, a = call slot, b = the
 //   slot's generation, so a stale timer is ignored); no closure per call besides the caller's.
 // - Retries (default 0): on timeout the same request, with the SAME id, is sent again; the
@@ -20,9 +14,8 @@
 // - Bounded: outstanding calls (a slot table), the send queue (bytes), the receive buffer
 //   (header + maxMessageBytes). When the stream closes, every outstanding call fails with
 //   STREAM_CLOSED and the reason, in slot order (deterministic), and later calls fail at once.
-//
-// State machine: OPEN --stream closed/ended, framing error, close()--> CLOSED.
-// Not handled: reconnecting (a new client on a new stream; the server's duplicate table is per
+// - OPEN until the stream closes or ends, a framing error or close(); then CLOSED.
+// - Not handled: reconnecting (a new client on a new stream; the server's duplicate table is per
 // stream), cancellation of a call in progress on the server.
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
@@ -34,6 +27,14 @@ import { DEFAULT_MAX_MESSAGE, RPC_HEADER_LEN, RpcDecoder, RpcKind, RpcWriter, en
 
 export const EV_RPC_TIMEOUT = EV_DEVICE_BASE;
 
+/**
+ *   TIMEOUT         no response after the timeout and every retry
+ *   REMOTE          the server answered with an error message
+ *   STREAM_CLOSED   the stream broke or ended with the call outstanding (message says why)
+ *   PROTOCOL        the stream carried a malformed message (the client closes the stream)
+ *   TOO_MANY_CALLS  `maxOutstanding` calls are already outstanding
+ *   SEND_QUEUE_FULL the request does not fit the bounded send queue
+ */
 export type RpcFailureCode = "TIMEOUT" | "REMOTE" | "STREAM_CLOSED" | "PROTOCOL" | "TOO_MANY_CALLS" | "SEND_QUEUE_FULL";
 
 export interface RpcFailure {

@@ -6,23 +6,15 @@
 //   later (a slow server answers from a timer of its own). Answering twice throws NetloomError.
 //   A handler that throws is answered with error "HANDLER_FAILED: <message>". A method without
 //   a handler is answered with error "NO_SUCH_METHOD".
-// - At-most-once execution: a bounded table (`dedupEntries`, FIFO) of recent request ids:
-//     id executing      -> the retransmission is dropped (the reply will come), counted;
-//     id answered       -> the cached reply is sent again, counted; the handler does not run;
-//     id older than every id the table forgot -> error "STALE_REQUEST", never executed (the
-//       client numbers requests upward, so an id at or below the highest evicted one may have
-//       run already and its reply is gone);
-//     new id            -> executed once.
-//   When the table is full the oldest answered entry is forgotten; if the oldest entry is still
-//   executing, the new request is refused with error "BUSY" (not executed, so a retry may run it).
+// - At-most-once execution: a bounded table (`dedupEntries`, FIFO) of recent request ids; a
+//   retransmitted request never runs the handler twice (see onMessage for the cases).
 // - Framing errors (bad length, oversized body, bad kind, a message cut by the end of the
 //   stream) close the stream (abort with the reason, or end()) and are reported by
 //   onError(reason) and stats().closeReason. Replies for a closed stream are discarded.
 // - Bounded: the duplicate table, the send queue (a reply that does not fit is dropped and
 //   counted; the client's retry gets it from the cache), the receive buffer.
-//
-// State machine: OPEN --stream closed, framing error, close()--> CLOSED.
-// Not handled: a duplicate table shared across streams (a client that reconnects starts over),
+// - OPEN until the stream closes, a framing error or close(); then CLOSED.
+// - Not handled: a duplicate table shared across streams (a client that reconnects starts over),
 // request ids wrapping past 2^32.
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
@@ -169,6 +161,14 @@ export class RpcServer {
     this.onErrorCb?.(err);
   }
 
+  /**
+   * A request by id: executing -> the retransmission is dropped (the reply will come), counted;
+   * answered -> the cached reply is sent again, counted, the handler does not run; at or below
+   * the highest id the table forgot -> error "STALE_REQUEST", never executed (the client numbers
+   * requests upward, so it may have run already and its reply is gone); new -> executed once.
+   * When the table is full the oldest answered entry is forgotten; if the oldest entry is still
+   * executing, the new request is refused with error "BUSY" (not executed, so a retry may run it).
+   */
   private onMessage(id: number, kind: RpcKind, method: number, bytes: Uint8Array, off: number, len: number): void {
     if (this.closed) return;
     if (kind !== RpcKind.REQUEST) {
