@@ -74,7 +74,7 @@ import { Device, EV_DEVICE_BASE, type Channel } from "../../devices/device.js";
 import { ETH_JUMBO_MTU, EthernetNic, type NicReceiver, type NicStats } from "../../devices/nic.js";
 import { AtmNic, type AtmNicOptions, type AtmNicStats } from "../../devices/atm-nic.js";
 import { LLC_SNAP_HEADER_LEN } from "../../wire/llc-snap.js";
-import { ATM_IP_MTU, AtmIpLink, type AtmIpOwner, type AtmIpStats } from "./atm-ip-link.js";
+import { ATM_IP_MTU, AtmIpLink, type AtmIpStats } from "./atm-ip-link.js";
 import { ArpParseError, ArpView, createArpRepr, parseArpInto, type ArpRepr } from "../../wire/arp.js";
 import {
   ETHERTYPE_ARP,
@@ -136,7 +136,7 @@ import {
   type UdpRepr,
 } from "../../wire/udp.js";
 import { ArpCache, DEFAULT_ARP_OPTIONS, type ArpOwner, type ArpStats } from "./arp-cache.js";
-import { HEADROOM, checkMtuFitsSlots } from "./ip-host.js";
+import { HEADROOM, checkMtuFitsSlots, type IpLinkOwner } from "./ip-link.js";
 import { EthernetOutput } from "./ethernet-output.js";
 import { RouteKind, RoutingTable, type Route } from "./routing-table.js";
 
@@ -253,7 +253,7 @@ function toNs(value: number | string | undefined, fallback: number, path: string
 }
 
 /** One interface: its NIC, addresses and ARP cache. Forwards everything to the router. */
-export class RouterInterface implements ArpOwner, NicReceiver, AtmIpOwner {
+export class RouterInterface implements ArpOwner, NicReceiver, IpLinkOwner {
   readonly ip: number;
   /** The port's device: the EthernetNic, or the AtmNic of an ATM interface. */
   readonly device: EthernetNic | AtmNic;
@@ -322,9 +322,10 @@ export class RouterInterface implements ArpOwner, NicReceiver, AtmIpOwner {
     this.router.input(this, frame);
   }
 
-  /** AtmIpOwner: a datagram alone in its frame, from the ATM link. */
-  atmInput(frame: number): void {
+  /** IpLinkOwner: a datagram alone in its frame, from the ATM link (the router consumes it). */
+  linkInput(frame: number, _at: number, _length: number): boolean {
     this.router.inputDatagram(this, frame);
+    return true;
   }
 
   /** Gives back a received frame: to the NIC's receive buffers, or released (ATM). */

@@ -1,4 +1,4 @@
-// UdpLayer: UDP (RFC 768) ports, sockets and receive mailboxes on an IpHost.
+// UdpLayer: UDP (RFC 768) ports, sockets and receive mailboxes on an IP stack (IpStackPort).
 //
 // Contract:
 // - bind(port, {queueLimit}) -> UdpSocket; port 0 picks a free ephemeral port (49152 upward,
@@ -39,7 +39,8 @@ import {
   parseUdpInto,
   type UdpRepr,
 } from "../../wire/udp.js";
-import type { AnyIpHost as IpHost, RxContext } from "./ip-host.js";
+import type { IcmpLayer } from "./icmp-layer.js";
+import type { IpStackPort, RxContext } from "./ip-link.js";
 
 export const UDP_DEFAULT_MAX_DATAGRAM = 65_507;
 export const UDP_DEFAULT_QUEUE_LIMIT = 64;
@@ -282,8 +283,9 @@ export class UdpSocket {
 }
 
 export class UdpLayer {
-  readonly host: IpHost;
+  readonly host: IpStackPort;
   readonly maxDatagramSize: number;
+  private readonly icmp: IcmpLayer;
   private readonly sockets = new Map<number, UdpSocket>();
   private nextEphemeral = EPHEMERAL_FIRST;
   private readonly view = new UdpView(new Uint8Array(0));
@@ -292,8 +294,10 @@ export class UdpLayer {
   readonly counters = { sent: 0, received: 0, delivered: 0, noPort: 0 };
   readonly drops: Record<string, number> = {};
 
-  constructor(host: IpHost, maxDatagramSize: number) {
+  /** `icmp` answers datagrams to unbound ports. */
+  constructor(host: IpStackPort, icmp: IcmpLayer, maxDatagramSize: number) {
     this.host = host;
+    this.icmp = icmp;
     this.maxDatagramSize = maxDatagramSize;
   }
 
@@ -384,7 +388,7 @@ export class UdpLayer {
     if (s === undefined) {
       this.counters.noPort++;
       this.drop("NO_PORT");
-      if (!ctx.groupDst) this.host.icmp.sendPortUnreachable(ctx);
+      if (!ctx.groupDst) this.icmp.sendPortUnreachable(ctx);
       return false;
     }
     this.counters.delivered++;

@@ -63,7 +63,7 @@ import { LLC_SNAP_HEADER_LEN, llcSnapEtherType, writeLlcSnap } from "../../wire/
 import { UDP_HEADER_LEN } from "../../wire/udp.js";
 import type { HostCpu } from "../cost.js";
 import { ATM_IP_MTU } from "../ip/atm-ip-link.js";
-import { HEADROOM, slotBytesForMtu, type AttachableIpLink, type IpLinkOwner, type IpLinkStats } from "../ip/ip-host.js";
+import { HEADROOM, slotBytesForMtu, type AttachableIpLink, type IpLinkOwner, type IpLinkStats } from "../ip/ip-link.js";
 import type { UnetChannelSpec, UnetDevice, UnetNic } from "./unet-device.js";
 import {
   UnetEndpoint,
@@ -253,6 +253,12 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
   releaseFrame(frame: number): void {
     if (this.endpoint.isAppBuffer(frame)) this.endpoint.discard(frame);
     else this.frames.release(frame);
+  }
+
+  /** Channels are point to point: no group reaches anyone; the frame is given back. */
+  sendGroup(frame: number, _group: number): boolean {
+    this.releaseFrame(frame);
+    return false;
   }
 
   send(frame: number, nextHop: number): boolean {
