@@ -537,6 +537,6 @@ function emptyRxContext(u8: Uint8Array): RxContext {
   };
 }
 
-export type { IpHostConfig, IpHostOptions, IpHostStats, IpStats } from "./ip-host-config.js";
+export type { IpHostOptions, IpHostStats, IpStats } from "./ip-host-config.js";
 export type { IpProtocolHandler, RxContext } from "./ip-link.js";
 export type { PingResult, UdpSocket };

@@ -3,13 +3,8 @@
 // Contract:
 // - bind(port, {queueLimit}) -> UdpSocket; port 0 picks a free ephemeral port (49152 upward,
 //   deterministic); binding a bound port throws NetloomError naming the port.
-// - socket.send(dst, dstPort, payload) sends a Uint8Array, or `n` zero bytes when given a
-//   number (virtual payload for load tests: the bytes on the wire are real zeros and checksummed).
-//   An optional 4th argument is the TTL of a datagram to a multicast group (per datagram, like
-//   IP_MULTICAST_TTL; default 1, RFC 1112); unicast datagrams always use the host's TTL.
-//   A payload over maxDatagramSize (default 65507 = 65535 - 20 - 8) throws (API misuse, like
-//   EMSGSIZE). Returns false when the datagram was dropped at once (no route, no frame slot, DF
-//   and too big); a datagram queued for ARP returns true and may still be dropped there.
+// - socket.send(dst, dstPort, payload) sends bytes or `n` zero bytes (see UdpSocket.send);
+//   a payload over maxDatagramSize (default 65507 = 65535 - 20 - 8) throws (like EMSGSIZE).
 // - Receive mailbox, ZERO-COPY: a datagram that arrived in one frame is kept as the frame id in
 //   the socket's bounded ring (queueLimit, default 64) and the frame stays in the NIC's receive
 //   buffer until the application reads it with recv(), which copies the payload out (the
@@ -158,7 +153,14 @@ export class UdpSocket {
     this.queueLimit = queueLimit;
   }
 
-  /** Sends `payload` (bytes, or a count of zero bytes) to dst:dstPort; `multicastTtl` (default 1) applies to group destinations. */
+  /**
+   * Sends `payload` to dst:dstPort: a Uint8Array, or `n` zero bytes when given a number
+   * (virtual payload for load tests: the bytes on the wire are real zeros and checksummed).
+   * `multicastTtl` is the TTL of a datagram to a group (per datagram, like IP_MULTICAST_TTL;
+   * default 1, RFC 1112); unicast datagrams use the host's TTL. False when the datagram was
+   * dropped at once (no route, no frame slot, DF and too big); one queued for ARP returns true
+   * and may still be dropped there.
+   */
   send(dst: number | string, dstPort: number, payload: Uint8Array | number, multicastTtl = 1): boolean {
     if (this.closed)
       throw new NetloomError(ErrorCode.USE_AFTER_FREE, `socket on port ${this.port} is closed`, { path: "socket" });
