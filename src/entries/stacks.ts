@@ -5,16 +5,16 @@ export { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-ho
 export { UdpSocket, type UdpMessage, type UdpSocketOptions, type UdpStats } from "../stacks/ip/udp-layer.js";
 export type { PingResult } from "../stacks/ip/icmp-layer.js";
 export { RoutingTable, type Route } from "../stacks/ip/routing-table.js";
+export type { AnyIpHost } from "../stacks/ip/ip-host.js";
 export {
   slotBytesForMtu,
   type IpProtocolHandler,
   type RxContext,
-  type AnyIpHost,
   type IpLink,
   type IpLinkOwner,
   type IpLinkStats,
   type AttachableIpLink,
-} from "../stacks/ip/ip-host.js";
+} from "../stacks/ip/ip-link.js";
 export { AtmIpLink, ATM_IP_MTU } from "../stacks/ip/atm-ip-link.js";
 export {
   HostCpu,

@@ -8,7 +8,7 @@
 // - Sizing follows the scenario: the frame store and event queue grow with the number of
 //   hosts and links, so small scenarios stay small (issue 4 asks for < 200 MiB on star16).
 // - Routers: one device port per interface, in declaration order; static routes and, with
-//   routing "distance-vector", the RIP-like protocol of src/stacks/ip/router.ts.
+//   routing "distance-vector", the RIP-like protocol of src/stacks/ip/distance-vector.ts.
 // - What this version cannot build is refused up front with a NetloomError naming the scenario
 //   path, never half-built.
 // - hostStack hosts (issue 8): a bare NIC (network.addHost without ip), after the IP hosts, and
@@ -34,7 +34,8 @@ import { Network } from "./network.js";
 import type { Scenario, ScenarioEndpoint } from "../scenario/scenario.js";
 import { FlowStats } from "../trace/flow-stats.js";
 import { startUdpTraffic, type UdpTrafficFlow } from "../traffic/udp-traffic.js";
-import { slotBytesForMtu, type AnyIpHost } from "../stacks/ip/ip-host.js";
+import type { AnyIpHost } from "../stacks/ip/ip-host.js";
+import { slotBytesForMtu } from "../stacks/ip/ip-link.js";
 import { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import { startTransportTraffic, type TransportFlow } from "../traffic/transport-traffic.js";
 import { isTransportTraffic } from "../traffic/traffic-spec.js";

@@ -25,7 +25,7 @@
 // - Ownership: enqueue() takes the frame; it is handed back through ArpOwner.transmitTo() or
 //   released. Nothing here throws on input from the wire.
 
-import { NO_FRAME } from "../../buf/frames.js";
+import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import { ARP_OP_REPLY, ARP_OP_REQUEST, type ArpRepr } from "../../wire/arp.js";
 
 export const ArpEntryState = { INCOMPLETE: 0, REACHABLE: 1 } as const;
@@ -267,4 +267,25 @@ export class ArpCache {
   private drop(reason: string): void {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
+}
+
+/**
+ * The cache of an interface whose link has no ARP (ATM, U-Net): it reports ARP statistics like
+ * any other interface's, and nothing ever asks it to resolve (a request would go nowhere).
+ */
+export function unusedArpCache(ip: number, frames: FrameStore, now: () => number, options: ArpOptions): ArpCache {
+  const release = (frame: number): void => frames.release(frame);
+  return new ArpCache(
+    {
+      ip,
+      mac: 0,
+      sendArp: () => {},
+      transmitTo: release,
+      releaseFrame: release,
+      scheduleArpTimer: () => -1,
+      cancelTimer: () => {},
+      now,
+    },
+    options,
+  );
 }

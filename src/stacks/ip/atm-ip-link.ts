@@ -11,15 +11,15 @@
 //   LLC/SNAP header (AA-AA-03 00-00-00 08-00) and hands the frame to nic.send(vc): one AAL5
 //   CPCS-PDU per datagram. No circuit for the next hop: released, counted NO_CIRCUIT. The NIC's
 //   own refusals (queue full, too long...) are the NIC's counted drops. Broadcast and multicast
-//   have no circuit either (no MARS/LANE here): the owner counts them before calling send.
+//   have no circuit either (no MARS/LANE here): sendGroup releases them, the owner counts them.
 // - Receive (AtmReceiver): a PDU from any open circuit whose LLC/SNAP header says IPv4 is
 //   copied once out of the reassembly buffer (the buffer goes back to the NIC at once) into a
 //   new frame with `headroom` bytes in front, tagged with the birth and flow of the cell train
-//   that ended it (AtmNic.rxTrain), and handed to owner.atmInput(frame) which then owns it.
+//   that ended it (AtmNic.rxTrain), and handed to owner.linkInput (released unless kept).
 //   Bad header / other EtherType / too long for a slot / no slot: dropped, counted by reason.
-// - As an IpLink (the IpHost's link seam, ip-host.ts): allocFrame/releaseFrame are plain frame
-//   slots with `headroom` in front, consume() releases a received frame; default MTU 9180,
-//   at most nic.maxPdu - 8.
+// - As an IpLink (ip-link.ts): allocFrame/releaseFrame are plain frame slots with `headroom`
+//   in front, consume() releases a received frame, sendGroup refuses; default MTU 9180, at
+//   most nic.maxPdu - 8.
 // - No allocation per datagram (one Map lookup per send, one copy per receive).
 // - Not handled: VC multiplexing (null encapsulation), ATMARP (RFC 2225 InATMARP), bridged PDUs,
 //   broadcast/multicast emulation.
@@ -31,16 +31,10 @@ import type { Simulation } from "../../engine/simulation.js";
 import { ETHERTYPE_IPV4 } from "../../wire/ethernet.js";
 import { LLC_SNAP_HEADER_LEN, llcSnapEtherType, writeLlcSnap } from "../../wire/llc-snap.js";
 import { ipv4FromString, ipv4ToString } from "../../wire/ipv4.js";
-import type { IpLink } from "./ip-host.js";
+import type { IpLink, IpLinkOwner } from "./ip-link.js";
 
 /** RFC 2225 section 5: the default IP MTU on an ATM LIS. */
 export const ATM_IP_MTU = 9180;
-
-/** Who takes received IPv4 datagrams (an IpHost, a Router interface). */
-export interface AtmIpOwner {
-  /** `frame` holds one IPv4 datagram at its head (no link header); the owner consumes it. */
-  atmInput(frame: number): void;
-}
 
 export interface AtmIpStats {
   txPdus: number;
@@ -57,7 +51,7 @@ export class AtmIpLink implements AtmReceiver, IpLink {
   readonly defaultMtu: number;
   readonly maxMtu: number;
   private readonly sim: Simulation;
-  private readonly owner: AtmIpOwner;
+  private readonly owner: IpLinkOwner;
   private readonly headroom: number;
   private readonly u8: Uint8Array;
   private readonly circuits = new Map<number, number>();
@@ -66,7 +60,7 @@ export class AtmIpLink implements AtmReceiver, IpLink {
   private readonly drops: Record<string, number> = {};
 
   /** `headroom`: bytes left in front of received datagrams (the owner's own HEADROOM). */
-  constructor(nic: AtmNic, owner: AtmIpOwner, headroom: number) {
+  constructor(nic: AtmNic, owner: IpLinkOwner, headroom: number) {
     if (headroom < LLC_SNAP_HEADER_LEN) {
       throw new NetloomError(
         ErrorCode.INVALID_ARGUMENT,
@@ -131,6 +125,12 @@ export class AtmIpLink implements AtmReceiver, IpLink {
     return this.nic.send(vc, frame);
   }
 
+  /** IpLink: no group has a circuit; the frame is released. */
+  sendGroup(frame: number, _group: number): boolean {
+    this.sim.frames.release(frame);
+    return false;
+  }
+
   /** AtmReceiver: one PDU, copied into a frame; the NIC's buffer is returned at once. */
   deliver(_vc: number, ptr: number, length: number, _uu: number): boolean {
     const type = llcSnapEtherType(this.u8, ptr, length);
@@ -148,7 +148,7 @@ export class AtmIpLink implements AtmReceiver, IpLink {
     frames.setLength(f, n);
     this.sim.runtime.copy(frames.offset(f), ptr + LLC_SNAP_HEADER_LEN, n);
     this.rxPdus++;
-    this.owner.atmInput(f);
+    if (!this.owner.linkInput(f, frames.offset(f), n)) frames.release(f);
     return false;
   }
 

@@ -1,5 +1,5 @@
-// IcmpLayer: ICMP (RFC 792) on an IpHost: echo request/reply with round-trip times in virtual
-// time, port unreachable generation, and counting of the errors that arrive.
+// IcmpLayer: ICMP (RFC 792) on an IP stack (IpStackPort): echo request/reply with round-trip
+// times in virtual time, port unreachable generation, and counting of the errors that arrive.
 //
 // Contract:
 // - ping(dst, size) sends an echo request with `size` data bytes (like ping -s; a pattern
@@ -8,9 +8,10 @@
 //   seqNo); ident is per host, seqNo counts up. A reply that matches nothing is counted.
 // - Echo requests unicast to us are answered (data echoed byte for byte); requests to a
 //   broadcast or multicast address are counted and not answered (the Linux default).
-// - Port unreachable (type 3 code 3) quotes the offending IP header and 8 payload bytes. It is
-//   never sent about a broadcast/multicast datagram or from a non-unicast source (RFC 1122
-//   3.2.2); a reassembled datagram is quoted with a rebuilt 20-byte header.
+// - Port unreachable (type 3 code 3) quotes the offending IP header and 8 payload bytes
+//   (icmp-errors.ts). UDP asks only about datagrams unicast to us; the RFC 1122 3.2.2 rule
+//   suppresses the rest (counted ERROR_SUPPRESSED); a reassembled datagram is quoted with a
+//   rebuilt 20-byte header.
 // - Errors received are counted by kind: unreachable (by code name), time exceeded,
 //   fragmentation needed (kept separately: a host with path MTU discovery would use it).
 // - Malformed messages are dropped and counted by IcmpParseError name, never thrown.
@@ -23,7 +24,6 @@ import {
   ICMP_ECHO_REPLY,
   ICMP_ECHO_REQUEST,
   ICMP_HEADER_LEN,
-  ICMP_QUOTE_PAYLOAD_LEN,
   ICMP_TIME_EXCEEDED,
   ICMP_UNREACH_FRAG_NEEDED,
   ICMP_UNREACH_PORT,
@@ -34,8 +34,9 @@ import {
   parseIcmpInto,
   type IcmpRepr,
 } from "../../wire/icmp.js";
-import { IPV4_HEADER_LEN, IP_PROTO_ICMP, Ipv4View, createIpv4Repr, emitIpv4 } from "../../wire/ipv4.js";
-import type { AnyIpHost as IpHost, RxContext } from "./ip-host.js";
+import { IPV4_HEADER_LEN, IP_PROTO_ICMP } from "../../wire/ipv4.js";
+import { IcmpErrorWriter, icmpErrorForbidden, icmpErrorLength } from "./icmp-errors.js";
+import type { IpStackPort, RxContext } from "./ip-link.js";
 
 const ICMP_ERROR_NAMES: string[] = [];
 for (const [name, value] of Object.entries(IcmpParseError)) ICMP_ERROR_NAMES[value] = name;
@@ -64,14 +65,14 @@ export interface IcmpStats {
 }
 
 export class IcmpLayer {
-  private readonly host: IpHost;
+  private readonly host: IpStackPort;
   readonly ident: number;
   private nextSeq = 0;
   private readonly pending = new Map<number, { result: PingResult; onReply: ((r: PingResult) => void) | undefined }>();
   private readonly view = new IcmpView(new Uint8Array(0));
   private readonly repr: IcmpRepr = createIcmpRepr();
   private readonly txRepr: IcmpRepr = createIcmpRepr();
-  private readonly quoteHeader = new Uint8Array(IPV4_HEADER_LEN);
+  private readonly errors: IcmpErrorWriter;
   readonly counters = {
     echoRequestsSent: 0,
     echoRequestsReceived: 0,
@@ -84,9 +85,10 @@ export class IcmpLayer {
   readonly unreachableReceived: Record<string, number> = {};
   readonly drops: Record<string, number> = {};
 
-  constructor(host: IpHost, ident: number) {
+  constructor(host: IpStackPort, ident: number) {
     this.host = host;
     this.ident = ident & 0xffff;
+    this.errors = new IcmpErrorWriter(host.sim);
   }
 
   /** Sends an echo request with `size` data bytes; the result fills in when the reply arrives. */
@@ -168,43 +170,35 @@ export class IcmpLayer {
 
   /** Destination unreachable (port) about the datagram in ctx, to its source. */
   sendPortUnreachable(ctx: RxContext): void {
-    // RFC 1122 3.2.2: no errors about non-first fragments or to non-unicast sources.
-    if (ctx.fragmentOffset !== 0 || ctx.src === 0 || ctx.src >>> 28 === 0xe || ctx.src === 0xffff_ffff) {
+    if (icmpErrorForbidden(ctx.src, ctx.fragmentOffset, ctx.protocol, ctx.bytes, ctx.payOff, ctx.payLen)) {
       this.drop("ERROR_SUPPRESSED");
       return;
     }
-    const payQuote = Math.min(ctx.payLen, ICMP_QUOTE_PAYLOAD_LEN);
-    const hdrLen = ctx.hdrOff >= 0 ? ctx.hdrLen : IPV4_HEADER_LEN;
-    const quote = hdrLen + payQuote;
-    const msgLen = ICMP_HEADER_LEN + quote;
-    const { bytes, at, frame } = this.buffer(msgLen);
-    if (bytes === undefined) return;
-    const q = at + ICMP_HEADER_LEN;
-    if (ctx.hdrOff >= 0) {
-      bytes.set(ctx.bytes.subarray(ctx.hdrOff, ctx.hdrOff + hdrLen), q);
-    } else {
-      // Reassembled: rebuild the header the sender would have sent unfragmented.
-      const h = createIpv4Repr();
-      h.src = ctx.src;
-      h.dst = ctx.dst;
-      h.protocol = ctx.protocol;
-      h.payloadLength = ctx.payLen;
-      h.ttl = ctx.ttl;
-      h.identification = ctx.identification;
-      emitIpv4(h, new Ipv4View(this.quoteHeader));
-      bytes.set(this.quoteHeader, q);
-    }
-    bytes.set(ctx.bytes.subarray(ctx.payOff, ctx.payOff + payQuote), q + hdrLen);
-    const r = this.txRepr;
-    r.type = ICMP_DEST_UNREACHABLE;
-    r.code = ICMP_UNREACH_PORT;
-    r.ident = 0;
-    r.seqNo = 0;
-    r.nextHopMtu = 0;
-    r.payloadLength = quote;
-    emitIcmp(r, this.view.wrap(bytes, at, msgLen));
+    const host = this.host;
+    const reassembled = ctx.hdrOff < 0;
+    const hdrLen = reassembled ? IPV4_HEADER_LEN : ctx.hdrLen;
+    // At most 76 bytes: always fits a frame (a slot holds a 68-byte datagram and the headroom).
+    const frame = host.allocPayloadFrame(icmpErrorLength(hdrLen, ctx.payLen));
+    if (frame === NO_FRAME) return;
+    const w = this.errors;
+    if (reassembled) w.rebuildHeader(ctx.src, ctx.dst, ctx.protocol, ctx.payLen, ctx.ttl, ctx.identification);
+    const at = host.sim.frames.offset(frame);
+    const hdrBytes = reassembled ? w.rebuilt : ctx.bytes;
+    const hdrOff = reassembled ? 0 : ctx.hdrOff;
+    w.write(
+      at,
+      ICMP_DEST_UNREACHABLE,
+      ICMP_UNREACH_PORT,
+      0,
+      hdrBytes,
+      hdrOff,
+      hdrLen,
+      ctx.bytes,
+      ctx.payOff,
+      ctx.payLen,
+    );
     this.counters.unreachableSent++;
-    this.send(frame, bytes, at, msgLen, ctx.src);
+    host.sendIp(frame, IP_PROTO_ICMP, ctx.src, false);
   }
 
   stats(): IcmpStats {

@@ -13,14 +13,7 @@
 //                            | timeout (default 30 s) -> dropped, TIMEOUT      (absent)
 //                            | malformed / overlap / over the cap -> dropped, by reason
 //
-// - Malformed input never throws; it is counted and dropped:
-//     EMPTY_FRAGMENT (no data), BAD_FRAGMENT_LENGTH (MF set but not a multiple of 8 bytes),
-//     DUPLICATE (exactly the same range again: only the copy is dropped, the datagram goes on),
-//     OVERLAP (a range that partly overlaps data already held: the whole datagram is dropped,
-//     as RFC 5722 does for IPv6, because overlapping fragments are an attack, never a need),
-//     INCONSISTENT_LENGTH (two different last fragments, or data past the last one: datagram
-//     dropped), DATAGRAM_TOO_LARGE (would pass maxDatagramBytes: datagram dropped),
-//     MEMORY_LIMIT (the host's fragments would pass maxBytes: this fragment dropped).
+// - Malformed input never throws; it is counted by reason and dropped (see add()).
 // - Memory accounting counts fragment bytes held; a completed or dropped datagram frees them.
 // - The datagram payload handed back on completion is a fresh Uint8Array (the copy a real
 //   stack makes into its reassembly buffer); fragments are copied out of their frames, so the
@@ -99,7 +92,14 @@ export class Reassembler {
 
   /**
    * One fragment: `len` payload bytes of `bytes` at `at`, at byte `offset` of the datagram.
-   * Returns the datagram when this fragment completed it, else undefined.
+   * Returns the datagram when this fragment completed it, else undefined. Drops, by reason:
+   * EMPTY_FRAGMENT (no data), BAD_FRAGMENT_LENGTH (MF set but not a multiple of 8 bytes),
+   * DUPLICATE (exactly the same range again: only the copy is dropped, the datagram goes on),
+   * OVERLAP (a range that partly overlaps data already held: the whole datagram is dropped, as
+   * RFC 5722 does for IPv6, because overlapping fragments are an attack, never a need),
+   * INCONSISTENT_LENGTH (two different last fragments, or data past the last one: datagram
+   * dropped), DATAGRAM_TOO_LARGE (would pass maxDatagramBytes: datagram dropped), MEMORY_LIMIT
+   * (the host's fragments would pass maxBytes: this fragment dropped).
    */
   add(
     src: number,

@@ -1,15 +1,10 @@
-// UdpLayer: UDP (RFC 768) ports, sockets and receive mailboxes on an IpHost.
+// UdpLayer: UDP (RFC 768) ports, sockets and receive mailboxes on an IP stack (IpStackPort).
 //
 // Contract:
 // - bind(port, {queueLimit}) -> UdpSocket; port 0 picks a free ephemeral port (49152 upward,
 //   deterministic); binding a bound port throws NetloomError naming the port.
-// - socket.send(dst, dstPort, payload) sends a Uint8Array, or `n` zero bytes when given a
-//   number (virtual payload for load tests: the bytes on the wire are real zeros and checksummed).
-//   An optional 4th argument is the TTL of a datagram to a multicast group (per datagram, like
-//   IP_MULTICAST_TTL; default 1, RFC 1112); unicast datagrams always use the host's TTL.
-//   A payload over maxDatagramSize (default 65507 = 65535 - 20 - 8) throws (API misuse, like
-//   EMSGSIZE). Returns false when the datagram was dropped at once (no route, no frame slot, DF
-//   and too big); a datagram queued for ARP returns true and may still be dropped there.
+// - socket.send(dst, dstPort, payload) sends bytes or `n` zero bytes (see UdpSocket.send);
+//   a payload over maxDatagramSize (default 65507 = 65535 - 20 - 8) throws (like EMSGSIZE).
 // - Receive mailbox, ZERO-COPY: a datagram that arrived in one frame is kept as the frame id in
 //   the socket's bounded ring (queueLimit, default 64) and the frame stays in the NIC's receive
 //   buffer until the application reads it with recv(), which copies the payload out (the
@@ -39,7 +34,8 @@ import {
   parseUdpInto,
   type UdpRepr,
 } from "../../wire/udp.js";
-import type { AnyIpHost as IpHost, RxContext } from "./ip-host.js";
+import type { IcmpLayer } from "./icmp-layer.js";
+import type { IpStackPort, RxContext } from "./ip-link.js";
 
 export const UDP_DEFAULT_MAX_DATAGRAM = 65_507;
 export const UDP_DEFAULT_QUEUE_LIMIT = 64;
@@ -157,7 +153,14 @@ export class UdpSocket {
     this.queueLimit = queueLimit;
   }
 
-  /** Sends `payload` (bytes, or a count of zero bytes) to dst:dstPort; `multicastTtl` (default 1) applies to group destinations. */
+  /**
+   * Sends `payload` to dst:dstPort: a Uint8Array, or `n` zero bytes when given a number
+   * (virtual payload for load tests: the bytes on the wire are real zeros and checksummed).
+   * `multicastTtl` is the TTL of a datagram to a group (per datagram, like IP_MULTICAST_TTL;
+   * default 1, RFC 1112); unicast datagrams use the host's TTL. False when the datagram was
+   * dropped at once (no route, no frame slot, DF and too big); one queued for ARP returns true
+   * and may still be dropped there.
+   */
   send(dst: number | string, dstPort: number, payload: Uint8Array | number, multicastTtl = 1): boolean {
     if (this.closed)
       throw new NetloomError(ErrorCode.USE_AFTER_FREE, `socket on port ${this.port} is closed`, { path: "socket" });
@@ -282,8 +285,9 @@ export class UdpSocket {
 }
 
 export class UdpLayer {
-  readonly host: IpHost;
+  readonly host: IpStackPort;
   readonly maxDatagramSize: number;
+  private readonly icmp: IcmpLayer;
   private readonly sockets = new Map<number, UdpSocket>();
   private nextEphemeral = EPHEMERAL_FIRST;
   private readonly view = new UdpView(new Uint8Array(0));
@@ -292,8 +296,10 @@ export class UdpLayer {
   readonly counters = { sent: 0, received: 0, delivered: 0, noPort: 0 };
   readonly drops: Record<string, number> = {};
 
-  constructor(host: IpHost, maxDatagramSize: number) {
+  /** `icmp` answers datagrams to unbound ports. */
+  constructor(host: IpStackPort, icmp: IcmpLayer, maxDatagramSize: number) {
     this.host = host;
+    this.icmp = icmp;
     this.maxDatagramSize = maxDatagramSize;
   }
 
@@ -384,7 +390,7 @@ export class UdpLayer {
     if (s === undefined) {
       this.counters.noPort++;
       this.drop("NO_PORT");
-      if (!ctx.groupDst) this.host.icmp.sendPortUnreachable(ctx);
+      if (!ctx.groupDst) this.icmp.sendPortUnreachable(ctx);
       return false;
     }
     this.counters.delivered++;

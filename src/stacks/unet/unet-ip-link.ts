@@ -1,58 +1,27 @@
-// UnetIpLink: IPv4 over a U-Net endpoint (Birman ch. 8.4: "versions of UDP and TCP have been
-// layered over U-Net"). The IpHost's link seam (IpLink, ip-host.ts) on a UnetEndpoint of its
-// own, so the host's IP, UDP, ICMP and TCP (TcpLayer) run at user level: no system call and no
-// kernel on the data path, only the endpoint's queues and the NIC firmware (unet-device.ts).
+// UnetIpLink: IPv4 over a U-Net endpoint of its own (Birman ch. 8.4: "versions of UDP and TCP
+// have been layered over U-Net"), an IpLink (ip-link.ts): the host's IP, UDP, ICMP and TCP run
+// at user level, with no system call and no kernel on the data path (unet-device.ts).
 //
 // Contract:
-// - Setup: new UnetIpLink(sim, name, {device, cpu, peers, ...endpoint options}) creates the
-//   endpoint (registration: the endpoint's system calls, as in U-Net) with one channel per
-//   next hop: peers maps an IPv4 address to a channel address (ATM: {vpi, vci}, one VC per
-//   peer; Ethernet: {mac, tag, remoteTag}); addPeer() adds one later. Then
-//   new IpHost(link.nic, {address, link}) attaches the host (once). Send only after the
-//   channels are registered (isOpen(address)); before that the firmware drops (counted by the
-//   endpoint/device). API misuse throws NetloomError naming the path.
-// - Wire, byte for byte (encapsulation, ATM only):
-//     ATM "llc-snap" (default): AAL5 PDU = | LLC/SNAP AA-AA-03 00-00-00 08-00 | IPv4 datagram |
-//       (RFC 2684 routed PDU, the same bytes as AtmIpLink: captures dissect as IP)
-//     ATM "null": AAL5 PDU = | IPv4 datagram |  (RFC 2684 VC multiplexing: the VC says IPv4)
-//     Ethernet: | Ethernet II, EtherType of the device (0x88B6) | U-Net header (8: the
-//       receiver's channel tag, length) | IPv4 datagram |  (the channel says IPv4: no LLC)
-// - MTU: maxMtu = the endpoint's largest message - encapsulation - 8, because the segment
-//   buffer's room in front is sized for a UDP + IPv4 header (28) and a TCP segment carries its
-//   own header inside the payload (Ethernet 1500: 1484). defaultMtu also fits the IpHost's
-//   frame slots (slotBytesForMtu) and, on ATM, RFC 2225's 9180.
-// - Send, zero copy: allocFrame(len) hands the host a segment buffer (endpoint.allocMessage)
-//   with room for the UDP/IPv4 headers and the LLC/SNAP header; UDP/TCP write their payload and
-//   headers into it in place, send() pushes the LLC/SNAP header and endpoint.send(frame, peer)
-//   takes it back; the NIC reads it out of the segment (its DMA). A payload larger than one
-//   message (the host fragments it, copying each fragment into a segment buffer of its own)
-//   gets a plain frame slot, released by releaseFrame. Dropped and counted, never thrown:
-//   no channel for the next hop (NO_CHANNEL), segment exhausted (NO_SEGMENT_BUFFER; the host
-//   counts NO_SLOT too), a frame not from allocFrame (NOT_SEGMENT_BUFFER), destroyed endpoint
-//   (ENDPOINT_DESTROYED); the endpoint's refusals (send queue full, ...) are its own drops.
-// - Receive: the endpoint's receive job hands each message to this link (UnetConsumer).
-//   LLC/SNAP checked (LLC_SNAP_BAD, NOT_IPV4). Copies happen only where the IpHost needs a
-//   frame of its own:
-//     Ethernet, message in a NIC receive buffer: none. The buffer is the NIC's receive frame,
-//       so the host parses the datagram in place in it; if a UDP mailbox keeps it, the endpoint
-//       keeps the buffer off its free queue until the host consumes the frame (consume() ->
-//       endpoint.free): an application that does not read fills the free queue, and the
-//       firmware then drops (endpoint drops.noFreeBuffer), as U-Net does.
-//     ATM (the buffer is AAL5 reassembly memory, not a frame) and inline messages (<= 40
-//       bytes, in the descriptor): one copy of the datagram into a new frame slot (counted:
-//       stats().rxCopies, bytesCopied), and the receive buffer goes back at once.
-//   The birth tag of the sender's frame travels to the datagram (endpoint.messageBirth), so
-//   one-way latency works as on the other links.
-// - CPU costs (the endpoint's HostCpu; workstation-1995 e.g.): no SYSTEM_CALL, no user/kernel
-//   COPY, no INTERRUPT in poll mode. Per message sent: the endpoint's DRIVER (descriptor push)
-//   plus CHECKSUM over the datagram (the UDP/TCP and IPv4 checksums read it once); per message
-//   received: DRIVER plus CHECKSUM over the datagram, plus COPY of it where the copy above
-//   happens. Not charged: the IP/UDP/TCP header processing itself, TCP's copies between its
-//   buffers and segments, timers; so the charges are a lower bound on the real user-level work.
+// - Setup: new UnetIpLink(sim, name, {device, cpu, peers, ...endpoint options}) registers the
+//   endpoint (its system calls, as in U-Net) with one channel per next hop (peers: IPv4
+//   address -> ATM {vpi, vci} or Ethernet {mac, tag, remoteTag}; addPeer() adds one later);
+//   new IpHost(link.nic, {address, link}) attaches the host, once. Until a channel is
+//   registered (isOpen) the firmware drops. API misuse throws NetloomError naming the path.
+// - Wire: ATM "llc-snap" (default) = | LLC/SNAP AA-AA-03 00-00-00 08-00 | IPv4 datagram |
+//   (RFC 2684 routed PDU, AtmIpLink's bytes: captures dissect as IP); ATM "null" = | IPv4
+//   datagram | (VC multiplexing); Ethernet = | Ethernet II 0x88B6 | U-Net header (8: the
+//   receiver's channel tag, length) | IPv4 datagram | (the channel says IPv4).
+// - MTU: at most the endpoint's maxMessage + 20 (see the constructor); the default also fits
+//   the frame slots and, on ATM, RFC 2225's 9180.
+// - Send is zero copy (allocFrame); receive copies only where the host needs a frame of its
+//   own (onReceive); what the endpoint's CPU is charged: chargeSend/chargeReceive.
+// - Hot paths never throw; drops are counted by reason (NO_CHANNEL, NO_SEGMENT_BUFFER,
+//   NOT_SEGMENT_BUFFER, ENDPOINT_DESTROYED, LLC_SNAP_BAD, NOT_IPV4, NO_SLOT, DETACHED); the
+//   endpoint's own refusals (send queue full, ...) are its drops.
 // - destroy() destroys the endpoint (every buffer it holds goes back); destroy the IpHost first.
-// Not handled: broadcast and multicast (U-Net channels are point to point: the host drops
-// group destinations, NO_BROADCAST_ON_UNET), ARP (next hops are configured), several IP
-// addresses behind one channel other than by mapping each to it, IP over ATM with a path MTU.
+// Not handled: broadcast and multicast (channels are point to point: sendGroup refuses,
+// NO_BROADCAST_ON_UNET), ARP (next hops are configured), IP over ATM with a path MTU.
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
@@ -63,7 +32,7 @@ import { LLC_SNAP_HEADER_LEN, llcSnapEtherType, writeLlcSnap } from "../../wire/
 import { UDP_HEADER_LEN } from "../../wire/udp.js";
 import type { HostCpu } from "../cost.js";
 import { ATM_IP_MTU } from "../ip/atm-ip-link.js";
-import { HEADROOM, slotBytesForMtu, type AttachableIpLink, type IpLinkOwner, type IpLinkStats } from "../ip/ip-host.js";
+import { HEADROOM, slotBytesForMtu, type AttachableIpLink, type IpLinkOwner, type IpLinkStats } from "../ip/ip-link.js";
 import type { UnetChannelSpec, UnetDevice, UnetNic } from "./unet-device.js";
 import {
   UnetEndpoint,
@@ -170,8 +139,10 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
       configuration: "unet",
     });
     const ep = this.endpoint;
-    // A TCP segment fills the whole payload (its header is inside it), so the payload limit of
-    // a segment buffer (maxMessage) bounds the datagram at maxMessage + 20.
+    // The segment buffer's room in front is sized for a UDP + IPv4 header (28) plus the
+    // encapsulation; a TCP segment carries its own header inside the payload, so the payload
+    // limit of a segment buffer (maxMessage) bounds the datagram at maxMessage + 20
+    // (Ethernet 1500: 1484).
     const maxMtu = ep.maxMessage + IPV4_HEADER_LEN;
     let fit = Math.min(maxMtu, overAtm ? ATM_IP_MTU : maxMtu, sim.frames.pool.slotBytes - HEADROOM);
     while (fit >= IPV4_MIN_MTU && slotBytesForMtu(fit) > sim.frames.pool.slotBytes) fit--;
@@ -232,6 +203,13 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
 
   // --- send (hot path: never throws) ---
 
+  /**
+   * Zero copy: a segment buffer (endpoint.allocMessage) with room for the UDP/IPv4 headers
+   * and the LLC/SNAP header, which UDP/TCP fill in place; send() hands it back to the endpoint
+   * and the NIC reads it out of the segment (its DMA). A payload larger than one message (the
+   * host fragments it, copying each fragment into a segment buffer of its own) gets a plain
+   * frame slot instead.
+   */
   allocFrame(length: number): number {
     const ep = this.endpoint;
     if (ep.state === UnetEndpointState.Destroyed) {
@@ -255,6 +233,12 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
     else this.frames.release(frame);
   }
 
+  /** Channels are point to point: no group reaches anyone; the frame is given back. */
+  sendGroup(frame: number, _group: number): boolean {
+    this.releaseFrame(frame);
+    return false;
+  }
+
   send(frame: number, nextHop: number): boolean {
     const ep = this.endpoint;
     if (!ep.isAppBuffer(frame)) {
@@ -274,6 +258,14 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
 
   // --- receive (UnetConsumer; never throws) ---
 
+  /**
+   * CPU costs on the endpoint's HostCpu: no SYSTEM_CALL, no user/kernel COPY, no INTERRUPT in
+   * poll mode. Per message sent: the endpoint's DRIVER (descriptor push) plus CHECKSUM over the
+   * datagram (the UDP/TCP and IPv4 checksums read it once); per message received: DRIVER plus
+   * CHECKSUM, plus COPY where onReceive copies. Not charged: the IP/UDP/TCP header processing
+   * itself, TCP's copies between its buffers and segments, timers: a lower bound on the real
+   * user-level work.
+   */
   chargeSend(_ep: UnetEndpoint, _frame: number, length: number): void {
     this.cpu.chargeChecksum(length - this.encap);
   }
@@ -285,6 +277,18 @@ export class UnetIpLink implements AttachableIpLink, UnetConsumer {
     if (this.overAtm || (ep.inline && length <= UNET_INLINE_MAX)) this.cpu.chargeCopy(n);
   }
 
+  /**
+   * One message: LLC/SNAP checked, then handed to the host.
+   * - Ethernet, message in a NIC receive buffer: no copy. The buffer is the NIC's receive
+   *   frame, parsed in place; if a UDP mailbox keeps it, the endpoint keeps the buffer off its
+   *   free queue until the host consumes the frame (consume() -> endpoint.free): an application
+   *   that does not read fills the free queue and the firmware drops (noFreeBuffer), as U-Net.
+   * - ATM (AAL5 reassembly memory, not a frame) and inline messages (<= 40 bytes, in the
+   *   descriptor): one copy into a new frame slot (stats().rxCopies, bytesCopied); the receive
+   *   buffer goes back at once.
+   * The sender's birth tag travels with the datagram (endpoint.messageBirth): one-way latency
+   * works as on the other links.
+   */
   onReceive(ep: UnetEndpoint, _src: number, ptr: number, length: number, token: number): boolean {
     const owner = this.owner;
     if (owner === undefined) return this.drop("DETACHED");

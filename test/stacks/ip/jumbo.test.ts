@@ -6,7 +6,8 @@ import { Network } from "../../../src/run/network.js";
 import { ErrorCode, NetloomError } from "../../../src/base/errors.js";
 import { EthernetNic, ETH_JUMBO_MTU } from "../../../src/devices/nic.js";
 import { Simulation } from "../../../src/engine/simulation.js";
-import { IpHost, slotBytesForMtu } from "../../../src/stacks/ip/ip-host.js";
+import { IpHost } from "../../../src/stacks/ip/ip-host.js";
+import { slotBytesForMtu } from "../../../src/stacks/ip/ip-link.js";
 import { LINKTYPE_ETHERNET, PcapWriter } from "../../../src/trace/pcap.js";
 import { CHECK_ALL_PREFS, tempDir, tsharkFields } from "../../support/tshark.js";
 
