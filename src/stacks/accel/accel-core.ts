@@ -110,6 +110,18 @@ export interface AccelGossip {
   unacked: number;
 }
 
+export interface AccelCoreParts {
+  /** The stack's device id on the scheduler and its client index on the CPU. */
+  id: number;
+  client: number;
+  cpu: HostCpu;
+  bottom: LinkBottom;
+  kernels: ChecksumKernels;
+  config: AccelConfig;
+  headroom: number;
+  maxMessage: number;
+}
+
 export class AccelCore {
   readonly sim: Simulation;
   readonly frames: FrameStore;
@@ -127,26 +139,18 @@ export class AccelCore {
   /** References held by scheduled EV_TX / EV_DELIVER events, per frame. */
   private readonly pending = new Map<number, number>();
 
-  constructor(
-    sim: Simulation,
-    ids: { id: number; client: number },
-    cpu: HostCpu,
-    bottom: LinkBottom,
-    kernels: ChecksumKernels,
-    config: AccelConfig,
-    sizes: { headroom: number; maxMessage: number },
-  ) {
+  constructor(sim: Simulation, parts: AccelCoreParts) {
     this.sim = sim;
     this.frames = sim.frames;
     this.u8 = sim.runtime.u8;
-    this.cpu = cpu;
-    this.bottom = bottom;
-    this.kernels = kernels;
-    this.config = config;
-    this.id = ids.id;
-    this.client = ids.client;
-    this.headroom = sizes.headroom;
-    this.maxMessage = sizes.maxMessage;
+    this.cpu = parts.cpu;
+    this.bottom = parts.bottom;
+    this.kernels = parts.kernels;
+    this.config = parts.config;
+    this.id = parts.id;
+    this.client = parts.client;
+    this.headroom = parts.headroom;
+    this.maxMessage = parts.maxMessage;
   }
 
   get now(): number {

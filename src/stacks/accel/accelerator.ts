@@ -176,8 +176,8 @@ export class AcceleratedStack implements MessageStack, CpuClient, LinkReceiver {
     const conn = new AccelConnection(bottom, config.rank, config.signature, sim.scheduler.rng(`accel:${name}`));
     this.id = sim.register(name, this);
     this.client = this.cpu.addClient(this);
-    const sizes = { headroom: this.headroom, maxMessage };
-    this.core = new AccelCore(sim, { id: this.id, client: this.client }, this.cpu, bottom, kernels, config, sizes);
+    const { id, client, cpu, headroom } = this;
+    this.core = new AccelCore(sim, { id, client, cpu, bottom, kernels, config, headroom, maxMessage });
     this.snd = new AccelSender(this.core, conn);
     this.rcv = new AccelReceiver(this.core, conn, this.snd);
     this.snd.gossip = this.rcv;
