@@ -57,6 +57,19 @@ function peerOf(rank: number): number {
   return 1 - rank;
 }
 
+/**
+ * The network of a layered or accelerated stack: the NIC and every member's MAC, or the AtmNic
+ * and the circuit to the peer (opened here) by rank.
+ */
+function networkOptions(
+  a: StackAttachment,
+  rank: number,
+): { nic: EthernetNic; members: readonly number[] } | { atm: { nic: AtmNic; vcs: number[] } } {
+  if (a.kind === "ethernet") return { nic: a.nic, members: a.members };
+  const vc = a.nic.openVc(a.vpi, a.vci);
+  return { atm: { nic: a.nic, vcs: rank === 0 ? [-1, vc] : [vc, -1] } };
+}
+
 function channelSpec(a: StackAttachment, peer: number): UnetChannelSpec {
   return a.kind === "atm"
     ? { vpi: a.vpi, vci: a.vci }
@@ -72,28 +85,12 @@ export function createMessageStack(sim: Simulation, name: string, spec: StackSpe
     case "layered":
     case "fbufs": {
       const common = { layers: configuration.layers, variant: configuration.stack, cpu, rank };
-      let stack: LayeredStack;
-      if (attachment.kind === "ethernet") {
-        stack = new LayeredStack(sim, name, { ...common, nic: attachment.nic, members: attachment.members });
-      } else {
-        const vc = attachment.nic.openVc(attachment.vpi, attachment.vci);
-        const vcs = rank === 0 ? [-1, vc] : [vc, -1];
-        stack = new LayeredStack(sim, name, { ...common, atm: { nic: attachment.nic, vcs } });
-      }
+      const stack = new LayeredStack(sim, name, { ...common, ...networkOptions(attachment, rank) });
       return { stack, destroy: () => stack.destroy() };
     }
     case "accelerated": {
       const common = { layers: configuration.layers, cpu, rank };
-      let stack: AcceleratedStack;
-      if (attachment.kind === "ethernet")
-        stack = new AcceleratedStack(sim, name, { ...common, nic: attachment.nic, members: attachment.members });
-      else {
-        const vc = attachment.nic.openVc(attachment.vpi, attachment.vci);
-        stack = new AcceleratedStack(sim, name, {
-          ...common,
-          atm: { nic: attachment.nic, vcs: rank === 0 ? [-1, vc] : [vc, -1] },
-        });
-      }
+      const stack = new AcceleratedStack(sim, name, { ...common, ...networkOptions(attachment, rank) });
       return { stack, destroy: () => stack.destroy() };
     }
     case "unet":

@@ -8,19 +8,11 @@
 //   +-+-+-----------------------------------------------------------+
 //   |C|L|                   connection cookie (62 bits)             |   mini-header (8)
 //   +-+-+-----------------------------------------------------------+
-//   C = connection identification follows; L = little-endian fields (never emitted: such frames
-//   are dropped, counted badByteOrder).
-//
-//   [C] connection identification (24), the connection class of fields, sent once:
-//     0: u8 version (1)   1: u8 source rank   2: u8 destination rank   3: u8 members
-//     4: u32 stack signature (FNV-1a of the layer list and the options that change the protocol)
-//     8: u8 link (1 Ethernet, 2 ATM)   9: u8 0   10: 6 bytes source address (MAC, or on ATM
-//     0, 0, u16 VPI, u16 VCI of the sender's circuit)   16: 6 bytes destination address (MAC, or
-//     zeros on ATM)   22: u16 0
-//
+//   C = the connection identification (24 bytes, ConnIdRepr) follows; L = little-endian fields
+//   (never emitted: such frames are dropped, counted badByteOrder).
 //   accelerated header (16):
-//     0: u8 kind        protocol  DATA 1 (one message), PACKED 2 (count messages), GOSSIP 3
-//                                  (no message), NAK 4 (count messages from seq are missing)
+//     0: u8 kind        protocol  DATA 1 (one message), PACKED 2 (count messages), GOSSIP 3,
+//                                  NAK 4 (count messages from seq are missing)
 //     1: u8 flags       protocol  0x01 RETX (a retransmission)
 //     2: u16 count      message   messages in the frame (NAK: missing)
 //     4: u32 seq        protocol  sequence number of the first message (NAK: first missing)
@@ -29,7 +21,6 @@
 //    12: u16 length     message   bytes after this header
 //    14: u16 checksum   message   RFC 1071 over this header and the bytes after it
 //   body: DATA the message; PACKED count x (u16 length, bytes); GOSSIP and NAK nothing.
-//
 // Contract: emit* write without checking (the caller sized the frame); parse* check lengths and
 // values and return null (or a negative code) for bytes that are not a valid header, never throw.
 
@@ -76,6 +67,14 @@ export function parseMiniHeader(u8: Uint8Array, at: number, available: number): 
   };
 }
 
+/**
+ * The connection identification (24 bytes), the connection class of fields:
+ *   0: u8 version (1)   1: u8 source rank   2: u8 destination rank   3: u8 members
+ *   4: u32 stack signature (FNV-1a of the layer list and the options that change the protocol)
+ *   8: u8 link (1 Ethernet, 2 ATM)   9: u8 0   10: 6 bytes source address (MAC, or on ATM
+ *   0, 0, u16 VPI, u16 VCI of the sender's circuit)   16: 6 bytes destination address (MAC, or
+ *   zeros on ATM)   22: u16 0
+ */
 export interface ConnIdRepr {
   version: number;
   src: number;

@@ -2,40 +2,30 @@
 // U-Net endpoint (as U-Net's own UAM was), configuration "active-messages" of the comparison.
 //
 // Contract:
-// - Every message carries a handler id and up to four argument words in its header (am-wire.ts).
-//   Wire, byte for byte:
-//     ATM:      one VC per peer (the endpoint's channel); the AAL5 PDU is
-//               | AM header (4 + 4 nargs) | payload |  so the handler id is in its first word.
-//     Ethernet: | Ethernet II, EtherType 0x88B6 (AM_ETHERTYPE, U-Net's) | U-Net header (8: channel tag,
-//               length; unet-wire.ts) | AM header | payload |. The device of an AmStack on
-//               Ethernet must be created with etherType AM_ETHERTYPE (amDevice() does).
-// - Arrival: the endpoint's receive job (poll or interrupt, as in U-Net) charges, per message,
-//   its DRIVER cost plus one HANDLER_DISPATCH (the profile's 5-10 instructions), and at that
-//   moment of the job the handler runs on the message in place (u8[ptr, ptr + length) in the
-//   NIC buffer or descriptor). No buffering: the handler must finish; when it returns, the
-//   buffer goes back on the free queue. Dropped and counted: unregistered handler
-//   (unknownHandler), malformed header (badHeader).
-// - Request/reply discipline: request(dst, handler, args, frame) sends a request; inside a
-//   request handler, reply(handler, args, frame) sends at most one reply to its sender; a reply
-//   handler may not send; request() from inside any handler throws NetloomError (AM forbids it:
-//   handlers that send requests can deadlock a real network). MessageStack compatibility:
-//   handler 0 is the default handler, which calls app.onMessage(stack, ptr, length, src);
-//   send(frame, dst) is a request to handler 0, and is allowed from app.onMessage (the
-//   comparison's ping-pong answers from there; sends never block here).
-// - Copies: none by the host (bytesCopied 0); the NIC's DMA as in U-Net (unet-device.ts).
-// - destroy() destroys the endpoint (which gives back every buffer).
-// Not handled: bulk transfer (AM's store/get into a remote segment): the largest message is one
-// PDU/frame (maxMessage: the endpoint's, less AM_HEADER_MAX); flow control and retransmission
-// (a lost request is lost).
+// - Every message carries a handler id and up to four argument words (am-wire.ts) in front of
+//   its payload, framed by the endpoint's device (its LinkBottom), byte for byte:
+//     ATM:      AAL5 PDU = | AM header (4 + 4 nargs) | payload |  (one VC per peer)
+//     Ethernet: | Ethernet II, AM_ETHERTYPE | U-Net header (8) | AM header | payload |
+//   On Ethernet the device needs EtherType AM_ETHERTYPE: amDevice() makes one.
+// - Arrival: in the endpoint's receive job, per message, its DRIVER cost plus one
+//   HANDLER_DISPATCH; the handler runs at that moment on the message in place. No buffering:
+//   when the handler returns, the buffer goes back on the free queue. Dropped and counted:
+//   unregistered handler (unknownHandler), malformed header (badHeader).
+// - Request/reply: request(dst, handler, args, frame) sends a request; inside a request handler
+//   reply(handler, args, frame) sends at most one reply to its sender; a reply handler may not
+//   send; request() inside any handler throws NetloomError (handlers that send requests can
+//   deadlock a real network). Handler 0 is the default handler: app.onMessage, and send(frame,
+//   dst) is a request to it, allowed from app.onMessage (sends never block here).
+// - Copies: none by the host (bytesCopied 0). destroy() destroys the endpoint.
+// Not handled: bulk transfer (store/get into a remote segment): the largest message is one
+// PDU/frame (the endpoint's maxMessage less AM_HEADER_MAX); flow control and retransmission.
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
-import type { EthernetNic } from "../../devices/nic.js";
-import type { AtmNic } from "../../devices/atm-nic.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { CpuOp, type HostCpu } from "../cost.js";
 import type { MessageApp, MessageStack, MessageStackCounters } from "../message-stack.js";
-import { UnetDevice, type UnetChannelSpec, type UnetDeviceOptions } from "../unet/unet-device.js";
+import { type UnetChannelSpec, UnetDevice, type UnetDeviceOptions, type UnetNic } from "../unet/unet-device.js";
 import {
   UnetEndpoint,
   type UnetConsumer,
@@ -79,7 +69,7 @@ export type AmHandler = (am: AmStack, msg: AmMessage) => void;
 export function amDevice(
   sim: Simulation,
   name: string,
-  nic: AtmNic | EthernetNic,
+  nic: UnetNic,
   options: Omit<UnetDeviceOptions, "nic"> = {},
 ): UnetDevice {
   return new UnetDevice(sim, name, { etherType: AM_ETHERTYPE, ...options, nic });

@@ -1,85 +1,58 @@
 // UnetEndpoint: a U-Net endpoint (von Eicken et al., Birman ch. 8.4): a process's
 // communication segment plus its send, receive and free queues, on a UnetDevice (the emulated
-// NIC firmware), charged on the host's HostCpu. It is also a MessageStack (configuration
-// "unet"), so the comparison workloads drive it like any other stack.
+// NIC firmware), charged on the host's HostCpu; also a MessageStack (configuration "unet").
 //
 // Contract:
-// - Registration (the only kernel work): creating the endpoint is a system call that pins and
-//   maps the segment (CPU job: SYSTEM_CALL + PAGE_REMAP of the segment's pages); each
-//   openChannel(peer, spec) is a system call that programs the NIC's channel table (SYSTEM_CALL
-//   + DRIVER). State machines:
+// - Registration is the only kernel work: creating the endpoint (SYSTEM_CALL + PAGE_REMAP of
+//   the segment) and each openChannel() (SYSTEM_CALL + DRIVER) are CPU jobs; the firmware drops
+//   messages for a channel still Registering.
 //     endpoint: Registering --job done--> Ready --destroy()--> Destroyed
 //     channel:  Registering --job done--> Open --closeChannel()/destroy()--> (row freed)
-//   A message for a channel that is still Registering is dropped by the firmware (counted).
-// - Communication segment: `segmentBuffers` send buffers, each a frame slot the endpoint holds
-//   for its whole life (bounded; released by destroy()). allocMessage(len) hands a free one to
-//   the application (NO_FRAME and counted when none is free); send(frame, peer) takes it back.
-// - Send (no system call, no copy): send() checks the send queue bound (sendQueue descriptors,
-//   counting sends not yet pushed) and queues a CPU job; the job is the user-level library
-//   pushing a send descriptor: one DRIVER charge of driverNs + userNs (the profile's per-frame
-//   descriptor cost plus a few hundred ns of queue work). The NIC takes the descriptor when the
-//   job gets there (start + CPU time) and reads the message out of the segment buffer itself
-//   (UnetDevice.transmit: the NIC's DMA). The descriptor, and the buffer, stay on the send
-//   queue until the NIC has read the buffer (ATM: its last cell has left), then the buffer is
-//   free again (retired lazily at the next allocMessage/send). While the ATM NIC's transmit
-//   backlog is full the firmware leaves descriptors queued (txWaits) instead of overrunning it.
-//   Message sizes: minMessage of the device (ATM 1: no empty PDU) to maxMessage; others are
-//   refused by send() (tooLong).
-// - Receive: the firmware deposits a message for an Open channel straight into this endpoint:
-//   a buffer comes off the free queue (rxBuffers of them: each is a NIC receive buffer lent to
-//   the endpoint, ATM reassembly buffer or Ethernet receive-chain buffer, held until freed) and
-//   a descriptor goes on the receive queue (recvQueue). Dropped and counted, never thrown: free
-//   queue empty (noFreeBuffer; "discarded silently", ch. 8.4), receive queue full
-//   (recvQueueFull). Small-message fast path (inline, default on): a message of at most
-//   UNET_INLINE_MAX (40) bytes is written by the NIC into the receive descriptor itself (the
-//   emulator's copy is that DMA, counted inlineBytes) and its NIC buffer is given back at once;
-//   it takes no free buffer.
-// - Noticing messages, `receive`:
-//     "poll" (default): the process polls the receive queue; pollInterval 0 spins (a message
-//       is seen when it lands), otherwise polls at creation + k * pollInterval. A poll that
-//       finds descriptors is a CPU job: per descriptor one DRIVER charge (driverNs + userNs).
-//       Empty polls are not simulated and not charged (the poller is assumed to own an
-//       otherwise idle CPU). No INTERRUPT.
-//     "interrupt": the NIC interrupts and the process takes an upcall: one INTERRUPT per job,
-//       plus the same DRIVER charge per descriptor the job drains.
-//   Each message reaches the consumer at the moment of its job where it was taken (start + CPU
-//   time so far). The application reads it in place (u8[ptr, ptr + length): the NIC buffer or
-//   the descriptor), zero copies. MessageStack apps (setApp) get onMessage and the buffer goes
-//   back on the free queue when onMessage returns; a UnetConsumer (setConsumer) may keep it by
-//   returning true and give it back later with free(token). During the call, messageBirth is
-//   the birth tag of the sender's frame (emulator metadata, for latency) and
-//   bufferHandle(token) names the NIC buffer (Ethernet: the NIC's frame id).
-// - Client protocols (UnetConsumer) charge their own user-level work in the endpoint's jobs:
-//   chargeReceive per message in the receive job, chargeSend per message in the send job
-//   (before the descriptor push: the NIC takes the message after the client's work).
-// - Copies: the host copies no message byte (stats().bytesCopied stays 0, and nothing is
-//   charged as COPY). The emulator moves bytes only where the real NIC DMAs: segmentation /
-//   the Ethernet NIC's transmit copy (device nicDmaBytes) and inline descriptors (inlineBytes).
-// - Every buffer the endpoint holds (segment, kept receive buffers, queued descriptors) is given
-//   back by destroy(); jobs still queued on the CPU are then dropped.
+// - The segment is `segmentBuffers` frame slots held for the endpoint's life: allocMessage()
+//   lends one to the application, send() takes it back onto the send queue, where the NIC
+//   reads it itself (its DMA); it is free again once the NIC has read it.
+// - Data path costs are user-level queue work only (DRIVER, driverNs + userNs per descriptor;
+//   INTERRUPT per receive job in "interrupt" mode): no system call, and the host copies no
+//   message byte (bytesCopied 0). The emulator moves bytes only where a real NIC DMAs.
+// - Received messages are read in place (NIC buffer, or the descriptor for inline ones) at the
+//   moment of the receive job that took them; a UnetConsumer may keep the buffer and give it
+//   back later (free(token)).
+// - Every queue is bounded: a full queue or empty free list drops and counts, never throws; API
+//   misuse throws NetloomError. destroy() gives back every buffer; queued jobs are then dropped.
 // Not handled: sending small messages from the descriptor (the MessageStack hands frames),
 // multicast channels, messages larger than one PDU/frame, endpoint emulation in the kernel.
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";
-import { parseDuration } from "../../base/units.js";
-import { NO_FRAME, FRAME_FCS_VALID, type FrameStore } from "../../buf/frames.js";
+import { FRAME_FCS_VALID, type FrameStore, NO_FRAME } from "../../buf/frames.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { CpuOp, type CpuClient, type HostCpu } from "../cost.js";
-import type { MessageApp, MessageStack, MessageStackCounters, StackConfiguration } from "../message-stack.js";
-import { UnetChannelState, type UnetChannelSpec, type UnetDepositTarget, type UnetDevice } from "./unet-device.js";
+import type { MessageApp, MessageStack, StackConfiguration } from "../message-stack.js";
+import { type UnetChannelSpec, UnetChannelState, type UnetDepositTarget, type UnetDevice } from "./unet-device.js";
+import {
+  type UnetEndpointConfig,
+  type UnetEndpointOptions,
+  type UnetEndpointStateName,
+  type UnetEndpointStats,
+  type UnetReceiveMode,
+  unetEndpointConfig,
+} from "./unet-endpoint-config.js";
 import { UNET_INLINE_MAX } from "./unet-wire.js";
+
+export {
+  DEFAULT_RX_BUFFERS,
+  DEFAULT_SEGMENT_BUFFERS,
+  DEFAULT_UNET_QUEUE,
+  UNET_RECEIVE_MODES,
+  type UnetEndpointOptions,
+  type UnetEndpointStats,
+  type UnetReceiveMode,
+} from "./unet-endpoint-config.js";
 
 export const UnetEndpointState = { Registering: 0, Ready: 1, Destroyed: 2 } as const;
 export type UnetEndpointState = (typeof UnetEndpointState)[keyof typeof UnetEndpointState];
-const STATE_NAMES = ["Registering", "Ready", "Destroyed"] as const;
+const STATE_NAMES = ["Registering", "Ready", "Destroyed"] as const satisfies readonly UnetEndpointStateName[];
 
-export const UNET_RECEIVE_MODES = ["poll", "interrupt"] as const;
-export type UnetReceiveMode = (typeof UNET_RECEIVE_MODES)[number];
-
-export const DEFAULT_SEGMENT_BUFFERS = 64;
-export const DEFAULT_UNET_QUEUE = 64;
-export const DEFAULT_RX_BUFFERS = 32;
 /** A receive job the CPU refused (queue full) is tried again this much later. */
 const RX_RETRY_NS = 100_000;
 
@@ -116,62 +89,26 @@ export interface UnetConsumer {
   onReceive(ep: UnetEndpoint, src: number, ptr: number, length: number, token: number): boolean;
 }
 
-export interface UnetEndpointOptions {
-  device: UnetDevice;
-  cpu: HostCpu;
-  /** This member's rank (MessageStack src of its messages at the peers). Default 0. */
-  rank?: number;
-  /** Channels to open at creation: peer rank -> channel address. */
-  channels?: Record<number, UnetChannelSpec>;
-  segmentBuffers?: number;
-  sendQueue?: number;
-  recvQueue?: number;
-  /** Free queue: receive buffers the endpoint may hold at once. */
-  rxBuffers?: number;
-  receive?: UnetReceiveMode;
-  /** Poll period (ns or "20us"); 0 = spin (default). */
-  pollInterval?: number | string;
-  /** Small messages in the receive descriptor (default true). */
-  inline?: boolean;
-  /** Bytes a client protocol (Active Messages) writes in front of each message. */
-  clientHeadroom?: number;
-  /** User-level queue work per descriptor (default 2 x the profile's handlerDispatch). */
-  userNs?: number;
-  configuration?: StackConfiguration;
-}
-
-export interface UnetEndpointStats extends MessageStackCounters {
-  state: (typeof STATE_NAMES)[number];
-  receive: UnetReceiveMode;
-  sends: number;
-  receives: number;
-  inlineReceives: number;
-  inlineBytes: number;
-  drops: {
-    noFreeBuffer: number;
-    recvQueueFull: number;
-    sendQueueFull: number;
-    noSegmentBuffer: number;
-    closedChannel: number;
-    nicRefused: number;
-    tooLong: number;
-    cpuQueue: number;
-  };
-  rxRetries: number;
-  txWaits: number;
-  segmentFree: number;
-  freeQueue: number;
-  sendQueueHighWater: number;
-  recvQueueHighWater: number;
-}
-
-function checkCount(name: string, path: string, v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > max) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(v)} is not a count from 1 to ${max}`, {
-      path: `${name}.${path}`,
-    });
+/** The segment's frame slots, held for the endpoint's life (pinned, in U-Net's terms). */
+function pinSegment(
+  frames: FrameStore,
+  count: number,
+  headroom: number,
+  now: number,
+  path: string,
+  index: Map<number, number>,
+): Int32Array {
+  const seg = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const f = frames.alloc(headroom, now);
+    if (f === NO_FRAME) {
+      for (let k = 0; k < i; k++) frames.release(seg[k]!);
+      throw new NetloomError(ErrorCode.OUT_OF_MEMORY, `no frame slot for segment buffer ${i} of ${count}`, { path });
+    }
+    seg[i] = f;
+    index.set(f, i);
   }
-  return v;
+  return seg;
 }
 
 export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, UnetDepositTarget {
@@ -251,67 +188,10 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
   };
 
   constructor(sim: Simulation, name: string, options: UnetEndpointOptions) {
+    const config: UnetEndpointConfig = unetEndpointConfig(sim, name, options);
     const device = options.device;
-    const rank = options.rank ?? 0;
-    if (!Number.isInteger(rank) || rank < 0 || rank > 0xffff) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(rank)} is not a rank (0 to 65535)`, {
-        path: `${name}.rank`,
-      });
-    }
-    const nSeg = checkCount(
-      name,
-      "segmentBuffers",
-      options.segmentBuffers ?? DEFAULT_SEGMENT_BUFFERS,
-      sim.frames.pool.count,
-    );
-    const nSq = checkCount(name, "sendQueue", options.sendQueue ?? DEFAULT_UNET_QUEUE, 1 << 16);
-    const nRq = checkCount(name, "recvQueue", options.recvQueue ?? DEFAULT_UNET_QUEUE, 1 << 16);
-    const nBuf = checkCount(name, "rxBuffers", options.rxBuffers ?? DEFAULT_RX_BUFFERS, 1 << 16);
-    const mode = options.receive ?? "poll";
-    if (!(UNET_RECEIVE_MODES as readonly string[]).includes(mode)) {
-      throw new NetloomError(
-        ErrorCode.INVALID_ARGUMENT,
-        `${JSON.stringify(mode)} is not a receive mode (${UNET_RECEIVE_MODES.join(", ")})`,
-        {
-          path: `${name}.receive`,
-        },
-      );
-    }
-    const interval = parseDuration(options.pollInterval ?? 0, `${name}.pollInterval`);
-    if (!Number.isInteger(interval) || interval < 0) {
-      throw new NetloomError(
-        ErrorCode.INVALID_ARGUMENT,
-        `${String(options.pollInterval)} is not a poll interval (whole ns >= 0)`,
-        {
-          path: `${name}.pollInterval`,
-        },
-      );
-    }
-    const extra = options.clientHeadroom ?? 0;
-    if (!Number.isInteger(extra) || extra < 0 || extra > 256) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(extra)} is not a headroom (0 to 256 bytes)`, {
-        path: `${name}.clientHeadroom`,
-      });
-    }
     const cpu = options.cpu;
-    const userNs = options.userNs ?? 2 * cpu.profile.handlerDispatchNs;
-    if (!Number.isInteger(userNs) || userNs < 0) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(userNs)} is not a duration in whole ns`, {
-        path: `${name}.userNs`,
-      });
-    }
     const frames = sim.frames;
-    const headroom = device.headroom + extra;
-    const max = Math.min(device.maxMessage, frames.pool.slotBytes - device.headroom) - extra;
-    if (max < 1) {
-      throw new NetloomError(
-        ErrorCode.INVALID_ARGUMENT,
-        `the frame slots (${frames.pool.slotBytes} bytes) leave no room for a message`,
-        {
-          path: `${name}.clientHeadroom`,
-        },
-      );
-    }
     this.sim = sim;
     this.name = name;
     this.configuration = options.configuration ?? "unet";
@@ -319,32 +199,24 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
     this.u8 = sim.runtime.u8;
     this.cpu = cpu;
     this.device = device;
-    this.rank = rank;
-    this.maxMessage = max;
-    this.receiveMode = mode;
-    this.pollInterval = interval;
-    this.inline = options.inline ?? true;
-    this.headroom = headroom;
-    this.clientHeadroom = extra;
-    this.userNs = userNs;
+    this.rank = config.rank;
+    this.maxMessage = config.maxMessage;
+    this.receiveMode = config.receive;
+    this.pollInterval = config.pollInterval;
+    this.inline = config.inline;
+    this.headroom = config.headroom;
+    this.clientHeadroom = config.clientHeadroom;
+    this.userNs = config.userNs;
     this.createdAt = sim.now;
     this.channelPeer = new Int32Array(device.maxChannels).fill(-1);
-    // The segment: held for the endpoint's life (pinned, in U-Net's terms).
-    this.segFrames = new Int32Array(nSeg);
+    const nSeg = config.segmentBuffers;
+    const nSq = config.sendQueue;
+    const nRq = config.recvQueue;
+    const nBuf = config.rxBuffers;
+    this.segFrames = pinSegment(frames, nSeg, config.headroom, sim.now, `${name}.segmentBuffers`, this.segIndex);
     this.segState = new Uint8Array(nSeg);
     this.segFree = new Int32Array(nSeg);
-    for (let i = 0; i < nSeg; i++) {
-      const f = frames.alloc(headroom, sim.now);
-      if (f === NO_FRAME) {
-        for (let k = 0; k < i; k++) frames.release(this.segFrames[k]!);
-        throw new NetloomError(ErrorCode.OUT_OF_MEMORY, `no frame slot for segment buffer ${i} of ${nSeg}`, {
-          path: `${name}.segmentBuffers`,
-        });
-      }
-      this.segFrames[i] = f;
-      this.segIndex.set(f, i);
-      this.segFree[nSeg - 1 - i] = i;
-    }
+    for (let i = 0; i < nSeg; i++) this.segFree[nSeg - 1 - i] = i;
     this.segFreeCount = nSeg;
     this.sqFrame = new Int32Array(nSq);
     this.sqDone = new Float64Array(nSq);
@@ -476,6 +348,11 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
    * Sends segment buffer `frame` (from allocMessage, possibly grown by clientHeadroom) to member
    * `dst` (default: the one peer when there is exactly one channel). Takes it back; false =
    * refused (send queue full, too long, CPU queue full: counted, the buffer is free again).
+   * Messages are minMessage of the device (ATM 1: no empty PDU) to maxMessage bytes. The send
+   * queue bound (sendQueue descriptors) counts sends whose job has not pushed them yet. The job
+   * is the user-level library pushing the descriptor; the NIC takes it when the job gets there
+   * (start + CPU time). Descriptor and buffer stay queued until the NIC has read the buffer
+   * (ATM: its last cell has left), and are retired lazily at the next allocMessage/send.
    */
   send(frame: number, dst?: number): boolean {
     const i = this.appBuffer(frame);
@@ -567,6 +444,14 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
 
   // --- receive side (called by the device: never throws) ---
 
+  /**
+   * The firmware drops a message for an Open channel straight into the endpoint: a NIC buffer
+   * comes off the free queue (rxBuffers of them, each lent until freed) and a descriptor goes on
+   * the receive queue. Free queue empty: noFreeBuffer ("discarded silently", ch. 8.4); receive
+   * queue full: recvQueueFull. Small-message fast path (inline): a message of at most
+   * UNET_INLINE_MAX bytes is written into the descriptor itself (the emulator's copy is that
+   * DMA, counted inlineBytes), takes no free buffer, and its NIC buffer goes back at once.
+   */
   deposit(ch: number, ptr: number, length: number, handle: number): boolean {
     if (this.stateValue === UnetEndpointState.Destroyed) return false;
     const cap = this.rqPtr.length;
@@ -661,6 +546,15 @@ export class UnetEndpoint implements MessageStack, CpuClient, EventHandler, Unet
 
   // --- CPU jobs and events ---
 
+  /**
+   * JOB_SEND: the descriptor push (DRIVER: driverNs + userNs, after the consumer's chargeSend).
+   * JOB_RX: the receive job. "poll" (default): the process polls the receive queue (pollInterval
+   * 0 spins: a message is seen when it lands; otherwise at creation + k * pollInterval); empty
+   * polls are not simulated and not charged (the poller owns an otherwise idle CPU).
+   * "interrupt": one INTERRUPT per job. Either way one DRIVER charge per descriptor taken, plus
+   * the consumer's chargeReceive, and each message reaches the consumer at its moment of the job.
+   * JOB_REGISTER / JOB_OPEN: the registration system calls.
+   */
   runJob(kind: number, a: number, b: number): void {
     if (this.stateValue === UnetEndpointState.Destroyed) return this.dropJob(kind, a, b);
     const cpu = this.cpu;
