@@ -1,181 +1,47 @@
-// The `atm` section of a scenario: validation (validateAtmSection, parseAtmSection). The
-// section's types are in atm-types.ts; building it onto a Simulation is atm-build.ts's, with
-// the switched circuits' timetable in atm-svc-script.ts and the report in atm-report.ts.
+// The `atm` section of a scenario, checked: ATM switches, ATM hosts (raw AAL5 or IP over ATM),
+// ATM interfaces of routers, ATM links, permanent circuits by path, switched circuits by route,
+// host failures, signalling settings and AAL5 traffic. Building is atm-build.ts's.
 //
 // Contract:
-// - validateAtmSection(raw, path, known) checks the section like the rest of the file: every
-//   problem is collected with its path (`atm.links[2].rate: ...`), unknown keys are errors
-//   (with a did-you-mean when close), names are unique (also against `known`, the names the
-//   rest of the scenario uses), references resolve, ports are in range and used once, PVC paths
-//   follow links, svc routes are walked over the links. It returns a normalised AtmScenario
-//   (ns, bytes, bit/s, defaults filled in) and the problem list; it never builds anything.
+// - checkAtmSection(rep, raw, path, known) checks the section like the rest of the scenario,
+//   reporting into `rep` (the words are the section's own: wording.ts ATM_WORDING): unknown keys
+//   (with a did-you-mean when close), names unique in the section and against `known` (the
+//   names the rest of the scenario uses), references resolved, ports in range and used once,
+//   PVC paths along links, svc routes walked over the links. It returns the normalised section
+//   (ns, bytes, defaults filled in) and never builds anything.
+// - validateAtmSection(raw, path, known) is the same on its own: the section and its problems
+//   (path, and the problem without the path). parseAtmSection throws one NetloomError listing
+//   them, for callers outside the loader.
+// - Not handled here: the section's IP hosts as scenario hosts (their addresses against the
+//   scenario's address plan, traffic naming them): check-atm-section.ts.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
-import { parseByteSize, parseDuration } from "../base/units.js";
-import { parseCellRate } from "../devices/atm-link.js";
-import { parseSigRoute } from "../wire/atm-signalling.js";
-import type {
-  AtmIssue,
-  AtmKnownNames,
-  AtmScenario,
-  AtmScenarioEnd,
-  AtmScenarioHop,
-  AtmScenarioHost,
-  AtmScenarioLink,
-  AtmScenarioPolicy,
-  AtmScenarioPvc,
-  AtmScenarioSvc,
-  AtmScenarioSwitch,
-  AtmScenarioTraffic,
-} from "./atm-types.js";
+import type { AtmScope } from "./atm-scope.js";
+import type { AtmIssue, AtmKnownNames, AtmScenario } from "./atm-types.js";
+import { checkAtmPvcs, checkAtmSvcs } from "./check-atm-circuits.js";
+import { checkAtmHosts, checkAtmRouterInterfaces, checkAtmSwitches } from "./check-atm-devices.js";
+import { checkAtmLinks } from "./check-atm-links.js";
+import { checkAtmSignalling, checkAtmTraffic } from "./check-atm-traffic.js";
+import { Checker } from "./checks.js";
+import { Reporter } from "./reporter.js";
+import { ATM_WORDING } from "./wording.js";
 
 export type * from "./atm-types.js";
 
-type Obj = Record<string, unknown>;
-const FIRST_VCI = 32;
+export const ATM_SECTION_KEYS = [
+  "switches",
+  "hosts",
+  "routerInterfaces",
+  "links",
+  "pvcs",
+  "svcs",
+  "signalling",
+  "traffic",
+];
 
-const SECTION_KEYS = ["switches", "hosts", "routerInterfaces", "links", "pvcs", "svcs", "signalling", "traffic"];
-const SWITCH_KEYS = ["name", "ports", "format", "vcCapacity", "circuitLimit", "policy", "portPolicies"];
-const POLICY_KEYS = ["queueLimit", "epdThreshold", "ppd", "randomDiscard"];
-const HOST_KEYS = ["name", "address", "gateway", "mtu", "maxPdu", "vcs", "rxBuffers", "failAt"];
-const RIF_KEYS = ["router", "name", "address", "mtu", "maxPdu"];
-const LINK_KEYS = ["name", "a", "b", "rate", "delay", "faults"];
-const FAULT_KEYS = ["cellLoss", "ber"];
-const PVC_KEYS = ["name", "path", "parity"];
-const SVC_KEYS = ["name", "from", "route", "open", "close", "parity"];
-const SIGNALLING_KEYS = ["delay", "keepAlive", "keepAliveMisses", "setupTimeout"];
-const TRAFFIC_KEYS = ["name", "type", "pvc", "svc", "from", "pduSize", "rate", "start", "stop", "count"];
+const NO_NAMES: AtmKnownNames = { devices: new Set(), routers: new Set() };
 
-class Checker {
-  readonly issues: AtmIssue[] = [];
-  error(path: string, message: string): void {
-    this.issues.push({ path, message });
-  }
-  map(v: unknown, path: string, keys: readonly string[], required: readonly string[]): Obj | undefined {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) {
-      this.error(path, "expected a mapping");
-      return undefined;
-    }
-    const o = v as Obj;
-    for (const k of Object.keys(o)) {
-      if (!keys.includes(k)) {
-        const near = keys.find((c) => c.toLowerCase() === k.toLowerCase() || distance(c, k) <= 2);
-        this.error(`${path}.${k}`, `unknown key${near !== undefined ? ` (did you mean "${near}"?)` : ""}`);
-      }
-    }
-    for (const k of required) if (o[k] === undefined) this.error(`${path}.${k}`, "is required");
-    return o;
-  }
-  list(v: unknown, path: string): unknown[] {
-    if (v === undefined) return [];
-    if (!Array.isArray(v)) {
-      this.error(path, "expected a list");
-      return [];
-    }
-    return v;
-  }
-  int(v: unknown, path: string, min: number, max: number, fallback: number): number {
-    if (v === undefined) return fallback;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      this.error(path, `${JSON.stringify(v)} is not an integer in [${min}, ${max}]`);
-      return fallback;
-    }
-    return v;
-  }
-  prob(v: unknown, path: string): number {
-    if (v === undefined) return 0;
-    if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
-      this.error(path, `${JSON.stringify(v)} is not a probability in [0, 1]`);
-      return 0;
-    }
-    return v;
-  }
-  name(v: unknown, path: string): string | undefined {
-    if (typeof v !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(v)) {
-      this.error(path, `${JSON.stringify(v)} is not a name (letters, digits, _ . -)`);
-      return undefined;
-    }
-    return v;
-  }
-  try<T>(f: () => T, fallback: T): T {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof NetloomError) {
-        const at = e.path ?? "";
-        this.error(at, e.message.startsWith(`${at}: `) ? e.message.slice(at.length + 2) : e.message);
-        return fallback;
-      }
-      throw e;
-    }
-  }
-}
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-const ADDRESS_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-function checkAddress(c: Checker, v: unknown, path: string, prefix: boolean): string | undefined {
-  if (v === undefined) return undefined;
-  const s = typeof v === "string" ? v : "";
-  const [addr, len, extra] = s.split("/");
-  const m = ADDRESS_RE.exec(addr ?? "");
-  const okLen = prefix ? len !== undefined && /^\d+$/.test(len) && Number(len) <= 32 : len === undefined;
-  if (m === null || extra !== undefined || !okLen || m.slice(1).some((x) => Number(x) > 255)) {
-    c.error(path, `${JSON.stringify(v)} is not ${prefix ? "an address/prefix like 10.2.0.1/24" : "an IPv4 address"}`);
-    return undefined;
-  }
-  return s;
-}
-
-function policyOf(c: Checker, v: unknown, path: string): AtmScenarioPolicy {
-  if (v === undefined) return {};
-  const o = c.map(v, path, POLICY_KEYS, []);
-  if (o === undefined) return {};
-  const p: AtmScenarioPolicy = {};
-  const limit = c.int(o["queueLimit"], `${path}.queueLimit`, 1, 1 << 24, 1024);
-  if (o["queueLimit"] !== undefined) p.queueLimit = limit;
-  if (o["epdThreshold"] !== undefined) p.epdThreshold = c.int(o["epdThreshold"], `${path}.epdThreshold`, 0, limit, 0);
-  if (o["ppd"] !== undefined) {
-    if (typeof o["ppd"] !== "boolean") c.error(`${path}.ppd`, "expected true or false");
-    else p.ppd = o["ppd"];
-  }
-  if (o["randomDiscard"] !== undefined) {
-    const r = c.map(
-      o["randomDiscard"],
-      `${path}.randomDiscard`,
-      ["threshold", "probability"],
-      ["threshold", "probability"],
-    );
-    if (r !== undefined) {
-      p.randomDiscard = {
-        threshold: c.int(r["threshold"], `${path}.randomDiscard.threshold`, 0, limit, 0),
-        probability: c.prob(r["probability"], `${path}.randomDiscard.probability`),
-      };
-    }
-  }
-  return p;
-}
-
-/** Validates the `atm` section (raw document value at `path`). */
-export function validateAtmSection(
-  raw: unknown,
-  path = "atm",
-  known: AtmKnownNames = { devices: new Set(), routers: new Set() },
-): {
-  atm: AtmScenario;
-  issues: AtmIssue[];
-} {
-  const c = new Checker();
+export function checkAtmSection(rep: Reporter, raw: unknown, path: string, known: AtmKnownNames): AtmScenario {
   const atm: AtmScenario = {
     switches: [],
     hosts: [],
@@ -186,403 +52,33 @@ export function validateAtmSection(
     traffic: [],
     signalling: undefined,
   };
-  const root = c.map(raw, path, SECTION_KEYS, []);
-  if (root === undefined) return { atm, issues: c.issues };
-  const names = new Map<string, { kind: "switch" | "host" | "rif"; ports: number }>();
-  const claim = (n: string, p: string, kind: "switch" | "host" | "rif", ports: number): boolean => {
-    if (names.has(n) || known.devices.has(n)) {
-      c.error(p, `duplicate name "${n}"`);
-      return false;
-    }
-    names.set(n, { kind, ports });
-    return true;
-  };
+  const s: AtmScope = { c: new Checker(rep, ATM_WORDING), path, known, nodes: new Map(), atm };
+  const root = s.c.mapping(raw, path, ATM_SECTION_KEYS);
+  if (root === undefined) return atm;
+  checkAtmSwitches(s, root["switches"]);
+  checkAtmHosts(s, root["hosts"]);
+  checkAtmRouterInterfaces(s, root["routerInterfaces"]);
+  checkAtmLinks(s, root["links"]);
+  checkAtmPvcs(s, root["pvcs"]);
+  checkAtmSvcs(s, root["svcs"]);
+  checkAtmSignalling(s, root["signalling"]);
+  checkAtmTraffic(s, root["traffic"]);
+  return atm;
+}
 
-  c.list(root["switches"], `${path}.switches`).forEach((v, i) => {
-    const p = `${path}.switches[${i}]`;
-    const o = c.map(v, p, SWITCH_KEYS, ["name", "ports"]);
-    if (o === undefined) return;
-    const name = c.name(o["name"], `${p}.name`);
-    const ports = c.int(o["ports"], `${p}.ports`, 1, 4096, 1);
-    const format = o["format"] ?? "uni";
-    if (format !== "uni" && format !== "nni") c.error(`${p}.format`, `${JSON.stringify(format)} is not uni or nni`);
-    const portPolicies: Record<number, AtmScenarioPolicy> = {};
-    if (o["portPolicies"] !== undefined) {
-      const pp = c.map(o["portPolicies"], `${p}.portPolicies`, Object.keys((o["portPolicies"] as Obj) ?? {}), []);
-      for (const [k, pv] of Object.entries(pp ?? {})) {
-        const port = Number(k);
-        if (!/^\d+$/.test(k) || port >= ports)
-          c.error(`${p}.portPolicies.${k}`, `${k} is not a port of this switch (0 to ${ports - 1})`);
-        else portPolicies[port] = policyOf(c, pv, `${p}.portPolicies.${k}`);
-      }
-    }
-    const sw: AtmScenarioSwitch = {
-      name: name ?? "",
-      ports,
-      format: format === "nni" ? "nni" : "uni",
-      vcCapacity: c.int(o["vcCapacity"], `${p}.vcCapacity`, 1, 1 << 20, 4096),
-      circuitLimit:
-        o["circuitLimit"] === undefined ? undefined : c.int(o["circuitLimit"], `${p}.circuitLimit`, 0, 1 << 24, 0),
-      policy: policyOf(c, o["policy"], `${p}.policy`),
-      portPolicies,
-    };
-    if (name !== undefined && claim(name, `${p}.name`, "switch", ports)) atm.switches.push(sw);
-  });
-
-  c.list(root["hosts"], `${path}.hosts`).forEach((v, i) => {
-    const p = `${path}.hosts[${i}]`;
-    const o = c.map(v, p, HOST_KEYS, ["name"]);
-    if (o === undefined) return;
-    const name = c.name(o["name"], `${p}.name`);
-    const address = checkAddress(c, o["address"], `${p}.address`, true);
-    const gateway = checkAddress(c, o["gateway"], `${p}.gateway`, false);
-    if (gateway !== undefined && o["address"] === undefined) c.error(`${p}.gateway`, "a gateway needs an address");
-    const maxPdu = c.int(o["maxPdu"], `${p}.maxPdu`, 1, 65535, 9188);
-    const h: AtmScenarioHost = {
-      name: name ?? "",
-      address,
-      gateway,
-      mtu: o["mtu"] === undefined ? undefined : c.int(o["mtu"], `${p}.mtu`, 68, maxPdu - 8, 9180),
-      maxPdu,
-      vcs: c.int(o["vcs"], `${p}.vcs`, 1, 1 << 16, 64),
-      rxBuffers: c.int(o["rxBuffers"], `${p}.rxBuffers`, 1, 1 << 16, 64),
-      failAtNs:
-        o["failAt"] === undefined ? undefined : c.try(() => parseDuration(o["failAt"], `${p}.failAt`), undefined),
-    };
-    if (name !== undefined && claim(name, `${p}.name`, "host", 1)) atm.hosts.push(h);
-  });
-
-  c.list(root["routerInterfaces"], `${path}.routerInterfaces`).forEach((v, i) => {
-    const p = `${path}.routerInterfaces[${i}]`;
-    const o = c.map(v, p, RIF_KEYS, ["router", "name", "address"]);
-    if (o === undefined) return;
-    const router = c.name(o["router"], `${p}.router`);
-    if (router !== undefined && !known.routers.has(router)) c.error(`${p}.router`, `no router is called "${router}"`);
-    const name = c.name(o["name"], `${p}.name`);
-    const address = checkAddress(c, o["address"], `${p}.address`, true);
-    const maxPdu = c.int(o["maxPdu"], `${p}.maxPdu`, 1, 65535, 9188);
-    const mtu = o["mtu"] === undefined ? undefined : c.int(o["mtu"], `${p}.mtu`, 68, maxPdu - 8, 9180);
-    if (router === undefined || name === undefined || address === undefined) return;
-    if (claim(`${router}.${name}`, `${p}.name`, "rif", 1))
-      atm.routerInterfaces.push({ router, name, address, mtu, maxPdu });
-  });
-
-  const used = new Set<string>();
-  const endOf = (v: unknown, p: string): AtmScenarioEnd | undefined => {
-    if (typeof v !== "string") {
-      c.error(p, `${JSON.stringify(v)} is not an endpoint ("host", "switch:port" or "router.interface")`);
-      return undefined;
-    }
-    const colon = v.lastIndexOf(":");
-    const device = colon < 0 ? v : v.slice(0, colon);
-    const info = names.get(device);
-    if (info === undefined) {
-      c.error(p, `no ATM host, switch or router ATM interface is called "${device}"`);
-      return undefined;
-    }
-    let port = 0;
-    if (info.kind === "switch") {
-      if (colon < 0 || !/^\d+$/.test(v.slice(colon + 1))) {
-        c.error(p, `"${v}": a switch end needs a port, like ${device}:0`);
-        return undefined;
-      }
-      port = Number(v.slice(colon + 1));
-      if (port >= info.ports) {
-        c.error(p, `${device} has ports 0 to ${info.ports - 1}, not ${port}`);
-        return undefined;
-      }
-    } else if (colon >= 0 && v.slice(colon + 1) !== "0") {
-      c.error(p, `${device} has one port (0)`);
-      return undefined;
-    }
-    const key = `${device}:${port}`;
-    if (used.has(key)) {
-      c.error(p, `${key} is already used by another link`);
-      return undefined;
-    }
-    used.add(key);
-    return { device, port };
-  };
-  const linkNames = new Set<string>();
-  c.list(root["links"], `${path}.links`).forEach((v, i) => {
-    const p = `${path}.links[${i}]`;
-    const o = c.map(v, p, LINK_KEYS, ["a", "b"]);
-    if (o === undefined) return;
-    const a = endOf(o["a"], `${p}.a`);
-    const b = endOf(o["b"], `${p}.b`);
-    const rate = (o["rate"] ?? "OC-3") as string | number;
-    c.try(() => parseCellRate(rate, `${p}.rate`), undefined);
-    const delayNs = c.try(() => parseDuration(o["delay"] ?? 0, `${p}.delay`), 0);
-    let cellLoss = 0;
-    let ber = 0;
-    if (o["faults"] !== undefined) {
-      const f = c.map(o["faults"], `${p}.faults`, FAULT_KEYS, []);
-      if (f !== undefined) {
-        cellLoss = c.prob(f["cellLoss"], `${p}.faults.cellLoss`);
-        ber = c.prob(f["ber"], `${p}.faults.ber`);
-      }
-    }
-    if (a === undefined || b === undefined) return;
-    const name =
-      o["name"] === undefined ? `${a.device}:${a.port}-${b.device}:${b.port}` : c.name(o["name"], `${p}.name`);
-    if (name === undefined) return;
-    if (linkNames.has(name) || known.devices.has(name)) {
-      c.error(`${p}.name`, `duplicate link name "${name}"`);
-      return;
-    }
-    linkNames.add(name);
-    atm.links.push({ name, a, b, rate, delayNs, cellLoss, ber });
-  });
-
-  const nextVci = new Map<string, number>();
-  const pvcNames = new Set<string>();
-  c.list(root["pvcs"], `${path}.pvcs`).forEach((v, i) => {
-    const p = `${path}.pvcs[${i}]`;
-    const o = c.map(v, p, PVC_KEYS, ["name", "path"]);
-    if (o === undefined) return;
-    const name = c.name(o["name"], `${p}.name`);
-    const route = c.list(o["path"], `${p}.path`);
-    if (typeof o["parity"] !== "boolean" && o["parity"] !== undefined) c.error(`${p}.parity`, "expected true or false");
-    if (route.length < 2) {
-      c.error(`${p}.path`, "a circuit path needs at least its two ends");
-      return;
-    }
-    const hops: AtmScenarioHop[] = [];
-    let ok = true;
-    route.forEach((d, k) => {
-      const info = typeof d === "string" ? names.get(d) : undefined;
-      const end = k === 0 || k === route.length - 1;
-      if (info === undefined) {
-        c.error(`${p}.path[${k}]`, `no ATM device is called ${JSON.stringify(d)}`);
-        ok = false;
-      } else if (end === (info.kind === "switch")) {
-        c.error(
-          `${p}.path[${k}]`,
-          end
-            ? `"${String(d)}" is a switch: a path ends at hosts or router interfaces`
-            : `"${String(d)}" is not a switch`,
-        );
-        ok = false;
-      }
-    });
-    if (!ok) return;
-    for (let k = 0; k + 1 < route.length; k++) {
-      const x = route[k] as string;
-      const y = route[k + 1] as string;
-      const between = atm.links.filter(
-        (l) => (l.a.device === x && l.b.device === y) || (l.a.device === y && l.b.device === x),
-      );
-      if (between.length !== 1) {
-        c.error(
-          `${p}.path[${k + 1}]`,
-          between.length === 0
-            ? `no link joins ${x} and ${y}`
-            : `${between.length} links join ${x} and ${y}: ambiguous`,
-        );
-        return;
-      }
-      const l = between[0]!;
-      const vci = nextVci.get(l.name) ?? FIRST_VCI;
-      nextVci.set(l.name, vci + 1);
-      hops.push({ link: l.name, vci });
-    }
-    if (name === undefined) return;
-    if (pvcNames.has(name)) {
-      c.error(`${p}.name`, `duplicate circuit name "${name}"`);
-      return;
-    }
-    pvcNames.add(name);
-    atm.pvcs.push({ name, path: route as string[], parity: o["parity"] === true, hops });
-  });
-
-  const linkAt = (device: string, port: number): AtmScenarioLink | undefined =>
-    atm.links.find((l) => (l.a.device === device && l.a.port === port) || (l.b.device === device && l.b.port === port));
-  const farEnd = (l: AtmScenarioLink, device: string, port: number): AtmScenarioEnd =>
-    l.a.device === device && l.a.port === port ? l.b : l.a;
-  /** "7 (b), 8 (c)": the ports of switch `sw` that lead to ATM hosts (for hints). */
-  const hostPorts = (sw: string): string => {
-    const ports = names.get(sw)?.ports ?? 0;
-    const found: string[] = [];
-    for (let q = 0; q < ports; q++) {
-      const l = linkAt(sw, q);
-      if (l === undefined) continue;
-      const e = farEnd(l, sw, q);
-      if (names.get(e.device)?.kind === "host") found.push(`${q} (${e.device})`);
-    }
-    return found.length === 0 ? "no port of it leads to a host" : `ports to hosts: ${found.join(", ")}`;
-  };
-  c.list(root["svcs"], `${path}.svcs`).forEach((v, i) => {
-    const p = `${path}.svcs[${i}]`;
-    const o = c.map(v, p, SVC_KEYS, ["name", "from", "route"]);
-    if (o === undefined) return;
-    const name = c.name(o["name"], `${p}.name`);
-    if (typeof o["parity"] !== "boolean" && o["parity"] !== undefined) c.error(`${p}.parity`, "expected true or false");
-    const openNs = c.try(() => parseDuration(o["open"] ?? 0, `${p}.open`), 0);
-    const closeNs =
-      o["close"] === undefined ? undefined : c.try(() => parseDuration(o["close"], `${p}.close`), undefined);
-    if (closeNs !== undefined && closeNs <= openNs)
-      c.error(`${p}.close`, `the circuit closes (${closeNs} ns) before it opens (${openNs} ns)`);
-    // YAML reads `route: 7` (and `route: 4.3`) as a number; dotted routes are strings.
-    const text = typeof o["route"] === "number" ? String(o["route"]) : o["route"];
-    const route = typeof text === "string" ? parseSigRoute(text) : undefined;
-    if (route === undefined) {
-      c.error(
-        `${p}.route`,
-        `${JSON.stringify(o["route"])} is not a route of output ports like "4.3.0.7" (1 to 32 ports, 0 to 4095)`,
-      );
-    }
-    const from = o["from"];
-    const info = typeof from === "string" ? names.get(from) : undefined;
-    if (info?.kind !== "host") {
-      c.error(
-        `${p}.from`,
-        info === undefined
-          ? `no ATM host is called ${JSON.stringify(from)}`
-          : `"${String(from)}" is not an ATM host: switched circuits start at hosts`,
-      );
-      return;
-    }
-    if (route === undefined) return;
-    // Walk the route over the links, as the switches will.
-    const first = linkAt(from as string, 0);
-    const start = first === undefined ? undefined : farEnd(first, from as string, 0);
-    if (start === undefined || names.get(start.device)?.kind !== "switch") {
-      c.error(`${p}.from`, `"${String(from)}" is not linked to an ATM switch`);
-      return;
-    }
-    let at = start.device;
-    let to: string | undefined;
-    for (let k = 0; k < route.length; k++) {
-      const port = route[k]!;
-      const hop = `${p}.route`;
-      const ports = names.get(at)!.ports;
-      if (port >= ports) {
-        c.error(hop, `hop ${k + 1} is port ${port}, but ${at} has ports 0 to ${ports - 1} (${hostPorts(at)})`);
-        return;
-      }
-      const l = linkAt(at, port);
-      if (l === undefined) {
-        c.error(hop, `hop ${k + 1}: nothing is attached to ${at}:${port} (${hostPorts(at)})`);
-        return;
-      }
-      const next = farEnd(l, at, port);
-      const kind = names.get(next.device)?.kind;
-      if (kind === "switch") {
-        at = next.device;
-        continue;
-      }
-      if (kind !== "host") {
-        c.error(hop, `hop ${k + 1} reaches router interface ${next.device}, which takes no switched circuits`);
-        return;
-      }
-      if (k < route.length - 1) {
-        c.error(
-          hop,
-          `the route reaches host ${next.device} after ${k + 1} hop${k === 0 ? "" : "s"}; ${route.length - k - 1} port(s) left over (did you mean "${route.slice(0, k + 1).join(".")}"?)`,
-        );
-        return;
-      }
-      to = next.device;
-    }
-    if (to === undefined) {
-      c.error(`${p}.route`, `the route ends at switch ${at}: add the port to take there (${hostPorts(at)})`);
-      return;
-    }
-    if (name === undefined) return;
-    if (pvcNames.has(name) || atm.svcs.some((x) => x.name === name)) {
-      c.error(`${p}.name`, `duplicate circuit name "${name}"`);
-      return;
-    }
-    atm.svcs.push({ name, from: from as string, route, to, openNs, closeNs, parity: o["parity"] === true });
-  });
-
-  if (root["signalling"] !== undefined || atm.svcs.length > 0 || atm.hosts.some((h) => h.failAtNs !== undefined)) {
-    const o =
-      root["signalling"] === undefined ? {} : c.map(root["signalling"], `${path}.signalling`, SIGNALLING_KEYS, []);
-    const sp = `${path}.signalling`;
-    const positive = (key: string, fallback: number, zero: boolean): number => {
-      const ns = c.try(() => parseDuration(o?.[key] ?? fallback, `${sp}.${key}`), fallback);
-      if (ns < 0 || (!zero && ns === 0)) {
-        c.error(`${sp}.${key}`, `${JSON.stringify(o?.[key])} must be ${zero ? "zero or more" : "more than zero"}`);
-        return fallback;
-      }
-      return ns;
-    };
-    atm.signalling = {
-      delayNs: positive("delay", 50_000, true),
-      keepAliveNs: positive("keepAlive", 5_000_000, false),
-      keepAliveMisses: c.int(o?.["keepAliveMisses"], `${sp}.keepAliveMisses`, 1, 1000, 3),
-      setupTimeoutNs: positive("setupTimeout", 20_000_000, false),
-    };
-  }
-
-  c.list(root["traffic"], `${path}.traffic`).forEach((v, i) => {
-    const p = `${path}.traffic[${i}]`;
-    const o = c.map(v, p, TRAFFIC_KEYS, ["name", "type", "pduSize"]);
-    if (o === undefined) return;
-    const name = c.name(o["name"], `${p}.name`);
-    if (o["type"] !== "aal5") c.error(`${p}.type`, `${JSON.stringify(o["type"])} is not an ATM traffic type (aal5)`);
-    let pvc: AtmScenarioPvc | undefined;
-    let svc: AtmScenarioSvc | undefined;
-    if (o["svc"] !== undefined && o["pvc"] !== undefined) c.error(`${p}.svc`, "name a pvc or an svc, not both");
-    else if (o["svc"] !== undefined) {
-      svc = atm.svcs.find((x) => x.name === o["svc"]);
-      if (svc === undefined) {
-        const near =
-          atm.svcs.find((x) => distance(x.name, String(o["svc"])) <= 2) ?? atm.pvcs.find((x) => x.name === o["svc"]);
-        const hint =
-          near === undefined
-            ? ""
-            : near.name === o["svc"]
-              ? ` (${near.name} is a pvc: use pvc:)`
-              : ` (did you mean "${near.name}"?)`;
-        c.error(`${p}.svc`, `no switched circuit is called ${JSON.stringify(o["svc"])}${hint}`);
-      }
-    } else if (o["pvc"] === undefined) {
-      c.error(`${p}.pvc`, "is required (or svc: a switched circuit)");
-    } else {
-      pvc = atm.pvcs.find((x) => x.name === o["pvc"]);
-      if (pvc === undefined) {
-        const asSvc = atm.svcs.some((x) => x.name === o["pvc"]);
-        c.error(
-          `${p}.pvc`,
-          `no circuit is called ${JSON.stringify(o["pvc"])}${asSvc ? " (it is an svc: use svc:)" : ""}`,
-        );
-      }
-    }
-    const from = o["from"] ?? pvc?.path[0] ?? svc?.from;
-    if (pvc !== undefined && from !== pvc.path[0] && from !== pvc.path[pvc.path.length - 1]) {
-      c.error(`${p}.from`, `${JSON.stringify(from)} is not an end of circuit ${pvc.name}`);
-    }
-    if (svc !== undefined && from !== svc.from && from !== svc.to) {
-      c.error(`${p}.from`, `${JSON.stringify(from)} is not an end of circuit ${svc.name} (${svc.from} or ${svc.to})`);
-    }
-    const pduBytes = c.try(() => parseByteSize(o["pduSize"], `${p}.pduSize`), 0);
-    if (pduBytes < 1 || pduBytes > 65535)
-      c.error(`${p}.pduSize`, `${pduBytes} bytes is not an AAL5 PDU size (1 to 65535)`);
-    let pdusPerSecond: number | undefined;
-    if (o["rate"] !== undefined) {
-      if (typeof o["rate"] !== "number" || !(o["rate"] > 0 && o["rate"] < Infinity))
-        c.error(`${p}.rate`, `${JSON.stringify(o["rate"])} is not a PDU rate (PDUs per second)`);
-      else pdusPerSecond = o["rate"];
-    }
-    const t: AtmScenarioTraffic = {
-      name: name ?? "",
-      type: "aal5",
-      pvc: pvc?.name ?? "",
-      svc: svc?.name,
-      from: typeof from === "string" ? from : "",
-      pduBytes,
-      pdusPerSecond,
-      startNs: c.try(() => parseDuration(o["start"] ?? 0, `${p}.start`), 0),
-      stopNs: o["stop"] === undefined ? undefined : c.try(() => parseDuration(o["stop"], `${p}.stop`), 0),
-      count: o["count"] === undefined ? undefined : c.int(o["count"], `${p}.count`, 0, Number.MAX_SAFE_INTEGER, 0),
-    };
-    if (name !== undefined && atm.traffic.some((x) => x.name === name))
-      c.error(`${p}.name`, `duplicate traffic name "${name}"`);
-    else if (name !== undefined) atm.traffic.push(t);
-  });
-  return { atm, issues: c.issues };
+/** Checks the `atm` section (raw document value at `path`) on its own. */
+export function validateAtmSection(
+  raw: unknown,
+  path = "atm",
+  known: AtmKnownNames = NO_NAMES,
+): { atm: AtmScenario; issues: AtmIssue[] } {
+  const rep = new Reporter();
+  const atm = checkAtmSection(rep, raw, path, known);
+  const issues = rep.issues.map((i) => ({
+    path: i.path,
+    message: i.path === "" ? i.message : i.message.slice(i.path.length + 2),
+  }));
+  return { atm, issues };
 }
 
 /** Validates and throws one NetloomError listing every problem (for callers outside the loader). */
