@@ -4,26 +4,22 @@
 // Contract:
 // - loadComparison(path) / parseComparison(text, { source }) read YAML or JSON and return a
 //   Comparison with every unit normalised (bit/s, ns, bytes). Every problem is collected and
-//   thrown at once as ScenarioError (code INVALID_ARGUMENT), each with its path, line and a
-//   did-you-mean for misspelt keys and names: `configurations[2].stack: "unt" is not a stack
-//   configuration (did you mean "unet"?)`. Unknown keys are errors.
+//   thrown at once as one ScenarioError (reporter.ts, in the comparison's words: wording.ts),
+//   each with its path, line and a did-you-mean: `configurations[2].stack: "unt" is not a
+//   stack configuration (did you mean "unet"?)`. Unknown keys are errors.
 // - The format (all keys but `configurations` optional):
 //
 //     name: stacks-1995
 //     seed: 1
 //     profile: workstation-1995            # bundled name, or a profile file (relative to this file)
-//     networks:                            # which networks, and their links
-//       ethernet: { rate: 10Mbps, delay: 5us }
-//       atm: { rate: OC-3, delay: 5us }
-//     configurations:                      # one column of the comparison each
-//       - { name: socket, stack: socket, layers: [NAK, FRAG, COM] }
+//     networks: { ethernet: { rate: 10Mbps, delay: 5us }, atm: { rate: OC-3, delay: 5us } }
+//     configurations:                      # one column of the comparison each; layers top to
+//       - { name: socket, stack: socket, layers: [NAK, FRAG, COM] }   # bottom, as the stack checks them
 //       - { name: unet, stack: unet }
 //     pingPong: { sizes: [8, 1024], rounds: 20 }       # round trips per size
 //     oneWay: { sizes: [1024, 8192], messages: 200 }   # messages per size, back to back
 //     outputs: { dir: results/stacks-1995 }            # compare.json, compare.csv, compare.html
 //
-//   `layers` (top to bottom) applies to socket, layered, fbufs and accelerated and is checked
-//   as the stack would check it (checkComposition). unet and active-messages take none.
 // - Not handled: more than two hosts, loss on the comparison links (the workloads measure
 //   stacks, not recovery; the stacks' own tests cover loss).
 
