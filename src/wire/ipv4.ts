@@ -128,9 +128,12 @@ export function inetChecksumRange(bytes: Uint8Array, offset: number, length: num
 
 // --- addresses and prefixes ---
 
+/** The API has always read octets with leading zeros as decimal (scenario files refuse them). */
+const API_OCTETS = { leadingZeros: true } as const;
+
 /** Parses dotted-quad text ("192.168.0.1"); throws NetloomError INVALID_ARGUMENT naming `path`. */
 export function ipv4FromString(text: string, path = "address"): number {
-  const addr = ipv4FromText(text, { leadingZeros: true });
+  const addr = ipv4FromText(text, API_OCTETS);
   if (addr === undefined) {
     throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${text}" is not an IPv4 address (like 192.168.0.1)`, { path });
   }
