@@ -1,6 +1,6 @@
 // Writes build/scenario-validator.cjs: the scenario JSON Schema (src/scenario/scenario.schema.json,
-// with the atm section it refers to) as Ajv standalone code, so that a run does not compile the
-// schema at start-up. The text comes from validatorModuleSource() in
+// with the atm section it refers to) as Ajv standalone code, so that a run does not spend
+// start-up time compiling the schema. The text comes from validatorModuleSource() in
 // src/scenario/schema-validator.ts (compiled: run after build:ts), which also owns the Ajv options
 // and the schema hash the loader checks. Usage: node scripts/build-schema-validator.mjs [outDir]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,11 +1,16 @@
 // "Did you mean": the closest known word to a misspelt one, for error messages that name a
-// key, a device or a parameter. Case-insensitive Levenshtein distance; short words need a
-// closer match, so "h7" is never offered as a typo of "h0".
+// key, a device or a parameter. The one edit distance of the codebase (Levenshtein).
+//
+// Contract:
+// - editDistance(a, b, ignoreCase = true): insertions, deletions and substitutions.
+// - suggest(word, candidates): the closest candidate, case ignored; short words need a closer
+//   match, so "h7" is never offered as a typo of "h0". Ties go to the earlier candidate.
+// - firstNear(word, candidates, maxEdits): the first candidate equal but for case or within
+//   maxEdits edits with case counting (the `atm` section's looser rule, kept as it was).
 
-/** Levenshtein distance between `a` and `b`, ignoring case. */
-export function editDistance(a: string, b: string): number {
-  const al = a.toLowerCase();
-  const bl = b.toLowerCase();
+export function editDistance(a: string, b: string, ignoreCase = true): number {
+  const al = ignoreCase ? a.toLowerCase() : a;
+  const bl = ignoreCase ? b.toLowerCase() : b;
   let prev = Array.from({ length: bl.length + 1 }, (_, j) => j);
   for (let i = 1; i <= al.length; i++) {
     const cur = [i];
@@ -17,7 +22,6 @@ export function editDistance(a: string, b: string): number {
   return prev[bl.length]!;
 }
 
-/** The closest candidate within a typo's distance, for "did you mean". */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
@@ -31,4 +35,9 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   // Short words are one edit from many others: "h7" is not a typo of "h0".
   const limit = Math.max(1, Math.min(2, Math.floor(word.length / 3)));
   return bestD <= limit && bestD * 2 < word.length ? best : undefined;
+}
+
+export function firstNear(word: string, candidates: readonly string[], maxEdits: number): string | undefined {
+  const lower = word.toLowerCase();
+  return candidates.find((c) => c.toLowerCase() === lower || editDistance(c, word, false) <= maxEdits);
 }

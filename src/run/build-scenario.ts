@@ -29,7 +29,7 @@
 //   (onDispose: stacks first, they hold frames; then the CPUs' queued jobs).
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
-import { atmRouterInterfaces, buildAtm, type BuiltAtm } from "../scenario/scenario-atm.js";
+import { atmRouterInterfaces, buildAtm, type BuiltAtm } from "../scenario/atm-build.js";
 import { Network } from "./network.js";
 import type { Scenario, ScenarioEndpoint } from "../scenario/scenario.js";
 import { FlowStats } from "../trace/flow-stats.js";

@@ -4,43 +4,26 @@
 // Contract:
 // - loadComparison(path) / parseComparison(text, { source }) read YAML or JSON and return a
 //   Comparison with every unit normalised (bit/s, ns, bytes). Every problem is collected and
-//   thrown at once as ScenarioError (code INVALID_ARGUMENT), each with its path, line and a
-//   did-you-mean for misspelt keys and names: `configurations[2].stack: "unt" is not a stack
-//   configuration (did you mean "unet"?)`. Unknown keys are errors.
+//   thrown at once as one ScenarioError (reporter.ts, in the comparison's words: wording.ts),
+//   each with its path, line and a did-you-mean: `configurations[2].stack: "unt" is not a
+//   stack configuration (did you mean "unet"?)`. Unknown keys are errors.
 // - The format (all keys but `configurations` optional):
 //
 //     name: stacks-1995
 //     seed: 1
 //     profile: workstation-1995            # bundled name, or a profile file (relative to this file)
-//     networks:                            # which networks, and their links
-//       ethernet: { rate: 10Mbps, delay: 5us }
-//       atm: { rate: OC-3, delay: 5us }
-//     configurations:                      # one column of the comparison each
-//       - { name: socket, stack: socket, layers: [NAK, FRAG, COM] }
+//     networks: { ethernet: { rate: 10Mbps, delay: 5us }, atm: { rate: OC-3, delay: 5us } }
+//     configurations:                      # one column of the comparison each; layers top to
+//       - { name: socket, stack: socket, layers: [NAK, FRAG, COM] }   # bottom, as the stack checks them
 //       - { name: unet, stack: unet }
 //     pingPong: { sizes: [8, 1024], rounds: 20 }       # round trips per size
 //     oneWay: { sizes: [1024, 8192], messages: 200 }   # messages per size, back to back
 //     outputs: { dir: results/stacks-1995 }            # compare.json, compare.csv, compare.html
 //
-//   `layers` (top to bottom) applies to socket, layered, fbufs and accelerated and is checked
-//   as the stack would check it (checkComposition). unet and active-messages take none.
 // - Not handled: more than two hosts, loss on the comparison links (the workloads measure
 //   stacks, not recovery; the stacks' own tests cover loss).
 
 import { dirname, resolve } from "node:path";
-import { suggest } from "../base/did-you-mean.js";
-import { NetloomError } from "../base/errors.js";
-import {
-  parseStructured,
-  readInputFile,
-  ScenarioError,
-  type Locate,
-  type ScenarioFormat,
-  type ScenarioIssue,
-} from "./scenario.js";
-import { parseBitRate, parseDuration } from "../base/units.js";
-import { checkProfileChoice, checkStackChoice, DEFAULT_LAYERS } from "./stack-choice.js";
-
 import {
   COMPARE_NETWORKS,
   type CompareConfiguration,
@@ -48,6 +31,12 @@ import {
   type CompareNetwork,
   type Comparison,
 } from "../compare/comparison.js";
+import { parseBitRate, parseDuration } from "../base/units.js";
+import { Checker } from "./checks.js";
+import { type Locate, Reporter, ScenarioError } from "./reporter.js";
+import { checkProfileChoice, checkStackChoice, DEFAULT_LAYERS } from "./stack-choice.js";
+import { parseStructured, readInputFile, type ScenarioFormat } from "./structured-text.js";
+import { COMPARE_WORDING } from "./wording.js";
 
 export { COMPARE_NETWORKS, type CompareConfiguration, type CompareLink, type CompareNetwork, type Comparison };
 
@@ -70,165 +59,142 @@ export function parseComparison(
   return validateComparison(value, { ...options, locate });
 }
 
-class Issues {
-  readonly list: ScenarioIssue[] = [];
-  constructor(private readonly locate: Locate | undefined) {}
-  add(path: string, problem: string, onKey = false): undefined {
-    const pos = this.locate?.(path, onKey);
-    this.list.push({
-      path,
-      message: `${path === "" ? "" : `${path}: `}${problem}`,
-      line: pos?.line,
-      column: pos?.column,
-    });
-    return undefined;
-  }
-  /** A mapping with only `keys` (misspellings suggested), or undefined after reporting. */
-  map(v: unknown, path: string, keys: readonly string[], what: string): Record<string, unknown> | undefined {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return this.add(path, `must be ${what}`);
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (keys.includes(k)) continue;
-      const s = suggest(k, keys);
-      this.add(
-        path === "" ? k : `${path}.${k}`,
-        `unknown key${s !== undefined ? ` (did you mean "${s}"?)` : ` (expected one of ${keys.join(", ")})`}`,
-        true,
-      );
-    }
-    return o;
-  }
-  int(v: unknown, path: string, min: number, max: number): number | undefined {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
-      return this.add(path, `${JSON.stringify(v)} is not a whole number from ${min} to ${max}`);
-    return v;
-  }
-  units<T>(path: string, parse: () => T): T | undefined {
-    try {
-      return parse();
-    } catch (e) {
-      if (!(e instanceof NetloomError)) throw e;
-      // The error names its own path (a layer inside the list, say): report it there.
-      return e.path !== undefined && e.message.startsWith(`${e.path}: `)
-        ? this.add(e.path, e.message.slice(e.path.length + 2))
-        : this.add(path, e.message);
-    }
-  }
-  sizes(v: unknown, path: string, max: number): number[] | undefined {
-    if (!Array.isArray(v) || v.length === 0) return this.add(path, "must be a list of message sizes in bytes");
-    const out: number[] = [];
-    v.forEach((x, i) => {
-      const n = this.int(x, `${path}[${i}]`, 1, max);
-      if (n !== undefined) out.push(n);
-    });
-    return out.length === v.length ? out : undefined;
-  }
-}
-
 /** Validates a parsed comparison document (plain data). */
 export function validateComparison(
   document: unknown,
   options: { source?: string; baseDir?: string; locate?: Locate } = {},
 ): Comparison {
-  const c = new Issues(options.locate);
-  const top = c.map(document, "", TOP_KEYS, "a mapping of comparison keys (configurations, networks, ...)");
-  if (top === undefined) throw new ScenarioError(c.list, options.source);
-  const name =
-    top["name"] === undefined
-      ? "compare"
-      : typeof top["name"] === "string" && /^[A-Za-z0-9][\w.-]*$/.test(top["name"])
-        ? top["name"]
-        : c.add("name", `${JSON.stringify(top["name"])} is not a name (letters, digits, . _ -)`);
-  const seed = top["seed"] === undefined ? 1 : c.int(top["seed"], "seed", 0, 2 ** 32 - 1);
-
-  const profile = checkProfileChoice(top["profile"] ?? "workstation-1995", "profile", options.baseDir, (p, m) =>
-    c.add(p, m),
-  );
-
-  const networks: Partial<Record<CompareNetwork, CompareLink>> = {};
-  const rawNets = top["networks"] ?? { ethernet: {}, atm: {} };
-  const nets = c.map(rawNets, "networks", COMPARE_NETWORKS, "a mapping with ethernet and/or atm");
-  if (nets !== undefined) {
-    if (Object.keys(nets).length === 0) c.add("networks", "names no network (ethernet, atm)");
-    for (const n of COMPARE_NETWORKS) {
-      if (nets[n] === undefined) continue;
-      const p = `networks.${n}`;
-      const o = c.map(nets[n] ?? {}, p, ["rate", "delay"], "a mapping with rate and delay");
-      if (o === undefined) continue;
-      const rate = (o["rate"] ?? (n === "atm" ? "OC-3" : "10Mbps")) as string | number;
-      const rateBps =
-        n === "atm" && typeof rate === "string" && ATM_RATES[rate] !== undefined
-          ? ATM_RATES[rate]
-          : c.units(`${p}.rate`, () => parseBitRate(rate, `${p}.rate`));
-      const delayNs = c.units(`${p}.delay`, () => parseDuration(o["delay"] ?? "5us", `${p}.delay`));
-      if (rateBps !== undefined && delayNs !== undefined) networks[n] = { rate, rateBps, delayNs };
-    }
-  }
-
-  const configurations: CompareConfiguration[] = [];
-  if (!Array.isArray(top["configurations"]) || top["configurations"].length === 0) {
-    c.add("configurations", "must be a list of stack configurations (name, stack, layers)");
-  } else {
-    top["configurations"].forEach((raw, i) => {
-      const p = `configurations[${i}]`;
-      const o = c.map(raw, p, ["name", "stack", "layers"], "a mapping with name, stack and layers");
-      if (o === undefined) return;
-      // Checked before the name: the name defaults to the configuration.
-      const choice = checkStackChoice(o["stack"], o["layers"], `${p}.stack`, p, (path, m, onKey) =>
-        c.add(path, m, onKey),
-      );
-      if (choice === undefined) return;
-      const cfgName = o["name"] ?? choice.stack;
-      if (typeof cfgName !== "string" || cfgName.length === 0)
-        return void c.add(`${p}.name`, "must be a non-empty string");
-      if (configurations.some((x) => x.name === cfgName))
-        return void c.add(`${p}.name`, `duplicate configuration name "${cfgName}"`);
-      configurations.push({ name: cfgName, ...choice });
-    });
-  }
-
-  const pp = c.map(top["pingPong"] ?? {}, "pingPong", ["sizes", "rounds"], "a mapping with sizes and rounds");
-  const ppSizes =
-    pp === undefined
-      ? undefined
-      : pp["sizes"] === undefined
-        ? [8, 64, 256, 1024, 4096, 8192]
-        : c.sizes(pp["sizes"], "pingPong.sizes", 65_536);
-  const rounds =
-    pp === undefined ? undefined : pp["rounds"] === undefined ? 20 : c.int(pp["rounds"], "pingPong.rounds", 1, 100_000);
-  const ow = c.map(top["oneWay"] ?? {}, "oneWay", ["sizes", "messages"], "a mapping with sizes and messages");
-  const owSizes =
-    ow === undefined
-      ? undefined
-      : ow["sizes"] === undefined
-        ? [256, 512, 1024, 2048, 4096, 8192]
-        : c.sizes(ow["sizes"], "oneWay.sizes", 65_536);
-  const messages =
-    ow === undefined
-      ? undefined
-      : ow["messages"] === undefined
-        ? 200
-        : c.int(ow["messages"], "oneWay.messages", 2, 1_000_000);
-
-  let outDir: string | undefined;
-  if (top["outputs"] !== undefined) {
-    const o = c.map(top["outputs"], "outputs", ["dir"], "a mapping with dir");
-    if (o !== undefined && o["dir"] !== undefined) {
-      if (typeof o["dir"] !== "string" || o["dir"] === "") c.add("outputs.dir", "must be a directory path");
-      else outDir = resolve(options.baseDir ?? process.cwd(), o["dir"]);
-    }
-  }
-
-  if (c.list.length > 0) throw new ScenarioError(c.list, options.source);
+  const rep = new Reporter(options.locate);
+  const c = new Checker(rep, COMPARE_WORDING);
+  const top = c.mapping(document, "", TOP_KEYS, [], "a mapping of comparison keys (configurations, networks, ...)");
+  if (top === undefined) throw new ScenarioError(rep.issues, options.source);
+  const name = top["name"] === undefined ? "compare" : c.name(top["name"], "name");
+  const seed = top["seed"] === undefined ? 1 : wholeNumber(c, top["seed"], "seed", 0, 2 ** 32 - 1);
+  const profile = checkProfileChoice(rep, top["profile"] ?? "workstation-1995", "profile", options.baseDir);
+  const networks = checkNetworks(c, top["networks"] ?? { ethernet: {}, atm: {} });
+  const configurations = checkConfigurations(c, top["configurations"]);
+  const pingPong = checkWorkload(c, top["pingPong"], PING_PONG);
+  const oneWay = checkWorkload(c, top["oneWay"], ONE_WAY);
+  const outDir = checkOutputs(c, top["outputs"], options.baseDir);
+  rep.throwIfAny(options.source, false);
   return {
     name: name!,
     seed: seed!,
     profile: profile!,
     networks,
     configurations,
-    pingPong: { sizes: ppSizes!, rounds: rounds! },
-    oneWay: { sizes: owSizes!, messages: messages! },
+    pingPong: { sizes: pingPong.sizes!, rounds: pingPong.count! },
+    oneWay: { sizes: oneWay.sizes!, messages: oneWay.count! },
     outDir,
     source: options.source,
   };
+}
+
+/** An integer in range; unlike Checker.int, an absent value is a problem too. */
+function wholeNumber(c: Checker, v: unknown, path: string, min: number, max: number): number | undefined {
+  return v === undefined ? c.error(path, c.words.notInteger(v, min, max)) : c.int(v, path, min, max);
+}
+
+function checkNetworks(c: Checker, raw: unknown): Partial<Record<CompareNetwork, CompareLink>> {
+  const networks: Partial<Record<CompareNetwork, CompareLink>> = {};
+  const nets = c.mapping(raw, "networks", COMPARE_NETWORKS, [], "a mapping with ethernet and/or atm");
+  if (nets === undefined) return networks;
+  if (Object.keys(nets).length === 0) c.error("networks", "names no network (ethernet, atm)");
+  for (const n of COMPARE_NETWORKS) {
+    if (nets[n] === undefined) continue;
+    const p = `networks.${n}`;
+    const o = c.mapping(nets[n] ?? {}, p, ["rate", "delay"], [], "a mapping with rate and delay");
+    if (o === undefined) continue;
+    const rate = (o["rate"] ?? (n === "atm" ? "OC-3" : "10Mbps")) as string | number;
+    const rateBps =
+      n === "atm" && typeof rate === "string" && ATM_RATES[rate] !== undefined
+        ? ATM_RATES[rate]
+        : c.rep.units(`${p}.rate`, () => parseBitRate(rate, `${p}.rate`));
+    const delayNs = c.rep.units(`${p}.delay`, () => parseDuration(o["delay"] ?? "5us", `${p}.delay`));
+    if (rateBps !== undefined && delayNs !== undefined) networks[n] = { rate, rateBps, delayNs };
+  }
+  return networks;
+}
+
+function checkConfigurations(c: Checker, raw: unknown): CompareConfiguration[] {
+  const configurations: CompareConfiguration[] = [];
+  if (!Array.isArray(raw) || raw.length === 0) {
+    c.error("configurations", "must be a list of stack configurations (name, stack, layers)");
+    return configurations;
+  }
+  raw.forEach((entry, i) => {
+    const p = `configurations[${i}]`;
+    const o = c.mapping(entry, p, ["name", "stack", "layers"], [], "a mapping with name, stack and layers");
+    if (o === undefined) return;
+    // Checked before the name: the name defaults to the configuration.
+    const choice = checkStackChoice(c.rep, o["stack"], o["layers"], `${p}.stack`, p);
+    if (choice === undefined) return;
+    const cfgName = o["name"] ?? choice.stack;
+    if (typeof cfgName !== "string" || cfgName.length === 0)
+      return void c.error(`${p}.name`, "must be a non-empty string");
+    if (configurations.some((x) => x.name === cfgName))
+      return void c.error(`${p}.name`, `duplicate configuration name "${cfgName}"`);
+    configurations.push({ name: cfgName, ...choice });
+  });
+  return configurations;
+}
+
+/** A workload's key, its count key and their defaults and ranges. */
+interface WorkloadKeys {
+  path: "pingPong" | "oneWay";
+  countKey: "rounds" | "messages";
+  sizes: number[];
+  count: number;
+  minCount: number;
+  maxCount: number;
+}
+
+const PING_PONG: WorkloadKeys = {
+  path: "pingPong",
+  countKey: "rounds",
+  sizes: [8, 64, 256, 1024, 4096, 8192],
+  count: 20,
+  minCount: 1,
+  maxCount: 100_000,
+};
+const ONE_WAY: WorkloadKeys = {
+  path: "oneWay",
+  countKey: "messages",
+  sizes: [256, 512, 1024, 2048, 4096, 8192],
+  count: 200,
+  minCount: 2,
+  maxCount: 1_000_000,
+};
+
+/** pingPong (sizes, rounds) or oneWay (sizes, messages): message sizes and a count per size. */
+function checkWorkload(
+  c: Checker,
+  raw: unknown,
+  w: WorkloadKeys,
+): { sizes: number[] | undefined; count: number | undefined } {
+  const o = c.mapping(raw ?? {}, w.path, ["sizes", w.countKey], [], `a mapping with sizes and ${w.countKey}`);
+  if (o === undefined) return { sizes: undefined, count: undefined };
+  const sizes = o["sizes"] === undefined ? w.sizes : checkSizes(c, o["sizes"], `${w.path}.sizes`, 65_536);
+  const given = o[w.countKey];
+  const count =
+    given === undefined ? w.count : wholeNumber(c, given, `${w.path}.${w.countKey}`, w.minCount, w.maxCount);
+  return { sizes, count };
+}
+
+function checkSizes(c: Checker, v: unknown, path: string, max: number): number[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) return c.error(path, "must be a list of message sizes in bytes");
+  const out: number[] = [];
+  v.forEach((x, i) => {
+    const n = wholeNumber(c, x, `${path}[${i}]`, 1, max);
+    if (n !== undefined) out.push(n);
+  });
+  return out.length === v.length ? out : undefined;
+}
+
+function checkOutputs(c: Checker, raw: unknown, baseDir: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const o = c.mapping(raw, "outputs", ["dir"], [], "a mapping with dir");
+  if (o === undefined || o["dir"] === undefined) return undefined;
+  if (typeof o["dir"] !== "string" || o["dir"] === "") return c.error("outputs.dir", "must be a directory path");
+  return resolve(baseDir ?? process.cwd(), o["dir"]);
 }

@@ -5,8 +5,8 @@
 // came from:
 // - "precompiled": build/scenario-validator.cjs, the standalone code `npm run build` generates
 //   (scripts/build-schema-validator.mjs), taken only when it was made from these very schema
-//   texts (the SHA-256 it carries equals schemaHash of them). Loading it costs a few ms.
-// - "compiled": the texts compiled here by Ajv (about 190 ms): when there is no generated file,
+//   texts (the SHA-256 it carries equals schemaHash of them). Loading it is cheap.
+// - "compiled": the texts compiled here by Ajv (slow at start-up): when there is no generated file,
 //   it cannot be loaded, or it was made from other schema texts (a schema edited since the
 //   last build), so a changed schema is never checked by stale code.
 // validatorModuleSource() makes that file's text (scripts/build-schema-validator.mjs writes it),
@@ -71,7 +71,7 @@ export function validatorModuleSource(mainText: string, atmText: string): string
 }
 
 function compileSchemas(mainText: string, atmText: string, withSource: boolean) {
-  // Ajv itself (about 40 ms to load) only when there is something to compile.
+  // Ajv itself (slow to load) only when there is something to compile.
   const { Ajv2020 } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
   const ajv = new Ajv2020({ ...SCHEMA_AJV_OPTIONS, ...(withSource ? { code: { source: true } } : {}) });
   ajv.addSchema(JSON.parse(atmText) as object);

@@ -16,6 +16,7 @@
 //   | dst  | src  | type/TPID | [TCI | type] | payload ... pad | FCS (4) |
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
+import { macFromText, macToText as macToString } from "../base/mac-text.js";
 import { ByteView } from "./byte-view.js";
 
 export const ETH_ADDR_LEN = 6;
@@ -45,24 +46,19 @@ export function isGroupMac(mac: number): boolean {
   return Math.floor(mac / 0x100_0000_0000) % 2 === 1;
 }
 
+/** Parses "02:00:00:00:00:01" (or with "-"); throws NetloomError INVALID_ARGUMENT naming `path`. */
 export function macFromString(text: string, path = "mac"): number {
-  const m =
-    /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i.exec(text);
-  if (m === null) {
+  const mac = macFromText(text);
+  if (mac === undefined) {
     throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${text}" is not a MAC address (like 02:00:00:00:00:01)`, {
       path,
     });
   }
-  let mac = 0;
-  for (let i = 1; i <= 6; i++) mac = mac * 256 + parseInt(m[i]!, 16);
   return mac;
 }
 
-export function macToString(mac: number): string {
-  const parts: string[] = [];
-  for (let i = 5; i >= 0; i--) parts.push((Math.floor(mac / 256 ** i) % 256).toString(16).padStart(2, "0"));
-  return parts.join(":");
-}
+/** Lower-case, colon-separated text of an address (src/base/mac-text.ts). */
+export { macToString };
 
 /** Reads a MAC address at `offset` as a 48-bit number. */
 export function readMac(bytes: Uint8Array, offset: number): number {

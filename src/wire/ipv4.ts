@@ -23,6 +23,7 @@
 // - Not handled: fragmentation and reassembly, option semantics (source route, record route).
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
+import { ipv4FromText, ipv4ToText as ipv4ToString, splitIpv4Prefix } from "../base/ipv4-text.js";
 import { checksumKernels, updateInternetChecksum } from "../kernels/checksum.js";
 import { ByteView, readU16, readU32, writeU16, writeU32 } from "./byte-view.js";
 
@@ -111,25 +112,20 @@ export function inetChecksumRange(bytes: Uint8Array, offset: number, length: num
 
 // --- addresses and prefixes ---
 
+/** The API has always read octets with leading zeros as decimal (scenario files refuse them). */
+const API_OCTETS = { leadingZeros: true } as const;
+
 /** Parses dotted-quad text ("192.168.0.1"); throws NetloomError INVALID_ARGUMENT naming `path`. */
 export function ipv4FromString(text: string, path = "address"): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  let addr = 0;
-  let ok = m !== null;
-  for (let i = 1; ok && i <= 4; i++) {
-    const octet = Number(m![i]);
-    if (octet > 255) ok = false;
-    addr = addr * 256 + octet;
-  }
-  if (!ok) {
+  const addr = ipv4FromText(text, API_OCTETS);
+  if (addr === undefined) {
     throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${text}" is not an IPv4 address (like 192.168.0.1)`, { path });
   }
   return addr;
 }
 
-export function ipv4ToString(addr: number): string {
-  return `${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}`;
-}
+/** Dotted quad of an address (src/base/ipv4-text.ts). */
+export { ipv4ToString };
 
 /** Class D (224.0.0.0/4). */
 export function isMulticastIpv4(addr: number): boolean {
@@ -183,14 +179,12 @@ export interface Ipv4Prefix {
 
 /** Parses "10.0.0.0/8" (host bits are cleared); throws INVALID_ARGUMENT naming `path`. */
 export function ipv4PrefixFromString(text: string, path = "prefix"): Ipv4Prefix {
-  const slash = text.indexOf("/");
-  const lengthText = slash < 0 ? "" : text.slice(slash + 1);
-  if (slash < 0 || !/^\d{1,2}$/.test(lengthText) || Number(lengthText) > 32) {
+  const parts = splitIpv4Prefix(text);
+  if (parts === undefined) {
     throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `"${text}" is not an IPv4 prefix (like 10.0.0.0/8)`, { path });
   }
-  const prefixLength = Number(lengthText);
-  const addr = ipv4FromString(text.slice(0, slash), path);
-  return { network: (addr & ipv4PrefixMask(prefixLength)) >>> 0, prefixLength };
+  const addr = ipv4FromString(parts.addressText, path);
+  return { network: (addr & ipv4PrefixMask(parts.prefixLength)) >>> 0, prefixLength: parts.prefixLength };
 }
 
 export function ipv4PrefixToString(prefix: Ipv4Prefix): string {

@@ -2,14 +2,9 @@
 // PVCs by path, AAL5 traffic, IP over ATM through a router with Ethernet and ATM interfaces.
 import { afterEach, describe, expect, it } from "vitest";
 import { NetloomError } from "../../src/base/errors.js";
-import {
-  atmReport,
-  atmRouterInterfaces,
-  buildAtm,
-  parseAtmSection,
-  validateAtmSection,
-  type BuiltAtm,
-} from "../../src/scenario/scenario-atm.js";
+import { atmRouterInterfaces, buildAtm, type BuiltAtm } from "../../src/scenario/atm-build.js";
+import { atmReport } from "../../src/scenario/atm-report.js";
+import { parseAtmSection, validateAtmSection } from "../../src/scenario/scenario-atm.js";
 import { PointToPointLink } from "../../src/devices/link.js";
 import { EthernetNic } from "../../src/devices/nic.js";
 import { Simulation } from "../../src/engine/simulation.js";

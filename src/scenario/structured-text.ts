@@ -1,0 +1,113 @@
+// Reading netloom input files (scenarios, comparisons): YAML or JSON text -> plain data, and a
+// locator that says where a document path (`links[3].rate`) stands in the text.
+//
+// Contract:
+// - readInputFile(path): the text and its format by extension (.json is JSON, anything else
+//   YAML); a file that cannot be read is a ScenarioError naming it.
+// - parseStructured(text, { format, source }): the data (YAML 1.2; JSON is parsed by the same
+//   parser, as YAML flow syntax, so both give line and column positions) and its Locate.
+//   Syntax errors and duplicate keys throw a ScenarioError with their line and column.
+// - The locator answers with the node's key or value position, or with its deepest ancestor
+//   found when the path leads nowhere (a missing key is reported at its mapping).
+
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { type Locate, ScenarioError } from "./reporter.js";
+
+export type ScenarioFormat = "yaml" | "json";
+
+export function readInputFile(path: string): { text: string; format: ScenarioFormat } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    const why =
+      (cause as { code?: string }).code === "ENOENT" ? "no such file" : String((cause as Error).message ?? cause);
+    throw new ScenarioError(
+      [{ path: "", message: `cannot read ${path}: ${why}`, line: undefined, column: undefined }],
+      undefined,
+    );
+  }
+  return { text, format: extname(path).toLowerCase() === ".json" ? "json" : "yaml" };
+}
+
+export function parseStructured(
+  text: string,
+  options: { format?: ScenarioFormat; source?: string } = {},
+): { value: unknown; locate: Locate } {
+  const format = options.format ?? "yaml";
+  const source = options.source;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, version: "1.2" });
+  const where = (offset: number): { line: number; column: number } => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  if (format === "json") {
+    try {
+      JSON.parse(text);
+    } catch (cause) {
+      // Node's JSON.parse message gives no position; the YAML parser's first error usually does.
+      const first = doc.errors[0];
+      const pos = first?.linePos?.[0];
+      const msg = (cause as Error).message.split("\n")[0]!;
+      throw new ScenarioError(
+        [{ path: "", message: `JSON syntax error: ${msg}`, line: pos?.line, column: pos?.col }],
+        source,
+      );
+    }
+  }
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => ({
+      path: "",
+      message: `${format === "json" ? "JSON" : "YAML"} syntax error: ${e.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "")}`,
+      line: e.linePos?.[0].line,
+      column: e.linePos?.[0].col,
+    }));
+    throw new ScenarioError(issues, source);
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 10_000 });
+  const locate: Locate = (path, key) => {
+    const offset = findOffset(doc.contents, splitPath(path), key);
+    return offset === undefined ? undefined : where(offset);
+  };
+  return { value, locate };
+}
+
+/** Plain data of YAML text without positions (a sweep's document, which crosses threads). */
+export function parsePlain(text: string): unknown {
+  return parseDocument(text, { version: "1.2" }).toJS({ maxAliasCount: 10_000 });
+}
+
+function splitPath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.matchAll(/\.?([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
+/** Offset of the node at `segments` (its key if `key`), or of the deepest ancestor found. */
+function findOffset(root: unknown, segments: (string | number)[], key: boolean): number | undefined {
+  let node = root as YamlNode | null | undefined;
+  let best = node?.range?.[0];
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const last = i === segments.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (pair === undefined) return best;
+      if (last && key) return (pair.key as YamlNode).range?.[0] ?? best;
+      node = pair.value as YamlNode | null;
+      // An empty value (`key:`) has no range of its own: point at the key.
+      best = node?.range?.[0] ?? (pair.key as YamlNode).range?.[0] ?? best;
+    } else if (isSeq(node) && typeof seg === "number") {
+      const item = node.items[seg] as YamlNode | undefined;
+      if (item === undefined) return best;
+      node = item;
+      best = node.range?.[0] ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
