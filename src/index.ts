@@ -246,14 +246,9 @@ export {
   type AtmNicStats,
   type AtmVcStats,
 } from "./devices/atm-nic.js";
-export {
-  AtmSwitch,
-  CellDrop,
-  CELL_DROP_NAMES,
-  type AtmSwitchOptions,
-  type AtmDiscardPolicy,
-  type AtmSwitchStats,
-} from "./devices/atm-switch.js";
+export { AtmSwitch, type AtmSwitchOptions, type AtmSwitchStats } from "./devices/atm-switch.js";
+export { CellDrop, CELL_DROP_NAMES } from "./devices/atm-switch-stats.js";
+export type { AtmDiscardPolicy } from "./devices/atm-switch-discard.js";
 // ATM signalling: switched circuits opened along a route of output ports (Q.2931-style, VCI 5).
 export {
   SwitchSignalling,

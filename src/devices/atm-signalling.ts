@@ -92,7 +92,8 @@ import {
   type AtmSignalRepr,
 } from "../wire/atm-signalling.js";
 import type { AtmNic, AtmSignallingAgent, AtmVcOptions } from "./atm-nic.js";
-import { SvcEntryStatus, type AtmControlPlane, type AtmSwitch } from "./atm-switch.js";
+import { SvcEntryStatus, type AtmSwitch } from "./atm-switch.js";
+import type { AtmControlPlane } from "./atm-switch-input.js";
 
 /** Self events of a signalling entity (its own handler id). */
 export const EV_SIG_PROCESS = 1;

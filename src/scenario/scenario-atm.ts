@@ -47,7 +47,8 @@ import {
   type HostSignallingStats,
   type SwitchSignallingStats,
 } from "../devices/atm-signalling.js";
-import { AtmSwitch, type AtmDiscardPolicy, type AtmSwitchStats } from "../devices/atm-switch.js";
+import { AtmSwitch, type AtmSwitchStats } from "../devices/atm-switch.js";
+import type { AtmDiscardPolicy } from "../devices/atm-switch-discard.js";
 import type { Device } from "../devices/device.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import { parseSigRoute, sigCauseName } from "../wire/atm-signalling.js";
