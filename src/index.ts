@@ -238,14 +238,9 @@ export {
   type AtmLinkFaults,
   type CellClock,
 } from "./devices/atm-link.js";
-export {
-  AtmNic,
-  type AtmNicOptions,
-  type AtmVcOptions,
-  type AtmReceiver,
-  type AtmNicStats,
-  type AtmVcStats,
-} from "./devices/atm-nic.js";
+export { AtmNic, type AtmNicOptions, type AtmNicStats, type AtmVcStats } from "./devices/atm-nic.js";
+export type { AtmVcOptions } from "./devices/atm-nic-circuits.js";
+export type { AtmReceiver } from "./devices/atm-nic-receive.js";
 export { AtmSwitch, type AtmSwitchOptions, type AtmSwitchStats } from "./devices/atm-switch.js";
 export { CellDrop, CELL_DROP_NAMES } from "./devices/atm-switch-stats.js";
 export type { AtmDiscardPolicy } from "./devices/atm-switch-discard.js";

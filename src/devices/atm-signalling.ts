@@ -91,7 +91,9 @@ import {
   sigRepr,
   type AtmSignalRepr,
 } from "../wire/atm-signalling.js";
-import type { AtmNic, AtmSignallingAgent, AtmVcOptions } from "./atm-nic.js";
+import type { AtmNic } from "./atm-nic.js";
+import type { AtmVcOptions } from "./atm-nic-circuits.js";
+import type { AtmSignallingAgent } from "./atm-nic-receive.js";
 import { SvcEntryStatus, type AtmSwitch } from "./atm-switch.js";
 import type { AtmControlPlane } from "./atm-switch-input.js";
 
