@@ -245,23 +245,25 @@ export { AtmSwitch, type AtmSwitchOptions, type AtmSwitchStats } from "./devices
 export { CellDrop, CELL_DROP_NAMES } from "./devices/atm-switch-stats.js";
 export type { AtmDiscardPolicy } from "./devices/atm-switch-discard.js";
 // ATM signalling: switched circuits opened along a route of output ports (Q.2931-style, VCI 5).
+export type { SignallingOptions } from "./devices/atm-signalling.js";
 export {
   SwitchSignalling,
+  type SwitchSignallingOptions,
+  type SwitchSignallingStats,
+} from "./devices/atm-switch-signalling.js";
+export { SwitchCallState } from "./devices/atm-switch-calls.js";
+export {
   HostSignalling,
   HostSignallingState,
   HostCallState,
-  SwitchCallState,
-  type SignallingOptions,
-  type SwitchSignallingOptions,
   type HostSignallingOptions,
-  type SwitchSignallingStats,
   type HostSignallingStats,
   type AtmCallHandlers,
   type AtmCallOptions,
   type AtmIncomingCall,
   type AtmCallAcceptor,
   type AtmCallInfo,
-} from "./devices/atm-signalling.js";
+} from "./devices/atm-host-signalling.js";
 export {
   SigType,
   SigCause,

@@ -41,12 +41,8 @@
 import type { Simulation } from "../engine/simulation.js";
 import { AtmLink } from "../devices/atm-link.js";
 import { AtmNic, type AtmNicStats } from "../devices/atm-nic.js";
-import {
-  HostSignalling,
-  SwitchSignalling,
-  type HostSignallingStats,
-  type SwitchSignallingStats,
-} from "../devices/atm-signalling.js";
+import { HostSignalling, type HostSignallingStats } from "../devices/atm-host-signalling.js";
+import { SwitchSignalling, type SwitchSignallingStats } from "../devices/atm-switch-signalling.js";
 import { AtmSwitch, type AtmSwitchStats } from "../devices/atm-switch.js";
 import type { AtmDiscardPolicy } from "../devices/atm-switch-discard.js";
 import type { Device } from "../devices/device.js";
