@@ -5,23 +5,23 @@
 // Contract:
 // - announce() keeps a train in a bounded FIFO (pendingTrains; overflow drops it, counted) and
 //   schedules the owner's EV_ATM_NIC_TRAIN_END at its last-cell time. Cells are looked at only
-//   once arrived: at that event and before a timer check, advance(now) processes in order every
-//   pending cell with arrival <= now.
+//   once arrived: at that event and before a timer check, every pending cell with arrival <= now
+//   is processed, in order.
 // - Per chunk of cells: the I.432.1 HEC check (one Wasm call, only if the link flipped bits in
 //   the train; single-bit errors corrected, others discarded), idle/unassigned cells dropped,
 //   unknown VPI/VCI counted, OAM/RM cells counted and dropped, parity cells to NicParity, user
-//   cells to the Aal5Reassembler in one call. CRC, length, lost-cell and no-buffer errors are
-//   the kernel's counted drops. A PDU is delivered when the train that carried its end cell is
-//   processed (exact on paths without merging: NIC trains end on a PDU end).
+//   cells to the Aal5Reassembler in one call (CRC, length, lost-cell and no-buffer errors are
+//   its counted drops). A PDU is delivered when the train that carried its end cell is
+//   processed: exact on paths without merging, where NIC trains end on a PDU end.
 // - Reassembly timeout: a PDU in progress (or parked for parity) whose last cell is older than
 //   the timeout is aborted (counted: timeouts). One timer, armed at the earliest deadline.
 // - No allocation per cell, train or PDU.
 //
 // State machines:
 //   per circuit: Idle --user cell--> Assembling --end cell (OK / error)--> Idle
-//                Assembling --timeout--> Idle (aborted)
-//                [parity] Assembling --end cell, LOST_CELLS--> AwaitParity --parity cell-->
-//                Idle (rebuilt or parityFailed); AwaitParity --user cell / timeout--> Idle
+//                Assembling --timeout--> Idle (aborted); [parity] Assembling --end cell,
+//                LOST_CELLS--> AwaitParity --parity cell--> Idle (rebuilt or parityFailed);
+//                AwaitParity --user cell / timeout--> Idle (parityMissing)
 //   reassembly timer: Idle --a circuit starts assembling--> Armed --fire--> Armed | Idle
 
 import { NO_FRAME } from "../buf/frames.js";

@@ -3,27 +3,24 @@
 // Contract:
 // - Circuits: openVc(vpi, vci, options) gives a circuit index (0 .. vcs - 1) used to send and
 //   reported on receive; closeVc() releases it (aborting a PDU in reassembly). The port is UNI
-//   (default) or NNI; VPI/VCI ranges follow the format. The table: NicCircuits
-//   (atm-nic-circuits.ts).
-// - Send: send(vc, frame) takes ownership of one PDU and never throws for a refused one (counted
-//   by reason, false); it throws NetloomError for a vc that is not a circuit index. Segmentation
-//   and pacing: NicTransmitter (atm-nic-transmit.ts); the optional parity cell: NicParity
-//   (atm-nic-parity.ts).
-// - Receive: trains announced by the link are reassembled in arrival order and delivered to
-//   the receiver (setReceiver) as (vc, ptr, length, uu): the PDU's bytes stay in the
-//   reassembler's buffer (no copy, U-Net style); a receiver that keeps one gives it back with
-//   returnBuffer(ptr). PDUs of the signalling circuit (setSignalling) go to the agent instead.
-//   NicReceiver (atm-nic-receive.ts), with the reassembly timer.
-// - Tap (setPduTap): one observer of every PDU sent and delivered (atm-nic-tap.ts). During a
+//   (default) or NNI; VPI/VCI ranges follow the format. Table: atm-nic-circuits.ts.
+// - Send: send(vc, frame) takes ownership of one PDU; a refused one is counted by reason and
+//   gives false (never a throw); a vc that is not a circuit index throws NetloomError.
+//   Segmentation and pacing: atm-nic-transmit.ts; the optional parity cell: atm-nic-parity.ts.
+// - Receive: trains from the link are reassembled in arrival order (atm-nic-receive.ts, with
+//   the reassembly timer) and delivered to the receiver (setReceiver) as (vc, ptr, length, uu):
+//   the bytes stay in the reassembler's buffer (no copy, U-Net style); a receiver that keeps one
+//   gives it back with returnBuffer(ptr). The signalling circuit's PDUs go to its agent.
+// - Tap (setPduTap, atm-nic-tap.ts): one observer of every PDU sent and delivered. During a
 //   delivery, rxTrain is the train that carried the last cell (IP over ATM keeps its tags).
-// - Host failure (fail()): the host stops for good; trains that arrive are released and
-//   counted (failedTrains), send() refuses (hostDown); circuits stay so stats still read.
+// - Host failure (fail()): the host stops for good; arriving trains are released and counted
+//   (failedTrains), send() refuses (hostDown); circuits stay so stats still read.
 // - destroy() releases pending trains and frees the heap regions.
 // - Not handled: traffic shaping per circuit (cells leave at the link rate), OAM processing,
 //   CLP tagging, AAL1/2/3-4.
 //
-// State machine: host Up --fail()--> Failed (final); the circuits', the reassembly timer's and
-// the transmitter's are in the module comments named above.
+// State machine: host Up --fail()--> Failed (final); those of the circuits, the reassembly
+// timer and the transmitter are in the module comments named above.
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";

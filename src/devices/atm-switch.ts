@@ -1,29 +1,26 @@
 // AtmSwitch: an output-queued ATM cell switch. Each port has a VPI/VCI table in the Wasm
-// VcTable (header rewrite with a fresh HEC), an I.432.1 header check, and a bounded output
-// cell queue served at its link's cell rate under a congestion policy (drop-tail, random,
-// EPD, PPD).
+// VcTable (header rewrite with a fresh HEC), an I.432.1 header check, and a bounded output cell
+// queue served at its link's cell rate under a congestion policy (drop-tail, random, EPD, PPD).
 //
 // Contract:
-// - The switch owns its ports' links, circuits and counters; the cell path is split in two:
-//   SwitchInputs (atm-switch-input.ts: trains announced per input, HEC and VC kernels, the
-//   arrival-order pass) and SwitchOutputs (atm-switch-output.ts: output queues and trains),
-//   with the policy in OutputDiscard (atm-switch-discard.ts) and the counters in
-//   SwitchCounters (atm-switch-stats.ts).
+// - The switch owns its ports' links, circuits and counters. The cell path: SwitchInputs
+//   (atm-switch-input.ts: announced trains, HEC and VC kernels, the arrival-order pass, and the
+//   train model's one approximation), SwitchOutputs (atm-switch-output.ts: queues, output
+//   trains), OutputDiscard (atm-switch-discard.ts), SwitchCounters (atm-switch-stats.ts).
 // - Events: EV_FRAME_RX announces a train on an input port (its first cell has arrived); a self
 //   event at the train's last-cell time runs the pass that offers arrived cells to outputs.
 // - Circuits: addPvc / addPvp / removePvc / removePvp (API misuse throws). Per input port a
-//   circuit count and a limit (setCircuitLimit; default unlimited) that signalling enforces
-//   for switched circuits (permanent ones are counted, never refused). addSvcEntry /
+//   circuit count and a limit (setCircuitLimit; default unlimited) that signalling enforces for
+//   switched circuits (permanent ones are counted, never refused). addSvcEntry /
 //   removeSvcEntry are signalling's non-throwing table calls.
 // - Control plane (setControlPlane): user cells of VPI 0 / VCI 5 with no table entry go to it
 //   instead of counting as unknownVc; sendLocalCells() puts cells the switch made itself on an
 //   output through the same queue and policy. Without one nothing changes.
-// - No allocation per cell or train; hot paths never throw.
-// - Not handled: VC merging, multicast circuits, priorities/CLP-selective discard, output
-//   shaping, OAM processing.
+// - No allocation per cell or train; hot paths never throw. Not handled: VC merging, multicast,
+//   priorities/CLP-selective discard, output shaping, OAM processing.
 //
 // State machines: per input port (pending trains), per output port (queue, open train) and per
-// output circuit (EPD/PPD): see the module comments of the files named above.
+// output circuit (EPD/PPD), in the module comments of the files named above.
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import type { Simulation } from "../engine/simulation.js";
