@@ -70,6 +70,24 @@ export interface AtmSignallingAgent {
   deliverSignal(ptr: number, length: number): void;
 }
 
+/** What a NicReceiver works with (made by the NIC). */
+export interface NicReceiverParts {
+  sim: Simulation;
+  /** The NIC's handler id: the receiver's events go to it. */
+  owner: number;
+  kernels: ChecksumKernels;
+  table: TrainTable;
+  circuits: NicCircuits;
+  parity: NicParity;
+  reassembler: Aal5Reassembler;
+  tap: PduTapPoint;
+  trace: TracePoints;
+  /** Cells per frame slot. */
+  trainCap: number;
+  pendingTrains: number;
+  timeoutNs: number;
+}
+
 export class NicReceiver {
   /** Takes the PDUs of every circuit but the signalling one (undefined: they are dropped). */
   receiver: AtmReceiver | undefined;
@@ -132,32 +150,20 @@ export class NicReceiver {
   ) => void;
   private stopped = false;
 
-  /** `owner`: the NIC's handler id (its events). Allocates the vectors on the Wasm heap (may throw). */
-  constructor(
-    sim: Simulation,
-    owner: number,
-    kernels: ChecksumKernels,
-    table: TrainTable,
-    circuits: NicCircuits,
-    parity: NicParity,
-    reassembler: Aal5Reassembler,
-    tap: PduTapPoint,
-    trace: TracePoints,
-    trainCap: number,
-    pendingTrains: number,
-    timeoutNs: number,
-  ) {
+  /** Allocates the vectors on the Wasm heap (throws when it is full). */
+  constructor(parts: NicReceiverParts) {
+    const { sim, circuits, trainCap, pendingTrains } = parts;
     this.sim = sim;
-    this.owner = owner;
+    this.owner = parts.owner;
     this.rt = sim.runtime;
-    this.kernels = kernels;
-    this.table = table;
+    this.kernels = parts.kernels;
+    this.table = parts.table;
     this.circuits = circuits;
-    this.parity = parity;
-    this.reassembler = reassembler;
-    this.tap = tap;
-    this.trace = trace;
-    this.timeoutNs = timeoutNs;
+    this.parity = parts.parity;
+    this.reassembler = parts.reassembler;
+    this.tap = parts.tap;
+    this.trace = parts.trace;
+    this.timeoutNs = parts.timeoutNs;
     this.sinceEnd = new Int32Array(circuits.count);
     this.lastCell = new Float64Array(circuits.count);
     this.pendFrame = new Int32Array(pendingTrains);

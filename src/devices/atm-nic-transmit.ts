@@ -39,6 +39,21 @@ const TX_DROP_REASON = [
   DropReason.NOT_ATTACHED,
 ];
 
+/** What a NicTransmitter works with (made by the NIC). */
+export interface NicTransmitterParts {
+  sim: Simulation;
+  table: TrainTable;
+  circuits: NicCircuits;
+  parity: NicParity;
+  tap: PduTapPoint;
+  trace: TracePoints;
+  /** Cells per frame slot. */
+  trainCap: number;
+  maxPdu: number;
+  /** Most cells in the transmitter's backlog. */
+  queueLimit: number;
+}
+
 export class NicTransmitter {
   /** Refused PDUs by AtmTxDrop reason. */
   readonly drops = new Float64Array(TX_DROP_NAMES.length);
@@ -58,27 +73,17 @@ export class NicTransmitter {
   /** Cells of a PDU larger than a frame slot (0 until one is sent). */
   private segScratch = 0;
 
-  constructor(
-    sim: Simulation,
-    table: TrainTable,
-    circuits: NicCircuits,
-    parity: NicParity,
-    tap: PduTapPoint,
-    trace: TracePoints,
-    trainCap: number,
-    maxPdu: number,
-    queueLimit: number,
-  ) {
-    this.sim = sim;
-    this.rt = sim.runtime;
-    this.table = table;
-    this.circuits = circuits;
-    this.parity = parity;
-    this.tap = tap;
-    this.trace = trace;
-    this.trainCap = trainCap;
-    this.maxPdu = maxPdu;
-    this.queueLimit = queueLimit;
+  constructor(parts: NicTransmitterParts) {
+    this.sim = parts.sim;
+    this.rt = parts.sim.runtime;
+    this.table = parts.table;
+    this.circuits = parts.circuits;
+    this.parity = parts.parity;
+    this.tap = parts.tap;
+    this.trace = parts.trace;
+    this.trainCap = parts.trainCap;
+    this.maxPdu = parts.maxPdu;
+    this.queueLimit = parts.queueLimit;
   }
 
   /** The link is attached at `end`: cells leave at its rate from now. */

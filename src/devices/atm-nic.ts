@@ -199,28 +199,29 @@ export class AtmNic extends Device {
       deliverErrors: true, // errored PDUs come back so a parity cell can repair them
       runtime: sim.runtime,
     });
-    const parity = new NicParity(sim.runtime, kernels, this.reassembler, vcs, this.circuits.counters);
+    const { circuits, reassembler, tap } = this;
+    const parity = new NicParity(sim.runtime, kernels, reassembler, vcs, circuits.counters);
     const trace = this.trace[0]!;
     try {
-      this.rx = new NicReceiver(
+      this.rx = new NicReceiver({
         sim,
-        this.id,
+        owner: this.id,
         kernels,
         table,
-        this.circuits,
+        circuits,
         parity,
-        this.reassembler,
-        this.tap,
+        reassembler,
+        tap,
         trace,
         trainCap,
-        pending,
-        timeout,
-      );
+        pendingTrains: pending,
+        timeoutNs: timeout,
+      });
     } catch (err) {
-      this.reassembler.free();
+      reassembler.free();
       throw err;
     }
-    this.tx = new NicTransmitter(sim, table, this.circuits, parity, this.tap, trace, trainCap, maxPdu, txLimit);
+    this.tx = new NicTransmitter({ sim, table, circuits, parity, tap, trace, trainCap, maxPdu, queueLimit: txLimit });
   }
 
   override attach(port: number, channel: Channel, end: number): void {

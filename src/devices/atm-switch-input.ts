@@ -47,6 +47,24 @@ export interface AtmControlPlane {
 /** (VPI << 16 | VCI) & key mask of the signalling channel, VPI 0 / VCI 5. */
 const SIGNALLING_KEY = (SIG_VPI << 16) | SIG_VCI;
 
+/** What the input side works with (made by the switch). */
+export interface SwitchInputsParts {
+  sim: Simulation;
+  vcTable: VcTable;
+  table: TrainTable;
+  /** Trains pending per input port at most. */
+  ring: number;
+  /** Cells per frame slot. */
+  trainCap: number;
+  /** The switch's per-port links (filled in on attach). */
+  links: readonly (AtmLink | undefined)[];
+  /** Per port: VPI/VCI bits of a header word >>> 4. */
+  keyMask: Int32Array;
+  trace: readonly TracePoints[];
+  counters: SwitchCounters;
+  outputs: SwitchOutputs;
+}
+
 export class SwitchInputs {
   /** Takes the signalling channel's cells (undefined: they count as unknownVc). */
   control: AtmControlPlane | undefined;
@@ -87,32 +105,22 @@ export class SwitchInputs {
   private stopped = false;
 
   /** Allocates the frame vectors on the Wasm heap (throws when it is full). */
-  constructor(
-    sim: Simulation,
-    vcTable: VcTable,
-    table: TrainTable,
-    ring: number,
-    trainCap: number,
-    links: readonly (AtmLink | undefined)[],
-    keyMask: Int32Array,
-    trace: readonly TracePoints[],
-    counters: SwitchCounters,
-    outputs: SwitchOutputs,
-  ) {
-    const P = links.length;
+  constructor(parts: SwitchInputsParts) {
+    const { sim, ring, trainCap } = parts;
+    const P = parts.links.length;
     this.sim = sim;
     this.rt = sim.runtime;
     this.kernels = new ChecksumKernels(sim.runtime);
-    this.vcTable = vcTable;
-    this.table = table;
+    this.vcTable = parts.vcTable;
+    this.table = parts.table;
     this.nPorts = P;
     this.ring = ring;
     this.trainCap = trainCap;
-    this.links = links;
-    this.keyMask = keyMask;
-    this.trace = trace;
-    this.counters = counters;
-    this.outputs = outputs;
+    this.links = parts.links;
+    this.keyMask = parts.keyMask;
+    this.trace = parts.trace;
+    this.counters = parts.counters;
+    this.outputs = parts.outputs;
     const vecBytes = P * ring * trainCap * FRAME_VEC_STRIDE;
     this.region = sim.runtime.heap.alloc(vecBytes + P * 4);
     this.vecBase = this.region;

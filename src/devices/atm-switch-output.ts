@@ -34,6 +34,20 @@ const OT_NONE = 0;
 const OT_REF = 1;
 const OT_OWN = 2;
 
+/** What the output side works with (made by the switch). */
+export interface SwitchOutputsParts {
+  sim: Simulation;
+  table: TrainTable;
+  /** Cells per frame slot. */
+  trainCap: number;
+  /** The switch's per-port links (filled in on attach) and the end of each it holds. */
+  links: readonly (AtmLink | undefined)[];
+  linkEnd: Int32Array;
+  trace: readonly TracePoints[];
+  counters: SwitchCounters;
+  discard: OutputDiscard;
+}
+
 export class SwitchOutputs {
   private readonly sim: Simulation;
   private readonly rt: KernelRuntime;
@@ -56,27 +70,17 @@ export class SwitchOutputs {
   private readonly otBase: Float64Array;
   private readonly otJ0: Float64Array;
 
-  /** `links`, `linkEnd` and `trace` are the switch's own per-port arrays (links change on attach). */
-  constructor(
-    sim: Simulation,
-    table: TrainTable,
-    trainCap: number,
-    links: readonly (AtmLink | undefined)[],
-    linkEnd: Int32Array,
-    trace: readonly TracePoints[],
-    counters: SwitchCounters,
-    discard: OutputDiscard,
-  ) {
-    const P = links.length;
-    this.sim = sim;
-    this.rt = sim.runtime;
-    this.table = table;
-    this.trainCap = trainCap;
-    this.links = links;
-    this.linkEnd = linkEnd;
-    this.trace = trace;
-    this.counters = counters;
-    this.discard = discard;
+  constructor(parts: SwitchOutputsParts) {
+    const P = parts.links.length;
+    this.sim = parts.sim;
+    this.rt = parts.sim.runtime;
+    this.table = parts.table;
+    this.trainCap = parts.trainCap;
+    this.links = parts.links;
+    this.linkEnd = parts.linkEnd;
+    this.trace = parts.trace;
+    this.counters = parts.counters;
+    this.discard = parts.discard;
     this.sers = Array.from(
       { length: P },
       () => new CellSerializer({ num: 1, den: 1, cellsPerSecond: 1e9, bitsPerSecond: 424e9, label: "" }),

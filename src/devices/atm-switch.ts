@@ -103,29 +103,12 @@ export class AtmSwitch extends Device {
     const keyMask = Int32Array.from(this.formats, (fmt) => (fmt === "nni" ? 0xfffffff : 0xffffff));
     this.counters = new SwitchCounters(P);
     this.discard = new OutputDiscard(sim, name, keyMask, vcCapacity, this.counters);
-    this.outputs = new SwitchOutputs(
-      sim,
-      table,
-      trainCap,
-      this.links,
-      this.linkEnd,
-      this.trace,
-      this.counters,
-      this.discard,
-    );
+    const { links, linkEnd, trace, counters, discard } = this;
+    this.outputs = new SwitchOutputs({ sim, table, trainCap, links, linkEnd, trace, counters, discard });
     try {
-      this.inputs = new SwitchInputs(
-        sim,
-        this.vcTable,
-        table,
-        ring,
-        trainCap,
-        this.links,
-        keyMask,
-        this.trace,
-        this.counters,
-        this.outputs,
-      );
+      const outputs = this.outputs;
+      const vcTable = this.vcTable;
+      this.inputs = new SwitchInputs({ sim, vcTable, table, ring, trainCap, links, keyMask, trace, counters, outputs });
     } catch (err) {
       this.vcTable.free();
       throw err;
