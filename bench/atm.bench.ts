@@ -15,7 +15,8 @@ import type { BenchSuite, Figure } from "./harness.js";
 import { Simulation } from "../src/engine/simulation.js";
 import { AtmLink } from "../src/devices/atm-link.js";
 import { AtmNic } from "../src/devices/atm-nic.js";
-import { AtmSwitch, type AtmDiscardPolicy } from "../src/devices/atm-switch.js";
+import { AtmSwitch } from "../src/devices/atm-switch.js";
+import type { AtmDiscardPolicy } from "../src/devices/atm-switch-discard.js";
 import { Aal5Source } from "../src/traffic/aal5-source.js";
 
 const SLOT = 10240; // a 9180-byte PDU = 192 cells = 10176 bytes fits one slot

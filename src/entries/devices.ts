@@ -43,36 +43,28 @@ export {
   type AtmLinkFaults,
   type CellClock,
 } from "../devices/atm-link.js";
-export {
-  AtmNic,
-  type AtmNicOptions,
-  type AtmVcOptions,
-  type AtmReceiver,
-  type AtmNicStats,
-  type AtmVcStats,
-} from "../devices/atm-nic.js";
-export {
-  AtmSwitch,
-  CellDrop,
-  CELL_DROP_NAMES,
-  type AtmSwitchOptions,
-  type AtmDiscardPolicy,
-  type AtmSwitchStats,
-} from "../devices/atm-switch.js";
+export { AtmNic, type AtmNicOptions, type AtmNicStats, type AtmVcStats } from "../devices/atm-nic.js";
+export type { AtmVcOptions } from "../devices/atm-nic-circuits.js";
+export type { AtmReceiver } from "../devices/atm-nic-receive.js";
+export { AtmSwitch, type AtmSwitchOptions, type AtmSwitchStats } from "../devices/atm-switch.js";
+export { CellDrop, CELL_DROP_NAMES } from "../devices/atm-switch-stats.js";
+export type { AtmDiscardPolicy } from "../devices/atm-switch-discard.js";
+export type { SignallingOptions } from "../devices/atm-signalling.js";
 export {
   SwitchSignalling,
+  type SwitchSignallingOptions,
+  type SwitchSignallingStats,
+} from "../devices/atm-switch-signalling.js";
+export { SwitchCallState } from "../devices/atm-switch-calls.js";
+export {
   HostSignalling,
   HostSignallingState,
   HostCallState,
-  SwitchCallState,
-  type SignallingOptions,
-  type SwitchSignallingOptions,
   type HostSignallingOptions,
-  type SwitchSignallingStats,
   type HostSignallingStats,
   type AtmCallHandlers,
   type AtmCallOptions,
   type AtmIncomingCall,
   type AtmCallAcceptor,
   type AtmCallInfo,
-} from "../devices/atm-signalling.js";
+} from "../devices/atm-host-signalling.js";

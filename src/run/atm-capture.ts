@@ -20,7 +20,8 @@
 //   AtmCapture.records / skipped / close()
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
-import type { AtmNic, AtmPduTap } from "../devices/atm-nic.js";
+import type { AtmNic } from "../devices/atm-nic.js";
+import type { AtmPduTap } from "../devices/atm-nic-tap.js";
 import { CAPTURE_DEFAULT_BUFFER_BYTES } from "./capture.js";
 import { LINKTYPE_SUNATM, PCAP_MAX_SNAPLEN, PcapWriter, SUNATM_FLAG_TX, SUNATM_TYPE_LLC } from "../trace/pcap.js";
 

@@ -20,8 +20,10 @@
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { AtmLink } from "../devices/atm-link.js";
 import { AtmNic } from "../devices/atm-nic.js";
-import { HostSignalling, SwitchSignalling } from "../devices/atm-signalling.js";
-import { type AtmDiscardPolicy, AtmSwitch } from "../devices/atm-switch.js";
+import { HostSignalling } from "../devices/atm-host-signalling.js";
+import { SwitchSignalling } from "../devices/atm-switch-signalling.js";
+import { AtmSwitch } from "../devices/atm-switch.js";
+import type { AtmDiscardPolicy } from "../devices/atm-switch-discard.js";
 import type { Device } from "../devices/device.js";
 import type { Simulation } from "../engine/simulation.js";
 import type { AtmIpLink } from "../stacks/ip/atm-ip-link.js";

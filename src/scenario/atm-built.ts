@@ -3,7 +3,8 @@
 
 import type { AtmLink } from "../devices/atm-link.js";
 import type { AtmNic } from "../devices/atm-nic.js";
-import type { HostSignalling, SwitchSignalling } from "../devices/atm-signalling.js";
+import type { HostSignalling } from "../devices/atm-host-signalling.js";
+import type { SwitchSignalling } from "../devices/atm-switch-signalling.js";
 import type { AtmSwitch } from "../devices/atm-switch.js";
 import type { IpHost } from "../stacks/ip/ip-host.js";
 import type { Aal5Source } from "../traffic/aal5-source.js";

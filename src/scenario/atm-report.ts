@@ -2,7 +2,8 @@
 // per NIC, per AAL5 source) and, with signalling, per agent and per svc (state, cause, times).
 
 import type { AtmNicStats } from "../devices/atm-nic.js";
-import type { HostSignallingStats, SwitchSignallingStats } from "../devices/atm-signalling.js";
+import type { HostSignallingStats } from "../devices/atm-host-signalling.js";
+import type { SwitchSignallingStats } from "../devices/atm-switch-signalling.js";
 import type { AtmSwitchStats } from "../devices/atm-switch.js";
 import type { BuiltAtm, SvcState } from "./atm-built.js";
 

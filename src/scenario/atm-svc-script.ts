@@ -3,7 +3,7 @@
 // the end that sends) and stops it when the circuit goes. Runtime refusals (circuit limit,
 // full tables, timeouts, host failures) land in each SvcRun, for the report.
 
-import type { HostSignalling } from "../devices/atm-signalling.js";
+import type { HostSignalling } from "../devices/atm-host-signalling.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";
 import { Aal5Source } from "../traffic/aal5-source.js";

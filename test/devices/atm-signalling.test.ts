@@ -6,12 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { NetloomError } from "../../src/base/errors.js";
 import { AtmLink } from "../../src/devices/atm-link.js";
 import { AtmNic } from "../../src/devices/atm-nic.js";
-import {
-  HostSignalling,
-  SwitchSignalling,
-  type HostSignallingOptions,
-  type SwitchSignallingOptions,
-} from "../../src/devices/atm-signalling.js";
+import { HostSignalling, type HostSignallingOptions } from "../../src/devices/atm-host-signalling.js";
+import { SwitchSignalling, type SwitchSignallingOptions } from "../../src/devices/atm-switch-signalling.js";
 import { AtmSwitch } from "../../src/devices/atm-switch.js";
 import { Simulation } from "../../src/engine/simulation.js";
 import { aal5Segment } from "../../src/kernels/aal5.js";

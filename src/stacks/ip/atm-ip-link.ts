@@ -26,7 +26,8 @@
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
 import { NO_FRAME } from "../../buf/frames.js";
-import type { AtmNic, AtmReceiver } from "../../devices/atm-nic.js";
+import type { AtmNic } from "../../devices/atm-nic.js";
+import type { AtmReceiver } from "../../devices/atm-nic-receive.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { ETHERTYPE_IPV4 } from "../../wire/ethernet.js";
 import { LLC_SNAP_HEADER_LEN, llcSnapEtherType, writeLlcSnap } from "../../wire/llc-snap.js";
