@@ -21,6 +21,12 @@ export function progressWanted(): boolean {
   return process.stderr.isTTY === true && !process.env["CI"];
 }
 
+/** A bar counting finished points (sweep, compare) in `format`; undefined when none is wanted. */
+export function pointsBar(format: string, quiet: boolean): SingleBar | undefined {
+  if (quiet || !progressWanted()) return undefined;
+  return new SingleBar({ format, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+}
+
 /** Runs `net` until virtual time `untilNs`; returns the combined result of all slices. */
 export function runWithProgress(net: Network, untilNs: number, options: ProgressOptions = {}): RunResult {
   const enabled = options.enabled ?? progressWanted();

@@ -1,106 +1,56 @@
-// UDP traffic: generators and sinks that turn one scenario traffic entry (ScenarioTraffic) into
-// datagrams between IpHosts, with per-flow statistics in a FlowStats.
+// UDP traffic: one scenario traffic entry (UdpScenarioTraffic) as datagrams between IpHosts,
+// with per-flow statistics in a FlowStats. The kinds' own rules live beside this file:
+// arrivals.ts (cbr, poisson, onoff), udp-bulk.ts, request-response.ts; the payload format in
+// traffic-payload.ts; the shared sockets in udp-port-demux.ts.
 //
 // Contract:
-// - startUdpTraffic(sim, flows, flowId, spec, sender, receivers) registers the flow with the
-//   simulation as `traffic:${spec.name}` and schedules its own sends (event kinds from
-//   EV_DEVICE_BASE). The first datagram goes at spec.startNs (or now if that has passed); no
-//   datagram (request) goes at or after spec.stopNs or beyond spec.count.
-// - Payload (spec.size bytes, >= 8): +0 flow id (u32 BE), +4 sequence number (u32 BE, per flow,
-//   from 0, wraps), then zeros. Zeros because they cost nothing to produce (one buffer per flow,
-//   zero-filled once; only the 8 header bytes are written per datagram) and they still travel
-//   as real bytes through the UDP checksum. Responses of request-response carry the flow id and
-//   the sequence number of the request they answer.
-// - Rates count UDP payload bits (spec.size * 8 per datagram), not frame or wire bits: a 100
-//   Mbit/s flow of 1000-byte datagrams sends one every 80 us whatever the headers cost.
-// - Timing per type:
-//   * cbr: datagram k at startNs + round(k * size * 8e9 / rateBps), round half up, integer-exact
-//     (quotient and remainder carried, as CbrSource does) when the numbers are safe integers.
-//   * poisson: exponential gaps of mean size * 8e9 / rateBps from the stream
-//     sim.scheduler.rng(`traffic:${name}`); datagram k at startNs + round(sum of its first k + 1
-//     gaps), as PoissonSource does (so the first one is not at startNs itself).
-//   * onoff: starts On at startNs. On periods send CBR at rateBps from the period's start (k
-//     restarts at 0 each period); Off periods send nothing. Period lengths: onNs/offNs exactly
-//     ("fixed") or exponential with those means from the flow's stream (rounded, On >= 1 ns).
-//   * bulk: `total` bytes in datagrams of `size`; the last one is shorter. A remainder below 8
-//     bytes (no room for the header) is made up from the one before it, so the bytes add up to
-//     exactly `total` (a total below 8 is sent as one 8-byte datagram). Paced at rateBps like
-//     cbr; without a rate, datagrams go back to back at the sender's link rate: the period is
-//     the wire time of one full datagram (every fragment, its Ethernet framing and the link's
-//     per-frame overhead, via PointToPointLink.serializationNs), so the sender's interface is
-//     busy all the time and its queue does not grow. (A fixed pacing, not a window watching the
-//     queue: simpler, deterministic, and the same rate on an otherwise idle interface.)
-//   * request-response: one request of `size` bytes outstanding at a time. The server (the
-//     destination host, port dstPort) answers each request at once with `responseSize` bytes
-//     to the client's srcPort. The client records RTT = response arrival - request send time
-//     as the flow's latency, and counts a request with no response within timeoutNs as a
-//     timeout (a response arriving later is counted as late, not as received). The next request
-//     goes when the response or the timeout comes: at once without intervalNs, otherwise at the
-//     next tick startNs + k * intervalNs after the previous request (ticks passed while waiting
-//     are skipped: intervalNs is the least time between requests, not an open-loop clock).
-// - Statistics in `flows` (FlowStats):
-//   * recordSent for every datagram the generator hands to the socket, those the socket
-//     refused at once included (send() = false: no route, no frame slot; also counted in this
-//     flow's sendFailures), so loss = 1 - received / sent is end to end. Datagrams dropped
-//     later (ARP queue overflow, links, mailboxes) are counted where they die by the stack.
-//   * Multicast: one datagram is owed to every member host, so each datagram counts one sent
-//     packet per receiver (n members: n sent, n received when all arrive); throughput is then
-//     the aggregate over members. A multicast group with no member host and a destination
-//     that is not a scenario host count one sent packet per datagram.
-//   * recordReceived(flow, payloadBytes, sendTime, now) at the receiving socket, the send time
-//     being the datagram's birth tag (UdpMessage.sentAt: when the sender's stack made its
-//     frames; fragments keep it, reassembly takes the earliest). The tag travels beside the
-//     bytes, so the receiver needs nothing from the sender's side and a receiver in another
-//     partition (issue 5) measures the same latency.
-//   * request-response: sent = requests (size bytes), received = responses in time
-//     (responseSize bytes), latency = RTT, from the client's ring of the last 65,536 request
-//     send times indexed by sequence number (a response older than the ring still counts as
-//     received, without a latency sample: stats().noLatencySample).
-// - Receivers: one socket per (host, port), shared by every flow that targets it (a
-//   demultiplexer reads the flow id at payload offset 0). Sockets are bound with a mailbox limit
-//   (options.mailboxLimit, default 1024 as in scenario hosts) but used in push mode
-//   (onMessage): a datagram is consumed at arrival, so the mailbox never fills; modelling a slow
-//   reader is left out. The sender's socket (srcPort) is shared the same way; it receives the
-//   responses of request-response. Datagrams shorter than 8 bytes or of an unknown flow are
-//   counted by the demultiplexer (demuxStats) and dropped.
-// - Multicast receivers must already be members of the group (the scenario joins them).
-// - Hot path: no allocation per datagram (one payload buffer per flow, reused UdpMessage,
-//   typed-array ring, handler objects made at start).
+// - startUdpTraffic registers the flow with the simulation as `traffic:${spec.name}` and
+//   schedules its own sends (event kinds from EV_DEVICE_BASE). The first datagram goes at
+//   spec.startNs (or now if that has passed); no datagram (request) goes at or after
+//   spec.stopNs or beyond spec.count.
+// - Statistics: recordSent for every datagram handed to the socket, those it refused at once
+//   included (also counted in sendFailures), so loss = 1 - received / sent is end to end;
+//   datagrams dropped later are counted where they die. Multicast owes each datagram to every
+//   member host (n members: n sent). recordReceived at the receiving socket takes the send
+//   time from the datagram's birth tag (UdpMessage.sentAt), which travels beside the bytes, so
+//   a receiver in another partition measures the same latency.
+// - Sockets are shared per (host, port) (udp-port-demux.ts); multicast receivers must already
+//   be members of the group.
+// - Hot path: no allocation per datagram (one payload buffer per flow in linear memory, reused
+//   UdpMessage, typed-array ring, handler objects made at start); the flow copies the spec
+//   fields it reads per datagram and selects behaviour by a KIND_* code, so its loads and call
+//   sites stay monomorphic.
 // - Deterministic: the only randomness is the flow's own stream; no Map iteration in decisions.
-//
-// State machine (TrafficState):
-//
-//     Idle --begin (first send tick)--> Running --finish (stop time, count or total)--> Done
-//                                        |   ^
-//              request-response: request |   | response / timeout
-//                                        v   |
-//                                       Waiting --finish (last exchange over)--> Done
-//     any --stop()--> Done (cancels the pending tick and timeout; receivers stay so datagrams
-//                           in flight are still counted)
-//     destroy(): stop(), then the flow leaves its sockets (closed when no flow uses them).
 
-import { ErrorCode, NetloomError } from "../base/errors.js";
-import type { UdpScenarioTraffic as ScenarioTraffic } from "./traffic-spec.js";
 import { EV_DEVICE_BASE } from "../devices/device.js";
-import type { EventHandler } from "../engine/scheduler.js";
 import type { Rng } from "../engine/rng.js";
+import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";
 import type { AnyIpHost as IpHost } from "../stacks/ip/ip-host.js";
-import { aal5CellCount } from "../kernels/aal5.js";
 import type { UdpMessage, UdpSocket } from "../stacks/ip/udp-layer.js";
 import type { FlowRecord, FlowStats } from "../trace/flow-stats.js";
-import { ETH_FCS_LEN, ETH_HEADER_LEN, ETH_MIN_FRAME } from "../wire/ethernet.js";
-import { IPV4_HEADER_LEN, ipv4FromString, isMulticastIpv4 } from "../wire/ipv4.js";
-import { UDP_HEADER_LEN } from "../wire/udp.js";
+import { ipv4FromString, isMulticastIpv4 } from "../wire/ipv4.js";
+import { OnOffArrivals, PoissonArrivals } from "./arrivals.js";
 import { Pacer } from "./pacer.js";
+import { checkRequestResponse, Client, nextRequestTime, Server } from "./request-response.js";
+import { TRAFFIC_HEADER_LEN, writeU32 } from "./traffic-payload.js";
+import type { UdpScenarioTraffic as ScenarioTraffic } from "./traffic-spec.js";
+import { planBulk } from "./udp-bulk.js";
+import {
+  acquireDemux,
+  DEFAULT_MAILBOX_LIMIT,
+  type DatagramHandler,
+  type PortDemux,
+  releaseDemux,
+  Sink,
+} from "./udp-port-demux.js";
+import { checkUdpTraffic, invalid } from "./udp-traffic-check.js";
 
 /** The flow's send tick: send what is due now, schedule the next. */
 export const EV_TRAFFIC_SEND = EV_DEVICE_BASE;
 /** Request-response timeout of request sequence number a. */
 export const EV_TRAFFIC_TIMEOUT = EV_DEVICE_BASE + 1;
 
-/** Payload header: flow id (u32 BE) at 0, sequence number (u32 BE) at 4. */
-export const TRAFFIC_HEADER_LEN = 8;
 /** Send times remembered per flow for latency (a power of two). */
 export const SEND_RING_SIZE = 1 << 16;
 /**
@@ -117,6 +67,13 @@ const KIND_POISSON = 1;
 const KIND_ONOFF = 2;
 const KIND_BULK = 3;
 const KIND_REQUEST_RESPONSE = 4;
+const KIND_OF = {
+  cbr: KIND_CBR,
+  poisson: KIND_POISSON,
+  onoff: KIND_ONOFF,
+  bulk: KIND_BULK,
+  "request-response": KIND_REQUEST_RESPONSE,
+} as const;
 
 /**
  * The send-time ring a flow starts with: big enough for every datagram it will send when that
@@ -133,9 +90,19 @@ function initialSendRing(spec: ScenarioTraffic, maxDatagrams: number): number {
   while (n < expected && n < SEND_RING_SIZE) n *= 2;
   return n;
 }
-/** Default receive mailbox per socket (SCENARIO_DEFAULTS.stack.mailboxLimit). */
-export const DEFAULT_MAILBOX_LIMIT = 1024;
 
+/**
+ * A flow's state machine:
+ *
+ *     Idle --begin (first send tick)--> Running --finish (stop time, count or total)--> Done
+ *                                        |   ^
+ *              request-response: request |   | response / timeout
+ *                                        v   |
+ *                                       Waiting --finish (last exchange over)--> Done
+ *     any --stop()--> Done (cancels the pending tick and timeout; receivers stay so datagrams
+ *                           in flight are still counted)
+ *     destroy(): stop(), then the flow leaves its sockets (closed when no flow uses them).
+ */
 export const TrafficState = { Idle: 0, Running: 1, Waiting: 2, Done: 3 } as const;
 export type TrafficState = (typeof TrafficState)[keyof typeof TrafficState];
 const STATE_NAMES = ["idle", "running", "waiting", "done"] as const;
@@ -179,207 +146,6 @@ export interface UdpTrafficStats {
   onTimeNs: number;
 }
 
-export interface DemuxStats {
-  host: string;
-  port: number;
-  flows: number;
-  /** Datagrams too short for the header / of a flow not registered on this socket. */
-  short: number;
-  unknownFlow: number;
-}
-
-/** Someone interested in datagrams of one flow arriving at one (host, port). */
-interface DatagramHandler {
-  readonly flow: UdpTrafficFlow;
-  onDatagram(m: UdpMessage, seq: number): void;
-}
-
-/** One socket on (host, port) shared by every flow using it; dispatches by flow id. */
-class PortDemux {
-  readonly host: IpHost;
-  readonly socket: UdpSocket;
-  /** By flow id; changed only through add() and remove(), which keep dispatch()'s cache right. */
-  private readonly handlers = new Map<number, DatagramHandler>();
-  /** dispatch()'s one-entry cache of handlers.get(). */
-  private lastFlow = -1;
-  private lastHandler: DatagramHandler | undefined = undefined;
-  users = 0;
-  short = 0;
-  unknownFlow = 0;
-
-  constructor(host: IpHost, port: number, mailboxLimit: number) {
-    this.host = host;
-    this.socket = host.bind(port, { queueLimit: mailboxLimit });
-    // One closure per socket, made once: delivery itself allocates nothing.
-    this.socket.onMessage((m) => this.dispatch(m));
-  }
-
-  has(flow: number): boolean {
-    return this.handlers.has(flow);
-  }
-
-  add(flow: number, h: DatagramHandler): void {
-    this.handlers.set(flow, h);
-    this.lastFlow = -1;
-    this.lastHandler = undefined;
-  }
-
-  /** Removes `flow`'s handler if it is `owner`'s. */
-  remove(flow: number, owner: UdpTrafficFlow): void {
-    if (this.handlers.get(flow)?.flow !== owner) return;
-    this.handlers.delete(flow);
-    this.lastFlow = -1;
-    this.lastHandler = undefined;
-  }
-
-  private dispatch(m: UdpMessage): void {
-    if (m.length < TRAFFIC_HEADER_LEN) {
-      this.short++;
-      return;
-    }
-    const flow = readU32(m.bytes, m.offset);
-    // A socket mostly serves one flow: the last one found is tried before the map.
-    let h = this.lastFlow === flow ? this.lastHandler : undefined;
-    if (h === undefined) {
-      h = this.handlers.get(flow);
-      this.lastFlow = flow;
-      this.lastHandler = h;
-    }
-    if (h === undefined) {
-      this.unknownFlow++;
-      return;
-    }
-    h.onDatagram(m, readU32(m.bytes, m.offset + 4));
-  }
-
-  stats(): DemuxStats {
-    return {
-      host: this.host.name,
-      port: this.socket.port,
-      flows: this.handlers.size,
-      short: this.short,
-      unknownFlow: this.unknownFlow,
-    };
-  }
-}
-
-const demuxes = new WeakMap<IpHost, Map<number, PortDemux>>();
-
-function acquireDemux(host: IpHost, port: number, mailboxLimit: number): PortDemux {
-  let ports = demuxes.get(host);
-  if (ports === undefined) demuxes.set(host, (ports = new Map()));
-  let d = ports.get(port);
-  if (d === undefined) ports.set(port, (d = new PortDemux(host, port, mailboxLimit)));
-  d.users++;
-  return d;
-}
-
-function releaseDemux(d: PortDemux): void {
-  if (--d.users > 0) return;
-  d.socket.close();
-  demuxes.get(d.host)?.delete(d.socket.port);
-}
-
-/** Counters of the shared traffic sockets on `host`, in port order. */
-export function demuxStats(host: IpHost): DemuxStats[] {
-  const ports = demuxes.get(host);
-  if (ports === undefined) return [];
-  return [...ports.keys()].sort((a, b) => a - b).map((p) => ports.get(p)!.stats());
-}
-
-function readU32(p: Uint8Array, at: number): number {
-  return ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
-}
-
-function writeU32(p: Uint8Array, at: number, v: number): void {
-  p[at] = (v >>> 24) & 0xff;
-  p[at + 1] = (v >>> 16) & 0xff;
-  p[at + 2] = (v >>> 8) & 0xff;
-  p[at + 3] = v & 0xff;
-}
-
-/** Receiving side of a data flow on one host. */
-class Sink implements DatagramHandler {
-  packets = 0;
-  bytes = 0;
-  constructor(
-    readonly flow: UdpTrafficFlow,
-    readonly host: IpHost,
-  ) {}
-  onDatagram(m: UdpMessage, _seq: number): void {
-    this.packets++;
-    this.bytes += m.length;
-    this.flow.received(m.length, m.time, m.sentAt);
-  }
-}
-
-/** Request-response server: answers each request at once from the same socket. */
-class Server implements DatagramHandler {
-  constructor(
-    readonly flow: UdpTrafficFlow,
-    readonly demux: PortDemux,
-  ) {}
-  onDatagram(m: UdpMessage, _seq: number): void {
-    this.flow.serve(this.demux.socket, m);
-  }
-}
-
-/** Request-response client: responses arrive on the sender's socket. */
-class Client implements DatagramHandler {
-  packets = 0;
-  bytes = 0;
-  constructor(
-    readonly flow: UdpTrafficFlow,
-    readonly host: IpHost,
-  ) {}
-  onDatagram(m: UdpMessage, seq: number): void {
-    this.flow.response(this, seq, m.length, m.time);
-  }
-}
-
-function invalid(path: string, message: string): NetloomError {
-  return new NetloomError(ErrorCode.INVALID_ARGUMENT, message, { path });
-}
-
-/** Wire time of one UDP datagram of `payload` bytes on the sender's attached channel. */
-function datagramWireNs(sender: IpHost, payload: number, path: string): number {
-  const channel = sender.nic.ports[0]?.channel as
-    | { serializationNs?: (len: number) => number; rate?: unknown; overheadBytes?: unknown }
-    | undefined;
-  if (channel === undefined)
-    throw invalid(path, `bulk traffic without a rate needs ${sender.name}'s interface to be attached`);
-  const wire = (frameLen: number): number => {
-    if (typeof channel.serializationNs === "function") return channel.serializationNs(frameLen);
-    if (typeof channel.rate === "number" && channel.rate > 0) {
-      const overhead = typeof channel.overheadBytes === "number" ? channel.overheadBytes : 20;
-      return Math.ceil(((frameLen + overhead) * 8 * 1e9) / channel.rate);
-    }
-    throw invalid(path, `bulk traffic without a rate needs a link with a rate at ${sender.name}`);
-  };
-  // Over ATM the "frame" is the cell count of the LLC/SNAP + IPv4 PDU (8 + 20 + payload) times
-  // a cell time; on Ethernet it is the frame with FCS and minimum size.
-  const clock = sender.atm !== undefined ? (channel as { clock?: { num: number; den: number } }).clock : undefined;
-  const frame = (ipPayload: number): number =>
-    clock !== undefined
-      ? aal5CellCount(8 + IPV4_HEADER_LEN + ipPayload)
-      : Math.max(ETH_MIN_FRAME, ETH_HEADER_LEN + IPV4_HEADER_LEN + ipPayload + ETH_FCS_LEN);
-  if (clock !== undefined) {
-    const ipPayload = UDP_HEADER_LEN + payload;
-    const cellNs = (cells: number): number => Math.ceil((cells * clock.num) / clock.den);
-    if (IPV4_HEADER_LEN + ipPayload <= sender.mtu) return cellNs(frame(ipPayload));
-    const chunk = ((sender.mtu - IPV4_HEADER_LEN) >>> 3) << 3;
-    let ns = 0;
-    for (let o = 0; o < ipPayload; o += chunk) ns += cellNs(frame(Math.min(chunk, ipPayload - o)));
-    return ns;
-  }
-  const ipPayload = UDP_HEADER_LEN + payload;
-  if (IPV4_HEADER_LEN + ipPayload <= sender.mtu) return wire(frame(ipPayload));
-  const chunk = ((sender.mtu - IPV4_HEADER_LEN) >>> 3) << 3;
-  let ns = 0;
-  for (let o = 0; o < ipPayload; o += chunk) ns += wire(frame(Math.min(chunk, ipPayload - o)));
-  return ns;
-}
-
 export class UdpTrafficFlow implements EventHandler {
   readonly id: number;
   readonly name: string;
@@ -417,7 +183,10 @@ export class UdpTrafficFlow implements EventHandler {
   private readonly client: Client | undefined;
   /** Sent/received packets counted per datagram (members of a multicast group). */
   private readonly owed: number;
+  /** cbr and bulk: offsets from the origin. */
   private readonly pacer: Pacer | undefined;
+  private readonly poisson: PoissonArrivals | undefined;
+  private readonly onoff: OnOffArrivals | undefined;
   private readonly maxDatagrams: number;
   /** First send time: spec.startNs, or the creation time if that is later. */
   private readonly origin: number;
@@ -425,13 +194,6 @@ export class UdpTrafficFlow implements EventHandler {
   private nextTime = 0;
   private tick = -1;
   private timeout = -1;
-  // poisson
-  private elapsed = 0;
-  // onoff
-  private onStart = 0;
-  private onEnd = Infinity;
-  private onPeriods = 0;
-  private onTimeNs = 0;
   // bulk
   private bytesLeft = 0;
   // request-response
@@ -460,21 +222,7 @@ export class UdpTrafficFlow implements EventHandler {
     options: UdpTrafficOptions = {},
   ) {
     const p = `traffic.${spec.name}`;
-    if (!Number.isInteger(spec.size) || spec.size < TRAFFIC_HEADER_LEN || spec.size > sender.udp.maxDatagramSize) {
-      throw invalid(
-        `${p}.size`,
-        `${String(spec.size)} is not a datagram size from ${TRAFFIC_HEADER_LEN} to ${sender.udp.maxDatagramSize} bytes`,
-      );
-    }
-    if (!Number.isSafeInteger(spec.startNs) || spec.startNs < 0)
-      throw invalid(`${p}.start`, `${String(spec.startNs)} is not a time`);
-    if (!(spec.stopNs >= spec.startNs)) throw invalid(`${p}.stop`, `${String(spec.stopNs)} is before start`);
-    if (spec.count !== undefined && !(Number.isSafeInteger(spec.count) && spec.count >= 1)) {
-      throw invalid(`${p}.count`, `${String(spec.count)} is not a count >= 1`);
-    }
-    const rate = spec.type === "bulk" ? spec.rateBps : spec.type === "request-response" ? undefined : spec.rateBps;
-    if (rate !== undefined && !(rate > 0 && rate < Infinity))
-      throw invalid(`${p}.rate`, `${String(rate)} is not a bit rate`);
+    checkUdpTraffic(spec, sender, p);
     const mailboxLimit = options.mailboxLimit ?? DEFAULT_MAILBOX_LIMIT;
     this.sim = sim;
     this.flows = flows;
@@ -483,15 +231,7 @@ export class UdpTrafficFlow implements EventHandler {
     this.stopNs = spec.stopNs;
     this.dstPort = spec.dstPort;
     this.ttl = spec.ttl ?? 1;
-    this.kind = (
-      {
-        cbr: KIND_CBR,
-        poisson: KIND_POISSON,
-        onoff: KIND_ONOFF,
-        bulk: KIND_BULK,
-        "request-response": KIND_REQUEST_RESPONSE,
-      } as const
-    )[spec.type];
+    this.kind = KIND_OF[spec.type];
     this.sender = sender;
     this.name = `traffic:${spec.name}`;
     this.dst = ipv4FromString(spec.to.address, `${p}.to`);
@@ -499,90 +239,38 @@ export class UdpTrafficFlow implements EventHandler {
     this.buf = sim.allocBytes(spec.size); // in linear memory: see UdpLayer.sendFrom
     writeU32(this.buf, 0, flowId);
     let maxDatagrams = spec.count ?? Infinity;
-
-    switch (spec.type) {
-      case "cbr":
-      case "onoff":
-        this.pacer = new Pacer(spec.size * 8 * 1e9, spec.rateBps);
-        break;
-      case "bulk": {
-        // Plan: `full` datagrams of `size`, then up to two shorter ones (the tail).
-        let full = Math.floor(spec.total / spec.size);
-        const rest = spec.total - full * spec.size;
-        const tail: number[] = [];
-        if (spec.total < TRAFFIC_HEADER_LEN) {
-          tail.push(TRAFFIC_HEADER_LEN);
-        } else if (rest > 0 && rest < TRAFFIC_HEADER_LEN) {
-          // The header needs 8 bytes: the datagram before gives up what the last one lacks.
-          full--;
-          tail.push(spec.size - (TRAFFIC_HEADER_LEN - rest), TRAFFIC_HEADER_LEN);
-        } else if (rest > 0) {
-          tail.push(rest);
-        }
-        this.bulkFull = full;
-        for (const n of tail) {
-          const b = new Uint8Array(n);
-          writeU32(b, 0, flowId);
-          this.tailBufs.push(b);
-        }
-        this.bytesLeft = Math.max(spec.total, TRAFFIC_HEADER_LEN);
-        maxDatagrams = Math.min(maxDatagrams, full + tail.length);
-        const period = spec.rateBps === undefined ? datagramWireNs(sender, spec.size, p) : undefined;
-        this.pacer = period !== undefined ? new Pacer(period, 1) : new Pacer(spec.size * 8 * 1e9, spec.rateBps!);
-        break;
-      }
-      case "request-response":
-        if (receivers.length === 0)
-          throw invalid(`${p}.to`, `request-response needs the destination host (${spec.to.address}) to answer`);
-        if (!Number.isInteger(spec.responseSize) || spec.responseSize < TRAFFIC_HEADER_LEN) {
-          throw invalid(
-            `${p}.responseSize`,
-            `${String(spec.responseSize)} is not a datagram size of at least ${TRAFFIC_HEADER_LEN} bytes`,
-          );
-        }
-        if (!(spec.timeoutNs > 0))
-          throw invalid(`${p}.timeout`, `${String(spec.timeoutNs)} is not a positive duration`);
-        if (spec.intervalNs !== undefined && !(spec.intervalNs > 0))
-          throw invalid(`${p}.interval`, `${String(spec.intervalNs)} is not a positive duration`);
-        this.responseBuf = new Uint8Array(spec.responseSize);
-        break;
+    let pacer: Pacer | undefined;
+    if (spec.type === "cbr") {
+      pacer = new Pacer(spec.size * 8 * 1e9, spec.rateBps);
+    } else if (spec.type === "bulk") {
+      const plan = planBulk(spec, flowId, sender, p);
+      this.bulkFull = plan.full;
+      this.tailBufs.push(...plan.tail);
+      this.bytesLeft = plan.bytes;
+      maxDatagrams = Math.min(maxDatagrams, plan.datagrams);
+      pacer = plan.pacer;
+    } else if (spec.type === "request-response") {
+      checkRequestResponse(spec, receivers, p);
     }
+    this.pacer = pacer;
+    this.poisson = spec.type === "poisson" ? new PoissonArrivals(this.rng, spec.size, spec.rateBps) : undefined;
+    this.onoff = spec.type === "onoff" ? new OnOffArrivals(this.rng, spec) : undefined;
+    this.responseBuf = spec.type === "request-response" ? new Uint8Array(spec.responseSize) : undefined;
     this.maxDatagrams = maxDatagrams;
     this.sendTimes = new Float64Array(initialSendRing(spec, maxDatagrams));
     this.ringGrowAt = this.sendTimes.length < SEND_RING_SIZE ? this.sendTimes.length : Infinity;
 
-    // Sockets: the sender's (srcPort) first, then the receivers' (dstPort), each shared.
     const members = receivers.filter((r) => r !== sender);
     this.owed = spec.type === "request-response" ? 1 : Math.max(1, isMulticastIpv4(this.dst) ? members.length : 1);
     this.sendDemux = acquireDemux(sender, spec.srcPort, mailboxLimit);
-    try {
-      if (spec.type === "request-response") {
-        this.client = new Client(this, sender);
-        this.register(this.sendDemux, this.client, p);
-        const server = receivers[0]!;
-        const d = acquireDemux(server, spec.dstPort, mailboxLimit);
-        this.rxDemuxes.push(d);
-        this.register(d, new Server(this, d), p);
-      } else {
-        for (const r of members) {
-          const d = acquireDemux(r, spec.dstPort, mailboxLimit);
-          this.rxDemuxes.push(d);
-          const sink = new Sink(this, r);
-          this.sinks.push(sink);
-          this.register(d, sink, p);
-        }
-      }
-    } catch (err) {
-      this.leaveSockets();
-      throw err;
-    }
+    this.client = spec.type === "request-response" ? new Client(this, sender) : undefined;
+    this.joinSockets(receivers[0], members, mailboxLimit, p);
     this.flowRecord =
       flows.flow(flowId) ??
       flows.defineFlow(flowId, { src: sender.nic.name, dst: spec.to.host ?? spec.to.address, label: spec.name });
     this.id = sim.register(this.name, this);
     this.origin = Math.max(spec.startNs, sim.now);
-    this.onStart = this.origin;
-    if (spec.type === "onoff") this.beginOn(spec.onNs, spec.distribution, spec.stopNs);
+    this.onoff?.start(this.origin);
     this.nextTime = spec.type === "request-response" ? this.origin : this.advance();
     this.armOrFinish();
   }
@@ -621,8 +309,8 @@ export class UdpTrafficFlow implements EventHandler {
           ? [{ host: this.client.host.nic.name, packets: this.client.packets, bytes: this.client.bytes }]
           : this.sinks.map((s) => ({ host: s.host.nic.name, packets: s.packets, bytes: s.bytes })),
       bytesRemaining: this.spec.type === "bulk" ? this.bytesLeft : 0,
-      onPeriods: this.onPeriods,
-      onTimeNs: this.onTimeNs,
+      onPeriods: this.onoff?.periods ?? 0,
+      onTimeNs: this.onoff?.onTimeNs ?? 0,
     };
   }
 
@@ -671,49 +359,16 @@ export class UdpTrafficFlow implements EventHandler {
     this.tick = this.sim.scheduler.scheduleAt(this.id, this.nextTime, this.id, EV_TRAFFIC_SEND, 0, 0, 0);
   }
 
+  /** The next data datagram's time (request-response schedules from its own timer, not from here). */
   private advance(): number {
     switch (this.kind) {
       case KIND_POISSON:
-        return this.poissonNext();
+        return this.origin + this.poisson!.next();
       case KIND_ONOFF:
-        return this.onOffNext();
-      default: // cbr, bulk (request-response schedules from its own timer, not from here)
+        return this.onoff!.next();
+      default: // cbr, bulk
         return this.origin + this.pacer!.next();
     }
-  }
-
-  private poissonNext(): number {
-    const spec = this.spec as { rateBps: number; size: number };
-    this.elapsed += this.rng.exponential((spec.size * 8 * 1e9) / spec.rateBps);
-    return this.origin + Math.round(this.elapsed);
-  }
-
-  /** Next CBR time inside an On period; moves through Off periods as needed. */
-  private onOffNext(): number {
-    const spec = this.spec;
-    if (spec.type !== "onoff") return Infinity;
-    for (;;) {
-      const t = this.onStart + this.pacer!.next();
-      if (t < this.onEnd) return t;
-      if (this.onEnd >= spec.stopNs) return this.onEnd;
-      this.onStart = this.onEnd + this.period(spec.offNs, spec.distribution, 0);
-      this.beginOn(spec.onNs, spec.distribution, spec.stopNs);
-    }
-  }
-
-  /** Off -> On at onStart: draws the On length, counts the period (up to the stop time). */
-  private beginOn(onNs: number, distribution: "exponential" | "fixed", stopNs: number): void {
-    this.onEnd = this.onStart + this.period(onNs, distribution, 1);
-    this.pacer!.reset();
-    if (this.onStart < stopNs) {
-      this.onPeriods++;
-      this.onTimeNs += Math.min(this.onEnd, stopNs) - this.onStart;
-    }
-  }
-
-  private period(mean: number, distribution: "exponential" | "fixed", min: number): number {
-    if (distribution === "fixed" || mean === 0) return Math.max(min, mean);
-    return Math.max(min, Math.round(this.rng.exponential(mean)));
   }
 
   /** One data datagram (cbr, poisson, onoff, bulk). */
@@ -772,14 +427,7 @@ export class UdpTrafficFlow implements EventHandler {
     if (spec.type !== "request-response") return;
     if (this.timeout !== -1) this.sim.scheduler.cancel(this.timeout);
     this.timeout = -1;
-    const now = this.sim.now;
-    let next = now;
-    if (spec.intervalNs !== undefined) {
-      const iv = spec.intervalNs;
-      const k = Math.max(0, Math.ceil((now - this.origin) / iv));
-      next = this.origin + k * iv;
-      while (next <= this.lastRequestNs) next += iv;
-    }
+    const next = nextRequestTime(this.sim.now, this.origin, spec.intervalNs, this.lastRequestNs);
     this.nextTime = next;
     this.stateValue = TrafficState.Running;
     if (!(next < spec.stopNs && this.counters.datagramsSent < this.maxDatagrams)) {
@@ -817,13 +465,16 @@ export class UdpTrafficFlow implements EventHandler {
     this.flows.recordReceivedOn(this.flowRecord, bytes, sentAt, now);
   }
 
+  /**
+   * A response in time, with the RTT from the ring; one older than the ring (the last 65,536
+   * requests) still counts as received, without a latency sample (stats().noLatencySample).
+   */
   private record(seq: number, bytes: number, now: number): void {
     const sent = this.sendTimeOf(seq);
     if (sent >= 0) {
       this.flows.recordReceived(this.flowId, bytes, sent, now);
       return;
     }
-    // Received, but too old for the ring: count it without a latency sample.
     this.counters.noLatencySample++;
     this.flows.recordReceivedUnsampled(this.flowId, bytes, now);
   }
@@ -852,6 +503,34 @@ export class UdpTrafficFlow implements EventHandler {
   }
 
   // --- sockets ---
+
+  /**
+   * Joins the sockets after the sender's (srcPort, already acquired): request-response the
+   * server's (`server`, dstPort), otherwise every member's (dstPort), each shared. On failure
+   * leaves every socket joined so far.
+   */
+  private joinSockets(server: IpHost | undefined, members: readonly IpHost[], mailboxLimit: number, p: string): void {
+    const port = this.spec.dstPort;
+    try {
+      if (this.client !== undefined) {
+        this.register(this.sendDemux, this.client, p);
+        const d = acquireDemux(server!, port, mailboxLimit);
+        this.rxDemuxes.push(d);
+        this.register(d, new Server(this, d.socket), p);
+        return;
+      }
+      for (const r of members) {
+        const d = acquireDemux(r, port, mailboxLimit);
+        this.rxDemuxes.push(d);
+        const sink = new Sink(this, r);
+        this.sinks.push(sink);
+        this.register(d, sink, p);
+      }
+    } catch (err) {
+      this.leaveSockets();
+      throw err;
+    }
+  }
 
   private register(d: PortDemux, h: DatagramHandler, p: string): void {
     if (d.has(this.flowId)) {

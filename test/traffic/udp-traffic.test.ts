@@ -4,7 +4,8 @@ import type { LinkOptions } from "../../src/devices/link.js";
 import type { UdpScenarioTraffic as ScenarioTraffic } from "../../src/scenario/scenario.js";
 import type { IpHost } from "../../src/stacks/ip/ip-host.js";
 import { FlowStats } from "../../src/trace/flow-stats.js";
-import { demuxStats, startUdpTraffic, type UdpTrafficFlow } from "../../src/traffic/udp-traffic.js";
+import { demuxStats } from "../../src/traffic/udp-port-demux.js";
+import { startUdpTraffic, type UdpTrafficFlow } from "../../src/traffic/udp-traffic.js";
 
 const MS = 1_000_000;
 const LINK: LinkOptions = { rate: 1e9, delay: 5000 };

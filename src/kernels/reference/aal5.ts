@@ -222,123 +222,164 @@ function resetPdu(mem: Uint8Array, st: number): void {
   setWord(mem, st + S_CRC, 0);
 }
 
+/** The context words the kernel reads once per batch. */
+interface Batch {
+  readonly mem: Uint8Array;
+  readonly ctx: number;
+  readonly nCircuits: number;
+  readonly flags: number;
+  readonly states: number;
+}
+
 /** Twin of the aal5Reassemble kernel: returns the number of entries consumed (all). */
 export function aal5ReassembleRef(mem: Uint8Array, ctx: number, vec: number, count: number): number {
-  const nCircuits = word(mem, ctx + X_CIRCUITS);
-  const flags = word(mem, ctx + X_FLAGS);
-  const states = word(mem, ctx + X_STATES);
+  const batch: Batch = {
+    mem,
+    ctx,
+    nCircuits: word(mem, ctx + X_CIRCUITS),
+    flags: word(mem, ctx + X_FLAGS),
+    states: word(mem, ctx + X_STATES),
+  };
   let i = 0;
   for (; i < count; i++) {
     const e = vec + i * VEC_STRIDE;
-    const setOut = (v: number): void => setWord(mem, e + 12, v);
-    const ptr = word(mem, e);
-    const len = word(mem, e + 4);
-    const arg = word(mem, e + 8);
-    const circuit = arg & ARG_CIRCUIT_MASK;
-    if (circuit >= nCircuits) {
-      setWord(mem, ctx + X_BAD_CIRCUIT, word(mem, ctx + X_BAD_CIRCUIT) + 1);
-      setOut(AAL5_STATUS.BAD_CIRCUIT);
-      continue;
-    }
-    if (len !== CELL_BYTES || ptr + CELL_BYTES > mem.length) {
-      setWord(mem, ctx + X_BAD_CELL, word(mem, ctx + X_BAD_CELL) + 1);
-      setOut(AAL5_STATUS.BAD_CELL);
-      continue;
-    }
-    const st = states + circuit * CIRCUIT_STRIDE;
-    bump(mem, st, "cells");
-    const header = wireWord(mem, ptr);
-    if (flags & FLAG_CHECK_HEC && hecOfHeader(header) !== mem[ptr + 4]) {
-      bump(mem, st, "hecErrors");
-      setOut(AAL5_STATUS.HEC_ERROR);
-      continue;
-    }
-    const end = (header & HDR_END_OF_PDU) !== 0;
-    const endFlag = end ? CELL_END : 0;
-
-    if (arg & ARG_DISCARD && word(mem, st + S_MODE) === 0) {
-      const buf = word(mem, st + S_BUF);
-      if (buf !== 0) pushFree(mem, ctx, buf);
-      setWord(mem, st + S_BUF, 0);
-      setWord(mem, st + S_MODE, AAL5_STATUS.DISCARDED);
-      bump(mem, st, "partialDiscards");
-    }
-    const mode = word(mem, st + S_MODE);
-    if (mode !== 0) {
-      bump(mem, st, "discardedCells");
-      if (end) setWord(mem, st + S_MODE, 0);
-      setOut(AAL5_STATUS.DISCARDED | endFlag);
-      continue;
-    }
-
-    if (word(mem, st + S_BUF) === 0) {
-      const buf = popFree(mem, ctx);
-      if (buf === 0) {
-        bump(mem, st, "noBuffer");
-        bump(mem, st, "discardedCells");
-        if (!end) setWord(mem, st + S_MODE, AAL5_STATUS.NO_BUFFER);
-        setOut(AAL5_STATUS.NO_BUFFER | endFlag);
-        continue;
-      }
-      resetPdu(mem, st);
-      setWord(mem, st + S_BUF, buf);
-    }
-    const buf = word(mem, st + S_BUF);
-    const bytesBefore = word(mem, st + S_BYTES);
-    if (bytesBefore + CELL_PAYLOAD_BYTES > word(mem, st + S_LIMIT)) {
-      bump(mem, st, "oversize");
-      bump(mem, st, "discardedCells");
-      pushFree(mem, ctx, buf);
-      setWord(mem, st + S_BUF, 0);
-      if (!end) setWord(mem, st + S_MODE, AAL5_STATUS.OVERSIZE);
-      setOut(AAL5_STATUS.OVERSIZE | endFlag);
-      continue;
-    }
-
-    const payload = ptr + CELL_HEADER_BYTES;
-    mem.copyWithin(buf + bytesBefore, payload, payload + CELL_PAYLOAD_BYTES);
-    const bytes = bytesBefore + CELL_PAYLOAD_BYTES;
-    if (!end) {
-      setWord(mem, st + S_CRC, crc32Aal5Ref(word(mem, st + S_CRC), mem, payload, CELL_PAYLOAD_BYTES));
-      setWord(mem, st + S_BYTES, bytes);
-      setOut(AAL5_STATUS.OK);
-      continue;
-    }
-
-    // End of PDU: length checks first (they name lost cells), then the CRC.
-    const crc = crc32Aal5Ref(word(mem, st + S_CRC), mem, payload, CELL_PAYLOAD_BYTES - 4);
-    const trailer = buf + bytes - AAL5_TRAILER_BYTES;
-    const length = (mem[trailer + 2]! << 8) | mem[trailer + 3]!;
-    let status: number;
-    if (length === 0) status = AAL5_STATUS.BAD_LENGTH;
-    else if (length + AAL5_TRAILER_BYTES > bytes) status = AAL5_STATUS.LOST_CELLS;
-    else if (bytes - AAL5_TRAILER_BYTES - length >= CELL_PAYLOAD_BYTES) status = AAL5_STATUS.BAD_LENGTH;
-    else if (crc !== wireWord(mem, trailer + 4)) status = AAL5_STATUS.BAD_CRC;
-    else status = AAL5_STATUS.OK;
-
-    if (status === AAL5_STATUS.OK) {
-      bump(mem, st, "pdus");
-      bump(mem, st, "bytes", length);
-    } else if (status === AAL5_STATUS.BAD_CRC) bump(mem, st, "badCrc");
-    else if (status === AAL5_STATUS.LOST_CELLS) bump(mem, st, "lostCells");
-    else bump(mem, st, "badLength");
-
-    const queued = word(mem, ctx + X_COMPL_COUNT);
-    if ((status === AAL5_STATUS.OK || flags & FLAG_DELIVER_ERRORS) && queued < word(mem, ctx + X_COMPL_CAP)) {
-      const count = queued;
-      const r = word(mem, ctx + X_COMPL) + count * COMPLETION_STRIDE;
-      setWord(mem, r, circuit);
-      setWord(mem, r + 4, buf);
-      setWord(mem, r + 8, status === AAL5_STATUS.OK ? length : bytes);
-      setWord(mem, r + 12, status | (mem[trailer + 1]! << 8) | (mem[trailer]! << 16));
-      setWord(mem, ctx + X_COMPL_COUNT, count + 1);
-    } else {
-      pushFree(mem, ctx, buf);
-    }
-    resetPdu(mem, st);
-    setOut(status | CELL_END);
+    setWord(mem, e + 12, reassembleCell(batch, word(mem, e), word(mem, e + 4), word(mem, e + 8)));
   }
   return i;
+}
+
+/**
+ * One frame vector entry, in the kernel's order: entry checks, HEC, discard mode (partial
+ * packet discard), a buffer for a new PDU, the size bound, then the payload; an end-of-PDU
+ * cell finishes the PDU. Returns the entry's out.
+ */
+function reassembleCell(b: Batch, ptr: number, len: number, arg: number): number {
+  const mem = b.mem;
+  const circuit = arg & ARG_CIRCUIT_MASK;
+  if (circuit >= b.nCircuits) {
+    setWord(mem, b.ctx + X_BAD_CIRCUIT, word(mem, b.ctx + X_BAD_CIRCUIT) + 1);
+    return AAL5_STATUS.BAD_CIRCUIT;
+  }
+  if (len !== CELL_BYTES || ptr + CELL_BYTES > mem.length) {
+    setWord(mem, b.ctx + X_BAD_CELL, word(mem, b.ctx + X_BAD_CELL) + 1);
+    return AAL5_STATUS.BAD_CELL;
+  }
+  const st = b.states + circuit * CIRCUIT_STRIDE;
+  bump(mem, st, "cells");
+  const header = wireWord(mem, ptr);
+  if (b.flags & FLAG_CHECK_HEC && hecOfHeader(header) !== mem[ptr + 4]) {
+    bump(mem, st, "hecErrors");
+    return AAL5_STATUS.HEC_ERROR;
+  }
+  const end = (header & HDR_END_OF_PDU) !== 0;
+  const endFlag = end ? CELL_END : 0;
+
+  if (arg & ARG_DISCARD && word(mem, st + S_MODE) === 0) startPartialDiscard(b, st);
+  if (word(mem, st + S_MODE) !== 0) return discardCell(mem, st, end) | endFlag;
+
+  let buf = word(mem, st + S_BUF);
+  if (buf === 0) {
+    buf = startPdu(b, st);
+    if (buf === 0) return dropForNoBuffer(mem, st, end) | endFlag;
+  }
+  const bytesBefore = word(mem, st + S_BYTES);
+  if (bytesBefore + CELL_PAYLOAD_BYTES > word(mem, st + S_LIMIT)) return cutOversize(b, st, buf, end) | endFlag;
+
+  const payload = ptr + CELL_HEADER_BYTES;
+  mem.copyWithin(buf + bytesBefore, payload, payload + CELL_PAYLOAD_BYTES);
+  const bytes = bytesBefore + CELL_PAYLOAD_BYTES;
+  if (!end) {
+    setWord(mem, st + S_CRC, crc32Aal5Ref(word(mem, st + S_CRC), mem, payload, CELL_PAYLOAD_BYTES));
+    setWord(mem, st + S_BYTES, bytes);
+    return AAL5_STATUS.OK;
+  }
+  return finishPdu(b, st, circuit, buf, payload, bytes) | CELL_END;
+}
+
+/** Partial packet discard asked by the caller: the PDU in progress (if any) is dropped. */
+function startPartialDiscard(b: Batch, st: number): void {
+  const buf = word(b.mem, st + S_BUF);
+  if (buf !== 0) pushFree(b.mem, b.ctx, buf);
+  setWord(b.mem, st + S_BUF, 0);
+  setWord(b.mem, st + S_MODE, AAL5_STATUS.DISCARDED);
+  bump(b.mem, st, "partialDiscards");
+}
+
+/** A cell of a PDU being discarded; its end-of-PDU cell leaves discard mode. */
+function discardCell(mem: Uint8Array, st: number, end: boolean): number {
+  bump(mem, st, "discardedCells");
+  if (end) setWord(mem, st + S_MODE, 0);
+  return AAL5_STATUS.DISCARDED;
+}
+
+/** The first cell of a PDU takes a buffer from the free stack; returns it, 0 when empty. */
+function startPdu(b: Batch, st: number): number {
+  const buf = popFree(b.mem, b.ctx);
+  if (buf === 0) return 0;
+  resetPdu(b.mem, st);
+  setWord(b.mem, st + S_BUF, buf);
+  return buf;
+}
+
+/** No free buffer: the cell is dropped, and the rest of its PDU with it. */
+function dropForNoBuffer(mem: Uint8Array, st: number, end: boolean): number {
+  bump(mem, st, "noBuffer");
+  bump(mem, st, "discardedCells");
+  if (!end) setWord(mem, st + S_MODE, AAL5_STATUS.NO_BUFFER);
+  return AAL5_STATUS.NO_BUFFER;
+}
+
+/** The PDU outgrew its bound: its buffer goes back, and the rest of it is discarded. */
+function cutOversize(b: Batch, st: number, buf: number, end: boolean): number {
+  bump(b.mem, st, "oversize");
+  bump(b.mem, st, "discardedCells");
+  pushFree(b.mem, b.ctx, buf);
+  setWord(b.mem, st + S_BUF, 0);
+  if (!end) setWord(b.mem, st + S_MODE, AAL5_STATUS.OVERSIZE);
+  return AAL5_STATUS.OVERSIZE;
+}
+
+/**
+ * End of PDU (its last cell already appended): checks the trailer, counts the outcome, queues
+ * a completion (OK, or any status with FLAG_DELIVER_ERRORS, while the queue has room) or
+ * returns the buffer. Returns the PDU's status.
+ */
+function finishPdu(b: Batch, st: number, circuit: number, buf: number, payload: number, bytes: number): number {
+  const mem = b.mem;
+  const crc = crc32Aal5Ref(word(mem, st + S_CRC), mem, payload, CELL_PAYLOAD_BYTES - 4);
+  const trailer = buf + bytes - AAL5_TRAILER_BYTES;
+  const length = (mem[trailer + 2]! << 8) | mem[trailer + 3]!;
+  const status = trailerStatus(length, bytes, crc, wireWord(mem, trailer + 4));
+
+  if (status === AAL5_STATUS.OK) {
+    bump(mem, st, "pdus");
+    bump(mem, st, "bytes", length);
+  } else if (status === AAL5_STATUS.BAD_CRC) bump(mem, st, "badCrc");
+  else if (status === AAL5_STATUS.LOST_CELLS) bump(mem, st, "lostCells");
+  else bump(mem, st, "badLength");
+
+  const queued = word(mem, b.ctx + X_COMPL_COUNT);
+  if ((status === AAL5_STATUS.OK || b.flags & FLAG_DELIVER_ERRORS) && queued < word(mem, b.ctx + X_COMPL_CAP)) {
+    const r = word(mem, b.ctx + X_COMPL) + queued * COMPLETION_STRIDE;
+    setWord(mem, r, circuit);
+    setWord(mem, r + 4, buf);
+    setWord(mem, r + 8, status === AAL5_STATUS.OK ? length : bytes);
+    setWord(mem, r + 12, status | (mem[trailer + 1]! << 8) | (mem[trailer]! << 16));
+    setWord(mem, b.ctx + X_COMPL_COUNT, queued + 1);
+  } else {
+    pushFree(mem, b.ctx, buf);
+  }
+  resetPdu(mem, st);
+  return status;
+}
+
+/** Length checks first (they name lost cells), then the CRC. Length 0 is an abort indication. */
+function trailerStatus(length: number, bytes: number, crc: number, trailerCrc: number): number {
+  if (length === 0) return AAL5_STATUS.BAD_LENGTH;
+  if (length + AAL5_TRAILER_BYTES > bytes) return AAL5_STATUS.LOST_CELLS;
+  if (bytes - AAL5_TRAILER_BYTES - length >= CELL_PAYLOAD_BYTES) return AAL5_STATUS.BAD_LENGTH;
+  if (crc !== trailerCrc) return AAL5_STATUS.BAD_CRC;
+  return AAL5_STATUS.OK;
 }
 
 /** Twin of the aal5Discard kernel. */

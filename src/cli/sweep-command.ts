@@ -1,0 +1,64 @@
+// `netloom sweep <scenario>`: runs one point per combination of the scenario's `parameters`
+// (src/run/sweep.ts) on worker threads and writes one table, DIR/<name>-sweep.json and .csv
+// (DIR: --out, else results/ beside the scenario). A summary (or, with --json, the table) on
+// stdout; exit EXIT_FAILED when any point failed (its row says why).
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeCsv } from "../base/csv.js";
+import { formatBitRate, formatDuration } from "../base/units.js";
+import { runSweep, type SweepResult, sweepCsv } from "../run/sweep.js";
+import { loadSweep } from "../scenario/scenario.js";
+import { EXIT_FAILED, EXIT_OK, printJson, printLines } from "./output.js";
+import { pointsBar } from "./progress.js";
+
+export interface SweepFlags {
+  out?: string;
+  threads?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export async function sweepCommand(file: string, flags: SweepFlags): Promise<number> {
+  const sweep = loadSweep(file);
+  const base = sweep.base.baseDir ?? process.cwd();
+  const outDir = flags.out ?? join(base, "results");
+  const bar = pointsBar(" {bar} {value}/{total} points | {failed} failed", flags.quiet || flags.json === true);
+  bar?.start(sweep.points.length, 0, { failed: 0 });
+  let failed = 0;
+  let result: SweepResult;
+  try {
+    result = await runSweep(sweep, {
+      ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+      onPoint: (row, done) => {
+        if (row.status === "error") failed++;
+        bar?.update(done, { failed });
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  mkdirSync(outDir, { recursive: true });
+  const stem = join(outDir, `${result.scenario}-sweep`);
+  writeFileSync(`${stem}.json`, JSON.stringify(result, null, 2) + "\n");
+  writeCsv(`${stem}.csv`, sweepCsv(result));
+  if (flags.json) printJson(result);
+  else printLines([...sweepSummary(result, failed), `table: ${stem}.json, ${stem}.csv`]);
+  return failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+function sweepSummary(result: SweepResult, failed: number): string[] {
+  const names = Object.keys(result.parameters);
+  const out: string[] = [
+    `${result.scenario}: ${result.rows.length} points in ${result.wallTimeMs.toFixed(0)} ms wall time, ${failed} failed`,
+  ];
+  for (const r of result.rows) {
+    const at = names.map((n) => `${n}=${String(r.point[n])}`).join(" ");
+    out.push(
+      r.status === "ok"
+        ? `  ${at}: received ${r.receivedPackets}/${r.sentPackets}, ${formatBitRate(r.throughputBps ?? 0)}, p99 ${r.latencyP99Ns === null || r.latencyP99Ns === undefined ? "-" : formatDuration(Math.round(r.latencyP99Ns))}`
+        : `  ${at}: FAILED ${r.error?.message ?? ""}`,
+    );
+  }
+  return out;
+}
