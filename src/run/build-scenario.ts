@@ -17,7 +17,7 @@
 
 import { DEFAULT_SLOT_BYTES, type PartitionRole } from "../engine/simulation.js";
 import type { KernelRuntime } from "../kernels/runtime.js";
-import type { BuiltAtm } from "../scenario/atm-build.js";
+import type { BuiltAtm } from "./atm-build.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import { FlowStats } from "../trace/flow-stats.js";

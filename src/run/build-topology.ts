@@ -13,7 +13,7 @@
 //   and each router with an ATM interface, together) and are released by network.destroy().
 
 import type { EthernetNic } from "../devices/nic.js";
-import { atmRouterInterfaces, type BuiltAtm, buildAtm } from "../scenario/atm-build.js";
+import { atmRouterInterfaces, type BuiltAtm, buildAtm } from "./atm-build.js";
 import type { ScenarioEndpoint } from "../scenario/scenario.js";
 import type { AnyIpHost } from "../stacks/ip/ip-host.js";
 import type { BuildContext } from "./build-context.js";

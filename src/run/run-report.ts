@@ -32,7 +32,7 @@ import { Fingerprint } from "../engine/fingerprint.js";
 import type { PartitionPlan } from "./partition.js";
 import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
-import { atmReport, type AtmReport } from "../scenario/atm-report.js";
+import { atmReport, type AtmReport } from "./atm-report.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
 
 export interface LinkReport {

@@ -2,8 +2,8 @@
 // PVCs by path, AAL5 traffic, IP over ATM through a router with Ethernet and ATM interfaces.
 import { afterEach, describe, expect, it } from "vitest";
 import { NetloomError } from "../../src/base/errors.js";
-import { atmRouterInterfaces, buildAtm, type BuiltAtm } from "../../src/scenario/atm-build.js";
-import { atmReport } from "../../src/scenario/atm-report.js";
+import { atmRouterInterfaces, buildAtm, type BuiltAtm } from "../../src/run/atm-build.js";
+import { atmReport } from "../../src/run/atm-report.js";
 import { parseAtmSection, validateAtmSection } from "../../src/scenario/scenario-atm.js";
 import { PointToPointLink } from "../../src/devices/link.js";
 import { EthernetNic } from "../../src/devices/nic.js";

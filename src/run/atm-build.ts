@@ -32,7 +32,7 @@ import type { Router, RouterInterfaceOptions } from "../stacks/ip/router.js";
 import { Aal5Source } from "../traffic/aal5-source.js";
 import type { BuiltAtm, BuiltSignalling } from "./atm-built.js";
 import { SvcScript } from "./atm-svc-script.js";
-import type { AtmScenario, AtmScenarioEnd, AtmScenarioLink, AtmScenarioPvc } from "./atm-types.js";
+import type { AtmScenario, AtmScenarioEnd, AtmScenarioLink, AtmScenarioPvc } from "../scenario/atm-types.js";
 
 export type { BuiltAtm, BuiltSignalling, SvcRun, SvcState } from "./atm-built.js";
 

@@ -8,7 +8,7 @@ import type { SwitchSignalling } from "../devices/atm-switch-signalling.js";
 import type { AtmSwitch } from "../devices/atm-switch.js";
 import type { IpHost } from "../stacks/ip/ip-host.js";
 import type { Aal5Source } from "../traffic/aal5-source.js";
-import type { AtmScenarioSvc } from "./atm-types.js";
+import type { AtmScenarioSvc } from "../scenario/atm-types.js";
 
 export interface BuiltAtm {
   switches: Map<string, AtmSwitch>;

@@ -9,7 +9,7 @@ import type { Simulation } from "../engine/simulation.js";
 import { Aal5Source } from "../traffic/aal5-source.js";
 import { sigCauseName } from "../wire/atm-signalling.js";
 import type { BuiltAtm, BuiltSignalling } from "./atm-built.js";
-import type { AtmScenario } from "./atm-types.js";
+import type { AtmScenario } from "../scenario/atm-types.js";
 
 const EV_SVC_OPEN = 1;
 const EV_SVC_CLOSE = 2;
