@@ -5,26 +5,26 @@
 //   3. over ATM: LLC/SNAP encapsulated (RFC 2684), segmented into AAL5 cells, switched
 //      through a VC table that rewrites VPI/VCI and HEC, and reassembled;
 //   4. a receiver's sliding window taking segments out of order.
-// Run: npm run example
+// Run: npm run tour (after npm ci, which builds the package this file imports).
 
+// The package's own subpath entries, as a program that depends on netloom imports them.
 import {
-  Aal5Reassembler,
   AAL5_STATUS,
+  Aal5Reassembler,
+  atmHec,
+  aal5Segment,
+  crc32At,
   FDB_FLOOD,
   FRAME_VEC_STRIDE,
   ForwardingDatabase,
-  SlotPool,
-  VcTable,
-  WindowTable,
-  aal5Segment,
-  atmHec,
-  crc32At,
-  ethernet,
   getRuntime,
   internetChecksumAt,
   ipv4PseudoHeaderSum,
   unpackCellHeader,
-} from "../src/index.js";
+  VcTable,
+  WindowTable,
+} from "netloom/kernels";
+import { ethernet, SlotPool } from "netloom/wire";
 
 const rt = getRuntime();
 const hex = (bytes: Uint8Array): string =>
