@@ -15,23 +15,12 @@ import {
   type Aal5Implementation,
 } from "../src/kernels/aal5.js";
 import { aal5SegmentRef } from "../src/kernels/reference/aal5.js";
+import { seededBytes } from "../src/base/seeded-bytes.js";
 
 const PDU_BYTES = 9180;
 const PDUS = 16;
 const CIRCUITS = 4;
 const TARGET = 25;
-
-function seeded(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const suite: BenchSuite = {
   name: "aal5",
@@ -43,7 +32,7 @@ const suite: BenchSuite = {
 
     // PDUs, one header per circuit, a segmentation vector and room for every cell.
     const pdus = heap.alloc(PDU_BYTES * PDUS);
-    rt.u8.set(seeded(7, PDU_BYTES * PDUS), pdus);
+    rt.u8.set(seededBytes(7, PDU_BYTES * PDUS), pdus);
     const headers = heap.alloc(4 * CIRCUITS);
     for (let c = 0; c < CIRCUITS; c++) rt.u32[(headers >>> 2) + c] = packCellHeader({ vpi: 1, vci: 32 + c });
     const segVec = heap.alloc(PDUS * FRAME_VEC_STRIDE);
