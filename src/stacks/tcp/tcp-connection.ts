@@ -66,199 +66,23 @@ import {
   type TcpRepr,
 } from "../../wire/tcp.js";
 import { PATTERN_PERIOD, PATTERN_SLACK } from "./pattern.js";
-import type { TcpLayer } from "./tcp-layer.js";
-
-export const TcpState = {
-  CLOSED: 0,
-  LISTEN: 1,
-  SYN_SENT: 2,
-  SYN_RECEIVED: 3,
-  ESTABLISHED: 4,
-  FIN_WAIT_1: 5,
-  FIN_WAIT_2: 6,
-  CLOSE_WAIT: 7,
-  CLOSING: 8,
-  LAST_ACK: 9,
-  TIME_WAIT: 10,
-} as const;
-export type TcpState = (typeof TcpState)[keyof typeof TcpState];
-export const TCP_STATE_NAMES = [
-  "CLOSED",
-  "LISTEN",
-  "SYN-SENT",
-  "SYN-RECEIVED",
-  "ESTABLISHED",
-  "FIN-WAIT-1",
-  "FIN-WAIT-2",
-  "CLOSE-WAIT",
-  "CLOSING",
-  "LAST-ACK",
-  "TIME-WAIT",
-] as const;
-export type TcpStateName = (typeof TCP_STATE_NAMES)[number];
-
-/** Header byte 12, reserved bit used as netloom's burst ("more of this train follows") bit. */
-export const TCP_BURST_BIT = 0x08;
-
-/** Timer kinds (event kind of the TcpLayer; a = slot, b = generation). */
-export const TcpTimer = { RTX: 1, DELACK: 2, PERSIST: 3, KEEPALIVE: 4, TIME_WAIT: 5 } as const;
-
-export interface KeepAliveOptions {
-  /** Idle time before the first probe, ns (default 2 h, RFC 1122 4.2.3.6). */
-  idle?: number;
-  /** Time between unanswered probes, ns (default 75 s). */
-  interval?: number;
-  /** Unanswered probes before the connection is declared dead (default 9). */
-  count?: number;
-}
-
-export interface TcpConnectionOptions {
-  /** Send buffer (high-water mark), bytes (default 256 KiB). */
-  sendBuffer?: number;
-  /** A blocked writer is woken (onWritable) when buffered bytes fall to this (default sendBuffer / 2). */
-  lowWater?: number;
-  /** Receive buffer, bytes: bounds the advertised window (default 256 KiB). */
-  receiveBuffer?: number;
-  /** MSS we announce (default: MTU - 40). */
-  mss?: number;
-  /** Turns Nagle's algorithm off (default false: Nagle on). */
-  noDelay?: boolean;
-  /** Delayed-ack time, ns (default 40 ms; 0 acks every segment at once). */
-  delayedAck?: number;
-  /** Ack at once after this many full-sized segments (default 2). */
-  ackEvery?: number;
-  /** Offer SACK (default true). */
-  sack?: boolean;
-  /** Offer window scaling (default true). */
-  windowScale?: boolean;
-  /** Initial congestion window in segments (default: RFC 5681 3.1 rule, 2 to 4). */
-  initialWindow?: number;
-  /** RFC 6298 bounds, ns (defaults 1 s min, 60 s max, initial 1 s). */
-  minRto?: number;
-  maxRto?: number;
-  initialRto?: number;
-  /** Retransmission timeouts in a row before the connection fails (default 12). */
-  maxRetries?: number;
-  /** SYN (or SYN-ACK) transmissions before giving up (default 6). */
-  synRetries?: number;
-  /** TIME-WAIT duration (2 MSL), ns (default 60 s). */
-  timeWait?: number;
-  /** Keep-alive probes (off unless given). */
-  keepAlive?: KeepAliveOptions;
-  /** Burst trains of at most `train` segments, one ack per train (off unless given). */
-  burst?: { train: number };
-}
-
-export interface TcpConnectionStats {
-  state: TcpStateName;
-  segmentsSent: number;
-  segmentsReceived: number;
-  dataSegmentsSent: number;
-  bytesSent: number;
-  retransmits: number;
-  fastRetransmits: number;
-  timeouts: number;
-  dupAcks: number;
-  bytesAcked: number;
-  bytesDelivered: number;
-  acksSent: number;
-  windowProbes: number;
-  keepAliveProbes: number;
-  /** Segments dropped by this connection, by reason. */
-  drops: Record<string, number>;
-  cwnd: number;
-  ssthresh: number;
-  /** Smoothed RTT, ns (0 before the first sample). */
-  srtt: number;
-  rto: number;
-  /** Peer's window, bytes (scaled). */
-  peerWindow: number;
-  mss: number;
-  sackEnabled: boolean;
-}
-
-export type DataListener = (bytes: Uint8Array, offset: number, length: number) => void;
-
-const DEFAULT_BUFFER = 256 * 1024;
-const NS_PER_MS = 1_000_000;
-
-/** Per-connection counters by drop reason (numbers in a fixed order: no string keys per segment). */
-const ConnDrop = { UNACCEPTABLE: 0, OUT_OF_WINDOW: 1, RANGES_FULL: 2, BAD_ACK: 3, NO_ACK_FLAG: 4, NO_SLOT: 5 } as const;
-const CONN_DROP_NAMES = ["UNACCEPTABLE", "OUT_OF_WINDOW", "RANGES_FULL", "BAD_ACK", "NO_ACK_FLAG", "NO_SLOT"];
-
-/** Resolved options (numbers only). */
-export interface ResolvedTcpOptions {
-  sendBuffer: number;
-  lowWater: number;
-  receiveBuffer: number;
-  mss: number;
-  noDelay: boolean;
-  delayedAck: number;
-  ackEvery: number;
-  sack: boolean;
-  windowScale: boolean;
-  initialWindow: number;
-  minRto: number;
-  maxRto: number;
-  initialRto: number;
-  maxRetries: number;
-  synRetries: number;
-  timeWait: number;
-  keepAlive: boolean;
-  keepIdle: number;
-  keepInterval: number;
-  keepCount: number;
-  burstTrain: number;
-}
-
-function int(path: string, v: number | undefined, fallback: number, min: number, max: number): number {
-  const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < min || x > max) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${String(x)} is not an integer in [${min}, ${max}]`, { path });
-  }
-  return x;
-}
-
-/** Checks and completes connection options (throws NetloomError naming the option). */
-export function resolveTcpOptions(o: TcpConnectionOptions, mtu: number): ResolvedTcpOptions {
-  const sendBuffer = int("sendBuffer", o.sendBuffer, DEFAULT_BUFFER, 1, 1 << 30);
-  const receiveBuffer = int("receiveBuffer", o.receiveBuffer, DEFAULT_BUFFER, 1, 1 << 30);
-  const ka = o.keepAlive;
-  const minRto = int("minRto", o.minRto, 1000 * NS_PER_MS, 1, 2 ** 52);
-  const maxRto = int("maxRto", o.maxRto, 60_000 * NS_PER_MS, minRto, 2 ** 52);
-  return {
-    sendBuffer,
-    lowWater: int("lowWater", o.lowWater, sendBuffer >>> 1, 0, sendBuffer),
-    receiveBuffer,
-    mss: int("mss", o.mss, mtu - 40, 64, mtu - 40),
-    noDelay: o.noDelay ?? false,
-    delayedAck: int("delayedAck", o.delayedAck, 40 * NS_PER_MS, 0, 500 * NS_PER_MS),
-    ackEvery: int("ackEvery", o.ackEvery, 2, 1, 64),
-    sack: o.sack ?? true,
-    windowScale: o.windowScale ?? true,
-    initialWindow: int("initialWindow", o.initialWindow, 0, 0, 1024),
-    minRto,
-    maxRto,
-    initialRto: int(
-      "initialRto",
-      o.initialRto,
-      Math.max(minRto, 1000 * NS_PER_MS) > maxRto ? maxRto : Math.max(minRto, 1000 * NS_PER_MS),
-      minRto,
-      maxRto,
-    ),
-    maxRetries: int("maxRetries", o.maxRetries, 12, 1, 100),
-    synRetries: int("synRetries", o.synRetries, 6, 1, 100),
-    timeWait: int("timeWait", o.timeWait, 60_000 * NS_PER_MS, 0, 2 ** 52),
-    keepAlive: ka !== undefined,
-    keepIdle: int("keepAlive.idle", ka?.idle, 7_200_000 * NS_PER_MS, 1, 2 ** 52),
-    keepInterval: int("keepAlive.interval", ka?.interval, 75_000 * NS_PER_MS, 1, 2 ** 52),
-    keepCount: int("keepAlive.count", ka?.count, 9, 1, 1000),
-    burstTrain: o.burst === undefined ? 0 : int("burst.train", o.burst.train, 0, 2, 1024),
-  };
-}
+import { NS_PER_MS, type ResolvedTcpOptions } from "./tcp-options.js";
+import type { TcpLayerPort } from "./tcp-port.js";
+import {
+  CONN_DROP_NAMES,
+  ConnDrop,
+  type DataListener,
+  TCP_BURST_BIT,
+  TCP_STATE_NAMES,
+  TcpCounters,
+  TcpState,
+  type TcpConnectionStats,
+  type TcpStateName,
+  TcpTimer,
+} from "./tcp-types.js";
 
 export class TcpConnection {
-  readonly layer: TcpLayer;
+  readonly layer: TcpLayerPort;
   /** Slot in the layer's tables and the window kernel's connection index. */
   readonly slot: number;
   readonly localAddress: number;
@@ -364,25 +188,11 @@ export class TcpConnection {
   /** Called by the layer when a passive connection is established. */
   onEstablishedHook: ((c: TcpConnection) => void) | undefined;
   // --- counters ---
-  private c = {
-    segmentsSent: 0,
-    segmentsReceived: 0,
-    dataSegmentsSent: 0,
-    bytesSent: 0,
-    retransmits: 0,
-    fastRetransmits: 0,
-    timeouts: 0,
-    dupAcks: 0,
-    bytesAcked: 0,
-    bytesDelivered: 0,
-    acksSent: 0,
-    windowProbes: 0,
-    keepAliveProbes: 0,
-  };
+  private c = new TcpCounters();
   private readonly drops = new Uint32Array(CONN_DROP_NAMES.length);
 
   constructor(
-    layer: TcpLayer,
+    layer: TcpLayerPort,
     slot: number,
     gen: number,
     localPort: number,
