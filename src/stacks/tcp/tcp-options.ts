@@ -1,11 +1,17 @@
-// TCP connection options: what an application may ask for, the checks and the defaults.
+// TCP connection options: what an application may ask for, the checks and defaults, and what the
+// two ends agree on in the SYN exchange (MSS, window scale, SACK-permitted).
 //
 // Contract:
 // - resolveTcpOptions() checks every option and fills in the defaults; a bad one throws
 //   NetloomError(INVALID_ARGUMENT) naming it. The result holds numbers and booleans only.
+// - TcpNegotiated holds one connection's outcome of the SYN exchange: the send MSS, both window
+//   shifts (RFC 7323: both sides or neither) and SACK (RFC 2018: both sides offered it).
+//   takeSynOptions() fills it from a received SYN and never throws (the options come from the
+//   wire). Our SYN offers MSS, window scale and SACK-permitted as the options allow.
 // - Not handled: timestamps/PAWS, ECN negotiation, data on SYN segments.
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";
+import { TCP_MAX_WINDOW_SCALE, type TcpRepr } from "../../wire/tcp.js";
 
 export interface KeepAliveOptions {
   /** Idle time before the first probe, ns (default 2 h, RFC 1122 4.2.3.6). */
@@ -125,4 +131,38 @@ export function resolveTcpOptions(o: TcpConnectionOptions, mtu: number): Resolve
     keepCount: int("keepAlive.count", ka?.count, 9, 1, 1000),
     burstTrain: o.burst === undefined ? 0 : int("burst.train", o.burst.train, 0, 2, 1024),
   };
+}
+
+/** The window shift we offer: the smallest that lets the receive buffer be advertised whole. */
+export function ourWindowScale(receiveBuffer: number): number {
+  let shift = 0;
+  while (shift < TCP_MAX_WINDOW_SCALE && receiveBuffer >>> shift > 0xffff) shift++;
+  return shift;
+}
+
+/** Initial congestion window, bytes: the option's segments, else RFC 5681 3.1 (2 to 4 SMSS). */
+export function initialWindow(opt: ResolvedTcpOptions, smss: number): number {
+  if (opt.initialWindow > 0) return opt.initialWindow * smss;
+  return smss > 2190 ? 2 * smss : smss > 1095 ? 3 * smss : 4 * smss;
+}
+
+/** What one connection's SYN exchange agreed (defaults until a SYN arrives). */
+export class TcpNegotiated {
+  /** Send MSS: the smallest of the peer's MSS (536 when absent), ours and the link's. */
+  smss = 536;
+  /** Shift of the peer's advertised window, and of ours. */
+  sndScale = 0;
+  rcvScale = 0;
+  sackOk = false;
+  /** Both ends offered window scaling. */
+  wsAgreed = false;
+
+  /** Options of a received SYN: MSS, window scale (both sides or neither), SACK-permitted. */
+  takeSynOptions(opt: ResolvedTcpOptions, r: TcpRepr, mtu: number): void {
+    this.smss = Math.max(64, Math.min(r.mss ?? 536, mtu - 40, opt.mss));
+    this.wsAgreed = opt.windowScale && r.windowScale !== undefined;
+    this.sndScale = this.wsAgreed ? Math.min(r.windowScale!, TCP_MAX_WINDOW_SCALE) : 0;
+    this.rcvScale = this.wsAgreed ? ourWindowScale(opt.receiveBuffer) : 0;
+    this.sackOk = opt.sack && r.sackPermitted;
+  }
 }
