@@ -124,14 +124,9 @@ export {
   type TcpListener,
   type TcpLayerStats,
 } from "../stacks/tcp/tcp-layer.js";
-export {
-  TcpConnection,
-  TcpState,
-  TCP_BURST_BIT,
-  type TcpConnectionOptions,
-  type TcpConnectionStats,
-  type KeepAliveOptions,
-} from "../stacks/tcp/tcp-connection.js";
+export { TcpConnection } from "../stacks/tcp/tcp-connection.js";
+export { TcpState, TCP_BURST_BIT, type TcpConnectionStats } from "../stacks/tcp/tcp-types.js";
+export type { TcpConnectionOptions, KeepAliveOptions } from "../stacks/tcp/tcp-options.js";
 export { PatternChecker, patternByte, PATTERN_PERIOD } from "../stacks/tcp/pattern.js";
 export {
   NakSender,

@@ -31,7 +31,8 @@ import type { ByteStream } from "../stacks/rpc/byte-stream.js";
 import { RpcClient } from "../stacks/rpc/rpc-client.js";
 import { RpcServer } from "../stacks/rpc/rpc-server.js";
 import { PATTERN_PERIOD, PATTERN_SLACK, PATTERN_TABLE, PatternChecker } from "../stacks/tcp/pattern.js";
-import type { TcpConnection, TcpConnectionOptions } from "../stacks/tcp/tcp-connection.js";
+import type { TcpConnection } from "../stacks/tcp/tcp-connection.js";
+import type { TcpConnectionOptions } from "../stacks/tcp/tcp-options.js";
 import type { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import type { FlowReport, FlowStats } from "../trace/flow-stats.js";
 

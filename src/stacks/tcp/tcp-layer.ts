@@ -11,18 +11,17 @@
 //   (local port, remote address, remote port); a SYN to a listening port opens a connection
 //   (bounded backlog of half-open ones per listener: more are dropped, BACKLOG_FULL); anything
 //   else to a port with no connection is answered with RST (RFC 9293 3.10.7.1), never a RST.
-//   The layer never keeps a received frame: payload bytes are copied into the receive ring.
+//   The layer never keeps a received frame: connections copy or deliver the payload at once.
 // - Connections live in at most `maxConnections` slots, each a record of one Wasm WindowTable
-//   (in-flight ring of `inFlightCapacity` segments, `maxRanges` out-of-order ranges). A slot is
-//   held from open to CLOSED (TIME-WAIT included); with none free, connect() throws TABLE_FULL
-//   and a SYN is dropped (TABLE_FULL).
-// - ISNs come from the host's seeded stream sim.scheduler.rng("tcp:<host name>") (RFC 9293
-//   3.4.1 wants them unpredictable; determinism wants them seeded). Ephemeral ports count up
-//   from 49152 (RFC 6335), skipping ports in use.
-// - Hot path (a data segment in, an ack out): reused views and reprs, demultiplexing through a
-//   Map from the port pair to a chain of slots in an Int32Array; no allocation per segment.
-// - destroy() aborts every connection without sending (timers cancelled, buffers and the window
-//   table freed); call it before the IpHost's destroy() and the frame leak check.
+//   (in-flight ring of `inFlightCapacity` segments, `maxRanges` out-of-order ranges), held from
+//   open to CLOSED (TIME-WAIT included); with none free, connect() throws TABLE_FULL and a SYN
+//   is dropped (TABLE_FULL). Connections see the layer only as a TcpLayerPort (tcp-port.ts).
+// - ISNs come from the seeded stream sim.scheduler.rng("tcp:<host name>") (RFC 9293 3.4.1 wants
+//   them unpredictable, determinism seeded); ephemeral ports count up from 49152 (RFC 6335).
+// - Hot path: reused views and reprs, demultiplexing through a Map from the port pair to a chain
+//   of slots in an Int32Array; no allocation per segment.
+// - destroy() aborts every connection without sending (timers, buffers and the window table
+//   freed); call it before the IpHost's destroy() and the frame leak check.
 // Not handled: more than one local address, SO_REUSEADDR semantics, SYN cookies, ICMP errors
 // to TCP (unreachable/fragmentation needed are not fed back).
 
@@ -50,15 +49,10 @@ import {
 } from "../../wire/tcp.js";
 import type { AnyIpHost, IpProtocolHandler, RxContext } from "../ip/ip-host.js";
 import { NO_FRAME } from "../../buf/frames.js";
-import {
-  TCP_BURST_BIT,
-  TcpConnection,
-  TcpState,
-  resolveTcpOptions,
-  type ResolvedTcpOptions,
-  type TcpConnectionOptions,
-  type TcpConnectionStats,
-} from "./tcp-connection.js";
+import { TcpConnection } from "./tcp-connection.js";
+import { type ResolvedTcpOptions, type TcpConnectionOptions, resolveTcpOptions } from "./tcp-options.js";
+import type { TcpLayerPort, TcpSlotHolder } from "./tcp-port.js";
+import { TCP_BURST_BIT, type TcpConnectionStats, TcpState } from "./tcp-types.js";
 import { PATTERN_TABLE } from "./pattern.js";
 import { RingWalker, WindowPeek } from "../../kernels/window-peek.unsafe.js";
 
@@ -134,7 +128,7 @@ interface ListenerRecord {
   open: boolean;
 }
 
-export class TcpLayer implements IpProtocolHandler, EventHandler {
+export class TcpLayer implements IpProtocolHandler, EventHandler, TcpLayerPort {
   readonly host: AnyIpHost;
   readonly sim: Simulation;
   readonly id: number;
@@ -367,8 +361,16 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
     c.handleTimer(kind);
   }
 
-  schedule(c: TcpConnection, delay: number, kind: number): number {
-    return this.sim.scheduler.schedule(this.id, Math.max(0, Math.ceil(delay)), this.id, kind, c.slot, c.gen | 0, 0);
+  schedule(owner: TcpSlotHolder, delay: number, kind: number): number {
+    return this.sim.scheduler.schedule(
+      this.id,
+      Math.max(0, Math.ceil(delay)),
+      this.id,
+      kind,
+      owner.slot,
+      owner.gen | 0,
+      0,
+    );
   }
 
   cancel(handle: number): void {
@@ -422,9 +424,10 @@ export class TcpLayer implements IpProtocolHandler, EventHandler {
   }
 
   /** A connection reached CLOSED: its slot is free again. */
-  release(c: TcpConnection): void {
-    const slot = c.slot;
-    if (this.conns[slot] !== c) return;
+  release(owner: TcpSlotHolder): void {
+    const slot = owner.slot;
+    const c = this.conns[slot];
+    if (c === undefined || c !== owner) return;
     this.counters.segmentsSent += c.stats().segmentsSent;
     this.unlink(c);
     this.conns[slot] = undefined;

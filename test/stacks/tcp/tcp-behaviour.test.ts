@@ -2,7 +2,7 @@
 // marks, keep-alive, RTO backoff, burst trains.
 import { describe, expect, it } from "vitest";
 import type { TcpConnection } from "../../../src/stacks/tcp/tcp-connection.js";
-import { TCP_BURST_BIT } from "../../../src/stacks/tcp/tcp-connection.js";
+import { TCP_BURST_BIT } from "../../../src/stacks/tcp/tcp-types.js";
 import { pump, randomBytes, sha256, sink, tcpPair } from "./support.js";
 
 function established(options: Parameters<typeof tcpPair>[0] = {}, client = {}, server = {}) {
