@@ -173,7 +173,14 @@ export class TcpReceiver {
     // Record what was stored, plus the FIN's sequence number when every byte before it was
     // stored (the kernel clips it when the window is exactly full: the peer resends the FIN).
     const allKept = keep === len - skip;
-    const newNxt = this.mark((seq + skip) >>> 0, keep + (fin && allKept ? 1 : 0), before);
+    const markLen = keep + (fin && allKept ? 1 : 0);
+    let newNxt = before;
+    if (markLen > 0) {
+      newNxt = port.k.windowMark(port.tablePtr, this.slot, (seq + skip) >>> 0, markLen) >>> 0;
+      const st = port.table.lastMarkStatus(this.slot);
+      if (st === MarkStatus.REFUSED) this.drops[ConnDrop.RANGES_FULL]!++;
+      else if (st === MarkStatus.BEYOND || st === MarkStatus.CLIPPED) this.drops[ConnDrop.OUT_OF_WINDOW]!++;
+    }
     if (fin && allKept) {
       this.finSeq = (seq + len) >>> 0;
       this.finSeen = true;
@@ -202,17 +209,6 @@ export class TcpReceiver {
       if (!this.paused) this.deliver(Infinity);
     }
     return result;
-  }
-
-  /** Records [seq, seq + len) in the kernel (len 0: nothing); returns the kernel's rcv.nxt. */
-  private mark(seq: number, len: number, before: number): number {
-    if (len === 0) return before;
-    const port = this.port;
-    const newNxt = port.k.windowMark(port.tablePtr, this.slot, seq, len) >>> 0;
-    const st = port.table.lastMarkStatus(this.slot);
-    if (st === MarkStatus.REFUSED) this.drops[ConnDrop.RANGES_FULL]!++;
-    else if (st === MarkStatus.BEYOND || st === MarkStatus.CLIPPED) this.drops[ConnDrop.OUT_OF_WINDOW]!++;
-    return newNxt;
   }
 
   /**

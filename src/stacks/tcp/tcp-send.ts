@@ -241,7 +241,11 @@ export class TcpSender {
   // =============================================================================================
   // Acks
 
-  /** RFC 9293 3.10.7.4 step 5 in synchronized states: the ACK of an acceptable segment. */
+  /**
+   * RFC 9293 3.10.7.4 step 5 in synchronized states: the ACK of an acceptable segment. The steps
+   * read the ack number from `r`: a sequence number passed to a call V8 does not inline is boxed
+   * as a heap number, one allocation per segment.
+   */
   onAck(r: TcpRepr): number {
     const ack = r.ackNumber;
     if (seqGt(ack, this.nxt)) {
@@ -251,41 +255,37 @@ export class TcpSender {
       return AckResult.STOP;
     }
     const oldUna = this.una;
-    const windowChanged = this.updateWindow(r, ack);
+    // Window update (SND.WL1/WL2 rule).
+    let windowChanged = false;
+    if (seqLt(this.wl1, r.seqNumber) || (this.wl1 === r.seqNumber && seqLeq(this.wl2, ack))) {
+      const w = Math.min(r.window * (1 << this.neg.sndScale), MAX_WINDOW);
+      windowChanged = w !== this.rwnd;
+      this.rwnd = w;
+      if (w > this.maxRwnd) this.maxRwnd = w;
+      this.wl1 = r.seqNumber;
+      this.wl2 = ack;
+      if (w > 0) this.timers.stopPersist();
+    }
     if (!seqGeq(ack, oldUna)) return AckResult.OLD; // old duplicate ack: ignored
     // SACK blocks (only those inside the flight).
     const sackedNew = this.neg.sackOk && r.sackCount > 0 ? this.sack.markBlocks(r, ack, this.nxt) : 0;
-    if (!seqGt(ack, oldUna)) {
-      this.onDuplicateAck(r, windowChanged, sackedNew);
-      return AckResult.OLD;
+    if (seqGt(ack, oldUna)) {
+      this.onNewAck(r);
+      return AckResult.NEW;
     }
-    this.onNewAck(ack);
-    return AckResult.NEW;
-  }
-
-  /** Window update (SND.WL1/WL2 rule); true when the peer's window changed. */
-  private updateWindow(r: TcpRepr, ack: number): boolean {
-    if (!(seqLt(this.wl1, r.seqNumber) || (this.wl1 === r.seqNumber && seqLeq(this.wl2, ack)))) return false;
-    const w = Math.min(r.window * (1 << this.neg.sndScale), MAX_WINDOW);
-    const changed = w !== this.rwnd;
-    this.rwnd = w;
-    if (w > this.maxRwnd) this.maxRwnd = w;
-    this.wl1 = r.seqNumber;
-    this.wl2 = ack;
-    if (w > 0) this.timers.stopPersist();
-    return changed;
-  }
-
-  /** Duplicate ack (RFC 5681 section 2): no data, no window change, outstanding data. */
-  private onDuplicateAck(r: TcpRepr, windowChanged: boolean, sackedNew: number): void {
-    const flight = (this.nxt - this.una) >>> 0;
+    // Duplicate ack (RFC 5681 section 2): no data, no window change, outstanding data.
     if (
-      flight === 0 ||
-      r.payloadLength !== 0 ||
-      (r.flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) !== 0 ||
-      (windowChanged && sackedNew === 0)
+      this.nxt !== this.una &&
+      r.payloadLength === 0 &&
+      (r.flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) === 0 &&
+      (!windowChanged || sackedNew > 0)
     )
-      return;
+      this.onDuplicateAck();
+    return AckResult.OLD;
+  }
+
+  /** A duplicate ack counted; fast retransmit (t: fastRetransmit) when it signals a loss. */
+  private onDuplicateAck(): void {
     const cc = this.cc;
     cc.dupAcks++;
     this.c.dupAcks++;
@@ -302,7 +302,8 @@ export class TcpSender {
   }
 
   /** New data acked: the kernel's flight and RTT sample, the send buffer, cwnd, the RTO (RFC 6298 5.2/5.3). */
-  private onNewAck(ack: number): void {
+  private onNewAck(r: TcpRepr): void {
+    const ack = r.ackNumber;
     const port = this.port;
     const now = port.sim.now;
     const acked = port.k.windowOnAck(port.tablePtr, this.slot, ack, 0xffff_ffff, now) >>> 0;
