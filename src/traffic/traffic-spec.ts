@@ -63,7 +63,7 @@ export interface RequestResponseTraffic extends TrafficCommon {
 /** Traffic carried by UDP datagrams (src/traffic/udp-traffic.ts). */
 export type UdpScenarioTraffic = CbrTraffic | PoissonTraffic | OnOffTraffic | BulkTraffic | RequestResponseTraffic;
 
-/** TCP connection options of tcp-bulk and rpc traffic (src/stacks/tcp/tcp-connection.ts), times in ns. */
+/** TCP connection options of tcp-bulk and rpc traffic (src/stacks/tcp/tcp-options.ts), times in ns. */
 export interface ScenarioTcpOptions {
   sendBuffer?: number;
   lowWater?: number;
