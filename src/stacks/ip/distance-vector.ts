@@ -13,7 +13,7 @@
 //   learned ones for the same prefix. Withdrawals are counted in `events` by why.
 // - The period timer is an event of the router (EV_ROUTER_DV_PERIOD); deterministic, no jitter.
 // - Malformed or foreign updates are dropped and counted in the router's drops
-//   (DV_NOT_NEIGHBOUR, DV_BAD_MESSAGE); nothing from the wire throws.
+//   (DV_NOT_NEIGHBOUR, DV_BAD_MESSAGE, DV_BAD_ENTRY per entry); nothing from the wire throws.
 // Not handled: RIP requests (only periodic responses), triggered updates, authentication.
 
 import { NO_FRAME } from "../../buf/frames.js";
@@ -215,7 +215,14 @@ export class DistanceVector {
       let prefixLength = 0;
       while (prefixLength < 32 && ((mask << prefixLength) & 0x8000_0000) !== 0) prefixLength++;
       if (ipv4PrefixMask(prefixLength) !== mask) continue; // non-contiguous mask
-      this.learn(f, from, readU32(b, e + 4), prefixLength, Math.min(readU32(b, e + 16) + 1, RIP_INFINITY));
+      const network = readU32(b, e + 4);
+      // An address with bits outside its mask names no one prefix: ignore the entry and count
+      // it (RFC 2453 3.9.2 sanity checks; installing it masked would alias another entry).
+      if ((network & ~mask) !== 0) {
+        this.drop("DV_BAD_ENTRY");
+        continue;
+      }
+      this.learn(f, from, network, prefixLength, Math.min(readU32(b, e + 16) + 1, RIP_INFINITY));
     }
   }
 

@@ -277,6 +277,58 @@ describe("Router distance vector", () => {
   });
 });
 
+describe("Router distance vector: hostile updates", () => {
+  /** A RIPv2 response (UDP 520 -> 224.0.0.9, no UDP checksum) with one entry, from host A to R. */
+  function ripResponse(address: string, mask: string, metric: number): Uint8Array {
+    const rip = new Uint8Array(4 + 20);
+    const v = new DataView(rip.buffer);
+    rip[0] = 2; // response
+    rip[1] = 2; // version 2
+    v.setUint16(4, 2); // address family: IP
+    v.setUint32(8, ipv4FromString(address));
+    v.setUint32(12, ipv4FromString(mask));
+    v.setUint32(20, metric);
+    const udp = new Uint8Array(8 + rip.length);
+    const u = new DataView(udp.buffer);
+    u.setUint16(0, 520);
+    u.setUint16(2, 520);
+    u.setUint16(4, udp.length);
+    udp.set(rip, 8);
+    return udp;
+  }
+
+  it("ignores and counts an entry whose address has bits outside its mask, however often it comes", () => {
+    const w = world(5);
+    const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1" });
+    const R = router(w.sim, "r", {
+      interfaces: [{ name: "lan", address: "10.0.1.1/24" }],
+      distanceVector: { period: "1s", timeout: "3s" },
+    });
+    connect(w.sim, A.nic, 0, R, 0);
+    const group = 0x01005e000009; // 224.0.0.9's MAC
+    const send = (address: string, mask: string) =>
+      injectIpv4(
+        w.sim,
+        A.nic,
+        group,
+        { src: ipv4FromString("10.0.1.10"), dst: ipv4FromString("224.0.0.9"), protocol: 17, ttl: 1 },
+        ripResponse(address, mask, 1),
+      );
+    send("10.3.1.0", "255.255.0.0");
+    w.sim.scheduler.runUntil(10e6);
+    send("10.3.1.0", "255.255.0.0");
+    w.sim.scheduler.runUntil(20e6);
+    // A good entry in the same kind of message is still learned: the check is per entry.
+    send("10.4.0.0", "255.255.0.0");
+    w.sim.scheduler.runUntil(30e6);
+    const s = R.stats().ip;
+    expect(s.dvUpdatesReceived).toBe(3);
+    expect(s.drops["DV_BAD_ENTRY"]).toBe(2);
+    expect(R.routeList().filter((l) => l.startsWith("10.3."))).toEqual([]);
+    expect(R.routeList()).toContain("10.4.0.0/16 via 10.0.1.10 dev lan (rip 2)");
+  });
+});
+
 describe("Router multicast (flooding)", () => {
   const GROUP = ipv4FromString("239.1.2.3");
 
