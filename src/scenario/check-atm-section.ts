@@ -33,7 +33,11 @@ export function checkAtmInScenario(
   for (const t of atm.traffic) t.stopNs ??= durationNs;
   for (const v of atm.svcs) v.closeNs ??= durationNs;
   atm.hosts.forEach((h, i) => {
-    names.claim(h.name, `atm.hosts[${i}].name`, { kind: "host", path: `atm.hosts[${i}]` });
+    names.claim(h.name, `atm.hosts[${i}].name`, {
+      kind: "host",
+      path: `atm.hosts[${i}]`,
+      ...(h.address === undefined ? { rawAtm: true } : {}),
+    });
     if (h.address === undefined) return;
     const ip = c.cidr(h.address, `atm.hosts[${i}].address`, "interface");
     if (ip === undefined) return;

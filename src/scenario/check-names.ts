@@ -13,6 +13,8 @@ export interface DeviceEntry {
   /** A host with a hostStack (its stack when that checked out). */
   stackHost?: boolean;
   hostStack?: ScenarioHostStack;
+  /** An ATM host with no IP address: it sends and receives raw AAL5 only. */
+  rawAtm?: boolean;
   ports?: number;
   interfaces?: string[];
 }

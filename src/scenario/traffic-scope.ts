@@ -57,6 +57,12 @@ export function ipHostNamed(s: TrafficScope, name: string, path: string, type: s
       `host ${name} runs a host stack (hostStack), not IP, so ${type} traffic cannot reach it (use ping-pong or message-stream)`,
     );
   }
+  if (e.rawAtm === true) {
+    return s.c.error(
+      path,
+      `host ${name} is an ATM host with no address (raw AAL5 only), so ${type} traffic cannot use it (give it an address, or send aal5 traffic in the atm section)`,
+    );
+  }
   return name;
 }
 

@@ -384,3 +384,31 @@ describe("atm schema fragment: svcs", () => {
     expect(check(svcNet({ signalling: { keepalive: 1 } }))).toBe(false);
   });
 });
+
+describe("atm hosts without an address in IP traffic", () => {
+  it("is refused at load, naming the entry, whether the host sends or receives", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { parseScenario } = await import("../../src/scenario/scenario.js");
+    const text = readFileSync(new URL("../../examples/atm-mixed.yaml", import.meta.url), "utf8");
+    const problem = (from: string, to: string, line: number): string => {
+      const bad = text.replace(
+        "  - { name: tcp, type: tcp-bulk, from: e1, to: a1,",
+        `  - { name: tcp, type: tcp-bulk, from: ${from}, to: ${to},`,
+      );
+      expect(bad).not.toBe(text);
+      try {
+        parseScenario(bad, { source: "s.yaml" });
+      } catch (e) {
+        expect(e).toBeInstanceOf(NetloomError);
+        return (e as Error).message.split("\n").find((l) => l.includes(`:${line}:`)) ?? (e as Error).message;
+      }
+      throw new Error("accepted");
+    };
+    expect(problem("cam1", "a1", 49)).toMatch(
+      /^s\.yaml:49:\d+: traffic\[1\]\.from: host cam1 is an ATM host with no address \(raw AAL5 only\), so tcp-bulk traffic cannot use it/,
+    );
+    expect(problem("e1", "display", 49)).toMatch(
+      /^s\.yaml:49:\d+: traffic\[1\]\.to: host display is an ATM host with no address \(raw AAL5 only\), so tcp-bulk traffic cannot use it/,
+    );
+  });
+});
