@@ -3,6 +3,8 @@
 // these from a file; an embedder may build them in code. Type guards only beside the types, so
 // that building a scenario (every partition and sweep worker does) never loads the loader.
 
+import type { TcpConnectionOptions } from "../stacks/tcp/tcp-options.js";
+
 export interface TrafficDestination {
   /** IPv4 address the datagrams go to. */
   address: string;
@@ -63,27 +65,8 @@ export interface RequestResponseTraffic extends TrafficCommon {
 /** Traffic carried by UDP datagrams (src/traffic/udp-traffic.ts). */
 export type UdpScenarioTraffic = CbrTraffic | PoissonTraffic | OnOffTraffic | BulkTraffic | RequestResponseTraffic;
 
-/** TCP connection options of tcp-bulk and rpc traffic (src/stacks/tcp/tcp-options.ts), times in ns. */
-export interface ScenarioTcpOptions {
-  sendBuffer?: number;
-  lowWater?: number;
-  receiveBuffer?: number;
-  mss?: number;
-  noDelay?: boolean;
-  delayedAck?: number;
-  ackEvery?: number;
-  sack?: boolean;
-  windowScale?: boolean;
-  initialWindow?: number;
-  minRto?: number;
-  maxRto?: number;
-  initialRto?: number;
-  maxRetries?: number;
-  synRetries?: number;
-  timeWait?: number;
-  keepAlive?: { idle?: number; interval?: number; count?: number };
-  burst?: { train: number };
-}
+/** TCP connection options of tcp-bulk and rpc traffic: the connection's own options, times in ns. */
+export type ScenarioTcpOptions = TcpConnectionOptions;
 
 /** NAK-only transport options (src/stacks/nak/), times in ns, rates in bit/s. */
 export interface ScenarioNakOptions {
