@@ -7,21 +7,64 @@
 // - parseStructured(text, { format, source }): the data (YAML 1.2; JSON is parsed by the same
 //   parser, as YAML flow syntax, so both give line and column positions) and its Locate.
 //   Syntax errors and duplicate keys throw a ScenarioError with their line and column.
+// - Bounded: a text over MAX_INPUT_BYTES, or aliases that expand past MAX_ALIAS_EXPANSION nodes
+//   (the "billion laughs"), is a ScenarioError, never a crash or a runaway allocation.
 // - The locator answers with the node's key or value position, or with its deepest ancestor
 //   found when the path leads nowhere (a missing key is reported at its mapping).
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { type Locate, ScenarioError } from "./reporter.js";
 
 export type ScenarioFormat = "yaml" | "json";
 
+/** Largest input text read: far above any real scenario, far below what exhausts memory. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+/** Most nodes that YAML aliases may expand to in one document. */
+export const MAX_ALIAS_EXPANSION = 10_000;
+
+const tooLarge = (what: string, bytes: number): ScenarioError =>
+  new ScenarioError(
+    [
+      {
+        path: "",
+        message: `${what} is ${(bytes / 1048576).toFixed(1)} MiB; input files are limited to ${MAX_INPUT_BYTES / 1048576} MiB`,
+        line: undefined,
+        column: undefined,
+      },
+    ],
+    undefined,
+  );
+
+/** The document's plain data, with alias expansion bounded (a ScenarioError past the bound). */
+function toPlain(doc: Document, source: string | undefined): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+  } catch (cause) {
+    if (!(cause instanceof ReferenceError)) throw cause;
+    throw new ScenarioError(
+      [
+        {
+          path: "",
+          message: `YAML aliases expand to more than ${MAX_ALIAS_EXPANSION} nodes (a guard against alias bombs): write the repeated parts out`,
+          line: undefined,
+          column: undefined,
+        },
+      ],
+      source,
+    );
+  }
+}
+
 export function readInputFile(path: string): { text: string; format: ScenarioFormat } {
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_INPUT_BYTES) throw tooLarge(path, size);
     text = readFileSync(path, "utf8");
   } catch (cause) {
+    if (cause instanceof ScenarioError) throw cause;
     const why =
       (cause as { code?: string }).code === "ENOENT" ? "no such file" : String((cause as Error).message ?? cause);
     throw new ScenarioError(
@@ -38,6 +81,7 @@ export function parseStructured(
 ): { value: unknown; locate: Locate } {
   const format = options.format ?? "yaml";
   const source = options.source;
+  if (text.length > MAX_INPUT_BYTES) throw tooLarge(source ?? "the text", text.length);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, version: "1.2" });
   const where = (offset: number): { line: number; column: number } => {
@@ -67,7 +111,7 @@ export function parseStructured(
     }));
     throw new ScenarioError(issues, source);
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 10_000 });
+  const value = toPlain(doc, source);
   const locate: Locate = (path, key) => {
     const offset = findOffset(doc.contents, splitPath(path), key);
     return offset === undefined ? undefined : where(offset);
@@ -77,7 +121,7 @@ export function parseStructured(
 
 /** Plain data of YAML text without positions (a sweep's document, which crosses threads). */
 export function parsePlain(text: string): unknown {
-  return parseDocument(text, { version: "1.2" }).toJS({ maxAliasCount: 10_000 });
+  return toPlain(parseDocument(text, { version: "1.2" }), undefined);
 }
 
 function splitPath(path: string): (string | number)[] {

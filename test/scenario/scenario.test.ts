@@ -288,3 +288,31 @@ describe("schema", () => {
     expect(schemaValid(parseYaml(BASE))).toBe(true);
   });
 });
+
+describe("hostile input is bounded", () => {
+  it("an alias bomb is a scenario error, not a crash or a runaway expansion", () => {
+    const lines = ["name: bomb", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`,
+      );
+    const e = errorOf(lines.join("\n") + "\n", { source: "bomb.yaml" });
+    expect(e.errors.map((x) => x.message)).toEqual([
+      "YAML aliases expand to more than 10000 nodes (a guard against alias bombs): write the repeated parts out",
+    ]);
+    // A few aliases within the bound are ordinary YAML.
+    const fine = parseScenario(
+      `${BASE}traffic:\n  - &t { name: a, type: cbr, from: h0, to: h1, size: 100, rate: 1Mbps }\n`,
+    );
+    expect(fine.traffic).toHaveLength(1);
+  });
+
+  it("a text over 16 MiB is refused before it is parsed, naming the file", () => {
+    const big = `# ${"x".repeat(16 * 1024 * 1024)}\n${BASE}`;
+    expect(errorOf(big, { source: "big.yaml" }).errors.map((x) => x.message)).toEqual([
+      "big.yaml is 16.0 MiB; input files are limited to 16 MiB",
+    ]);
+  });
+});
