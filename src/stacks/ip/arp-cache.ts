@@ -3,16 +3,7 @@
 // request retries.
 //
 // Contract:
-// - Entry state machine (per neighbour IP; "absent" means no entry):
-//
-//                 lookup miss: send request,          reply/request from it
-//      absent ---- queue packet, arm retry -----> Incomplete ---------------> Reachable
-//        ^   ^                                   |   ^   | retry timer:        |
-//        |   |   retries exhausted: drop queued  |   +---+ re-send request     |
-//        |   +---- packets (RESOLUTION_FAILED) --+         (retries left)      |
-//        +------------------------------------ lifetime over (checked lazily) -+
-//
-//   A Reachable entry older than `timeout` counts as absent at the next lookup (no timer, so an
+// - A Reachable entry older than `timeout` counts as absent at the next lookup (no timer, so an
 //   idle simulation stays idle). Any ARP packet from a cached sender refreshes its entry
 //   (RFC 826 "merge"); a packet addressed to us also creates the sender's entry; a request for
 //   our address gets a unicast reply.
@@ -20,6 +11,11 @@
 //   Ethernet header). One more is dropped (the newest: the ones already waiting keep their
 //   order) and counted as QUEUE_OVERFLOW. When resolution fails the waiting frames are
 //   released and counted as RESOLUTION_FAILED (no ICMP host unreachable is generated).
+// - Bounded per interface: at most ARP_MAX_ENTRIES entries (expired ones are swept out when the
+//   table is full; then a new neighbour is refused, TABLE_FULL, and a request from an uncached
+//   sender is answered without caching it) and at most ARP_MAX_QUEUED frames waiting over all
+//   neighbours together (one more is dropped, QUEUE_TOTAL_FULL), so one interface can never
+//   take the whole frame pool.
 // - Timers go through the owner's schedule/cancel (a = neighbour IP as int32), so they are
 //   deterministic events of the host; destroy() cancels them and releases queued frames.
 // - Ownership: enqueue() takes the frame; it is handed back through ArpOwner.transmitTo() or
@@ -28,6 +24,23 @@
 import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import { ARP_OP_REPLY, ARP_OP_REQUEST, type ArpRepr } from "../../wire/arp.js";
 
+/** Most entries one interface's cache holds. */
+export const ARP_MAX_ENTRIES = 8192;
+/** Most frames waiting for resolutions on one interface, all neighbours together. */
+export const ARP_MAX_QUEUED = 512;
+
+/**
+ * Entry state machine (per neighbour IP; "absent" means no entry):
+ *
+ *
+ *                 lookup miss: send request,          reply/request from it
+ *      absent ---- queue packet, arm retry -----> Incomplete ---------------> Reachable
+ *        ^   ^                                   |   ^   | retry timer:        |
+ *        |   |   retries exhausted: drop queued  |   +---+ re-send request     |
+ *        |   +---- packets (RESOLUTION_FAILED) --+         (retries left)      |
+ *        +------------------------------------ lifetime over (checked lazily) -+
+ *
+ */
 export const ArpEntryState = { INCOMPLETE: 0, REACHABLE: 1 } as const;
 export type ArpEntryState = (typeof ArpEntryState)[keyof typeof ArpEntryState];
 
@@ -110,6 +123,8 @@ export class ArpCache {
     queuedSent: 0,
   };
   readonly drops: Record<string, number> = {};
+  /** Frames waiting over all entries. */
+  private queuedTotal = 0;
 
   constructor(owner: ArpOwner, options: ArpOptions) {
     this.owner = owner;
@@ -130,8 +145,18 @@ export class ArpCache {
 
   /** Queues `frame` until `ip` resolves; starts the resolution if none is running. Takes the frame. */
   enqueue(ip: number, frame: number): void {
+    if (this.queuedTotal >= ARP_MAX_QUEUED) {
+      this.drop("QUEUE_TOTAL_FULL");
+      this.owner.releaseFrame(frame);
+      return;
+    }
     let e = this.entries.get(ip);
     if (e === undefined) {
+      if (!this.hasRoom()) {
+        this.drop("TABLE_FULL");
+        this.owner.releaseFrame(frame);
+        return;
+      }
       e = new ArpEntry(this.opts.queueLimit);
       this.entries.set(ip, e);
       this.sendRequest(ip, e);
@@ -142,6 +167,7 @@ export class ArpCache {
       return;
     }
     e.queue[e.queued++] = frame;
+    this.queuedTotal++;
   }
 
   /** Retry timer of neighbour `ip` fired: re-send, or give up and drop what waits. */
@@ -159,6 +185,7 @@ export class ArpCache {
       this.owner.releaseFrame(e.queue[i]!);
       e.queue[i] = NO_FRAME;
     }
+    this.queuedTotal -= e.queued;
     e.queued = 0;
     this.entries.delete(ip);
   }
@@ -183,7 +210,8 @@ export class ArpCache {
       if (!merged) this.drop("NOT_FOR_US");
       return;
     }
-    if (!merged && p.senderIp !== 0) {
+    if (!merged && p.senderIp !== 0 && !this.hasRoom()) this.drop("TABLE_FULL");
+    else if (!merged && p.senderIp !== 0) {
       const fresh = new ArpEntry(this.opts.queueLimit);
       this.entries.set(p.senderIp, fresh);
       this.learn(p.senderIp, fresh, p.senderMac);
@@ -231,6 +259,7 @@ export class ArpCache {
       e.queued = 0;
     }
     this.entries.clear();
+    this.queuedTotal = 0;
   }
 
   // --- transitions ---
@@ -256,12 +285,26 @@ export class ArpCache {
     }
     const n = e.queued;
     e.queued = 0;
+    this.queuedTotal -= n;
     for (let i = 0; i < n; i++) {
       const f = e.queue[i]!;
       e.queue[i] = NO_FRAME;
       this.counters.queuedSent++;
       this.owner.transmitTo(f, mac);
     }
+  }
+
+  /** Room for one more entry, after sweeping out the expired ones when the table is full. */
+  private hasRoom(): boolean {
+    if (this.entries.size < ARP_MAX_ENTRIES) return true;
+    const now = this.owner.now();
+    for (const [ip, e] of this.entries) {
+      if (e.state === ArpEntryState.REACHABLE && now >= e.expiresAt) {
+        this.entries.delete(ip);
+        this.counters.expired++;
+      }
+    }
+    return this.entries.size < ARP_MAX_ENTRIES;
   }
 
   private drop(reason: string): void {
