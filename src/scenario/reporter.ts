@@ -12,7 +12,8 @@
 //   its message at the path the error names.
 // - throwIfAny(source, byLine) throws one ScenarioError (INVALID_ARGUMENT) with every problem:
 //   in file order when `byLine` (stable, so problems without a line keep check order), else in
-//   check order. The CLI maps a ScenarioError to exit code 2.
+//   check order; its message lists the first MAX_PROBLEMS_SHOWN and how many more there are.
+//   The CLI maps a ScenarioError to exit code 2.
 // The wording of each problem is the caller's (checks.ts and wording.ts hold the shared ones).
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
@@ -29,15 +30,21 @@ export interface ScenarioIssue {
   column: number | undefined;
 }
 
-/** All problems of a scenario; the message has one line per problem. */
+/** Problems the message lists; `errors` holds them all. */
+export const MAX_PROBLEMS_SHOWN = 50;
+
+/** All problems of a scenario; the message has one line per problem, the first 50 of them. */
 export class ScenarioError extends NetloomError {
   readonly errors: readonly ScenarioIssue[];
   readonly source: string | undefined;
 
   constructor(errors: ScenarioIssue[], source: string | undefined) {
-    const lines = errors.map((e) => locationPrefix(e, source) + e.message);
+    const lines = errors.slice(0, MAX_PROBLEMS_SHOWN).map((e) => locationPrefix(e, source) + e.message);
+    if (errors.length > MAX_PROBLEMS_SHOWN) lines.push(`... and ${errors.length - MAX_PROBLEMS_SHOWN} more`);
     const text =
-      lines.length === 1 ? lines[0]! : `${lines.length} problems in ${source ?? "the scenario"}:\n${lines.join("\n")}`;
+      errors.length === 1
+        ? lines[0]!
+        : `${errors.length} problems in ${source ?? "the scenario"}:\n${lines.join("\n")}`;
     super(ErrorCode.INVALID_ARGUMENT, text);
     this.name = "ScenarioError";
     this.errors = errors;

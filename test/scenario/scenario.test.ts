@@ -316,3 +316,17 @@ describe("hostile input is bounded", () => {
     ]);
   });
 });
+
+describe("many problems", () => {
+  it("the message lists the first 50 and says how many more; errors holds them all", () => {
+    const hosts = Array.from({ length: 120 }, (_, i) => `  - { name: h${i}, ip: 10.0.${i}.1/24, bogus: 1 }`);
+    const e = errorOf(`duration: 1s\nhosts:\n${hosts.join("\n")}\n`, { source: "many.yaml" });
+    expect(e.errors).toHaveLength(120);
+    const lines = e.message.split("\n");
+    expect(lines[0]).toBe("120 problems in many.yaml:");
+    expect(lines).toHaveLength(1 + 50 + 1);
+    expect(lines[1]).toMatch(/^many\.yaml:3:\d+: hosts\[0\]: unknown key "bogus"/);
+    expect(lines[50]).toMatch(/^many\.yaml:52:\d+: hosts\[49\]: unknown key "bogus"/);
+    expect(lines[51]).toBe("... and 70 more");
+  });
+});
