@@ -14,6 +14,7 @@
 import { mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { writeCsv } from "../base/csv.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";
 import { prewarmPartitionWorkers } from "../run/parallel-run.js";
 import { flowsCsv, linksCsv } from "../run/report-csv.js";
@@ -62,8 +63,16 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
 function applyOverrides(scenario: Scenario, flags: RunFlags): void {
   if (flags.seed !== undefined) scenario.seed = flags.seed;
   if (flags.duration !== undefined) {
-    scenario.durationNs = parseDuration(flags.duration, "--duration");
-    for (const t of scenario.traffic) t.stopNs = Math.min(t.stopNs, scenario.durationNs);
+    const durationNs = parseDuration(flags.duration, "--duration");
+    if (durationNs <= 0) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `--duration: ${JSON.stringify(flags.duration)} is no time to run`,
+      );
+    }
+    scenario.durationNs = durationNs;
+    // Traffic that would start after the shortened run ends sends nothing, rather than stopping before it starts.
+    for (const t of scenario.traffic) t.stopNs = Math.max(t.startNs, Math.min(t.stopNs, durationNs));
   }
 }
 

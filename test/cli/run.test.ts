@@ -221,6 +221,22 @@ describe("netloom run --workers and netloom sweep", () => {
     expect(r.stderr).toMatch(/workers: 0 is not a worker count/);
   });
 
+  it("refuses --duration 0s with exit code 2", () => {
+    const r = netloom("run", "examples/star16.yaml", "--duration", "0s", "--quiet");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('netloom: --duration: "0s" is no time to run\n');
+  });
+
+  it("a --duration that ends before some traffic starts runs, and that traffic sends nothing", () => {
+    // campus.yaml's flows start at 50 ms and later.
+    const r = netloom("run", "examples/campus.yaml", "--duration", "20ms", "--json");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.simTimeNs).toBe(20_000_000);
+    expect(report.flows.map((f: { sentPackets: number }) => f.sentPackets)).toEqual([0, 0, 0]);
+  });
+
   it("sweeps a scenario into one JSON and one CSV table", () => {
     const tmp = tempDir("nl-cli-sweep-");
     try {
