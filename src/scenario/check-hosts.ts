@@ -162,7 +162,7 @@ function checkStack(c: Checker, v: unknown, path: string): HostStackOptions {
     reassemblyTimeoutNs:
       c.dur(o["reassemblyTimeout"], `${path}.reassemblyTimeout`, d.reassemblyTimeoutNs) ?? d.reassemblyTimeoutNs,
     reassemblyLimit:
-      c.bytes(o["reassemblyLimit"], `${path}.reassemblyLimit`, 0, 1 << 30, d.reassemblyLimit) ?? d.reassemblyLimit,
+      c.bytes(o["reassemblyLimit"], `${path}.reassemblyLimit`, 1, 1 << 30, d.reassemblyLimit) ?? d.reassemblyLimit,
     maxDatagramSize:
       c.bytes(o["maxDatagramSize"], `${path}.maxDatagramSize`, MIN_PAYLOAD, MAX_UDP_PAYLOAD, d.maxDatagramSize) ??
       d.maxDatagramSize,

@@ -94,6 +94,12 @@ function checkRoutes(
   ifNames: string[],
 ): ScenarioRoute[] {
   const routes: ScenarioRoute[] = [];
+  // Each prefix has one route: the interfaces' subnets (connected) first, then the static ones.
+  const owners = new Map<string, string>();
+  interfaces.forEach((f, k) => {
+    const a = addressOf(f.ipN);
+    owners.set(`${a.network}/${a.prefixLength}`, `the subnet of interface "${f.name}" (${p}.interfaces[${k}])`);
+  });
   (c.list(raw, `${p}.routes`) ?? []).forEach((entry, j) => {
     const rp = `${p}.routes[${j}]`;
     const o = c.mapping(entry, rp, ROUTE_KEYS, ["prefix"]);
@@ -121,6 +127,13 @@ function checkRoutes(
       c.error(rp, `give "via" (next hop), "interface", or both`);
     if (prefix !== undefined) {
       const pr = addressOf(prefix);
+      const key = `${pr.network}/${pr.prefixLength}`;
+      const owner = owners.get(key);
+      if (owner !== undefined) {
+        c.error(`${rp}.prefix`, `${router} already has a route to ${key}: ${owner}`);
+        return;
+      }
+      owners.set(key, rp);
       routes.push({
         prefix: pr.network,
         prefixLength: pr.prefixLength,

@@ -330,3 +330,39 @@ describe("many problems", () => {
     expect(lines[51]).toBe("... and 70 more");
   });
 });
+
+describe("checked at load, with the user's path", () => {
+  const ROUTED = `duration: 10ms
+hosts:
+  - { name: a, ip: 10.0.1.10/24, gateway: 10.0.1.1 }
+routers:
+  - name: r
+    interfaces:
+      - { name: lan, ip: 10.0.1.1/24 }
+      - { name: wan, ip: 10.0.2.1/24 }
+    routes:
+      - { prefix: 10.9.0.0/16, via: 10.0.2.2 }
+links:
+  - { a: a, b: "r:lan", rate: 1Gbps }
+`;
+
+  it("a second route to the same prefix, static or the subnet of an interface", () => {
+    const twice = ROUTED.replace(
+      "      - { prefix: 10.9.0.0/16, via: 10.0.2.2 }\n",
+      "      - { prefix: 10.9.0.0/16, via: 10.0.2.2 }\n      - { prefix: 10.9.0.0/16, via: 10.0.2.3 }\n",
+    );
+    expect(messageOf(twice)).toBe(
+      "routers[0].routes[1].prefix: r already has a route to 10.9.0.0/16: routers[0].routes[0]",
+    );
+    const connected = ROUTED.replace("prefix: 10.9.0.0/16", "prefix: 10.0.1.0/24");
+    expect(messageOf(connected)).toBe(
+      'routers[0].routes[0].prefix: r already has a route to 10.0.1.0/24: the subnet of interface "lan" (routers[0].interfaces[0])',
+    );
+    expect(parseScenario(ROUTED).routers[0]!.routes).toHaveLength(1);
+  });
+
+  it("reassemblyLimit 0 under its own name", () => {
+    const zero = ROUTED.replace("gateway: 10.0.1.1 }", "gateway: 10.0.1.1, stack: { reassemblyLimit: 0 } }");
+    expect(messageOf(zero)).toBe("hosts[0].stack.reassemblyLimit: 0 is out of range (1 to 1073741824 bytes)");
+  });
+});
