@@ -32,6 +32,7 @@ import {
 import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
 import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
 import { Router, type RouterOptions, type RouterStats } from "../stacks/ip/router.js";
+import { checkIpOptionsObject } from "../stacks/ip/ip-host-config.js";
 
 export type NetworkOptions = Partial<SimulationOptions>;
 
@@ -99,6 +100,7 @@ export class Network {
    */
   addHost(name: string, options: EthernetNicOptions & { ip?: IpHostOptions } = {}): EthernetNic {
     const { ip, ...nicOptions } = options;
+    if (ip !== undefined) checkIpOptionsObject(ip);
     const nic = new EthernetNic(this.sim, name, nicOptions);
     this.hosts.set(name, nic);
     if (ip !== undefined) this.ipHosts.set(name, new IpHost(nic, ip));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Network } from "../../src/run/network.js";
-import { ErrorCode, type NetloomError } from "../../src/base/errors.js";
+import { ErrorCode, NetloomError } from "../../src/base/errors.js";
 
 const mac = (i: number): string => `02:00:00:00:00:${i.toString(16).padStart(2, "0")}`;
 
@@ -149,5 +149,22 @@ describe("Network with IP hosts", () => {
     expect(() => net.ipHost("zz")).toThrow(/no host named "zz"/);
     net.runToIdle();
     net.destroy();
+  });
+});
+
+describe("Network API: options checked before anything is built", () => {
+  it("addHost with the IP options as a string throws NetloomError naming `ip`, and builds no host", () => {
+    const net = new Network({ seed: 1 });
+    try {
+      expect(() => net.addHost("h", { mac: "02:00:00:00:00:01", ip: "10.0.0.1/8" } as never)).toThrow(
+        'ip: expected the IP options as an object like { address: "10.0.0.1/24" }, got "10.0.0.1/8"',
+      );
+      expect(() => net.addHost("h", { ip: ["10.0.0.1/8"] } as never)).toThrow(NetloomError);
+      // Nothing was registered under the name: the corrected call succeeds.
+      net.addHost("h", { mac: "02:00:00:00:00:01", ip: { address: "10.0.0.1/8" } });
+      expect(net.ipHost("h").constructor.name).toBe("IpHost");
+    } finally {
+      net.destroy();
+    }
   });
 });

@@ -104,8 +104,20 @@ export interface IpHostConfig {
   reassembly: ReassemblyOptions;
 }
 
+/** Throws NetloomError (path "ip") unless `options` is an options object: callers check it before building anything. */
+export function checkIpOptionsObject(options: unknown): asserts options is IpHostOptions {
+  if (typeof options === "object" && options !== null && !Array.isArray(options)) return;
+  const got = Array.isArray(options) ? "a list" : (JSON.stringify(options) ?? String(options));
+  throw new NetloomError(
+    ErrorCode.INVALID_ARGUMENT,
+    `expected the IP options as an object like { address: "10.0.0.1/24" }, got ${got}`,
+    { path: "ip" },
+  );
+}
+
 /** Checks `options` for a host on `nic`; may raise an Ethernet NIC's MTU (see the module comment). */
 export function resolveIpHostConfig(nic: EthernetNic | AtmNic, options: IpHostOptions): IpHostConfig {
+  checkIpOptionsObject(options);
   const given = options.link;
   if (given !== undefined && given.nic !== nic) {
     throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `the link is on ${given.nic.name}, not on ${nic.name}`, {
