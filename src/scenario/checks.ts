@@ -71,6 +71,8 @@ export class Checker {
       if (v[k] !== undefined) continue;
       const p = this.words.missingKey(path, k);
       this.error(p.path, p.problem);
+      // Reported once: a later check of the absent value would only say it again.
+      this.rep.settled.add(path === "" ? k : `${path}.${k}`);
     }
     return v;
   }

@@ -366,3 +366,9 @@ links:
     expect(messageOf(zero)).toBe("hosts[0].stack.reassemblyLimit: 0 is out of range (1 to 1073741824 bytes)");
   });
 });
+
+describe("a missing key", () => {
+  it("is reported once, not again as a missing value", () => {
+    expect(messageOf("duration: 1s\nhosts:\n  - { ip: 10.0.0.1/24 }\n")).toBe('hosts[0]: missing required key "name"');
+  });
+});
