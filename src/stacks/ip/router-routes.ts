@@ -44,8 +44,7 @@ export class RouterRoutes {
   }
 
   find(network: number, prefixLength: number): Route | undefined {
-    for (const r of this.table.list()) if (r.network === network && r.prefixLength === prefixLength) return r;
-    return undefined;
+    return this.table.get(network, prefixLength);
   }
 
   /** The routes, longest prefix first (a copy). */

@@ -95,6 +95,12 @@ export class RoutingTable {
     return this.routes.slice();
   }
 
+  /** The route to exactly `network`/`prefixLength` (host bits clear), or undefined. No allocation. */
+  get(network: number, prefixLength: number): Route | undefined {
+    const i = this.find(network, prefixLength);
+    return i < 0 ? undefined : this.routes[i];
+  }
+
   private find(network: number, prefixLength: number): number {
     for (let i = 0; i < this.routes.length; i++) {
       const r = this.routes[i]!;
