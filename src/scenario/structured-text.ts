@@ -19,7 +19,7 @@ import { type Locate, ScenarioError } from "./reporter.js";
 
 export type ScenarioFormat = "yaml" | "json";
 
-/** Largest input text read: far above any real scenario, far below what exhausts memory. */
+/** Largest input: bytes of a file, characters of a text given directly; far above any real scenario, far below what exhausts memory. */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 /** Most nodes that YAML aliases may expand to in one document. */
 export const MAX_ALIAS_EXPANSION = 10_000;
