@@ -2,7 +2,9 @@
 // key, a device or a parameter. The one edit distance of the codebase (Levenshtein).
 //
 // Contract:
-// - editDistance(a, b, ignoreCase = true): insertions, deletions and substitutions.
+// - editDistance(a, b, ignoreCase = true): insertions, deletions, substitutions and swaps of two
+//   neighbouring letters (the optimal string alignment distance): "dealy" is one edit from
+//   "delay", as a typist sees it, not two.
 // - suggest(word, candidates): the closest candidate, case ignored; short words need a closer
 //   match, so "h7" is never offered as a typo of "h0". Ties go to the earlier candidate.
 // - firstNear(word, candidates, maxEdits): the first candidate equal but for case or within
@@ -11,12 +13,16 @@
 export function editDistance(a: string, b: string, ignoreCase = true): number {
   const al = ignoreCase ? a.toLowerCase() : a;
   const bl = ignoreCase ? b.toLowerCase() : b;
+  let before: number[] = [];
   let prev = Array.from({ length: bl.length + 1 }, (_, j) => j);
   for (let i = 1; i <= al.length; i++) {
     const cur = [i];
     for (let j = 1; j <= bl.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (al[i - 1] === bl[j - 1] ? 0 : 1));
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (al[i - 1] === bl[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && al[i - 1] === bl[j - 2] && al[i - 2] === bl[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      cur[j] = d;
     }
+    before = prev;
     prev = cur;
   }
   return prev[bl.length]!;

@@ -215,24 +215,29 @@ function trimFixed(s: string): string {
   return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
 }
 
-/** "10 Mbps", "155.52 Mbps", "1 Gbps": largest unit with a value >= 1, up to 9 significant digits. */
-export function formatBitRate(bps: number): string {
+/**
+ * "10 Mbps", "155.52 Mbps", "1 Gbps": largest unit with a value >= 1, up to `significant`
+ * significant digits (default 9, which keeps configured rates exact; a measured rate reads
+ * better with 3: "6.25 Mbps").
+ */
+export function formatBitRate(bps: number, significant = 9): string {
   const units: [number, string][] = [
     [1e12, "Tbps"],
     [1e9, "Gbps"],
     [1e6, "Mbps"],
     [1e3, "kbps"],
   ];
+  // Rounded before the unit is chosen, so 999.96 Mbps at 3 digits is "1 Gbps", not "1000 Mbps".
+  const v = bps > 0 && Number.isFinite(bps) ? Number(bps.toPrecision(significant)) : bps;
   for (const [scale, name] of units) {
-    if (bps >= scale) return `${trimNumber(bps / scale)} ${name}`;
+    if (v >= scale) return `${trimNumber(v / scale, significant)} ${name}`;
   }
-  return `${trimNumber(bps)} bps`;
+  return `${trimNumber(v, significant)} bps`;
 }
 
-function trimNumber(v: number): string {
+function trimNumber(v: number, significant: number): string {
   // toPrecision keeps 155.52 from printing as 155.51999999999998.
-  const s = Number(v.toPrecision(9)).toString();
-  return s;
+  return Number(v.toPrecision(significant)).toString();
 }
 
 /** "100 ns", "1.5 us", "2.5 s", "1.234567891 s": exact, so it parses back to the same ns. */

@@ -51,7 +51,7 @@ function flowLines(report: RunReport): string[] {
           : ` (message-stream: ${m.completed}/${m.requested} delivered, latency = send to delivery${m.refused > 0 ? `, ${m.refused} refused` : ""})`;
     return (
       `  ${String(f.label ?? f.id).padEnd(12)} ${f.src} -> ${f.dst}: sent ${f.sentPackets}, received ${f.receivedPackets}, ` +
-      `${formatBitRate(f.throughputBps)}, latency p50 ${fmt(lat.p50)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)}${what}`
+      `${formatBitRate(f.throughputBps, 3)}, latency p50 ${fmt(lat.p50)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)}${what}`
     );
   });
 }

@@ -33,6 +33,7 @@ import {
 } from "../compare/comparison.js";
 import { parseBitRate, parseDuration } from "../base/units.js";
 import { Checker } from "./checks.js";
+import { documentKind, wrongFileError } from "./document-kind.js";
 import { type Locate, Reporter, ScenarioError } from "./reporter.js";
 import { checkProfileChoice, checkStackChoice, DEFAULT_LAYERS } from "./stack-choice.js";
 import { parseStructured, readInputFile, type ScenarioFormat } from "./structured-text.js";
@@ -64,6 +65,7 @@ export function validateComparison(
   document: unknown,
   options: { source?: string; baseDir?: string; locate?: Locate } = {},
 ): Comparison {
+  if (documentKind(document) === "scenario") throw wrongFileError("scenario", options.source);
   const rep = new Reporter(options.locate);
   const c = new Checker(rep, COMPARE_WORDING);
   const top = c.mapping(document, "", TOP_KEYS, [], "a mapping of comparison keys (configurations, networks, ...)");

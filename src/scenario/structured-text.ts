@@ -3,7 +3,8 @@
 //
 // Contract:
 // - readInputFile(path): the text and its format by extension (.json is JSON, anything else
-//   YAML); a file that cannot be read is a ScenarioError naming it.
+//   YAML); a file that cannot be read, or that is not UTF-8 text (a NUL byte or an invalid
+//   sequence: a binary file), is a ScenarioError naming it in one line, never echoing its bytes.
 // - parseStructured(text, { format, source }): the data (YAML 1.2; JSON is parsed by the same
 //   parser, as YAML flow syntax, so both give line and column positions) and its Locate.
 //   Syntax errors and duplicate keys throw a ScenarioError with their line and column.
@@ -57,18 +58,36 @@ function toPlain(doc: Document, source: string | undefined): unknown {
   }
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The file's bytes as text; undefined when they are not UTF-8 text (NUL bytes, invalid sequences). */
+function asText(bytes: Uint8Array): string | undefined {
+  if (bytes.includes(0)) return undefined;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 export function readInputFile(path: string): { text: string; format: ScenarioFormat } {
-  let text: string;
+  let text: string | undefined;
   try {
     const size = statSync(path).size;
     if (size > MAX_INPUT_BYTES) throw tooLarge(path, size);
-    text = readFileSync(path, "utf8");
+    text = asText(readFileSync(path));
   } catch (cause) {
     if (cause instanceof ScenarioError) throw cause;
     const why =
       (cause as { code?: string }).code === "ENOENT" ? "no such file" : String((cause as Error).message ?? cause);
     throw new ScenarioError(
       [{ path: "", message: `cannot read ${path}: ${why}`, line: undefined, column: undefined }],
+      undefined,
+    );
+  }
+  if (text === undefined) {
+    throw new ScenarioError(
+      [{ path: "", message: `${path} is not a text file (YAML or JSON expected)`, line: undefined, column: undefined }],
       undefined,
     );
   }

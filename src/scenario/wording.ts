@@ -32,9 +32,16 @@ export interface Wording {
   notName(v: unknown): string;
 }
 
-/** How scenario files show a value in a message: strings quoted, structures by kind. */
+/** Longest string a message quotes whole; longer ones are cut (a stray binary blob, a pasted file). */
+const SHOW_MAX_CHARS = 80;
+
+/** How scenario files show a value in a message: strings quoted (long ones cut), structures by kind. */
 export function show(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") {
+    return v.length <= SHOW_MAX_CHARS
+      ? JSON.stringify(v)
+      : `${JSON.stringify(v.slice(0, SHOW_MAX_CHARS - 20))}... (${v.length} characters)`;
+  }
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";

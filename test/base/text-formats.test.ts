@@ -69,6 +69,15 @@ describe("did you mean", () => {
     expect(editDistance("Rate", "rate", false)).toBe(1);
   });
 
+  it("counts two neighbouring letters swapped as one edit", () => {
+    expect(editDistance("dealy", "delay")).toBe(1);
+    expect(editDistance("rtae", "rate")).toBe(1);
+    expect(editDistance("ab", "ba")).toBe(1);
+    expect(editDistance("abc", "ca")).toBe(3);
+    expect(suggest("dealy", ["rate", "delay", "mtu"])).toBe("delay");
+    expect(suggest("qeueuLimit", ["queueLimit", "rate"])).toBe("queueLimit");
+  });
+
   it("suggests the closest word, but not for short words far off", () => {
     expect(suggest("delau", ["rate", "delay"])).toBe("delay");
     expect(suggest("h7", ["h0", "h1"])).toBeUndefined();

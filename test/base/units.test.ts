@@ -157,8 +157,19 @@ describe("parseByteSize", () => {
 });
 
 describe("formatters", () => {
+  it("format measured bit rates with three significant digits when asked", () => {
+    expect([6_249_398.38, 999_960_000, 155.52e6, 12_345, 0.5, 0].map((v) => formatBitRate(v, 3))).toEqual([
+      "6.25 Mbps",
+      "1 Gbps",
+      "156 Mbps",
+      "12.3 kbps",
+      "0.5 bps",
+      "0 bps",
+    ]);
+  });
+
   it("format bit rates, durations and sizes for people", () => {
-    expect([1e9, 155.52e6, 10e6, 1500, 1, 123_456_789].map(formatBitRate)).toEqual([
+    expect([1e9, 155.52e6, 10e6, 1500, 1, 123_456_789].map((v) => formatBitRate(v))).toEqual([
       "1 Gbps",
       "155.52 Mbps",
       "10 Mbps",

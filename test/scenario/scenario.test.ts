@@ -150,6 +150,14 @@ describe("errors", () => {
     expect(messageOf(BASE + "atmSwitches: []\n")).toBe('unknown top-level key "atmSwitches"');
   });
 
+  it("a key with two letters swapped gets its did-you-mean", () => {
+    expect(messageOf(BASE.replace('"sw:0", rate: 1Gbps', '"sw:0", rate: 1Gbps, dealy: 5us'))).toBe(
+      'links[0]: unknown key "dealy" (did you mean "delay"?)',
+    );
+    const rtae = errorOf(BASE.replace('"sw:0", rate: 1Gbps', '"sw:0", rtae: 1Gbps'));
+    expect(rtae.errors.map((e) => e.message)).toContain('links[0]: unknown key "rtae" (did you mean "rate"?)');
+  });
+
   it("unknown device in a link", () => {
     expect(messageOf(BASE.replace("a: h1", "a: h99"))).toBe('links[1].a: there is no device named "h99"');
   });
