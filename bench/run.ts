@@ -1,5 +1,7 @@
 // Runs every bench/*.bench.ts (or those whose file name contains an argument) and prints one
-// table, with machine, Node version and date, and writes it to bench/results/latest.json.
+// table, with machine, Node version and date. A full run (every suite, not --quick) writes it to
+// bench/results/latest.json, the tracked record the README quotes; a quick or filtered run
+// writes bench/results/partial.json instead (not tracked), so it never replaces the record.
 // Each suite runs in a child process of its own, so memory figures (resident set size) and JIT
 // state of one suite never leak into another's.
 // `npm run bench` builds the TypeScript and runs this file compiled (dist/bench/run.js) under
@@ -67,8 +69,11 @@ const missedCount = all.flatMap((s) => s.figures).filter(missed).length;
 console.log(`\n${missedCount === 0 ? "all targets met" : `${missedCount} target(s) missed`}`);
 const out = fromRoot("bench", "results");
 mkdirSync(out, { recursive: true });
+const full = !quick && filters.length === 0;
+const resultsFile = join(out, full ? "latest.json" : "partial.json");
+console.log(`results: ${resultsFile}${full ? "" : " (a quick or filtered run: latest.json is left as it was)"}`);
 writeFileSync(
-  join(out, "latest.json"),
+  resultsFile,
   JSON.stringify({ date: new Date().toISOString(), node: process.version, machine, quick, suites: all }, null, 2) +
     "\n",
 );
