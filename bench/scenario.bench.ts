@@ -42,7 +42,7 @@ function runOnce(durationNs: number | undefined): RunFigures {
     // arrived by the end, as in the full run, and the checks below and destroy()'s leak check
     // hold.
     scenario.durationNs = durationNs;
-    for (const t of scenario.traffic) t.stopNs = Math.min(t.stopNs, durationNs - 1e6);
+    for (const t of scenario.traffic) t.stopNs = Math.min(t.stopNs ?? durationNs, durationNs - 1e6);
   }
   const { network, flows } = buildScenario(scenario);
   try {

@@ -134,7 +134,7 @@ function example(file: string, durationNs?: number): ExampleRun {
   const s = loadScenario(file);
   if (durationNs !== undefined) {
     s.durationNs = durationNs;
-    for (const t of s.traffic) t.stopNs = Math.min(t.stopNs, durationNs);
+    for (const t of s.traffic) t.stopNs = Math.min(t.stopNs ?? durationNs, durationNs);
   }
   const built = buildScenario(s);
   const start = performance.now();

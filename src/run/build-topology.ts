@@ -133,7 +133,13 @@ export function addAtm({ scenario, network, sim, ipHosts, own }: BuildContext): 
   if (scenario.atm === undefined) return undefined;
   const first = scenario.atm.switches[0]?.name ?? scenario.atm.hosts[0]?.name;
   if (first !== undefined) own(first);
-  const atm = buildAtm(sim, scenario.atm, new Map(scenario.routers.map((r) => [r.name, network.router(r.name)])));
+  // Traffic with no stop and circuits with no close run until the run ends (its duration as run, --duration included).
+  const section = {
+    ...scenario.atm,
+    traffic: scenario.atm.traffic.map((t) => ({ ...t, stopNs: Math.min(t.stopNs ?? Infinity, scenario.durationNs) })),
+    svcs: scenario.atm.svcs.map((v) => ({ ...v, closeNs: v.closeNs ?? scenario.durationNs })),
+  };
+  const atm = buildAtm(sim, section, new Map(scenario.routers.map((r) => [r.name, network.router(r.name)])));
   for (const [n, h] of atm.ipHosts) ipHosts.set(n, h as AnyIpHost);
   network.onDispose(() => atm.destroy());
   return atm;

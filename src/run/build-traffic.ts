@@ -7,6 +7,8 @@
 //   owned by its host: its timers run where the host's frames arrive.
 // - UDP receivers: the destination host, or every member host of a multicast group; none when
 //   the destination is not a scenario host.
+// - Traffic with no stop time of its own stops at the scenario's duration as run (so a longer
+//   --duration lengthens it); a stop that was given is kept unless it is past the end.
 // - Transports and TCP layers are released by network.destroy(), registered once every flow
 //   has started.
 
@@ -50,7 +52,13 @@ export function startIpTraffic(ctx: BuildContext, flows: FlowStats, tcp: Map<str
     tcp: (n: string) => tcp.get(n)!,
     own,
   };
-  scenario.traffic.forEach((spec, flowId) => {
+  scenario.traffic.forEach((given, flowId) => {
+    // No stop of its own: the traffic runs until the run ends, at the duration it is run for; a
+    // stop past the end is the end (nothing is sent at the last instant, when it cannot arrive).
+    // Traffic that would start after a shortened run's end sends nothing.
+    const end = scenario.durationNs;
+    const stopNs = Math.max(given.startNs, Math.min(given.stopNs ?? end, end));
+    const spec = stopNs === given.stopNs ? given : { ...given, stopNs };
     own(spec.from);
     flows.defineFlow(flowId, { src: spec.from, dst: spec.to.host ?? spec.to.address, label: spec.name });
     if (isTransportTraffic(spec)) {

@@ -30,8 +30,6 @@ export function checkAtmInScenario(
     devices: new Set(names.entries.keys()),
     routers: new Set(routers.map((x) => x.name)),
   });
-  for (const t of atm.traffic) t.stopNs ??= durationNs;
-  for (const v of atm.svcs) v.closeNs ??= durationNs;
   atm.hosts.forEach((h, i) => {
     names.claim(h.name, `atm.hosts[${i}].name`, {
       kind: "host",

@@ -47,7 +47,7 @@ export function checkTransportTraffic(
   const toDraft = s.hosts.find((h) => h.name === toHost);
   const portBase = SCENARIO_DEFAULTS.transport.portBase;
   const port = c.int(o["port"], `${p}.port`, 1, 65535, Math.min(65535, portBase + index));
-  const { startNs, stopNs } = checkStartStop(s, o, p);
+  const { startNs, stopNs, stopBad } = checkStartStop(s, o, p);
   const mtu = from === undefined ? SCENARIO_DEFAULTS.link.mtu : s.mtuOf(from);
   const tcp = type === "nak-bulk" ? {} : checkTcpOptions(c, o["tcp"], `${p}.tcp`, mtu);
   const nak = type === "nak-bulk" ? checkNakOptions(c, o["nak"], `${p}.nak`, mtu) : undefined;
@@ -60,7 +60,7 @@ export function checkTransportTraffic(
     toDraft === undefined ||
     port === undefined ||
     startNs === undefined ||
-    stopNs === undefined ||
+    stopBad ||
     tcp === undefined
   ) {
     return undefined;

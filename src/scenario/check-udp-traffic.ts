@@ -78,7 +78,7 @@ interface UdpFields {
   protocol: "udp";
   size: number;
   startNs: number;
-  stopNs: number;
+  stopNs: number | undefined;
   count: number | undefined;
   srcPort: number;
   dstPort: number;
@@ -98,7 +98,7 @@ function checkUdpFields(
   const c = s.c;
   const protocol = c.oneOf(o["protocol"], `${p}.protocol`, ["udp"] as const, "udp");
   const size = o["size"] === undefined ? undefined : c.bytes(o["size"], `${p}.size`, MIN_PAYLOAD, MAX_UDP_PAYLOAD);
-  const { startNs, stopNs } = checkStartStop(s, o, p);
+  const { startNs, stopNs, stopBad } = checkStartStop(s, o, p);
   const count = o["count"] === undefined ? undefined : c.int(o["count"], `${p}.count`, 1, Number.MAX_SAFE_INTEGER);
   const d = SCENARIO_DEFAULTS.traffic;
   const dstPort = c.int(o["dstPort"], `${p}.dstPort`, 1, 65535, d.dstPort);
@@ -117,7 +117,7 @@ function checkUdpFields(
     protocol === undefined ||
     size === undefined ||
     startNs === undefined ||
-    stopNs === undefined ||
+    stopBad ||
     dstPort === undefined ||
     srcPort === undefined ||
     !okRate

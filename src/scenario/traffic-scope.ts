@@ -66,12 +66,20 @@ export function ipHostNamed(s: TrafficScope, name: string, path: string, type: s
   return name;
 }
 
-/** `stop` after `start` (both defaulted); reports at `<p>.stop`. */
-export function checkStartStop(s: TrafficScope, o: Obj, p: string): { startNs?: number; stopNs?: number } {
+/**
+ * `start` (default 0) and `stop`, which must be after start. A stop not given stays undefined:
+ * the traffic then runs until the run ends, whatever duration the run is given (--duration).
+ * `stopBad` says a stop was given and is not a time; reports at `<p>.start` and `<p>.stop`.
+ */
+export function checkStartStop(
+  s: TrafficScope,
+  o: Obj,
+  p: string,
+): { startNs?: number; stopNs: number | undefined; stopBad: boolean } {
   const startNs = s.c.dur(o["start"], `${p}.start`, 0);
-  const stopNs = s.c.dur(o["stop"], `${p}.stop`, s.durationNs);
-  if (startNs !== undefined && stopNs !== undefined && stopNs <= startNs && o["stop"] !== undefined) {
+  const stopNs = o["stop"] === undefined ? undefined : s.c.dur(o["stop"], `${p}.stop`);
+  if (startNs !== undefined && stopNs !== undefined && stopNs <= startNs) {
     s.c.error(`${p}.stop`, `${show(o["stop"])} is not after start (${show(o["start"] ?? 0)})`);
   }
-  return { startNs, stopNs };
+  return { startNs, stopNs, stopBad: o["stop"] !== undefined && stopNs === undefined };
 }

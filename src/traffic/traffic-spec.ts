@@ -21,8 +21,8 @@ interface TrafficCommon {
   /** UDP payload bytes per datagram. */
   size: number;
   startNs: number;
-  /** No datagram is sent at or after this time (default: the scenario's duration). */
-  stopNs: number;
+  /** No datagram is sent at or after this time; undefined: none given, so until the run ends. */
+  stopNs: number | undefined;
   /** Most datagrams (requests for request-response); undefined = no limit. */
   count: number | undefined;
   srcPort: number;
@@ -94,8 +94,8 @@ interface TransportCommon {
   /** The server's (receiver's) port: TCP for tcp-bulk and rpc, UDP for nak-bulk. */
   port: number;
   startNs: number;
-  /** Nothing new is written (no call is made) at or after this time. */
-  stopNs: number;
+  /** Nothing new is written (no call is made) at or after this time; undefined: until the run ends. */
+  stopNs: number | undefined;
 }
 
 export interface TcpBulkTraffic extends TransportCommon {

@@ -116,7 +116,7 @@ abstract class FlowDriver implements TransportFlow, EventHandler {
     this.id = this.sim.register(this.name, this);
     const sched = this.sim.scheduler;
     sched.schedule(this.id, Math.max(0, spec.startNs - sched.now), this.id, EV_TRANSPORT_START, 0, 0, 0);
-    if (spec.stopNs > spec.startNs)
+    if (spec.stopNs !== undefined && spec.stopNs > spec.startNs)
       sched.schedule(this.id, spec.stopNs - sched.now, this.id, EV_TRANSPORT_STOP, 0, 0, 0);
   }
 

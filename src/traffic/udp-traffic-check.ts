@@ -21,7 +21,8 @@ export function checkUdpTraffic(spec: ScenarioTraffic, sender: IpHost, p: string
   }
   if (!Number.isSafeInteger(spec.startNs) || spec.startNs < 0)
     throw invalid(`${p}.start`, `${String(spec.startNs)} is not a time`);
-  if (!(spec.stopNs >= spec.startNs)) throw invalid(`${p}.stop`, `${String(spec.stopNs)} is before start`);
+  if (spec.stopNs !== undefined && !(spec.stopNs >= spec.startNs))
+    throw invalid(`${p}.stop`, `${String(spec.stopNs)} is before start`);
   if (spec.count !== undefined && !(Number.isSafeInteger(spec.count) && spec.count >= 1)) {
     throw invalid(`${p}.count`, `${String(spec.count)} is not a count >= 1`);
   }

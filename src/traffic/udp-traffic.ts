@@ -7,7 +7,8 @@
 // - startUdpTraffic registers the flow with the simulation as `traffic:${spec.name}` and
 //   schedules its own sends (event kinds from EV_DEVICE_BASE). The first datagram goes at
 //   spec.startNs (or now if that has passed); no datagram (request) goes at or after
-//   spec.stopNs or beyond spec.count.
+//   spec.stopNs (none given: no stop of its own, it sends while the network runs) or beyond
+//   spec.count.
 // - Statistics: recordSent for every datagram handed to the socket, those it refused at once
 //   included (also counted in sendFailures), so loss = 1 - received / sent is end to end;
 //   datagrams dropped later are counted where they die. Multicast owes each datagram to every
@@ -83,7 +84,7 @@ const KIND_OF = {
  */
 function initialSendRing(spec: ScenarioTraffic, maxDatagrams: number): number {
   let expected = maxDatagrams;
-  if (spec.type === "cbr" && spec.stopNs !== Infinity) {
+  if (spec.type === "cbr" && spec.stopNs !== undefined && spec.stopNs !== Infinity) {
     expected = Math.min(expected, Math.ceil(((spec.stopNs - spec.startNs) * spec.rateBps) / (spec.size * 8 * 1e9)) + 1);
   }
   let n = INITIAL_SEND_RING;
@@ -228,7 +229,7 @@ export class UdpTrafficFlow implements EventHandler {
     this.flows = flows;
     this.flowId = flowId;
     this.spec = spec;
-    this.stopNs = spec.stopNs;
+    this.stopNs = spec.stopNs ?? Infinity;
     this.dstPort = spec.dstPort;
     this.ttl = spec.ttl ?? 1;
     this.kind = KIND_OF[spec.type];
@@ -254,7 +255,7 @@ export class UdpTrafficFlow implements EventHandler {
     }
     this.pacer = pacer;
     this.poisson = spec.type === "poisson" ? new PoissonArrivals(this.rng, spec.size, spec.rateBps) : undefined;
-    this.onoff = spec.type === "onoff" ? new OnOffArrivals(this.rng, spec) : undefined;
+    this.onoff = spec.type === "onoff" ? new OnOffArrivals(this.rng, { ...spec, stopNs: this.stopNs }) : undefined;
     this.responseBuf = spec.type === "request-response" ? new Uint8Array(spec.responseSize) : undefined;
     this.maxDatagrams = maxDatagrams;
     this.sendTimes = new Float64Array(initialSendRing(spec, maxDatagrams));
@@ -402,7 +403,7 @@ export class UdpTrafficFlow implements EventHandler {
   private sendRequest(): void {
     const spec = this.spec;
     if (spec.type !== "request-response") return;
-    if (!(this.sim.now < spec.stopNs && this.counters.datagramsSent < this.maxDatagrams)) {
+    if (!(this.sim.now < this.stopNs && this.counters.datagramsSent < this.maxDatagrams)) {
       this.stateValue = TrafficState.Done;
       return;
     }
@@ -430,7 +431,7 @@ export class UdpTrafficFlow implements EventHandler {
     const next = nextRequestTime(this.sim.now, this.origin, spec.intervalNs, this.lastRequestNs);
     this.nextTime = next;
     this.stateValue = TrafficState.Running;
-    if (!(next < spec.stopNs && this.counters.datagramsSent < this.maxDatagrams)) {
+    if (!(next < this.stopNs && this.counters.datagramsSent < this.maxDatagrams)) {
       this.stateValue = TrafficState.Done;
       return;
     }

@@ -15,7 +15,7 @@ import { prewarmPartitionWorkers } from "../../src/run/parallel-run.js";
 function shortened(file: string, durationNs: number): Scenario {
   const s = loadScenario(file);
   s.durationNs = durationNs;
-  for (const t of s.traffic) t.stopNs = Math.min(t.stopNs, durationNs);
+  for (const t of s.traffic) t.stopNs = Math.min(t.stopNs ?? durationNs, durationNs);
   return s;
 }
 

@@ -75,7 +75,7 @@ describe("examples", () => {
       from: "h15",
       to: { address: "10.0.0.1", host: "h0", multicast: false },
     });
-    expect(s.traffic[15]).toMatchObject({ size: 1000, rateBps: 100e6, startNs: 0, stopNs: 1e9, protocol: "udp" });
+    expect(s.traffic[15]).toMatchObject({ size: 1000, rateBps: 100e6, startNs: 0, stopNs: undefined, protocol: "udp" });
     expect(s.hosts[0]!.mac).toBe("02:00:00:00:00:01");
     expect(s.hosts[15]!.mac).toBe("02:00:00:00:00:10");
     expect(s.hosts[0]!.ip).toEqual({ address: "10.0.0.1", prefixLength: 24, network: "10.0.0.0" });
