@@ -72,7 +72,7 @@ const suite: BenchSuite = {
     // start-up and JIT warm-up in every worker). It is timed on its own; it also warms the
     // pool, which later runs in this process reuse (src/run/partition-pool.ts). The main
     // thread is warmed with a 1-worker run of the same length, so both sides start warm.
-    const cold = await timed(() => runScenario(scenario(durationMs), { workers: 2 }));
+    const cold = await timed(() => runScenario(scenario(durationMs), { workers: 2, forceWorkers: true }));
     await runScenario(scenario(durationMs), { workers: 1 });
     const plainRun = () =>
       timed(() => {
@@ -91,7 +91,7 @@ const suite: BenchSuite = {
     const rounds: Awaited<ReturnType<typeof plainRun>>[][] = [[], [], []];
     const perRound: { speedup: number; plainRatio: number }[] = [];
     const run1 = () => timed(() => runScenario(scenario(durationMs), { workers: 1 }));
-    const run2 = () => timed(() => runScenario(scenario(durationMs), { workers: 2 }));
+    const run2 = () => timed(() => runScenario(scenario(durationMs), { workers: 2, forceWorkers: true }));
     for (let k = 0; k < roundCount; k++) {
       const p1 = await plainRun();
       const a1 = await run1();

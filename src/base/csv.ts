@@ -3,8 +3,7 @@
 // and quotes inside are doubled. Missing values (null, undefined, NaN) are empty fields;
 // numbers are written with String(n), their shortest round-trip form.
 
-import { writeFileSync } from "node:fs";
-import { ErrorCode, NetloomError } from "./errors.js";
+import { writeOutputFile } from "./output-path.js";
 
 export type CsvValue = string | number | boolean | null | undefined;
 
@@ -22,11 +21,7 @@ export function csvRow(values: readonly CsvValue[]): string {
   return values.map(csvField).join(",") + "\r\n";
 }
 
-/** Writes CSV text to `path` (UTF-8), naming the path when that fails. */
+/** Writes CSV text to `path` (UTF-8, whole or not at all); OUTPUT_FAILED naming the path and the OS reason. */
 export function writeCsv(path: string, text: string): void {
-  try {
-    writeFileSync(path, text, "utf8");
-  } catch (cause) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot write "${path}"`, { path: "path", cause });
-  }
+  writeOutputFile(path, text, "the CSV file");
 }

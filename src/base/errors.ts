@@ -24,6 +24,8 @@ export const ErrorCode = {
   PARTITION_FAILED: "PARTITION_FAILED",
   /** An object was used after it was released. */
   USE_AFTER_FREE: "USE_AFTER_FREE",
+  /** A result file or directory cannot be created or written (the message names it and the OS reason). */
+  OUTPUT_FAILED: "OUTPUT_FAILED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -81,7 +81,7 @@ interface Quantity {
   unit: string;
 }
 
-type Kind = "bit rate" | "duration" | "byte size";
+type Kind = "bit rate" | "duration" | "byte size" | "capture limit";
 
 function fail(path: string, shown: string, kind: Kind, why: string): never {
   throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${shown} is not a ${kind} (${why})`, { path });
@@ -208,6 +208,37 @@ export function parseByteSize(value: unknown, path: string): number {
   if (bytes > Number.MAX_SAFE_INTEGER) fail(path, show(value), "byte size", "larger than 2^53 bytes");
   if (!Number.isInteger(bytes)) fail(path, show(value), "byte size", "not a whole number of bytes");
   return bytes === 0 ? 0 : bytes; // no -0
+}
+
+/** How much a capture file may hold: bytes of file, or records. */
+export interface CaptureLimit {
+  bytes?: number;
+  packets?: number;
+}
+
+/**
+ * A capture limit: a byte size (a number of bytes, "100MB", "1GiB") or a record count
+ * ("10000 packets", "1 packet"). Zero is refused: a capture that keeps nothing is no capture.
+ */
+export function parseCaptureLimit(value: unknown, path: string): CaptureLimit {
+  if (typeof value === "string") {
+    const m = /^(\d+) *packets?$/.exec(value);
+    if (m !== null) {
+      const packets = Number(m[1]);
+      if (!Number.isSafeInteger(packets) || packets === 0) {
+        fail(path, show(value), "capture limit", "a count of packets from 1 to 2^53 - 1");
+      }
+      return { packets };
+    }
+  }
+  let bytes: number;
+  try {
+    bytes = parseByteSize(value, path);
+  } catch {
+    fail(path, show(value), "capture limit", 'a file size such as "100MB", or a count such as "10000 packets"');
+  }
+  if (bytes === 0) fail(path, show(value), "capture limit", "zero keeps nothing");
+  return { bytes };
 }
 
 /** Trims a fixed-point string: "1.500000" -> "1.5", "2.000" -> "2". */

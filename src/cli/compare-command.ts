@@ -3,9 +3,9 @@
 // with charts; DIR: --out, else the file's outputs.dir, else results/). A summary table per
 // network and workload on stdout (with --json, the report instead).
 
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeCsv } from "../base/csv.js";
+import { prepareOutputDir, prepareOutputFile, writeOutputFile } from "../base/output-path.js";
 import { compareCsv, compareHtml, shortBitRate, shortDuration } from "../compare/report.js";
 import { type CompareRow, type ComparisonReport, runComparison } from "../compare/run-compare.js";
 import { loadComparison } from "../scenario/compare-file.js";
@@ -20,7 +20,10 @@ export interface CompareFlags {
 
 export function compareCommand(file: string, flags: CompareFlags): number {
   const cmp = loadComparison(file);
-  const outDir = flags.out ?? cmp.outDir ?? join(process.cwd(), "results");
+  // Checked before the points run: a bad directory is one line, not a lost comparison.
+  const outDir = prepareOutputDir(flags.out ?? cmp.outDir ?? join(process.cwd(), "results"), "the output directory");
+  const stem = join(outDir, cmp.name);
+  for (const ext of [".json", ".csv", ".html"]) prepareOutputFile(stem + ext, "the comparison report");
   const bar = pointsBar(" {bar} {value}/{total} points | {what}", flags.quiet || flags.json === true);
   let report: ComparisonReport;
   bar?.start(1, 0, { what: "" });
@@ -34,11 +37,9 @@ export function compareCommand(file: string, flags: CompareFlags): number {
   } finally {
     bar?.stop();
   }
-  mkdirSync(outDir, { recursive: true });
-  const stem = join(outDir, report.name);
-  writeFileSync(`${stem}.json`, JSON.stringify(report, null, 2) + "\n");
+  writeOutputFile(`${stem}.json`, JSON.stringify(report, null, 2) + "\n", "the comparison report");
   writeCsv(`${stem}.csv`, compareCsv(report));
-  writeFileSync(`${stem}.html`, compareHtml(report));
+  writeOutputFile(`${stem}.html`, compareHtml(report), "the comparison report");
   if (flags.json) {
     printJson(report);
     return EXIT_OK;

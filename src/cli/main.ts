@@ -2,13 +2,15 @@
 // The netloom command: wires the subcommands into commander and turns what they return or
 // throw into the process's exit code (./output.ts).
 //
-//   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--seed N] [--duration T] [--workers N] [--quiet]
+//   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--pcap-limit L] [--snaplen N]
+//               [--seed N] [--duration T] [--workers N] [--force-workers] [--quiet]
 //   netloom sweep <scenario.yaml|json> [--out DIR] [--threads N] [--json] [--quiet]
 //   netloom compare <comparison.yaml|json> [--out DIR] [--json] [--quiet]
 //
 // Each command lives in its own module (run-command.ts, sweep-command.ts, compare-command.ts)
 // and states its outputs there. Exit codes: 0 success; 2 a bad scenario or bad arguments (the
-// message names the path and the problem); 1 anything else.
+// message names the path and the problem); 1 an output that cannot be written, or anything
+// else; 130 (143) a run stopped by SIGINT (SIGTERM), its partial report written.
 
 import { Command, InvalidArgumentError } from "commander";
 import { packageVersion } from "../base/package-root.js";
@@ -38,9 +40,12 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print one JSON document with the results")
     .option("--csv <dir>", "write flows.csv and links.csv into DIR")
     .option("--pcap <dir>", "write a pcap per device port into DIR (nanosecond, virtual-time stamps)")
+    .option("--pcap-limit <limit>", 'most each pcap file holds: a size ("100MB") or a count ("10000packets")')
+    .option("--snaplen <bytes>", "most bytes kept of each captured frame (16 to 262144)")
     .option("--seed <n>", "override the scenario's seed", integer)
     .option("--duration <time>", 'override the run time (e.g. "100ms")')
     .option("--workers <n>", "run the scenario as N partitions on N worker threads (same results for every N)", integer)
+    .option("--force-workers", "partition even where the planner estimates one thread to be faster")
     .option("--quiet", "no progress bar")
     .action(async (file: string, flags: RunFlags) => {
       code = await runCommand(file, flags);

@@ -1,21 +1,12 @@
-// Runs a network to a virtual time in slices, showing a progress bar on an interactive
-// terminal and nothing when output is piped or CI is set (the bar goes to stderr, so --json on
-// stdout stays clean either way).
+// Progress on an interactive terminal: a bar that follows a run's virtual time and events
+// (RunProgressBar), and a bar counting finished points (sweep, compare). Nothing when output is
+// piped or CI is set; bars go to stderr, so --json on stdout stays clean either way.
 //
-// Slicing does not change the trajectory: Scheduler.runUntil(t) dispatches exactly the events
-// with time <= t, so running to T in one call or in k slices dispatches the same events in the
-// same order and gives the same fingerprint.
+// Contract: a bar hides the cursor and turns line wrapping off while it is drawn; stop() puts
+// both back, and restoreTerminal() does the same for a process about to exit without stop().
 
-import { SingleBar, Presets } from "cli-progress";
-import type { Network, RunResult } from "../run/network.js";
+import { Presets, SingleBar } from "cli-progress";
 import { formatDuration } from "../base/units.js";
-
-export interface ProgressOptions {
-  /** Show a bar (default: stderr is a TTY and CI is not set). */
-  enabled?: boolean;
-  /** Number of slices (default 200). */
-  slices?: number;
-}
 
 export function progressWanted(): boolean {
   return process.stderr.isTTY === true && !process.env["CI"];
@@ -27,57 +18,43 @@ export function pointsBar(format: string, quiet: boolean): SingleBar | undefined
   return new SingleBar({ format, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
 }
 
-/** Runs `net` until virtual time `untilNs`; returns the combined result of all slices. */
-export function runWithProgress(net: Network, untilNs: number, options: ProgressOptions = {}): RunResult {
-  const enabled = options.enabled ?? progressWanted();
-  const start = net.now;
-  if (!enabled) {
-    return net.run(untilNs);
-  }
-  const slices = Math.max(1, options.slices ?? 200);
-  const bar = new SingleBar(
-    {
-      format: " {bar} {percentage}% | {sim} simulated | {events} events",
-      stream: process.stderr,
-      hideCursor: true,
-    },
-    Presets.shades_classic,
-  );
-  bar.start(untilNs - start, 0, { sim: formatDuration(start), events: 0 });
-  let events = 0;
-  let wallTimeMs = 0;
-  let last: RunResult | undefined;
-  try {
-    for (let i = 1; i <= slices; i++) {
-      const t = i === slices ? untilNs : start + Math.floor(((untilNs - start) * i) / slices);
-      if (t < net.now) continue;
-      last = net.run(t);
-      events += last.events;
-      wallTimeMs += last.wallTimeMs;
-      bar.update(t - start, { sim: formatDuration(t), events });
-    }
-  } finally {
-    bar.stop();
-  }
-  const final = last ?? net.run(untilNs);
-  return { ...final, events, wallTimeMs };
+/** Shows the cursor and turns line wrapping back on (what a bar turns off), on a terminal. */
+export function restoreTerminal(): void {
+  if (process.stderr.isTTY === true) process.stderr.write("\x1b[?25h\x1b[?7h");
 }
 
-/** A bar driven from outside (a partitioned run reports the virtual time its windows reached). */
-export class ProgressBar {
+/** A run's bar: virtual time reached of the run's end, and events dispatched. */
+export class RunProgressBar {
   private readonly bar: SingleBar;
-  constructor(private readonly endNs: number) {
+  private readonly endNs: number;
+  private stopped = false;
+
+  constructor(endNs: number) {
+    this.endNs = endNs;
     this.bar = new SingleBar(
-      { format: " {bar} {percentage}% | {sim} simulated", stream: process.stderr, hideCursor: true },
+      {
+        format: " {bar} {percentage}% | {sim} of {end} simulated | {events} events",
+        stream: process.stderr,
+        hideCursor: true,
+        // Virtual time can be 10^15 ns and more: the bar counts per mille of it, not ns.
+        etaBuffer: 20,
+      },
       Presets.shades_classic,
     );
-    this.bar.start(endNs, 0, { sim: formatDuration(0) });
+    this.bar.start(1000, 0, { sim: formatDuration(0), end: formatDuration(endNs), events: "0" });
   }
-  update(simTimeNs: number): void {
+
+  update(simTimeNs: number, events: number): void {
     const t = Math.min(simTimeNs, this.endNs);
-    this.bar.update(t, { sim: formatDuration(t) });
+    this.bar.update(Math.floor((t / this.endNs) * 1000), {
+      sim: formatDuration(t),
+      events: events.toLocaleString("en-US"),
+    });
   }
+
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.bar.stop();
   }
 }

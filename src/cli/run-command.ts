@@ -1,63 +1,85 @@
 // `netloom run <scenario>`: loads a scenario, applies the command line's overrides, runs it (on
-// worker threads with --workers N > 1) and prints the report.
+// worker threads with --workers N > 1 when that pays) and prints the report.
 //
 // Contract:
 // - --seed and --duration override the scenario's; traffic with no stop time of its own runs
 //   until the run's end, longer or shorter (a stop time the file gives is kept).
-// - Output directories given on the command line win over the scenario's `outputs`; relative
-//   scenario outputs resolve against the scenario file's directory.
-// - --json prints exactly one JSON document on stdout (keys: scenario, seed, simTimeNs,
-//   wallTimeMs, events, fingerprint, flows, links, hosts, switches, routers, and `parallel` for
-//   partitioned runs); otherwise the summary of ./run-summary.ts. A progress bar goes to stderr
-//   only on an interactive terminal without CI, never with --json or --quiet.
+// - Outputs (./run-outputs.ts): flags win over the scenario's `outputs`; every output path is
+//   created or checked before the run, and a bad one is one line and exit 1.
+// - --json prints exactly one JSON document on stdout (the RunReport: scenario, seed,
+//   simTimeNs, wallTimeMs, events, fingerprint, flows, links, hosts, switches, routers, and
+//   `parallel`, `partitioning`, `captures`, `interrupted` when they apply); otherwise the
+//   summary of ./run-summary.ts. A progress bar goes to stderr only on an interactive terminal
+//   without CI, never with --json or --quiet; it follows virtual time and events at any scale.
+// - Notes on stderr: a run asked to partition that runs on one thread says why; captures that
+//   grow fast (on course for more than CAPTURE_WARN_BYTES, or past it) say so once.
+// - SIGINT and SIGTERM stop the run at the next event boundary: captures close on whole
+//   records, the report of what was done is written and printed marked interrupted, the
+//   terminal is restored, and the exit code is 128 + the signal's number (130, 143). A second
+//   signal exits at once (terminal restored).
 
-import { mkdirSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { writeCsv } from "../base/csv.js";
 import { ErrorCode, NetloomError } from "../base/errors.js";
-import { parseDuration } from "../base/units.js";
+import { formatByteSize, formatDuration, parseDuration } from "../base/units.js";
 import { prewarmPartitionWorkers } from "../run/parallel-run.js";
-import { flowsCsv, linksCsv } from "../run/report-csv.js";
+import { partitioningVerdict, planPartitions } from "../run/partition.js";
 import type { RunReport } from "../run/run-report.js";
-import { runScenario } from "../run/run-scenario.js";
+import { type RunProgress, runScenario } from "../run/run-scenario.js";
 import { loadScenario, type Scenario } from "../scenario/scenario.js";
 import { EXIT_OK, printJson, printLines } from "./output.js";
-import { ProgressBar, progressWanted, runWithProgress } from "./progress.js";
+import { progressWanted, RunProgressBar, restoreTerminal } from "./progress.js";
+import { type OutputFlags, planOutputs, reportDocument, type RunOutputPlan, writeOutputs } from "./run-outputs.js";
 import { runSummary } from "./run-summary.js";
 
-export interface RunFlags {
+export interface RunFlags extends OutputFlags {
   json?: boolean;
-  csv?: string;
-  pcap?: string;
   seed?: number;
   duration?: string;
   quiet?: boolean;
   workers?: number;
+  forceWorkers?: boolean;
 }
+
+/** Captures on course for more than this by the end of the run (or past it) get a warning. */
+export const CAPTURE_WARN_BYTES = 2 ** 30;
+/** ... once they have written at least this much (early projections are noise). */
+const CAPTURE_WARN_AFTER_BYTES = 16 * 2 ** 20;
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const workers = flags.workers ?? 1;
-  // The worker threads start (and load their modules) while this thread reads the scenario.
-  prewarmPartitionWorkers(workers);
   const scenario = loadScenario(file);
   applyOverrides(scenario, flags);
-  const base = scenario.baseDir ?? process.cwd();
-  const pcapDir = flags.pcap ?? (scenario.outputs.pcap ? resolve(base, scenario.outputs.pcap.dir) : undefined);
-  const csvDir = flags.csv ?? (scenario.outputs.csv !== undefined ? resolve(base, scenario.outputs.csv) : undefined);
-  const showProgress = !(flags.quiet || flags.json) && progressWanted();
-  const report = await runShowingProgress(scenario, workers, pcapDir, showProgress);
-
-  if (csvDir !== undefined) writeRunCsv(csvDir, report);
-  if (flags.json) {
-    printJson({
-      ...report,
-      switches: report.switches.map(({ name, ports, ...rest }) => ({ name, ...rest, ports })),
-    });
-    return EXIT_OK;
+  const outputs = planOutputs(scenario, flags);
+  // The worker threads start (and load their modules) while this thread builds, when the run will partition.
+  if (workers > 1 && (flags.forceWorkers === true || partitioningVerdict(planPartitions(scenario, workers)).pays))
+    prewarmPartitionWorkers(workers);
+  const report = await runWithSignals(scenario, workers, outputs, flags);
+  const summary = runSummary(scenario.name, report, {
+    workers,
+    pcapDir: outputs.pcap?.dir,
+    pcapFiles: report.captures?.files ?? 0,
+    csvDir: outputs.csvDir,
+  });
+  writeOutputs(outputs, report, summary);
+  if (flags.json) printJson(reportDocument(report));
+  else printLines([...summary, ...writtenLines(outputs)]);
+  if (report.interrupted !== undefined) {
+    const r = report.interrupted;
+    process.stderr.write(
+      `netloom: interrupted (${r.reason}) at ${formatDuration(report.simTimeNs)} of ${formatDuration(r.durationNs)}: ` +
+        "the report and captures hold what was done until then\n",
+    );
+    return SIGNAL_EXIT[r.reason] ?? 130;
   }
-  const pcapFiles = pcapDir !== undefined ? readdirSync(pcapDir).filter((f) => f.endsWith(".pcap")).length : 0;
-  printLines(runSummary(scenario.name, report, { workers, pcapDir, pcapFiles, csvDir }));
   return EXIT_OK;
+}
+
+function writtenLines(outputs: RunOutputPlan): string[] {
+  const out: string[] = [];
+  if (outputs.jsonFile !== undefined) out.push(`json: ${outputs.jsonFile}`);
+  if (outputs.reportFile !== undefined) out.push(`report: ${outputs.reportFile}`);
+  return out;
 }
 
 function applyOverrides(scenario: Scenario, flags: RunFlags): void {
@@ -76,30 +98,70 @@ function applyOverrides(scenario: Scenario, flags: RunFlags): void {
 }
 
 /**
- * One thread: the network runs in slices behind a bar. Partitioned: the bar follows the
- * virtual time the windows reached.
+ * Runs with a progress bar (when wanted), the capture growth warning, and SIGINT/SIGTERM
+ * turned into a stop at the next event boundary.
  */
-async function runShowingProgress(
+async function runWithSignals(
   scenario: Scenario,
   workers: number,
-  pcapDir: string | undefined,
-  showProgress: boolean,
+  outputs: RunOutputPlan,
+  flags: RunFlags,
 ): Promise<RunReport> {
-  const bar = showProgress && workers > 1 ? new ProgressBar(scenario.durationNs) : undefined;
+  const controller = new AbortController();
+  const bar = !(flags.quiet || flags.json) && progressWanted() ? new RunProgressBar(scenario.durationNs) : undefined;
+  const watch = new CaptureWatch(scenario.durationNs, outputs.pcap?.limit !== undefined, bar);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++signals === 1) {
+      controller.abort(signal);
+      return;
+    }
+    bar?.stop();
+    restoreTerminal();
+    process.exit(SIGNAL_EXIT[signal] ?? 130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     return await runScenario(scenario, {
       workers,
-      ...(pcapDir !== undefined ? { pcapDir } : {}),
-      runSingle: (network, end) => runWithProgress(network, end, { enabled: showProgress }),
-      ...(bar !== undefined ? { onProgress: (t: number) => bar.update(t) } : {}),
+      ...(flags.forceWorkers === true ? { forceWorkers: true } : {}),
+      ...(outputs.pcap !== undefined ? { pcap: outputs.pcap } : {}),
+      signal: controller.signal,
+      onProgress: (t: number, p: RunProgress) => {
+        bar?.update(t, p.events);
+        watch.check(t, p.captureBytes);
+      },
+      onNotice: (message) => process.stderr.write(`netloom: ${message}\n`),
     });
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     bar?.stop();
   }
 }
 
-function writeRunCsv(csvDir: string, report: RunReport): void {
-  mkdirSync(csvDir, { recursive: true });
-  writeCsv(join(csvDir, "flows.csv"), flowsCsv(report.flows));
-  writeCsv(join(csvDir, "links.csv"), linksCsv(report.links.map((l) => ({ name: l.id, directions: l.directions }))));
+/** Warns once when the captures are on course to grow past CAPTURE_WARN_BYTES. */
+class CaptureWatch {
+  private warned = false;
+  constructor(
+    private readonly durationNs: number,
+    private readonly limited: boolean,
+    private readonly bar: RunProgressBar | undefined,
+  ) {}
+
+  check(simTimeNs: number, bytes: number): void {
+    if (this.warned || bytes < CAPTURE_WARN_AFTER_BYTES || simTimeNs <= 0) return;
+    const projected = this.limited ? bytes : (bytes / simTimeNs) * this.durationNs;
+    if (projected <= CAPTURE_WARN_BYTES && bytes <= CAPTURE_WARN_BYTES) return;
+    this.warned = true;
+    const course = projected > bytes ? `, on course for ${formatByteSize(Math.round(projected))} by the end` : "";
+    // A line of its own, above the bar.
+    if (this.bar !== undefined) process.stderr.write("\n");
+    process.stderr.write(
+      `netloom: pcap: ${formatByteSize(bytes)} written after ${formatDuration(Math.round(simTimeNs))} of ` +
+        `${formatDuration(this.durationNs)}${course}; --pcap-limit (e.g. 100MB or 10000packets per file) or ` +
+        "--snaplen bounds it, Ctrl-C stops the run and keeps what was written\n",
+    );
+  }
 }

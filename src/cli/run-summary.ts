@@ -16,7 +16,13 @@ export interface RunOutputs {
 
 export function runSummary(name: string, report: RunReport, outputs: RunOutputs): string[] {
   const out: string[] = [];
-  out.push(`${name}: ${formatDuration(report.simTimeNs)} simulated in ${report.wallTimeMs.toFixed(0)} ms wall time`);
+  const stopped = report.interrupted;
+  out.push(
+    stopped === undefined
+      ? `${name}: ${formatDuration(report.simTimeNs)} simulated in ${report.wallTimeMs.toFixed(0)} ms wall time`
+      : `${name}: INTERRUPTED (${stopped.reason}) at ${formatDuration(report.simTimeNs)} of ${formatDuration(stopped.durationNs)}, ` +
+          `${report.wallTimeMs.toFixed(0)} ms wall time: what follows is what was done until then`,
+  );
   out.push(`events ${report.events}, fingerprint ${report.fingerprint}`);
   const par = report.parallel;
   if (par !== undefined) {
@@ -25,14 +31,19 @@ export function runSummary(name: string, report: RunReport, outputs: RunOutputs)
         `${par.windows} windows, ${par.crossPartitionFrames} frames crossed partitions`,
     );
   } else if (outputs.workers > 1) {
-    out.push("one partition: nothing to cut (no link with a delay between separable groups), ran on one thread");
+    out.push(`one thread: ${report.partitioning?.reason ?? "nothing to cut"}`);
   }
   out.push("", "flows:", ...flowLines(report));
   const stacks = hostStackLines(report);
   if (stacks.length > 0) out.push("", "host stacks (virtual CPU time by operation):", ...stacks);
   out.push(...linkLines(report));
   if (report.atm !== undefined) out.push("", "atm:", ...atmLines(report.atm));
-  if (outputs.pcapDir !== undefined) out.push(`\npcap: ${outputs.pcapFiles} files in ${outputs.pcapDir}`);
+  if (outputs.pcapDir !== undefined) {
+    const c = report.captures;
+    const limited =
+      c !== undefined && c.overLimit > 0 ? ` (${c.filesAtLimit} at their limit: ${c.overLimit} records left out)` : "";
+    out.push(`\npcap: ${outputs.pcapFiles} files in ${outputs.pcapDir}${limited}`);
+  }
   if (outputs.csvDir !== undefined) out.push(`csv: ${outputs.csvDir}/flows.csv, ${outputs.csvDir}/links.csv`);
   return out;
 }

@@ -3,9 +3,9 @@
 // (DIR: --out, else results/ beside the scenario). A summary (or, with --json, the table) on
 // stdout; exit EXIT_FAILED when any point failed (its row says why).
 
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeCsv } from "../base/csv.js";
+import { prepareOutputDir, prepareOutputFile, writeOutputFile } from "../base/output-path.js";
 import { formatBitRate, formatDuration } from "../base/units.js";
 import { runSweep, type SweepResult, sweepCsv } from "../run/sweep.js";
 import { loadSweep } from "../scenario/scenario.js";
@@ -22,7 +22,10 @@ export interface SweepFlags {
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<number> {
   const sweep = loadSweep(file);
   const base = sweep.base.baseDir ?? process.cwd();
-  const outDir = flags.out ?? join(base, "results");
+  // Checked before the points run: a bad directory is one line, not a lost sweep.
+  const outDir = prepareOutputDir(flags.out ?? join(base, "results"), "the sweep's output directory");
+  const stem = join(outDir, `${sweep.base.name}-sweep`);
+  for (const ext of [".json", ".csv"]) prepareOutputFile(stem + ext, "the sweep table");
   const bar = pointsBar(" {bar} {value}/{total} points | {failed} failed", flags.quiet || flags.json === true);
   bar?.start(sweep.points.length, 0, { failed: 0 });
   let failed = 0;
@@ -38,9 +41,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
   } finally {
     bar?.stop();
   }
-  mkdirSync(outDir, { recursive: true });
-  const stem = join(outDir, `${result.scenario}-sweep`);
-  writeFileSync(`${stem}.json`, JSON.stringify(result, null, 2) + "\n");
+  writeOutputFile(`${stem}.json`, JSON.stringify(result, null, 2) + "\n", "the sweep table");
   writeCsv(`${stem}.csv`, sweepCsv(result));
   if (flags.json) printJson(result);
   else printLines([...sweepSummary(result, failed), `table: ${stem}.json, ${stem}.csv`]);

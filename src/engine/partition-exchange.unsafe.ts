@@ -33,19 +33,31 @@ import type { FrameCrossing, Simulation } from "./simulation.js";
 //   i32[kGeneration] barrier generation (waited on)
 //   i32[kAbort]    1 once any partition failed
 //   i32[kFailed]   index of the first partition that failed (-1 none)
+//   i32[kStopRequest]  1 once the coordinator asked the run to stop early (an interrupt)
+//   i32[kStopDecision] the request as the last partition to reach a barrier saw it: every
+//                  partition reads it after that barrier, so all stop after the same window
+//                  (no partition can write it again before all have read it: the next writer
+//                  is the last to reach the next barrier)
 //   f64[kNextTime + parity * MAX + p]  partition p's earliest pending event after a window
 //                  (double-buffered by window parity: a fast partition may write window k + 1's
 //                  value while a slow one still reads window k's)
 //   f64[kProgress] end of the last window partition 0 finished (for progress bars)
+//   f64[kEvents + p], f64[kCaptureBytes + p]  partition p's events dispatched and capture bytes
+//                  written, as of its last window (for progress bars)
 export const kArrived = 0;
 export const kGeneration = 1;
 export const kAbort = 2;
 export const kFailed = 3;
+export const kStopRequest = 4;
+export const kStopDecision = 5;
 const CONTROL_I32_WORDS = 16;
 const kNextTime = CONTROL_I32_WORDS / 2;
 /** Partitions a control block has room for. */
 export const MAX_PARTITIONS = 64;
 const kProgress = kNextTime + 2 * MAX_PARTITIONS;
+const kEvents = kProgress + 1;
+const kCaptureBytes = kEvents + MAX_PARTITIONS;
+const CONTROL_F64_WORDS = kCaptureBytes + MAX_PARTITIONS;
 
 // Ring (at `ptr` in the Wasm memory, 64-byte aligned):
 //
@@ -67,7 +79,7 @@ export class PartitionAborted extends Error {
 }
 
 export function createControlBlock(): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(CONTROL_I32_WORDS * 4 + (2 * MAX_PARTITIONS + 1) * 8);
+  const sab = new SharedArrayBuffer(CONTROL_F64_WORDS * 8);
   new Int32Array(sab)[kFailed] = -1;
   return sab;
 }
@@ -84,6 +96,23 @@ export function abortRun(control: SharedArrayBuffer, partition: number): void {
 /** End of the last finished window (for progress), ns. */
 export function progressOf(control: SharedArrayBuffer): number {
   return new Float64Array(control)[kProgress]!;
+}
+
+/** Events dispatched and capture bytes written by all partitions, as of their last windows. */
+export function totalsOf(control: SharedArrayBuffer, count: number): { events: number; captureBytes: number } {
+  const f64 = new Float64Array(control);
+  let events = 0;
+  let captureBytes = 0;
+  for (let p = 0; p < count; p++) {
+    events += f64[kEvents + p]!;
+    captureBytes += f64[kCaptureBytes + p]!;
+  }
+  return { events, captureBytes };
+}
+
+/** Asks every partition to stop after the window they are in (all after the same one). */
+export function requestStop(control: SharedArrayBuffer): void {
+  Atomics.store(new Int32Array(control, 0, CONTROL_I32_WORDS), kStopRequest, 1);
 }
 
 export function ringBytes(capacity: number): number {
@@ -134,6 +163,10 @@ export class PartitionExchange implements FrameCrossing {
   private i32!: Int32Array;
   private f64!: Float64Array;
   readonly stats: ExchangeStats = { windows: 0, framesOut: 0, framesIn: 0, lostNoSlot: 0, barrierWaitMs: 0 };
+  /** True once the run was asked to stop and the last barrier decided it (see kStopDecision). */
+  stopDecided = false;
+  /** Capture bytes this partition has written (set by its owner; published at each window for progress). */
+  captureBytes = 0;
 
   constructor(layout: ExchangeLayout) {
     if (layout.count > MAX_PARTITIONS) {
@@ -217,8 +250,11 @@ export class PartitionExchange implements FrameCrossing {
     this.times[slot + this.index] = Math.min(this.sim.scheduler.nextEventTime(), this.outMinTime);
     this.outMinTime = Infinity;
     if (this.index === 0) this.times[kProgress] = windowEnd;
+    this.times[kEvents + this.index] = this.sim.scheduler.dispatched;
+    this.times[kCaptureBytes + this.index] = this.captureBytes;
     this.barrier();
     this.stats.windows++;
+    this.stopDecided = Atomics.load(this.control, kStopDecision) === 1;
     // Window k - 1's frames: every consumer drained them before arriving here.
     const frames = this.sim.frames;
     for (let i = 0; i < this.sentPrevCount; i++) frames.release(this.sentPrev[i]!);
@@ -313,6 +349,7 @@ export class PartitionExchange implements FrameCrossing {
     if (Atomics.load(c, kAbort) === 1) throw new PartitionAborted();
     if (Atomics.add(c, kArrived, 1) === this.count - 1) {
       Atomics.store(c, kArrived, 0);
+      Atomics.store(c, kStopDecision, Atomics.load(c, kStopRequest));
       Atomics.add(c, kGeneration, 1);
       Atomics.notify(c, kGeneration);
     } else {

@@ -253,11 +253,21 @@ export class Scheduler {
     return n;
   }
 
-  /** Dispatches every event with time <= t, then sets now = t (unless stopped). */
-  runUntil(t: number): number {
-    const n = this.dispatchBefore(t + 1);
-    if (!this.stopRequested) this.now = t;
+  /**
+   * Dispatches every event with time <= t, then sets now = t (unless stopped). With maxEvents,
+   * at most that many: when they run out first, now stays at the last event's time and a later
+   * call goes on from there, so running in such slices dispatches the same events in the same
+   * order as one call (done() says whether the slice reached t).
+   */
+  runUntil(t: number, maxEvents = Infinity): number {
+    const n = this.dispatchBefore(t + 1, maxEvents);
+    if (!this.stopRequested && (n < maxEvents || this.queue.peekTime() > t)) this.now = t;
     return n;
+  }
+
+  /** Whether a run to `t` is over: now is t and no event at or before t is left. */
+  done(t: number): boolean {
+    return this.now === t && this.queue.peekTime() > t;
   }
 
   /** Dispatches events until none is left (or a handler calls stop()); now = last event's time. */
@@ -265,7 +275,7 @@ export class Scheduler {
     return this.dispatchBefore(Infinity);
   }
 
-  private dispatchBefore(end: number): number {
+  private dispatchBefore(end: number, maxEvents = Infinity): number {
     if (this.running) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the scheduler was asked to run from inside an event handler");
     }
@@ -283,7 +293,7 @@ export class Scheduler {
     try {
       for (;;) {
         const time = q.peekTime(); // Infinity when empty
-        if (time >= end) break;
+        if (time >= end || count >= maxEvents) break;
         // The slot is free again at once: its fields are copied out before the handler runs
         // (and may push into it).
         const slot = q.popFree();

@@ -6,7 +6,8 @@
 // - One TCP layer per host that runs TCP traffic, made before any flow (in host order) and
 //   owned by its host: its timers run where the host's frames arrive.
 // - UDP receivers: the destination host, or every member host of a multicast group; none when
-//   the destination is not a scenario host.
+//   the destination is not a scenario host. Each host's traffic sockets get its
+//   stack.mailboxLimit.
 // - Traffic with no stop time of its own stops at the scenario's duration as run (so a longer
 //   --duration lengthens it); a stop that was given is kept unless it is past the end.
 // - Transports and TCP layers are released by network.destroy(), registered once every flow
@@ -18,6 +19,8 @@ import { isTransportTraffic } from "../traffic/traffic-spec.js";
 import { startTransportTraffic, type TransportFlow } from "../traffic/transport-traffic.js";
 import { startUdpTraffic, type UdpTrafficFlow } from "../traffic/udp-traffic.js";
 import type { BuildContext } from "./build-context.js";
+import { SCENARIO_DEFAULTS } from "../scenario/scenario-defaults.js";
+import type { AnyIpHost } from "../stacks/ip/ip-host.js";
 
 /** TCP layers by host name, for the hosts at either end of a tcp-bulk or rpc flow. */
 export function addTcpLayers({ scenario, ipHosts, own }: BuildContext): Map<string, TcpLayer> {
@@ -45,6 +48,9 @@ export function startIpTraffic(ctx: BuildContext, flows: FlowStats, tcp: Map<str
   const { scenario, network, sim, ipHosts, own } = ctx;
   const traffic: UdpTrafficFlow[] = [];
   const transports: TransportFlow[] = [];
+  // Each host's sockets hold stack.mailboxLimit datagrams (the atm section's hosts: the default).
+  const limits = new Map(scenario.hosts.map((h) => [ipHosts.get(h.name)!, h.stack.mailboxLimit]));
+  const mailboxLimit = (host: AnyIpHost): number => limits.get(host) ?? SCENARIO_DEFAULTS.stack.mailboxLimit;
   const transportCtx = {
     sim,
     flows,
@@ -70,7 +76,9 @@ export function startIpTraffic(ctx: BuildContext, flows: FlowStats, tcp: Map<str
       : spec.to.host !== undefined
         ? [ipHosts.get(spec.to.host)!]
         : [];
-    traffic.push(startUdpTraffic(network.sim, flows, flowId, spec, ipHosts.get(spec.from)!, receivers));
+    traffic.push(
+      startUdpTraffic(network.sim, flows, flowId, spec, ipHosts.get(spec.from)!, receivers, { mailboxLimit }),
+    );
   });
   network.onDispose(() => {
     for (const t of transports) t.destroy();

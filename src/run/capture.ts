@@ -16,15 +16,18 @@
 //   after close().
 // - Not handled: CSMA/CD segments (Network does not expose them by name).
 
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, NetloomError } from "../base/errors.js";
+import { prepareOutputDir } from "../base/output-path.js";
+import type { CaptureLimit } from "../base/units.js";
 import type { Network } from "./network.js";
 import type { Device } from "../devices/device.js";
 import { EthernetSwitch } from "../devices/ethernet-switch.js";
+import { Router } from "../stacks/ip/router.js";
 import type { PointToPointLink } from "../devices/link.js";
 import type { Simulation } from "../engine/simulation.js";
-import { LINKTYPE_ETHERNET, PCAP_MAX_SNAPLEN, PcapWriter } from "../trace/pcap.js";
+import { LINKTYPE_ETHERNET, PCAP_MAX_SNAPLEN, PcapWriter, type PcapWriterOptions } from "../trace/pcap.js";
 import { TRACE_POINT_NAMES, type TracePoint, type TracePointName } from "../trace/trace-point.js";
 
 /** Default per-file write buffer: small, because captureAll opens one file per port. */
@@ -33,6 +36,8 @@ export const CAPTURE_DEFAULT_BUFFER_BYTES = 64 * 1024;
 export interface CaptureOptions {
   /** Most bytes kept per record (default 262144: whole frames). */
   snaplen?: number;
+  /** Most each file holds: bytes of file or records (default: no limit); later records are counted, not written. */
+  limit?: CaptureLimit;
   /** Write buffer per file (default 64 KiB). */
   bufferBytes?: number;
   /** Trace points to capture (default: see capturePort and captureLink). */
@@ -77,7 +82,7 @@ export class Capture {
     this.source = source;
     this.points = points;
     this.markFcs = options.markFcs ?? false;
-    this.writer = new PcapWriter({ bufferBytes: options.bufferBytes ?? CAPTURE_DEFAULT_BUFFER_BYTES });
+    this.writer = new PcapWriter(writerOptions(options));
     this.writer.open(path, LINKTYPE_ETHERNET, options.snaplen ?? PCAP_MAX_SNAPLEN);
     // The shared memory never grows (initial = maximum), so one view serves the whole run.
     const u8 = sim.runtime.u8;
@@ -104,6 +109,15 @@ export class Capture {
   }
 }
 
+/** The PcapWriter options of a capture: its buffer and limits. */
+export function writerOptions(options: { bufferBytes?: number; limit?: CaptureLimit }): PcapWriterOptions {
+  return {
+    bufferBytes: options.bufferBytes ?? CAPTURE_DEFAULT_BUFFER_BYTES,
+    ...(options.limit?.bytes !== undefined ? { maxBytes: options.limit.bytes } : {}),
+    ...(options.limit?.packets !== undefined ? { maxRecords: options.limit.packets } : {}),
+  };
+}
+
 /** Rewrites the global header's link-type field of a closed little-endian pcap file. */
 function patchLinkType(path: string, linkType: number): void {
   const field = Buffer.alloc(4);
@@ -119,17 +133,68 @@ function patchLinkType(path: string, linkType: number): void {
   }
 }
 
-export class CaptureSet {
-  readonly captures: readonly Capture[];
+/** What a run's capture files hold (the report's `captures`). */
+export interface CaptureSummary {
+  files: number;
+  records: number;
+  /** File bytes, headers included. */
+  bytes: number;
+  /** Records left out because their file had reached its limit, and the files that did. */
+  overLimit: number;
+  filesAtLimit: number;
+}
 
-  constructor(captures: readonly Capture[]) {
+/** One capture file of any kind (Ethernet ports, ATM NICs). */
+export interface CaptureFile {
+  readonly path: string;
+  readonly source: string;
+  readonly writer: PcapWriter;
+  close(): void;
+}
+
+export class CaptureSet<T extends CaptureFile = CaptureFile> {
+  readonly captures: readonly T[];
+
+  constructor(captures: readonly T[]) {
     this.captures = captures;
   }
 
   get records(): number {
     let n = 0;
-    for (const c of this.captures) n += c.records;
+    for (const c of this.captures) n += c.writer.records;
     return n;
+  }
+
+  /** File bytes written so far, buffered ones included. */
+  get bytes(): number {
+    let n = 0;
+    for (const c of this.captures) n += c.writer.bytes;
+    return n;
+  }
+
+  /** Records not written because their file was at its limit. */
+  get overLimit(): number {
+    let n = 0;
+    for (const c of this.captures) n += c.writer.overLimit;
+    return n;
+  }
+
+  /** Files that reached their limit. */
+  get filesAtLimit(): number {
+    let n = 0;
+    for (const c of this.captures) if (c.writer.overLimit > 0) n++;
+    return n;
+  }
+
+  /** What the files hold, for reports. */
+  summary(): CaptureSummary {
+    return {
+      files: this.captures.length,
+      records: this.records,
+      bytes: this.bytes,
+      overLimit: this.overLimit,
+      filesAtLimit: this.filesAtLimit,
+    };
   }
 
   /** Closes every file (each close is attempted even if one fails; the first error is rethrown). */
@@ -220,37 +285,51 @@ export interface CaptureAllOptions extends CaptureOptions {
    * same name whichever partition writes it.
    */
   devices?: (name: string) => boolean;
+  /** Capture only the ports this returns true for (default: every connected port). */
+  ports?: (device: string, port: number) => boolean;
+}
+
+/** Hands out pcapFileName()s, with "_2", "_3" ... for names that collide (case ignored). */
+export class PcapFileNames {
+  private readonly used = new Set<string>();
+  next(device: string, port: number): string {
+    const base = pcapFileName(device, port);
+    let file = base;
+    // Lower-cased check: two names differing only in case collide on some file systems.
+    for (let n = 2; this.used.has(file.toLowerCase()); n++) file = base.replace(/\.pcap$/, `_${n}.pcap`);
+    this.used.add(file.toLowerCase());
+    return file;
+  }
 }
 
 /**
- * One capture per connected port of every host and switch of `network`, as files in `dir`
+ * One capture per connected Ethernet port of every host, switch and router of `network` (a
+ * router's ATM interfaces are not Ethernet ports: see scenario-capture.ts), as files in `dir`
  * (created if missing) named by pcapFileName(); names that collide after that get "_2", "_3" ...
  * in creation order. On failure, files opened so far are closed before the error is thrown.
  */
-export function captureAll(network: Network, dir: string, options: CaptureAllOptions = {}): CaptureSet {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (cause) {
-    throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot create the capture directory "${dir}"`, {
-      path: "dir",
-      cause,
-    });
-  }
+export function captureAll(
+  network: Network,
+  dir: string,
+  options: CaptureAllOptions = {},
+  names = new PcapFileNames(),
+): CaptureSet<Capture> {
+  prepareOutputDir(dir, "the pcap directory");
   const stats = network.stats();
-  const names = [...stats.hosts.map((h) => h.name), ...stats.switches.map((s) => s.name)];
-  const used = new Set<string>();
+  const devices = [
+    ...stats.hosts.map((h) => h.name),
+    ...stats.switches.map((s) => s.name),
+    ...stats.routers.map((r) => r.name),
+  ];
   const captures: Capture[] = [];
   try {
-    for (const name of names) {
+    for (const name of devices) {
       const device = network.device(name);
       for (let port = 0; port < device.ports.length; port++) {
-        if (device.ports[port] === undefined) continue;
-        const base = pcapFileName(name, port);
-        let file = base;
-        // Lower-cased check: two names differing only in case collide on some file systems.
-        for (let n = 2; used.has(file.toLowerCase()); n++) file = base.replace(/\.pcap$/, `_${n}.pcap`);
-        used.add(file.toLowerCase());
+        if (device.ports[port] === undefined || !isEthernetPort(device, port)) continue;
+        const file = names.next(name, port);
         if (options.devices !== undefined && !options.devices(name)) continue;
+        if (options.ports !== undefined && !options.ports(name, port)) continue;
         captures.push(capturePort(device, port, join(dir, file), options));
       }
     }
@@ -259,4 +338,9 @@ export function captureAll(network: Network, dir: string, options: CaptureAllOpt
     throw e;
   }
   return new CaptureSet(captures);
+}
+
+/** False for a router's ATM interfaces (their NIC is an AtmNic, captured per PDU). */
+function isEthernetPort(device: Device, port: number): boolean {
+  return !(device instanceof Router) || device.interfaces[port]?.nic !== undefined;
 }

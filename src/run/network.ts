@@ -250,8 +250,12 @@ export class Network {
     return source;
   }
 
-  /** Runs until virtual time `until` (ns or "1s"), events at that instant included. */
-  run(until: number | string): RunResult {
+  /**
+   * Runs until virtual time `until` (ns or "1s"), events at that instant included. With
+   * maxEvents, at most that many events: call again until done(until) to finish, in as many
+   * slices as it takes (the trajectory is the same as one call's).
+   */
+  run(until: number | string, options: { maxEvents?: number } = {}): RunResult {
     const t = typeof until === "string" ? parseDuration(until, "until") : until;
     if (!Number.isSafeInteger(t) || t < this.sim.now) {
       throw new NetloomError(
@@ -262,7 +266,13 @@ export class Network {
         },
       );
     }
-    return this.timed(() => this.sim.scheduler.runUntil(t));
+    const max = options.maxEvents ?? Infinity;
+    return this.timed(() => this.sim.scheduler.runUntil(t, max));
+  }
+
+  /** Whether a run to `until` (ns) is over: no event at or before it is left. */
+  done(until: number): boolean {
+    return this.sim.scheduler.done(until);
   }
 
   /**

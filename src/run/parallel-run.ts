@@ -15,7 +15,8 @@
 //   stops at its next barrier) and runPartitioned rejects with NetloomError PARTITION_FAILED
 //   naming the partition, its first devices and the cause (the root cause, not the partitions
 //   that merely stopped because of it). It never hangs.
-// - Progress: onProgress(simTimeNs) about ten times a second while the run lasts.
+// - Progress: onProgress(simTimeNs, { events, captureBytes }) about ten times a second while the
+//   run lasts. Stop: an aborted signal makes every partition stop after the same window.
 
 import { availableParallelism } from "node:os";
 import { ErrorCode, NetloomError } from "../base/errors.js";
@@ -28,15 +29,22 @@ import {
   createControlBlock,
   MAX_PARTITIONS,
   progressOf,
+  requestStop,
   ringBytes,
+  totalsOf,
 } from "../engine/partition-exchange.unsafe.js";
+import type { ScenarioCaptureOptions } from "./scenario-capture.js";
+import type { RunProgress } from "./run-progress.js";
 import type { PartitionOutcome, PartitionTask } from "./partition-worker.js";
 import { leasePartitionPool, prewarmPartitionPool } from "./partition-pool.js";
 import { workerEntry } from "./worker-entry.js";
 
 export interface PartitionedRunOptions {
-  pcapDir?: string;
-  onProgress?: (simTimeNs: number) => void;
+  /** Captures: the directory and which ports, snap length, limit. */
+  pcap?: ScenarioCaptureOptions & { dir: string };
+  onProgress?: (simTimeNs: number, progress: RunProgress) => void;
+  /** Aborted: every partition stops after the same window; the report is what they had (interrupted). */
+  signal?: AbortSignal;
   /** Shared memory for the run, MiB (default NETLOOM_MEMORY_MIB or 256, times the partition count, at most 4095). */
   memoryMiB?: number;
   /** Test hook: partition `partition` throws (or its thread exits) after `windows` windows. */
@@ -101,7 +109,13 @@ export async function runPartitioned(
   const pool = lease.pool;
   let healthy = false;
   const timer =
-    options.onProgress !== undefined ? setInterval(() => options.onProgress!(progressOf(control)), 100) : undefined;
+    options.onProgress !== undefined
+      ? setInterval(() => options.onProgress!(progressOf(control), totalsOf(control, plan.count)), 100)
+      : undefined;
+  const signal = options.signal;
+  const stop = (): void => requestStop(control);
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop);
   try {
     const outcomes = await Promise.all(
       plan.members.map(async (_, index): Promise<PartitionOutcome> => {
@@ -113,7 +127,7 @@ export async function runPartitioned(
           index,
           layout: { count: plan.count, rings, capacities: caps, control, spin: plan.count <= availableParallelism() },
           extraFrameSlots: 2 * caps[index]!.reduce((a, b) => a + b, 0),
-          ...(options.pcapDir !== undefined ? { pcapDir: options.pcapDir } : {}),
+          ...(options.pcap !== undefined ? { pcap: options.pcap } : {}),
           ...(options.injectFailure?.partition === index
             ? { injectFailure: { windows: options.injectFailure.windows, kind: options.injectFailure.kind } }
             : {}),
@@ -152,6 +166,7 @@ export async function runPartitioned(
     return mergePartials(scenario, plan, partials, performance.now() - started, lease.reused);
   } finally {
     if (timer !== undefined) clearInterval(timer);
+    signal?.removeEventListener("abort", stop);
     await lease.end(healthy);
   }
 }

@@ -12,15 +12,17 @@
 //   dispatches the events at `end` itself, as Network.run(end) does in an unpartitioned run.
 // - The worker may be reused by a later run (src/run/partition-pool.ts): the task detaches
 //   from this run's memory when it ends, whatever the outcome.
-// - pcap: the partition writes the files of the ports it runs (captureAll with a device filter;
-//   file names are chosen over the whole topology, so they equal an unpartitioned run's).
+// - pcap: the partition writes the files of the ports it runs (captureScenario with a device
+//   filter; file names are chosen over the whole topology, so they equal an unpartitioned run's).
+// - Stop: when the coordinator asks (requestStop), every partition leaves its window loop after
+//   the same window (PartitionExchange.stopDecided) and reports what it has: an interrupted run.
 
 import { buildScenario } from "./build-scenario.js";
 import { NetloomError } from "../base/errors.js";
 import { partialOf, type PartialReport } from "./run-report.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { attachRuntime, detachRuntime, type KernelRuntime, type WasmBuild } from "../kernels/runtime.js";
-import { captureAll } from "./capture.js";
+import { captureScenario, type ScenarioCaptureOptions } from "./scenario-capture.js";
 import type { PartitionPlan } from "./partition.js";
 import { PartitionAborted, PartitionExchange, type ExchangeLayout } from "../engine/partition-exchange.unsafe.js";
 
@@ -33,7 +35,8 @@ export interface PartitionTask {
   layout: Omit<ExchangeLayout, "index">;
   /** Frames this partition may hold for others (its share of the rings, twice). */
   extraFrameSlots: number;
-  pcapDir?: string;
+  /** Captures: the directory and which ports, snap length, limit (scenario-capture.ts). */
+  pcap?: ScenarioCaptureOptions & { dir: string };
   /** Test hook: after this many windows, throw ("throw") or end the worker thread ("exit"). */
   injectFailure?: { windows: number; kind: "throw" | "exit" };
 }
@@ -56,14 +59,15 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
     });
     exchange.bind(built.network.sim);
     const captures =
-      task.pcapDir !== undefined
-        ? captureAll(built.network, task.pcapDir, { devices: (n) => plan.owner[n] === index })
+      task.pcap !== undefined
+        ? captureScenario(built, task.pcap.dir, { ...task.pcap, devices: (n) => plan.owner[n] === index })
         : undefined;
     const sched = built.network.sim.scheduler;
     const end = scenario.durationNs;
     const t1 = performance.now();
     const lookahead = plan.lookaheadNs;
     let start = 0;
+    let stopped = false;
     try {
       for (;;) {
         const windowEnd = Math.min(start + lookahead, end);
@@ -73,18 +77,26 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
           if (inject.kind === "exit") process.exit(3);
           throw new Error(`injected failure after ${inject.windows} windows`);
         }
+        // For progress only: a sum over every file, so not every window.
+        if (captures !== undefined && (exchange.stats.windows & 63) === 0) exchange.captureBytes = captures.bytes;
         const next = exchange.closeWindow(windowEnd);
+        // Asked to stop (an interrupt): every partition stops after this same window.
+        if (exchange.stopDecided) {
+          stopped = true;
+          break;
+        }
         if (windowEnd >= end) break;
         start = Math.max(windowEnd, Math.min(next, end));
       }
       // Network.run(end) includes events at `end` itself: those are all here now (anything
       // they send to another partition arrives after the end and is not needed).
-      sched.runUntil(end);
+      if (!stopped) sched.runUntil(end);
     } finally {
       captures?.close();
     }
     exchange.finish();
     const partial = partialOf(built, index, exchange.stats);
+    if (captures !== undefined) partial.captures = captures.summary();
     partial.buildMs = t1 - t0;
     partial.runMs = performance.now() - t1;
     return { ok: true, partial };

@@ -17,10 +17,14 @@
 //   scaled so traffic weighs as much as the devices together. A message flow counts as the
 //   busiest entry, split between its two hosts.
 // - Deterministic: the same scenario and worker count give the same plan.
+// - Every plan carries the cost model's estimate (PlanEstimate); partitioningVerdict() says
+//   from it whether partitioning is expected to beat one thread, and if not why (runScenario
+//   then runs on one thread unless forced).
 // - Any plan that cuts a link with zero delay or with a down/up schedule is refused with a
 //   NetloomError naming the link.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
+import { formatDuration } from "../base/units.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { linksDownedByFailures } from "../scenario/check-failures.js";
 
@@ -43,6 +47,24 @@ export interface PartitionPlan {
   /** Smallest delay of a cut link, ns (Infinity when nothing is cut). */
   lookaheadNs: number;
   automatic: boolean;
+  /** The planner's cost model of this plan against one thread (see estimatePlan). */
+  estimate: PlanEstimate;
+}
+
+/**
+ * Rough wall-clock cost of a run, from the planner's cost model: the estimated events at a
+ * fixed cost each, the busiest partition's share of them, and a fixed cost per window.
+ */
+export interface PlanEstimate {
+  /** Estimated events of the whole run. */
+  events: number;
+  /** Windows the partitioned run would take (duration / lookahead, fewer when events are sparse). */
+  windows: number;
+  /** Load share of the busiest partition (1 for one partition). */
+  busiestShare: number;
+  /** Estimated seconds on one thread, and partitioned. */
+  oneThreadSeconds: number;
+  partitionedSeconds: number;
 }
 
 /** Most workers a run may ask for. */
@@ -120,7 +142,14 @@ function atmGroup(s: Scenario): string[] {
 function single(devices: string[]): PartitionPlan {
   const owner: Record<string, number> = {};
   for (const d of devices) owner[d] = 0;
-  return { count: 1, members: [devices], owner, cut: [], lookaheadNs: Infinity, automatic: false };
+  const estimate: PlanEstimate = {
+    events: 0,
+    windows: 0,
+    busiestShare: 1,
+    oneThreadSeconds: 0,
+    partitionedSeconds: 0,
+  };
+  return { count: 1, members: [devices], owner, cut: [], lookaheadNs: Infinity, automatic: false, estimate };
 }
 
 /** Union-find over device indexes. */
@@ -242,9 +271,7 @@ function automatic(s: Scenario, devices: string[], workers: number): PartitionPl
     for (const l of cuttable) {
       if (owner[index.get(l.a.device)!] !== owner[index.get(l.b.device)!]) lookahead = Math.min(lookahead, l.delayNs);
     }
-    const share = Math.max(...bins) / bins.reduce((x, y) => x + y, 0);
-    const windows = Math.min(s.durationNs / lookahead, events);
-    const cost = share * events * SECONDS_PER_EVENT + windows * SECONDS_PER_WINDOW;
+    const cost = costOf(s, events, bins, lookahead).partitionedSeconds;
     if (best === undefined || count > best.count || (count === best.count && cost < best.cost))
       best = { owner, count, cost };
   }
@@ -256,6 +283,55 @@ function automatic(s: Scenario, devices: string[], workers: number): PartitionPl
   devices.forEach((d, i) => (owner[d] = renumber.get(best.owner[i]!)!));
   for (const seg of s.segments) owner[seg.name] = owner[seg.stations[0]!.device]!;
   return finish(s, devices, owner, best.count, true);
+}
+
+/** The cost model (see PlanEstimate) of partitions with loads `bins` and a lookahead. */
+function costOf(s: Scenario, events: number, bins: readonly number[], lookaheadNs: number): PlanEstimate {
+  const busiestShare = Math.max(...bins) / bins.reduce((x, y) => x + y, 0);
+  const windows = Math.min(s.durationNs / lookaheadNs, events);
+  return {
+    events,
+    windows,
+    busiestShare,
+    oneThreadSeconds: events * SECONDS_PER_EVENT,
+    partitionedSeconds: busiestShare * events * SECONDS_PER_EVENT + windows * SECONDS_PER_WINDOW,
+  };
+}
+
+/** The cost model of a finished plan (manual or automatic). */
+function estimatePlan(
+  s: Scenario,
+  devices: string[],
+  owner: Record<string, number>,
+  count: number,
+  lookaheadNs: number,
+): PlanEstimate {
+  const index = new Map(devices.map((d, i) => [d, i]));
+  const { weight, eventsPerSecond } = loads(s, index);
+  const events = Math.max(1, eventsPerSecond * (s.durationNs / 1e9));
+  const bins = new Array<number>(count).fill(0);
+  devices.forEach((d, i) => (bins[owner[d]!]! += weight[i]!));
+  return costOf(s, events, bins, lookaheadNs);
+}
+
+/**
+ * Whether partitioning is estimated to pay, and if not, why, in words for one line: the
+ * lookahead is too short for the duration (the windows cost more than the parallel work saves),
+ * or one partition carries most of the load.
+ */
+export function partitioningVerdict(plan: PartitionPlan): { pays: boolean; reason: string } {
+  const e = plan.estimate;
+  if (plan.count < 2) return { pays: false, reason: "nothing to cut (no link with a delay between separable groups)" };
+  const speedup = e.oneThreadSeconds / e.partitionedSeconds;
+  if (speedup >= 1) return { pays: true, reason: `estimated ${speedup.toFixed(1)}x faster than one thread` };
+  const windowCost = e.windows * SECONDS_PER_WINDOW;
+  const saved = (1 - e.busiestShare) * e.oneThreadSeconds;
+  const why =
+    e.busiestShare >= 0.8 && windowCost < saved * 2
+      ? `one partition carries ${Math.round(e.busiestShare * 100)}% of the load`
+      : `the shortest cut link (${formatDuration(plan.lookaheadNs)}) makes ${Math.round(e.windows).toLocaleString("en-US")} ` +
+        `windows, whose synchronisation costs more than ${plan.count} threads save`;
+  return { pays: false, reason: `${why}; estimated ${(1 / speedup).toFixed(1)}x slower than one thread` };
 }
 
 function finish(
@@ -292,5 +368,6 @@ function finish(
     cut.push({ name: l.name, delayNs: l.delayNs, a, b });
   }
   const lookaheadNs = cut.reduce((m, c) => Math.min(m, c.delayNs), Infinity);
-  return { count, members, owner, cut, lookaheadNs, automatic };
+  const estimate = estimatePlan(s, devices, owner, count, lookaheadNs);
+  return { count, members, owner, cut, lookaheadNs, automatic, estimate };
 }

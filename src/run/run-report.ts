@@ -33,6 +33,7 @@ import type { PartitionPlan } from "./partition.js";
 import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
 import { atmReport, type AtmReport } from "./atm-report.js";
+import type { CaptureSummary } from "./capture.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
 
 export interface LinkReport {
@@ -95,6 +96,24 @@ export interface RunReport {
   failures?: FailuresReport;
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
+  /** Present when more than one worker was asked for: whether the run partitioned, and why. */
+  partitioning?: PartitioningDecision;
+  /** Present when the run was stopped before its end (an interrupt): why, and the end it had. */
+  interrupted?: { reason: string; durationNs: number };
+  /** Present when the run captured to pcap files. */
+  captures?: CaptureSummary;
+}
+
+export interface PartitioningDecision {
+  /** Workers asked for. */
+  workers: number;
+  /** Partitions the run had (1: one thread). */
+  partitions: number;
+  ran: "partitioned" | "one thread";
+  /** In words: the planner's verdict (partition.ts partitioningVerdict). */
+  reason: string;
+  /** One thread's estimated time over the partitioned run's (below 1: partitioning is slower). */
+  estimatedSpeedup: number;
 }
 
 export interface FailuresReport {
@@ -115,6 +134,8 @@ export interface PartialReport {
   messages: MessageFlowState[];
   hostStacks: Record<string, HostStackReport>;
   exchange: ExchangeStats;
+  /** This partition's capture files, when it captured. */
+  captures?: CaptureSummary;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
   runMs: number;
@@ -280,6 +301,7 @@ export function mergePartials(
           },
         }
       : {}),
+    ...(byIndex.some((p) => p.captures !== undefined) ? { captures: sumCaptures(byIndex) } : {}),
     parallel: {
       partitions: plan.count,
       automatic: plan.automatic,
@@ -299,4 +321,19 @@ export function mergePartials(
       warmThreads,
     },
   };
+}
+
+/** The partitions' capture files together. */
+function sumCaptures(partials: PartialReport[]): CaptureSummary {
+  const out: CaptureSummary = { files: 0, records: 0, bytes: 0, overLimit: 0, filesAtLimit: 0 };
+  for (const p of partials) {
+    const c = p.captures;
+    if (c === undefined) continue;
+    out.files += c.files;
+    out.records += c.records;
+    out.bytes += c.bytes;
+    out.overLimit += c.overLimit;
+    out.filesAtLimit += c.filesAtLimit;
+  }
+  return out;
 }

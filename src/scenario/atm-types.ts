@@ -82,6 +82,7 @@ export interface AtmScenarioSvc {
   /** The called host (where the route ends). */
   to: string;
   openNs: number;
+  /** undefined: none given, the circuit stays up until the run ends. */
   closeNs: number | undefined;
   parity: boolean;
 }
@@ -106,6 +107,7 @@ export interface AtmScenarioTraffic {
   /** PDUs per second; undefined = greedy. */
   pdusPerSecond: number | undefined;
   startNs: number;
+  /** undefined: none given, the traffic runs until the run ends. */
   stopNs: number | undefined;
   count: number | undefined;
 }

@@ -22,7 +22,6 @@ export function checkAtmInScenario(
   raw: unknown,
   names: Namespace,
   routers: ScenarioRouter[],
-  durationNs: number,
 ): { atm: AtmScenario | undefined; ipHosts: AtmIpHost[] } {
   const ipHosts: AtmIpHost[] = [];
   if (raw === undefined) return { atm: undefined, ipHosts };

@@ -1,13 +1,18 @@
 // The `outputs` of a scenario: result files (paths as written; the runner resolves relative
-// ones against the scenario's directory) and the device ports to capture to pcap files.
+// ones against the scenario's directory) and the device ports to capture to pcap files, with
+// the captures' snap length and size or packet limit.
 
+import { parseCaptureLimit } from "../base/units.js";
+import { PCAP_MAX_SNAPLEN } from "../trace/pcap.js";
 import type { Endpoints } from "./check-endpoints.js";
 import type { Checker } from "./checks.js";
 import type { ScenarioEndpoint, ScenarioOutputs } from "./scenario-types.js";
 import { show } from "./wording.js";
 
 export const OUTPUT_KEYS = ["json", "csv", "pcap", "report"] as const;
-export const PCAP_KEYS = ["dir", "ports"] as const;
+export const PCAP_KEYS = ["dir", "ports", "snaplen", "limit"] as const;
+/** Smallest snap length: an Ethernet header and a little more (a SunATM record's pseudo-header fits). */
+export const MIN_SNAPLEN = 16;
 
 export function checkOutputs(c: Checker, raw: unknown, endpoints: Endpoints): ScenarioOutputs {
   const outputs: ScenarioOutputs = { json: undefined, csv: undefined, pcap: undefined, report: undefined };
@@ -38,5 +43,10 @@ function checkPcap(c: Checker, raw: unknown, endpoints: Endpoints): ScenarioOutp
       ports = eps;
     }
   }
-  return dir !== undefined && ports !== undefined ? { dir, ports } : undefined;
+  const snaplen = c.bytes(pc["snaplen"], "outputs.pcap.snaplen", MIN_SNAPLEN, PCAP_MAX_SNAPLEN);
+  const limit =
+    pc["limit"] === undefined
+      ? undefined
+      : c.rep.units("outputs.pcap.limit", () => parseCaptureLimit(pc["limit"], "outputs.pcap.limit"));
+  return dir !== undefined && ports !== undefined ? { dir, ports, snaplen, limit } : undefined;
 }

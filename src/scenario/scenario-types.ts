@@ -3,6 +3,7 @@
 // (SCENARIO_DEFAULTS, scenario-defaults.ts); lists keep declaration order. Traffic entry types
 // live beside their users (src/traffic/traffic-spec.ts) and are re-exported here.
 
+import type { CaptureLimit } from "../base/units.js";
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
@@ -201,7 +202,16 @@ export interface ScenarioOutputs {
   /** Paths as written (a runner resolves relative ones against Scenario.baseDir). */
   json: string | undefined;
   csv: string | undefined;
-  pcap: { dir: string; ports: "all" | ScenarioEndpoint[] } | undefined;
+  pcap:
+    | {
+        dir: string;
+        ports: "all" | ScenarioEndpoint[];
+        /** Most bytes kept per record (undefined: whole frames). */
+        snaplen: number | undefined;
+        /** Most each file holds (undefined: no limit). */
+        limit: CaptureLimit | undefined;
+      }
+    | undefined;
   report: string | undefined;
 }
 

@@ -105,7 +105,7 @@ function checkDocument(
   const links = checkLinks(c, top["links"], names, endpoints);
   const drafts = { ...hostDrafts, routers: routerDrafts };
   const { hosts, stackHosts, routers } = normaliseInterfaces(c, drafts, links, names);
-  const atmPart = checkAtmInScenario(c, top["atm"], names, routers, durationNs);
+  const atmPart = checkAtmInScenario(c, top["atm"], names, routers);
   const mtuOf = (h: string): number =>
     hosts.find((x) => x.name === h)?.mtu ??
     atmPart.ipHosts.find((x) => x.name === h)?.mtu ??

@@ -11,6 +11,8 @@
 //   never depend on I/O scheduling). writeRecord copies the caller's bytes: the caller keeps
 //   ownership and may reuse them at once. No allocation per record on the copy path (frames in
 //   the shared Wasm memory reuse one cached Buffer over that memory).
+// - Limits (maxBytes, maxRecords): a record that would take the file past either is not written
+//   and is counted in overLimit; the file always ends on a whole record.
 //   Memory mode (openMemory) keeps flushed chunks in a list for tests; it is unbounded by design.
 // - API misuse (bad time, bad length, writing while closed) throws NetloomError.
 // - readPcap() checks everything it reads and throws NetloomError naming the problem and the
@@ -19,6 +21,7 @@
 
 import { closeSync, openSync, writeSync } from "node:fs";
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
+import { osReason } from "../base/output-path.js";
 
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
@@ -93,6 +96,10 @@ function checkLinkType(linkType: number): void {
 export interface PcapWriterOptions {
   /** Size of the fixed write buffer (default 1 MiB). */
   bufferBytes?: number;
+  /** Most bytes the file may hold (global header included); records past it are counted in overLimit. */
+  maxBytes?: number;
+  /** Most records the file may hold; records past it are counted in overLimit. */
+  maxRecords?: number;
 }
 
 export class PcapWriter {
@@ -102,8 +109,12 @@ export class PcapWriter {
   bytes = 0;
   /** Records cut short by snaplen. */
   truncated = 0;
+  /** Records not written because the file reached maxBytes or maxRecords. */
+  overLimit = 0;
 
   private readonly buf: Buffer;
+  private readonly maxBytes: number;
+  private readonly maxRecords: number;
   private pos = 0;
   private fd = -1;
   private chunks: Buffer[] | undefined;
@@ -120,6 +131,17 @@ export class PcapWriter {
     const size = options.bufferBytes ?? PCAP_DEFAULT_BUFFER_BYTES;
     checkInteger("bufferBytes", size, PCAP_MIN_BUFFER_BYTES, 1 << 30);
     this.buf = Buffer.alloc(size);
+    this.maxBytes = options.maxBytes ?? Infinity;
+    this.maxRecords = options.maxRecords ?? Infinity;
+    if (options.maxBytes !== undefined) checkInteger("maxBytes", options.maxBytes, 1, Number.MAX_SAFE_INTEGER);
+    if (options.maxRecords !== undefined) checkInteger("maxRecords", options.maxRecords, 1, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Whether a record of `caplen` bytes still fits the limits; counts it in overLimit when not. */
+  private fits(caplen: number): boolean {
+    if (this.records < this.maxRecords && this.bytes + PCAP_RECORD_HEADER_LEN + caplen <= this.maxBytes) return true;
+    this.overLimit++;
+    return false;
   }
 
   get opened(): boolean {
@@ -132,7 +154,9 @@ export class PcapWriter {
     try {
       this.fd = openSync(path, "w");
     } catch (cause) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `cannot open "${path}" for writing`, { path: "path", cause });
+      throw new NetloomError(ErrorCode.OUTPUT_FAILED, `cannot write the capture file "${path}": ${osReason(cause)}`, {
+        cause,
+      });
     }
     this.path = path;
     this.chunks = undefined;
@@ -168,6 +192,7 @@ export class PcapWriter {
       );
     }
     const caplen = Math.min(length, this.snaplen);
+    if (!this.fits(caplen)) return;
     this.recordHeader(timeNs, caplen, origLength);
     this.copyIn(u8, offset, caplen);
   }
@@ -203,6 +228,7 @@ export class PcapWriter {
     this.checkRange(pdu, offset, length);
     const wire = SUNATM_HEADER_LEN + length;
     const caplen = Math.min(wire, this.snaplen);
+    if (!this.fits(caplen)) return;
     this.recordHeader(timeNs, caplen, wire);
     // snaplen >= SUNATM_HEADER_LEN for SunATM files (checked at open), so the pseudo-header fits.
     if (this.buf.length - this.pos < SUNATM_HEADER_LEN) this.flush();
@@ -273,6 +299,7 @@ export class PcapWriter {
     this.records = 0;
     this.bytes = 0;
     this.truncated = 0;
+    this.overLimit = 0;
     this.pos = 0;
     this.isOpen = true;
   }

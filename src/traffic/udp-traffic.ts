@@ -109,8 +109,11 @@ export type TrafficState = (typeof TrafficState)[keyof typeof TrafficState];
 const STATE_NAMES = ["idle", "running", "waiting", "done"] as const;
 
 export interface UdpTrafficOptions {
-  /** Mailbox limit of the sockets this flow binds (default 1024). */
-  mailboxLimit?: number;
+  /**
+   * Mailbox limit of the sockets this flow binds (default 1024): one for every host, or each
+   * host's own (a scenario host's stack.mailboxLimit).
+   */
+  mailboxLimit?: number | ((host: IpHost) => number);
 }
 
 export interface UdpTrafficReceiverStats {
@@ -224,7 +227,9 @@ export class UdpTrafficFlow implements EventHandler {
   ) {
     const p = `traffic.${spec.name}`;
     checkUdpTraffic(spec, sender, p);
-    const mailboxLimit = options.mailboxLimit ?? DEFAULT_MAILBOX_LIMIT;
+    const given = options.mailboxLimit;
+    const mailboxLimit = (host: IpHost): number =>
+      typeof given === "function" ? given(host) : (given ?? DEFAULT_MAILBOX_LIMIT);
     this.sim = sim;
     this.flows = flows;
     this.flowId = flowId;
@@ -263,7 +268,7 @@ export class UdpTrafficFlow implements EventHandler {
 
     const members = receivers.filter((r) => r !== sender);
     this.owed = spec.type === "request-response" ? 1 : Math.max(1, isMulticastIpv4(this.dst) ? members.length : 1);
-    this.sendDemux = acquireDemux(sender, spec.srcPort, mailboxLimit);
+    this.sendDemux = acquireDemux(sender, spec.srcPort, mailboxLimit(sender));
     this.client = spec.type === "request-response" ? new Client(this, sender) : undefined;
     this.joinSockets(receivers[0], members, mailboxLimit, p);
     this.flowRecord =
@@ -510,18 +515,23 @@ export class UdpTrafficFlow implements EventHandler {
    * server's (`server`, dstPort), otherwise every member's (dstPort), each shared. On failure
    * leaves every socket joined so far.
    */
-  private joinSockets(server: IpHost | undefined, members: readonly IpHost[], mailboxLimit: number, p: string): void {
+  private joinSockets(
+    server: IpHost | undefined,
+    members: readonly IpHost[],
+    mailboxLimit: (host: IpHost) => number,
+    p: string,
+  ): void {
     const port = this.spec.dstPort;
     try {
       if (this.client !== undefined) {
         this.register(this.sendDemux, this.client, p);
-        const d = acquireDemux(server!, port, mailboxLimit);
+        const d = acquireDemux(server!, port, mailboxLimit(server!));
         this.rxDemuxes.push(d);
         this.register(d, new Server(this, d.socket), p);
         return;
       }
       for (const r of members) {
-        const d = acquireDemux(r, port, mailboxLimit);
+        const d = acquireDemux(r, port, mailboxLimit(r));
         this.rxDemuxes.push(d);
         const sink = new Sink(this, r);
         this.sinks.push(sink);

@@ -179,14 +179,18 @@ describe("netloom run --workers and netloom sweep", () => {
       "--json",
       "--workers",
       "2",
+      "--force-workers",
     );
     expect(r.status).toBe(0);
     const two = JSON.parse(r.stdout);
     expect(two.parallel.partitions).toBe(2);
     expect(two.parallel.windows).toBeGreaterThan(0);
+    expect(two.partitioning).toMatchObject({ workers: 2, partitions: 2, ran: "partitioned" });
+    expect(two.partitioning.reason).toMatch(/^forced \(--force-workers\): /);
     for (const doc of [one, two]) {
       delete doc.wallTimeMs;
       delete doc.parallel;
+      delete doc.partitioning;
     }
     expect(two).toEqual(one);
   });
@@ -207,6 +211,7 @@ describe("netloom run --workers and netloom sweep", () => {
         "--json",
         "--workers",
         "2",
+        "--force-workers",
       ],
       { encoding: "utf8", env: { ...process.env, CI: "true" }, timeout: 120_000 },
     );

@@ -290,7 +290,7 @@ describe("hostStack hosts and message traffic: validation", () => {
 });
 
 function comparable(r: RunReport): unknown {
-  const { wallTimeMs: _w, parallel: _p, ...rest } = r;
+  const { wallTimeMs: _w, parallel: _p, partitioning: _q, ...rest } = r;
   return rest;
 }
 
@@ -392,7 +392,7 @@ describe("hostStack hosts and message traffic: runs", () => {
 
   it("gives the same report with 2 workers, the pairs in their own partitions", async () => {
     const one = await runScenario(loadScenario(EXAMPLE), { workers: 1 });
-    const two = await runScenario(loadScenario(EXAMPLE), { workers: 2 });
+    const two = await runScenario(loadScenario(EXAMPLE), { workers: 2, forceWorkers: true });
     expect(two.parallel?.partitions).toBe(2);
     for (const pair of [
       ["h0", "h1"],

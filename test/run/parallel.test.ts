@@ -19,9 +19,9 @@ function shortened(file: string, durationNs: number): Scenario {
   return s;
 }
 
-/** The report without what legitimately differs between runs (wall time, the parallel section). */
+/** The report without what legitimately differs between runs (wall time, the parallel and partitioning sections). */
 function comparable(r: RunReport): unknown {
-  const { wallTimeMs: _w, parallel: _p, ...rest } = r;
+  const { wallTimeMs: _w, parallel: _p, partitioning: _q, ...rest } = r;
   return rest;
 }
 
@@ -51,7 +51,7 @@ describe("partitioned runs give the single-threaded results", () => {
       expect(one.parallel).toBeUndefined();
       expect(one.flows.some((f) => f.receivedPackets > 0)).toBe(true);
       for (const workers of [2, 4]) {
-        const par = await runScenario(shortened(file, duration), { workers });
+        const par = await runScenario(shortened(file, duration), { workers, forceWorkers: true });
         expect(par.parallel?.partitions).toBeGreaterThan(1);
         expect(par.parallel!.crossPartitionFrames).toBeGreaterThan(0);
         expect(comparable(par)).toEqual(comparable(one));
@@ -63,7 +63,7 @@ describe("partitioned runs give the single-threaded results", () => {
     const dirs = [mkdtempSync(join(tmpdir(), "nl-pcap1-")), mkdtempSync(join(tmpdir(), "nl-pcap2-"))];
     try {
       await runScenario(shortened("examples/star16.yaml", 5e6), { workers: 1, pcapDir: dirs[0]! });
-      await runScenario(shortened("examples/star16.yaml", 5e6), { workers: 2, pcapDir: dirs[1]! });
+      await runScenario(shortened("examples/star16.yaml", 5e6), { workers: 2, forceWorkers: true, pcapDir: dirs[1]! });
       const names = readdirSync(dirs[0]!).sort();
       expect(names.length).toBe(32); // 16 host ports + 16 switch ports
       expect(readdirSync(dirs[1]!).sort()).toEqual(names);
@@ -76,11 +76,11 @@ describe("partitioned runs give the single-threaded results", () => {
   }, 60_000);
 
   it("same seed, same result; another seed, another trajectory", async () => {
-    const a = await runScenario(shortened("examples/lossy-wan.yaml", 1e9), { workers: 2 });
-    const b = await runScenario(shortened("examples/lossy-wan.yaml", 1e9), { workers: 2 });
+    const a = await runScenario(shortened("examples/lossy-wan.yaml", 1e9), { workers: 2, forceWorkers: true });
+    const b = await runScenario(shortened("examples/lossy-wan.yaml", 1e9), { workers: 2, forceWorkers: true });
     const s = shortened("examples/lossy-wan.yaml", 1e9);
     s.seed += 1;
-    const c = await runScenario(s, { workers: 2 });
+    const c = await runScenario(s, { workers: 2, forceWorkers: true });
     expect(b.fingerprint).toBe(a.fingerprint);
     expect(c.fingerprint).not.toBe(a.fingerprint);
   }, 60_000);
@@ -89,7 +89,7 @@ describe("partitioned runs give the single-threaded results", () => {
 describe("ATM networks stay whole", () => {
   it("an all-ATM scenario runs on one thread whatever the worker count, with the same report", async () => {
     const one = await runScenario(shortened("examples/atm-star.yaml", 50e6), { workers: 1 });
-    const two = await runScenario(shortened("examples/atm-star.yaml", 50e6), { workers: 2 });
+    const two = await runScenario(shortened("examples/atm-star.yaml", 50e6), { workers: 2, forceWorkers: true });
     expect(two.parallel).toBeUndefined();
     expect(comparable(two)).toEqual(comparable(one));
     expect(one.atm!.switches["sw"]!.switchedCells).toBeGreaterThan(0);
@@ -112,6 +112,7 @@ describe("failures end the run with the partition named", () => {
   it("a partition that throws", async () => {
     const run = runScenario(shortened("examples/star16.yaml", 10e6), {
       workers: 2,
+      forceWorkers: true,
       injectFailure: { partition: 1, windows: 5, kind: "throw" },
     });
     await expect(run).rejects.toThrow(
@@ -123,6 +124,7 @@ describe("failures end the run with the partition named", () => {
   it("a worker thread that dies", async () => {
     const run = runScenario(shortened("examples/star16.yaml", 10e6), {
       workers: 2,
+      forceWorkers: true,
       injectFailure: { partition: 0, windows: 3, kind: "exit" },
     });
     await expect(run).rejects.toThrow(/partition 0 \(h0, h2, h4, .*\) failed/);
@@ -135,8 +137,8 @@ describe("the worker pool stays warm between runs", () => {
   it("a second run of the same width reuses the threads and gives the same report", async () => {
     await closePartitionPool();
     const one = await runScenario(scenario(), { workers: 1 });
-    const first = await runScenario(scenario(), { workers: 2 });
-    const second = await runScenario(scenario(), { workers: 2 });
+    const first = await runScenario(scenario(), { workers: 2, forceWorkers: true });
+    const second = await runScenario(scenario(), { workers: 2, forceWorkers: true });
     expect(first.parallel!.warmThreads).toBe(false);
     expect(second.parallel!.warmThreads).toBe(true);
     expect(comparable(first)).toEqual(comparable(one));
@@ -146,10 +148,10 @@ describe("the worker pool stays warm between runs", () => {
     expect(p[0]!.events + p[1]!.events).toBe(one.events);
     for (const q of p) expect(q.barrierWaitMs).toBeLessThanOrEqual(q.runMs);
     // Another width gets threads of its own; the 2-thread pool is replaced, not shared.
-    const four = await runScenario(scenario(), { workers: 4 });
+    const four = await runScenario(scenario(), { workers: 4, forceWorkers: true });
     expect(four.parallel!.warmThreads).toBe(false);
     expect(comparable(four)).toEqual(comparable(one));
-    expect((await runScenario(scenario(), { workers: 2 })).parallel!.warmThreads).toBe(false);
+    expect((await runScenario(scenario(), { workers: 2, forceWorkers: true })).parallel!.warmThreads).toBe(false);
   }, 60_000);
 
   it("prewarmed threads serve the next run, and count as warm only once they have run one", async () => {
@@ -157,14 +159,14 @@ describe("the worker pool stays warm between runs", () => {
     const one = await runScenario(scenario(), { workers: 1 });
     prewarmPartitionWorkers(2);
     prewarmPartitionWorkers(2); // the same width again: keeps the pool it started
-    const first = await runScenario(scenario(), { workers: 2 });
-    const second = await runScenario(scenario(), { workers: 2 });
+    const first = await runScenario(scenario(), { workers: 2, forceWorkers: true });
+    const second = await runScenario(scenario(), { workers: 2, forceWorkers: true });
     expect(first.parallel!.warmThreads).toBe(false);
     expect(second.parallel!.warmThreads).toBe(true);
     expect(comparable(first)).toEqual(comparable(one));
     // Another width replaces the warm pool; a run of the old width then starts afresh.
     prewarmPartitionWorkers(4);
-    const afterSwap = await runScenario(scenario(), { workers: 2 });
+    const afterSwap = await runScenario(scenario(), { workers: 2, forceWorkers: true });
     expect(afterSwap.parallel!.warmThreads).toBe(false);
     expect(comparable(afterSwap)).toEqual(comparable(one));
     await closePartitionPool();
@@ -172,27 +174,30 @@ describe("the worker pool stays warm between runs", () => {
 
   it("runs at the same time never share threads (their barriers would deadlock)", async () => {
     const one = await runScenario(scenario(), { workers: 1 });
-    await runScenario(scenario(), { workers: 2 }); // leaves a warm pool
-    const both = await Promise.all([runScenario(scenario(), { workers: 2 }), runScenario(scenario(), { workers: 2 })]);
+    await runScenario(scenario(), { workers: 2, forceWorkers: true }); // leaves a warm pool
+    const both = await Promise.all([
+      runScenario(scenario(), { workers: 2, forceWorkers: true }),
+      runScenario(scenario(), { workers: 2, forceWorkers: true }),
+    ]);
     expect(both.map((r) => r.parallel!.warmThreads).sort()).toEqual([false, true]);
     for (const r of both) expect(comparable(r)).toEqual(comparable(one));
   }, 60_000);
 
   it("threads that saw a failure are not reused, and the next run is right", async () => {
     const one = await runScenario(scenario(), { workers: 1 });
-    await runScenario(scenario(), { workers: 2 });
+    await runScenario(scenario(), { workers: 2, forceWorkers: true });
     for (const kind of ["throw", "exit"] as const) {
       await expect(
-        runScenario(scenario(), { workers: 2, injectFailure: { partition: 1, windows: 2, kind } }),
+        runScenario(scenario(), { workers: 2, forceWorkers: true, injectFailure: { partition: 1, windows: 2, kind } }),
       ).rejects.toMatchObject({
         code: ErrorCode.PARTITION_FAILED,
       });
-      const next = await runScenario(scenario(), { workers: 2 });
+      const next = await runScenario(scenario(), { workers: 2, forceWorkers: true });
       expect(next.parallel!.warmThreads).toBe(false);
       expect(comparable(next)).toEqual(comparable(one));
     }
     await closePartitionPool();
-    expect((await runScenario(scenario(), { workers: 2 })).parallel!.warmThreads).toBe(false);
+    expect((await runScenario(scenario(), { workers: 2, forceWorkers: true })).parallel!.warmThreads).toBe(false);
     await closePartitionPool();
   }, 60_000);
 });
@@ -226,7 +231,7 @@ describe("partition plans", () => {
   it("leave a zero-delay link whole, so two hosts on one run single-threaded", async () => {
     const s = parseScenario(TWO_HOSTS("0"));
     expect(planPartitions(s, 2).count).toBe(1);
-    const r = await runScenario(s, { workers: 2 });
+    const r = await runScenario(s, { workers: 2, forceWorkers: true });
     expect(r.parallel).toBeUndefined();
     expect(r.flows[0]!.receivedPackets).toBeGreaterThan(0);
   });
@@ -257,7 +262,7 @@ describe("partition plans", () => {
     expect(plan.owner).toEqual({ a: 1, b: 0 });
     expect(() => planPartitions(s, 3)).toThrow(/lists 2 partitions; run it with 2 workers/);
     const one = await runScenario(s, { workers: 1 });
-    const two = await runScenario(s, { workers: 2 });
+    const two = await runScenario(s, { workers: 2, forceWorkers: true });
     expect(comparable(two)).toEqual(comparable(one));
   }, 60_000);
 

@@ -45,7 +45,7 @@ function errorOf(text: string): string {
 }
 
 const comparable = (r: RunReport): unknown => {
-  const { wallTimeMs: _w, parallel: _p, ...rest } = r;
+  const { wallTimeMs: _w, parallel: _p, partitioning: _q, ...rest } = r;
   return rest;
 };
 
@@ -86,7 +86,7 @@ describe("scenario failures", () => {
   it("runs: crashed receivers lose what arrives while down, counted; the same report at 1 and 2 workers", async () => {
     const s = parseScenario(BASE + FAILURES);
     const one = await runScenario(s, { workers: 1 });
-    const two = await runScenario(parseScenario(BASE + FAILURES), { workers: 2 });
+    const two = await runScenario(parseScenario(BASE + FAILURES), { workers: 2, forceWorkers: true });
     expect(two.parallel?.partitions).toBe(2);
     expect(comparable(two)).toEqual(comparable(one));
     expect(one.failures).toEqual({

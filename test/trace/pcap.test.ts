@@ -254,8 +254,8 @@ describe("pcap writer: buffering, files, misuse", () => {
     try {
       expectNetloomError(
         () => new PcapWriter().open(tmp.path("no/such/dir/x.pcap"), LINKTYPE_ETHERNET),
-        ErrorCode.INVALID_ARGUMENT,
-        "cannot open",
+        ErrorCode.OUTPUT_FAILED,
+        "cannot write the capture file",
       );
     } finally {
       tmp.remove();

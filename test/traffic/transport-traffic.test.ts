@@ -217,11 +217,11 @@ describe("transport traffic: runs", () => {
       { secondLink: ", faults: { loss: 0.01 }" },
     );
     const strip = (r: RunReport) => {
-      const { wallTimeMs: _w, parallel: _p, ...rest } = r;
+      const { wallTimeMs: _w, parallel: _p, partitioning: _q, ...rest } = r;
       return rest;
     };
     const one = await runScenario(parseScenario(text), { workers: 1 });
-    const two = await runScenario(parseScenario(text), { workers: 2 });
+    const two = await runScenario(parseScenario(text), { workers: 2, forceWorkers: true });
     expect(two.parallel?.partitions).toBe(2);
     expect(strip(two)).toEqual(strip(one));
     expect(one.flows.every((f) => f.receivedBytes > 0)).toBe(true);
