@@ -10,7 +10,9 @@
 //             push(n) moves head left (a header goes on); pop(n) moves it right.
 //
 // - Emulator-only metadata (birth time, flow id, flags such as FCS_VALID) lives in typed-array
-//   side tables indexed by frame id, never in the frame bytes.
+//   side tables indexed by frame id, never in the frame bytes. A frame allocated without a flow
+//   gets `txFlow`: a traffic source sets it around a send, so every frame the stacks build for
+//   that send (the datagram, its fragments) carries the flow (its drops are the flow's).
 // - FCS_VALID says the last 4 bytes are an Ethernet FCS computed over the current bytes. A
 //   writer (a corrupting link, a rewriting router) must call touch() or use writable(), which
 //   clear it, so the real CRC check runs where it matters; a frame whose bytes did not change
@@ -40,6 +42,8 @@ export class FrameStore {
   readonly birth: Float64Array;
   /** Flow the frame belongs to (-1 when none). */
   readonly flow: Int32Array;
+  /** Flow of the frames allocated without one (-1: none); set by a traffic source around a send. */
+  txFlow = -1;
   private readonly u8: Uint8Array;
   private readonly slotsBase: number;
   private readonly slotBytes: number;
@@ -61,7 +65,7 @@ export class FrameStore {
    * A new empty frame whose first byte will be at `headroom` (headers are pushed in front of
    * it), or NO_FRAME when no slot is free (counted in pool.stats().allocFailures).
    */
-  alloc(headroom: number, birth: number, flow = -1): number {
+  alloc(headroom: number, birth: number, flow = this.txFlow): number {
     const id = this.pool.alloc();
     if (id === NO_FRAME) return NO_FRAME;
     this.head[id] = headroom;

@@ -62,9 +62,20 @@ function flowLines(report: RunReport): string[] {
           : ` (message-stream: ${m.completed}/${m.requested} delivered, latency = send to delivery${m.refused > 0 ? `, ${m.refused} refused` : ""})`;
     return (
       `  ${String(f.label ?? f.id).padEnd(12)} ${f.src} -> ${f.dst}: sent ${f.sentPackets}, received ${f.receivedPackets}, ` +
+      `${droppedText(f)}` +
       `${formatBitRate(f.throughputBps, 3)}, latency p50 ${fmt(lat.p50)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)}${what}`
     );
   });
+}
+
+/** "dropped 3 (LOSS_RANDOM 3), in flight 2, " (the parts that are not zero). */
+function droppedText(f: RunReport["flows"][number]): string {
+  const reasons = Object.entries(f.drops)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(", ");
+  const dropped = f.droppedPackets > 0 ? `dropped ${f.droppedPackets} (${reasons}), ` : "";
+  const inFlight = f.inFlightPackets !== null && f.inFlightPackets > 0 ? `in flight ${f.inFlightPackets}, ` : "";
+  return dropped + inFlight;
 }
 
 function hostStackLines(report: RunReport): string[] {

@@ -57,7 +57,7 @@ function sweepSummary(result: SweepResult, failed: number): string[] {
     const at = names.map((n) => `${n}=${String(r.point[n])}`).join(" ");
     out.push(
       r.status === "ok"
-        ? `  ${at}: received ${r.receivedPackets}/${r.sentPackets}, ${formatBitRate(r.throughputBps ?? 0, 3)}, p99 ${r.latencyP99Ns === null || r.latencyP99Ns === undefined ? "-" : formatDuration(Math.round(r.latencyP99Ns))}`
+        ? `  ${at}: received ${r.receivedPackets}/${r.sentPackets}, dropped ${r.droppedPackets ?? 0}, in flight ${r.inFlightPackets ?? 0}, ${formatBitRate(r.throughputBps ?? 0, 3)}, p99 ${r.latencyP99Ns === null || r.latencyP99Ns === undefined ? "-" : formatDuration(Math.round(r.latencyP99Ns))}`
         : `  ${at}: FAILED ${r.error?.message ?? ""}`,
     );
   }

@@ -82,6 +82,8 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     addLinks(ctx);
     const atm = addAtm(ctx);
     const flows = new FlowStats(network.sim, { maxFlows: flowCapacity(scenario) });
+    // Each flow's drops by reason, wherever its frames die (a partition hears its own devices').
+    for (const point of network.dropPoints()) flows.attachDrops(point);
     const tcp = addTcpLayers(ctx);
     const { traffic, transports } = startIpTraffic(ctx, flows, tcp);
     const { hostStacks, messages } = startHostStacks(ctx, flows, stackNics);

@@ -6,7 +6,9 @@
 // - Fixed columns, in a fixed order, whatever the data: a spreadsheet or script can rely on
 //   the header. Missing values (null, NaN, undefined: e.g. the latency of a flow that received
 //   nothing) are empty fields. Numbers are written with String(n) (shortest round-trip form).
-// - flowsCsv: one row per flow, in the order given (FlowStats.toJSON() gives flow-id order).
+// - flowsCsv: one row per flow, in the order given (FlowStats.toJSON() gives flow-id order);
+//   after the latency columns, droppedPackets, inFlightPackets (empty where the flow has none:
+//   tcp-bulk, rpc) and one drops.<reason> column per reason a flow can have.
 // - linksCsv: one row per link direction, "0->1" then "1->0" for each link in the order given
 //   (Network.stats().links); drops get one column per DropReason (drops.QUEUE_FULL ...), so
 //   the header does not depend on which drops happened.
@@ -19,8 +21,18 @@ import { csvRow } from "../base/csv.js";
 import type { LinkDirectionStats } from "../devices/link.js";
 import type { FlowReport } from "../trace/flow-stats.js";
 import { DROP_REASON_COUNT, dropReasonName } from "../trace/trace-point.js";
+import { REFUSED_AT_SEND } from "../traffic/udp-traffic.js";
 
-export const FLOW_CSV_COLUMNS = [
+/** Drop reasons a flow can have: the frame drop reasons that are losses, then the stacks' own. */
+const FLOW_DROP_REASONS: readonly string[] = [
+  ...Array.from({ length: DROP_REASON_COUNT - 1 }, (_, i) => dropReasonName(i + 1)).filter(
+    (r) => r !== "ADDRESS_FILTER" && r !== "SAME_PORT",
+  ),
+  REFUSED_AT_SEND,
+];
+const FLOW_DROP_COLUMNS = FLOW_DROP_REASONS.map((r) => `drops.${r}`);
+
+export const FLOW_CSV_COLUMNS: readonly string[] = [
   "id",
   "src",
   "dst",
@@ -35,7 +47,10 @@ export const FLOW_CSV_COLUMNS = [
   "latencyP90Ns",
   "latencyP99Ns",
   "latencyMaxNs",
-] as const;
+  "droppedPackets",
+  "inFlightPackets",
+  ...FLOW_DROP_COLUMNS,
+];
 
 /** CSV text of FlowStats.toJSON(). */
 export function flowsCsv(flows: readonly FlowReport[]): string {
@@ -56,6 +71,9 @@ export function flowsCsv(flows: readonly FlowReport[]): string {
       f.latencyNs.p90,
       f.latencyNs.p99,
       f.latencyNs.max,
+      f.droppedPackets,
+      f.inFlightPackets,
+      ...FLOW_DROP_REASONS.map((r) => f.drops[r] ?? 0),
     ]);
   }
   return out;

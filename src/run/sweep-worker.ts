@@ -28,7 +28,11 @@ export interface SweepRow {
   receivedPackets?: number;
   sentBytes?: number;
   receivedBytes?: number;
-  /** 1 - received / sent over all flows (null when nothing was sent). */
+  /** Packets dropped (by reason) and still in flight at the end, over all flows. */
+  droppedPackets?: number;
+  drops?: Record<string, number>;
+  inFlightPackets?: number;
+  /** dropped / sent over all flows: packets in flight at the end are not lost (null when nothing was sent). */
   loss?: number | null;
   /** Sum of the flows' throughputs, bit/s. */
   throughputBps?: number;
@@ -57,6 +61,9 @@ export default async function runSweepPoint(task: SweepTask): Promise<SweepRow> 
       r.flows.reduce((n, f) => n + f[k], 0);
     const sent = sum("sentPackets");
     const received = sum("receivedPackets");
+    const dropped = r.flows.reduce((n, f) => n + f.droppedPackets, 0);
+    const drops: Record<string, number> = {};
+    for (const f of r.flows) for (const [k, v] of Object.entries(f.drops)) drops[k] = (drops[k] ?? 0) + v;
     return {
       ...base,
       status: "ok",
@@ -69,7 +76,10 @@ export default async function runSweepPoint(task: SweepTask): Promise<SweepRow> 
       receivedPackets: received,
       sentBytes: sum("sentBytes"),
       receivedBytes: sum("receivedBytes"),
-      loss: sent === 0 ? null : 1 - received / sent,
+      droppedPackets: dropped,
+      drops,
+      inFlightPackets: r.flows.reduce((n, f) => n + (f.inFlightPackets ?? 0), 0),
+      loss: sent === 0 ? null : dropped / sent,
       throughputBps: r.flows.reduce((n, f) => n + f.throughputBps, 0),
       latencyP50Ns: worst(r.flows, "p50"),
       latencyP99Ns: worst(r.flows, "p99"),

@@ -93,6 +93,8 @@ const SUMMARY_COLUMNS = [
   "receivedPackets",
   "sentBytes",
   "receivedBytes",
+  "droppedPackets",
+  "inFlightPackets",
   "loss",
   "throughputBps",
   "latencyP50Ns",

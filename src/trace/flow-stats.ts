@@ -10,8 +10,16 @@
 //   the UDP layer counts payload bytes).
 // - Per flow: packets and bytes each way, a LatencyHistogram (relative error <= 1/128 above
 //   128 ns, exact below), and labels from defineFlow() (null until defined).
-// - loss and throughputBps are defined on FlowRecord. Packets still in flight when the report is
-//   taken count as lost: drain the network first, or read loss knowing the in-flight share.
+// - Drops: attachDrops(tp) counts, per flow and reason, the frames dropped at a device's or
+//   link's drop point (macTxDrop, phyRxDrop), by the frame's flow id (FrameStore.txFlow gives
+//   a traffic source's frames theirs). Frames a NIC's address filter or a switch's same-port
+//   rule turn away are not losses (another copy goes on) and are not counted. recordDropNamed
+//   adds drops a source knows of itself (a send its stack refused at once).
+// - A report says, per flow, what was sent, received, dropped (by reason) and still in flight
+//   at the end (sent - received - dropped, never below 0: queued, on a link, waiting for ARP,
+//   in a host stack; drops inside IP stacks, counted there by reason, land here too). loss is
+//   dropped / sent: packets in flight when the run ends are not lost. A datagram sent in several
+//   fragments counts each fragment dropped.
 // - Bounded: at most maxFlows flows (default 4096) with fixed-size counters and a histogram
 //   allocated on the flow's first receive. Packets of flows beyond the limit are counted in
 //   untrackedSent / untrackedReceived and never create state; defineFlow() beyond it throws
@@ -22,7 +30,7 @@
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import type { FrameStore } from "../buf/frames.js";
 import { LatencyHistogram, type LatencyHistogramOptions, type LatencyHistogramState } from "./latency-histogram.js";
-import type { TracePoint } from "./trace-point.js";
+import { DROP_REASON_COUNT, DropReason, dropReasonName, type TracePoint } from "./trace-point.js";
 
 export const FLOW_STATS_DEFAULT_MAX_FLOWS = 4_096;
 const FLOW_ID_MAX = 0x7fff_ffff;
@@ -60,10 +68,16 @@ export interface FlowReport {
   receivedPackets: number;
   sentBytes: number;
   receivedBytes: number;
-  /** 1 - received / sent; null when nothing was sent. */
+  /** dropped / sent: only drops count as loss; null when nothing was sent. */
   loss: number | null;
   throughputBps: number;
   latencyNs: FlowLatency;
+  /** Packets (frames) of the flow dropped at devices and links. */
+  droppedPackets: number;
+  /** droppedPackets by reason (reasons that occurred). */
+  drops: Record<string, number>;
+  /** Sent and neither received nor dropped when the report was taken (null where that is no packet count). */
+  inFlightPackets: number | null;
 }
 
 export interface FlowStatsSummary {
@@ -99,6 +113,8 @@ export interface FlowStatsState {
     firstSentNs: number;
     lastSentNs: number;
     latency: LatencyHistogramState | null;
+    /** Drops by reason, or null when none. */
+    drops: Record<string, number> | null;
   }[];
 }
 
@@ -122,6 +138,8 @@ export class FlowRecord {
   lastSentNs = NaN;
   /** Allocated on the first receive. */
   latency: LatencyHistogram | undefined;
+  /** Drops by reason name, made on the first drop. */
+  dropCounts: Map<string, number> | undefined;
 
   constructor(id: number) {
     this.id = id;
@@ -141,9 +159,29 @@ export class FlowRecord {
     return ((this.receivedBytes - this.firstReceivedBytes) * 8 * 1e9) / span;
   }
 
-  /** 1 - received / sent (null when nothing was sent). Duplicates can make it negative: reported as is. */
+  /** Frames of this flow dropped at devices and links. */
+  get droppedPackets(): number {
+    let n = 0;
+    if (this.dropCounts !== undefined) for (const c of this.dropCounts.values()) n += c;
+    return n;
+  }
+
+  /** Sent, and neither received nor dropped: still in the network (never below 0). */
+  get inFlightPackets(): number {
+    return Math.max(0, this.sentPackets - this.receivedPackets - this.droppedPackets);
+  }
+
+  /** dropped / sent (null when nothing was sent): packets in flight at the end are not lost. */
   get loss(): number | null {
-    return this.sentPackets === 0 ? null : 1 - this.receivedPackets / this.sentPackets;
+    return this.sentPackets === 0 ? null : this.droppedPackets / this.sentPackets;
+  }
+
+  /** Drops by reason name (reasons that occurred). */
+  dropsByReason(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const d = this.dropCounts;
+    if (d !== undefined) for (const name of [...d.keys()].sort()) out[name] = d.get(name)!;
+    return out;
   }
 
   toJSON(): FlowReport {
@@ -163,9 +201,17 @@ export class FlowRecord {
       latencyNs: empty
         ? { p50: null, p90: null, p99: null, max: null }
         : { p50: h.percentile(0.5), p90: h.percentile(0.9), p99: h.percentile(0.99), max: h.max },
+      droppedPackets: this.droppedPackets,
+      drops: this.dropsByReason(),
+      inFlightPackets: this.inFlightPackets,
     };
   }
 }
+
+/** Drop reasons that are not losses: another copy of the frame goes on (flooding, filtering). */
+const NOT_A_LOSS = new Set<number>([DropReason.ADDRESS_FILTER, DropReason.SAME_PORT]);
+/** Names of the DropReasons, by number (no string is built per drop). */
+const REASON_NAMES = Array.from({ length: DROP_REASON_COUNT }, (_, r) => dropReasonName(r));
 
 export class FlowStats {
   readonly maxFlows: number;
@@ -243,6 +289,33 @@ export class FlowStats {
     });
     this.unsubscribers.push(off);
     return off;
+  }
+
+  /**
+   * Counts every frame dropped at `tp` (a macTxDrop or phyRxDrop point) against its flow, by
+   * reason; frames turned away as copies (ADDRESS_FILTER, SAME_PORT) are not losses. Returns
+   * the unsubscribe function.
+   */
+  attachDrops(tp: TracePoint): () => void {
+    const frames = this.framesForTracing();
+    const off = tp.subscribe((_time, frame, _length, reason) => {
+      const flow = frames.flow[frame]!;
+      if (flow >= 0 && reason > 0 && reason < DROP_REASON_COUNT && !NOT_A_LOSS.has(reason))
+        this.recordDropNamed(flow, REASON_NAMES[reason]!);
+    });
+    this.unsubscribers.push(off);
+    return off;
+  }
+
+  /**
+   * `count` packets of `flow` dropped for `reason` (a DropReason name, or a stack's own, such as
+   * a send the stack refused at once). Flows not defined or seen are ignored. Never throws.
+   */
+  recordDropNamed(flow: number, reason: string, count = 1): void {
+    const f = this.flows.get(flow);
+    if (f === undefined) return;
+    const d = f.dropCounts ?? (f.dropCounts = new Map());
+    d.set(reason, (d.get(reason) ?? 0) + count);
   }
 
   private framesForTracing(): FrameStore {
@@ -353,6 +426,7 @@ export class FlowStats {
           firstSentNs: f.firstSentNs,
           lastSentNs: f.lastSentNs,
           latency: f.latency?.toState() ?? null,
+          drops: f.dropCounts === undefined ? null : f.dropsByReason(),
         };
       }),
     };
@@ -394,6 +468,7 @@ export class FlowStats {
         if (!(f.firstSentNs <= s.firstSentNs)) f.firstSentNs = s.firstSentNs;
         if (!(f.lastSentNs >= s.lastSentNs)) f.lastSentNs = s.lastSentNs;
       }
+      if (s.drops !== null) for (const [reason, n] of Object.entries(s.drops)) this.recordDropNamed(s.id, reason, n);
       if (s.latency !== null) {
         const h = LatencyHistogram.fromState(s.latency);
         if (f.latency === undefined) f.latency = h;

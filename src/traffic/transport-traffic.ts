@@ -319,6 +319,7 @@ class NakBulkFlow extends FlowDriver {
       },
     };
     this.tx = new NakSender(sender, options);
+    this.tx.dataFlow = flowId;
     ctx.own(t.to.host!);
     this.rx = new NakReceiver(receiver, {
       port: t.port,
@@ -653,23 +654,31 @@ export function startTransportTraffic(
  * delivery for the bulk flows (so throughputBps is the goodput over the delivery interval);
  * requests as sent and responses as received for rpc (latency = the call's round trip). The
  * sender-owned fields come from the transport's counters: tcp-bulk sentPackets = data segments
- * sent (retransmissions included), sentBytes = stream bytes acknowledged, loss = null (a stream
- * loses nothing end to end: the transport section says what the network lost); nak-bulk
+ * sent (retransmissions included), sentBytes = stream bytes acknowledged, loss and
+ * inFlightPackets = null (a stream loses nothing end to end: droppedPackets, drops and the
+ * transport section say what the network lost), and the same two null for rpc; nak-bulk
  * sentPackets = data packets sent, sentBytes = bytes confirmed, receivedPackets = packets that
- * arrived, loss = 1 - received / sent.
+ * arrived, loss = dropped / sent, inFlightPackets = sent - received - dropped.
  */
 export function applyTransport(report: FlowReport, t: TransportState): TransportFlowReport {
   const out: TransportFlowReport = { ...report, transport: { type: t.type, sender: t.sender, receiver: t.receiver } };
   const num = (v: TransportValue | undefined): number => (typeof v === "number" ? v : 0);
-  if (t.type === "tcp-bulk") {
-    out.sentPackets = num(t.sender["dataSegmentsSent"]);
-    out.sentBytes = num(t.sender["bytesAcked"]);
-    out.loss = null;
-  } else if (t.type === "nak-bulk") {
+  if (t.type === "nak-bulk") {
     out.sentPackets = num(t.sender["packetsSent"]);
     out.sentBytes = num(t.sender["bytesConfirmed"]);
     out.receivedPackets = num(t.receiver["packetsReceived"]);
-    out.loss = out.sentPackets === 0 ? null : 1 - out.receivedPackets / out.sentPackets;
+    out.loss = out.sentPackets === 0 ? null : out.droppedPackets / out.sentPackets;
+    out.inFlightPackets = Math.max(0, out.sentPackets - out.receivedPackets - out.droppedPackets);
+  } else {
+    // A byte stream (tcp-bulk) or calls over one (rpc): the transport resends what the network
+    // drops, so packets lost and in flight are not counts of what was sent; droppedPackets and
+    // drops still say which segments died where.
+    if (t.type === "tcp-bulk") {
+      out.sentPackets = num(t.sender["dataSegmentsSent"]);
+      out.sentBytes = num(t.sender["bytesAcked"]);
+    }
+    out.loss = null;
+    out.inFlightPackets = null;
   }
   return out;
 }

@@ -47,6 +47,9 @@ import {
 } from "./udp-port-demux.js";
 import { checkUdpTraffic, invalid } from "./udp-traffic-check.js";
 
+/** Drop reason of a datagram the sending host's stack refused at once (no route, crashed, ...: its stats say which). */
+export const REFUSED_AT_SEND = "REFUSED_AT_SEND";
+
 /** The flow's send tick: send what is due now, schedule the next. */
 export const EV_TRAFFIC_SEND = EV_DEVICE_BASE;
 /** Request-response timeout of request sequence number a. */
@@ -400,7 +403,15 @@ export class UdpTrafficFlow implements EventHandler {
     const c = this.counters;
     c.datagramsSent++;
     c.bytesSent += payload.length;
-    if (!socket.send(dst, port, payload, this.ttl)) c.sendFailures++;
+    // The frames built for this datagram carry the flow, so drops on the way are the flow's.
+    const frames = this.sim.frames;
+    frames.txFlow = this.flowId;
+    const sent = socket.send(dst, port, payload, this.ttl);
+    frames.txFlow = -1;
+    if (!sent) {
+      c.sendFailures++;
+      this.flows.recordDropNamed(this.flowId, REFUSED_AT_SEND, this.owed);
+    }
     return seq;
   }
 
@@ -491,7 +502,12 @@ export class UdpTrafficFlow implements EventHandler {
     if (out === undefined || this.destroyed) return;
     this.counters.requestsServed++;
     out.set(m.payload.subarray(0, TRAFFIC_HEADER_LEN));
-    socket.send(m.src, m.srcPort, out);
+    // The response is the flow's too: lost on the way back, the exchange is lost.
+    const frames = this.sim.frames;
+    frames.txFlow = this.flowId;
+    const sent = socket.send(m.src, m.srcPort, out);
+    frames.txFlow = -1;
+    if (!sent) this.flows.recordDropNamed(this.flowId, REFUSED_AT_SEND);
   }
 
   /** Client side: a response; in time for the outstanding request it ends the exchange. */

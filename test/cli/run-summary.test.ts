@@ -23,6 +23,9 @@ function report(flows: Partial<RunReport["flows"][number]>[]): RunReport {
       loss: 0,
       throughputBps: 0,
       latencyNs: { p50: 1500, p90: 2000, p99: 2500, max: 3000 },
+      droppedPackets: 0,
+      drops: {},
+      inFlightPackets: 0,
       ...f,
     })) as RunReport["flows"],
     links: [],
@@ -40,5 +43,27 @@ describe("runSummary", () => {
     const flows = lines.filter((l) => l.startsWith("  f"));
     expect(flows[0]).toMatch(/, 6\.25 Mbps, latency/);
     expect(flows[1]).toMatch(/, 1 Gbps, latency/);
+  });
+
+  it("says what was dropped, by reason, and what was still in flight, apart from what was received", () => {
+    const lines = runSummary(
+      "s",
+      report([
+        {
+          sentPackets: 10,
+          receivedPackets: 6,
+          droppedPackets: 3,
+          drops: { LOSS_RANDOM: 2, QUEUE_FULL: 1 },
+          inFlightPackets: 1,
+        },
+        { sentPackets: 10, receivedPackets: 10 },
+      ]),
+      outputs,
+    );
+    const flows = lines.filter((l) => l.startsWith("  f"));
+    expect(flows[0]).toMatch(
+      /: sent 10, received 6, dropped 3 \(LOSS_RANDOM 2, QUEUE_FULL 1\), in flight 1, 0 bps, latency/,
+    );
+    expect(flows[1]).toMatch(/: sent 10, received 10, 0 bps, latency/);
   });
 });

@@ -21,11 +21,16 @@ describe("CSV reports", () => {
 
     // Latency: ceil((100 + 20) * 8 / 1 Gbit/s) = 960 ns + 1000 ns. Throughput: 200 bytes
     // after the first frame over 200 us. Flow 2 sent nothing: loss and latencies are empty.
+    const flowDrops =
+      "drops.QUEUE_FULL,drops.LINK_DOWN,drops.LOSS_RANDOM,drops.LOSS_BURST,drops.NO_RX_BUFFER," +
+      "drops.FCS_ERROR,drops.RUNT,drops.TOO_LONG,drops.EXCESSIVE_COLLISIONS," +
+      "drops.COLLISION,drops.NO_SLOT,drops.NOT_ATTACHED,drops.CRASHED,drops.REFUSED_AT_SEND";
+    const zeros = ",0".repeat(14);
     expect(flowsCsv(flows.toJSON())).toBe(
       "id,src,dst,label,sentPackets,receivedPackets,sentBytes,receivedBytes,loss,throughputBps," +
-        "latencyP50Ns,latencyP90Ns,latencyP99Ns,latencyMaxNs\r\n" +
-        '1,a,b,"cbr, ""small""",3,3,300,300,0,8000000,1960,1960,1960,1960\r\n' +
-        "2,b,a,,0,0,0,0,,0,,,,\r\n",
+        `latencyP50Ns,latencyP90Ns,latencyP99Ns,latencyMaxNs,droppedPackets,inFlightPackets,${flowDrops}\r\n` +
+        `1,a,b,"cbr, ""small""",3,3,300,300,0,8000000,1960,1960,1960,1960,0,0${zeros}\r\n` +
+        `2,b,a,,0,0,0,0,,0,,,,,0,0${zeros}\r\n`,
     );
     const drops =
       "drops.QUEUE_FULL,drops.LINK_DOWN,drops.LOSS_RANDOM,drops.LOSS_BURST,drops.NO_RX_BUFFER," +
@@ -42,7 +47,7 @@ describe("CSV reports", () => {
         "a-b,1->0,Idle,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n",
     );
     expect(LINK_CSV_COLUMNS.length).toBe(15 + 15);
-    expect(FLOW_CSV_COLUMNS.length).toBe(14);
+    expect(FLOW_CSV_COLUMNS.length).toBe(14 + 2 + 14);
     net.destroy();
   });
 

@@ -61,6 +61,7 @@ function star(opts: {
     flows.attachSender(h.trace[0]!.macTx);
     flows.attachReceiver(h.trace[0]!.macRx);
   }
+  for (const point of net.dropPoints()) flows.attachDrops(point);
   return { net, hosts, sources, flows };
 }
 
@@ -137,10 +138,17 @@ describe("FlowStats on real devices", () => {
       expect(f.sentPackets).toBe(6250); // 20 ms / 3.2 us
       expect(Math.abs(f.loss! - 0.1)).toBeLessThan(0.02);
       expect(f.receivedPackets).toBe(Math.round(f.sentPackets * (1 - f.loss!)));
+      expect(f.inFlightPackets).toBe(0); // drained
+      expect(f.drops).toEqual({ LOSS_RANDOM: f.droppedPackets });
     }
+    expect(byId.get(100)!.droppedPackets).toBe(wire[0].drops["LOSS_RANDOM"]);
+    expect(byId.get(103)!.droppedPackets).toBe(wire[1].drops["LOSS_RANDOM"]);
     expect(byId.get(100)!.sentPackets - byId.get(100)!.receivedPackets).toBe(wire[0].drops["LOSS_RANDOM"]);
     expect(byId.get(103)!.sentPackets - byId.get(103)!.receivedPackets).toBe(wire[1].drops["LOSS_RANDOM"]);
-    for (const id of [101, 102]) expect(byId.get(id)!.loss).toBe(0);
+    for (const id of [101, 102]) {
+      expect(byId.get(id)!.loss).toBe(0);
+      expect(byId.get(id)!.drops).toEqual({});
+    }
   });
 
   it("is deterministic: same seed, same report", () => {
@@ -155,16 +163,30 @@ describe("FlowStats on real devices", () => {
     expect(run(4)).not.toBe(a);
   });
 
-  it("counts in-flight packets as lost when the run did not drain", () => {
+  it("counts packets still in flight at the end apart: in flight, not lost", () => {
     const { net, sources, flows } = star({ senders: [0] });
     net.run(5 * 80_000 + 1000); // frames sent at 0, 80, ..., 400 us; the last one is in flight
     const f = flows.toJSON()[0]!;
     expect(f.sentPackets).toBe(6);
     expect(f.receivedPackets).toBe(5);
-    expect(f.loss).toBeCloseTo(1 / 6, 12);
+    expect(f.droppedPackets).toBe(0);
+    expect(f.inFlightPackets).toBe(1);
+    expect(f.loss).toBe(0);
     for (const s of sources) s.stop();
     finish(net);
-    expect(flows.toJSON()[0]!.loss).toBe(0);
+    expect(flows.toJSON()[0]).toMatchObject({ loss: 0, inFlightPackets: 0, receivedPackets: 6 });
+  });
+
+  it("frames an address filter or a switch's same-port rule turns away are not losses", () => {
+    // Before the switch learns h1's MAC, h0's first frames are flooded to every port: h2 and
+    // h3 drop their copies (ADDRESS_FILTER) while h1 receives its own.
+    const { net, sources, hosts, flows } = star({ senders: [0] });
+    net.run("1ms");
+    for (const s of sources) s.stop();
+    const filtered = hosts.reduce((n, h) => n + (h.stats().rxDrops["ADDRESS_FILTER"] ?? 0), 0);
+    finish(net);
+    expect(filtered).toBeGreaterThan(0);
+    expect(flows.toJSON()[0]).toMatchObject({ droppedPackets: 0, drops: {}, loss: 0 });
   });
 });
 
@@ -190,6 +212,9 @@ describe("FlowStats accounting rules", () => {
       "loss",
       "throughputBps",
       "latencyNs",
+      "droppedPackets",
+      "drops",
+      "inFlightPackets",
     ]);
     expect(Object.keys(two!.latencyNs)).toEqual(["p50", "p90", "p99", "max"]);
     expect(two).toMatchObject({ id: 2, src: "a", dst: "b", label: "x", receivedPackets: 2, loss: null });
@@ -204,9 +229,12 @@ describe("FlowStats accounting rules", () => {
       receivedPackets: 0,
       sentBytes: 100,
       receivedBytes: 0,
-      loss: 1,
+      loss: 0,
       throughputBps: 0,
       latencyNs: { p50: null, p90: null, p99: null, max: null },
+      droppedPackets: 0,
+      drops: {},
+      inFlightPackets: 1,
     });
   });
 

@@ -131,7 +131,8 @@ export class EthernetIpLink implements IpLink, NicReceiver, ArpOwner {
   /** ArpOwner: an ARP packet (op, target) to Ethernet destination `ethDst`, in a frame of its own. */
   sendArp(op: number, targetMac: number, targetIp: number, ethDst: number): void {
     const frames = this.sim.frames;
-    const f = frames.alloc(HEADROOM, this.sim.now);
+    // ARP belongs to no flow, even when a flow's datagram asked for it.
+    const f = frames.alloc(HEADROOM, this.sim.now, -1);
     if (f === NO_FRAME) {
       this.arp.counters.requestsSent--;
       this.ipDrops["NO_SLOT"] = (this.ipDrops["NO_SLOT"] ?? 0) + 1;

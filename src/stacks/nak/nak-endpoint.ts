@@ -69,6 +69,8 @@ export abstract class NakEndpoint implements EventHandler {
   /** Drops of received packets by reason. */
   readonly drops: Record<string, number> = {};
   sendFailures = 0;
+  /** Flow id given to the frames of the data packets sent (-1: none), for per-flow drop counts. */
+  dataFlow = -1;
   protected readonly rx = new NakView(new Uint8Array(0));
   private readonly tx = new NakView(new Uint8Array(0));
   private readonly udpView = new UdpView(new Uint8Array(0));
@@ -191,6 +193,7 @@ export abstract class NakEndpoint implements EventHandler {
       return 0;
     }
     const frames = this.sim.frames;
+    if (rangeCount < 0 && dataLen > 0) frames.flow[frame] = this.dataFlow;
     const u8 = this.u8;
     const at = frames.offset(frame);
     const v = this.tx.wrap(u8, at, len);
