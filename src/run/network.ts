@@ -36,7 +36,7 @@ import {
 } from "../traffic/frame-source.js";
 import type { StableStorageStats } from "../devices/stable-storage.js";
 import { type Crashable, FailureAgent, type FailureStats, type RandomFailures } from "../devices/crashable.js";
-import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
+import { dropReasonName, type TracePoint, type TracePoints } from "../trace/trace-point.js";
 import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
 import { Router, type RouterOptions, type RouterStats } from "../stacks/ip/router.js";
 import { checkIpOptionsObject } from "../stacks/ip/ip-host-config.js";
@@ -441,7 +441,7 @@ export class Network {
   /** Calls `listener` for every frame dropped anywhere; returns the function that stops it. */
   onDrop(listener: (drop: DropEvent) => void): () => void {
     const unsubscribers: (() => void)[] = [];
-    const watch = (where: string, port: number, points: TracePoints): void => {
+    this.eachTracePoints((where, port, points) => {
       for (const point of [points.macTxDrop, points.phyRxDrop]) {
         unsubscribers.push(
           point.subscribe((time, _frame, length, reason) =>
@@ -449,19 +449,31 @@ export class Network {
           ),
         );
       }
-    };
-    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
-      d.trace.forEach((tp, port) => watch(d.name, port, tp));
-    for (const [name, link] of this.links) {
-      watch(`${name}:0->1`, 0, link.trace[0]);
-      watch(`${name}:1->0`, 0, link.trace[1]);
-    }
-    for (const [name, seg] of this.segments) {
-      seg.trace.forEach((tp, station) => watch(`${name}:station${station}`, station, tp));
-      watch(`${name}:medium`, 0, seg.medium);
-    }
+    });
     return () => unsubscribers.forEach((u) => u());
   }
+
+  /** Every drop trace point of the network (each device port, link direction and segment station). */
+  dropPoints(): TracePoint[] {
+    const out: TracePoint[] = [];
+    this.eachTracePoints((_where, _port, points) => out.push(points.macTxDrop, points.phyRxDrop));
+    return out;
+  }
+
+  /** The trace points of every device port, link direction and segment station, named as onDrop names them. */
+  private eachTracePoints(visit: (where: string, port: number, points: TracePoints) => void): void {
+    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
+      d.trace.forEach((tp, port) => visit(d.name, port, tp));
+    for (const [name, link] of this.links) {
+      visit(`${name}:0->1`, 0, link.trace[0]);
+      visit(`${name}:1->0`, 0, link.trace[1]);
+    }
+    for (const [name, seg] of this.segments) {
+      seg.trace.forEach((tp, station) => visit(`${name}:station${station}`, station, tp));
+      visit(`${name}:medium`, 0, seg.medium);
+    }
+  }
+
 
   /**
    * Runs `fn` first when the network is destroyed or disposed (before hosts and devices go):
