@@ -474,7 +474,6 @@ export class Network {
     }
   }
 
-
   /**
    * Runs `fn` first when the network is destroyed or disposed (before hosts and devices go):
    * for what an embedder built on top of the hosts, e.g. transport layers that hold frames,

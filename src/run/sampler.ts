@@ -135,7 +135,10 @@ export function mergeSamples(scenario: Scenario, plan: PartitionPlan, parts: Sam
   return {
     intervalNs: first.intervalNs,
     count: first.count,
-    receivedBytes: first.receivedBytes.map((r, i) => ({ flow: r.flow, values: add((p) => p.receivedBytes[i]!.values) })),
+    receivedBytes: first.receivedBytes.map((r, i) => ({
+      flow: r.flow,
+      values: add((p) => p.receivedBytes[i]!.values),
+    })),
     queues,
     cwnd,
     drops: add((p) => p.drops),
