@@ -363,7 +363,7 @@ export class FlowStats {
     const last = f.lastDelayNs;
     while (last.length <= r) last.push(NaN);
     const prev = last[r]!;
-    if (prev === prev) {
+    if (!Number.isNaN(prev)) {
       f.jitterSumNs += delay > prev ? delay - prev : prev - delay;
       f.jitterSamples++;
     }

@@ -120,12 +120,12 @@ class Watched {
     while (a.size > 0 && a.peek() <= this.txBegin) a.shift();
     if (!a.push(arrival)) this.overflow = true;
     const t0 = this.current;
-    if (t0 !== t0) return;
+    if (Number.isNaN(t0)) return;
     const delay = arrival - t0;
     const h = this.latency ?? (this.latency = new LatencyHistogram(HISTOGRAM));
     h.record(delay);
     const prev = this.lastDelay;
-    if (prev === prev) {
+    if (!Number.isNaN(prev)) {
       this.jitterSum += delay > prev ? delay - prev : prev - delay;
       this.jitterSamples++;
     }
