@@ -136,7 +136,17 @@ export interface PbRepr {
 }
 
 export function createPbRepr(): PbRepr {
-  return { type: PbType.REQUEST, status: PbStatus.OK, epoch: 0, sender: PB_NONE, hint: PB_NONE, client: 0, seq: 0, index: 0, value: 0 };
+  return {
+    type: PbType.REQUEST,
+    status: PbStatus.OK,
+    epoch: 0,
+    sender: PB_NONE,
+    hint: PB_NONE,
+    client: 0,
+    seq: 0,
+    index: 0,
+    value: 0,
+  };
 }
 
 /** Checks untrusted bytes and fills `repr` in place, no allocation; never throws. */

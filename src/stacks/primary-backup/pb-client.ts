@@ -266,7 +266,7 @@ export class PbClient extends PbNode {
   }
 
   protected onHostRestart(): void {
-    this.seq = (this.life.incarnation << 24) >>> 0;
+    this.seq = (this.host.incarnation << 24) >>> 0;
     this.target = 0;
     this.epoch = 0;
     this.believe(0);

@@ -26,7 +26,6 @@ import {
   parsePbInto,
   type PbRepr,
 } from "../../wire/primary-backup.js";
-import { hostLife, type HostLife } from "./host-life.js";
 
 /** Datagrams a node's mailbox holds (push delivery: a listener reads each at arrival). */
 const QUEUE_LIMIT = 64;
@@ -37,7 +36,6 @@ export abstract class PbNode implements EventHandler {
   readonly sim: Simulation;
   readonly host: AnyIpHost;
   readonly port: number;
-  readonly life: HostLife;
   readonly drops: Record<string, number> = {};
   protected socket: UdpSocket | undefined;
   protected readonly tx: PbRepr = createPbRepr();
@@ -57,9 +55,8 @@ export abstract class PbNode implements EventHandler {
     this.name = `${service}:${host.name.replace(/\.ip$/, "")}`;
     this.id = sim.register(this.name, this);
     this.scratch = sim.allocBytes(PB_LEN);
-    this.life = hostLife(host);
-    this.unhook.push(this.life.onCrash(() => this.crash()));
-    this.unhook.push(this.life.onRestart(() => this.restart()));
+    this.unhook.push(host.onCrash(() => this.crash()));
+    this.unhook.push(host.onRestart(() => this.restart()));
     this.bind();
   }
 

@@ -41,7 +41,15 @@ export class PendingUpdates {
   }
 
   /** Appends an entry; its slot, or -1 when the ring is full. */
-  push(index: number, client: number, seq: number, value: number, replyTo: number, replyPort: number, now: number): number {
+  push(
+    index: number,
+    client: number,
+    seq: number,
+    value: number,
+    replyTo: number,
+    replyPort: number,
+    now: number,
+  ): number {
     if (this.count === this.capacity) return -1;
     const i = this.at(this.count++);
     this.index[i] = index;
@@ -100,4 +108,58 @@ export function mixDigest(d: number, client: number, seq: number, value: number)
 function mixWord(h: number, w: number): number {
   for (let s = 0; s < 32; s += 8) h = Math.imul(h ^ ((w >>> s) & 0xff), 16777619) >>> 0;
   return h;
+}
+
+/**
+ * A backup's updates that arrived ahead of a missing one: held (bounded) until the gap fills,
+ * then applied in order, so one lost update costs one retransmission, not one per update.
+ */
+export class ReorderBuffer {
+  readonly index: Float64Array;
+  readonly client: Int32Array;
+  readonly seq: Float64Array;
+  readonly value: Float64Array;
+  count = 0;
+
+  constructor(readonly capacity: number) {
+    this.index = new Float64Array(capacity);
+    this.client = new Int32Array(capacity);
+    this.seq = new Float64Array(capacity);
+    this.value = new Float64Array(capacity);
+  }
+
+  /** Holds an update; false when full (or already held). */
+  hold(index: number, client: number, seq: number, value: number): boolean {
+    if (this.find(index) !== -1 || this.count === this.capacity) return false;
+    const i = this.count++;
+    this.index[i] = index;
+    this.client[i] = client;
+    this.seq[i] = seq;
+    this.value[i] = value;
+    return true;
+  }
+
+  /** Position of the held update with `index`, or -1. */
+  find(index: number): number {
+    for (let i = 0; i < this.count; i++) if (this.index[i] === index) return i;
+    return -1;
+  }
+
+  /** Removes the entry at `i` (the last one takes its place). */
+  remove(i: number): void {
+    const last = --this.count;
+    this.index[i] = this.index[last]!;
+    this.client[i] = this.client[last]!;
+    this.seq[i] = this.seq[last]!;
+    this.value[i] = this.value[last]!;
+  }
+
+  /** Drops every entry at or below `index`. */
+  dropUpTo(index: number): void {
+    for (let i = this.count - 1; i >= 0; i--) if (this.index[i]! <= index) this.remove(i);
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
 }

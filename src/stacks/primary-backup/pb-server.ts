@@ -16,8 +16,8 @@
 //   backup in its backup set and retransmits every updateTimeout; a backup that has not
 //   applied an update after updateRetries retransmissions is dropped from the set (it is
 //   added back once its acks show it caught up). Updates commit in index order; the reply
-//   goes out at commit. Backups apply updates in order only (a gap waits for a retransmission
-//   or a heartbeat) and ack cumulatively.
+//   goes out at commit. Backups apply updates in order and ack cumulatively; updates that
+//   arrive ahead of a missing one wait in a bounded reorder buffer (REORDER_FULL beyond it).
 // - Heartbeats (every heartbeatPeriod, to every other server) carry the committed index and
 //   digest: a backup behind it, or that just changed primary, takes the state from it.
 // - A retransmitted request is answered from the client table, not executed again; backups keep
@@ -39,7 +39,7 @@ import {
   type PbRoleChange,
 } from "./pb-history.js";
 import { PbNode } from "./pb-node.js";
-import { ClientTable, PendingUpdates, mixDigest } from "./pb-pending.js";
+import { ClientTable, PendingUpdates, ReorderBuffer, mixDigest } from "./pb-pending.js";
 
 export const EV_PB_START = EV_DEVICE_BASE;
 export const EV_PB_HEARTBEAT = EV_DEVICE_BASE + 1;
@@ -135,6 +135,7 @@ export class PbServer extends PbNode {
   private backups = 0;
   private readonly pending: PendingUpdates;
   private readonly table: ClientTable;
+  private readonly ahead: ReorderBuffer;
   private readonly roles: Timeline<PbRoleChange>;
   private readonly commitLog: CommitLog;
   readonly counters: PbServerCounters = {
@@ -162,6 +163,7 @@ export class PbServer extends PbNode {
     this.cfg = cfg;
     this.pending = new PendingUpdates(Math.max(16, 2 * cfg.clients));
     this.table = new ClientTable(cfg.clients);
+    this.ahead = new ReorderBuffer(Math.max(16, 2 * cfg.clients));
     const limit = cfg.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     this.roles = new Timeline(limit);
     this.commitLog = new CommitLog(limit);
@@ -284,14 +286,31 @@ export class PbServer extends PbNode {
     const r = this.rx;
     if (r.client >= this.cfg.clients) return this.drop("BAD_CLIENT");
     this.lastHeard = this.sim.now;
-    if (this.needState) return this.drop("AWAITING_STATE");
-    if (r.index === this.applied + 1) {
-      this.digest = mixDigest(this.digest, r.client, r.seq, r.value);
-      this.applied = r.index;
-      this.table.record(r.client, r.seq, true, r.index);
-      this.counters.updatesApplied++;
-    } else if (r.index > this.applied + 1) return this.drop("GAP");
+    if (r.index > this.applied + 1 || this.needState) {
+      if (!this.ahead.hold(r.index, r.client, r.seq, r.value)) this.drop("REORDER_FULL");
+      if (this.needState) return;
+    } else if (r.index === this.applied + 1) {
+      this.apply(r.index, r.client, r.seq, r.value);
+      this.applyHeld();
+    }
     this.ack(m.src);
+  }
+
+  private apply(index: number, client: number, seq: number, value: number): void {
+    this.digest = mixDigest(this.digest, client, seq, value);
+    this.applied = index;
+    this.table.record(client, seq, true, index);
+    this.counters.updatesApplied++;
+  }
+
+  /** Applies held updates that now follow in order. */
+  private applyHeld(): void {
+    const a = this.ahead;
+    for (let i = a.find(this.applied + 1); i !== -1; i = a.find(this.applied + 1)) {
+      this.apply(a.index[i]!, a.client[i]!, a.seq[i]!, a.value[i]!);
+      a.remove(i);
+    }
+    a.dropUpTo(this.applied);
   }
 
   /**
@@ -346,6 +365,7 @@ export class PbServer extends PbNode {
       this.digest = r.value;
       this.needState = false;
       this.counters.statesAdopted++;
+      this.applyHeld();
     }
     this.ack(m.src);
   }
@@ -373,6 +393,7 @@ export class PbServer extends PbNode {
     this.epoch = epoch;
     this.primary = server;
     this.needState = true;
+    this.ahead.clear();
     this.lastHeard = now;
     if (changed) this.roles.push({ atNs: now, role: "backup", epoch, cause: "newer-primary" });
     this.watch();
@@ -387,6 +408,7 @@ export class PbServer extends PbNode {
     this.assigned = this.applied;
     this.backups = this.othersMask();
     this.pending.clear();
+    this.ahead.clear();
     this.counters.takeovers++;
     this.roles.push({ atNs: this.sim.now, role: "primary", epoch: this.epoch, cause });
     this.disarm(T_WATCH);
@@ -531,6 +553,7 @@ export class PbServer extends PbNode {
     if (this.role === "primary") this.counters.abandoned += this.pending.count;
     this.role = "down";
     this.pending.clear();
+    this.ahead.clear();
     this.table.clear();
     this.backups = 0;
     this.roles.push({ atNs: this.sim.now, role: "down", epoch: this.epoch, cause: "crash" });

@@ -13,6 +13,8 @@
 //   updates it committed in [fromNs, toNs) (by client), and whether it stepped down after the
 //   split began: a primary that steps down takes its successor's state, so what it accepted
 //   during the split is discarded (`discarded`).
+// - Overlaps: the intervals during which two or more servers held the primary role at once,
+//   whether or not clients saw both (a backup that took over with no client to serve).
 // - Pure and deterministic (ordered by time, then server, then client); never throws on any
 //   timeline. `truncated` says a timeline it was given had overflowed its bound.
 
@@ -49,8 +51,18 @@ export interface PbSplit {
   sides: PbSplitSide[];
 }
 
+/** An interval during which two or more live servers held the primary role at once. */
+export interface PbOverlap {
+  fromNs: number;
+  toNs: number;
+  ongoing: boolean;
+  servers: string[];
+}
+
 export interface PbSplitReport {
   splits: PbSplit[];
+  /** Servers acting as primary at once, whether or not clients saw both (server-side view). */
+  overlaps: PbOverlap[];
   /** Total time with a split open, ns. */
   splitNs: number;
   truncated: boolean;
@@ -104,9 +116,30 @@ export function detectSplits(
     else open.push({ from: t, to });
   }
   const splits = open.map((iv) => describeSplit(iv.from, iv.to, endNs, servers, clients, sorted, seenAt));
+  const overlaps = primaryOverlaps(servers, sorted, endNs, roleAt);
   const truncated =
     servers.some((s) => s.rolesOverflow > 0 || s.commitsOverflow > 0) || clients.some((c) => c.beliefsOverflow > 0);
-  return { splits, splitNs: splits.reduce((n, s) => n + s.durationNs, 0), truncated };
+  return { splits, overlaps, splitNs: splits.reduce((n, s) => n + s.durationNs, 0), truncated };
+}
+
+function primaryOverlaps(
+  servers: readonly PbServerState[],
+  times: readonly number[],
+  endNs: number,
+  roleAt: (s: number, t: number) => PbRole,
+): PbOverlap[] {
+  const out: PbOverlap[] = [];
+  for (let k = 0; k < times.length; k++) {
+    const t = times[k]!;
+    const primaries = servers.filter((_, s) => roleAt(s, t) === "primary").map((s) => s.host);
+    if (primaries.length < 2) continue;
+    const to = times[k + 1] ?? endNs;
+    const last = out.at(-1);
+    if (last !== undefined && last.toNs === t && last.servers.join() === primaries.join()) last.toNs = to;
+    else out.push({ fromNs: t, toNs: to, ongoing: false, servers: primaries });
+  }
+  for (const o of out) o.ongoing = o.toNs >= endNs;
+  return out;
 }
 
 function describeSplit(
@@ -139,7 +172,9 @@ function describeSplit(
     }
   }
   views.sort((a, b) => a.fromNs - b.fromNs || a.client.localeCompare(b.client));
-  const sides = [...served.keys()].sort((a, b) => a - b).map((s) => sideOf(servers[s]!, served.get(s)!, from, to, clients));
+  const sides = [...served.keys()]
+    .sort((a, b) => a - b)
+    .map((s) => sideOf(servers[s]!, served.get(s)!, from, to, clients));
   return { fromNs: from, toNs: to, durationNs: to - from, ongoing: to >= endNs, views, sides };
 }
 

@@ -3,10 +3,7 @@
 import { expect } from "vitest";
 import { Network } from "../../../src/run/network.js";
 import type { LinkScheduleEntry } from "../../../src/devices/link.js";
-import {
-  PrimaryBackupRun,
-  type PrimaryBackupSpec,
-} from "../../../src/traffic/primary-backup-workload.js";
+import { PrimaryBackupRun, type PrimaryBackupSpec } from "../../../src/traffic/primary-backup-workload.js";
 
 export const MS = 1_000_000;
 
@@ -57,10 +54,7 @@ export function twoSides(spec: Partial<PrimaryBackupSpec> = {}, trunk: LinkSched
   });
   net.connect("s1:3", "s2:3", { rate: "100Mbps", delay: "50us", name: "trunk", schedule: trunk });
   const full = { ...BASE_SPEC, ...spec };
-  const run = new PrimaryBackupRun(
-    { sim: net.sim, ipHost: (n) => net.ipHost(n), own: () => {} },
-    full,
-  );
+  const run = new PrimaryBackupRun({ sim: net.sim, ipHost: (n) => net.ipHost(n), own: () => {} }, full);
   return { net, run };
 }
 
