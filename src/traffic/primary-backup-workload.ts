@@ -10,11 +10,14 @@
 // - state() is plain data; in a partitioned run each node's entry is valid in the partition that
 //   runs its host (mergePrimaryBackup picks them).
 // - destroy() cancels timers and closes sockets; idempotent.
+// - primaryBackupReport() is the run report's section: totals, the split-brain report
+//   (split-brain.ts) over the whole run, every server and client (commit logs left out).
 
 import type { Simulation } from "../engine/simulation.js";
 import type { AnyIpHost } from "../stacks/ip/ip-host.js";
 import { PbClient, type PbClientState } from "../stacks/primary-backup/pb-client.js";
 import { PbServer, type PbServerState, type PbServiceConfig } from "../stacks/primary-backup/pb-server.js";
+import { detectSplits, type PbSplitReport } from "../stacks/primary-backup/split-brain.js";
 
 export type PbTakeover = "both" | "heartbeat" | "request" | "never";
 
@@ -133,5 +136,55 @@ export function mergePrimaryBackup(
     name: first.name,
     servers: first.servers.map((s, i) => parts[ownerOf(s.host)]!.servers[i]!),
     clients: first.clients.map((c, i) => parts[ownerOf(c.host)]!.clients[i]!),
+  };
+}
+
+/** A server in the report: its state without the commit log (the split report counts it). */
+export type PbServerReport = Omit<PbServerState, "commits">;
+
+/** The run report's section of one primary-backup workload. */
+export interface PrimaryBackupReport {
+  name: string;
+  summary: {
+    calls: number;
+    ok: number;
+    failed: number;
+    /** Calls cut short by a crash of their client's host. */
+    lost: number;
+    failovers: number;
+    takeovers: number;
+    stepDowns: number;
+    /** Splits seen by clients: two primaries serving clients at once. */
+    splits: number;
+    splitNs: number;
+    /** Time two or more servers held the primary role at once. */
+    overlapNs: number;
+  };
+  splitBrain: PbSplitReport;
+  servers: PbServerReport[];
+  clients: PbClientState[];
+}
+
+export function primaryBackupReport(state: PrimaryBackupState, endNs: number): PrimaryBackupReport {
+  const split = detectSplits(state.servers, state.clients, endNs);
+  const sum = (f: (c: PbClientState) => number): number => state.clients.reduce((n, c) => n + f(c), 0);
+  const sumS = (f: (s: PbServerState) => number): number => state.servers.reduce((n, s) => n + f(s), 0);
+  return {
+    name: state.name,
+    summary: {
+      calls: sum((c) => c.counters.calls),
+      ok: sum((c) => c.counters.ok),
+      failed: sum((c) => c.counters.failed),
+      lost: sum((c) => c.counters.lost),
+      failovers: sum((c) => c.counters.failovers),
+      takeovers: sumS((s) => s.counters.takeovers),
+      stepDowns: sumS((s) => s.counters.stepDowns),
+      splits: split.splits.length,
+      splitNs: split.splitNs,
+      overlapNs: split.overlaps.reduce((n, o) => n + (o.toNs - o.fromNs), 0),
+    },
+    splitBrain: split,
+    servers: state.servers.map(({ commits: _c, ...rest }) => rest),
+    clients: state.clients,
   };
 }

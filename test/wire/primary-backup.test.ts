@@ -137,7 +137,16 @@ describe("primary-backup capture", () => {
       for (const file of ["p-0.pcap", "b-0.pcap", "c1-0.pcap", "c2-0.pcap"]) {
         for (const r of tsharkFields(
           tmp.path(file),
-          ["_ws.malformed", "_ws.expert.message", "eth.fcs.status", "ip.checksum.status", "udp.checksum.status", "udp.dstport", "udp.srcport", "data.data"],
+          [
+            "_ws.malformed",
+            "_ws.expert.message",
+            "eth.fcs.status",
+            "ip.checksum.status",
+            "udp.checksum.status",
+            "udp.dstport",
+            "udp.srcport",
+            "data.data",
+          ],
           { prefs: CHECK_ALL_PREFS },
         )) {
           if (r["udp.checksum.status"] === "") continue; // ARP
