@@ -21,6 +21,11 @@
 //   configuration, layers, profile, the HostCpu's stats (CPU time and count by operation in
 //   `cpu.ops`) and the stack's own counters. Both come from the partition that runs the flow's
 //   hosts (the planner keeps the two ends of a flow together).
+// - Workloads (the scenario's `workloads`): `primaryBackup` (per service: totals, the split-brain
+//   report over the whole run, servers and clients) and `streamBreaks` (per stream set: each
+//   stream's break times at both ends, the spread). Across partitions each server, client and
+//   stream end comes from the partition that runs its host, and the reports are made from the
+//   merged states, as an unpartitioned run makes them.
 
 import type { Scenario } from "../scenario/scenario.js";
 import { flowCapacity, type BuiltScenario } from "./build-scenario.js";

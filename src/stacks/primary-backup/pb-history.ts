@@ -61,16 +61,64 @@ export class Timeline<T extends { atNs: number }> {
   }
 }
 
-/** A bounded log of commits (never replaced: two commits at one time are two entries). */
+/**
+ * A bounded log of commits (never replaced: two commits at one time are two entries), kept in
+ * typed arrays that double as they fill, so a commit allocates nothing.
+ */
 export class CommitLog {
-  readonly entries: PbCommit[] = [];
   overflow = 0;
   count = 0;
+  private length = 0;
+  private atNs = new Float64Array(64);
+  private client = new Int32Array(64);
+  private seq = new Float64Array(64);
+  private index = new Float64Array(64);
+  private epoch = new Float64Array(64);
   constructor(readonly limit: number) {}
 
-  push(c: PbCommit): void {
+  push(atNs: number, client: number, seq: number, index: number, epoch: number): void {
     this.count++;
-    if (this.entries.length >= this.limit) this.overflow++;
-    else this.entries.push(c);
+    if (this.length >= this.limit) {
+      this.overflow++;
+      return;
+    }
+    if (this.length === this.atNs.length) this.grow();
+    const i = this.length++;
+    this.atNs[i] = atNs;
+    this.client[i] = client;
+    this.seq[i] = seq;
+    this.index[i] = index;
+    this.epoch[i] = epoch;
+  }
+
+  /** The stored commits as plain data. */
+  entries(): PbCommit[] {
+    const out: PbCommit[] = [];
+    for (let i = 0; i < this.length; i++) {
+      out.push({
+        atNs: this.atNs[i]!,
+        client: this.client[i]!,
+        seq: this.seq[i]!,
+        index: this.index[i]!,
+        epoch: this.epoch[i]!,
+      });
+    }
+    return out;
+  }
+
+  private grow(): void {
+    const n = Math.min(this.limit, this.atNs.length * 2);
+    const f64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.atNs = f64(this.atNs);
+    this.seq = f64(this.seq);
+    this.index = f64(this.index);
+    this.epoch = f64(this.epoch);
+    const c = new Int32Array(n);
+    c.set(this.client);
+    this.client = c;
   }
 }

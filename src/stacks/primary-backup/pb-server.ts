@@ -206,7 +206,7 @@ export class PbServer extends PbNode {
       digest: this.digest,
       roles: this.roles.entries.map((r) => ({ ...r })),
       rolesOverflow: this.roles.overflow,
-      commits: this.commitLog.entries.map((c) => ({ ...c })),
+      commits: this.commitLog.entries(),
       committed: this.commitLog.count,
       commitsOverflow: this.commitLog.overflow,
       counters: { ...this.counters },
@@ -269,12 +269,15 @@ export class PbServer extends PbNode {
     this.reply(m.src, m.srcPort, r.client, r.seq, this.applied);
   }
 
-  /** A server message: follows a newer primary first; true when it comes from ours. */
-  private fromLeader(): boolean {
+  /**
+   * A server message: follows a newer primary first; true when it comes from ours, false when
+   * from an older one, undefined when its sender is no other server (dropped, BAD_SENDER).
+   */
+  private fromLeader(): boolean | undefined {
     const r = this.rx;
     if (r.sender >= this.cfg.servers.length || r.sender === this.index) {
       this.drop("BAD_SENDER");
-      return false;
+      return undefined;
     }
     const leader = r.type === PbType.ACK ? r.hint : r.sender;
     if (leader < this.cfg.servers.length && this.newer(r.epoch, leader)) this.follow(leader, r.epoch);
@@ -282,7 +285,9 @@ export class PbServer extends PbNode {
   }
 
   private onUpdate(m: UdpMessage): void {
-    if (!this.fromLeader()) return this.stale(m, "STALE_UPDATE");
+    const ours = this.fromLeader();
+    if (ours === undefined) return;
+    if (!ours) return this.stale(m, "STALE_UPDATE");
     const r = this.rx;
     if (r.client >= this.cfg.clients) return this.drop("BAD_CLIENT");
     this.lastHeard = this.sim.now;
@@ -323,7 +328,7 @@ export class PbServer extends PbNode {
   }
 
   private onAck(): void {
-    this.fromLeader();
+    if (this.fromLeader() === undefined) return;
     const r = this.rx;
     if (this.role !== "primary" || r.epoch !== this.epoch || r.hint !== this.index) return this.drop("STALE_ACK");
     const bit = 1 << r.sender;
@@ -357,7 +362,9 @@ export class PbServer extends PbNode {
 
   private onHeartbeat(m: UdpMessage): void {
     this.counters.heartbeatsReceived++;
-    if (!this.fromLeader()) return this.stale(m, "STALE_HEARTBEAT");
+    const ours = this.fromLeader();
+    if (ours === undefined) return;
+    if (!ours) return this.stale(m, "STALE_HEARTBEAT");
     const r = this.rx;
     this.lastHeard = this.sim.now;
     if (this.needState || r.index > this.applied) {
@@ -494,7 +501,7 @@ export class PbServer extends PbNode {
       this.digest = mixDigest(this.digest, client, seq, p.value[i]!);
       this.applied = index;
       this.table.record(client, seq, true, index);
-      this.commitLog.push({ atNs: now, client, seq, index, epoch: this.epoch });
+      this.commitLog.push(now, client, seq, index, this.epoch);
       this.reply(p.replyTo[i]!, p.replyPort[i]!, client, seq, index);
       p.shift();
     }

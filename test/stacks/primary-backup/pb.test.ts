@@ -3,6 +3,7 @@
 // variants and what the split-brain report then says; every frame slot back after each test.
 import { describe, expect, it } from "vitest";
 import { detectSplits } from "../../../src/stacks/primary-backup/split-brain.js";
+import { PB_LEN, PbType, createPbRepr, emitPb, type PbRepr } from "../../../src/wire/primary-backup.js";
 import { finish, MS, twoSides } from "./support.js";
 
 describe("primary-backup service", () => {
@@ -193,6 +194,38 @@ describe("inconsistent failure detection: a partition, a split, the heal", () =>
       ["p", null],
       ["b", null],
     ]);
+    finish(w);
+  });
+});
+
+describe("nothing from the wire throws", () => {
+  it("malformed and unexpected datagrams at a server are dropped and counted by reason", () => {
+    const w = twoSides({ count: 3 });
+    const sock = w.net.ipHost("c3").bind(5555);
+    const p = w.net.ipHost("p").ip;
+    const msg = (type: number, client: number, extra: Partial<PbRepr> = {}): Uint8Array => {
+      const b = new Uint8Array(PB_LEN);
+      emitPb({ ...createPbRepr(), type: type as PbRepr["type"], client, ...extra }, b, 0);
+      return b;
+    };
+    w.net.run(2 * MS);
+    sock.send(p, 7300, new Uint8Array(PB_LEN).fill(0xa5));
+    w.net.run(5 * MS); // ARP resolved: the rest go at once
+    sock.send(p, 7300, new Uint8Array(3));
+    sock.send(p, 7300, msg(PbType.REQUEST, 9));
+    sock.send(p, 7300, msg(PbType.REPLY, 0));
+    sock.send(p, 7300, msg(PbType.UPDATE, 0, { sender: 40 }));
+    w.net.run(100 * MS);
+    expect(w.run.servers[0]!.drops).toEqual({
+      BAD_MAGIC: 1,
+      TRUNCATED: 1,
+      BAD_CLIENT: 1,
+      UNEXPECTED_TYPE: 1,
+      BAD_SENDER: 1,
+    });
+    // The service never noticed.
+    expect(w.run.state().clients.map((c) => c.counters.ok)).toEqual([3, 3]);
+    sock.close();
     finish(w);
   });
 });
