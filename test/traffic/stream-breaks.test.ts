@@ -124,6 +124,25 @@ describe("stream-breaks: a link flap breaks N streams, each at its own time", ()
     w.done();
   });
 
+  it("a crash of the receiving host: its ends die at once, the sender's on their own timers; no frame leaks", () => {
+    const w = world({ timeouts: { minRtoNs: 200 * MS, maxRtoNs: 2 * S, initialRtoNs: 1 * S, maxRetries: 3 } }, []);
+    w.net.crash("b", 2 * S);
+    w.net.run(10 * S);
+    const r = w.report();
+    expect(r.broken).toBe(8);
+    for (const row of r.streams) {
+      expect([row.to.brokeAtNs, row.to.reason]).toEqual([2 * S, "host crashed"]);
+      expect(row.from.reason).toMatch(/^retransmission timeout: 3 retransmissions/);
+      expect(row.brokeAtNs).toBe(2 * S);
+    }
+    // Every stream's first break is the crash itself: no spread at the crashed end, while the
+    // sender's ends notice over the write phases.
+    expect(r.spreadNs).toBe(0);
+    const fromBreaks = r.streams.map((x) => x.from.brokeAtNs!);
+    expect(Math.max(...fromBreaks) - Math.min(...fromBreaks)).toBe(350 * MS);
+    w.done();
+  });
+
   it("no flap: nothing breaks", () => {
     const w = world({}, []);
     w.net.run(5 * S);
