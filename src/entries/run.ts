@@ -30,3 +30,9 @@ export type { RunSamples } from "../run/sampler.js";
 export { runHtml } from "../run/html/run-page.js";
 export { sweepHtml } from "../run/html/sweep-page.js";
 export { meanCi, summariseSweep, type MeanCi, type SweepSummary, type SweepGroup } from "../run/sweep-stats.js";
+export {
+  traceNetwork,
+  TRACE_KINDS,
+  DEFAULT_TRACE_MAX_LINES,
+  type EventTraceOptions,
+} from "../run/event-trace.js";

@@ -3,8 +3,8 @@
 //
 // Contract:
 // - Devices are made in a fixed order (hosts, hostStack NICs, switches, routers, segments,
-//   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, disks and
-//   failures, each in declaration order), so a scenario and seed always give the same device
+//   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, workloads
+//   (primary-backup services, stream-breaks), disks and failures, each in declaration order), so a scenario and seed always give the same device
 //   ids, event keys, random streams and fingerprint.
 // - Sizing follows the scenario (./network-sizing.ts): the frame store and event queue grow
 //   with the number of hosts and links, so small scenarios stay small.
@@ -23,6 +23,8 @@ import type { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import { FlowStats } from "../trace/flow-stats.js";
 import { LinkMonitor } from "../trace/link-monitor.js";
 import type { MessageFlow } from "../traffic/message-traffic.js";
+import type { PrimaryBackupRun } from "../traffic/primary-backup-workload.js";
+import type { StreamBreaksRun } from "../traffic/stream-breaks.js";
 import type { TransportFlow } from "../traffic/transport-traffic.js";
 import type { UdpTrafficFlow } from "../traffic/udp-traffic.js";
 import { buildContext } from "./build-context.js";
@@ -37,6 +39,8 @@ import {
   addSwitches,
 } from "./build-topology.js";
 import { addFailures } from "./build-failures.js";
+import { startPrimaryBackups } from "./build-primary-backup.js";
+import { startStreamBreaks } from "./build-stream-breaks.js";
 import { addTcpLayers, startIpTraffic } from "./build-traffic.js";
 import { Network } from "./network.js";
 import { frameSlotsFor, slotBytesFor } from "./network-sizing.js";
@@ -60,6 +64,10 @@ export interface BuiltScenario {
   hostStacks: Map<string, BuiltHostStack>;
   /** Delay, jitter and frames in flight per link direction, keyed "<link>:0" and "<link>:1". */
   linkMonitor: LinkMonitor;
+  /** primary-backup workloads, in workloads order. */
+  primaryBackups: PrimaryBackupRun[];
+  /** stream-breaks workloads, in workloads order. */
+  streamBreaks: StreamBreaksRun[];
 }
 
 export interface BuildOptions {
@@ -89,8 +97,23 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const tcp = addTcpLayers(ctx);
     const { traffic, transports } = startIpTraffic(ctx, flows, tcp);
     const { hostStacks, messages } = startHostStacks(ctx, flows, stackNics);
+    const primaryBackups = startPrimaryBackups(ctx);
+    const streamBreaks = startStreamBreaks(ctx, tcp);
     addFailures(ctx);
-    return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks, linkMonitor };
+    return {
+      scenario,
+      network,
+      flows,
+      traffic,
+      transports,
+      tcp,
+      atm,
+      messages,
+      hostStacks,
+      primaryBackups,
+      streamBreaks,
+      linkMonitor,
+    };
   } catch (err) {
     network.destroy();
     throw err;

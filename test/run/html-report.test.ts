@@ -60,21 +60,30 @@ async function open(html: string, name: string): Promise<PageFacts> {
   });
   try {
     await page.goto(url, { waitUntil: "load" });
-    const facts = await page.evaluate(() => ({
-      nodes: [...document.querySelectorAll("svg.topology g.node")].map((g) => g.getAttribute("data-device") ?? ""),
-      edges: document.querySelectorAll("svg.topology g.edge").length,
-      charts: [...document.querySelectorAll("svg.chart")].map((svg) => ({
-        title: svg.getAttribute("aria-label") ?? "",
-        points: Number(svg.getAttribute("data-points")),
-        // What is really drawn: polyline vertices and markers inside the series groups.
-        vertices: [...svg.querySelectorAll("g.series polyline")].reduce(
-          (n, p) => n + (p as SVGPolylineElement).points.numberOfItems,
-          0,
-        ),
-        markers: svg.querySelectorAll("g.series > g").length,
-      })),
-      errorBars: document.querySelectorAll("svg.chart path.err").length,
-    }));
+    const facts = await page.evaluate(() => {
+      // Runs in the page; the DOM types are not in this project's lib, so a minimal shape.
+      interface El {
+        getAttribute(name: string): string | null;
+        querySelectorAll(selector: string): Iterable<El> & { length: number };
+        points?: { numberOfItems: number };
+      }
+      const doc = (globalThis as unknown as { document: El }).document;
+      return {
+        nodes: [...doc.querySelectorAll("svg.topology g.node")].map((g) => g.getAttribute("data-device") ?? ""),
+        edges: doc.querySelectorAll("svg.topology g.edge").length,
+        charts: [...doc.querySelectorAll("svg.chart")].map((svg) => ({
+          title: svg.getAttribute("aria-label") ?? "",
+          points: Number(svg.getAttribute("data-points")),
+          // What is really drawn: polyline vertices and markers inside the series groups.
+          vertices: [...svg.querySelectorAll("g.series polyline")].reduce(
+            (n, p) => n + (p.points?.numberOfItems ?? 0),
+            0,
+          ),
+          markers: svg.querySelectorAll("g.series > g").length,
+        })),
+        errorBars: doc.querySelectorAll("svg.chart path.err").length,
+      };
+    });
     return { errors, requests, ...facts };
   } finally {
     await page.close();
