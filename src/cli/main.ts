@@ -2,7 +2,7 @@
 // The netloom command: wires the subcommands into commander and turns what they return or
 // throw into the process's exit code (./output.ts).
 //
-//   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--report FILE] [--seed N] [--duration T] [--workers N] [--quiet]
+//   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--report FILE] [--link-stats] [--seed N] [--duration T] [--workers N] [--quiet]
 //   netloom sweep <scenario.yaml|json> [--out DIR] [--report FILE] [--threads N] [--json] [--quiet]
 //   netloom compare <comparison.yaml|json> [--out DIR] [--json] [--quiet]
 //   netloom validate <file...> [--json]
@@ -44,6 +44,10 @@ export async function main(argv: string[]): Promise<number> {
     .option("--csv <dir>", "write flows.csv and links.csv into DIR")
     .option("--pcap <dir>", "write a pcap per device port into DIR (nanosecond, virtual-time stamps)")
     .option("--report <file>", "write an HTML report: topology, time series, flow and link tables")
+    .option(
+      "--link-stats",
+      "add each link direction's delay, jitter and frames in flight to the results (on with --report)",
+    )
     .option("--seed <n>", "override the scenario's seed", integer)
     .option("--duration <time>", 'override the run time (e.g. "100ms")')
     .option("--workers <n>", "run the scenario as N partitions on N worker threads (same results for every N)", integer)

@@ -37,6 +37,7 @@ export interface RunFlags {
   quiet?: boolean;
   workers?: number;
   report?: string;
+  linkStats?: boolean;
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
@@ -51,7 +52,9 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const htmlFile =
     flags.report ?? (scenario.outputs.report !== undefined ? resolve(base, scenario.outputs.report) : undefined);
   const showProgress = !(flags.quiet || flags.json) && progressWanted();
-  const report = await runShowingProgress(scenario, workers, pcapDir, showProgress, htmlFile !== undefined);
+  // The HTML report shows the link figures; otherwise they cost per-frame work only on request.
+  const linkStats = flags.linkStats === true || htmlFile !== undefined;
+  const report = await runShowingProgress(scenario, workers, pcapDir, showProgress, htmlFile !== undefined, linkStats);
 
   if (csvDir !== undefined) writeRunCsv(csvDir, report);
   if (htmlFile !== undefined) writeHtml(htmlFile, runHtml(report, scenario));
@@ -96,12 +99,14 @@ async function runShowingProgress(
   pcapDir: string | undefined,
   showProgress: boolean,
   samples: boolean,
+  linkStats: boolean,
 ): Promise<RunReport> {
   const bar = showProgress && workers > 1 ? new ProgressBar(scenario.durationNs) : undefined;
   try {
     return await runScenario(scenario, {
       workers,
       samples,
+      linkStats,
       ...(pcapDir !== undefined ? { pcapDir } : {}),
       runSingle: (network, end) => runWithProgress(network, end, { enabled: showProgress }),
       ...(bar !== undefined ? { onProgress: (t: number) => bar.update(t) } : {}),

@@ -62,8 +62,11 @@ export interface BuiltScenario {
   messages: MessageFlow[];
   /** Each hostStack host's CPU and (when it is in a message flow) stack, by host name. */
   hostStacks: Map<string, BuiltHostStack>;
-  /** Delay, jitter and frames in flight per link direction, keyed "<link>:0" and "<link>:1". */
-  linkMonitor: LinkMonitor;
+  /**
+   * Delay, jitter and frames in flight per link direction, keyed "<link>:0" and "<link>:1";
+   * undefined unless options.linkStats (it costs a few calls per frame per link).
+   */
+  linkMonitor: LinkMonitor | undefined;
   /** primary-backup workloads, in workloads order. */
   primaryBackups: PrimaryBackupRun[];
   /** stream-breaks workloads, in workloads order. */
@@ -72,6 +75,8 @@ export interface BuiltScenario {
 
 export interface BuildOptions {
   runtime?: KernelRuntime;
+  /** Follow every link direction's delay, jitter and frames in flight (default false). */
+  linkStats?: boolean;
   /**
    * Build partition `partition.index` of a parallel run: the whole topology is built (device
    * ids agree everywhere) and each device is owned by `ownerOf(its scenario name)`.
@@ -91,7 +96,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     addRouters(ctx);
     addSegments(ctx);
     addLinks(ctx);
-    const linkMonitor = watchLinks(scenario, network);
+    const linkMonitor = options.linkStats === true ? watchLinks(scenario, network) : undefined;
     const atm = addAtm(ctx);
     const flows = new FlowStats(network.sim, { maxFlows: flowCapacity(scenario) });
     const tcp = addTcpLayers(ctx);

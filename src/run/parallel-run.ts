@@ -41,6 +41,8 @@ export interface PartitionedRunOptions {
   memoryMiB?: number;
   /** Sample time series (src/run/sampler.ts) in every partition and merge them. */
   samples?: boolean;
+  /** Per link direction delay, jitter and frames in flight (src/trace/link-monitor.ts). */
+  linkStats?: boolean;
   /** Test hook: partition `partition` throws (or its thread exits) after `windows` windows. */
   injectFailure?: { partition: number; windows: number; kind: "throw" | "exit" };
 }
@@ -117,6 +119,7 @@ export async function runPartitioned(
           extraFrameSlots: 2 * caps[index]!.reduce((a, b) => a + b, 0),
           ...(options.pcapDir !== undefined ? { pcapDir: options.pcapDir } : {}),
           ...(options.samples === true ? { samples: true } : {}),
+          ...(options.linkStats === true ? { linkStats: true } : {}),
           ...(options.injectFailure?.partition === index
             ? { injectFailure: { windows: options.injectFailure.windows, kind: options.injectFailure.kind } }
             : {}),

@@ -37,6 +37,8 @@ export interface PartitionTask {
   pcapDir?: string;
   /** Sample time series of the devices this partition runs (src/run/sampler.ts). */
   samples?: boolean;
+  /** Follow the link directions' delay, jitter and frames in flight. */
+  linkStats?: boolean;
   /** Test hook: after this many windows, throw ("throw") or end the worker thread ("exit"). */
   injectFailure?: { windows: number; kind: "throw" | "exit" };
 }
@@ -56,6 +58,7 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
       runtime,
       partition: { index, crossing: exchange, ownerOf: (name) => plan.owner[name] ?? 0 },
       extraFrameSlots: task.extraFrameSlots,
+      ...(task.linkStats === true ? { linkStats: true } : {}),
     });
     exchange.bind(built.network.sim);
     const captures =

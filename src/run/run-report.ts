@@ -172,7 +172,7 @@ function linkMonitorReports(built: BuiltScenario): Record<string, LinkMonitorRep
   const now = built.network.sim.now;
   for (const l of built.scenario.links) {
     for (const d of [0, 1]) {
-      const r = built.linkMonitor.report(`${l.name}:${d}`, now);
+      const r = built.linkMonitor?.report(`${l.name}:${d}`, now);
       if (r !== undefined) out[`${l.name}:${d}`] = r;
     }
   }

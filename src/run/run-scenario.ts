@@ -33,6 +33,8 @@ export interface RunScenarioOptions {
   runSingle?: (network: Network, endNs: number) => void;
   /** Sample time series into report.samples (default false). */
   samples?: boolean;
+  /** Per link direction delay, jitter and frames in flight in the report (default false). */
+  linkStats?: boolean;
   /** Test hook for failure handling (see PartitionedRunOptions.injectFailure). */
   injectFailure?: PartitionedRunOptions["injectFailure"];
 }
@@ -45,10 +47,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
       ...(options.injectFailure !== undefined ? { injectFailure: options.injectFailure } : {}),
       ...(options.samples === true ? { samples: true } : {}),
+      ...(options.linkStats === true ? { linkStats: true } : {}),
     });
   }
   const started = performance.now();
-  const built = buildScenario(scenario);
+  const built = buildScenario(scenario, options.linkStats === true ? { linkStats: true } : {});
   try {
     const captures = options.pcapDir !== undefined ? captureAll(built.network, options.pcapDir) : undefined;
     const samples = options.samples === true ? startSampler(built, () => true) : undefined;

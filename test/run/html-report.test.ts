@@ -110,7 +110,7 @@ afterAll(async () => {
 describe("the run report in Chromium", () => {
   it("tcp-chain-lossy on 2 workers: no error, a node per device, every chart has points", async () => {
     const scenario = shortened("examples/tcp-chain-lossy.yaml", 1e9);
-    const report = await runScenario(scenario, { workers: 2, samples: true });
+    const report = await runScenario(scenario, { workers: 2, samples: true, linkStats: true });
     expect(report.parallel?.partitions).toBe(2);
     const page = await open(runHtml(report, scenario), "run.html");
     expect(page.errors).toEqual([]);
@@ -132,7 +132,7 @@ describe("the run report in Chromium", () => {
 
   it("ATM switches and hosts are nodes too", async () => {
     const scenario = shortened("examples/atm-mixed.yaml", 20e6);
-    const report = await runScenario(scenario, { samples: true });
+    const report = await runScenario(scenario, { samples: true, linkStats: true });
     const page = await open(runHtml(report, scenario), "atm.html");
     expect(page.errors).toEqual([]);
     expect(page.nodes).toEqual(topologyOf(scenario).nodes.map((n) => n.name));

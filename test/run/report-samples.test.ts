@@ -24,14 +24,17 @@ describe("sampled time series", () => {
     ["examples/tcp-chain-lossy.yaml", 1e9],
   ] as const) {
     it(`${file}: the same samples and figures at 1 and 2 workers`, async () => {
-      const one = await runScenario(shortened(file, duration), { workers: 1, samples: true });
-      const two = await runScenario(shortened(file, duration), { workers: 2, samples: true });
+      const one = await runScenario(shortened(file, duration), { workers: 1, samples: true, linkStats: true });
+      const two = await runScenario(shortened(file, duration), { workers: 2, samples: true, linkStats: true });
       expect(two.parallel?.partitions).toBe(2);
       expect(comparable(two)).toEqual(comparable(one));
       const plain = await runScenario(shortened(file, duration), { workers: 1 });
       expect(plain.samples).toBeUndefined();
       expect(plain.fingerprint).toBe(one.fingerprint);
       expect(plain.events).toBe(one.events);
+      // Link figures only on request: they cost per-frame calls at every link.
+      expect(one.links[0]!.directions[0]).toHaveProperty("delayNs");
+      expect(plain.links[0]!.directions[0]).not.toHaveProperty("delayNs");
     }, 120_000);
   }
 });
