@@ -121,7 +121,7 @@ export class RpcUdpCaller implements EventHandler, PacketSink {
     this.name = name;
     this.clientId = clientId >>> 0;
     this.o = options;
-    this.hooks = failureHooks(host);
+    this.hooks = failureHooks(host, false);
     this.id = this.sim.register(name, this);
     this.io = new PacketIo(host, this, options.fragmentBytes);
     this.assembly = new AssemblyTable(this.sim, this.id, EV_REPLY_NAK, this.io, {
@@ -134,6 +134,11 @@ export class RpcUdpCaller implements EventHandler, PacketSink {
 
   get incarnation(): number {
     return this.incarnationValue;
+  }
+
+  /** The sequence number of the outstanding (or the last) call. */
+  get sequence(): number {
+    return this.seq;
   }
 
   get busy(): boolean {

@@ -2,12 +2,14 @@
 // incarnation, crash and restart notifications, and its stable storage.
 //
 // Contract:
-// - failureHooks(host) gives the host's own hooks (IpHost implements Crashable and owns a
-//   StableStorage): onCrash(fn) runs fn at the crash before the stack is torn down, onRestart(fn)
-//   once the host is up again with empty volatile state; both return an unsubscribe function.
-// - log.write(record, done) is a forced write (append + sync): done runs once the record is
-//   durable and never if the host crashes first; it returns the record's index or -1 when the
-//   log is full. log.durable is what survives a crash: what a restart reads.
+// - failureHooks(host) reads the host's own (IpHost is Crashable): onCrash(fn) runs fn at the
+//   crash before the stack is torn down, onRestart(fn) once the host is up again with empty
+//   volatile state; both return an unsubscribe function.
+// - log is the host's StableStorage; failureHooks(host, true) makes it if the host has none yet
+//   (ensureStorage: call it while the network is built, so every partition makes the same
+//   devices). Without storage asked for, reading log throws (API misuse).
+//   log.write(record, done) is a forced write: done runs once the record is durable and never
+//   if the host crashes first; it returns -1 when the log is full. log.durable survives crashes.
 
 import type { AnyIpHost } from "../ip/ip-host.js";
 
@@ -25,53 +27,19 @@ export interface FailureHooks {
   readonly log: DurableLog;
 }
 
-interface HostWithFailures {
-  crashed: boolean;
-  incarnation: number;
-  onCrash(fn: () => void): () => void;
-  onRestart(fn: () => void): () => void;
-  storage: DurableLog;
-}
-
-/** Stand-in for hosts without a failure model: never crashes, writes are durable at once. */
-class NoFailures implements FailureHooks {
-  readonly crashed = false;
-  readonly incarnation = 0;
-  private readonly records: Uint8Array[] = [];
-  readonly log: DurableLog = {
-    write: (record, done) => {
-      this.records.push(record);
-      done?.();
-      return this.records.length - 1;
+export function failureHooks(host: AnyIpHost, withStorage: boolean): FailureHooks {
+  if (withStorage && !host.hasStorage) host.ensureStorage();
+  return {
+    get crashed() {
+      return host.crashed;
     },
-    durable: this.records,
+    get incarnation() {
+      return host.incarnation;
+    },
+    onCrash: (fn) => host.onCrash(fn),
+    onRestart: (fn) => host.onRestart(fn),
+    get log() {
+      return host.storage;
+    },
   };
-  onCrash(): () => void {
-    return () => {};
-  }
-  onRestart(): () => void {
-    return () => {};
-  }
-}
-
-const standIns = new WeakMap<AnyIpHost, FailureHooks>();
-
-export function failureHooks(host: AnyIpHost): FailureHooks {
-  const h = host as unknown as Partial<HostWithFailures>;
-  if (typeof h.onCrash === "function" && h.storage !== undefined) {
-    return {
-      get crashed() {
-        return h.crashed === true;
-      },
-      get incarnation() {
-        return h.incarnation ?? 0;
-      },
-      onCrash: (fn) => h.onCrash!(fn),
-      onRestart: (fn) => h.onRestart!(fn),
-      log: h.storage,
-    };
-  }
-  let s = standIns.get(host);
-  if (s === undefined) standIns.set(host, (s = new NoFailures()));
-  return s;
 }

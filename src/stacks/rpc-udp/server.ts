@@ -22,7 +22,8 @@
 //   server runs under the host's new incarnation.
 // - An execution counts once its effect is made (durable when logged); the ledger counts them
 //   per call (client id, incarnation, sequence) for the executions-per-call histogram: observer
-//   data, kept across crashes, bounded by ledgerCapacity (beyond it calls are not tracked).
+//   data, kept across crashes, bounded by ledgerCapacity (beyond it calls are not tracked), and
+//   without the binding operations (lookup, register).
 // - Bounded: clients, executions at once (BUSY beyond), assemblies, message bytes.
 
 import { EV_DEVICE_BASE } from "../../devices/device.js";
@@ -174,7 +175,7 @@ export class RpcUdpServer implements EventHandler, PacketSink {
     this.app = app;
     this.o = options;
     this.semantics = options.semantics;
-    this.hooks = failureHooks(host);
+    this.hooks = failureHooks(host, true);
     this.id = this.sim.register(name, this);
     this.io = new PacketIo(host, this, options.fragmentBytes);
     this.table = new ClientTable(options.maxClients);
@@ -471,17 +472,20 @@ export class RpcUdpServer implements EventHandler, PacketSink {
     this.release(s);
     this.counters.executions++;
     this.byOp[op] = (this.byOp[op] ?? 0) + 1;
-    const key = `${clientId}:${inc}:${seq}`;
-    const n = this.ledger.get(key);
-    if (n !== undefined) this.ledger.set(key, n + 1);
-    else if (this.ledger.size < this.o.ledgerCapacity) this.ledger.set(key, 1);
-    else this.counters.untrackedCalls++;
+    if (op < BINDING_OPS) this.track(`${clientId}:${inc}:${seq}`);
     if (orphan) {
       this.counters.orphansCompleted++;
       return;
     }
     const e = this.table.get(clientId);
     if (e !== undefined) this.answer(e, inc, seq, op, p.status, p.result, peer, peerPort);
+  }
+
+  private track(key: string): void {
+    const n = this.ledger.get(key);
+    if (n !== undefined) this.ledger.set(key, n + 1);
+    else if (this.ledger.size < this.o.ledgerCapacity) this.ledger.set(key, 1);
+    else this.counters.untrackedCalls++;
   }
 
   /** Sends a reply and caches it in the entry when the entry is still that call's. */
@@ -597,3 +601,5 @@ export class RpcUdpServer implements EventHandler, PacketSink {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Operations from here up (lookup, register) are binding, not calls of the workload: not in the ledger. */
+const BINDING_OPS = 0xff00;
