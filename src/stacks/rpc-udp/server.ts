@@ -13,7 +13,8 @@
 //   arrives whole runs (a duplicate runs again: counted).
 // - A whole request runs for the operation's execution time (an event), then the app prepares
 //   the result. A state change, and under exactly-once every call's id and result, is written
-//   to stable storage with a forced write, and the reply goes only once it is durable; a full
+//   to stable storage with a forced write (binding operations excepted: they are idempotent),
+//   and the reply goes only once it is durable; a full
 //   log answers LOG_FULL and nothing changes. An ACK goes after ackDelayNs while it runs.
 // - Replies are kept until the client acknowledges them (its next request or an explicit ACK),
 //   for duplicates and NAK repair. Exactly-once rebuilds them from the log at restart.
@@ -414,7 +415,8 @@ export class RpcUdpServer implements EventHandler, PacketSink {
   /** The execution time is over: prepare, log if needed, then commit. */
   private executed(s: number): void {
     const p = this.app.prepare(this.xOp[s]!, this.xArgs[s]!);
-    const exactly = this.semantics === "exactly-once";
+    // Binding operations are idempotent and not the workload's calls: never logged.
+    const exactly = this.semantics === "exactly-once" && this.xOp[s]! < BINDING_OPS;
     if (!exactly && p.state === undefined) {
       this.app.apply(p);
       this.commit(s, p);

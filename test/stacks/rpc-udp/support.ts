@@ -58,13 +58,17 @@ export interface RpcWorld {
 
 export interface WorldOptions {
   seed?: number;
-  /** Link faults per host (its link to the switch). */
+  /** Link faults per host (its link to the switch), from 2 ms on (ARP is resolved first). */
   faults?: Record<string, Partial<LinkFaults>>;
   /** MTU of every host. */
   mtu?: number;
   /** Crashes: host, at, restartAt. */
   crashes?: [string, number, number?][];
   rate?: number;
+  /** Disk profile per host (others get the default when their server makes one). */
+  disks?: Record<string, "disk-1995" | "nvme-2025">;
+  /** Link outages: host (its link to the switch), down at, up at. */
+  outages?: [string, number, number][];
 }
 
 export function rpcWorld(spec: RpcUdpWorkload, o: WorldOptions = {}): RpcWorld {
@@ -73,18 +77,27 @@ export function rpcWorld(spec: RpcUdpWorkload, o: WorldOptions = {}): RpcWorld {
   net.addSwitch("sw", { ports: hosts.length });
   hosts.forEach((h, i) => {
     net.addHost(h, { ip: { address: `10.0.0.${i + 1}/24`, ...(o.mtu !== undefined ? { mtu: o.mtu } : {}) } });
-    const faults = o.faults?.[h];
     net.connect(h, `sw:${i}`, {
       name: `${h}-sw`,
       rate: o.rate ?? 100e6,
       delay: 100_000,
       ...(o.mtu !== undefined ? { mtu: o.mtu } : {}),
-      ...(faults !== undefined ? { faults } : {}),
     });
   });
+  for (const [h, disk] of Object.entries(o.disks ?? {})) net.ipHost(h).ensureStorage({ disk });
   const names = new Map<string, NameServiceNode>();
   const run = new RpcUdpWorkloadRun({ sim: net.sim, ipHost: (n) => net.ipHost(n), own: () => {} }, spec, names);
+  if (o.faults !== undefined) {
+    // ARP first, on clean links (a lost ARP reply waits a whole ARP retry), then the faults.
+    for (const a of hosts) for (const b of hosts) if (a !== b) net.ipHost(a).ping(net.ipHost(b).ip, 8);
+    net.run(2 * MS);
+    for (const [h, f] of Object.entries(o.faults)) net.link(`${h}-sw`).setFaults(f);
+  }
   for (const [h, at, restartAt] of o.crashes ?? []) net.crash(h, at, restartAt);
+  for (const [h, down, up] of o.outages ?? []) {
+    net.link(`${h}-sw`).setDown(down);
+    net.link(`${h}-sw`).setUp(up);
+  }
   const report = () => rpcUdpReport(spec, run.state());
   return {
     net,
