@@ -4,8 +4,8 @@
 // Contract:
 // - Devices are made in a fixed order (hosts, hostStack NICs, switches, routers, segments,
 //   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, disks and
-//   failures, each in declaration order), so a scenario and seed always give the same device
-//   ids, event keys, random streams and fingerprint.
+//   failures, rpc-udp workloads, each in declaration order), so a scenario and seed always give
+//   the same device ids, event keys, random streams and fingerprint.
 // - Sizing follows the scenario (./network-sizing.ts): the frame store and event queue grow
 //   with the number of hosts and links, so small scenarios stay small.
 // - With options.partition, the whole topology is built (device ids agree in every partition)
@@ -24,6 +24,7 @@ import { FlowStats } from "../trace/flow-stats.js";
 import type { MessageFlow } from "../traffic/message-traffic.js";
 import type { TransportFlow } from "../traffic/transport-traffic.js";
 import type { UdpTrafficFlow } from "../traffic/udp-traffic.js";
+import type { RpcUdpWorkloadRun } from "../traffic/rpc-udp-workload.js";
 import { buildContext } from "./build-context.js";
 import { type BuiltHostStack, startHostStacks } from "./build-host-stacks.js";
 import {
@@ -36,6 +37,7 @@ import {
   addSwitches,
 } from "./build-topology.js";
 import { addFailures } from "./build-failures.js";
+import { addRpcUdpWorkloads } from "./build-rpc-udp.js";
 import { addTcpLayers, startIpTraffic } from "./build-traffic.js";
 import { Network } from "./network.js";
 import { frameSlotsFor, slotBytesFor } from "./network-sizing.js";
@@ -57,6 +59,8 @@ export interface BuiltScenario {
   messages: MessageFlow[];
   /** Each hostStack host's CPU and (when it is in a message flow) stack, by host name. */
   hostStacks: Map<string, BuiltHostStack>;
+  /** rpc-udp workloads, in workloads order. */
+  rpcUdp: RpcUdpWorkloadRun[];
 }
 
 export interface BuildOptions {
@@ -86,7 +90,8 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const { traffic, transports } = startIpTraffic(ctx, flows, tcp);
     const { hostStacks, messages } = startHostStacks(ctx, flows, stackNics);
     addFailures(ctx);
-    return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks };
+    const rpcUdp = addRpcUdpWorkloads(ctx);
+    return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks, rpcUdp };
   } catch (err) {
     network.destroy();
     throw err;

@@ -34,6 +34,8 @@ import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
 import { atmReport, type AtmReport } from "./atm-report.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
+import { mergeRpcUdpStates, rpcUdpReport, type RpcUdpReport } from "../traffic/rpc-udp-report.js";
+import type { RpcUdpWorkloadState } from "../traffic/rpc-udp-workload.js";
 
 export interface LinkReport {
   id: string;
@@ -93,6 +95,8 @@ export interface RunReport {
   atm?: AtmReport;
   /** Crashes, restarts and partitions (scenarios with a failures section). */
   failures?: FailuresReport;
+  /** rpc-udp workloads: outcomes, executions per call, orphans, retransmissions (scenarios with some). */
+  rpcUdp?: RpcUdpReport[];
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
 }
@@ -114,6 +118,8 @@ export interface PartialReport {
   /** Message flows and hostStack hosts as this partition saw them (the merge takes the owner's). */
   messages: MessageFlowState[];
   hostStacks: Record<string, HostStackReport>;
+  /** rpc-udp workloads as this partition saw them (the merge takes each host's part from its owner). */
+  rpcUdp: RpcUdpWorkloadState[];
   exchange: ExchangeStats;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
@@ -196,6 +202,7 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     ...(built.scenario.failures.length > 0
       ? { failures: { devices: stats.failures, partitions: stats.partitions } }
       : {}),
+    ...(built.rpcUdp.length > 0 ? { rpcUdp: built.rpcUdp.map((r) => rpcUdpReport(r.spec, r.state())) } : {}),
   };
 }
 
@@ -211,6 +218,7 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     transports: built.transports.map((t) => t.state()),
     messages: built.messages.map((m) => m.state()),
     hostStacks: hostStackReports(built),
+    rpcUdp: built.rpcUdp.map((r) => r.state()),
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
@@ -280,6 +288,7 @@ export function mergePartials(
           },
         }
       : {}),
+    ...rpcUdpSection(scenario, plan, byIndex),
     parallel: {
       partitions: plan.count,
       automatic: plan.automatic,
@@ -299,4 +308,16 @@ export function mergePartials(
       warmThreads,
     },
   };
+}
+
+/** The rpc-udp reports of a partitioned run: each client, server and name service from its owner. */
+function rpcUdpSection(scenario: Scenario, plan: PartitionPlan, byIndex: PartialReport[]): { rpcUdp?: RpcUdpReport[] } {
+  const specs = scenario.workloads.filter((w) => w.type === "rpc-udp");
+  if (specs.length === 0) return {};
+  const states = mergeRpcUdpStates(
+    specs,
+    byIndex.map((p) => p.rpcUdp),
+    (host) => plan.owner[host] ?? 0,
+  );
+  return { rpcUdp: specs.map((spec, i) => rpcUdpReport(spec, states[i]!)) };
 }

@@ -7,6 +7,7 @@ import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
 import type { AtmScenario } from "./atm-types.js";
+import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
 
 export type ParameterValue = number | string | boolean;
 
@@ -197,6 +198,10 @@ export type {
   UdpTrafficType,
 } from "../traffic/traffic-spec.js";
 
+export type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
+/** An entry of `workloads`: a protocol workload over several hosts, by its `type`. */
+export type ScenarioWorkload = RpcUdpWorkload;
+
 export interface ScenarioOutputs {
   /** Paths as written (a runner resolves relative ones against Scenario.baseDir). */
   json: string | undefined;
@@ -234,6 +239,8 @@ export interface Scenario {
   partitions: string[][] | undefined;
   /** Crashes, restarts, random failures and network partitions, in declaration order. */
   failures: ScenarioFailure[];
+  /** Protocol workloads over several hosts (rpc-udp), in declaration order. */
+  workloads: ScenarioWorkload[];
   /** Sweep ranges in declaration order; {} when there are none. */
   parameters: Record<string, ParameterValue[]>;
   /** Every "${name}" reference in the document (this Scenario has the first values). */

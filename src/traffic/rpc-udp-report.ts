@@ -46,7 +46,15 @@ export interface RpcUdpReport {
   logFull: number;
   /** Arrival to reply of ok calls, ns. */
   latency: LatencySummary;
-  clients: { host: string; incarnation: number; calls: number; ok: number; failed: number; unknown: number; boundTo: string | null }[];
+  clients: {
+    host: string;
+    incarnation: number;
+    calls: number;
+    ok: number;
+    failed: number;
+    unknown: number;
+    boundTo: string | null;
+  }[];
   servers: { host: string; rank: number; incarnation: number; counter: number; executions: number; restarts: number }[];
   /** This service's entries at the name service when the run ended (null: no name service). */
   registry: { address: number; port: number; rank: number; incarnation: number }[] | null;

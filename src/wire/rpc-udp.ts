@@ -119,9 +119,7 @@ export class RpcUdpView extends ByteView {
       return RpcUdpParseError.BAD_FRAGMENT;
     const data = this.length - RPC_UDP_HEADER_LEN;
     if (type === RpcUdpType.ACK) {
-      return data === 0 && index === 0 && this.fragmentOffset === 0
-        ? RpcUdpParseError.OK
-        : RpcUdpParseError.BAD_LENGTH;
+      return data === 0 && index === 0 && this.fragmentOffset === 0 ? RpcUdpParseError.OK : RpcUdpParseError.BAD_LENGTH;
     }
     if (type === RpcUdpType.NAK) return this.checkBitmap(count, data);
     const offset = this.fragmentOffset;

@@ -242,7 +242,11 @@ export class RpcUdpCaller implements EventHandler, PacketSink {
   }
 
   onPacket(r: RpcUdpRepr, bytes: Uint8Array, dataOff: number, src: number, srcPort: number): void {
-    if (r.clientId !== this.clientId || r.clientIncarnation !== this.incarnationValue || r.type === RpcUdpType.REQUEST) {
+    if (
+      r.clientId !== this.clientId ||
+      r.clientIncarnation !== this.incarnationValue ||
+      r.type === RpcUdpType.REQUEST
+    ) {
       this.counters.strayPackets++;
       return;
     }
@@ -320,7 +324,8 @@ export class RpcUdpCaller implements EventHandler, PacketSink {
     this.ackTimer = this.sim.scheduler.schedule(this.id, this.o.ackDelayNs, this.id, EV_REPLY_ACK, 0, this.ackGen, 0);
     if (status === RpcUdpStatus.OK) this.finish("ok", "OK", sinc, data);
     else if (status === RpcUdpStatus.RESTARTED) this.finish("unknown", "RESTARTED", sinc, undefined);
-    else this.finish("failed", RPC_UDP_STATUS_NAMES[status]!, sinc, status === RpcUdpStatus.APP_ERROR ? data : undefined);
+    else
+      this.finish("failed", RPC_UDP_STATUS_NAMES[status]!, sinc, status === RpcUdpStatus.APP_ERROR ? data : undefined);
   }
 
   private lateReply(r: RpcUdpRepr, src: number, srcPort: number): void {

@@ -64,7 +64,12 @@ function writeEntry(b: Uint8Array, at: number, e: Binding): void {
 }
 
 function readEntry(b: Uint8Array, at: number): Binding {
-  return { address: readU32(b, at), port: readU16(b, at + 4), rank: readU16(b, at + 6), incarnation: readU32(b, at + 8) };
+  return {
+    address: readU32(b, at),
+    port: readU16(b, at + 4),
+    rank: readU16(b, at + 6),
+    incarnation: readU32(b, at + 8),
+  };
 }
 
 export function encodeLookupResult(entries: readonly Binding[]): Uint8Array {
@@ -108,9 +113,14 @@ export class NameServiceApp implements ServerApp {
     if (named === undefined) return { status: RpcUdpStatus.APP_ERROR, result: EMPTY, state: undefined };
     if (op === RpcOp.LOOKUP) {
       this.lookups++;
-      return { status: RpcUdpStatus.OK, result: encodeLookupResult(this.registry.get(named.name) ?? []), state: undefined };
+      return {
+        status: RpcUdpStatus.OK,
+        result: encodeLookupResult(this.registry.get(named.name) ?? []),
+        state: undefined,
+      };
     }
-    if (args.length !== named.at + ENTRY_LEN) return { status: RpcUdpStatus.APP_ERROR, result: EMPTY, state: undefined };
+    if (args.length !== named.at + ENTRY_LEN)
+      return { status: RpcUdpStatus.APP_ERROR, result: EMPTY, state: undefined };
     const e = readEntry(args, named.at);
     const known = this.registry.get(named.name)?.some((x) => x.address === e.address && x.port === e.port) ?? false;
     if (!known && this.entries >= this.maxEntries) {

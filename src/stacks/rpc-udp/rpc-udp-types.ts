@@ -18,7 +18,12 @@ export const RpcOp = {
 } as const;
 
 /** The operations a workload may call, by scenario name. */
-export const WORKLOAD_OPERATIONS = { echo: RpcOp.ECHO, read: RpcOp.READ, increment: RpcOp.INCREMENT, debit: RpcOp.DEBIT };
+export const WORKLOAD_OPERATIONS = {
+  echo: RpcOp.ECHO,
+  read: RpcOp.READ,
+  increment: RpcOp.INCREMENT,
+  debit: RpcOp.DEBIT,
+};
 export type WorkloadOperation = keyof typeof WORKLOAD_OPERATIONS;
 
 /**

@@ -423,9 +423,7 @@ export class RpcUdpServer implements EventHandler, PacketSink {
       return;
     }
     const port = this.o.port;
-    const rec = exactly
-      ? encodeCallRecord(port, this.loggedCall(s, p), p.state)
-      : encodeStateRecord(port, p.state!);
+    const rec = exactly ? encodeCallRecord(port, this.loggedCall(s, p), p.state) : encodeStateRecord(port, p.state!);
     const gen = this.xGen[s]!;
     let writing = true;
     let durableAtOnce = false;
@@ -442,8 +440,7 @@ export class RpcUdpServer implements EventHandler, PacketSink {
       const e = this.table.get(this.xClient[s]!);
       const [inc, seq, op, orphan] = [this.xInc[s]!, this.xSeq[s]!, this.xOp[s]!, this.xOrphan[s]];
       this.release(s);
-      if (orphan === 0 && e !== undefined)
-        this.answer(e, inc, seq, op, RpcUdpStatus.LOG_FULL, EMPTY, peer, peerPort);
+      if (orphan === 0 && e !== undefined) this.answer(e, inc, seq, op, RpcUdpStatus.LOG_FULL, EMPTY, peer, peerPort);
       return;
     }
     this.counters.logWrites++;
@@ -549,10 +546,26 @@ export class RpcUdpServer implements EventHandler, PacketSink {
 
   private ackExecution(s: number): void {
     this.io.tx.operation = this.xOp[s]!;
-    this.ack(this.xClient[s]!, this.xInc[s]!, this.xSeq[s]!, this.xPeer[s]!, this.xPort[s]!, this.xCount[s]!, this.xLength[s]!);
+    this.ack(
+      this.xClient[s]!,
+      this.xInc[s]!,
+      this.xSeq[s]!,
+      this.xPeer[s]!,
+      this.xPort[s]!,
+      this.xCount[s]!,
+      this.xLength[s]!,
+    );
   }
 
-  private ack(clientId: number, inc: number, seq: number, peer: number, port: number, count: number, len: number): void {
+  private ack(
+    clientId: number,
+    inc: number,
+    seq: number,
+    peer: number,
+    port: number,
+    count: number,
+    len: number,
+  ): void {
     const tx = this.io.tx;
     tx.clientId = clientId;
     tx.clientIncarnation = inc;

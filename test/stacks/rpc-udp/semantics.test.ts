@@ -107,9 +107,7 @@ describe("the call ran, its reply was lost, then the server crashed", () => {
   });
 
   it("at-most-once cannot tell: unknown, although it ran once", () => {
-    const r = rpcWorld(workloadSpec({ ...ONE_SLOW_CALL, semantics: "at-most-once" }), DONE_THEN_CRASH).finish(
-      500 * MS,
-    );
+    const r = rpcWorld(workloadSpec({ ...ONE_SLOW_CALL, semantics: "at-most-once" }), DONE_THEN_CRASH).finish(500 * MS);
     expect(r.outcomes).toEqual({ ok: 0, failed: 0, unknown: 1, pending: 0 });
     expect(r.executionsPerCall).toEqual({ "0": 0, "1": 1 });
     expect(r.counters).toEqual({ s0: 1 });
