@@ -42,6 +42,9 @@ const EXAMPLES: [string, number][] = [
   // Host stacks: each message pair (its stacks and workload) in one partition, the switch in
   // another with 4 workers; the full run, both workloads complete.
   ["examples/host-stacks.yaml", 300e6],
+  // RPC over UDP with server crashes: clients, servers and the name service in different
+  // partitions; the rpcUdp section merges from each host's owner.
+  ["examples/crash-rpc.yaml", 3e9],
 ];
 
 describe("partitioned runs give the single-threaded results", () => {

@@ -48,6 +48,7 @@ import {
   RANDOM_FAILURE_KEYS,
   STORAGE_KEYS,
 } from "../../src/scenario/check-failures.js";
+import { RPC_UDP_KEYS } from "../../src/scenario/check-rpc-udp.js";
 
 type Node = Record<string, unknown>;
 
@@ -91,6 +92,7 @@ describe("the loader's key tables and the JSON Schema", () => {
     ["/$defs/failure/oneOf/0", CRASH_KEYS],
     ["/$defs/failure/oneOf/1", RANDOM_FAILURE_KEYS],
     ["/$defs/failure/oneOf/2", PARTITION_FAILURE_KEYS],
+    ["/$defs/rpcUdpWorkload", RPC_UDP_KEYS],
   ] as const)("scenario %s", (pointer, keys) => {
     expect(sorted(keysAt(main, pointer))).toEqual(sorted(keys));
   });

@@ -28,7 +28,9 @@ export type WorkloadOperation = keyof typeof WORKLOAD_OPERATIONS;
 
 /**
  *   ok       a reply with status OK arrived
- *   failed   the call certainly did not run: the server refused it (a status), or it was never sent
+ *   failed   the call had no effect, and the client knows it: the server refused it (BUSY,
+ *            NO_SUCH_OPERATION, LOG_FULL, TOO_LARGE), the operation ran and refused it
+ *            (APP_ERROR), or it was never sent (the client's queue was full, or it crashed first)
  *   unknown  no answer says what happened: every retransmission timed out, the server restarted
  *            since the client bound to it (RESTARTED), or the client crashed with it outstanding
  */
