@@ -17,3 +17,11 @@ export {
   type TransportState,
   type TransportFlowReport,
 } from "../traffic/transport-traffic.js";
+export {
+  RpcUdpWorkloadRun,
+  startRpcUdpWorkload,
+  type RpcUdpContext,
+  type RpcUdpWorkloadState,
+} from "../traffic/rpc-udp-workload.js";
+export { rpcUdpReport, mergeRpcUdpStates, type RpcUdpReport } from "../traffic/rpc-udp-report.js";
+export type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";

@@ -67,9 +67,13 @@ describe("examples/crash-rpc.yaml", () => {
       }
       let udp = 0;
       for (const f of ["s1-0.pcap", "s2-0.pcap", "s3-0.pcap", "ns-0.pcap", "sw-1.pcap"]) {
-        const rows = tsharkFields(join(tmp.path("one"), f), ["_ws.malformed", "frame.protocols", "udp.checksum.status"], {
-          prefs: CHECK_ALL_PREFS,
-        });
+        const rows = tsharkFields(
+          join(tmp.path("one"), f),
+          ["_ws.malformed", "frame.protocols", "udp.checksum.status"],
+          {
+            prefs: CHECK_ALL_PREFS,
+          },
+        );
         for (const row of rows) {
           expect(row["_ws.malformed"], f).toBe("");
           if (!row["frame.protocols"]!.includes("udp")) continue;

@@ -167,13 +167,21 @@ describe("rpc-udp scenario entries", () => {
     ["an unknown semantics", ", semantics: at-most-twice", 'workloads[0].semantics: "at-most-twice" is not one of'],
     ["an unknown operation", ", operation: incremnt", 'did you mean "increment"'],
     ["arrivals without interval", ", arrivals: poisson", 'workloads[0].arrivals: applies only with "interval"'],
-    ["a name-service port without one", ", nameServicePort: 9", 'workloads[0].nameServicePort: applies only with "nameService"'],
+    [
+      "a name-service port without one",
+      ", nameServicePort: 9",
+      'workloads[0].nameServicePort: applies only with "nameService"',
+    ],
     ["arguments under 8 bytes", ", argumentSize: 7", "workloads[0].argumentSize: 7 is out of range (8 to"],
     ["results too large for 8192 fragments", ", resultSize: 20MB", "workloads[0].resultSize"],
-    ["a zero timeout", ", timeout: 0s", "workloads[0].timeout: \"0s\" must be longer than 0"],
+    ["a zero timeout", ", timeout: 0s", 'workloads[0].timeout: "0s" must be longer than 0'],
     ["negative retries", ", retries: -1", "workloads[0].retries"],
     ["an unknown key", ", retrys: 3", "workloads[0]"],
-    ["a port of a traffic flow", ", port: 9000", "workloads[0].port: UDP port 9000 of s0 is already used by traffic[0] (t)"],
+    [
+      "a port of a traffic flow",
+      ", port: 9000",
+      "workloads[0].port: UDP port 9000 of s0 is already used by traffic[0] (t)",
+    ],
     ["a bad interval", ", interval: 0ms", "workloads[0].interval"],
   ])("refuses %s, naming the path", (_what, extra, message) => {
     expect(errorOf(entry(extra))).toContain(message);
@@ -218,7 +226,10 @@ describe("rpc-udp scenario entries", () => {
   - { name: b, type: rpc-udp, clients: [c1], server: s1, nameService: ns }
 `);
     const built = buildScenario(s);
-    expect(built.rpcUdp.map((r) => r.nameService)).toEqual([built.rpcUdp[0]!.nameService, built.rpcUdp[0]!.nameService]);
+    expect(built.rpcUdp.map((r) => r.nameService)).toEqual([
+      built.rpcUdp[0]!.nameService,
+      built.rpcUdp[0]!.nameService,
+    ]);
     built.network.dispose();
   });
 });

@@ -24,9 +24,7 @@ import { MS, rpcWorld, workloadSpec } from "../stacks/rpc-udp/support.js";
 
 // A one-fragment increment request: client 0x00010001 in its incarnation 2, bound to server
 // incarnation 1, call 7, 8 bytes of arguments.
-const HEADER = fromHex(
-  "01 01 00 00  0003 0001  0000 0000  00010001  00000002  00000001  00000007  00000008  00000000",
-);
+const HEADER = fromHex("01 01 00 00  0003 0001  0000 0000  00010001  00000002  00000001  00000007  00000008  00000000");
 const ARGS = fromHex("0000 0040 0000 0001");
 const REPR: RpcUdpRepr = {
   type: RpcUdpType.REQUEST,
@@ -165,9 +163,21 @@ describe("rpc-udp header", () => {
     ["data past the message", broken((b) => (b[35] = 1)), RpcUdpParseError.BAD_LENGTH],
     ["last fragment short of the end", broken((b) => (b[31] = 9)), RpcUdpParseError.BAD_LENGTH],
     ["an ACK with data", broken((b) => (b[1] = RpcUdpType.ACK)), RpcUdpParseError.BAD_LENGTH],
-    ["a NAK with an empty bitmap", broken((b) => (b[1] = RpcUdpType.NAK), new Uint8Array(1)), RpcUdpParseError.BAD_LENGTH],
-    ["a NAK naming fragment 1 of 1", broken((b) => (b[1] = RpcUdpType.NAK), Uint8Array.of(0x40)), RpcUdpParseError.BAD_LENGTH],
-    ["a NAK bitmap too long", broken((b) => (b[1] = RpcUdpType.NAK), Uint8Array.of(0x80, 0)), RpcUdpParseError.BAD_LENGTH],
+    [
+      "a NAK with an empty bitmap",
+      broken((b) => (b[1] = RpcUdpType.NAK), new Uint8Array(1)),
+      RpcUdpParseError.BAD_LENGTH,
+    ],
+    [
+      "a NAK naming fragment 1 of 1",
+      broken((b) => (b[1] = RpcUdpType.NAK), Uint8Array.of(0x40)),
+      RpcUdpParseError.BAD_LENGTH,
+    ],
+    [
+      "a NAK bitmap too long",
+      broken((b) => (b[1] = RpcUdpType.NAK), Uint8Array.of(0x80, 0)),
+      RpcUdpParseError.BAD_LENGTH,
+    ],
   ])("refuses %s", (_what, bytes, error) => {
     expect(parse(bytes)).toBe(error);
   });
@@ -208,7 +218,15 @@ describe("rpc-udp captures in tshark", () => {
       for (const file of ["up.pcap", "down.pcap"]) {
         const rows = tsharkFields(
           tmp.path(file),
-          ["_ws.malformed", "_ws.expert.message", "frame.protocols", "udp.checksum.status", "ip.checksum.status", "udp.port", "data.data"],
+          [
+            "_ws.malformed",
+            "_ws.expert.message",
+            "frame.protocols",
+            "udp.checksum.status",
+            "ip.checksum.status",
+            "udp.port",
+            "data.data",
+          ],
           { prefs: CHECK_ALL_PREFS },
         );
         for (const row of rows) {
