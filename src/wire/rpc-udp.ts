@@ -16,29 +16,7 @@
 //   its fragment count; a NAK's data is a bitmap of the missing fragments (bit i = byte i >> 3,
 //   mask 0x80 >> (i & 7)), ceil(count / 8) bytes, at least one bit set, none past the count.
 // - Integers are big-endian. The UDP checksum covers everything; no checksum of our own.
-//
-//    0        7 8       15 16      23 24      31
-//   +----------+----------+---------+----------+
-//   | version  |   type   |  flags  |  status  |  0   version 1
-//   +----------+----------+---------+----------+
-//   |     operation       |  fragment count    |  4
-//   +---------------------+--------------------+
-//   |   fragment index    |   reserved (0)     |  8
-//   +---------------------+--------------------+
-//   |                client id                 | 12
-//   |            client incarnation            | 16
-//   |            server incarnation            | 20
-//   |             call sequence                | 24
-//   |             message length               | 28
-//   |             fragment offset              | 32
-//   +------------------------------------------+
-//   |  data: REQUEST/REPLY fragment bytes,     | 36
-//   |        NAK bitmap; none in an ACK        |
-//
-//   types: 1 REQUEST, 2 REPLY, 3 ACK, 4 NAK. flags: 0x01 RETX (a retransmission).
-//   status (REPLY only, 0 elsewhere): 0 OK, 1 APP_ERROR, 2 NO_SUCH_OPERATION, 3 BUSY,
-//   4 RESTARTED (the server restarted since the client bound: the call may have run),
-//   5 LOG_FULL, 6 TOO_LARGE.
+//   The layout is on RpcUdpView.
 
 import { ByteView, readU16, readU32, writeU16, writeU32 } from "./byte-view.js";
 
@@ -94,6 +72,42 @@ export function nakBitmapLength(count: number): number {
   return (count + 7) >>> 3;
 }
 
+/**
+ *    0        7 8       15 16      23 24      31
+ *   +----------+----------+---------+----------+
+ *   | version  |   type   |  flags  |  status  |  0   version 1
+ *   +----------+----------+---------+----------+
+ *   |     operation       |  fragment count    |  4
+ *   +---------------------+--------------------+
+ *   |   fragment index    |   reserved (0)     |  8
+ *   +---------------------+--------------------+
+ *   |                client id                 | 12
+ *   |            client incarnation            | 16
+ *   |            server incarnation            | 20
+ *   |             call sequence                | 24
+ *   |             message length               | 28
+ *   |             fragment offset              | 32
+ *   +------------------------------------------+
+ *   |  data: REQUEST/REPLY fragment bytes,     | 36
+ *   |        NAK bitmap; none in an ACK        |
+ *
+ *   field               bytes  meaning
+ *   version             1      1
+ *   type                1      1 REQUEST, 2 REPLY, 3 ACK, 4 NAK
+ *   flags               1      0x01 RETX: a retransmission (REQUEST, REPLY only)
+ *   status              1      REPLY: 0 OK, 1 APP_ERROR, 2 NO_SUCH_OPERATION, 3 BUSY,
+ *                              4 RESTARTED, 5 LOG_FULL, 6 TOO_LARGE; 0 elsewhere
+ *   operation           2      what the call runs (the name service's: 0xff01, 0xff02)
+ *   fragment count      2      fragments of the message, 1 to 8192
+ *   fragment index      2      this fragment; 0 in an ACK or NAK
+ *   reserved            2      0
+ *   client id           4      the client, the same in every incarnation
+ *   client incarnation  4      grows at each restart of the client
+ *   server incarnation  4      request: the one the client bound to; else the server's own
+ *   call sequence       4      from 1 in each client incarnation
+ *   message length      4      bytes of the whole arguments or result
+ *   fragment offset     4      where this fragment's data goes; 0 in an ACK or NAK
+ */
 export class RpcUdpView extends ByteView {
   // Its own wrap(): per-packet views keep monomorphic type feedback (see UdpView).
   override wrap(bytes: Uint8Array, offset: number, length: number): this {
