@@ -38,6 +38,10 @@ export interface RpcUdpReport {
   repliesReplayed: number;
   duplicatesExecuted: number;
   restartedRejects: number;
+  /** Clients the servers' duplicate tables forgot to make room (their next old duplicate would look new). */
+  tableEvictions: number;
+  /** Calls refused BUSY (every execution slot taken, or the duplicate table full of running calls). */
+  busy: number;
   fragments: { sent: number; repaired: number };
   naks: { sent: number; received: number };
   acks: { explicit: number; implicit: number; fromServers: number };
@@ -131,6 +135,8 @@ export function rpcUdpReport(spec: RpcUdpWorkload, state: RpcUdpWorkloadState): 
     repliesReplayed: sum(ss, (s) => s.server.repliesReplayed),
     duplicatesExecuted: sum(ss, (s) => s.server.duplicatesExecuted),
     restartedRejects: sum(ss, (s) => s.server.restartedRejects),
+    tableEvictions: sum(ss, (s) => s.server.tableEvictions),
+    busy: sum(ss, (s) => s.server.busy),
     fragments: {
       sent: sum(cs, (c) => c.caller.packets.fragmentsSent) + sum(ss, (s) => s.server.packets.fragmentsSent),
       repaired: sum(cs, (c) => c.caller.fragmentsRepaired) + sum(ss, (s) => s.server.fragmentsRepaired),
