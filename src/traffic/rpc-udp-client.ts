@@ -381,8 +381,9 @@ export class RpcUdpClientNode implements EventHandler {
     this.up = false;
     this.epoch = (this.epoch + 1) | 0;
     this.caller.crash();
-    // The call in flight was reported by the caller (unknown); those waiting were never sent.
-    for (const _ of this.queue.splice(0)) this.record("failed", "CLIENT_CRASHED");
+    // The call in flight was reported by the caller (unknown); those waiting were never sent,
+    // but for one waiting to go again to a backup (it was sent: it may have run).
+    for (const call of this.queue.splice(0)) this.record(call.sequence > 0 ? "unknown" : "failed", "CLIENT_CRASHED");
     this.inFlight = undefined;
     this.binding = false;
     this.rebindPending = false;

@@ -23,7 +23,13 @@ import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";
-import { RPC_UDP_STATUS_NAMES, RpcUdpStatus, RpcUdpType, type RpcUdpRepr } from "../../wire/rpc-udp.js";
+import {
+  RPC_UDP_MAX_FRAGMENTS,
+  RPC_UDP_STATUS_NAMES,
+  RpcUdpStatus,
+  RpcUdpType,
+  type RpcUdpRepr,
+} from "../../wire/rpc-udp.js";
 import type { AnyIpHost } from "../ip/ip-host.js";
 import { AssemblyTable, type AssemblyCounters } from "./assembly.js";
 import { failureHooks, type FailureHooks } from "./host-failures.js";
@@ -166,10 +172,11 @@ export class RpcUdpCaller implements EventHandler, PacketSink {
         { path: "call" },
       );
     }
-    if (spec.args.length > this.o.maxMessageBytes) {
+    if (spec.args.length > this.o.maxMessageBytes || this.io.fragmentCount(spec.args.length) > RPC_UDP_MAX_FRAGMENTS) {
       throw new NetloomError(
         ErrorCode.INVALID_ARGUMENT,
-        `${this.name}: ${spec.args.length}-byte arguments exceed maxMessageBytes ${this.o.maxMessageBytes}`,
+        `${this.name}: ${spec.args.length}-byte arguments exceed maxMessageBytes ${this.o.maxMessageBytes} ` +
+          `or ${RPC_UDP_MAX_FRAGMENTS} fragments of ${this.io.fragmentBytes} bytes`,
         { path: "args" },
       );
     }
@@ -264,11 +271,9 @@ export class RpcUdpCaller implements EventHandler, PacketSink {
       const slot = this.assembly.add(r, bytes, dataOff, src, srcPort);
       if (slot < 0) return;
       const a = this.assembly.get(slot);
-      const data = a.data;
-      const status = a.status;
-      const sinc = a.serverIncarnation;
+      const { data, status, serverIncarnation, count } = a;
       this.assembly.release(slot);
-      this.reply(r, status, sinc, data, a.count);
+      this.reply(r, status, serverIncarnation, data, count);
       return;
     }
     if (!mine) {
@@ -281,7 +286,11 @@ export class RpcUdpCaller implements EventHandler, PacketSink {
       this.attemptsLeft = cur.retries;
       return;
     }
-    // NAK: the server misses fragments of the request.
+    // NAK: the server misses fragments of the request (one that names another message is stray).
+    if (r.fragmentCount !== this.io.fragmentCount(cur.args.length) || r.messageLength !== cur.args.length) {
+      this.counters.strayPackets++;
+      return;
+    }
     this.counters.naksReceived++;
     this.setCallFields(cur);
     this.counters.fragmentsRepaired += this.io.sendMessage(cur.dst, cur.dstPort, cur.args, true, bytes, dataOff);
@@ -330,6 +339,8 @@ export class RpcUdpCaller implements EventHandler, PacketSink {
 
   private lateReply(r: RpcUdpRepr, src: number, srcPort: number): void {
     this.counters.lateReplies++;
+    // One ack per late reply: on its first fragment.
+    if (r.fragmentIndex !== 0) return;
     // The server still holds that reply: let it go.
     const tx = this.io.tx;
     tx.operation = r.operation;

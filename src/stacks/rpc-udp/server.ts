@@ -16,11 +16,9 @@
 //   to stable storage with a forced write (binding operations excepted: they are idempotent),
 //   and the reply goes only once it is durable; a full
 //   log answers LOG_FULL and nothing changes. An ACK goes after ackDelayNs while it runs.
-// - Replies are kept until the client acknowledges them (its next request or an explicit ACK),
-//   for duplicates and NAK repair. Exactly-once rebuilds them from the log at restart.
-// - crash(): everything volatile is lost (table, executions, assemblies, app state, socket);
-//   restart(): the app recovers from the durable log, the socket is bound again, and the
-//   server runs under the host's new incarnation.
+// - Replies are kept until acknowledged (the next request or an explicit ACK), for duplicates
+//   and NAK repair. crash() loses everything volatile; restart() recovers the app (and, under
+//   exactly-once, the replies) from the durable log and runs under the host's new incarnation.
 // - An execution counts once its effect is made (durable when logged); the ledger counts them
 //   per call (client id, incarnation, sequence) for the executions-per-call histogram: observer
 //   data, kept across crashes, bounded by ledgerCapacity (beyond it calls are not tracked), and
@@ -96,6 +94,8 @@ export interface ServerCounters {
   recoveredCalls: number;
   restarts: number;
   untrackedCalls: number;
+  /** Replies, and acks or NAKs of no reply held: counted and dropped. */
+  strayPackets: number;
 }
 
 export interface ServerStats extends ServerCounters {
@@ -167,6 +167,7 @@ export class RpcUdpServer implements EventHandler, PacketSink {
     recoveredCalls: 0,
     restarts: 0,
     untrackedCalls: 0,
+    strayPackets: 0,
   };
 
   constructor(host: AnyIpHost, name: string, app: ServerApp, options: RpcUdpServerOptions) {
@@ -278,10 +279,21 @@ export class RpcUdpServer implements EventHandler, PacketSink {
       this.onRequestFragment(r, bytes, dataOff, src, srcPort);
       return;
     }
-    if (r.type === RpcUdpType.REPLY) return;
     const e = this.table.get(r.clientId);
-    if (e === undefined || e.incarnation !== r.clientIncarnation || e.seq !== r.sequence || e.reply === undefined)
+    const reply = e?.reply;
+    // A reply, or an ack or NAK of no reply held (or, a NAK, of another message): stray.
+    if (
+      r.type === RpcUdpType.REPLY ||
+      e === undefined ||
+      reply === undefined ||
+      e.incarnation !== r.clientIncarnation ||
+      e.seq !== r.sequence ||
+      (r.type === RpcUdpType.NAK &&
+        (r.fragmentCount !== this.io.fragmentCount(reply.length) || r.messageLength !== reply.length))
+    ) {
+      this.counters.strayPackets++;
       return;
+    }
     if (r.type === RpcUdpType.ACK) {
       this.counters.acksReceived++;
       e.state = EntryState.ACKED;
@@ -290,7 +302,7 @@ export class RpcUdpServer implements EventHandler, PacketSink {
     }
     this.counters.naksReceived++;
     this.replyFields(e, r.sequence);
-    this.counters.fragmentsRepaired += this.io.sendMessage(src, srcPort, e.reply, true, bytes, dataOff);
+    this.counters.fragmentsRepaired += this.io.sendMessage(src, srcPort, reply, true, bytes, dataOff);
   }
 
   // --- requests ---
