@@ -67,6 +67,8 @@ export interface WorldOptions {
   rate?: number;
   /** Disk profile per host (others get the default when their server makes one). */
   disks?: Record<string, "disk-1995" | "nvme-2025">;
+  /** Most records per host's log. */
+  maxRecords?: Record<string, number>;
   /** Link outages: host (its link to the switch), down at, up at. */
   outages?: [string, number, number][];
 }
@@ -85,6 +87,7 @@ export function rpcWorld(spec: RpcUdpWorkload, o: WorldOptions = {}): RpcWorld {
     });
   });
   for (const [h, disk] of Object.entries(o.disks ?? {})) net.ipHost(h).ensureStorage({ disk });
+  for (const [h, maxRecords] of Object.entries(o.maxRecords ?? {})) net.ipHost(h).ensureStorage({ maxRecords });
   const names = new Map<string, NameServiceNode>();
   const run = new RpcUdpWorkloadRun({ sim: net.sim, ipHost: (n) => net.ipHost(n), own: () => {} }, spec, names);
   if (o.faults !== undefined) {
