@@ -11,19 +11,15 @@
 //   duplicate never runs: one in progress is answered with an ACK, one answered is replayed
 //   from the cached reply, an older one is dropped. Under at-least-once every request that
 //   arrives whole runs (a duplicate runs again: counted).
-// - A whole request runs for the operation's execution time (an event), then the app prepares
-//   the result. A state change, and under exactly-once every call's id and result, is written
-//   to stable storage with a forced write (binding operations excepted: they are idempotent),
-//   and the reply goes only once it is durable; a full
-//   log answers LOG_FULL and nothing changes. An ACK goes after ackDelayNs while it runs.
-// - Replies are kept until acknowledged (the next request or an explicit ACK), for duplicates
-//   and NAK repair. crash() loses everything volatile; restart() recovers the app (and, under
-//   exactly-once, the replies) from the durable log and runs under the host's new incarnation.
-// - An execution counts once its effect is made (durable when logged); the ledger counts them
-//   per call (client id, incarnation, sequence) for the executions-per-call histogram: observer
-//   data, kept across crashes, bounded by ledgerCapacity (beyond it calls are not tracked), and
-//   without the binding operations (lookup, register).
-// - Bounded: clients, executions at once (BUSY beyond), assemblies, message bytes.
+// - A whole request runs for the operation's execution time (an event); an ACK goes after
+//   ackDelayNs while it runs. A state change, and under exactly-once each call's id and result
+//   (binding operations excepted), is forced to stable storage before the reply; a full log
+//   answers LOG_FULL and nothing changes. Replies are kept until acknowledged.
+// - crash() loses everything volatile; restart() recovers the app (and, under exactly-once, the
+//   replies) from the durable log and runs under the host's new incarnation.
+// - An execution counts once its effect is made (durable when logged); a ledger (observer data,
+//   kept across crashes, bounded) counts them per call for the executions-per-call histogram.
+// - Bounded: clients, executions at once (BUSY beyond), assemblies, message bytes, the ledger.
 
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import type { EventHandler } from "../../engine/scheduler.js";
