@@ -1,9 +1,11 @@
 // The human summary of a run report (`netloom run` without --json): a header, then one section
-// each for flows, host stacks, rpc-udp workloads, links with drops and the ATM section's devices, then where the
+// each for flows, host stacks, links with drops, the ATM section's devices and the workloads
+// (workload-summary.ts), then where the
 // files went. Plain lines; the caller prints them. Tests pin this text.
 
 import { formatBitRate, formatDuration } from "../base/units.js";
 import type { RunReport } from "../run/run-report.js";
+import { workloadLines } from "./workload-summary.js";
 
 export interface RunOutputs {
   /** --workers as given (1 when absent): a run asked for more that found nothing to cut says so. */
@@ -30,9 +32,9 @@ export function runSummary(name: string, report: RunReport, outputs: RunOutputs)
   out.push("", "flows:", ...flowLines(report));
   const stacks = hostStackLines(report);
   if (stacks.length > 0) out.push("", "host stacks (virtual CPU time by operation):", ...stacks);
-  if (report.rpcUdp !== undefined) out.push("", "rpc-udp workloads:", ...rpcUdpLines(report.rpcUdp));
   out.push(...linkLines(report));
   if (report.atm !== undefined) out.push("", "atm:", ...atmLines(report.atm));
+  out.push(...workloadLines(report));
   if (outputs.pcapDir !== undefined) out.push(`\npcap: ${outputs.pcapFiles} files in ${outputs.pcapDir}`);
   if (outputs.csvDir !== undefined) out.push(`csv: ${outputs.csvDir}/flows.csv, ${outputs.csvDir}/links.csv`);
   return out;
@@ -53,25 +55,6 @@ function flowLines(report: RunReport): string[] {
     return (
       `  ${String(f.label ?? f.id).padEnd(12)} ${f.src} -> ${f.dst}: sent ${f.sentPackets}, received ${f.receivedPackets}, ` +
       `${formatBitRate(f.throughputBps)}, latency p50 ${fmt(lat.p50)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)}${what}`
-    );
-  });
-}
-
-/** Per workload: outcomes, executions per call, and what the protocol did about failures. */
-function rpcUdpLines(workloads: NonNullable<RunReport["rpcUdp"]>): string[] {
-  return workloads.map((w) => {
-    const o = w.outcomes;
-    const hist = Object.entries(w.executionsPerCall)
-      .map(([k, n]) => `${k}x ${n}`)
-      .join(", ");
-    const counters = Object.entries(w.counters)
-      .map(([h, v]) => `${h} ${v}`)
-      .join(", ");
-    return (
-      `  ${w.name.padEnd(12)} ${w.semantics} ${w.operation}: ${w.calls} calls, ok ${o.ok}, failed ${o.failed}, ` +
-      `unknown ${o.unknown}${o.pending > 0 ? `, pending ${o.pending}` : ""}; executions per call ${hist}; ` +
-      `counter ${counters}; ${w.retransmissions} retransmissions, ${w.duplicatesSuppressed} duplicates suppressed, ` +
-      `orphans ${w.orphans.detected} detected ${w.orphans.exterminated} exterminated`
     );
   });
 }

@@ -3,9 +3,11 @@
 //
 // Contract:
 // - Devices are made in a fixed order (hosts, hostStack NICs, switches, routers, segments,
-//   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, disks and
-//   failures, rpc-udp workloads, each in declaration order), so a scenario and seed always give
-//   the same device ids, event keys, random streams and fingerprint.
+//   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, workloads
+//   (primary-backup services, stream-breaks), disks and failures, rpc-udp workloads (after the
+//   disks: their servers use a configured disk, or get the default one), each in declaration
+//   order), so a scenario and seed always give the same device ids, event keys, random streams
+//   and fingerprint.
 // - Sizing follows the scenario (./network-sizing.ts): the frame store and event queue grow
 //   with the number of hosts and links, so small scenarios stay small.
 // - With options.partition, the whole topology is built (device ids agree in every partition)
@@ -22,6 +24,8 @@ import type { Scenario } from "../scenario/scenario.js";
 import type { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import { FlowStats } from "../trace/flow-stats.js";
 import type { MessageFlow } from "../traffic/message-traffic.js";
+import type { PrimaryBackupRun } from "../traffic/primary-backup-workload.js";
+import type { StreamBreaksRun } from "../traffic/stream-breaks.js";
 import type { TransportFlow } from "../traffic/transport-traffic.js";
 import type { UdpTrafficFlow } from "../traffic/udp-traffic.js";
 import type { RpcUdpWorkloadRun } from "../traffic/rpc-udp-workload.js";
@@ -38,6 +42,8 @@ import {
 } from "./build-topology.js";
 import { addFailures } from "./build-failures.js";
 import { addRpcUdpWorkloads } from "./build-rpc-udp.js";
+import { startPrimaryBackups } from "./build-primary-backup.js";
+import { startStreamBreaks } from "./build-stream-breaks.js";
 import { addTcpLayers, startIpTraffic } from "./build-traffic.js";
 import { Network } from "./network.js";
 import { frameSlotsFor, slotBytesFor } from "./network-sizing.js";
@@ -61,6 +67,10 @@ export interface BuiltScenario {
   hostStacks: Map<string, BuiltHostStack>;
   /** rpc-udp workloads, in workloads order. */
   rpcUdp: RpcUdpWorkloadRun[];
+  /** primary-backup workloads, in workloads order. */
+  primaryBackups: PrimaryBackupRun[];
+  /** stream-breaks workloads, in workloads order. */
+  streamBreaks: StreamBreaksRun[];
 }
 
 export interface BuildOptions {
@@ -89,9 +99,24 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const tcp = addTcpLayers(ctx);
     const { traffic, transports } = startIpTraffic(ctx, flows, tcp);
     const { hostStacks, messages } = startHostStacks(ctx, flows, stackNics);
+    const primaryBackups = startPrimaryBackups(ctx);
+    const streamBreaks = startStreamBreaks(ctx, tcp);
     addFailures(ctx);
     const rpcUdp = addRpcUdpWorkloads(ctx);
-    return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks, rpcUdp };
+    return {
+      scenario,
+      network,
+      flows,
+      traffic,
+      transports,
+      tcp,
+      atm,
+      messages,
+      hostStacks,
+      primaryBackups,
+      streamBreaks,
+      rpcUdp,
+    };
   } catch (err) {
     network.destroy();
     throw err;

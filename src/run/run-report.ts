@@ -21,6 +21,11 @@
 //   configuration, layers, profile, the HostCpu's stats (CPU time and count by operation in
 //   `cpu.ops`) and the stack's own counters. Both come from the partition that runs the flow's
 //   hosts (the planner keeps the two ends of a flow together).
+// - Workloads (the scenario's `workloads`): `primaryBackup` (per service: totals, the split-brain
+//   report over the whole run, servers and clients) and `streamBreaks` (per stream set: each
+//   stream's break times at both ends, the spread). Across partitions each server, client and
+//   stream end comes from the partition that runs its host, and the reports are made from the
+//   merged states, as an unpartitioned run makes them.
 
 import type { Scenario } from "../scenario/scenario.js";
 import { flowCapacity, type BuiltScenario } from "./build-scenario.js";
@@ -36,6 +41,19 @@ import { atmReport, type AtmReport } from "./atm-report.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
 import { mergeRpcUdpStates, rpcUdpReport, type RpcUdpReport } from "../traffic/rpc-udp-report.js";
 import type { RpcUdpWorkloadState } from "../traffic/rpc-udp-workload.js";
+import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
+import {
+  mergePrimaryBackup,
+  primaryBackupReport,
+  type PrimaryBackupReport,
+  type PrimaryBackupState,
+} from "../traffic/primary-backup-workload.js";
+import {
+  streamBreaksReport,
+  type StreamBreaksReport,
+  type StreamBreaksState,
+  type StreamBreaksSpec,
+} from "../traffic/stream-breaks.js";
 
 export interface LinkReport {
   id: string;
@@ -97,6 +115,10 @@ export interface RunReport {
   failures?: FailuresReport;
   /** rpc-udp workloads: outcomes, executions per call, orphans, retransmissions (scenarios with some). */
   rpcUdp?: RpcUdpReport[];
+  /** primary-backup workloads: calls, failovers, the split-brain report (scenarios with one). */
+  primaryBackup?: PrimaryBackupReport[];
+  /** stream-breaks workloads: each stream's break times and the spread (scenarios with one). */
+  streamBreaks?: StreamBreaksReport[];
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
 }
@@ -120,6 +142,9 @@ export interface PartialReport {
   hostStacks: Record<string, HostStackReport>;
   /** rpc-udp workloads as this partition saw them (the merge takes each host's part from its owner). */
   rpcUdp: RpcUdpWorkloadState[];
+  /** Workloads as this partition saw them (the merge takes each node from its host's owner). */
+  primaryBackups: PrimaryBackupState[];
+  streamBreaks: StreamBreaksState[];
   exchange: ExchangeStats;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
@@ -203,6 +228,26 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
       ? { failures: { devices: stats.failures, partitions: stats.partitions } }
       : {}),
     ...(built.rpcUdp.length > 0 ? { rpcUdp: built.rpcUdp.map((r) => rpcUdpReport(r.spec, r.state())) } : {}),
+    ...workloadSections(
+      built.scenario,
+      built.primaryBackups.map((r) => r.state()),
+      built.streamBreaks.map((r) => r.state()),
+      stats.simTimeNs,
+    ),
+  };
+}
+
+/** The workload sections of a report, from unpartitioned (or merged) workload states. */
+function workloadSections(
+  scenario: Scenario,
+  pb: PrimaryBackupState[],
+  sb: StreamBreaksState[],
+  endNs: number,
+): Pick<RunReport, "primaryBackup" | "streamBreaks"> {
+  const specs = scenario.workloads.filter((w): w is StreamBreaksSpec => w.type === "stream-breaks");
+  return {
+    ...(pb.length > 0 ? { primaryBackup: pb.map((p) => primaryBackupReport(p, endNs)) } : {}),
+    ...(sb.length > 0 ? { streamBreaks: sb.map((x, i) => streamBreaksReport(specs[i]!, x.from, x.to)) } : {}),
   };
 }
 
@@ -219,6 +264,8 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     messages: built.messages.map((m) => m.state()),
     hostStacks: hostStackReports(built),
     rpcUdp: built.rpcUdp.map((r) => r.state()),
+    primaryBackups: built.primaryBackups.map((r) => r.state()),
+    streamBreaks: built.streamBreaks.map((r) => r.state()),
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
@@ -289,6 +336,7 @@ export function mergePartials(
         }
       : {}),
     ...rpcUdpSection(scenario, plan, byIndex),
+    ...mergedWorkloads(scenario, byIndex, (n) => plan.owner[n] ?? 0, first.simTimeNs),
     parallel: {
       partitions: plan.count,
       automatic: plan.automatic,
@@ -312,7 +360,7 @@ export function mergePartials(
 
 /** The rpc-udp reports of a partitioned run: each client, server and name service from its owner. */
 function rpcUdpSection(scenario: Scenario, plan: PartitionPlan, byIndex: PartialReport[]): { rpcUdp?: RpcUdpReport[] } {
-  const specs = scenario.workloads.filter((w) => w.type === "rpc-udp");
+  const specs = scenario.workloads.filter((w): w is RpcUdpWorkload => w.type === "rpc-udp");
   if (specs.length === 0) return {};
   const states = mergeRpcUdpStates(
     specs,
@@ -320,4 +368,28 @@ function rpcUdpSection(scenario: Scenario, plan: PartitionPlan, byIndex: Partial
     (host) => plan.owner[host] ?? 0,
   );
   return { rpcUdp: specs.map((spec, i) => rpcUdpReport(spec, states[i]!)) };
+}
+
+/** Workload sections of a partitioned run: each node's, or stream end's, state from its host's owner. */
+function mergedWorkloads(
+  scenario: Scenario,
+  parts: PartialReport[],
+  ownerOf: (host: string) => number,
+  endNs: number,
+): Pick<RunReport, "primaryBackup" | "streamBreaks"> {
+  const pb = parts[0]!.primaryBackups.map((_, i) =>
+    mergePrimaryBackup(
+      parts.map((p) => p.primaryBackups[i]!),
+      ownerOf,
+    ),
+  );
+  const specs = scenario.workloads.filter((w): w is StreamBreaksSpec => w.type === "stream-breaks");
+  const sb = parts[0]!.streamBreaks.map(
+    (x, i): StreamBreaksState => ({
+      name: x.name,
+      from: parts[ownerOf(specs[i]!.from)]!.streamBreaks[i]!.from,
+      to: parts[ownerOf(specs[i]!.to)]!.streamBreaks[i]!.to,
+    }),
+  );
+  return workloadSections(scenario, pb, sb, endNs);
 }

@@ -7,14 +7,15 @@
 //   its path; every key accepted acts (arrivals only with interval, and so on).
 // - Sizes must fit the protocol: at most 8,192 fragments a message at the fragment size the
 //   MTUs of the hosts allow (or fragmentSize, which must fit them).
-// - Ports: the servers' port, and the name service's, are UDP ports of those hosts no other
-//   workload or traffic flow uses (a name service on one host and port is shared by the
-//   workloads that name both).
+// - Ports: the servers' port and the name service's are claimed (check-workloads.ts refuses a
+//   port taken by traffic or another workload; a name service on one host and port is shared
+//   by the workloads that name both).
 
 import { RPC_UDP_HEADER_LEN, RPC_UDP_MAX_FRAGMENTS } from "../wire/rpc-udp.js";
 import { RPC_SEMANTICS, WORKLOAD_OPERATIONS, type WorkloadOperation } from "../stacks/rpc-udp/rpc-udp-types.js";
 import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
 import type { Obj } from "./checks.js";
+import type { PortClaim } from "./port-claims.js";
 import { checkStartStop, ipHostNamed, type TrafficScope } from "./traffic-scope.js";
 import { show } from "./wording.js";
 
@@ -53,7 +54,7 @@ export const RPC_UDP_KEYS = [
 
 export const RPC_UDP_DEFAULTS = {
   port: 7200,
-  nameServicePort: 7300,
+  nameServicePort: 7201,
   semantics: "at-most-once",
   operation: "increment",
   argumentBytes: 64,
@@ -111,11 +112,27 @@ function positiveDur(s: TrafficScope, v: unknown, p: string, dflt: number | unde
 /** Largest message at `fragment` bytes a fragment. */
 const maxMessage = (fragment: number): number => fragment * RPC_UDP_MAX_FRAGMENTS;
 
-export function checkRpcUdpWorkload(s: TrafficScope, raw: Obj, p: string, index: number): RpcUdpWorkload | undefined {
+export function checkRpcUdpWorkload(
+  s: TrafficScope,
+  raw: Obj,
+  p: string,
+  index: number,
+): { workload: RpcUdpWorkload; ports: PortClaim[] } | undefined {
+  const w = checkEntry(s, raw, p, index);
+  if (w === undefined) return undefined;
+  const ports: PortClaim[] = w.servers.map((h) => ({ key: `udp:${h}:${w.port}`, path: `${p}.port` }));
+  if (w.nameService !== undefined) {
+    const key = `udp:${w.nameService}:${w.nameServicePort}`;
+    ports.push({ key, path: `${p}.nameServicePort`, share: "rpc-udp name service" });
+  }
+  return { workload: w, ports };
+}
+
+function checkEntry(s: TrafficScope, raw: Obj, p: string, index: number): RpcUdpWorkload | undefined {
   const c = s.c;
-  const o = c.mapping(raw, p, RPC_UDP_KEYS, ["name", "type", "clients"]);
+  const o = c.mapping(raw, p, RPC_UDP_KEYS, ["type", "clients"]);
   if (o === undefined) return undefined;
-  const name = c.name(o["name"], `${p}.name`);
+  const name = o["name"] === undefined ? `workload${index}` : c.name(o["name"], `${p}.name`);
   const clients = o["clients"] === undefined ? undefined : hostList(s, o["clients"], `${p}.clients`);
   const serverList = servers(s, o, p);
   const nsRaw = o["nameService"] === undefined ? undefined : c.str(o["nameService"], `${p}.nameService`);

@@ -1,69 +1,77 @@
-// The `workloads` of a scenario: protocol workloads that span several hosts (each entry a
-// `name` and a `type`), dispatched by type to their check modules; then the checks across
-// entries: unique names (shared with devices, links and traffic) and UDP ports that belong to
-// one user per host.
+// The `workloads` of a scenario: protocols that run on the hosts for the whole run and report
+// a section of their own (primary-backup services, stream-breaks, rpc-udp), each entry a mapping with a
+// unique `name` and a `type` that picks its check module (check-<type>.ts).
+//
+// Contract: an entry without a known type is refused naming the known ones (did-you-mean);
+// names share the scenario's namespace with devices and flows; UDP and TCP ports a workload
+// listens on must not be taken by traffic or another workload on the same host (claims with the
+// same share tag hold one port together: a name service that several rpc-udp workloads name).
 
-import { isTransportTraffic, type ScenarioTraffic } from "../traffic/traffic-spec.js";
-import type { ScenarioWorkload } from "./scenario-types.js";
+import { suggest } from "../base/did-you-mean.js";
+import type { ScenarioTraffic } from "../traffic/traffic-spec.js";
+import { isTransportTraffic } from "../traffic/traffic-spec.js";
+import { checkPrimaryBackup } from "./check-primary-backup.js";
 import { checkRpcUdpWorkload } from "./check-rpc-udp.js";
-import { isMapping } from "./checks.js";
+import { checkStreamBreaks } from "./check-stream-breaks.js";
+import { isMapping, type Obj } from "./checks.js";
+import type { PortClaim } from "./port-claims.js";
+import type { ScenarioWorkload } from "./scenario-types.js";
 import type { TrafficScope } from "./traffic-scope.js";
+import { show } from "./wording.js";
 
-export const WORKLOAD_TYPES = ["rpc-udp"] as const;
+export const WORKLOAD_TYPES = ["primary-backup", "stream-breaks", "rpc-udp"] as const;
 
-export function checkWorkloads(s: TrafficScope, raw: unknown, traffic: ScenarioTraffic[]): ScenarioWorkload[] {
+export function checkWorkloads(s: TrafficScope, raw: unknown, traffic: readonly ScenarioTraffic[]): ScenarioWorkload[] {
   const out: ScenarioWorkload[] = [];
+  const owner = trafficPorts(traffic);
+  const shared = new Map<string, string>();
   (s.c.list(raw, "workloads") ?? []).forEach((entry, i) => {
     const p = `workloads[${i}]`;
     if (!isMapping(entry)) {
-      s.c.error(p, "expected a workload (a mapping with name and type)");
+      s.c.error(p, `expected a workload (a mapping with name and type), got ${show(entry)}`);
       return;
     }
-    if (entry["type"] === undefined) {
-      s.c.error(p, 'missing required key "type"');
-      return;
+    const type = entry["type"];
+    let w: { workload: ScenarioWorkload; ports: PortClaim[] } | undefined;
+    if (type === "primary-backup") w = checkPrimaryBackup(s, entry as Obj, p, i);
+    else if (type === "stream-breaks") w = checkStreamBreaks(s, entry as Obj, p, i);
+    else if (type === "rpc-udp") w = checkRpcUdpWorkload(s, entry as Obj, p, i);
+    else if (type === undefined) s.c.error(p, `missing required key "type" (one of ${WORKLOAD_TYPES.join(", ")})`);
+    else {
+      const sug = typeof type === "string" ? suggest(type, WORKLOAD_TYPES) : undefined;
+      s.c.error(
+        `${p}.type`,
+        `${show(type)} is not a workload type (${WORKLOAD_TYPES.join(", ")})${sug ? ` (did you mean "${sug}"?)` : ""}`,
+      );
     }
-    const type = s.c.oneOf(entry["type"], `${p}.type`, WORKLOAD_TYPES);
-    if (type === undefined) return;
-    const w = checkRpcUdpWorkload(s, entry, p, i);
     if (w === undefined) return;
-    s.names.claim(w.name, `${p}.name`, { kind: "workload", path: p });
-    out.push(w);
+    s.names.claim(w.workload.name, `${p}.name`, { kind: "traffic", path: p });
+    for (const claim of w.ports) {
+      const prior = owner.get(claim.key);
+      const [proto, host, port] = claim.key.split(":");
+      if (prior !== undefined && (claim.share === undefined || shared.get(claim.key) !== claim.share))
+        s.c.error(claim.path, `${proto!.toUpperCase()} port ${port} of ${host} is already used by ${prior}`);
+      else if (prior === undefined) {
+        owner.set(claim.key, `${p} (${w.workload.name})`);
+        if (claim.share !== undefined) shared.set(claim.key, claim.share);
+      }
+    }
+    out.push(w.workload);
   });
-  checkPorts(s, out, traffic);
   return out;
 }
 
-/** A UDP port of a host has one user: a traffic flow, a workload's servers, or a name service. */
-function checkPorts(s: TrafficScope, workloads: ScenarioWorkload[], traffic: ScenarioTraffic[]): void {
+/** Ports the traffic entries take, as check-traffic.ts assigns them. */
+function trafficPorts(traffic: readonly ScenarioTraffic[]): Map<string, string> {
   const owner = new Map<string, string>();
   traffic.forEach((t, i) => {
     const who = `traffic[${i}] (${t.name})`;
     if (isTransportTraffic(t)) {
-      if (t.type === "nak-bulk") owner.set(`${t.to.host}:${t.port}`, who);
+      owner.set(`${t.type === "nak-bulk" ? "udp" : "tcp"}:${t.to.host}:${t.port}`, who);
       return;
     }
-    if (t.to.host !== undefined) owner.set(`${t.to.host}:${t.dstPort}`, who);
-    owner.set(`${t.from}:${t.srcPort}`, who);
+    if (t.to.host !== undefined) owner.set(`udp:${t.to.host}:${t.dstPort}`, who);
+    owner.set(`udp:${t.from}:${t.srcPort}`, who);
   });
-  const names = new Map<string, string>();
-  for (const w of workloads) {
-    const p = `workloads[${w.index}]`;
-    for (const h of w.servers) {
-      const key = `${h}:${w.port}`;
-      const prior = owner.get(key) ?? names.get(key);
-      if (prior !== undefined) s.c.error(`${p}.port`, `UDP port ${w.port} of ${h} is already used by ${prior}`);
-      else owner.set(key, `${p} (${w.name})`);
-    }
-    if (w.nameService === undefined) continue;
-    const key = `${w.nameService}:${w.nameServicePort}`;
-    const prior = owner.get(key);
-    if (prior !== undefined)
-      s.c.error(
-        `${p}.nameServicePort`,
-        `UDP port ${w.nameServicePort} of ${w.nameService} is already used by ${prior}`,
-      );
-    // Workloads naming the same host and port share one name service.
-    else names.set(key, `the name service of ${p} (${w.name})`);
-  }
+  return owner;
 }

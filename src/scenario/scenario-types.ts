@@ -6,6 +6,8 @@
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
+import type { PrimaryBackupSpec } from "../traffic/primary-backup-workload.js";
+import type { StreamBreaksSpec } from "../traffic/stream-breaks.js";
 import type { AtmScenario } from "./atm-types.js";
 import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
 
@@ -47,6 +49,9 @@ export interface ScenarioStorage {
   maxRecords: number;
   maxBytes: number;
 }
+
+/** One entry of the `workloads` section (check-workloads.ts). */
+export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec | RpcUdpWorkload;
 
 /** One entry of the `failures` section. */
 export type ScenarioFailure =
@@ -199,8 +204,6 @@ export type {
 } from "../traffic/traffic-spec.js";
 
 export type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
-/** An entry of `workloads`: a protocol workload over several hosts, by its `type`. */
-export type ScenarioWorkload = RpcUdpWorkload;
 
 export interface ScenarioOutputs {
   /** Paths as written (a runner resolves relative ones against Scenario.baseDir). */
@@ -239,7 +242,7 @@ export interface Scenario {
   partitions: string[][] | undefined;
   /** Crashes, restarts, random failures and network partitions, in declaration order. */
   failures: ScenarioFailure[];
-  /** Protocol workloads over several hosts (rpc-udp), in declaration order. */
+  /** Services, stream sets and RPC workloads that run for the whole run, in declaration order. */
   workloads: ScenarioWorkload[];
   /** Sweep ranges in declaration order; {} when there are none. */
   parameters: Record<string, ParameterValue[]>;

@@ -50,7 +50,7 @@ describe("rpc-udp scenario entries", () => {
         clients: ["c0"],
         servers: ["s0"],
         nameService: undefined,
-        nameServicePort: 7300,
+        nameServicePort: 7201,
         port: 7200,
         semantics: "at-most-once",
         operation: "increment",
@@ -217,7 +217,9 @@ describe("rpc-udp scenario entries", () => {
     const msg = errorOf(text);
     expect(msg).toContain("workloads[1].port: UDP port 7200 of s0 is already used by workloads[0] (w)");
     expect(msg).toContain('workloads[1].name: duplicate name "s1"');
-    expect(msg).toContain('workloads[2].type: "rpc-tcp" is not one of "rpc-udp"');
+    expect(msg).toContain(
+      'workloads[2].type: "rpc-tcp" is not a workload type (primary-backup, stream-breaks, rpc-udp) (did you mean "rpc-udp"?)',
+    );
   });
 
   it("lets two workloads share a name service", () => {

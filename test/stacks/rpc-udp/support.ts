@@ -19,7 +19,7 @@ export function workloadSpec(over: Partial<RpcUdpWorkload> = {}): RpcUdpWorkload
     clients: ["c0"],
     servers: ["s0"],
     nameService: undefined,
-    nameServicePort: 7300,
+    nameServicePort: 7201,
     port: 7200,
     semantics: "at-most-once",
     operation: "increment",
