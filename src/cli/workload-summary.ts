@@ -1,6 +1,7 @@
 // The human summary's workload lines (`netloom run` without --json): per primary-backup
 // service its calls, failovers and every split (who saw which primary, from when to when, what
-// each side accepted); per stream-breaks workload how many streams broke and the spread.
+// each side accepted); per stream-breaks workload how many streams broke and the spread; per
+// rpc-udp workload its outcomes, executions per call, counters and what the protocol did.
 
 import { formatDuration } from "../base/units.js";
 import type { RunReport } from "../run/run-report.js";
@@ -47,5 +48,25 @@ export function workloadLines(report: RunReport): string[] {
       out.push(`  stream ${s.stream} (port ${s.port}): ${end(w.from, s.from)}; ${end(w.to, s.to)}`);
     }
   }
+  if (report.rpcUdp !== undefined) out.push("", "rpc-udp workloads:", ...rpcUdpLines(report.rpcUdp));
   return out;
+}
+
+/** Per workload: outcomes, executions per call, and what the protocol did about failures. */
+function rpcUdpLines(workloads: NonNullable<RunReport["rpcUdp"]>): string[] {
+  return workloads.map((w) => {
+    const o = w.outcomes;
+    const hist = Object.entries(w.executionsPerCall)
+      .map(([k, n]) => `${k}x ${n}`)
+      .join(", ");
+    const counters = Object.entries(w.counters)
+      .map(([h, v]) => `${h} ${v}`)
+      .join(", ");
+    return (
+      `  ${w.name.padEnd(12)} ${w.semantics} ${w.operation}: ${w.calls} calls, ok ${o.ok}, failed ${o.failed}, ` +
+      `unknown ${o.unknown}${o.pending > 0 ? `, pending ${o.pending}` : ""}; executions per call ${hist}; ` +
+      `counter ${counters}; ${w.retransmissions} retransmissions, ${w.duplicatesSuppressed} duplicates suppressed, ` +
+      `orphans ${w.orphans.detected} detected ${w.orphans.exterminated} exterminated`
+    );
+  });
 }

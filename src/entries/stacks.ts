@@ -176,6 +176,32 @@ export {
   type RpcHandler,
 } from "../stacks/rpc/rpc-server.js";
 export { encodeRpcMessage, RpcDecoder, RpcKind, RPC_HEADER_LEN } from "../stacks/rpc/rpc-frame.js";
+export { RpcUdpCaller, type CallSpec, type CallerCounters, type CallerStats } from "../stacks/rpc-udp/caller.js";
+export {
+  RpcUdpServer,
+  type Prepared,
+  type ServerApp,
+  type RpcUdpServerOptions,
+  type ServerStats,
+} from "../stacks/rpc-udp/server.js";
+export { CounterApp, encodeCallArgs, readResultValue } from "../stacks/rpc-udp/counter-app.js";
+export {
+  NameServiceApp,
+  SelfLookup,
+  encodeLookup,
+  encodeRegister,
+  decodeLookupResult,
+  type Binding,
+} from "../stacks/rpc-udp/name-service.js";
+export {
+  RpcOp,
+  RPC_SEMANTICS,
+  ENDPOINT_DEFAULTS,
+  type RpcSemantics,
+  type CallOutcome,
+  type OutcomeKind,
+  type RpcUdpEndpointOptions,
+} from "../stacks/rpc-udp/rpc-udp-types.js";
 export {
   PbServer,
   MAX_PB_SERVERS,

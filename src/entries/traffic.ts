@@ -18,6 +18,14 @@ export {
   type TransportFlowReport,
 } from "../traffic/transport-traffic.js";
 export {
+  RpcUdpWorkloadRun,
+  startRpcUdpWorkload,
+  type RpcUdpContext,
+  type RpcUdpWorkloadState,
+} from "../traffic/rpc-udp-workload.js";
+export { rpcUdpReport, mergeRpcUdpStates, type RpcUdpReport } from "../traffic/rpc-udp-report.js";
+export type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
+export {
   PrimaryBackupRun,
   startPrimaryBackup,
   mergePrimaryBackup,

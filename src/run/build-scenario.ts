@@ -4,8 +4,10 @@
 // Contract:
 // - Devices are made in a fixed order (hosts, hostStack NICs, switches, routers, segments,
 //   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, workloads
-//   (primary-backup services, stream-breaks), disks and failures, each in declaration order), so a scenario and seed always give the same device
-//   ids, event keys, random streams and fingerprint.
+//   (primary-backup services, stream-breaks), disks and failures, rpc-udp workloads (after the
+//   disks: their servers use a configured disk, or get the default one), each in declaration
+//   order), so a scenario and seed always give the same device ids, event keys, random streams
+//   and fingerprint.
 // - Sizing follows the scenario (./network-sizing.ts): the frame store and event queue grow
 //   with the number of hosts and links, so small scenarios stay small.
 // - With options.partition, the whole topology is built (device ids agree in every partition)
@@ -27,6 +29,7 @@ import type { PrimaryBackupRun } from "../traffic/primary-backup-workload.js";
 import type { StreamBreaksRun } from "../traffic/stream-breaks.js";
 import type { TransportFlow } from "../traffic/transport-traffic.js";
 import type { UdpTrafficFlow } from "../traffic/udp-traffic.js";
+import type { RpcUdpWorkloadRun } from "../traffic/rpc-udp-workload.js";
 import { buildContext } from "./build-context.js";
 import { type BuiltHostStack, startHostStacks } from "./build-host-stacks.js";
 import {
@@ -39,6 +42,7 @@ import {
   addSwitches,
 } from "./build-topology.js";
 import { addFailures } from "./build-failures.js";
+import { addRpcUdpWorkloads } from "./build-rpc-udp.js";
 import { startPrimaryBackups } from "./build-primary-backup.js";
 import { startStreamBreaks } from "./build-stream-breaks.js";
 import { addTcpLayers, startIpTraffic } from "./build-traffic.js";
@@ -62,6 +66,8 @@ export interface BuiltScenario {
   messages: MessageFlow[];
   /** Each hostStack host's CPU and (when it is in a message flow) stack, by host name. */
   hostStacks: Map<string, BuiltHostStack>;
+  /** rpc-udp workloads, in workloads order. */
+  rpcUdp: RpcUdpWorkloadRun[];
   /**
    * Delay, jitter and frames in flight per link direction, keyed "<link>:0" and "<link>:1";
    * undefined unless options.linkStats (it costs a few calls per frame per link).
@@ -105,6 +111,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const primaryBackups = startPrimaryBackups(ctx);
     const streamBreaks = startStreamBreaks(ctx, tcp);
     addFailures(ctx);
+    const rpcUdp = addRpcUdpWorkloads(ctx);
     return {
       scenario,
       network,
@@ -117,6 +124,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       hostStacks,
       primaryBackups,
       streamBreaks,
+      rpcUdp,
       linkMonitor,
     };
   } catch (err) {

@@ -39,6 +39,9 @@ import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
 import { atmReport, type AtmReport } from "./atm-report.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
+import { mergeRpcUdpStates, rpcUdpReport, type RpcUdpReport } from "../traffic/rpc-udp-report.js";
+import type { RpcUdpWorkloadState } from "../traffic/rpc-udp-workload.js";
+import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
 import type { LinkMonitorReport } from "../trace/link-monitor.js";
 import { mergeSamples, type RunSamples, type SamplerState, samplesReport } from "./sampler.js";
 import {
@@ -114,6 +117,8 @@ export interface RunReport {
   atm?: AtmReport;
   /** Crashes, restarts and partitions (scenarios with a failures section). */
   failures?: FailuresReport;
+  /** rpc-udp workloads: outcomes, executions per call, orphans, retransmissions (scenarios with some). */
+  rpcUdp?: RpcUdpReport[];
   /** primary-backup workloads: calls, failovers, the split-brain report (scenarios with one). */
   primaryBackup?: PrimaryBackupReport[];
   /** stream-breaks workloads: each stream's break times and the spread (scenarios with one). */
@@ -141,6 +146,8 @@ export interface PartialReport {
   /** Message flows and hostStack hosts as this partition saw them (the merge takes the owner's). */
   messages: MessageFlowState[];
   hostStacks: Record<string, HostStackReport>;
+  /** rpc-udp workloads as this partition saw them (the merge takes each host's part from its owner). */
+  rpcUdp: RpcUdpWorkloadState[];
   /** Workloads as this partition saw them (the merge takes each node from its host's owner). */
   primaryBackups: PrimaryBackupState[];
   streamBreaks: StreamBreaksState[];
@@ -254,6 +261,7 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number, samples?: Sam
     ...(built.scenario.failures.length > 0
       ? { failures: { devices: stats.failures, partitions: stats.partitions } }
       : {}),
+    ...(built.rpcUdp.length > 0 ? { rpcUdp: built.rpcUdp.map((r) => rpcUdpReport(r.spec, r.state())) } : {}),
     ...workloadSections(
       built.scenario,
       built.primaryBackups.map((r) => r.state()),
@@ -290,6 +298,7 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     transports: built.transports.map((t) => t.state()),
     messages: built.messages.map((m) => m.state()),
     hostStacks: hostStackReports(built),
+    rpcUdp: built.rpcUdp.map((r) => r.state()),
     primaryBackups: built.primaryBackups.map((r) => r.state()),
     streamBreaks: built.streamBreaks.map((r) => r.state()),
     exchange: { ...exchange },
@@ -368,6 +377,7 @@ export function mergePartials(
           },
         }
       : {}),
+    ...rpcUdpSection(scenario, plan, byIndex),
     ...mergedWorkloads(scenario, byIndex, (n) => plan.owner[n] ?? 0, first.simTimeNs),
     parallel: {
       partitions: plan.count,
@@ -391,6 +401,18 @@ export function mergePartials(
       ? { samples: samplesReport(mergeSamples(scenario, plan, sampled), flowLabel(scenario)) }
       : {}),
   };
+}
+
+/** The rpc-udp reports of a partitioned run: each client, server and name service from its owner. */
+function rpcUdpSection(scenario: Scenario, plan: PartitionPlan, byIndex: PartialReport[]): { rpcUdp?: RpcUdpReport[] } {
+  const specs = scenario.workloads.filter((w): w is RpcUdpWorkload => w.type === "rpc-udp");
+  if (specs.length === 0) return {};
+  const states = mergeRpcUdpStates(
+    specs,
+    byIndex.map((p) => p.rpcUdp),
+    (host) => plan.owner[host] ?? 0,
+  );
+  return { rpcUdp: specs.map((spec, i) => rpcUdpReport(spec, states[i]!)) };
 }
 
 /** Workload sections of a partitioned run: each node's, or stream end's, state from its host's owner. */

@@ -1,15 +1,17 @@
 // The `workloads` of a scenario: protocols that run on the hosts for the whole run and report
-// a section of their own (primary-backup services, stream-breaks), each entry a mapping with a
+// a section of their own (primary-backup services, stream-breaks, rpc-udp), each entry a mapping with a
 // unique `name` and a `type` that picks its check module (check-<type>.ts).
 //
 // Contract: an entry without a known type is refused naming the known ones (did-you-mean);
 // names share the scenario's namespace with devices and flows; UDP and TCP ports a workload
-// listens on must not be taken by traffic or another workload on the same host.
+// listens on must not be taken by traffic or another workload on the same host (claims with the
+// same share tag hold one port together: a name service that several rpc-udp workloads name).
 
 import { suggest } from "../base/did-you-mean.js";
 import type { ScenarioTraffic } from "../traffic/traffic-spec.js";
 import { isTransportTraffic } from "../traffic/traffic-spec.js";
 import { checkPrimaryBackup } from "./check-primary-backup.js";
+import { checkRpcUdpWorkload } from "./check-rpc-udp.js";
 import { checkStreamBreaks } from "./check-stream-breaks.js";
 import { isMapping, type Obj } from "./checks.js";
 import type { PortClaim } from "./port-claims.js";
@@ -17,11 +19,12 @@ import type { ScenarioWorkload } from "./scenario-types.js";
 import type { TrafficScope } from "./traffic-scope.js";
 import { show } from "./wording.js";
 
-export const WORKLOAD_TYPES = ["primary-backup", "stream-breaks"] as const;
+export const WORKLOAD_TYPES = ["primary-backup", "stream-breaks", "rpc-udp"] as const;
 
 export function checkWorkloads(s: TrafficScope, raw: unknown, traffic: readonly ScenarioTraffic[]): ScenarioWorkload[] {
   const out: ScenarioWorkload[] = [];
   const owner = trafficPorts(traffic);
+  const shared = new Map<string, string>();
   (s.c.list(raw, "workloads") ?? []).forEach((entry, i) => {
     const p = `workloads[${i}]`;
     if (!isMapping(entry)) {
@@ -32,6 +35,7 @@ export function checkWorkloads(s: TrafficScope, raw: unknown, traffic: readonly 
     let w: { workload: ScenarioWorkload; ports: PortClaim[] } | undefined;
     if (type === "primary-backup") w = checkPrimaryBackup(s, entry as Obj, p, i);
     else if (type === "stream-breaks") w = checkStreamBreaks(s, entry as Obj, p, i);
+    else if (type === "rpc-udp") w = checkRpcUdpWorkload(s, entry as Obj, p, i);
     else if (type === undefined) s.c.error(p, `missing required key "type" (one of ${WORKLOAD_TYPES.join(", ")})`);
     else {
       const sug = typeof type === "string" ? suggest(type, WORKLOAD_TYPES) : undefined;
@@ -45,9 +49,12 @@ export function checkWorkloads(s: TrafficScope, raw: unknown, traffic: readonly 
     for (const claim of w.ports) {
       const prior = owner.get(claim.key);
       const [proto, host, port] = claim.key.split(":");
-      if (prior !== undefined)
+      if (prior !== undefined && (claim.share === undefined || shared.get(claim.key) !== claim.share))
         s.c.error(claim.path, `${proto!.toUpperCase()} port ${port} of ${host} is already used by ${prior}`);
-      else owner.set(claim.key, `${p} (${w.workload.name})`);
+      else if (prior === undefined) {
+        owner.set(claim.key, `${p} (${w.workload.name})`);
+        if (claim.share !== undefined) shared.set(claim.key, claim.share);
+      }
     }
     out.push(w.workload);
   });

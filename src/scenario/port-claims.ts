@@ -6,4 +6,6 @@ export interface PortClaim {
   key: string;
   /** Where the claim is made, for the error. */
   path: string;
+  /** Claims with the same tag may hold the port together (undefined: the port is this claim's alone). */
+  share?: string;
 }

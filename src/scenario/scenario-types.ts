@@ -9,6 +9,7 @@ import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic
 import type { PrimaryBackupSpec } from "../traffic/primary-backup-workload.js";
 import type { StreamBreaksSpec } from "../traffic/stream-breaks.js";
 import type { AtmScenario } from "./atm-types.js";
+import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
 
 export type ParameterValue = number | string | boolean;
 
@@ -50,7 +51,7 @@ export interface ScenarioStorage {
 }
 
 /** One entry of the `workloads` section (check-workloads.ts). */
-export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec;
+export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec | RpcUdpWorkload;
 
 /** One entry of the `failures` section. */
 export type ScenarioFailure =
@@ -202,6 +203,8 @@ export type {
   UdpTrafficType,
 } from "../traffic/traffic-spec.js";
 
+export type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
+
 export interface ScenarioOutputs {
   /** Paths as written (a runner resolves relative ones against Scenario.baseDir). */
   json: string | undefined;
@@ -239,7 +242,7 @@ export interface Scenario {
   partitions: string[][] | undefined;
   /** Crashes, restarts, random failures and network partitions, in declaration order. */
   failures: ScenarioFailure[];
-  /** Services and stream sets that run for the whole run, in declaration order. */
+  /** Services, stream sets and RPC workloads that run for the whole run, in declaration order. */
   workloads: ScenarioWorkload[];
   /** Sweep ranges in declaration order; {} when there are none. */
   parameters: Record<string, ParameterValue[]>;

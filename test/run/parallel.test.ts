@@ -42,6 +42,9 @@ const EXAMPLES: [string, number][] = [
   // Host stacks: each message pair (its stacks and workload) in one partition, the switch in
   // another with 4 workers; the full run, both workloads complete.
   ["examples/host-stacks.yaml", 300e6],
+  // RPC over UDP with server crashes: clients, servers and the name service in different
+  // partitions; the rpcUdp section merges from each host's owner.
+  ["examples/crash-rpc.yaml", 3e9],
   // Workloads: the primary-backup service's clients and servers and the stream-breaks ends in
   // different partitions (the trunk the partition cuts stays inside one); the whole run.
   ["examples/primary-backup.yaml", 5e9],
@@ -52,7 +55,9 @@ describe("partitioned runs give the single-threaded results", () => {
     it(`${file} with 1, 2 and 4 workers`, async () => {
       const one = await runScenario(shortened(file, duration), { workers: 1 });
       expect(one.parallel).toBeUndefined();
-      const served = (one.primaryBackup ?? []).some((w) => w.summary.ok > 0);
+      // Something got through: a flow, a primary-backup service's calls or an rpc-udp workload's.
+      const served =
+        (one.primaryBackup ?? []).some((w) => w.summary.ok > 0) || (one.rpcUdp ?? []).some((w) => w.outcomes.ok > 0);
       expect(one.flows.some((f) => f.receivedPackets > 0) || served).toBe(true);
       for (const workers of [2, 4]) {
         const par = await runScenario(shortened(file, duration), { workers });

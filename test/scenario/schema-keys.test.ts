@@ -48,6 +48,7 @@ import {
   RANDOM_FAILURE_KEYS,
   STORAGE_KEYS,
 } from "../../src/scenario/check-failures.js";
+import { RPC_UDP_KEYS } from "../../src/scenario/check-rpc-udp.js";
 import { PB_HEARTBEAT_KEYS, PB_UPDATE_KEYS, PRIMARY_BACKUP_KEYS } from "../../src/scenario/check-primary-backup.js";
 import { SB_KEEPALIVE_KEYS, SB_TIMEOUT_KEYS, STREAM_BREAKS_KEYS } from "../../src/scenario/check-stream-breaks.js";
 
@@ -93,6 +94,7 @@ describe("the loader's key tables and the JSON Schema", () => {
     ["/$defs/failure/oneOf/0", CRASH_KEYS],
     ["/$defs/failure/oneOf/1", RANDOM_FAILURE_KEYS],
     ["/$defs/failure/oneOf/2", PARTITION_FAILURE_KEYS],
+    ["/$defs/rpcUdpWorkload", RPC_UDP_KEYS],
     ["/$defs/workload/allOf/0/then", PRIMARY_BACKUP_KEYS],
     ["/$defs/workload/allOf/0/then/properties/heartbeat", PB_HEARTBEAT_KEYS],
     ["/$defs/workload/allOf/0/then/properties/update", PB_UPDATE_KEYS],

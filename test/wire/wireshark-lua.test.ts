@@ -115,6 +115,17 @@ describe("Wireshark Lua dissectors", { timeout: 180_000 }, () => {
     }
   });
 
+  it("decode RPC over UDP: requests, replies and acks, retransmissions marked", async () => {
+    const caps = await decode(loadScenario("examples/crash-rpc.yaml"), (f) => f === "s2-0.pcap" || f === "ns-0.pcap");
+    expect(protocols(caps)["netloom RPC/UDP"]).toBeGreaterThan(400);
+    const infos = caps.flatMap((c) => c.rows.map((r) => r["_ws.col.Info"]!));
+    expect(infos.some((i) => /^REQUEST client 20001\/0 seq \d+ frag 1\/1 RETX$/.test(i))).toBe(true);
+    expect(infos.some((i) => /^REPLY client 20001\/0 seq \d+ frag 1\/1 OK$/.test(i))).toBe(true);
+    // bank-amo (workload 1, client id 0x20001): the new incarnation refuses the call bound to the old one.
+    expect(infos.some((i) => /^REPLY client 20001\/0 seq \d+ frag 1\/1 RESTARTED$/.test(i))).toBe(true);
+    expect(infos.some((i) => /^ACK client /.test(i))).toBe(true);
+  });
+
   it("decode the primary-backup example's messages by their magic", async () => {
     const caps = await decode(shortened(loadScenario("examples/primary-backup.yaml"), 1.5e9), (f) =>
       f.startsWith("p-"),
