@@ -5,6 +5,7 @@ export {
   Network,
   type NetworkOptions,
   type NetworkStats,
+  type NetworkPartition,
   type RunResult,
   type DropEvent,
   type Endpoint,

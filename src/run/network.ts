@@ -13,6 +13,11 @@
 //   every device's counters, drops by reason included. onDrop() reports every dropped frame.
 // - destroy() checks that every frame slot came back (a leak is an error, not a silent loss)
 //   and frees the shared memory the network used.
+// - Failures: crash(name, at, restartAt?) and failRandomly(name, ...) make a device crash
+//   fail-stop and restart (devices/crashable.ts); partition(name, groups, at, healAt?) takes
+//   down, for an interval, every link between devices of different groups. Call them while
+//   building, before the run reaches their times: each crashing device gets one event handler
+//   ("<device>.failures") the first time, so the same calls give the same devices everywhere.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";
@@ -29,6 +34,7 @@ import {
   type FrameSourceOptions,
   type FrameSourceStats,
 } from "../traffic/frame-source.js";
+import { type Crashable, FailureAgent, type FailureStats, type RandomFailures } from "../devices/crashable.js";
 import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
 import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
 import { Router, type RouterOptions, type RouterStats } from "../stacks/ip/router.js";
@@ -71,6 +77,20 @@ export interface NetworkStats {
   segments: ({ name: string } & CsmaSegmentStats)[];
   sources: ({ name: string } & FrameSourceStats)[];
   frames: { capacity: number; inUse: number; highWater: number; allocFailures: number };
+  /** Devices that can crash (given a crash, random failures), in the order they were given one. */
+  failures: FailureStats[];
+  /** Network partitions, in the order they were declared. */
+  partitions: NetworkPartition[];
+}
+
+export interface NetworkPartition {
+  name: string;
+  groups: string[][];
+  atNs: number;
+  /** Undefined: never heals. */
+  healAtNs: number | undefined;
+  /** The links it takes down. */
+  links: string[];
 }
 
 export class Network {
@@ -85,6 +105,11 @@ export class Network {
   private readonly stationsUsed = new Map<CsmaSegment, number>();
   private destroyed = false;
   private readonly disposers: (() => void)[] = [];
+  /** Device names at either end of each link, for partitions. */
+  private readonly linkEnds = new Map<string, [string, string]>();
+  private readonly failureAgents = new Map<string, FailureAgent>();
+  private readonly crashables = new Map<string, { target: Crashable; deviceId: number }>();
+  private readonly partitionList: NetworkPartition[] = [];
 
   constructor(options: NetworkOptions = {}) {
     this.sim = new Simulation({ seed: 1, ...options });
@@ -103,7 +128,11 @@ export class Network {
     if (ip !== undefined) checkIpOptionsObject(ip);
     const nic = new EthernetNic(this.sim, name, nicOptions);
     this.hosts.set(name, nic);
-    if (ip !== undefined) this.ipHosts.set(name, new IpHost(nic, ip));
+    if (ip !== undefined) {
+      const host = new IpHost(nic, ip);
+      this.ipHosts.set(name, host);
+      this.registerCrashable(name, host, nic.id);
+    }
     return nic;
   }
 
@@ -171,6 +200,7 @@ export class Network {
     ea.device.attach(ea.port, link, 0);
     eb.device.attach(eb.port, link, 1);
     this.links.set(linkName, link);
+    this.linkEnds.set(linkName, [ea.device.name, eb.device.name]);
     return link;
   }
 
@@ -279,7 +309,129 @@ export class Network {
         highWater: frames.highWater,
         allocFailures: frames.allocFailures,
       },
+      failures: this.failureStats(),
+      partitions: this.partitionList.map((p) => ({ ...p, groups: p.groups.map((g) => [...g]), links: [...p.links] })),
     };
+  }
+
+  // --- failures ---
+
+  /**
+   * Lets `target` crash under the name `name` (what crash() and failRandomly() accept);
+   * `deviceId` is the device whose partition runs it. IP hosts are registered by addHost.
+   */
+  registerCrashable(name: string, target: Crashable, deviceId: number): void {
+    this.crashables.set(name, { target, deviceId });
+  }
+
+  /** Device `name` crashes at `at` (ns or "2s") and, given `restartAt`, boots again then. */
+  crash(name: string, at: number | string, restartAt?: number | string): void {
+    const atNs = this.time(at, `${name}.at`);
+    const restartNs = restartAt === undefined ? undefined : this.time(restartAt, `${name}.restartAt`);
+    if (restartNs !== undefined && restartNs <= atNs) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${name} restarts at ${restartNs} ns, not after its crash at ${atNs} ns`,
+        { path: `${name}.restartAt` },
+      );
+    }
+    const agent = this.failureAgent(name);
+    agent.crashAt(atNs);
+    if (restartNs !== undefined) agent.restartAt(restartNs);
+  }
+
+  /** Device `name` crashes and restarts at random: exponential up times (mean mtbf) and down times (mean mttr). */
+  failRandomly(name: string, options: { mtbf: number | string; mttr: number | string; until?: number | string }): void {
+    const random: RandomFailures = {
+      mtbfNs: this.time(options.mtbf, `${name}.mtbf`),
+      mttrNs: this.time(options.mttr, `${name}.mttr`),
+      ...(options.until !== undefined ? { untilNs: this.time(options.until, `${name}.until`) } : {}),
+    };
+    this.failureAgent(name).randomly(random);
+  }
+
+  /**
+   * A partition called `name`: from `at` until `healAt` (never, without it) every link between a
+   * device of one group and a device of another is down. Devices in no group are cut from none.
+   */
+  partition(name: string, groups: string[][], at: number | string, healAt?: number | string): NetworkPartition {
+    const atNs = this.time(at, `${name}.at`);
+    const healNs = healAt === undefined ? undefined : this.time(healAt, `${name}.healAt`);
+    if (healNs !== undefined && healNs <= atNs) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${name} heals at ${healNs} ns, not after it starts at ${atNs} ns`,
+        {
+          path: `${name}.healAt`,
+        },
+      );
+    }
+    const groupOf = new Map<string, number>();
+    groups.forEach((g, i) =>
+      g.forEach((device, j) => {
+        this.device(device);
+        if (groupOf.has(device)) {
+          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${device} is in more than one group of ${name}`, {
+            path: `${name}.groups[${i}][${j}]`,
+          });
+        }
+        groupOf.set(device, i);
+      }),
+    );
+    const cut: string[] = [];
+    for (const [linkName, [a, b]] of this.linkEnds) {
+      const ga = groupOf.get(a);
+      const gb = groupOf.get(b);
+      if (ga === undefined || gb === undefined || ga === gb) continue;
+      cut.push(linkName);
+      const link = this.links.get(linkName)!;
+      link.setDown(atNs);
+      if (healNs !== undefined) link.setUp(healNs);
+    }
+    if (cut.length === 0) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${name} cuts no link: no link joins two of its groups`, {
+        path: `${name}.groups`,
+      });
+    }
+    const p: NetworkPartition = { name, groups: groups.map((g) => [...g]), atNs, healAtNs: healNs, links: cut };
+    this.partitionList.push(p);
+    return p;
+  }
+
+  /** Crash and restart counts of every device given failures. */
+  failureStats(): FailureStats[] {
+    return [...this.failureAgents.values()].map((a) => a.stats());
+  }
+
+  private failureAgent(name: string): FailureAgent {
+    let agent = this.failureAgents.get(name);
+    if (agent !== undefined) return agent;
+    const c = this.crashables.get(name);
+    if (c === undefined) {
+      const why = this.hosts.has(name)
+        ? `host "${name}" has no IP stack: only IP hosts, routers and switches can crash`
+        : this.links.has(name)
+          ? `"${name}" is a link: links fail by their schedule or a partition`
+          : `there is no device named "${name}" that can crash`;
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, why, { path: name });
+    }
+    agent = new FailureAgent(this.sim, name, c.target, c.deviceId);
+    this.failureAgents.set(name, agent);
+    return agent;
+  }
+
+  private time(t: number | string, path: string): number {
+    const ns = typeof t === "string" ? parseDuration(t, path) : t;
+    if (!Number.isSafeInteger(ns) || ns < this.sim.now) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(t)} is not a time from now (${this.sim.now} ns) on`,
+        {
+          path,
+        },
+      );
+    }
+    return ns;
   }
 
   /** Calls `listener` for every frame dropped anywhere; returns the function that stops it. */
