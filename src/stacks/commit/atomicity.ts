@@ -105,7 +105,7 @@ function namesOf(mask: number, names: readonly string[]): string[] {
 }
 
 /** The error that fails a run whose check found violations; undefined when there are none. */
-export function atomicityError(workload: string, r: AtomicityResult): NetloomError | undefined {
+export function atomicityError(path: string, workload: string, r: AtomicityResult): NetloomError | undefined {
   const v = r.violationExamples[0];
   if (r.violations === 0 || v === undefined) return undefined;
   const parts = [`committed at ${v.committedAt.join(", ")}`];
@@ -114,7 +114,7 @@ export function atomicityError(workload: string, r: AtomicityResult): NetloomErr
   const more = r.violations > 1 ? ` (${r.violations - 1} more transactions violate atomicity)` : "";
   return new NetloomError(
     ErrorCode.CHECK_FAILED,
-    `atomicity violated: transaction ${v.transaction} is ${parts.join(" but ")} in the participants' durable logs${more}`,
-    { path: `workloads.${workload}` },
+    `${workload}: atomicity violated: transaction ${v.transaction} is ${parts.join(" but ")} in the participants' durable logs${more}`,
+    { path },
   );
 }
