@@ -3,9 +3,9 @@
 //
 // Contract:
 // - Devices are made in a fixed order (hosts, hostStack NICs, switches, routers, segments,
-//   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, each in
-//   declaration order), so a scenario and seed always give the same device ids, event keys,
-//   random streams and fingerprint.
+//   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, disks and
+//   failures, each in declaration order), so a scenario and seed always give the same device
+//   ids, event keys, random streams and fingerprint.
 // - Sizing follows the scenario (./network-sizing.ts): the frame store and event queue grow
 //   with the number of hosts and links, so small scenarios stay small.
 // - With options.partition, the whole topology is built (device ids agree in every partition)
@@ -35,6 +35,7 @@ import {
   addStackHostNics,
   addSwitches,
 } from "./build-topology.js";
+import { addFailures } from "./build-failures.js";
 import { addTcpLayers, startIpTraffic } from "./build-traffic.js";
 import { Network } from "./network.js";
 import { frameSlotsFor, slotBytesFor } from "./network-sizing.js";
@@ -84,6 +85,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const tcp = addTcpLayers(ctx);
     const { traffic, transports } = startIpTraffic(ctx, flows, tcp);
     const { hostStacks, messages } = startHostStacks(ctx, flows, stackNics);
+    addFailures(ctx);
     return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks };
   } catch (err) {
     network.destroy();

@@ -34,6 +34,7 @@ import {
   type FrameSourceOptions,
   type FrameSourceStats,
 } from "../traffic/frame-source.js";
+import type { StableStorageStats } from "../devices/stable-storage.js";
 import { type Crashable, FailureAgent, type FailureStats, type RandomFailures } from "../devices/crashable.js";
 import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
 import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
@@ -70,7 +71,7 @@ export interface NetworkStats {
   simTimeNs: number;
   events: number;
   fingerprint: string;
-  hosts: ({ name: string } & NicStats & { ip?: IpHostStats })[];
+  hosts: ({ name: string } & NicStats & { ip?: IpHostStats; storage?: StableStorageStats })[];
   switches: ({ name: string } & EthernetSwitchStats)[];
   routers: RouterStats[];
   links: { name: string; directions: [LinkDirectionStats, LinkDirectionStats] }[];
@@ -296,7 +297,10 @@ export class Network {
       fingerprint: sched.fingerprint.toString(),
       hosts: [...this.hosts].map(([name, nic]) => {
         const ip = this.ipHosts.get(name);
-        return ip === undefined ? { name, ...nic.stats() } : { name, ...nic.stats(), ip: ip.stats() };
+        if (ip === undefined) return { name, ...nic.stats() };
+        return ip.hasStorage
+          ? { name, ...nic.stats(), ip: ip.stats(), storage: ip.storage.stats() }
+          : { name, ...nic.stats(), ip: ip.stats() };
       }),
       switches: [...this.switches].map(([name, sw]) => ({ name, ...sw.stats() })),
       routers: [...this.routers.values()].map((r) => r.stats()),

@@ -91,8 +91,15 @@ export interface RunReport {
   routers: NetworkStats["routers"];
   /** ATM switches, NICs and AAL5 sources (scenarios with an atm section). */
   atm?: AtmReport;
+  /** Crashes, restarts and partitions (scenarios with a failures section). */
+  failures?: FailuresReport;
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
+}
+
+export interface FailuresReport {
+  devices: NetworkStats["failures"];
+  partitions: NetworkStats["partitions"];
 }
 
 export interface PartialReport {
@@ -186,6 +193,9 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     switches: stats.switches,
     routers: stats.routers,
     ...(built.atm !== undefined ? { atm: atmReport(built.atm) } : {}),
+    ...(built.scenario.failures.length > 0
+      ? { failures: { devices: stats.failures, partitions: stats.partitions } }
+      : {}),
   };
 }
 
@@ -261,6 +271,14 @@ export function mergePartials(
     // Every ATM device runs in one partition (the planner keeps them together).
     ...(scenario.atm !== undefined
       ? { atm: ownerOf(scenario.atm.switches[0]?.name ?? scenario.atm.hosts[0]?.name ?? "").atm! }
+      : {}),
+    ...(scenario.failures.length > 0
+      ? {
+          failures: {
+            devices: first.failures.map((d, i) => ownerOf(d.device).stats.failures[i]!),
+            partitions: first.partitions,
+          },
+        }
       : {}),
     parallel: {
       partitions: plan.count,

@@ -8,7 +8,7 @@
 //   (" (with size = 64)"). Then the JSON Schema gets the last word (scenario-schema.ts).
 // - Sections are checked in the order they can refer to each other: hosts, switches and
 //   routers (names, addresses), segments and links (device ports), then interface MTUs and
-//   MACs, the atm section, traffic, outputs, partitions. Problems come out in file order.
+//   MACs, the atm section, traffic, outputs, partitions, failures. Problems come out in file order.
 
 import { basename, dirname } from "node:path";
 import { checkAtmInScenario } from "./check-atm-section.js";
@@ -16,6 +16,7 @@ import { Endpoints } from "./check-endpoints.js";
 import { checkHosts } from "./check-hosts.js";
 import { checkLinks, checkSegments } from "./check-links.js";
 import { Namespace } from "./check-names.js";
+import { checkFailures } from "./check-failures.js";
 import { checkOutputs } from "./check-outputs.js";
 import { checkPartitions } from "./check-partitions.js";
 import { checkRouters } from "./check-routers.js";
@@ -43,6 +44,7 @@ export const TOP_KEYS = [
   "traffic",
   "outputs",
   "partitions",
+  "failures",
   "parameters",
 ] as const;
 
@@ -113,6 +115,7 @@ function checkDocument(
     top["partitions"] === undefined
       ? undefined
       : checkPartitions(c, top["partitions"], names, links, segments, messageTraffic);
+  const failures = checkFailures(c, top["failures"], names, links, durationNs);
   return {
     name,
     seed,
@@ -128,6 +131,7 @@ function checkDocument(
     messageTraffic,
     outputs,
     partitions,
+    failures,
     parameters,
     parameterRefs,
     source,

@@ -233,7 +233,17 @@ describe("partition plans", () => {
 
   it("refuse manual partitions that cut a link with a schedule", () => {
     const s = parseScenario(TWO_HOSTS("10us", ", schedule: [{ at: 5ms, state: down }]") + "partitions: [[a], [b]]\n");
-    expect(() => planPartitions(s, 2)).toThrow(/link ab goes down and up, so it cannot join partitions 0 and 1/);
+    expect(() => planPartitions(s, 2)).toThrow(
+      /link ab goes down and up \(its schedule or a partition in failures\), so it cannot join partitions 0 and 1/,
+    );
+  });
+
+  it("refuse manual partitions that cut a link a network partition takes down", () => {
+    const failures = "failures: [{ partition: p, groups: [[a], [b]], at: 5ms }]\n";
+    const s = parseScenario(TWO_HOSTS("10us") + failures + "partitions: [[a], [b]]\n");
+    expect(() => planPartitions(s, 2)).toThrow(/link ab goes down and up \(its schedule or a partition in failures\)/);
+    // Automatic plans keep its ends together.
+    expect(planPartitions(parseScenario(TWO_HOSTS("10us") + failures), 2).count).toBe(1);
   });
 
   it("refuse manual partitions that cut a zero-delay link (scenario check)", () => {

@@ -42,6 +42,12 @@ import {
   TRANSPORT_REQUIRED,
 } from "../../src/scenario/traffic-keys.js";
 import { TOP_KEYS } from "../../src/scenario/validate-scenario.js";
+import {
+  CRASH_KEYS,
+  PARTITION_FAILURE_KEYS,
+  RANDOM_FAILURE_KEYS,
+  STORAGE_KEYS,
+} from "../../src/scenario/check-failures.js";
 
 type Node = Record<string, unknown>;
 
@@ -81,6 +87,10 @@ describe("the loader's key tables and the JSON Schema", () => {
     ["/$defs/tcpOptions/properties/burst", BURST_TRAIN_KEYS],
     ["/$defs/nakOptions", NAK_KEYS],
     ["/$defs/nakOptions/properties/rate", NAK_RATE_KEYS],
+    ["/$defs/storage", STORAGE_KEYS],
+    ["/$defs/failure/oneOf/0", CRASH_KEYS],
+    ["/$defs/failure/oneOf/1", RANDOM_FAILURE_KEYS],
+    ["/$defs/failure/oneOf/2", PARTITION_FAILURE_KEYS],
   ] as const)("scenario %s", (pointer, keys) => {
     expect(sorted(keysAt(main, pointer))).toEqual(sorted(keys));
   });
