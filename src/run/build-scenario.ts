@@ -4,7 +4,7 @@
 // Contract:
 // - Devices are made in a fixed order (hosts, hostStack NICs, switches, routers, segments,
 //   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, disks and
-//   failures, each in declaration order), so a scenario and seed always give the same device
+//   failures, commit workloads, each in declaration order), so a scenario and seed always give the same device
 //   ids, event keys, random streams and fingerprint.
 // - Sizing follows the scenario (./network-sizing.ts): the frame store and event queue grow
 //   with the number of hosts and links, so small scenarios stay small.
@@ -36,6 +36,8 @@ import {
   addSwitches,
 } from "./build-topology.js";
 import { addFailures } from "./build-failures.js";
+import { addCommitWorkloads } from "./build-two-phase-commit.js";
+import type { TwoPhaseCommitWorkload } from "../traffic/two-phase-commit.js";
 import { addTcpLayers, startIpTraffic } from "./build-traffic.js";
 import { Network } from "./network.js";
 import { frameSlotsFor, slotBytesFor } from "./network-sizing.js";
@@ -57,6 +59,8 @@ export interface BuiltScenario {
   messages: MessageFlow[];
   /** Each hostStack host's CPU and (when it is in a message flow) stack, by host name. */
   hostStacks: Map<string, BuiltHostStack>;
+  /** two-phase-commit workloads, in workloads order. */
+  commits: TwoPhaseCommitWorkload[];
 }
 
 export interface BuildOptions {
@@ -86,7 +90,8 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const { traffic, transports } = startIpTraffic(ctx, flows, tcp);
     const { hostStacks, messages } = startHostStacks(ctx, flows, stackNics);
     addFailures(ctx);
-    return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks };
+    const commits = addCommitWorkloads(ctx);
+    return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks, commits };
   } catch (err) {
     network.destroy();
     throw err;

@@ -34,6 +34,13 @@ import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
 import { atmReport, type AtmReport } from "./atm-report.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
+import {
+  commitReport,
+  failOnViolation,
+  mergeCommitStates,
+  type TwoPhaseCommitReport,
+} from "../traffic/commit-report.js";
+import type { TwoPhaseCommitState } from "../traffic/two-phase-commit.js";
 
 export interface LinkReport {
   id: string;
@@ -93,9 +100,14 @@ export interface RunReport {
   atm?: AtmReport;
   /** Crashes, restarts and partitions (scenarios with a failures section). */
   failures?: FailuresReport;
+  /** The workloads section's workloads, in order (scenarios with one). */
+  workloads?: WorkloadReport[];
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
 }
+
+/** A workload's section: its figures and the result of its own correctness check. */
+export type WorkloadReport = TwoPhaseCommitReport;
 
 export interface FailuresReport {
   devices: NetworkStats["failures"];
@@ -114,6 +126,8 @@ export interface PartialReport {
   /** Message flows and hostStack hosts as this partition saw them (the merge takes the owner's). */
   messages: MessageFlowState[];
   hostStacks: Record<string, HostStackReport>;
+  /** two-phase-commit workloads as this partition saw them (the merge takes each party's owner's). */
+  commits: TwoPhaseCommitState[];
   exchange: ExchangeStats;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
@@ -196,7 +210,28 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     ...(built.scenario.failures.length > 0
       ? { failures: { devices: stats.failures, partitions: stats.partitions } }
       : {}),
+    ...workloadsSection(
+      built.scenario,
+      built.commits.map((w) => w.state(built.scenario.durationNs)),
+    ),
   };
+}
+
+/**
+ * The `workloads` section from each workload's (merged) state; throws the first workload's
+ * atomicity violation (CHECK_FAILED): a run whose workload breaks its own check fails.
+ */
+function workloadsSection(scenario: Scenario, commits: TwoPhaseCommitState[]): { workloads?: WorkloadReport[] } {
+  if (scenario.workloads.length === 0) return {};
+  const reports: WorkloadReport[] = [];
+  let next = 0;
+  scenario.workloads.forEach((spec, index) => {
+    if (spec.type !== "two-phase-commit") return;
+    const r = commitReport(spec, commits[next++]!);
+    failOnViolation(r, index);
+    reports.push(r);
+  });
+  return { workloads: reports };
 }
 
 export function partialOf(built: BuiltScenario, index: number, exchange: ExchangeStats): PartialReport {
@@ -211,6 +246,7 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     transports: built.transports.map((t) => t.state()),
     messages: built.messages.map((m) => m.state()),
     hostStacks: hostStackReports(built),
+    commits: built.commits.map((w) => w.state(built.scenario.durationNs)),
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
@@ -280,6 +316,12 @@ export function mergePartials(
           },
         }
       : {}),
+    ...workloadsSection(
+      scenario,
+      scenario.workloads
+        .filter((w) => w.type === "two-phase-commit")
+        .map((spec, k) => mergeCommitStates(spec, (host) => ownerOf(host).commits[k]!)),
+    ),
     parallel: {
       partitions: plan.count,
       automatic: plan.automatic,

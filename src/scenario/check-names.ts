@@ -8,7 +8,7 @@ import type { Checker } from "./checks.js";
 import type { DeviceKind, ScenarioHostStack } from "./scenario-types.js";
 
 export interface DeviceEntry {
-  kind: DeviceKind | "segment" | "link" | "traffic";
+  kind: DeviceKind | "segment" | "link" | "traffic" | "workload";
   path: string;
   /** A host with a hostStack (its stack when that checked out). */
   stackHost?: boolean;

@@ -6,6 +6,7 @@
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
+import type { TwoPhaseCommitSpec } from "../traffic/commit-spec.js";
 import type { AtmScenario } from "./atm-types.js";
 
 export type ParameterValue = number | string | boolean;
@@ -46,6 +47,9 @@ export interface ScenarioStorage {
   maxRecords: number;
   maxBytes: number;
 }
+
+/** One entry of the `workloads` section. */
+export type ScenarioWorkload = TwoPhaseCommitSpec;
 
 /** One entry of the `failures` section. */
 export type ScenarioFailure =
@@ -234,6 +238,8 @@ export interface Scenario {
   partitions: string[][] | undefined;
   /** Crashes, restarts, random failures and network partitions, in declaration order. */
   failures: ScenarioFailure[];
+  /** Protocol workloads on IP hosts (two-phase commit), in declaration order. */
+  workloads: ScenarioWorkload[];
   /** Sweep ranges in declaration order; {} when there are none. */
   parameters: Record<string, ParameterValue[]>;
   /** Every "${name}" reference in the document (this Scenario has the first values). */

@@ -8,7 +8,8 @@
 //   (" (with size = 64)"). Then the JSON Schema gets the last word (scenario-schema.ts).
 // - Sections are checked in the order they can refer to each other: hosts, switches and
 //   routers (names, addresses), segments and links (device ports), then interface MTUs and
-//   MACs, the atm section, traffic, outputs, partitions, failures. Problems come out in file order.
+//   MACs, the atm section, traffic, outputs, partitions, failures, workloads. Problems come out in
+//   file order.
 
 import { basename, dirname } from "node:path";
 import { checkAtmInScenario } from "./check-atm-section.js";
@@ -17,6 +18,7 @@ import { checkHosts } from "./check-hosts.js";
 import { checkLinks, checkSegments } from "./check-links.js";
 import { Namespace } from "./check-names.js";
 import { checkFailures } from "./check-failures.js";
+import { checkWorkloads } from "./check-workloads.js";
 import { checkOutputs } from "./check-outputs.js";
 import { checkPartitions } from "./check-partitions.js";
 import { checkRouters } from "./check-routers.js";
@@ -45,6 +47,7 @@ export const TOP_KEYS = [
   "outputs",
   "partitions",
   "failures",
+  "workloads",
   "parameters",
 ] as const;
 
@@ -116,6 +119,8 @@ function checkDocument(
       ? undefined
       : checkPartitions(c, top["partitions"], names, links, segments, messageTraffic);
   const failures = checkFailures(c, top["failures"], names, links, durationNs);
+  const workloadScope = { c, durationNs, names, ipHosts: hosts.map((h) => h.name) };
+  const workloads = checkWorkloads(workloadScope, top["workloads"], traffic);
   return {
     name,
     seed,
@@ -132,6 +137,7 @@ function checkDocument(
     outputs,
     partitions,
     failures,
+    workloads,
     parameters,
     parameterRefs,
     source,

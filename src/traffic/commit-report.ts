@@ -64,7 +64,10 @@ export interface TwoPhaseCommitReport {
   commitLatencyNs: LatencyPercentiles;
   perParticipant: CommitParticipantReport[];
   log: { forced: number; lazy: number };
+  /** Every party's messages together; `total` = all sent. */
   messages: MessageCountersJson & { total: number };
+  /** The coordinator's own. */
+  coordinatorMessages: MessageCountersJson;
   atomicity: AtomicityResult;
 }
 
@@ -132,6 +135,7 @@ export function commitReport(spec: TwoPhaseCommitSpec, state: TwoPhaseCommitStat
       lazy: c.counters.lazyWrites + perParticipant.reduce((n, p) => n + p.lazyWrites, 0),
     },
     messages: { total, ...messages },
+    coordinatorMessages: c.messages,
     atomicity,
   };
 }
