@@ -51,7 +51,9 @@ export interface ParticipantCounters {
   unilateralAborts: number;
   /** Aborted on its own when asked for its state before it had voted. */
   abortsOnRequest: number;
-  /** Votes of no forced by a full table or a full log. */
+  /** Votes of no for a transaction not joined (BEGIN lost, table full, work lost in a crash). */
+  noNotJoined: number;
+  /** Votes of no forced by a full log. */
   noForLackOfRoom: number;
   commits: number;
   aborts: number;
@@ -143,6 +145,7 @@ export class ParticipantRecord {
     votesNo: 0,
     unilateralAborts: 0,
     abortsOnRequest: 0,
+    noNotJoined: 0,
     noForLackOfRoom: 0,
     commits: 0,
     aborts: 0,

@@ -8,8 +8,8 @@
 // - arm(slot, delay) (re)schedules the slot's one timer as an event of the owning device
 //   (kind EV_COMMIT_TIMER, a = slot, b = generation); current(slot, gen) tells a live timer
 //   from one of a freed or re-armed slot. clear() frees every slot (a crash).
-// - Per-slot fields are the parties' business: phase, three participant masks, a deadline, an
-//   attempt count for the retransmission back-off, and a flag.
+// - Per-slot fields are the parties' business: phase, three participant masks and a mask of
+//   waiting askers, a deadline, an attempt count for the retransmission back-off, and flags.
 
 import { EV_DEVICE_BASE } from "../../engine/event-kinds.js";
 import type { Scheduler } from "../../engine/scheduler.js";
@@ -27,6 +27,8 @@ export class SlotTable {
   readonly m1: Uint32Array;
   readonly m2: Uint32Array;
   readonly m3: Uint32Array;
+  /** Parties waiting for an answer (a mask of participant indices). */
+  readonly waiters: Uint32Array;
   readonly deadline: Float64Array;
   readonly attempts: Uint8Array;
   readonly flag: Uint8Array;
@@ -48,6 +50,7 @@ export class SlotTable {
     this.m1 = new Uint32Array(capacity);
     this.m2 = new Uint32Array(capacity);
     this.m3 = new Uint32Array(capacity);
+    this.waiters = new Uint32Array(capacity);
     this.deadline = new Float64Array(capacity);
     this.attempts = new Uint8Array(capacity);
     this.flag = new Uint8Array(capacity);
@@ -75,6 +78,7 @@ export class SlotTable {
     this.m1[s] = 0;
     this.m2[s] = 0;
     this.m3[s] = 0;
+    this.waiters[s] = 0;
     this.deadline[s] = 0;
     this.attempts[s] = 0;
     this.flag[s] = 0;

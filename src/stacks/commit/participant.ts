@@ -2,10 +2,11 @@
 // termination protocol) and of three-phase commit, on one host, over CommitChannel.
 //
 // Contract:
-// - BEGIN makes it join a transaction and wait `voteRequest` for the vote request; with none
-//   by then it aborts on its own (a lazy ABORT record: nobody was told). PREPARE: a vote of no
-//   with probability `voteNo` (its own seeded stream), or when it has no room (table or log
-//   full); a vote of yes only once its PREPARED record is durable (forced write). Repeated
+// - BEGIN (the transaction's work) makes it join and wait `voteRequest` for the vote request;
+//   with none by then it aborts on its own (a lazy ABORT record: nobody was told). PREPARE: a
+//   vote of no for a transaction it has not joined (BEGIN lost, no room in its table, or the
+//   work lost in a crash), with probability `voteNo` (its own seeded stream), or when the log
+//   is full; a vote of yes only once its PREPARED record is durable (forced write). Repeated
 //   requests repeat the answer.
 // - A decision (COMMIT/ABORT, from the coordinator or, in 3PC, a termination leader) is forced
 //   to the log before the ACK goes; a decision that contradicts one already made is ignored and
@@ -55,6 +56,8 @@ const Phase = {
 /** Slot flag bits. */
 const BLOCKED = 1;
 const COORDINATOR_ALIVE = 2;
+/** The coordinator asked for our state while a record was being forced. */
+const COORDINATOR_ASKED = 4;
 
 const isDecided = (s: number): boolean => s === CommitState.COMMITTED || s === CommitState.ABORTED;
 
@@ -146,7 +149,7 @@ export class CommitParticipant implements EventHandler {
         this.onDecision(tx, r.type === CommitType.COMMIT ? CommitState.COMMITTED : CommitState.ABORTED, src, r.sender);
         return;
       case CommitType.STATE_REQUEST:
-        this.onStateRequest(tx, src);
+        this.onStateRequest(tx, r.sender);
         return;
       case CommitType.STATE:
         this.onState(tx, r.state, r.sender);
@@ -192,11 +195,11 @@ export class CommitParticipant implements EventHandler {
       return;
     }
     if (st === CommitState.COMMITTED) return;
-    if (s === -1) s = this.slots.alloc(tx);
     this.txMask[tx] = mask;
-    if (s === -1) {
-      this.record.counters.noForLackOfRoom++;
-      this.sayNo(-1, tx);
+    if (st === CommitState.NONE || s === -1) {
+      // Not joined: its BEGIN was lost, found no room, or the work died in a crash of this host.
+      this.record.counters.noNotJoined++;
+      this.sayNo(s, tx);
       return;
     }
     this.slots.mask[s] = mask;
@@ -299,12 +302,15 @@ export class CommitParticipant implements EventHandler {
     this.release(s);
   }
 
-  private onStateRequest(tx: number, src: number): void {
+  private onStateRequest(tx: number, sender: number): void {
     const st = this.state[tx]!;
     let s = this.slots.find(tx);
-    if (this.busy(s)) return;
+    if (this.busy(s)) {
+      this.wait(s, sender); // answered once the record being forced is durable
+      return;
+    }
     if (st !== CommitState.NONE && st !== CommitState.WORKING) {
-      this.channel.send(src, CommitType.STATE, tx, st as State, this.txMask[tx]!);
+      this.answer(tx, sender);
       return;
     }
     // Not voted: abort now, durably (the asker may act on it), then say so.
@@ -312,11 +318,23 @@ export class CommitParticipant implements EventHandler {
     if (s === -1) return;
     this.slots.phase[s] = Phase.LOGGING;
     this.slots.cancel(s);
+    this.wait(s, sender);
     this.force(s, tx, encodeLogRecord(this.options.port, LogKind.ABORT, tx, this.txMask[tx]!), () => {
       this.record.counters.abortsOnRequest++;
       this.applyDecision(s, tx, CommitState.ABORTED);
-      this.channel.send(src, CommitType.STATE, tx, CommitState.ABORTED, this.txMask[tx]!);
     });
+  }
+
+  /** Remembers a STATE_REQUEST that came while slot s forces a record. */
+  private wait(s: number, sender: number): void {
+    if (sender === COORDINATOR_INDEX) this.slots.flag[s]! |= COORDINATOR_ASKED;
+    else if (sender < 32) this.slots.waiters[s]! |= 1 << sender;
+  }
+
+  /** STATE (our state of tx) to `sender`, a participant index or COORDINATOR_INDEX. */
+  private answer(tx: number, sender: number): void {
+    const dst = sender === COORDINATOR_INDEX ? this.options.coordinator : this.options.participants[sender];
+    if (dst !== undefined) this.channel.send(dst, CommitType.STATE, tx, this.state[tx] as State, this.txMask[tx]!);
   }
 
   private onState(tx: number, state: number, sender: number): void {
@@ -500,7 +518,15 @@ export class CommitParticipant implements EventHandler {
   private force(s: number, tx: number, record: Uint8Array, then: () => void): boolean {
     const t = this.slots;
     const at = this.host.storage.write(record, () => {
-      if (!this.down && t.tx[s] === tx) then();
+      if (this.down || t.tx[s] !== tx) return;
+      // Questions that came while the record was being forced are answered with the new state.
+      const waiters = t.waiters[s]!;
+      const coordinator = (t.flag[s]! & COORDINATOR_ASKED) !== 0;
+      t.waiters[s] = 0;
+      t.flag[s]! &= ~COORDINATOR_ASKED;
+      then();
+      if (coordinator) this.answer(tx, COORDINATOR_INDEX);
+      for (let m = waiters; m !== 0; m &= m - 1) this.answer(tx, 31 - Math.clz32(m & -m));
     });
     if (at === -1) return false;
     this.record.counters.forcedWrites++;

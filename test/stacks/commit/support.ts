@@ -1,5 +1,6 @@
 // A commit workload on a small LAN built with the Network API: coordinator c and participants
 // p0..p(n-1) on one switch, 100 Mbit/s links with 50 us delay, each host with stable storage.
+import { expect } from "vitest";
 import { Network } from "../../../src/run/network.js";
 import type { DiskProfile } from "../../../src/devices/stable-storage.js";
 import { TwoPhaseCommitWorkload } from "../../../src/traffic/two-phase-commit.js";
@@ -56,10 +57,7 @@ export function commitWorld(
       ...(options.loss !== undefined ? { faults: { loss: options.loss } } : {}),
     });
   });
-  const workload = new TwoPhaseCommitWorkload(
-    { sim: net.sim, ipHost: (h) => net.ipHost(h), own: () => {} },
-    spec,
-  );
+  const workload = new TwoPhaseCommitWorkload({ sim: net.sim, ipHost: (h) => net.ipHost(h), own: () => {} }, spec);
   const report = (endNs: number) => commitReport(spec, workload.state(endNs));
   return {
     net,
@@ -70,6 +68,7 @@ export function commitWorld(
       const rep = report(r.simTimeNs);
       workload.destroy();
       net.runToIdle();
+      expect(net.sim.frames.leaks()).toEqual([]);
       net.destroy(); // throws on a leaked frame slot
       return rep;
     },
