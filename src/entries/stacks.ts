@@ -176,3 +176,21 @@ export {
   type RpcHandler,
 } from "../stacks/rpc/rpc-server.js";
 export { encodeRpcMessage, RpcDecoder, RpcKind, RPC_HEADER_LEN } from "../stacks/rpc/rpc-frame.js";
+export { CommitCoordinator } from "../stacks/commit/coordinator.js";
+export { CommitParticipant } from "../stacks/commit/participant.js";
+export {
+  COMMIT_PROTOCOLS,
+  type CommitHost,
+  type CommitOptions,
+  type CommitProtocolName,
+  type CommitTimeouts,
+  type CommitFault,
+} from "../stacks/commit/commit-config.js";
+export {
+  CoordinatorRecord,
+  ParticipantRecord,
+  type CoordinatorCounters,
+  type ParticipantCounters,
+} from "../stacks/commit/commit-record.js";
+export { LogKind, encodeLogRecord, replayLog, type LogDevice } from "../stacks/commit/commit-log.js";
+export { checkAtomicity, type AtomicityResult, type AtomicityViolation } from "../stacks/commit/atomicity.js";

@@ -17,3 +17,10 @@ export {
   type TransportState,
   type TransportFlowReport,
 } from "../traffic/transport-traffic.js";
+export {
+  TwoPhaseCommitWorkload,
+  type TwoPhaseCommitState,
+  type CommitBuildContext,
+} from "../traffic/two-phase-commit.js";
+export type { TwoPhaseCommitSpec } from "../traffic/commit-spec.js";
+export { commitReport, type TwoPhaseCommitReport } from "../traffic/commit-report.js";

@@ -9,6 +9,8 @@ import { ErrorCode, NetloomError } from "../../src/base/errors.js";
 import { loadScenario, parseScenario, ScenarioError } from "../../src/scenario/scenario.js";
 import { runScenario } from "../../src/run/run-scenario.js";
 import { closePartitionPool } from "../../src/run/partition-pool.js";
+import { runSummary } from "../../src/cli/run-summary.js";
+import { EXIT_FAILED, exitCodeOf } from "../../src/cli/output.js";
 import type { RunReport } from "../../src/run/run-report.js";
 import { CHECK_ALL_PREFS, requireTshark, tempDir, tsharkFields } from "../support/tshark.js";
 
@@ -181,6 +183,14 @@ describe("two-phase-commit in scenario files", () => {
     expect((err as NetloomError).message).toBe(
       "workloads[0]: bank: atomicity violated: transaction 0 is committed at p0, p1 but aborted at p2 in the participants' durable logs (2 more transactions violate atomicity)",
     );
+    // The CLI: a run that fails its own check exits 1, not 2 (the scenario was fine).
+    const write = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      expect(exitCodeOf(err)).toBe(EXIT_FAILED);
+    } finally {
+      process.stderr.write = write;
+    }
   });
 });
 
@@ -210,6 +220,17 @@ describe("examples/two-phase-commit.yaml", () => {
       // question after c's restart at 1.5 s (they ask every 160 ms by then): 1.27 s.
       expect([p.blockedTransactions, p.blockedNs, p.commits, p.aborts]).toEqual([1, 1_274_859_280, 12, 1]);
     }
+    expect(
+      runSummary("two-phase-commit", one, { workers: 1, pcapDir: undefined, pcapFiles: 0, csvDir: undefined }).slice(
+        -5,
+      ),
+    ).toEqual([
+      "workloads:",
+      "  bank (two-phase-commit, 2pc, c -> p0, p1, p2, p3): 38 due, 13 started (25 not: coordinator down), 12 committed, 1 aborted, 0 undecided",
+      "    commit latency p50 30.5 ms p90 30.5 ms p99 34.6 ms; log writes 117 forced, 13 lazy; 312 messages (44 resent)",
+      "    blocked: p0 1.27 s, p1 1.27 s, p2 1.27 s, p3 1.27 s",
+      "    atomicity: 13 transactions checked on the participants' durable logs, no violation",
+    ]);
     const two = await runScenario(loadScenario("examples/two-phase-commit.yaml"), { workers: 2 });
     expect(two.parallel?.partitions).toBe(2);
     expect(two.parallel!.crossPartitionFrames).toBeGreaterThan(0);

@@ -16,7 +16,6 @@
 //   MessageCounters the owner keeps across crashes (they measure the run, not the host).
 // - No allocation per message: one reused repr, view and 16-byte send buffer.
 
-import { ipv4ToString } from "../../wire/ipv4.js";
 import {
   COMMIT_ERROR_NAMES,
   COMMIT_HEADER_LEN,
@@ -164,9 +163,4 @@ export class CommitChannel {
     c.received[r.type]!++;
     this.listener(r, m.src);
   }
-}
-
-/** "10.0.0.1" for messages. */
-export function addressText(a: number): string {
-  return ipv4ToString(a);
 }

@@ -250,7 +250,6 @@ export class CommitCoordinator implements EventHandler {
   private onTimer(s: number): void {
     const t = this.slots;
     const now = this.host.sim.now;
-    const tx = t.tx[s]!;
     switch (t.phase[s]) {
       case Phase.WORK:
         this.startVoting(s);

@@ -183,7 +183,7 @@ export class CommitParticipant implements EventHandler {
 
   private onPrepare(tx: number, mask: number): void {
     const st = this.state[tx]!;
-    let s = this.slots.find(tx);
+    const s = this.slots.find(tx);
     if (this.busy(s)) return;
     if (st === CommitState.ABORTED) {
       this.send(this.options.coordinator, CommitType.VOTE_NO, tx, CommitState.ABORTED);
