@@ -4,7 +4,8 @@
 // Contract:
 // - A record is 12 bytes: kind (u8), LOG_MARK (u8), the workload's tag (u16 BE: its port, which
 //   is unique per host, so several workloads can share a host's log), transaction id (u32 BE),
-//   participants mask (u32 BE). encodeLogRecord() makes a fresh array (the log keeps it);
+//   participants mask (u32 BE). encodeLogRecord() makes a fresh array, fillLogRecord() writes
+//   into a given one (the log keeps a copy of what it is given);
 //   readLogKind() checks one and never throws: a record that is not ours (another protocol's,
 //   another workload's) is skipped and counted by the replay.
 // - replayLog() applies records in log order to per-transaction arrays: a decision (COMMIT,
@@ -43,7 +44,20 @@ export interface LogDevice {
 }
 
 export function encodeLogRecord(tag: number, kind: LogKind, transaction: number, participants: number): Uint8Array {
-  const r = new Uint8Array(LOG_RECORD_LEN);
+  return fillLogRecord(new Uint8Array(LOG_RECORD_LEN), tag, kind, transaction, participants);
+}
+
+/**
+ * Writes a record into `r` (LOG_RECORD_LEN bytes) and returns it. The parties reuse one buffer:
+ * StableStorage.append keeps a copy, so the per-record allocation is the log's own.
+ */
+export function fillLogRecord(
+  r: Uint8Array,
+  tag: number,
+  kind: LogKind,
+  transaction: number,
+  participants: number,
+): Uint8Array {
   r[0] = kind;
   r[1] = LOG_MARK;
   r[2] = tag >>> 8;

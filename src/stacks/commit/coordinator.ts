@@ -32,7 +32,7 @@ import {
 } from "../../wire/commit.js";
 import { CommitChannel } from "./commit-channel.js";
 import { backoff, type CommitHost, type CommitOptions, protocolCode } from "./commit-config.js";
-import { LogKind, emptyKnowledge, encodeLogRecord, replayLog } from "./commit-log.js";
+import { LOG_RECORD_LEN, LogKind, emptyKnowledge, fillLogRecord, replayLog } from "./commit-log.js";
 import type { CoordinatorRecord } from "./commit-record.js";
 import { EV_COMMIT_TIMER, SlotTable, popcount } from "./commit-slots.js";
 
@@ -62,6 +62,8 @@ export class CommitCoordinator implements EventHandler {
   private down = false;
   private readonly three: boolean;
   private readonly unsubscribe: (() => void)[];
+  /** One record buffer, reused: the log keeps a copy of each record it is given. */
+  private readonly logBuffer = new Uint8Array(LOG_RECORD_LEN);
 
   constructor(
     readonly host: CommitHost,
@@ -148,7 +150,7 @@ export class CommitCoordinator implements EventHandler {
     t.phase[s] = Phase.PRECOMMIT_LOG;
     t.cancel(s);
     const tx = t.tx[s]!;
-    const at = this.host.storage.write(encodeLogRecord(this.options.port, LogKind.PRECOMMIT, tx, t.mask[s]!), () => {
+    const at = this.host.storage.write(this.logRecord(LogKind.PRECOMMIT, tx, t.mask[s]!), () => {
       if (this.down || t.tx[s] !== tx || t.phase[s] !== Phase.PRECOMMIT_LOG) return;
       t.phase[s] = Phase.PRECOMMITTING;
       t.m3[s] = 0; // pre-commit acks
@@ -170,12 +172,7 @@ export class CommitCoordinator implements EventHandler {
     t.phase[s] = Phase.DECISION_LOG;
     t.cancel(s);
     const tx = t.tx[s]!;
-    const record = encodeLogRecord(
-      this.options.port,
-      d === CommitState.COMMITTED ? LogKind.COMMIT : LogKind.ABORT,
-      tx,
-      t.mask[s]!,
-    );
+    const record = this.logRecord(d === CommitState.COMMITTED ? LogKind.COMMIT : LogKind.ABORT, tx, t.mask[s]!);
     if (this.options.fault === "unforced-decision") {
       this.record.counters.lazyWrites++;
       this.host.storage.append(record);
@@ -229,7 +226,7 @@ export class CommitCoordinator implements EventHandler {
     const tx = this.slots.tx[s]!;
     this.record.counters.ended++;
     this.record.counters.lazyWrites++;
-    this.host.storage.append(encodeLogRecord(this.options.port, LogKind.END, tx, 0));
+    this.host.storage.append(this.logRecord(LogKind.END, tx, 0));
     this.slots.free(s);
     this.drainPending();
   }
@@ -392,6 +389,10 @@ export class CommitCoordinator implements EventHandler {
   private resend(s: number, targets: number, type: CommitType, state: State): void {
     this.record.messages.retransmissions += popcount(targets);
     this.sendTo(s, targets, type, state);
+  }
+
+  private logRecord(kind: LogKind, tx: number, participants: number): Uint8Array {
+    return fillLogRecord(this.logBuffer, this.options.port, kind, tx, participants);
   }
 
   // --- crash and recovery ---

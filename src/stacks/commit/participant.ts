@@ -37,7 +37,7 @@ import {
 } from "../../wire/commit.js";
 import { CommitChannel } from "./commit-channel.js";
 import { backoff, type CommitHost, type CommitOptions, protocolCode } from "./commit-config.js";
-import { LogKind, emptyKnowledge, encodeLogRecord, replayLog } from "./commit-log.js";
+import { LOG_RECORD_LEN, LogKind, emptyKnowledge, fillLogRecord, replayLog } from "./commit-log.js";
 import type { ParticipantRecord } from "./commit-record.js";
 import { EV_COMMIT_TIMER, SlotTable, popcount } from "./commit-slots.js";
 
@@ -75,6 +75,8 @@ export class CommitParticipant implements EventHandler {
   private pending: number[] = [];
   private pendingAt = 0;
   private readonly unsubscribe: (() => void)[];
+  /** One record buffer, reused: the log keeps a copy of each record it is given. */
+  private readonly logBuffer = new Uint8Array(LOG_RECORD_LEN);
 
   constructor(
     readonly host: CommitHost,
@@ -209,7 +211,7 @@ export class CommitParticipant implements EventHandler {
     }
     this.slots.phase[s] = Phase.PREPARING;
     this.slots.cancel(s);
-    const record = encodeLogRecord(this.options.port, LogKind.PREPARED, tx, mask);
+    const record = this.logRecord(LogKind.PREPARED, tx, mask);
     if (this.options.fault === "unforced-prepare") {
       this.record.counters.lazyWrites++;
       this.host.storage.append(record);
@@ -248,7 +250,7 @@ export class CommitParticipant implements EventHandler {
     if (st !== CommitState.UNCERTAIN || s === -1 || this.busy(s)) return;
     this.slots.phase[s] = Phase.LOGGING;
     this.slots.cancel(s);
-    this.force(s, tx, encodeLogRecord(this.options.port, LogKind.PRECOMMIT, tx, this.txMask[tx]!), () => {
+    this.force(s, tx, this.logRecord(LogKind.PRECOMMIT, tx, this.txMask[tx]!), () => {
       this.state[tx] = CommitState.PRECOMMITTED;
       this.channel.send(src, CommitType.PRE_COMMIT_ACK, tx, CommitState.PRECOMMITTED, this.txMask[tx]!);
       this.slots.phase[s] = Phase.WAIT_DECISION;
@@ -288,7 +290,7 @@ export class CommitParticipant implements EventHandler {
     this.slots.phase[s] = Phase.LOGGING;
     this.slots.cancel(s);
     const kind = d === CommitState.COMMITTED ? LogKind.COMMIT : LogKind.ABORT;
-    this.force(s, tx, encodeLogRecord(this.options.port, kind, tx, this.txMask[tx]!), () => {
+    this.force(s, tx, this.logRecord(kind, tx, this.txMask[tx]!), () => {
       this.applyDecision(s, tx, d);
       if (ackTo !== -1) this.channel.send(ackTo, CommitType.ACK, tx, d, this.txMask[tx]!);
     });
@@ -319,7 +321,7 @@ export class CommitParticipant implements EventHandler {
     this.slots.phase[s] = Phase.LOGGING;
     this.slots.cancel(s);
     this.wait(s, sender);
-    this.force(s, tx, encodeLogRecord(this.options.port, LogKind.ABORT, tx, this.txMask[tx]!), () => {
+    this.force(s, tx, this.logRecord(LogKind.ABORT, tx, this.txMask[tx]!), () => {
       this.record.counters.abortsOnRequest++;
       this.applyDecision(s, tx, CommitState.ABORTED);
     });
@@ -464,7 +466,7 @@ export class CommitParticipant implements EventHandler {
       return;
     }
     t.phase[s] = Phase.LOGGING;
-    this.force(s, tx, encodeLogRecord(this.options.port, LogKind.PRECOMMIT, tx, this.txMask[tx]!), () => {
+    this.force(s, tx, this.logRecord(LogKind.PRECOMMIT, tx, this.txMask[tx]!), () => {
       this.state[tx] = CommitState.PRECOMMITTED;
       this.leaderPrecommit(s);
     });
@@ -505,7 +507,7 @@ export class CommitParticipant implements EventHandler {
     t.phase[s] = Phase.LOGGING;
     t.cancel(s);
     const kind = d === CommitState.COMMITTED ? LogKind.COMMIT : LogKind.ABORT;
-    this.force(s, tx, encodeLogRecord(this.options.port, kind, tx, mask), () => {
+    this.force(s, tx, this.logRecord(kind, tx, mask), () => {
       this.record.counters.ledTerminations++;
       this.applyDecision(s, tx, d);
       this.toPeers(mask, d === CommitState.COMMITTED ? CommitType.COMMIT : CommitType.ABORT, tx, d);
@@ -534,8 +536,7 @@ export class CommitParticipant implements EventHandler {
   }
 
   private lazy(kind: LogKind, tx: number): void {
-    if (this.host.storage.append(encodeLogRecord(this.options.port, kind, tx, this.txMask[tx]!)) !== -1)
-      this.record.counters.lazyWrites++;
+    if (this.host.storage.append(this.logRecord(kind, tx, this.txMask[tx]!)) !== -1) this.record.counters.lazyWrites++;
   }
 
   private send(dst: number, type: CommitType, tx: number, state: State): void {
@@ -554,6 +555,10 @@ export class CommitParticipant implements EventHandler {
   private release(s: number): void {
     this.slots.free(s);
     this.drainPending();
+  }
+
+  private logRecord(kind: LogKind, tx: number, participants: number): Uint8Array {
+    return fillLogRecord(this.logBuffer, this.options.port, kind, tx, participants);
   }
 
   // --- crash and recovery ---
