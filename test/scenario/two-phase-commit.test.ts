@@ -270,6 +270,24 @@ describe("examples/two-phase-commit.yaml", () => {
         }
       }
       expect(udp).toBeGreaterThan(500);
+      // With netloom's Wireshark dissectors (wireshark/netloom.lua) the header's fields show.
+      const lua = join(import.meta.dirname, "../../wireshark/netloom.lua");
+      const rows = tsharkFields(
+        join(tmp.dir, "c-0.pcap"),
+        ["_ws.col.Protocol", "_ws.col.Info", "_ws.malformed", "_ws.expert"],
+        {
+          prefs: CHECK_ALL_PREFS,
+          args: ["-X", `lua_script:${lua}`],
+        },
+      );
+      const infos = rows.filter((r) => r["_ws.col.Protocol"] === "netloom commit").map((r) => r["_ws.col.Info"]);
+      for (const r of rows) expect([r["_ws.malformed"], r["_ws.expert"]]).toEqual(["", ""]);
+      expect(infos.length).toBe(rows.filter((r) => r["_ws.col.Protocol"] !== "ARP").length);
+      expect(infos).toContain("PREPARE tx 4 from coordinator");
+      expect(infos).toContain("VOTE_YES tx 4 from participant 3");
+      // After the restart: p0 asks about transaction 4, the coordinator presumes abort.
+      expect(infos).toContain("STATE_REQUEST tx 4 from participant 0");
+      expect(infos).toContain("STATE tx 4 from coordinator aborted");
     } finally {
       tmp.remove();
     }
