@@ -41,6 +41,11 @@ export interface LogDevice {
   append(record: Uint8Array): number;
   /** The records that survive a crash. */
   readonly durable: readonly Uint8Array[];
+  /** Every record appended and not lost (durable or not), and the log's bounds. */
+  readonly records: readonly Uint8Array[];
+  readonly maxRecords: number;
+  readonly maxBytes: number;
+  stats(): { bytes: number };
 }
 
 export function encodeLogRecord(tag: number, kind: LogKind, transaction: number, participants: number): Uint8Array {

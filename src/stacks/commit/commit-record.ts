@@ -53,8 +53,10 @@ export interface ParticipantCounters {
   abortsOnRequest: number;
   /** Votes of no for a transaction not joined (BEGIN lost, table full, work lost in a crash). */
   noNotJoined: number;
-  /** Votes of no forced by a full log. */
+  /** Votes of no for want of log room for the transaction's records. */
   noForLackOfRoom: number;
+  /** Records that found the log full after the vote (another workload took the room): applied, not durable. */
+  notLogged: number;
   commits: number;
   aborts: number;
   /** Decisions learnt from another participant (cooperative termination, 3PC termination). */
@@ -147,6 +149,7 @@ export class ParticipantRecord {
     abortsOnRequest: 0,
     noNotJoined: 0,
     noForLackOfRoom: 0,
+    notLogged: 0,
     commits: 0,
     aborts: 0,
     decisionsFromPeers: 0,

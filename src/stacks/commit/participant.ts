@@ -209,6 +209,12 @@ export class CommitParticipant implements EventHandler {
       this.sayNo(s, tx);
       return;
     }
+    // The PREPARED record, the decision and (3PC) PRECOMMIT: room for all of them, or vote no.
+    if (!this.logHasRoom(this.options.protocol === "3pc" ? 3 : 2)) {
+      this.record.counters.noForLackOfRoom++;
+      this.sayNo(s, tx);
+      return;
+    }
     this.slots.phase[s] = Phase.PREPARING;
     this.slots.cancel(s);
     const record = this.logRecord(LogKind.PREPARED, tx, mask);
@@ -218,7 +224,7 @@ export class CommitParticipant implements EventHandler {
       this.prepared(s, tx);
       return;
     }
-    if (!this.force(s, tx, record, () => this.prepared(s, tx))) {
+    if (!this.force(s, tx, record, () => this.prepared(s, tx), true)) {
       this.record.counters.noForLackOfRoom++;
       this.sayNo(s, tx);
     }
@@ -516,10 +522,16 @@ export class CommitParticipant implements EventHandler {
 
   // --- helpers ---
 
-  /** Forces `record`; `then` runs once durable, if the slot still holds tx. False: the log is full. */
-  private force(s: number, tx: number, record: Uint8Array, then: () => void): boolean {
+  /**
+   * Forces `record`; `then` runs once it is durable, if the slot still holds tx. A full log:
+   * false when `vote` (the PREPARED record: the caller votes no); otherwise `then` runs at once
+   * and the record is counted as not logged (room was checked at the vote, so only another
+   * workload sharing the log can have taken it; a crash would leave the transaction in doubt,
+   * which the check reports as undecided, never as decided).
+   */
+  private force(s: number, tx: number, record: Uint8Array, then: () => void, vote = false): boolean {
     const t = this.slots;
-    const at = this.host.storage.write(record, () => {
+    const done = (): void => {
       if (this.down || t.tx[s] !== tx) return;
       // Questions that came while the record was being forced are answered with the new state.
       const waiters = t.waiters[s]!;
@@ -529,10 +541,21 @@ export class CommitParticipant implements EventHandler {
       then();
       if (coordinator) this.answer(tx, COORDINATOR_INDEX);
       for (let m = waiters; m !== 0; m &= m - 1) this.answer(tx, 31 - Math.clz32(m & -m));
-    });
-    if (at === -1) return false;
-    this.record.counters.forcedWrites++;
+    };
+    if (this.host.storage.write(record, done) !== -1) {
+      this.record.counters.forcedWrites++;
+      return true;
+    }
+    if (vote) return false;
+    this.record.counters.notLogged++;
+    done();
     return true;
+  }
+
+  /** Room in the log for the `n` records a transaction still needs here. */
+  private logHasRoom(n: number): boolean {
+    const d = this.host.storage;
+    return d.records.length + n <= d.maxRecords && d.stats().bytes + n * LOG_RECORD_LEN <= d.maxBytes;
   }
 
   private lazy(kind: LogKind, tx: number): void {

@@ -42,14 +42,17 @@ export interface CommitWorld {
 
 export function commitWorld(
   spec: TwoPhaseCommitSpec,
-  options: { seed?: number; loss?: number; disk?: DiskProfile } = {},
+  options: { seed?: number; loss?: number; disk?: DiskProfile; maxRecords?: Record<string, number> } = {},
 ): CommitWorld {
   const net = new Network({ seed: options.seed ?? 1, frameSlots: 2048 });
   const names = [spec.coordinator, ...spec.participants];
   net.addSwitch("sw", { ports: names.length });
   names.forEach((n, i) => {
     net.addHost(n, { ip: { address: `10.0.0.${i + 1}/24` } });
-    net.ipHost(n).ensureStorage({ disk: options.disk ?? TEST_DISK });
+    const maxRecords = options.maxRecords?.[n];
+    net
+      .ipHost(n)
+      .ensureStorage({ disk: options.disk ?? TEST_DISK, ...(maxRecords !== undefined ? { maxRecords } : {}) });
     net.connect(n, `sw:${i}`, {
       rate: 100e6,
       delay: 50_000,

@@ -147,6 +147,30 @@ describe("two-phase commit: loss", () => {
   });
 });
 
+describe("two-phase commit: bounded tables and logs", () => {
+  it("a participant whose log is full votes no; a coordinator whose log is full aborts without a record", () => {
+    // p1 holds 7 records: room for 3 transactions (PREPARED + COMMIT each), not for a fourth,
+    // which would leave it unable to log its decision: it votes no on 3, 4 and 5.
+    const p = commitWorld(commitSpec({ count: 6 }), { maxRecords: { p1: 7 } }).finish("100ms");
+    expect(p.transactions).toMatchObject({ committed: 3, aborted: 3, undecided: 0 });
+    expect([p.perParticipant[1]!.noForLackOfRoom, p.perParticipant[1]!.notLogged]).toEqual([3, 0]);
+    expect(p.atomicity.violations).toBe(0);
+    // c holds 4 records: COMMIT and END of transactions 0 and 1; then no decision can be logged.
+    const c = commitWorld(commitSpec({ count: 4 }), { maxRecords: { c: 4 } }).finish("100ms");
+    expect(c.decisions).toMatchObject({ commits: 2, abortLogFull: 2 });
+    expect(c.transactions).toMatchObject({ committed: 2, aborted: 2, undecided: 0 });
+    expect(c.atomicity.violations).toBe(0);
+  });
+
+  it("the coordinator refuses a transaction when maxActive are in progress", () => {
+    // Transactions 200 us apart take ~785 us each: with room for 2, some find none.
+    const r = commitWorld(commitSpec({ count: 20, intervalNs: 200_000, maxActive: 2 })).finish("100ms");
+    expect(r.transactions.refused).toBeGreaterThan(0);
+    expect(r.transactions.started + r.transactions.refused).toBe(20);
+    expect(r.transactions.committed).toBe(r.transactions.started);
+  });
+});
+
 describe("durable state", () => {
   it("the checker reads the participants' logs: a participant's volatile state agrees with it", () => {
     const w = commitWorld(commitSpec({ count: 3 }));
