@@ -5,9 +5,10 @@
 // - BEGIN (the transaction's work) makes it join and wait `voteRequest` for the vote request;
 //   with none by then it aborts on its own (a lazy ABORT record: nobody was told). PREPARE: a
 //   vote of no for a transaction it has not joined (BEGIN lost, no room in its table, or the
-//   work lost in a crash), with probability `voteNo` (its own seeded stream), or when the log
-//   is full; a vote of yes only once its PREPARED record is durable (forced write). Repeated
-//   requests repeat the answer.
+//   work lost in a crash), with probability `voteNo` (its own seeded stream), or when its log
+//   has no room for the transaction's records (PREPARED, PRECOMMIT in 3PC, the decision); a
+//   vote of yes only once its PREPARED record is durable (forced write). Repeated requests
+//   repeat the answer.
 // - A decision (COMMIT/ABORT, from the coordinator or, in 3PC, a termination leader) is forced
 //   to the log before the ACK goes; a decision that contradicts one already made is ignored and
 //   counted (only a broken coordinator sends one). 3PC: PRE_COMMIT is forced (PRECOMMIT) before
