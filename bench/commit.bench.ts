@@ -1,6 +1,7 @@
 // Two-phase commit benchmarks: one coordinator and 4 participants on one learning switch,
 // 1 Gbit/s links with 5 us delay, every transaction touching all four participants, 2PC over
-// UDP (BEGIN, PREPARE, votes, COMMIT, ACK: 20 datagrams and 9 forced log writes per transaction).
+// UDP with no work phase (PREPARE, votes, COMMIT, ACK: 16 datagrams, 9 forced log writes and a
+// lazy END per transaction).
 // - Throughput of the emulator: committed transactions per wall-clock second with a log of zero
 //   latency (write, sync and transfer take no virtual time), transactions started every 20 us
 //   of virtual time for 1 simulated second (20,000). Target >= 5,000 per second. The

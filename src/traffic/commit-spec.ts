@@ -27,7 +27,7 @@ export interface TwoPhaseCommitSpec {
   fanout: number;
   /** Probability that a participant votes no. */
   voteNo: number;
-  /** Time between BEGIN and the vote request. */
+  /** Time between BEGIN and the vote request; 0: no BEGIN, the vote request comes first. */
   workNs: number;
   timeouts: CommitTimeouts;
   /** Transactions a party keeps in progress at once. */

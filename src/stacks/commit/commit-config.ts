@@ -75,7 +75,7 @@ export interface CommitOptions {
   transactions: number;
   /** Transactions a party keeps in progress at once; more are refused (coordinator) or voted no. */
   maxActive: number;
-  /** Time between BEGIN and the vote request (the transaction's work). */
+  /** Time between BEGIN and the vote request (the transaction's work); 0: no BEGIN, PREPARE joins. */
   workNs: number;
   fault?: CommitFault;
 }

@@ -2,8 +2,9 @@
 // at the participants) and of three-phase commit, on one host, over CommitChannel.
 //
 // Contract:
-// - begin(tx, participants) starts transaction tx: BEGIN to each participant, the vote request
-//   (PREPARE) `workNs` later, resent until every vote is in or `votes` has passed (then: abort).
+// - begin(tx, participants) starts transaction tx: BEGIN to each participant and the vote
+//   request (PREPARE) `workNs` later (with no work, PREPARE alone, at once: the textbook four
+//   messages a participant), resent until every vote is in or `votes` has passed (then: abort).
 //   One no vote aborts at once. All yes: two-phase commit decides commit; three-phase commit
 //   first forces a PRECOMMIT record and collects PRE_COMMIT acks (a participant that does not
 //   ack within `votes` is taken for crashed: commit anyway, it learns on recovery).
@@ -114,8 +115,8 @@ export class CommitCoordinator implements EventHandler {
     rec.start[tx] = this.host.sim.now;
     rec.participants[tx] = mask;
     this.slots.mask[s] = mask;
-    this.sendTo(s, mask, CommitType.BEGIN, CommitState.NONE);
     if (this.options.workNs > 0) {
+      this.sendTo(s, mask, CommitType.BEGIN, CommitState.NONE);
       this.slots.phase[s] = Phase.WORK;
       this.slots.arm(s, this.options.workNs);
     } else this.startVoting(s);

@@ -3,9 +3,10 @@
 //
 // Contract:
 // - BEGIN (the transaction's work) makes it join and wait `voteRequest` for the vote request;
-//   with none by then it aborts on its own (a lazy ABORT record: nobody was told). PREPARE: a
-//   vote of no for a transaction it has not joined (BEGIN lost, no room in its table, or the
-//   work lost in a crash), with probability `voteNo` (its own seeded stream), or when its log
+//   with none by then it aborts on its own (a lazy ABORT record: nobody was told). With no work
+//   phase (workNs 0) there is no BEGIN and the vote request is where it joins. PREPARE: a vote
+//   of no for a transaction it has not joined (BEGIN lost, no room in its table, or the work
+//   lost in a crash), with probability `voteNo` (its own seeded stream), or when its log
 //   has no room for the transaction's records (PREPARED, PRECOMMIT in 3PC, the decision); a
 //   vote of yes only once its PREPARED record is durable (forced write). Repeated requests
 //   repeat the answer.
@@ -186,7 +187,7 @@ export class CommitParticipant implements EventHandler {
 
   private onPrepare(tx: number, mask: number): void {
     const st = this.state[tx]!;
-    const s = this.slots.find(tx);
+    let s = this.slots.find(tx);
     if (this.busy(s)) return;
     if (st === CommitState.ABORTED) {
       this.send(this.options.coordinator, CommitType.VOTE_NO, tx, CommitState.ABORTED);
@@ -199,7 +200,12 @@ export class CommitParticipant implements EventHandler {
     }
     if (st === CommitState.COMMITTED) return;
     this.txMask[tx] = mask;
-    if (st === CommitState.NONE || s === -1) {
+    // With no work phase there is no BEGIN: the vote request is where a participant joins.
+    if (st === CommitState.NONE && s === -1 && this.options.workNs === 0) {
+      s = this.slots.alloc(tx);
+      if (s !== -1) this.state[tx] = CommitState.WORKING;
+    }
+    if (this.state[tx] === CommitState.NONE || s === -1) {
       // Not joined: its BEGIN was lost, found no room, or the work died in a crash of this host.
       this.record.counters.noNotJoined++;
       this.sayNo(s, tx);

@@ -39,6 +39,14 @@ describe("two-phase commit: no failure", () => {
     for (const p of r.perParticipant) expect([p.commits, p.blockedNs, p.blockedTransactions]).toEqual([20, 0, 0]);
   });
 
+  it("with no work phase there is no BEGIN: four messages per participant, the textbook 2PC", () => {
+    const r = commitWorld(commitSpec({ workNs: 0 })).finish("100ms");
+    expect(r.transactions.committed).toBe(20);
+    expect(r.messages.sent).toEqual({ PREPARE: 80, VOTE_YES: 80, COMMIT: 80, ACK: 80 });
+    // The timeline above without the 100 us of work.
+    expect(r.commitLatencyNs.p50).toBe(449_328);
+  });
+
   it("votes of no abort: every transaction is decided the same everywhere", () => {
     const w = commitWorld(commitSpec({ voteNo: 0.1, count: 40 }), { seed: 3 });
     const r = w.finish("100ms");
