@@ -20,6 +20,8 @@
 --                    two share the EtherType and are told apart by the U-Net version byte.
 --   netloom.am       Active Messages header inside U-Net (src/stacks/am/am-wire.ts), when the
 --                    "unet carries" preference says so.
+--   netloom.pb       primary-backup messages (src/wire/primary-backup.ts), on any UDP port, found
+--                    by their "PB" magic, version and length (a heuristic dissector).
 -- Ports and EtherTypes can be changed in Preferences > Protocols > <name>.
 -- Every dissector checks lengths before reading and marks what does not fit as an expert error,
 -- never throwing: a truncated or foreign packet is shown as such, not as a Lua error.
@@ -477,6 +479,42 @@ function ether88b6.dissector(tvb, pinfo, tree)
   end
   return dissect_accel(tvb, pinfo, tree)
 end
+
+-------------------------------------------------------------------------------------------------
+-- netloom.pb: primary-backup messages (src/wire/primary-backup.ts), found by their "PB" magic
+-------------------------------------------------------------------------------------------------
+local pb = Proto("netloom.pb", "netloom primary-backup")
+local pb_types = { [1] = "REQUEST", [2] = "REPLY", [3] = "TAKEOVER", [4] = "UPDATE", [5] = "ACK", [6] = "HEARTBEAT" }
+local pf = {
+  magic = ProtoField.uint16("netloom.pb.magic", "Magic", base.HEX),
+  version = ProtoField.uint8("netloom.pb.version", "Version", base.DEC, nil, 0xf0),
+  type = ProtoField.uint8("netloom.pb.type", "Type", base.DEC, pb_types, 0x0f),
+  status = ProtoField.uint8("netloom.pb.status", "Status", base.DEC, { [0] = "OK", [1] = "NOT_PRIMARY" }),
+  epoch = ProtoField.uint32("netloom.pb.epoch", "Epoch", base.DEC),
+  sender = ProtoField.uint16("netloom.pb.sender", "Sender (65535 = a client)", base.DEC),
+  hint = ProtoField.uint16("netloom.pb.hint", "Primary hint (65535 = none)", base.DEC),
+  client = ProtoField.uint16("netloom.pb.client", "Client", base.DEC),
+  reserved = ProtoField.uint16("netloom.pb.reserved", "Reserved", base.HEX),
+  seq = ProtoField.uint32("netloom.pb.seq", "Request number", base.DEC),
+  index = ProtoField.uint32("netloom.pb.index", "Log index", base.DEC),
+  value = ProtoField.uint32("netloom.pb.value", "Value / digest", base.HEX),
+}
+pb.fields = {}
+for _, f in pairs(pf) do table.insert(pb.fields, f) end
+
+local function pb_heuristic(tvb, pinfo, tree)
+  if tvb:len() ~= 28 or be16(tvb, 0) ~= 0x5042 or bit.rshift(tvb(2, 1):uint(), 4) ~= 1 then return false end
+  local ty = bit.band(tvb(2, 1):uint(), 0x0f)
+  if pb_types[ty] == nil then return false end
+  local t = tree:add(pb, tvb(), "netloom primary-backup")
+  t:add(pf.magic, tvb(0, 2)); t:add(pf.version, tvb(2, 1)); t:add(pf.type, tvb(2, 1)); t:add(pf.status, tvb(3, 1))
+  t:add(pf.epoch, tvb(4, 4)); t:add(pf.sender, tvb(8, 2)); t:add(pf.hint, tvb(10, 2)); t:add(pf.client, tvb(12, 2))
+  t:add(pf.reserved, tvb(14, 2)); t:add(pf.seq, tvb(16, 4)); t:add(pf.index, tvb(20, 4)); t:add(pf.value, tvb(24, 4))
+  pinfo.cols.protocol = "netloom PB"
+  pinfo.cols.info = string.format("%s epoch %d seq %d index %d", pb_types[ty], be32(tvb, 4), be32(tvb, 16), be32(tvb, 20))
+  return true
+end
+pb:register_heuristic("udp", pb_heuristic)
 
 -------------------------------------------------------------------------------------------------
 -- netloom.commit: two-phase and three-phase commit messages (src/wire/commit.ts)

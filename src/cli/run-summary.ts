@@ -1,9 +1,11 @@
 // The human summary of a run report (`netloom run` without --json): a header, then one section
-// each for flows, host stacks, links with drops, the ATM section's devices and the workloads, then where the
+// each for flows, host stacks, links with drops, the ATM section's devices and the workloads
+// (workload-summary.ts), then where the
 // files went. Plain lines; the caller prints them. Tests pin this text.
 
 import { formatBitRate, formatDuration } from "../base/units.js";
 import type { RunReport } from "../run/run-report.js";
+import { workloadLines } from "./workload-summary.js";
 
 export interface RunOutputs {
   /** --workers as given (1 when absent): a run asked for more that found nothing to cut says so. */
@@ -32,7 +34,7 @@ export function runSummary(name: string, report: RunReport, outputs: RunOutputs)
   if (stacks.length > 0) out.push("", "host stacks (virtual CPU time by operation):", ...stacks);
   out.push(...linkLines(report));
   if (report.atm !== undefined) out.push("", "atm:", ...atmLines(report.atm));
-  if (report.workloads !== undefined) out.push("", "workloads:", ...workloadLines(report.workloads));
+  out.push(...workloadLines(report));
   if (outputs.pcapDir !== undefined) out.push(`\npcap: ${outputs.pcapFiles} files in ${outputs.pcapDir}`);
   if (outputs.csvDir !== undefined) out.push(`csv: ${outputs.csvDir}/flows.csv, ${outputs.csvDir}/links.csv`);
   return out;
@@ -55,31 +57,6 @@ function flowLines(report: RunReport): string[] {
       `${formatBitRate(f.throughputBps)}, latency p50 ${fmt(lat.p50)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)}${what}`
     );
   });
-}
-
-/** Per two-phase-commit workload: outcomes, latency, log writes, messages, blocking, the check. */
-function workloadLines(workloads: NonNullable<RunReport["workloads"]>): string[] {
-  const fmt = (v: number | null): string => (v === null ? "-" : approxDuration(v));
-  return workloads.flatMap((w) => {
-    const t = w.transactions;
-    const lat = w.commitLatencyNs;
-    const a = w.atomicity;
-    return [
-      `  ${w.name} (${w.type}, ${w.protocol}, ${w.coordinator} -> ${w.participants.join(", ")}): ${t.due} due, ` +
-        `${t.started} started${t.notStarted > 0 ? ` (${t.notStarted} not: coordinator down)` : ""}` +
-        `${t.refused > 0 ? `, ${t.refused} refused` : ""}, ${t.committed} committed, ${t.aborted} aborted, ${t.undecided} undecided`,
-      `    commit latency p50 ${fmt(lat.p50)} p90 ${fmt(lat.p90)} p99 ${fmt(lat.p99)}; log writes ${w.log.forced} forced, ` +
-        `${w.log.lazy} lazy; ${w.messages.total} messages (${w.messages.retransmissions} resent)`,
-      `    blocked: ${w.perParticipant.map((p) => `${p.host} ${p.blockedNs > 0 ? approxDuration(p.blockedNs) : "0"}`).join(", ")}`,
-      `    atomicity: ${a.transactions} transactions checked on the participants' durable logs, ${a.violations === 0 ? "no violation" : `${a.violations} violations`}`,
-    ];
-  });
-}
-
-/** A duration to three significant digits ("30.5 ms", "1.27 s"): figures to read, not to parse. */
-function approxDuration(ns: number): string {
-  const [scale, unit] = ns >= 1e9 ? [1e9, "s"] : ns >= 1e6 ? [1e6, "ms"] : ns >= 1e3 ? [1e3, "us"] : [1, "ns"];
-  return `${Number((ns / scale).toPrecision(3))} ${unit}`;
 }
 
 function hostStackLines(report: RunReport): string[] {

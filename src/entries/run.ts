@@ -21,7 +21,6 @@ export {
   type HostReport,
   type HostStackReport,
   type RunFlowReport,
-  type WorkloadReport,
 } from "../run/run-report.js";
 export { planPartitions, type PartitionPlan, type CutLink } from "../run/partition.js";
 export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "../run/sweep.js";

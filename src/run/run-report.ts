@@ -21,6 +21,13 @@
 //   configuration, layers, profile, the HostCpu's stats (CPU time and count by operation in
 //   `cpu.ops`) and the stack's own counters. Both come from the partition that runs the flow's
 //   hosts (the planner keeps the two ends of a flow together).
+// - Workloads (the scenario's `workloads`): `primaryBackup` (per service: totals, the split-brain
+//   report over the whole run, servers and clients) and `streamBreaks` (per stream set: each
+//   stream's break times at both ends, the spread) and `twoPhaseCommit` (per workload: outcomes,
+//   commit latency, blocking, log writes, messages, the atomicity check, which throws
+//   CHECK_FAILED on a violation). Across partitions each server, client, stream end and commit
+//   party comes from the partition that runs its host, and the reports are made from the merged
+//   states, as an unpartitioned run makes them.
 
 import type { Scenario } from "../scenario/scenario.js";
 import { flowCapacity, type BuiltScenario } from "./build-scenario.js";
@@ -41,6 +48,18 @@ import {
   type TwoPhaseCommitReport,
 } from "../traffic/commit-report.js";
 import type { TwoPhaseCommitState } from "../traffic/two-phase-commit.js";
+import {
+  mergePrimaryBackup,
+  primaryBackupReport,
+  type PrimaryBackupReport,
+  type PrimaryBackupState,
+} from "../traffic/primary-backup-workload.js";
+import {
+  streamBreaksReport,
+  type StreamBreaksReport,
+  type StreamBreaksState,
+  type StreamBreaksSpec,
+} from "../traffic/stream-breaks.js";
 
 export interface LinkReport {
   id: string;
@@ -100,14 +119,15 @@ export interface RunReport {
   atm?: AtmReport;
   /** Crashes, restarts and partitions (scenarios with a failures section). */
   failures?: FailuresReport;
-  /** The workloads section's workloads, in order (scenarios with one). */
-  workloads?: WorkloadReport[];
+  /** primary-backup workloads: calls, failovers, the split-brain report (scenarios with one). */
+  primaryBackup?: PrimaryBackupReport[];
+  /** stream-breaks workloads: each stream's break times and the spread (scenarios with one). */
+  streamBreaks?: StreamBreaksReport[];
+  /** two-phase-commit workloads: outcomes, latency, blocking, log writes, the atomicity check. */
+  twoPhaseCommit?: TwoPhaseCommitReport[];
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
 }
-
-/** A workload's section: its figures and the result of its own correctness check. */
-export type WorkloadReport = TwoPhaseCommitReport;
 
 export interface FailuresReport {
   devices: NetworkStats["failures"];
@@ -126,7 +146,10 @@ export interface PartialReport {
   /** Message flows and hostStack hosts as this partition saw them (the merge takes the owner's). */
   messages: MessageFlowState[];
   hostStacks: Record<string, HostStackReport>;
-  /** two-phase-commit workloads as this partition saw them (the merge takes each party's owner's). */
+  /** Workloads as this partition saw them (the merge takes each node from its host's owner). */
+  primaryBackups: PrimaryBackupState[];
+  streamBreaks: StreamBreaksState[];
+  /** two-phase-commit workloads (the merge takes each party's part from its host's owner). */
   commits: TwoPhaseCommitState[];
   exchange: ExchangeStats;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
@@ -210,20 +233,40 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     ...(built.scenario.failures.length > 0
       ? { failures: { devices: stats.failures, partitions: stats.partitions } }
       : {}),
-    ...workloadsSection(
+    ...commitSection(
       built.scenario,
       built.commits.map((w) => w.state(built.scenario.durationNs)),
+    ),
+    ...workloadSections(
+      built.scenario,
+      built.primaryBackups.map((r) => r.state()),
+      built.streamBreaks.map((r) => r.state()),
+      stats.simTimeNs,
     ),
   };
 }
 
+/** The workload sections of a report, from unpartitioned (or merged) workload states. */
+function workloadSections(
+  scenario: Scenario,
+  pb: PrimaryBackupState[],
+  sb: StreamBreaksState[],
+  endNs: number,
+): Pick<RunReport, "primaryBackup" | "streamBreaks"> {
+  const specs = scenario.workloads.filter((w): w is StreamBreaksSpec => w.type === "stream-breaks");
+  return {
+    ...(pb.length > 0 ? { primaryBackup: pb.map((p) => primaryBackupReport(p, endNs)) } : {}),
+    ...(sb.length > 0 ? { streamBreaks: sb.map((x, i) => streamBreaksReport(specs[i]!, x.from, x.to)) } : {}),
+  };
+}
+
 /**
- * The `workloads` section from each workload's (merged) state; throws the first workload's
- * atomicity violation (CHECK_FAILED): a run whose workload breaks its own check fails.
+ * The two-phase-commit sections from each workload's (merged) state; throws the first
+ * workload's atomicity violation (CHECK_FAILED): a run whose workload breaks its check fails.
  */
-function workloadsSection(scenario: Scenario, commits: TwoPhaseCommitState[]): { workloads?: WorkloadReport[] } {
-  if (scenario.workloads.length === 0) return {};
-  const reports: WorkloadReport[] = [];
+function commitSection(scenario: Scenario, commits: TwoPhaseCommitState[]): Pick<RunReport, "twoPhaseCommit"> {
+  if (commits.length === 0) return {};
+  const reports: TwoPhaseCommitReport[] = [];
   let next = 0;
   scenario.workloads.forEach((spec, index) => {
     if (spec.type !== "two-phase-commit") return;
@@ -231,7 +274,7 @@ function workloadsSection(scenario: Scenario, commits: TwoPhaseCommitState[]): {
     failOnViolation(r, index);
     reports.push(r);
   });
-  return { workloads: reports };
+  return { twoPhaseCommit: reports };
 }
 
 export function partialOf(built: BuiltScenario, index: number, exchange: ExchangeStats): PartialReport {
@@ -246,6 +289,8 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     transports: built.transports.map((t) => t.state()),
     messages: built.messages.map((m) => m.state()),
     hostStacks: hostStackReports(built),
+    primaryBackups: built.primaryBackups.map((r) => r.state()),
+    streamBreaks: built.streamBreaks.map((r) => r.state()),
     commits: built.commits.map((w) => w.state(built.scenario.durationNs)),
     exchange: { ...exchange },
     buildMs: 0,
@@ -316,12 +361,13 @@ export function mergePartials(
           },
         }
       : {}),
-    ...workloadsSection(
+    ...commitSection(
       scenario,
       scenario.workloads
         .filter((w) => w.type === "two-phase-commit")
         .map((spec, k) => mergeCommitStates(spec, (host) => ownerOf(host).commits[k]!)),
     ),
+    ...mergedWorkloads(scenario, byIndex, (n) => plan.owner[n] ?? 0, first.simTimeNs),
     parallel: {
       partitions: plan.count,
       automatic: plan.automatic,
@@ -341,4 +387,28 @@ export function mergePartials(
       warmThreads,
     },
   };
+}
+
+/** Workload sections of a partitioned run: each node's, or stream end's, state from its host's owner. */
+function mergedWorkloads(
+  scenario: Scenario,
+  parts: PartialReport[],
+  ownerOf: (host: string) => number,
+  endNs: number,
+): Pick<RunReport, "primaryBackup" | "streamBreaks"> {
+  const pb = parts[0]!.primaryBackups.map((_, i) =>
+    mergePrimaryBackup(
+      parts.map((p) => p.primaryBackups[i]!),
+      ownerOf,
+    ),
+  );
+  const specs = scenario.workloads.filter((w): w is StreamBreaksSpec => w.type === "stream-breaks");
+  const sb = parts[0]!.streamBreaks.map(
+    (x, i): StreamBreaksState => ({
+      name: x.name,
+      from: parts[ownerOf(specs[i]!.from)]!.streamBreaks[i]!.from,
+      to: parts[ownerOf(specs[i]!.to)]!.streamBreaks[i]!.to,
+    }),
+  );
+  return workloadSections(scenario, pb, sb, endNs);
 }

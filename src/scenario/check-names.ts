@@ -8,7 +8,7 @@ import type { Checker } from "./checks.js";
 import type { DeviceKind, ScenarioHostStack } from "./scenario-types.js";
 
 export interface DeviceEntry {
-  kind: DeviceKind | "segment" | "link" | "traffic" | "workload";
+  kind: DeviceKind | "segment" | "link" | "traffic";
   path: string;
   /** A host with a hostStack (its stack when that checked out). */
   stackHost?: boolean;

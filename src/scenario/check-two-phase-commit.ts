@@ -4,11 +4,11 @@
 //
 // Contract:
 // - Every key acts or is refused with its path: unknown keys (did-you-mean), hosts that are not
-//   IP hosts of the hosts section, a coordinator among the participants or a participant listed
+//   IP hosts, a coordinator among the participants or a participant listed
 //   twice, more than 32 participants, both rate and interval or neither, a fanout above the
 //   participant count, a start at or after the run's end (or stop), more transactions than a
-//   workload numbers. Ports shared with other workloads or UDP traffic of the same host are
-//   the section's check (check-workloads.ts).
+//   workload numbers. The UDP port of every party is claimed (check-workloads.ts refuses a port
+//   a traffic entry or another workload already has on that host).
 // - transport: only "udp" is built (datagrams with the parties' own retransmission); "tcp" is
 //   refused with a message that says so.
 
@@ -17,7 +17,8 @@ import { COMMIT_PROTOCOLS, MAX_COMMIT_ACTIVE, MAX_COMMIT_TRANSACTIONS } from "..
 import type { TwoPhaseCommitSpec } from "../traffic/commit-spec.js";
 import { COMMIT_MAX_PARTICIPANTS } from "../wire/commit.js";
 import type { Checker, Obj } from "./checks.js";
-import type { Namespace } from "./check-names.js";
+import type { PortClaim } from "./port-claims.js";
+import type { TrafficScope } from "./traffic-scope.js";
 import { show } from "./wording.js";
 
 export const COMMIT_WORKLOAD_KEYS = [
@@ -51,21 +52,12 @@ export const COMMIT_DEFAULTS = {
   timeouts: { voteRequestNs: 100_000_000, votesNs: 50_000_000, decisionNs: 50_000_000, retransmitNs: 10_000_000 },
 } as const;
 
-/** What a workload entry is checked against. */
-export interface WorkloadScope {
-  c: Checker;
-  durationNs: number;
-  names: Namespace;
-  /** IP hosts of the hosts section (the ones that can crash and have a disk). */
-  ipHosts: readonly string[];
-}
-
 export function checkTwoPhaseCommit(
-  s: WorkloadScope,
+  s: TrafficScope,
   o: Obj,
   p: string,
   index: number,
-): TwoPhaseCommitSpec | undefined {
+): { workload: TwoPhaseCommitSpec; ports: PortClaim[] } | undefined {
   const c = s.c;
   if (c.mapping(o, p, COMMIT_WORKLOAD_KEYS, ["type", "coordinator", "participants"]) === undefined) return undefined;
   const name = o["name"] === undefined ? `workload${index}` : c.name(o["name"], `${p}.name`);
@@ -133,29 +125,31 @@ export function checkTwoPhaseCommit(
       `${n} transactions between start and stop; a workload numbers at most ${MAX_COMMIT_TRANSACTIONS} (give a count or a lower rate)`,
     );
   }
-  return spec;
+  const ports = [coordinator, ...participants].map((h) => ({ key: `udp:${h}:${port}`, path: `${p}.port` }));
+  return { workload: spec, ports };
 }
 
-/** An IP host of the hosts section. */
-function ipHost(s: WorkloadScope, v: unknown, path: string): string | undefined {
+/** An IP host (a host with an address, not a hostStack or raw AAL5 host). */
+function ipHost(s: TrafficScope, v: unknown, path: string): string | undefined {
   const name = s.c.str(v, path);
   if (name === undefined) return undefined;
-  if (s.ipHosts.includes(name)) return name;
+  const ipHosts = s.hosts.map((h) => h.name);
+  if (ipHosts.includes(name)) return name;
   const e = s.names.get(name);
   if (e === undefined) {
-    const sug = suggest(name, s.ipHosts);
+    const sug = suggest(name, ipHosts);
     return s.c.error(path, `there is no host named "${name}"${sug ? ` (did you mean "${sug}"?)` : ""}`);
   }
   return s.c.error(
     path,
     e.kind === "host"
-      ? `host ${name} is not an IP host of the hosts section (a commit party needs an IP stack and stable storage)`
+      ? `host ${name} is not an IP host (a commit party needs an IP stack and stable storage)`
       : `"${name}" is a ${e.kind}; a commit party runs on an IP host`,
   );
 }
 
 function checkParticipants(
-  s: WorkloadScope,
+  s: TrafficScope,
   v: unknown,
   path: string,
   coordinator: string | undefined,

@@ -1,79 +1,72 @@
-// The `workloads` of a scenario: protocol workloads that run on IP hosts and check themselves
-// (two-phase-commit: check-two-phase-commit.ts), dispatched by `type`; then the checks across
-// entries: unique names, and a UDP port of a host used by one workload or traffic entry only.
+// The `workloads` of a scenario: protocols that run on the hosts for the whole run and report
+// a section of their own (primary-backup services, stream-breaks, two-phase commit), each entry a mapping with a
+// unique `name` and a `type` that picks its check module (check-<type>.ts).
+//
+// Contract: an entry without a known type is refused naming the known ones (did-you-mean);
+// names share the scenario's namespace with devices and flows; UDP and TCP ports a workload
+// listens on must not be taken by traffic or another workload on the same host.
 
 import { suggest } from "../base/did-you-mean.js";
 import type { ScenarioTraffic } from "../traffic/traffic-spec.js";
 import { isTransportTraffic } from "../traffic/traffic-spec.js";
-import { checkTwoPhaseCommit, type WorkloadScope } from "./check-two-phase-commit.js";
+import { checkPrimaryBackup } from "./check-primary-backup.js";
+import { checkStreamBreaks } from "./check-stream-breaks.js";
+import { checkTwoPhaseCommit } from "./check-two-phase-commit.js";
 import { isMapping, type Obj } from "./checks.js";
+import type { PortClaim } from "./port-claims.js";
 import type { ScenarioWorkload } from "./scenario-types.js";
+import type { TrafficScope } from "./traffic-scope.js";
 import { show } from "./wording.js";
 
-export const WORKLOAD_TYPES = ["two-phase-commit"] as const;
+export const WORKLOAD_TYPES = ["primary-backup", "stream-breaks", "two-phase-commit"] as const;
 
-export function checkWorkloads(
-  s: WorkloadScope,
-  raw: unknown,
-  traffic: readonly ScenarioTraffic[],
-): ScenarioWorkload[] {
+export function checkWorkloads(s: TrafficScope, raw: unknown, traffic: readonly ScenarioTraffic[]): ScenarioWorkload[] {
   const out: ScenarioWorkload[] = [];
-  const indexOf: number[] = [];
+  const owner = trafficPorts(traffic);
   (s.c.list(raw, "workloads") ?? []).forEach((entry, i) => {
     const p = `workloads[${i}]`;
     if (!isMapping(entry)) {
-      s.c.error(p, `expected a mapping (name, type, ...), got ${show(entry)}`);
+      s.c.error(p, `expected a workload (a mapping with name and type), got ${show(entry)}`);
       return;
     }
     const type = entry["type"];
-    if (type !== "two-phase-commit") {
-      if (type === undefined) s.c.error(p, 'missing required key "type"');
-      else {
-        const sug = typeof type === "string" ? suggest(type, WORKLOAD_TYPES) : undefined;
-        s.c.error(
-          `${p}.type`,
-          `${show(type)} is not a workload type (${WORKLOAD_TYPES.join(", ")})${sug ? ` (did you mean "${sug}"?)` : ""}`,
-        );
-      }
-      return;
+    let w: { workload: ScenarioWorkload; ports: PortClaim[] } | undefined;
+    if (type === "primary-backup") w = checkPrimaryBackup(s, entry as Obj, p, i);
+    else if (type === "stream-breaks") w = checkStreamBreaks(s, entry as Obj, p, i);
+    else if (type === "two-phase-commit") w = checkTwoPhaseCommit(s, entry as Obj, p, i);
+    else if (type === undefined) s.c.error(p, `missing required key "type" (one of ${WORKLOAD_TYPES.join(", ")})`);
+    else {
+      const sug = typeof type === "string" ? suggest(type, WORKLOAD_TYPES) : undefined;
+      s.c.error(
+        `${p}.type`,
+        `${show(type)} is not a workload type (${WORKLOAD_TYPES.join(", ")})${sug ? ` (did you mean "${sug}"?)` : ""}`,
+      );
     }
-    const w = checkTwoPhaseCommit(s, entry as Obj, p, i);
     if (w === undefined) return;
-    s.names.claim(w.name, `${p}.name`, { kind: "workload", path: p });
-    out.push(w);
-    indexOf.push(i);
+    s.names.claim(w.workload.name, `${p}.name`, { kind: "traffic", path: p });
+    for (const claim of w.ports) {
+      const prior = owner.get(claim.key);
+      const [proto, host, port] = claim.key.split(":");
+      if (prior !== undefined)
+        s.c.error(claim.path, `${proto!.toUpperCase()} port ${port} of ${host} is already used by ${prior}`);
+      else owner.set(claim.key, `${p} (${w.workload.name})`);
+    }
+    out.push(w.workload);
   });
-  checkPorts(s, out, indexOf, traffic);
   return out;
 }
 
-/** A host's UDP port belongs to one workload or traffic entry. */
-function checkPorts(
-  s: WorkloadScope,
-  workloads: ScenarioWorkload[],
-  indexOf: number[],
-  traffic: readonly ScenarioTraffic[],
-): void {
+/** Ports the traffic entries take, as check-traffic.ts assigns them. */
+function trafficPorts(traffic: readonly ScenarioTraffic[]): Map<string, string> {
   const owner = new Map<string, string>();
   traffic.forEach((t, i) => {
-    const by = `traffic[${i}] (${t.name})`;
-    if (t.type === "nak-bulk") {
-      owner.set(`${t.to.host}:${t.port}`, by);
-    } else if (!isTransportTraffic(t)) {
-      if (t.to.host !== undefined) owner.set(`${t.to.host}:${t.dstPort}`, by);
-      owner.set(`${t.from}:${t.srcPort}`, by);
+    const who = `traffic[${i}] (${t.name})`;
+    if (isTransportTraffic(t)) {
+      owner.set(`${t.type === "nak-bulk" ? "udp" : "tcp"}:${t.to.host}:${t.port}`, who);
+      return;
     }
+    if (t.to.host !== undefined) owner.set(`udp:${t.to.host}:${t.dstPort}`, who);
+    owner.set(`udp:${t.from}:${t.srcPort}`, who);
   });
-  workloads.forEach((w, k) => {
-    const p = `workloads[${indexOf[k]}]`;
-    for (const h of [w.coordinator, ...w.participants]) {
-      const key = `${h}:${w.port}`;
-      const prior = owner.get(key);
-      if (prior !== undefined) {
-        s.c.error(`${p}.port`, `UDP port ${w.port} of ${h} is already used by ${prior}`);
-        return;
-      }
-    }
-    for (const h of [w.coordinator, ...w.participants]) owner.set(`${h}:${w.port}`, `${p} (${w.name})`);
-  });
+  return owner;
 }

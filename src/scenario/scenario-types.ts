@@ -6,6 +6,8 @@
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
+import type { PrimaryBackupSpec } from "../traffic/primary-backup-workload.js";
+import type { StreamBreaksSpec } from "../traffic/stream-breaks.js";
 import type { TwoPhaseCommitSpec } from "../traffic/commit-spec.js";
 import type { AtmScenario } from "./atm-types.js";
 
@@ -48,8 +50,8 @@ export interface ScenarioStorage {
   maxBytes: number;
 }
 
-/** One entry of the `workloads` section. */
-export type ScenarioWorkload = TwoPhaseCommitSpec;
+/** One entry of the `workloads` section (check-workloads.ts). */
+export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec | TwoPhaseCommitSpec;
 
 /** One entry of the `failures` section. */
 export type ScenarioFailure =
@@ -238,7 +240,7 @@ export interface Scenario {
   partitions: string[][] | undefined;
   /** Crashes, restarts, random failures and network partitions, in declaration order. */
   failures: ScenarioFailure[];
-  /** Protocol workloads on IP hosts (two-phase commit), in declaration order. */
+  /** Services and stream sets that run for the whole run, in declaration order. */
   workloads: ScenarioWorkload[];
   /** Sweep ranges in declaration order; {} when there are none. */
   parameters: Record<string, ParameterValue[]>;

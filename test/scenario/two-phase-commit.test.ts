@@ -9,7 +9,7 @@ import { ErrorCode, NetloomError } from "../../src/base/errors.js";
 import { loadScenario, parseScenario, ScenarioError } from "../../src/scenario/scenario.js";
 import { runScenario } from "../../src/run/run-scenario.js";
 import { closePartitionPool } from "../../src/run/partition-pool.js";
-import { runSummary } from "../../src/cli/run-summary.js";
+import { workloadLines } from "../../src/cli/workload-summary.js";
 import { EXIT_FAILED, exitCodeOf } from "../../src/cli/output.js";
 import type { RunReport } from "../../src/run/run-report.js";
 import { CHECK_ALL_PREFS, requireTshark, tempDir, tsharkFields } from "../support/tshark.js";
@@ -121,7 +121,11 @@ describe("two-phase-commit in scenario files", () => {
       "coordinator: c",
       'workloads[0].coordinator: "sw" is a switch; a commit party runs on an IP host',
     ],
-    ["coordinator: h", "coordinator: c", "workloads[0].coordinator: host h is not an IP host of the hosts section"],
+    [
+      "coordinator: h",
+      "coordinator: c",
+      "workloads[0].coordinator: host h is not an IP host (a commit party needs an IP stack and stable storage)",
+    ],
     ["participants: [p0, c]", "participants: [p0, p1, p2]", "workloads[0].participants[1]: c is the coordinator"],
     ["participants: [p0, p0]", "participants: [p0, p1, p2]", "workloads[0].participants[1]: p0 is listed twice"],
     [
@@ -137,7 +141,7 @@ describe("two-phase-commit in scenario files", () => {
     [
       "type: two-phase",
       "type: two-phase-commit",
-      'workloads[0].type: "two-phase" is not a workload type (two-phase-commit)',
+      'workloads[0].type: "two-phase" is not a workload type (primary-backup, stream-breaks, two-phase-commit)',
     ],
   ])("refuses %s", (bad, good, message) => {
     expect(errorOf(workload("").replace(good, bad))).toContain(message);
@@ -164,7 +168,7 @@ describe("two-phase-commit in scenario files", () => {
   it("runs: the disk of a host with storage is its own, the others get the default", async () => {
     const s = parseScenario(workload(", count: 3, start: 1ms", "rate: 20"));
     const r = await runScenario(s);
-    const w = r.workloads![0]!;
+    const w = r.twoPhaseCommit![0]!;
     expect(w.transactions).toMatchObject({ due: 3, started: 3, committed: 3, aborted: 0, undecided: 0 });
     // p0 syncs on the 1995 disk (14.6 ms), the others on NVMe (20 us): the commit waits for p0.
     expect(w.commitLatencyNs.p50!).toBeGreaterThan(14_600_000);
@@ -173,7 +177,9 @@ describe("two-phase-commit in scenario files", () => {
 
   it("a broken coordinator (test hook) fails the run with the atomicity check's error", async () => {
     const s = parseScenario(workload(", count: 3, start: 1ms"));
-    s.workloads[0]!.fault = "split-decision";
+    const spec = s.workloads[0]!;
+    if (spec.type !== "two-phase-commit") throw new Error("expected the two-phase-commit entry");
+    spec.fault = "split-decision";
     const err = await runScenario(s).then(
       () => undefined,
       (e: unknown) => e,
@@ -198,7 +204,7 @@ describe("examples/two-phase-commit.yaml", () => {
   it("blocks while the coordinator is down, then recovers; same report at 1 and 2 workers", async () => {
     const s = loadScenario("examples/two-phase-commit.yaml");
     const one = await runScenario(s);
-    const w = one.workloads![0]!;
+    const w = one.twoPhaseCommit![0]!;
     // 38 due (50 ms apart from 10 ms to 1.9 s); 25 of them while c was down (230 ms to 1.5 s).
     // Transaction 4 was prepared everywhere when c crashed: aborted by presumed abort; 3, ended
     // but with its lazy END record lost in the crash, driven again from c's log.
@@ -220,16 +226,12 @@ describe("examples/two-phase-commit.yaml", () => {
       // question after c's restart at 1.5 s (they ask every 160 ms by then): 1.27 s.
       expect([p.blockedTransactions, p.blockedNs, p.commits, p.aborts]).toEqual([1, 1_274_859_280, 12, 1]);
     }
-    expect(
-      runSummary("two-phase-commit", one, { workers: 1, pcapDir: undefined, pcapFiles: 0, csvDir: undefined }).slice(
-        -5,
-      ),
-    ).toEqual([
-      "workloads:",
-      "  bank (two-phase-commit, 2pc, c -> p0, p1, p2, p3): 38 due, 13 started (25 not: coordinator down), 12 committed, 1 aborted, 0 undecided",
-      "    commit latency p50 30.5 ms p90 30.5 ms p99 34.6 ms; log writes 117 forced, 13 lazy; 312 messages (44 resent)",
-      "    blocked: p0 1.27 s, p1 1.27 s, p2 1.27 s, p3 1.27 s",
-      "    atomicity: 13 transactions checked on the participants' durable logs, no violation",
+    expect(workloadLines(one)).toEqual([
+      "",
+      "two-phase-commit bank (2pc, c -> p0, p1, p2, p3): 38 due, 13 started (25 not: coordinator down), 12 committed, 1 aborted, 0 undecided",
+      "  commit latency p50 30.5 ms p90 30.5 ms p99 34.6 ms; log writes 117 forced, 13 lazy; 312 messages (44 resent)",
+      "  blocked: p0 1.275 s, p1 1.275 s, p2 1.275 s, p3 1.275 s",
+      "  atomicity: 13 transactions checked on the participants' durable logs, no violation",
     ]);
     const two = await runScenario(loadScenario("examples/two-phase-commit.yaml"), { workers: 2 });
     expect(two.parallel?.partitions).toBe(2);

@@ -115,6 +115,15 @@ describe("Wireshark Lua dissectors", { timeout: 180_000 }, () => {
     }
   });
 
+  it("decode the primary-backup example's messages by their magic", async () => {
+    const caps = await decode(shortened(loadScenario("examples/primary-backup.yaml"), 1.5e9), (f) =>
+      f.startsWith("p-"),
+    );
+    expect(protocols(caps)["netloom PB"]).toBeGreaterThan(100);
+    const types = new Set(caps.flatMap((c) => c.rows.map((r) => r["_ws.col.Info"]!.split(" ")[0])));
+    for (const t of ["REQUEST", "REPLY", "UPDATE", "ACK", "HEARTBEAT"]) expect(types.has(t), t).toBe(true);
+  });
+
   it("decode the accelerator, Active Messages and the NAK transport", async () => {
     const hosts = (configuration: string) => `
 name: lua
