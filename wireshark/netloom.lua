@@ -12,6 +12,8 @@
 --   netloom.nak      the NAK-only transport (src/stacks/nak/nak-wire.ts), UDP ports 5001-5099.
 --   netloom.rpcudp   RPC over UDP (src/wire/rpc-udp.ts): requests, replies, acks and NAKs of the
 --                    rpc-udp workloads, UDP ports 7200 (servers) and 7201 (name service).
+--   netloom.commit   two-phase and three-phase commit messages (src/wire/commit.ts), UDP port 7200 (it shares
+--                    the port with rpc-udp: its "TC" magic tells the two apart).
 --   netloom.com      the layered stacks' COM header, EtherType 0x88B5 (src/stacks/layered/com.ts),
 --                    then the microprotocol headers of the layers above it, bottom up, as the
 --                    "layers" preference lists them top to bottom (default the Horus five-layer
@@ -584,6 +586,69 @@ end
 pb:register_heuristic("udp", pb_heuristic)
 
 -------------------------------------------------------------------------------------------------
+-- netloom.commit: two-phase and three-phase commit messages (src/wire/commit.ts)
+-------------------------------------------------------------------------------------------------
+local commit = Proto("netloom.commit", "netloom atomic commit")
+local commit_types = { [1] = "BEGIN", [2] = "PREPARE", [3] = "VOTE_YES", [4] = "VOTE_NO", [5] = "PRE_COMMIT",
+  [6] = "PRE_COMMIT_ACK", [7] = "COMMIT", [8] = "ABORT", [9] = "ACK", [10] = "STATE_REQUEST", [11] = "STATE" }
+local commit_states = { [0] = "none", [1] = "working", [2] = "uncertain", [3] = "precommitted", [4] = "committed",
+  [5] = "aborted", [6] = "coordinating", [7] = "recovering" }
+local commit_protocols = { [1] = "2PC", [2] = "2PC cooperative", [3] = "3PC" }
+local cf = {
+  magic = ProtoField.uint16("netloom.commit.magic", "Magic", base.HEX),
+  version = ProtoField.uint8("netloom.commit.version", "Version", base.DEC),
+  type = ProtoField.uint8("netloom.commit.type", "Type", base.DEC, commit_types),
+  tx = ProtoField.uint32("netloom.commit.tx", "Transaction", base.DEC),
+  sender = ProtoField.uint16("netloom.commit.sender", "Sender (0xffff: coordinator)", base.DEC),
+  state = ProtoField.uint8("netloom.commit.state", "State", base.DEC, commit_states),
+  protocol = ProtoField.uint8("netloom.commit.protocol", "Protocol", base.DEC, commit_protocols),
+  participants = ProtoField.uint32("netloom.commit.participants", "Participants", base.HEX),
+}
+commit.fields = { cf.magic, cf.version, cf.type, cf.tx, cf.sender, cf.state, cf.protocol, cf.participants }
+local ef_commit_bad = ProtoExpert.new("netloom.commit.bad",
+  "Not a commit message (shorter than 16 bytes, wrong magic or version, unknown type, state or protocol)",
+  expert.group.MALFORMED, expert.severity.ERROR)
+commit.experts = { ef_commit_bad }
+commit.prefs.ports = Pref.range("UDP ports", "7200", "UDP ports of netloom two-phase-commit workloads", 65535)
+
+function commit.dissector(tvb, pinfo, tree)
+  local len = tvb:len()
+  local t = tree:add(commit, tvb(), "netloom atomic commit")
+  pinfo.cols.protocol = "netloom commit"
+  if len < 16 then
+    t:add_proto_expert_info(ef_commit_bad)
+    return len
+  end
+  t:add(cf.magic, tvb(0, 2))
+  t:add(cf.version, tvb(2, 1))
+  t:add(cf.type, tvb(3, 1))
+  t:add(cf.tx, tvb(4, 4))
+  t:add(cf.sender, tvb(8, 2))
+  t:add(cf.state, tvb(10, 1))
+  t:add(cf.protocol, tvb(11, 1))
+  t:add(cf.participants, tvb(12, 4))
+  local ty = tvb(3, 1):uint()
+  local st = tvb(10, 1):uint()
+  if be16(tvb, 0) ~= 0x5443 or tvb(2, 1):uint() ~= 1 or commit_types[ty] == nil or commit_states[st] == nil
+      or commit_protocols[tvb(11, 1):uint()] == nil then
+    t:add_proto_expert_info(ef_commit_bad)
+  end
+  local sender = be16(tvb, 8)
+  pinfo.cols.info = string.format("%s tx %d from %s%s", commit_types[ty] or "?", be32(tvb, 4),
+    sender == 0xffff and "coordinator" or ("participant " .. sender),
+    (ty == 11 or ty == 9) and (" " .. (commit_states[st] or "?")) or "")
+  return len
+end
+
+local udp_rpc_or_commit = Proto("netloom.udp7200", "netloom rpc-udp / commit")
+function udp_rpc_or_commit.dissector(tvb, pinfo, tree)
+  if tvb:len() >= 16 and tvb(0, 1):uint() == 0x54 and tvb(1, 1):uint() == 0x43 then
+    return commit.dissector(tvb, pinfo, tree)
+  end
+  return rpcudp.dissector(tvb, pinfo, tree)
+end
+
+-------------------------------------------------------------------------------------------------
 -- Registration (again whenever a preference changes)
 -------------------------------------------------------------------------------------------------
 local function register_all()
@@ -591,7 +656,10 @@ local function register_all()
   add_ports("tcp.port", tostring(rpc.prefs.ports), rpc)
   add_ports("tcp.port", tostring(stream.prefs.ports), stream)
   add_ports("udp.port", tostring(nak.prefs.ports), nak)
-  add_ports("udp.port", tostring(rpcudp.prefs.ports), rpcudp)
+  -- rpc-udp and two-phase commit share UDP port 7200 in the examples: one dispatcher per port
+  -- sends datagrams with the commit magic "TC" to the commit dissector, the rest to rpc-udp.
+  add_ports("udp.port", tostring(rpcudp.prefs.ports), udp_rpc_or_commit)
+  add_ports("udp.port", tostring(commit.prefs.ports), udp_rpc_or_commit)
   DissectorTable.get("ethertype"):add(com.prefs.ethertype, com)
   DissectorTable.get("ethertype"):add(unet.prefs.ethertype, ether88b6)
 end
@@ -601,6 +669,7 @@ rpc.prefs_changed = register_all
 stream.prefs_changed = register_all
 nak.prefs_changed = register_all
 rpcudp.prefs_changed = register_all
+commit.prefs_changed = register_all
 com.prefs_changed = register_all
 unet.prefs_changed = register_all
 register_all()

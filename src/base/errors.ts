@@ -24,6 +24,8 @@ export const ErrorCode = {
   PARTITION_FAILED: "PARTITION_FAILED",
   /** An object was used after it was released. */
   USE_AFTER_FREE: "USE_AFTER_FREE",
+  /** A correctness check the run applies to itself (a workload's atomicity check) failed. */
+  CHECK_FAILED: "CHECK_FAILED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

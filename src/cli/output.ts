@@ -5,10 +5,11 @@
 // - stdout carries either one JSON document (--json) or the human summary, never both;
 //   progress and errors go to stderr.
 // - Exit codes: EXIT_OK; EXIT_BAD_INPUT for a bad scenario or bad arguments (a NetloomError or
-//   a commander usage error; the message names the path and the problem); EXIT_FAILED for
-//   anything else (an internal error, a failed write, a failed sweep point).
+//   a commander usage error; the message names the path and the problem); EXIT_FAILED for a
+//   run that failed its own check (CHECK_FAILED: a workload's atomicity check; the message
+//   says what broke) and anything else (an internal error, a failed write, a failed sweep point).
 
-import { NetloomError } from "../base/errors.js";
+import { ErrorCode, NetloomError } from "../base/errors.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -35,7 +36,7 @@ export function exitCodeOf(err: unknown): number {
   }
   if (err instanceof NetloomError) {
     process.stderr.write(`netloom: ${err.message}\n`);
-    return EXIT_BAD_INPUT;
+    return err.code === ErrorCode.CHECK_FAILED ? EXIT_FAILED : EXIT_BAD_INPUT;
   }
   process.stderr.write(`netloom: internal error: ${(err as Error).stack ?? String(err)}\n`);
   return EXIT_FAILED;

@@ -1,7 +1,9 @@
 // The human summary's workload lines (`netloom run` without --json): per primary-backup
 // service its calls, failovers and every split (who saw which primary, from when to when, what
 // each side accepted); per stream-breaks workload how many streams broke and the spread; per
-// rpc-udp workload its outcomes, executions per call, counters and what the protocol did.
+// rpc-udp workload its outcomes, executions per call, counters and what the protocol did; each
+// two-phase-commit workload its outcomes, commit latency, log writes, messages, each
+// participant's blocked time and the atomicity check.
 
 import { formatDuration } from "../base/units.js";
 import type { RunReport } from "../run/run-report.js";
@@ -49,6 +51,7 @@ export function workloadLines(report: RunReport): string[] {
     }
   }
   if (report.rpcUdp !== undefined) out.push("", "rpc-udp workloads:", ...rpcUdpLines(report.rpcUdp));
+  for (const w of report.twoPhaseCommit ?? []) out.push(...commitLines(w));
   return out;
 }
 
@@ -69,4 +72,22 @@ function rpcUdpLines(workloads: NonNullable<RunReport["rpcUdp"]>): string[] {
       `orphans ${w.orphans.detected} detected ${w.orphans.exterminated} exterminated`
     );
   });
+}
+
+function commitLines(w: NonNullable<RunReport["twoPhaseCommit"]>[number]): string[] {
+  const x = w.transactions;
+  const lat = w.commitLatencyNs;
+  const a = w.atomicity;
+  const ms = (v: number | null): string => (v === null ? "-" : t(v));
+  return [
+    "",
+    `two-phase-commit ${w.name} (${w.protocol}, ${w.coordinator} -> ${w.participants.join(", ")}): ${x.due} due, ` +
+      `${x.started} started${x.notStarted > 0 ? ` (${x.notStarted} not: coordinator down)` : ""}` +
+      `${x.refused > 0 ? `, ${x.refused} refused` : ""}, ${x.committed} committed, ${x.aborted} aborted, ${x.undecided} undecided`,
+    `  commit latency p50 ${ms(lat.p50)} p90 ${ms(lat.p90)} p99 ${ms(lat.p99)}; log writes ${w.log.forced} forced, ` +
+      `${w.log.lazy} lazy; ${w.messages.total} messages (${w.messages.retransmissions} resent)`,
+    `  blocked: ${w.perParticipant.map((p) => `${p.host} ${p.blockedNs > 0 ? t(p.blockedNs) : "0"}`).join(", ")}`,
+    `  atomicity: ${a.transactions} transactions checked on the participants' durable logs, ` +
+      `${a.violations === 0 ? "no violation" : `${a.violations} violations`}`,
+  ];
 }

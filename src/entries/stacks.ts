@@ -224,3 +224,21 @@ export {
   type PbSplitView,
   type PbOverlap,
 } from "../stacks/primary-backup/split-brain.js";
+export { CommitCoordinator } from "../stacks/commit/coordinator.js";
+export { CommitParticipant } from "../stacks/commit/participant.js";
+export {
+  COMMIT_PROTOCOLS,
+  type CommitHost,
+  type CommitOptions,
+  type CommitProtocolName,
+  type CommitTimeouts,
+  type CommitFault,
+} from "../stacks/commit/commit-config.js";
+export {
+  CoordinatorRecord,
+  ParticipantRecord,
+  type CoordinatorCounters,
+  type ParticipantCounters,
+} from "../stacks/commit/commit-record.js";
+export { LogKind, encodeLogRecord, replayLog, type LogDevice } from "../stacks/commit/commit-log.js";
+export { checkAtomicity, type AtomicityResult, type AtomicityViolation } from "../stacks/commit/atomicity.js";

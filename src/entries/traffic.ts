@@ -49,3 +49,10 @@ export {
   type StreamEnd,
   type StreamsContext,
 } from "../traffic/stream-breaks.js";
+export {
+  TwoPhaseCommitWorkload,
+  type TwoPhaseCommitState,
+  type CommitBuildContext,
+} from "../traffic/two-phase-commit.js";
+export type { TwoPhaseCommitSpec } from "../traffic/commit-spec.js";
+export { commitReport, type TwoPhaseCommitReport } from "../traffic/commit-report.js";

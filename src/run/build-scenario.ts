@@ -4,10 +4,10 @@
 // Contract:
 // - Devices are made in a fixed order (hosts, hostStack NICs, switches, routers, segments,
 //   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, workloads
-//   (primary-backup services, stream-breaks), disks and failures, rpc-udp workloads (after the
-//   disks: their servers use a configured disk, or get the default one), each in declaration
-//   order), so a scenario and seed always give the same device ids, event keys, random streams
-//   and fingerprint.
+//   (primary-backup services, stream-breaks), disks and failures, rpc-udp and two-phase-commit
+//   workloads (after the disks: their servers use a configured disk, or get the default one),
+//   each in declaration order), so a scenario and seed always give the same device ids, event
+//   keys, random streams and fingerprint.
 // - Sizing follows the scenario (./network-sizing.ts): the frame store and event queue grow
 //   with the number of hosts and links, so small scenarios stay small.
 // - With options.partition, the whole topology is built (device ids agree in every partition)
@@ -43,6 +43,8 @@ import {
 } from "./build-topology.js";
 import { addFailures } from "./build-failures.js";
 import { addRpcUdpWorkloads } from "./build-rpc-udp.js";
+import { addCommitWorkloads } from "./build-two-phase-commit.js";
+import type { TwoPhaseCommitWorkload } from "../traffic/two-phase-commit.js";
 import { startPrimaryBackups } from "./build-primary-backup.js";
 import { startStreamBreaks } from "./build-stream-breaks.js";
 import { addTcpLayers, startIpTraffic } from "./build-traffic.js";
@@ -77,6 +79,8 @@ export interface BuiltScenario {
   primaryBackups: PrimaryBackupRun[];
   /** stream-breaks workloads, in workloads order. */
   streamBreaks: StreamBreaksRun[];
+  /** two-phase-commit workloads, in workloads order. */
+  commits: TwoPhaseCommitWorkload[];
 }
 
 export interface BuildOptions {
@@ -112,6 +116,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const streamBreaks = startStreamBreaks(ctx, tcp);
     addFailures(ctx);
     const rpcUdp = addRpcUdpWorkloads(ctx);
+    const commits = addCommitWorkloads(ctx);
     return {
       scenario,
       network,
@@ -125,6 +130,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       primaryBackups,
       streamBreaks,
       rpcUdp,
+      commits,
       linkMonitor,
     };
   } catch (err) {

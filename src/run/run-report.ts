@@ -23,9 +23,11 @@
 //   hosts (the planner keeps the two ends of a flow together).
 // - Workloads (the scenario's `workloads`): `primaryBackup` (per service: totals, the split-brain
 //   report over the whole run, servers and clients) and `streamBreaks` (per stream set: each
-//   stream's break times at both ends, the spread). Across partitions each server, client and
-//   stream end comes from the partition that runs its host, and the reports are made from the
-//   merged states, as an unpartitioned run makes them.
+//   stream's break times at both ends, the spread) and `twoPhaseCommit` (per workload: outcomes,
+//   commit latency, blocking, log writes, messages, the atomicity check, which throws
+//   CHECK_FAILED on a violation). Across partitions each server, client, stream end and commit
+//   party comes from the partition that runs its host, and the reports are made from the merged
+//   states, as an unpartitioned run makes them.
 
 import type { Scenario } from "../scenario/scenario.js";
 import { flowCapacity, type BuiltScenario } from "./build-scenario.js";
@@ -44,6 +46,13 @@ import type { RpcUdpWorkloadState } from "../traffic/rpc-udp-workload.js";
 import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
 import type { LinkMonitorReport } from "../trace/link-monitor.js";
 import { mergeSamples, type RunSamples, type SamplerState, samplesReport } from "./sampler.js";
+import {
+  commitReport,
+  failOnViolation,
+  mergeCommitStates,
+  type TwoPhaseCommitReport,
+} from "../traffic/commit-report.js";
+import type { TwoPhaseCommitState } from "../traffic/two-phase-commit.js";
 import {
   mergePrimaryBackup,
   primaryBackupReport,
@@ -123,6 +132,8 @@ export interface RunReport {
   primaryBackup?: PrimaryBackupReport[];
   /** stream-breaks workloads: each stream's break times and the spread (scenarios with one). */
   streamBreaks?: StreamBreaksReport[];
+  /** two-phase-commit workloads: outcomes, latency, blocking, log writes, the atomicity check. */
+  twoPhaseCommit?: TwoPhaseCommitReport[];
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
   /** Time series sampled during the run (runs asked for them: the HTML report). */
@@ -151,6 +162,8 @@ export interface PartialReport {
   /** Workloads as this partition saw them (the merge takes each node from its host's owner). */
   primaryBackups: PrimaryBackupState[];
   streamBreaks: StreamBreaksState[];
+  /** two-phase-commit workloads (the merge takes each party's part from its host's owner). */
+  commits: TwoPhaseCommitState[];
   exchange: ExchangeStats;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
@@ -262,6 +275,10 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number, samples?: Sam
       ? { failures: { devices: stats.failures, partitions: stats.partitions } }
       : {}),
     ...(built.rpcUdp.length > 0 ? { rpcUdp: built.rpcUdp.map((r) => rpcUdpReport(r.spec, r.state())) } : {}),
+    ...commitSection(
+      built.scenario,
+      built.commits.map((w) => w.state(built.scenario.durationNs)),
+    ),
     ...workloadSections(
       built.scenario,
       built.primaryBackups.map((r) => r.state()),
@@ -286,6 +303,23 @@ function workloadSections(
   };
 }
 
+/**
+ * The two-phase-commit sections from each workload's (merged) state; throws the first
+ * workload's atomicity violation (CHECK_FAILED): a run whose workload breaks its check fails.
+ */
+function commitSection(scenario: Scenario, commits: TwoPhaseCommitState[]): Pick<RunReport, "twoPhaseCommit"> {
+  if (commits.length === 0) return {};
+  const reports: TwoPhaseCommitReport[] = [];
+  let next = 0;
+  scenario.workloads.forEach((spec, index) => {
+    if (spec.type !== "two-phase-commit") return;
+    const r = commitReport(spec, commits[next++]!);
+    failOnViolation(r, index);
+    reports.push(r);
+  });
+  return { twoPhaseCommit: reports };
+}
+
 export function partialOf(built: BuiltScenario, index: number, exchange: ExchangeStats): PartialReport {
   const sched = built.network.sim.scheduler;
   return {
@@ -301,6 +335,7 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     rpcUdp: built.rpcUdp.map((r) => r.state()),
     primaryBackups: built.primaryBackups.map((r) => r.state()),
     streamBreaks: built.streamBreaks.map((r) => r.state()),
+    commits: built.commits.map((w) => w.state(built.scenario.durationNs)),
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
@@ -378,6 +413,12 @@ export function mergePartials(
         }
       : {}),
     ...rpcUdpSection(scenario, plan, byIndex),
+    ...commitSection(
+      scenario,
+      scenario.workloads
+        .filter((w) => w.type === "two-phase-commit")
+        .map((spec, k) => mergeCommitStates(spec, (host) => ownerOf(host).commits[k]!)),
+    ),
     ...mergedWorkloads(scenario, byIndex, (n) => plan.owner[n] ?? 0, first.simTimeNs),
     parallel: {
       partitions: plan.count,

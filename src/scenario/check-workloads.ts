@@ -1,5 +1,5 @@
 // The `workloads` of a scenario: protocols that run on the hosts for the whole run and report
-// a section of their own (primary-backup services, stream-breaks, rpc-udp), each entry a mapping with a
+// a section of their own (primary-backup services, stream-breaks, rpc-udp, two-phase commit), each entry a mapping with a
 // unique `name` and a `type` that picks its check module (check-<type>.ts).
 //
 // Contract: an entry without a known type is refused naming the known ones (did-you-mean);
@@ -13,13 +13,14 @@ import { isTransportTraffic } from "../traffic/traffic-spec.js";
 import { checkPrimaryBackup } from "./check-primary-backup.js";
 import { checkRpcUdpWorkload } from "./check-rpc-udp.js";
 import { checkStreamBreaks } from "./check-stream-breaks.js";
+import { checkTwoPhaseCommit } from "./check-two-phase-commit.js";
 import { isMapping, type Obj } from "./checks.js";
 import type { PortClaim } from "./port-claims.js";
 import type { ScenarioWorkload } from "./scenario-types.js";
 import type { TrafficScope } from "./traffic-scope.js";
 import { show } from "./wording.js";
 
-export const WORKLOAD_TYPES = ["primary-backup", "stream-breaks", "rpc-udp"] as const;
+export const WORKLOAD_TYPES = ["primary-backup", "stream-breaks", "rpc-udp", "two-phase-commit"] as const;
 
 export function checkWorkloads(s: TrafficScope, raw: unknown, traffic: readonly ScenarioTraffic[]): ScenarioWorkload[] {
   const out: ScenarioWorkload[] = [];
@@ -36,6 +37,7 @@ export function checkWorkloads(s: TrafficScope, raw: unknown, traffic: readonly 
     if (type === "primary-backup") w = checkPrimaryBackup(s, entry as Obj, p, i);
     else if (type === "stream-breaks") w = checkStreamBreaks(s, entry as Obj, p, i);
     else if (type === "rpc-udp") w = checkRpcUdpWorkload(s, entry as Obj, p, i);
+    else if (type === "two-phase-commit") w = checkTwoPhaseCommit(s, entry as Obj, p, i);
     else if (type === undefined) s.c.error(p, `missing required key "type" (one of ${WORKLOAD_TYPES.join(", ")})`);
     else {
       const sug = typeof type === "string" ? suggest(type, WORKLOAD_TYPES) : undefined;

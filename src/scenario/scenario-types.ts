@@ -8,6 +8,7 @@ import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
 import type { PrimaryBackupSpec } from "../traffic/primary-backup-workload.js";
 import type { StreamBreaksSpec } from "../traffic/stream-breaks.js";
+import type { TwoPhaseCommitSpec } from "../traffic/commit-spec.js";
 import type { AtmScenario } from "./atm-types.js";
 import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
 
@@ -51,7 +52,7 @@ export interface ScenarioStorage {
 }
 
 /** One entry of the `workloads` section (check-workloads.ts). */
-export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec | RpcUdpWorkload;
+export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec | RpcUdpWorkload | TwoPhaseCommitSpec;
 
 /** One entry of the `failures` section. */
 export type ScenarioFailure =

@@ -42,6 +42,7 @@ import {
   TRANSPORT_REQUIRED,
 } from "../../src/scenario/traffic-keys.js";
 import { TOP_KEYS } from "../../src/scenario/validate-scenario.js";
+import { COMMIT_TIMEOUT_KEYS, COMMIT_WORKLOAD_KEYS } from "../../src/scenario/check-two-phase-commit.js";
 import {
   CRASH_KEYS,
   PARTITION_FAILURE_KEYS,
@@ -95,6 +96,8 @@ describe("the loader's key tables and the JSON Schema", () => {
     ["/$defs/failure/oneOf/1", RANDOM_FAILURE_KEYS],
     ["/$defs/failure/oneOf/2", PARTITION_FAILURE_KEYS],
     ["/$defs/rpcUdpWorkload", RPC_UDP_KEYS],
+    ["/$defs/twoPhaseCommit", COMMIT_WORKLOAD_KEYS],
+    ["/$defs/twoPhaseCommit/properties/timeouts", COMMIT_TIMEOUT_KEYS],
     ["/$defs/workload/allOf/0/then", PRIMARY_BACKUP_KEYS],
     ["/$defs/workload/allOf/0/then/properties/heartbeat", PB_HEARTBEAT_KEYS],
     ["/$defs/workload/allOf/0/then/properties/update", PB_UPDATE_KEYS],

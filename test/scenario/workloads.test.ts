@@ -158,7 +158,7 @@ failures:
     [
       "an unknown type",
       "workloads: [{ type: primary-backpu, servers: [p, b], clients: [c1] }]",
-      'workloads[0].type: "primary-backpu" is not a workload type (primary-backup, stream-breaks, rpc-udp) (did you mean "primary-backup"?)',
+      'workloads[0].type: "primary-backpu" is not a workload type (primary-backup, stream-breaks, rpc-udp, two-phase-commit) (did you mean "primary-backup"?)',
     ],
     ["no type", "workloads: [{ servers: [p, b] }]", 'workloads[0]: missing required key "type"'],
     [
