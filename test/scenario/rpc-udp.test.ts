@@ -218,7 +218,7 @@ describe("rpc-udp scenario entries", () => {
     expect(msg).toContain("workloads[1].port: UDP port 7200 of s0 is already used by workloads[0] (w)");
     expect(msg).toContain('workloads[1].name: duplicate name "s1"');
     expect(msg).toContain(
-      'workloads[2].type: "rpc-tcp" is not a workload type (primary-backup, stream-breaks, rpc-udp) (did you mean "rpc-udp"?)',
+      'workloads[2].type: "rpc-tcp" is not a workload type (primary-backup, stream-breaks, rpc-udp, two-phase-commit) (did you mean "rpc-udp"?)',
     );
   });
 

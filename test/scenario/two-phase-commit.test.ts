@@ -141,7 +141,7 @@ describe("two-phase-commit in scenario files", () => {
     [
       "type: two-phase",
       "type: two-phase-commit",
-      'workloads[0].type: "two-phase" is not a workload type (primary-backup, stream-breaks, two-phase-commit)',
+      'workloads[0].type: "two-phase" is not a workload type (primary-backup, stream-breaks, rpc-udp, two-phase-commit)',
     ],
   ])("refuses %s", (bad, good, message) => {
     expect(errorOf(workload("").replace(good, bad))).toContain(message);
