@@ -99,7 +99,7 @@ function checkCircuit(s: AtmScope, o: Obj, p: string): { pvc?: AtmScenarioPvc; s
     return {};
   }
   if (o["pvc"] === undefined) {
-    c.error(`${p}.pvc`, "is required (or svc: a switched circuit)");
+    c.error(p, 'missing required key "pvc" (or "svc" for a switched circuit)');
     return {};
   }
   const pvc = pvcs.find((x) => x.name === o["pvc"]);
