@@ -409,11 +409,21 @@ describe("atm schema fragment: svcs", () => {
         { name: "ab", from: "a", route: "0.7", open: "1ms", close: 5e6, parity: true },
         { name: "n", from: "b", route: 2 },
       ],
-      signalling: { delay: "10us", keepAlive: "1ms", keepAliveMisses: 2, setupTimeout: "5ms" },
+      signalling: { delay: "10us", keepAlive: "1ms", keepAliveMisses: 2, setupTimeout: "5ms", releaseTimeout: "7ms" },
       traffic: [{ name: "t", type: "aal5", svc: "ab", pduSize: 100 }],
     });
     expect(check(ok), JSON.stringify(check.errors)).toBe(true);
     expect(validateAtmSection(ok).issues).toEqual([]);
+    expect(parseAtmSection(ok).signalling).toEqual({
+      delayNs: 10_000,
+      keepAliveNs: 1_000_000,
+      keepAliveMisses: 2,
+      setupTimeoutNs: 5_000_000,
+      releaseTimeoutNs: 7_000_000,
+    });
+    expect(validateAtmSection(svcNet({ signalling: { releaseTimeout: 0 } })).issues.map((i) => i.message)).toEqual([
+      "0 must be more than zero",
+    ]);
     expect(check(svcNet({ svcs: [{ name: "ab", from: "a", route: "0.7", opne: "1ms" }] }))).toBe(false);
     expect(check(svcNet({ svcs: [{ name: "ab", from: "a", route: "0-7" }] }))).toBe(false);
     expect(check(svcNet({ signalling: { keepalive: 1 } }))).toBe(false);
