@@ -35,6 +35,7 @@ const EXAMPLES: [string, number][] = [
   ["examples/multicast.yaml", 1e9],
   // Transport flows: the TCP sender and receiver, the RPC client and server in different
   // partitions; the report's transport sections merge from both.
+  ["examples/tcp-chain.yaml", 150e6],
   ["examples/tcp-chain-lossy.yaml", 2e9],
   ["examples/rpc.yaml", 1e9],
   // ATM: the ATM network (switches, hosts, router r) stays in one partition, e1 in the other.
@@ -44,7 +45,25 @@ const EXAMPLES: [string, number][] = [
   ["examples/host-stacks.yaml", 300e6],
 ];
 
+// Examples made only of the ATM section: ATM links are never cut (partition.ts), so every
+// worker count runs one partition, and the report is the single-threaded one.
+const ONE_PARTITION: string[] = ["examples/atm-star.yaml", "examples/atm-svc.yaml"];
+
 describe("partitioned runs give the single-threaded results", () => {
+  for (const file of ONE_PARTITION) {
+    it(`${file} with 1, 2 and 4 workers (one partition: the ATM network is never cut)`, async () => {
+      const full = (): Scenario => loadScenario(file);
+      const one = await runScenario(full(), { workers: 1 });
+      expect(one.parallel).toBeUndefined();
+      for (const workers of [2, 4]) {
+        const par = await runScenario(full(), { workers });
+        expect(par.parallel).toBeUndefined();
+        expect(comparable(par)).toEqual(comparable(one));
+      }
+      expect(planPartitions(full(), 4).count).toBe(1);
+    }, 120_000);
+  }
+
   for (const [file, duration] of EXAMPLES) {
     it(`${file} with 1, 2 and 4 workers`, async () => {
       const one = await runScenario(shortened(file, duration), { workers: 1 });
