@@ -111,7 +111,7 @@ describe("ATM networks stay whole", () => {
     const two = await runScenario(shortened("examples/atm-star.yaml", 50e6), { workers: 2 });
     expect(two.parallel).toBeUndefined();
     expect(comparable(two)).toEqual(comparable(one));
-    expect(one.atm!.switches["sw"]!.switchedCells).toBeGreaterThan(0);
+    expect(one.atm!.switches["sw"]!.switchedCells).toBe(23883);
   }, 60_000);
 
   it("the plan never puts ATM devices, or a router with an ATM interface, apart", () => {
@@ -247,7 +247,7 @@ describe("partition plans", () => {
     expect(planPartitions(s, 2).count).toBe(1);
     const r = await runScenario(s, { workers: 2 });
     expect(r.parallel).toBeUndefined();
-    expect(r.flows[0]!.receivedPackets).toBeGreaterThan(0);
+    expect(r.flows[0]!.receivedPackets).toBe(25);
   });
 
   it("refuse manual partitions that cut a link with a schedule", () => {
