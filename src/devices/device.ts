@@ -32,6 +32,11 @@ export interface Channel {
   transmit(end: number, frame: number): boolean;
   /** Connects endpoint `end` to a device port; called by Device.attach. */
   connect(end: number, device: number, port: number): void;
+  /**
+   * Drops the frames waiting at endpoint `end` to be sent (its device crashed), counted with
+   * `reason`; a frame already being serialized goes on. Returns how many were dropped.
+   */
+  flushQueued?(end: number, reason: number): number;
 }
 
 export interface PortAttachment {

@@ -429,6 +429,28 @@ export class PointToPointLink implements Channel {
     this.sim.scheduler.scheduleAt(this.id, t, this.id, EV_LINK_DOWN, 0, 0, 0);
   }
 
+  /**
+   * Drops the frames queued in direction `end` (its sending device crashed), counted with
+   * `reason` at macTxDrop; the frame being serialized, if any, finishes. Returns the count.
+   */
+  flushQueued(end: number, reason: number): number {
+    this.checkEnd(end, "end");
+    const d = this.dirs[end]!;
+    const frames = this.sim.frames;
+    const now = this.sim.scheduler.now;
+    const n = d.qCount;
+    while (d.qCount > 0) {
+      const f = d.queue[d.qHead]!;
+      d.qHead = d.qHead + 1 === d.queue.length ? 0 : d.qHead + 1;
+      d.qCount--;
+      d.trace.macTxDrop.hit(now, f, frames.length[f]!, reason);
+      frames.release(f);
+    }
+    d.qHead = 0;
+    d.qBytes = 0;
+    return n;
+  }
+
   /** The cable comes back up at absolute time `time`. */
   setUp(time: number | string): void {
     const t = this.futureTime(time, "setUp");

@@ -5,6 +5,8 @@
 // Contract:
 // - Up or Down (NicState), changed only by setUp()/setDown(); a Down NIC drops both ways
 //   (NOT_ATTACHED), while frames already handed to the receiver stay the receiver's.
+// - crash() (Crashable): Down, and frames queued for the wire on its channel are dropped; it
+//   drops both ways as CRASHED until restart(). The host stack above releases what it held.
 // - Transmit: send(frame) takes ownership of an Ethernet header + payload (no FCS), zero-pads it
 //   to 60 bytes, appends the FCS (IEEE 802.3 clause 3.2.9), counts macTx and hands it to the
 //   channel. Drops, counted at macTxDrop and released: NOT_ATTACHED, RUNT (< 14 bytes), TOO_LONG
@@ -203,6 +205,9 @@ export class EthernetNic extends Device {
     this.u32 = sim.runtime.u32;
   }
 
+  /** Why a Down NIC drops: NOT_ATTACHED, or CRASHED after crash(). */
+  private downReason: number = DropReason.NOT_ATTACHED;
+
   get state(): NicState {
     return this.stateValue;
   }
@@ -215,7 +220,7 @@ export class EthernetNic extends Device {
 
   /** Down -> Up. Returns false when already Up. */
   setUp(): boolean {
-    if (this.stateValue === NicState.Up) return false;
+    if (this.stateValue === NicState.Up || this.crashed) return false;
     this.stateValue = NicState.Up;
     return true;
   }
@@ -224,6 +229,29 @@ export class EthernetNic extends Device {
   setDown(): boolean {
     if (this.stateValue === NicState.Down) return false;
     this.stateValue = NicState.Down;
+    return true;
+  }
+
+  /** True between crash() and restart(). */
+  get crashed(): boolean {
+    return this.downReason === DropReason.CRASHED;
+  }
+
+  /** Fail-stop: Down, frames queued on the channel dropped, everything after counted CRASHED. */
+  crash(): boolean {
+    if (this.crashed) return false;
+    this.stateValue = NicState.Down;
+    this.downReason = DropReason.CRASHED;
+    const at = this.ports[0];
+    at?.channel.flushQueued?.(at.end, DropReason.CRASHED);
+    return true;
+  }
+
+  /** Up again after a crash. False when it had not crashed. */
+  restart(): boolean {
+    if (!this.crashed) return false;
+    this.downReason = DropReason.NOT_ATTACHED;
+    this.stateValue = NicState.Up;
     return true;
   }
 
@@ -334,7 +362,7 @@ export class EthernetNic extends Device {
     const len = frames.length[frame]!;
     const now = this.sim.scheduler.now;
     const tp = this.trace[0]!;
-    if (this.stateValue !== NicState.Up) return this.dropRx(frame, len, DropReason.NOT_ATTACHED);
+    if (this.stateValue !== NicState.Up) return this.dropRx(frame, len, this.downReason);
     tp.phyRxEnd.hit(now, frame, len);
     if (len < ETH_MIN_FRAME) return this.dropRx(frame, len, DropReason.RUNT);
     const u8 = this.u8;
@@ -433,7 +461,7 @@ export class EthernetNic extends Device {
    * Takes ownership whatever happens; false = dropped (counted and released) here or by the channel.
    */
   send(frame: number): boolean {
-    if (!this.canTransmit()) return this.dropTx(frame, this.sim.frames.length[frame]!, DropReason.NOT_ATTACHED);
+    if (!this.canTransmit()) return this.dropTx(frame, this.sim.frames.length[frame]!, this.downReason);
     const f = this.pad(frame);
     if (f === NO_FRAME) return false;
     const frames = this.sim.frames;
@@ -453,7 +481,7 @@ export class EthernetNic extends Device {
       const frames = this.sim.frames;
       for (let i = 0; i < count; i++) {
         const f = frameIds[i]!;
-        this.dropTx(f, frames.length[f]!, DropReason.NOT_ATTACHED);
+        this.dropTx(f, frames.length[f]!, this.downReason);
       }
       return 0;
     }
@@ -520,7 +548,7 @@ export class EthernetNic extends Device {
   transmitPrepared(frame: number): boolean {
     const frames = this.sim.frames;
     const len = frames.length[frame]!;
-    if (!this.canTransmit()) return this.dropTx(frame, len, DropReason.NOT_ATTACHED);
+    if (!this.canTransmit()) return this.dropTx(frame, len, this.downReason);
     if ((frames.flags[frame]! & FRAME_FCS_VALID) === 0) {
       if (len < ETH_MIN_FRAME) return this.dropTx(frame, len, DropReason.RUNT);
       const f = frames.writable(frame);

@@ -68,3 +68,20 @@ export {
   type AtmCallAcceptor,
   type AtmCallInfo,
 } from "../devices/atm-host-signalling.js";
+export {
+  FailureAgent,
+  type Crashable,
+  type FailureStats,
+  type RandomFailures,
+} from "../devices/crashable.js";
+export {
+  StableStorage,
+  DISK_PROFILES,
+  STABLE_LOG_MAX_BYTES,
+  STABLE_LOG_MAX_RECORDS,
+  resolveDisk,
+  type DiskProfile,
+  type DiskProfileName,
+  type StableStorageOptions,
+  type StableStorageStats,
+} from "../devices/stable-storage.js";

@@ -13,6 +13,11 @@
 //   every device's counters, drops by reason included. onDrop() reports every dropped frame.
 // - destroy() checks that every frame slot came back (a leak is an error, not a silent loss)
 //   and frees the shared memory the network used.
+// - Failures: crash(name, at, restartAt?) and failRandomly(name, ...) make a device crash
+//   fail-stop and restart (devices/crashable.ts); partition(name, groups, at, healAt?) takes
+//   down, for an interval, every link between devices of different groups. Call them while
+//   building, before the run reaches their times: each crashing device gets one event handler
+//   ("<device>.failures") the first time, so the same calls give the same devices everywhere.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";
@@ -29,6 +34,8 @@ import {
   type FrameSourceOptions,
   type FrameSourceStats,
 } from "../traffic/frame-source.js";
+import type { StableStorageStats } from "../devices/stable-storage.js";
+import { type Crashable, FailureAgent, type FailureStats, type RandomFailures } from "../devices/crashable.js";
 import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
 import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
 import { Router, type RouterOptions, type RouterStats } from "../stacks/ip/router.js";
@@ -64,13 +71,27 @@ export interface NetworkStats {
   simTimeNs: number;
   events: number;
   fingerprint: string;
-  hosts: ({ name: string } & NicStats & { ip?: IpHostStats })[];
+  hosts: ({ name: string } & NicStats & { ip?: IpHostStats; storage?: StableStorageStats })[];
   switches: ({ name: string } & EthernetSwitchStats)[];
   routers: RouterStats[];
   links: { name: string; directions: [LinkDirectionStats, LinkDirectionStats] }[];
   segments: ({ name: string } & CsmaSegmentStats)[];
   sources: ({ name: string } & FrameSourceStats)[];
   frames: { capacity: number; inUse: number; highWater: number; allocFailures: number };
+  /** Devices that can crash (given a crash, random failures), in the order they were given one. */
+  failures: FailureStats[];
+  /** Network partitions, in the order they were declared. */
+  partitions: NetworkPartition[];
+}
+
+export interface NetworkPartition {
+  name: string;
+  groups: string[][];
+  atNs: number;
+  /** Undefined: never heals. */
+  healAtNs: number | undefined;
+  /** The links it takes down. */
+  links: string[];
 }
 
 export class Network {
@@ -85,6 +106,11 @@ export class Network {
   private readonly stationsUsed = new Map<CsmaSegment, number>();
   private destroyed = false;
   private readonly disposers: (() => void)[] = [];
+  /** Device names at either end of each link, for partitions. */
+  private readonly linkEnds = new Map<string, [string, string]>();
+  private readonly failureAgents = new Map<string, FailureAgent>();
+  private readonly crashables = new Map<string, { target: Crashable; deviceId: number }>();
+  private readonly partitionList: NetworkPartition[] = [];
 
   constructor(options: NetworkOptions = {}) {
     this.sim = new Simulation({ seed: 1, ...options });
@@ -103,7 +129,11 @@ export class Network {
     if (ip !== undefined) checkIpOptionsObject(ip);
     const nic = new EthernetNic(this.sim, name, nicOptions);
     this.hosts.set(name, nic);
-    if (ip !== undefined) this.ipHosts.set(name, new IpHost(nic, ip));
+    if (ip !== undefined) {
+      const host = new IpHost(nic, ip);
+      this.ipHosts.set(name, host);
+      this.registerCrashable(name, host, nic.id);
+    }
     return nic;
   }
 
@@ -171,6 +201,7 @@ export class Network {
     ea.device.attach(ea.port, link, 0);
     eb.device.attach(eb.port, link, 1);
     this.links.set(linkName, link);
+    this.linkEnds.set(linkName, [ea.device.name, eb.device.name]);
     return link;
   }
 
@@ -266,7 +297,10 @@ export class Network {
       fingerprint: sched.fingerprint.toString(),
       hosts: [...this.hosts].map(([name, nic]) => {
         const ip = this.ipHosts.get(name);
-        return ip === undefined ? { name, ...nic.stats() } : { name, ...nic.stats(), ip: ip.stats() };
+        if (ip === undefined) return { name, ...nic.stats() };
+        return ip.hasStorage
+          ? { name, ...nic.stats(), ip: ip.stats(), storage: ip.storage.stats() }
+          : { name, ...nic.stats(), ip: ip.stats() };
       }),
       switches: [...this.switches].map(([name, sw]) => ({ name, ...sw.stats() })),
       routers: [...this.routers.values()].map((r) => r.stats()),
@@ -279,13 +313,135 @@ export class Network {
         highWater: frames.highWater,
         allocFailures: frames.allocFailures,
       },
+      failures: this.failureStats(),
+      partitions: this.partitionList.map((p) => ({ ...p, groups: p.groups.map((g) => [...g]), links: [...p.links] })),
     };
+  }
+
+  // --- failures ---
+
+  /**
+   * Lets `target` crash under the name `name` (what crash() and failRandomly() accept);
+   * `deviceId` is the device whose partition runs it. IP hosts are registered by addHost.
+   */
+  registerCrashable(name: string, target: Crashable, deviceId: number): void {
+    this.crashables.set(name, { target, deviceId });
+  }
+
+  /** Device `name` crashes at `at` (ns or "2s") and, given `restartAt`, boots again then. */
+  crash(name: string, at: number | string, restartAt?: number | string): void {
+    const atNs = this.time(at, `${name}.at`);
+    const restartNs = restartAt === undefined ? undefined : this.time(restartAt, `${name}.restartAt`);
+    if (restartNs !== undefined && restartNs <= atNs) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${name} restarts at ${restartNs} ns, not after its crash at ${atNs} ns`,
+        { path: `${name}.restartAt` },
+      );
+    }
+    const agent = this.failureAgent(name);
+    agent.crashAt(atNs);
+    if (restartNs !== undefined) agent.restartAt(restartNs);
+  }
+
+  /** Device `name` crashes and restarts at random: exponential up times (mean mtbf) and down times (mean mttr). */
+  failRandomly(name: string, options: { mtbf: number | string; mttr: number | string; until?: number | string }): void {
+    const random: RandomFailures = {
+      mtbfNs: this.time(options.mtbf, `${name}.mtbf`),
+      mttrNs: this.time(options.mttr, `${name}.mttr`),
+      ...(options.until !== undefined ? { untilNs: this.time(options.until, `${name}.until`) } : {}),
+    };
+    this.failureAgent(name).randomly(random);
+  }
+
+  /**
+   * A partition called `name`: from `at` until `healAt` (never, without it) every link between a
+   * device of one group and a device of another is down. Devices in no group are cut from none.
+   */
+  partition(name: string, groups: string[][], at: number | string, healAt?: number | string): NetworkPartition {
+    const atNs = this.time(at, `${name}.at`);
+    const healNs = healAt === undefined ? undefined : this.time(healAt, `${name}.healAt`);
+    if (healNs !== undefined && healNs <= atNs) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${name} heals at ${healNs} ns, not after it starts at ${atNs} ns`,
+        {
+          path: `${name}.healAt`,
+        },
+      );
+    }
+    const groupOf = new Map<string, number>();
+    groups.forEach((g, i) =>
+      g.forEach((device, j) => {
+        this.device(device);
+        if (groupOf.has(device)) {
+          throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${device} is in more than one group of ${name}`, {
+            path: `${name}.groups[${i}][${j}]`,
+          });
+        }
+        groupOf.set(device, i);
+      }),
+    );
+    const cut: string[] = [];
+    for (const [linkName, [a, b]] of this.linkEnds) {
+      const ga = groupOf.get(a);
+      const gb = groupOf.get(b);
+      if (ga === undefined || gb === undefined || ga === gb) continue;
+      cut.push(linkName);
+      const link = this.links.get(linkName)!;
+      link.setDown(atNs);
+      if (healNs !== undefined) link.setUp(healNs);
+    }
+    if (cut.length === 0) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${name} cuts no link: no link joins two of its groups`, {
+        path: `${name}.groups`,
+      });
+    }
+    const p: NetworkPartition = { name, groups: groups.map((g) => [...g]), atNs, healAtNs: healNs, links: cut };
+    this.partitionList.push(p);
+    return p;
+  }
+
+  /** Crash and restart counts of every device given failures. */
+  failureStats(): FailureStats[] {
+    return [...this.failureAgents.values()].map((a) => a.stats());
+  }
+
+  private failureAgent(name: string): FailureAgent {
+    let agent = this.failureAgents.get(name);
+    if (agent !== undefined) return agent;
+    const c = this.crashables.get(name);
+    if (c === undefined) {
+      const why = this.hosts.has(name)
+        ? `host "${name}" has no IP stack: only IP hosts, routers and switches can crash`
+        : this.links.has(name)
+          ? `"${name}" is a link: links fail by their schedule or a partition`
+          : `there is no device named "${name}" that can crash`;
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, why, { path: name });
+    }
+    agent = new FailureAgent(this.sim, name, c.target, c.deviceId);
+    this.failureAgents.set(name, agent);
+    return agent;
+  }
+
+  private time(t: number | string, path: string): number {
+    const ns = typeof t === "string" ? parseDuration(t, path) : t;
+    if (!Number.isSafeInteger(ns) || ns < this.sim.now) {
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${String(t)} is not a time from now (${this.sim.now} ns) on`,
+        {
+          path,
+        },
+      );
+    }
+    return ns;
   }
 
   /** Calls `listener` for every frame dropped anywhere; returns the function that stops it. */
   onDrop(listener: (drop: DropEvent) => void): () => void {
     const unsubscribers: (() => void)[] = [];
-    const watch = (where: string, port: number, points: TracePoints): void => {
+    for (const { where, port, points } of this.tracePoints()) {
       for (const point of [points.macTxDrop, points.phyRxDrop]) {
         unsubscribers.push(
           point.subscribe((time, _frame, length, reason) =>
@@ -293,18 +449,39 @@ export class Network {
           ),
         );
       }
-    };
-    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
-      d.trace.forEach((tp, port) => watch(d.name, port, tp));
-    for (const [name, link] of this.links) {
-      watch(`${name}:0->1`, 0, link.trace[0]);
-      watch(`${name}:1->0`, 0, link.trace[1]);
-    }
-    for (const [name, seg] of this.segments) {
-      seg.trace.forEach((tp, station) => watch(`${name}:station${station}`, station, tp));
-      watch(`${name}:medium`, 0, seg.medium);
     }
     return () => unsubscribers.forEach((u) => u());
+  }
+
+  /**
+   * Every set of trace points: each port of each host, switch and router ("h0", port 0), each
+   * link direction ("name:0->1") and each segment station and medium. `device` is the name a
+   * filter would use (the device, link or segment).
+   */
+  tracePoints(): { where: string; device: string; port: number; points: TracePoints }[] {
+    const out: { where: string; device: string; port: number; points: TracePoints }[] = [];
+    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
+      d.trace.forEach((points, port) => out.push({ where: d.name, device: d.name, port, points }));
+    for (const [name, link] of this.links) {
+      out.push({ where: `${name}:0->1`, device: name, port: 0, points: link.trace[0] });
+      out.push({ where: `${name}:1->0`, device: name, port: 0, points: link.trace[1] });
+    }
+    for (const [name, seg] of this.segments) {
+      seg.trace.forEach((points, station) =>
+        out.push({ where: `${name}:station${station}`, device: name, port: station, points }),
+      );
+      out.push({ where: `${name}:medium`, device: name, port: 0, points: seg.medium });
+    }
+    return out;
+  }
+
+  /** Calls `listener` after every crash and restart of a device given failures; returns the unsubscriber. */
+  onFailure(listener: (device: string, event: "crash" | "restart", time: number) => void): () => void {
+    let on = true;
+    for (const [name, agent] of this.failureAgents) agent.onChange((event, time) => on && listener(name, event, time));
+    return () => {
+      on = false;
+    };
   }
 
   /**

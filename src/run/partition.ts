@@ -22,6 +22,7 @@
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import type { Scenario } from "../scenario/scenario.js";
+import { linksDownedByFailures } from "../scenario/check-failures.js";
 
 export interface CutLink {
   name: string;
@@ -185,7 +186,8 @@ const SECONDS_PER_EVENT = 1e-6;
 const SECONDS_PER_WINDOW = 30e-6;
 
 /**
- * Groups that must stay together are fixed first: links with no delay or a down/up schedule,
+ * Groups that must stay together are fixed first: links with no delay, a down/up schedule or a
+ * network partition of the failures section that takes them down,
  * CSMA segments, the ATM network (its switches, hosts and the routers with an ATM interface),
  * and both hosts of each message flow (ping-pong, message-stream: the flow's workload and both
  * stacks are one unit, run where its `from` host runs). Then, for each distinct delay d from the
@@ -207,8 +209,9 @@ function automatic(s: Scenario, devices: string[], workers: number): PartitionPl
   const atm = atmGroup(s);
   for (const n of atm) fixed.join(index.get(atm[0]!)!, index.get(n)!);
   for (const t of s.messageTraffic) fixed.join(index.get(t.from)!, index.get(t.to)!);
+  const downed = linksDownedByFailures(s.failures, s.links);
   const cuttable = s.links.filter((l) => {
-    if (l.delayNs > 0 && l.schedule.length === 0) return true;
+    if (l.delayNs > 0 && l.schedule.length === 0 && !downed.has(l.name)) return true;
     fixed.join(index.get(l.a.device)!, index.get(l.b.device)!);
     return false;
   });
@@ -265,6 +268,7 @@ function finish(
   const members: string[][] = Array.from({ length: count }, () => []);
   for (const d of devices) members[owner[d]!]!.push(d);
   const cut: CutLink[] = [];
+  const downed = linksDownedByFailures(s.failures, s.links);
   for (const l of s.links) {
     const a = owner[l.a.device]!;
     const b = owner[l.b.device]!;
@@ -278,10 +282,10 @@ function finish(
         },
       );
     }
-    if (l.schedule.length > 0) {
+    if (l.schedule.length > 0 || downed.has(l.name)) {
       throw new NetloomError(
         ErrorCode.INVALID_ARGUMENT,
-        `link ${l.name} goes down and up, so it cannot join partitions ${a} and ${b} (frames in flight across a cut cannot be taken back); keep its ends together`,
+        `link ${l.name} goes down and up (its schedule or a partition in failures), so it cannot join partitions ${a} and ${b} (frames in flight across a cut cannot be taken back); keep its ends together`,
         { path: "partitions" },
       );
     }

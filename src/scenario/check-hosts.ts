@@ -9,6 +9,7 @@ import type { Namespace } from "./check-names.js";
 import { addressOf, type Checker, type Cidr, isMapping } from "./checks.js";
 import { MAX_UDP_PAYLOAD, MIN_PAYLOAD, MTU_MAX, MTU_MIN, SCENARIO_DEFAULTS } from "./scenario-defaults.js";
 import type { HostStackOptions, ScenarioHost, ScenarioHostStack, ScenarioStackHost } from "./scenario-types.js";
+import { checkStorage } from "./check-failures.js";
 import { checkProfileChoice, checkStackChoice } from "./stack-choice.js";
 
 export const HOST_KEYS = [
@@ -21,6 +22,7 @@ export const HOST_KEYS = [
   "multicast",
   "stack",
   "hostStack",
+  "storage",
 ] as const;
 /** Keys of an IP host that a hostStack host cannot have, and what they would give it. */
 const IP_ONLY_HOST_KEYS = [
@@ -28,6 +30,7 @@ const IP_ONLY_HOST_KEYS = [
   ["gateway", "gateway"],
   ["multicast", "multicast groups"],
   ["stack", "IP stack options"],
+  ["storage", "stable storage (the protocols that use it run over IP)"],
 ] as const;
 export const HOST_STACK_KEYS = ["configuration", "layers", "profile"] as const;
 export const STACK_KEYS = [
@@ -122,8 +125,21 @@ function checkIpHost(c: Checker, h: Record<string, unknown>, i: number, names: N
   const rxBuffers = c.int(h["rxBuffers"], `${p}.rxBuffers`, 1, 65536, SCENARIO_DEFAULTS.host.rxBuffers) ?? 0;
   const multicast = checkGroups(c, h["multicast"], `${p}.multicast`);
   const stack = checkStack(c, h["stack"], `${p}.stack`);
+  const storage = checkStorage(c, h["storage"], `${p}.storage`);
   if (n === undefined || ip === undefined) return undefined;
-  return { decl: i, name: n, macN: mac, ip: addressOf(ip), ipN: ip, gateway, mtuN, rxBuffers, multicast, stack };
+  return {
+    decl: i,
+    name: n,
+    macN: mac,
+    ip: addressOf(ip),
+    ipN: ip,
+    gateway,
+    mtuN,
+    rxBuffers,
+    multicast,
+    stack,
+    storage,
+  };
 }
 
 /** The default gateway: on the host's subnet and not the host itself. */

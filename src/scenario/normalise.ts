@@ -38,6 +38,7 @@ export function normaliseInterfaces(
     rxBuffers: h.rxBuffers,
     multicast: h.multicast,
     stack: h.stack,
+    storage: h.storage,
   }));
   const routers: ScenarioRouter[] = drafts.routers.map((r, i) => ({
     name: r.name,

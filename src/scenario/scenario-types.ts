@@ -6,6 +6,8 @@
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
+import type { PrimaryBackupSpec } from "../traffic/primary-backup-workload.js";
+import type { StreamBreaksSpec } from "../traffic/stream-breaks.js";
 import type { AtmScenario } from "./atm-types.js";
 
 export type ParameterValue = number | string | boolean;
@@ -36,6 +38,26 @@ export interface HostStackOptions {
   mailboxLimit: number;
 }
 
+/** A host's disk (its stable storage), times in ns, rate in bit/s. */
+export interface ScenarioStorage {
+  /** The profile the values come from: "disk-1995" or "nvme-2025". */
+  disk: string;
+  writeNs: number;
+  syncNs: number;
+  bandwidthBps: number;
+  maxRecords: number;
+  maxBytes: number;
+}
+
+/** One entry of the `workloads` section (check-workloads.ts). */
+export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec;
+
+/** One entry of the `failures` section. */
+export type ScenarioFailure =
+  | { kind: "crash"; device: string; atNs: number; restartAtNs: number | undefined }
+  | { kind: "random"; device: string; mtbfNs: number; mttrNs: number; untilNs: number | undefined }
+  | { kind: "partition"; name: string; groups: string[][]; atNs: number; healAtNs: number | undefined };
+
 export interface ScenarioHost {
   name: string;
   /** "02:00:00:00:00:01" form, lower case. */
@@ -49,6 +71,8 @@ export interface ScenarioHost {
   /** Multicast groups joined at start. */
   multicast: string[];
   stack: HostStackOptions;
+  /** The host's disk; undefined: none unless a workload needs one (then the nvme-2025 defaults). */
+  storage: ScenarioStorage | undefined;
 }
 
 /** What a `hostStack` host runs on its NIC (src/compare/stack-factory.ts builds it). */
@@ -213,6 +237,10 @@ export interface Scenario {
   atm: AtmScenario | undefined;
   /** Manual partitions (device names), or undefined for automatic partitioning. */
   partitions: string[][] | undefined;
+  /** Crashes, restarts, random failures and network partitions, in declaration order. */
+  failures: ScenarioFailure[];
+  /** Services and stream sets that run for the whole run, in declaration order. */
+  workloads: ScenarioWorkload[];
   /** Sweep ranges in declaration order; {} when there are none. */
   parameters: Record<string, ParameterValue[]>;
   /** Every "${name}" reference in the document (this Scenario has the first values). */

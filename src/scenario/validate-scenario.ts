@@ -8,7 +8,8 @@
 //   (" (with size = 64)"). Then the JSON Schema gets the last word (scenario-schema.ts).
 // - Sections are checked in the order they can refer to each other: hosts, switches and
 //   routers (names, addresses), segments and links (device ports), then interface MTUs and
-//   MACs, the atm section, traffic, outputs, partitions. Problems come out in file order.
+//   MACs, the atm section, traffic, workloads, outputs, partitions, failures. Problems come out
+//   in file order.
 
 import { basename, dirname } from "node:path";
 import { checkAtmInScenario } from "./check-atm-section.js";
@@ -17,11 +18,13 @@ import { checkDataBounds } from "./input-bounds.js";
 import { checkHosts } from "./check-hosts.js";
 import { checkLinks, checkSegments } from "./check-links.js";
 import { Namespace } from "./check-names.js";
+import { checkFailures } from "./check-failures.js";
 import { checkOutputs } from "./check-outputs.js";
 import { checkPartitions } from "./check-partitions.js";
 import { checkRouters } from "./check-routers.js";
 import { checkSwitches } from "./check-switches.js";
 import { checkTrafficSection } from "./check-traffic.js";
+import { checkWorkloads } from "./check-workloads.js";
 import { Checker, type Obj } from "./checks.js";
 import { normaliseInterfaces } from "./normalise.js";
 import { checkParameters, checkReferences, firstPoint, substitute } from "./parameters.js";
@@ -44,6 +47,8 @@ export const TOP_KEYS = [
   "traffic",
   "outputs",
   "partitions",
+  "failures",
+  "workloads",
   "parameters",
 ] as const;
 
@@ -110,11 +115,13 @@ function checkDocument(
     SCENARIO_DEFAULTS.link.mtu;
   const scope = { c, durationNs, names, hosts: [...hostDrafts.ip, ...atmPart.ipHosts], mtuOf };
   const { traffic, messageTraffic } = checkTrafficSection(scope, top["traffic"]);
+  const workloads = checkWorkloads(scope, top["workloads"], traffic);
   const outputs = checkOutputs(c, top["outputs"], endpoints);
   const partitions =
     top["partitions"] === undefined
       ? undefined
       : checkPartitions(c, top["partitions"], names, links, segments, messageTraffic);
+  const failures = checkFailures(c, top["failures"], names, links, durationNs);
   return {
     name,
     seed,
@@ -130,6 +137,8 @@ function checkDocument(
     messageTraffic,
     outputs,
     partitions,
+    failures,
+    workloads,
     parameters,
     parameterRefs,
     source,

@@ -57,9 +57,11 @@ export const DropReason = {
   NO_SLOT: 13,
   /** The receiving device is down or has nothing attached. */
   NOT_ATTACHED: 14,
+  /** The device crashed: what arrived while it was down, what it held or queued when it fell. */
+  CRASHED: 15,
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
-export const DROP_REASON_COUNT = 15;
+export const DROP_REASON_COUNT = 16;
 
 const DROP_REASON_NAMES: string[] = (() => {
   const names: string[] = [];

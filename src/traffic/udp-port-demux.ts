@@ -9,6 +9,8 @@
 // - Datagrams shorter than the payload header or of a flow not registered on the socket are
 //   counted (demuxStats) and dropped.
 // - Hot path: no allocation per datagram; one closure per socket, made at bind.
+// - A crash of the host closes the socket (sends through it are then dropped as HOST_CRASHED);
+//   the restart binds it again, as the programs that use it would at boot.
 
 import type { AnyIpHost as IpHost } from "../stacks/ip/ip-host.js";
 import type { UdpMessage, UdpSocket } from "../stacks/ip/udp-layer.js";
@@ -36,7 +38,10 @@ export interface DatagramHandler {
 /** One socket on (host, port) shared by every flow using it; dispatches by flow id. */
 export class PortDemux {
   readonly host: IpHost;
-  readonly socket: UdpSocket;
+  /** The socket: the same object until a crash of the host, bound anew at its restart. */
+  socket: UdpSocket;
+  private readonly mailboxLimit: number;
+  readonly unsubscribe: () => void;
   /** By flow id; changed only through add() and remove(), which keep dispatch()'s cache right. */
   private readonly handlers = new Map<number, DatagramHandler>();
   /** dispatch()'s one-entry cache of handlers.get(). */
@@ -48,9 +53,18 @@ export class PortDemux {
 
   constructor(host: IpHost, port: number, mailboxLimit: number) {
     this.host = host;
-    this.socket = host.bind(port, { queueLimit: mailboxLimit });
+    this.mailboxLimit = mailboxLimit;
+    this.socket = this.bind(port);
+    this.unsubscribe = host.onRestart(() => {
+      this.socket = this.bind(port);
+    });
+  }
+
+  private bind(port: number): UdpSocket {
+    const socket = this.host.bind(port, { queueLimit: this.mailboxLimit });
     // One closure per socket, made once: delivery itself allocates nothing.
-    this.socket.onMessage((m) => this.dispatch(m));
+    socket.onMessage((m) => this.dispatch(m));
+    return socket;
   }
 
   has(flow: number): boolean {
@@ -115,6 +129,7 @@ export function acquireDemux(host: IpHost, port: number, mailboxLimit: number): 
 
 export function releaseDemux(d: PortDemux): void {
   if (--d.users > 0) return;
+  d.unsubscribe();
   d.socket.close();
   demuxes.get(d.host)?.delete(d.socket.port);
 }

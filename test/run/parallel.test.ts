@@ -43,6 +43,9 @@ const EXAMPLES: [string, number][] = [
   // Host stacks: each message pair (its stacks and workload) in one partition, the switch in
   // another with 4 workers; the full run, both workloads complete.
   ["examples/host-stacks.yaml", 300e6],
+  // Workloads: the primary-backup service's clients and servers and the stream-breaks ends in
+  // different partitions (the trunk the partition cuts stays inside one); the whole run.
+  ["examples/primary-backup.yaml", 5e9],
 ];
 
 // Examples made only of the ATM section: ATM links are never cut (partition.ts), so every
@@ -68,7 +71,8 @@ describe("partitioned runs give the single-threaded results", () => {
     it(`${file} with 1, 2 and 4 workers`, async () => {
       const one = await runScenario(shortened(file, duration), { workers: 1 });
       expect(one.parallel).toBeUndefined();
-      expect(one.flows.some((f) => f.receivedPackets > 0)).toBe(true);
+      const served = (one.primaryBackup ?? []).some((w) => w.summary.ok > 0);
+      expect(one.flows.some((f) => f.receivedPackets > 0) || served).toBe(true);
       for (const workers of [2, 4]) {
         const par = await runScenario(shortened(file, duration), { workers });
         expect(par.parallel?.partitions).toBeGreaterThan(1);
@@ -252,7 +256,17 @@ describe("partition plans", () => {
 
   it("refuse manual partitions that cut a link with a schedule", () => {
     const s = parseScenario(TWO_HOSTS("10us", ", schedule: [{ at: 5ms, state: down }]") + "partitions: [[a], [b]]\n");
-    expect(() => planPartitions(s, 2)).toThrow(/link ab goes down and up, so it cannot join partitions 0 and 1/);
+    expect(() => planPartitions(s, 2)).toThrow(
+      /link ab goes down and up \(its schedule or a partition in failures\), so it cannot join partitions 0 and 1/,
+    );
+  });
+
+  it("refuse manual partitions that cut a link a network partition takes down", () => {
+    const failures = "failures: [{ partition: p, groups: [[a], [b]], at: 5ms }]\n";
+    const s = parseScenario(TWO_HOSTS("10us") + failures + "partitions: [[a], [b]]\n");
+    expect(() => planPartitions(s, 2)).toThrow(/link ab goes down and up \(its schedule or a partition in failures\)/);
+    // Automatic plans keep its ends together.
+    expect(planPartitions(parseScenario(TWO_HOSTS("10us") + failures), 2).count).toBe(1);
   });
 
   it("refuse manual partitions that cut a zero-delay link (scenario check)", () => {

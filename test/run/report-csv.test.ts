@@ -30,7 +30,7 @@ describe("CSV reports", () => {
     const drops =
       "drops.QUEUE_FULL,drops.LINK_DOWN,drops.LOSS_RANDOM,drops.LOSS_BURST,drops.NO_RX_BUFFER," +
       "drops.FCS_ERROR,drops.ADDRESS_FILTER,drops.RUNT,drops.TOO_LONG,drops.EXCESSIVE_COLLISIONS," +
-      "drops.COLLISION,drops.SAME_PORT,drops.NO_SLOT,drops.NOT_ATTACHED";
+      "drops.COLLISION,drops.SAME_PORT,drops.NO_SLOT,drops.NOT_ATTACHED,drops.CRASHED";
     // Utilisation: 3 * 960 ns busy over the 201,960 ns the run lasted.
     expect(net.stats().simTimeNs).toBe(201_960);
     expect(linksCsv(net.stats().links)).toBe(
@@ -38,10 +38,10 @@ describe("CSV reports", () => {
         "queueHighWater,duplicates,corrupted,flippedBits,reordered," +
         drops +
         "\r\n" +
-        `a-b,0->1,Idle,3,300,3,300,2880,${2880 / 201_960},0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n` +
-        "a-b,1->0,Idle,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n",
+        `a-b,0->1,Idle,3,300,3,300,2880,${2880 / 201_960},0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n` +
+        "a-b,1->0,Idle,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n",
     );
-    expect(LINK_CSV_COLUMNS.length).toBe(15 + 14);
+    expect(LINK_CSV_COLUMNS.length).toBe(15 + 15);
     expect(FLOW_CSV_COLUMNS.length).toBe(14);
     net.destroy();
   });

@@ -42,6 +42,14 @@ import {
   TRANSPORT_REQUIRED,
 } from "../../src/scenario/traffic-keys.js";
 import { TOP_KEYS } from "../../src/scenario/validate-scenario.js";
+import {
+  CRASH_KEYS,
+  PARTITION_FAILURE_KEYS,
+  RANDOM_FAILURE_KEYS,
+  STORAGE_KEYS,
+} from "../../src/scenario/check-failures.js";
+import { PB_HEARTBEAT_KEYS, PB_UPDATE_KEYS, PRIMARY_BACKUP_KEYS } from "../../src/scenario/check-primary-backup.js";
+import { SB_KEEPALIVE_KEYS, SB_TIMEOUT_KEYS, STREAM_BREAKS_KEYS } from "../../src/scenario/check-stream-breaks.js";
 
 type Node = Record<string, unknown>;
 
@@ -81,6 +89,16 @@ describe("the loader's key tables and the JSON Schema", () => {
     ["/$defs/tcpOptions/properties/burst", BURST_TRAIN_KEYS],
     ["/$defs/nakOptions", NAK_KEYS],
     ["/$defs/nakOptions/properties/rate", NAK_RATE_KEYS],
+    ["/$defs/storage", STORAGE_KEYS],
+    ["/$defs/failure/oneOf/0", CRASH_KEYS],
+    ["/$defs/failure/oneOf/1", RANDOM_FAILURE_KEYS],
+    ["/$defs/failure/oneOf/2", PARTITION_FAILURE_KEYS],
+    ["/$defs/workload/allOf/0/then", PRIMARY_BACKUP_KEYS],
+    ["/$defs/workload/allOf/0/then/properties/heartbeat", PB_HEARTBEAT_KEYS],
+    ["/$defs/workload/allOf/0/then/properties/update", PB_UPDATE_KEYS],
+    ["/$defs/workload/allOf/1/then", STREAM_BREAKS_KEYS],
+    ["/$defs/workload/allOf/1/then/properties/keepAlive", SB_KEEPALIVE_KEYS],
+    ["/$defs/workload/allOf/1/then/properties/timeouts", SB_TIMEOUT_KEYS],
   ] as const)("scenario %s", (pointer, keys) => {
     expect(sorted(keysAt(main, pointer))).toEqual(sorted(keys));
   });

@@ -259,12 +259,16 @@ export class ArpCache {
     return { entries: this.entries.size, ...this.counters, drops: { ...this.drops } };
   }
 
-  /** Cancels timers and releases every waiting frame (not counted: the host is going away). */
-  destroy(): void {
+  /**
+   * Cancels timers, forgets every entry and releases every waiting frame: counted as drops of
+   * `reason` (a crash), or not counted when the host is going away.
+   */
+  destroy(reason?: string): void {
     // Sorted keys: release order must not depend on Map insertion order.
     for (const ip of [...this.entries.keys()].sort((a, b) => a - b)) {
       const e = this.entries.get(ip)!;
       if (e.timer >= 0) this.owner.cancelTimer(e.timer);
+      if (reason !== undefined && e.queued > 0) this.drops[reason] = (this.drops[reason] ?? 0) + e.queued;
       for (let i = 0; i < e.queued; i++) this.owner.releaseFrame(e.queue[i]!);
       e.queued = 0;
     }

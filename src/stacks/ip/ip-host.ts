@@ -18,6 +18,13 @@
 // - State: Up -> Destroyed (destroy(): sockets closed, frames waiting for ARP released, timers
 //   cancelled; call it before checking sim.frames.leaks()). A destroyed host drops what
 //   arrives (HOST_DESTROYED) and refuses sends.
+// - Crashes (Crashable): Up -> Crashed -> Up. crash() runs the onCrash listeners first (the
+//   applications and the transports above die with the host), then loses the volatile state:
+//   sockets closed, frames waiting for ARP and partial datagrams dropped (counted CRASHED),
+//   pending pings and group memberships forgotten, the NIC crashed (it drops both ways as
+//   CRASHED) and the disk's unsynced records lost. restart() boots with empty volatile state
+//   (configured routes stay: they are configuration), bumps `incarnation` and runs the
+//   onRestart listeners, where applications bind again and read their stable storage.
 // Not handled: several interfaces, IP options on send, IGMP reports, loopback delivery to our
 // own address, path MTU discovery.
 
@@ -26,6 +33,8 @@ import { NO_FRAME } from "../../buf/frames.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import type { AtmNic } from "../../devices/atm-nic.js";
 import type { EthernetNic } from "../../devices/nic.js";
+import type { Crashable } from "../../devices/crashable.js";
+import { StableStorage, type StableStorageOptions } from "../../devices/stable-storage.js";
 import type { EventHandler } from "../../engine/scheduler.js";
 import type { Simulation } from "../../engine/simulation.js";
 import { ETH_FCS_LEN } from "../../wire/ethernet.js";
@@ -68,14 +77,24 @@ export { EV_ARP_RETRY };
 /** Reassembly timeout of datagram serial a. */
 export const EV_REASM_TIMEOUT = EV_DEVICE_BASE + 1;
 
-export const IpHostState = { UP: 0, DESTROYED: 1 } as const;
+export const IpHostState = { UP: 0, DESTROYED: 1, CRASHED: 2 } as const;
 export type IpHostState = (typeof IpHostState)[keyof typeof IpHostState];
 
 /** A host on either kind of NIC (what traffic generators accept). */
 export type AnyIpHost = IpHost<EthernetNic | AtmNic>;
 
+const STATE_NAMES = ["up", "destroyed", "crashed"] as const;
+
+function subscribe(list: (() => void)[], fn: () => void): () => void {
+  list.push(fn);
+  return () => {
+    const i = list.indexOf(fn);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
+
 export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
-  implements IpStackPort, IpLinkOwner, FragmentOutput, EventHandler, ReassemblyOwner
+  implements IpStackPort, IpLinkOwner, FragmentOutput, EventHandler, ReassemblyOwner, Crashable
 {
   readonly id: number;
   readonly name: string;
@@ -105,6 +124,10 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   /** The shared Wasm memory the frames live in. */
   readonly u8: Uint8Array;
   private stateValue: IpHostState = IpHostState.UP;
+  private incarnationValue = 0;
+  private readonly crashListeners: (() => void)[] = [];
+  private readonly restartListeners: (() => void)[] = [];
+  private disk: StableStorage | undefined;
   private readonly directedBroadcast: number;
   private readonly groups = new Set<number>();
   private nextIdent = 0;
@@ -168,8 +191,85 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     this.noGroupReason = `NO_BROADCAST_ON_${this.link.kind.toUpperCase()}`;
   }
 
-  get state(): "up" | "destroyed" {
-    return this.stateValue === IpHostState.UP ? "up" : "destroyed";
+  get state(): "up" | "destroyed" | "crashed" {
+    return STATE_NAMES[this.stateValue];
+  }
+
+  // --- crashes and stable storage ---
+
+  get crashed(): boolean {
+    return this.stateValue === IpHostState.CRASHED;
+  }
+
+  /** 0 at the first boot, one more at every restart. */
+  get incarnation(): number {
+    return this.incarnationValue;
+  }
+
+  /** `fn` runs first at every crash; returns the function that unsubscribes it. */
+  onCrash(fn: () => void): () => void {
+    return subscribe(this.crashListeners, fn);
+  }
+
+  /** `fn` runs at every restart, once the host is up with empty volatile state. */
+  onRestart(fn: () => void): () => void {
+    return subscribe(this.restartListeners, fn);
+  }
+
+  /**
+   * The host's disk, made by the first call (with `options`) and returned as it is by later
+   * ones. Make it while the network is built: it is a device, and every partition must make
+   * the same devices in the same order.
+   */
+  ensureStorage(options: StableStorageOptions = {}): StableStorage {
+    this.disk ??= new StableStorage(this.sim, `${this.nic.name}.disk`, this.nic.id, options);
+    return this.disk;
+  }
+
+  /** The host's disk; a NetloomError when it has none (see ensureStorage). */
+  get storage(): StableStorage {
+    if (this.disk === undefined) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name} has no stable storage`, {
+        path: this.nic.name,
+      });
+    }
+    return this.disk;
+  }
+
+  get hasStorage(): boolean {
+    return this.disk !== undefined;
+  }
+
+  /** Fail-stop, now (see the module contract). False when not up. */
+  crash(): boolean {
+    if (this.stateValue !== IpHostState.UP) return false;
+    const nic = this.nic as EthernetNic | AtmNic;
+    if (!("crash" in nic)) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name}: IP hosts over ATM cannot crash yet`, {
+        path: this.nic.name,
+      });
+    }
+    for (const fn of [...this.crashListeners]) fn();
+    this.stateValue = IpHostState.CRASHED;
+    this.udp.crash();
+    this.arp.destroy("CRASHED");
+    this.reassembly.destroy("CRASHED");
+    this.icmp.destroy();
+    for (const g of [...this.groups]) this.leaveGroup(g);
+    nic.crash();
+    this.disk?.crash();
+    return true;
+  }
+
+  /** Boots again with empty volatile state. False when not crashed. */
+  restart(): boolean {
+    if (this.stateValue !== IpHostState.CRASHED) return false;
+    (this.nic as EthernetNic).restart();
+    this.disk?.restart();
+    this.stateValue = IpHostState.UP;
+    this.incarnationValue++;
+    for (const fn of [...this.restartListeners]) fn();
+    return true;
   }
 
   // --- public API ---
@@ -259,7 +359,11 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     };
   }
 
-  /** Up -> Destroyed: closes sockets, releases frames waiting for ARP, cancels timers. */
+  private downReason(): string {
+    return this.stateValue === IpHostState.CRASHED ? "HOST_CRASHED" : "HOST_DESTROYED";
+  }
+
+  /** Up | Crashed -> Destroyed: closes sockets, releases frames waiting for ARP, cancels timers. */
   destroy(): void {
     if (this.stateValue === IpHostState.DESTROYED) return;
     this.udp.destroy();
@@ -303,7 +407,7 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     const frames = this.sim.frames;
     if (this.stateValue !== IpHostState.UP) {
       this.link.releaseFrame(frame);
-      return this.ipDrop("HOST_DESTROYED");
+      return this.ipDrop(this.downReason());
     }
     const len = frames.length[frame]!;
     if (IPV4_HEADER_LEN + len > this.mtu) {
@@ -342,7 +446,7 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     dontFragment: boolean,
     multicastTtl = 1,
   ): boolean {
-    if (this.stateValue !== IpHostState.UP) return this.ipDrop("HOST_DESTROYED");
+    if (this.stateValue !== IpHostState.UP) return this.ipDrop(this.downReason());
     if (IPV4_HEADER_LEN + len > this.mtu && dontFragment) return this.ipDrop("FRAG_NEEDED_DF");
     if (len > 0xffff - IPV4_HEADER_LEN) return this.ipDrop("TOO_LONG");
     const nextHop = this.resolveNextHop(dst);
@@ -389,7 +493,7 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
 
   /** IpLinkOwner: a datagram from the link; true = kept (given back through consumeFrame). */
   linkInput(frame: number, at: number, length: number): boolean {
-    if (this.stateValue !== IpHostState.UP) return this.ipDrop("HOST_DESTROYED");
+    if (this.stateValue !== IpHostState.UP) return this.ipDrop(this.downReason());
     return this.ipInput(frame, at, length);
   }
 

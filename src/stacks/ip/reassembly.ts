@@ -188,8 +188,12 @@ export class Reassembler {
     return { inProgress: this.byKey.size, bytesHeld: this.bytesHeld, ...this.counters, drops: { ...this.drops } };
   }
 
-  destroy(): void {
-    for (const serial of [...this.bySerial.keys()].sort((a, b) => a - b)) this.discard(this.bySerial.get(serial)!);
+  /** Discards every partial datagram: counted as drops of `reason` (a crash), or not when going away. */
+  destroy(reason?: string): void {
+    for (const serial of [...this.bySerial.keys()].sort((a, b) => a - b)) {
+      if (reason !== undefined) this.drop(reason);
+      this.discard(this.bySerial.get(serial)!);
+    }
   }
 
   private discard(p: Partial): void {

@@ -145,6 +145,8 @@ export class UdpSocket {
   private head = 0;
   private count = 0;
   private closed = false;
+  /** Set when the host's crash closed it: sends are then dropped (HOST_CRASHED), not refused. */
+  closedByCrash = false;
   readonly counters = { sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, queueHighWater: 0, mailboxDrops: 0 };
 
   constructor(layer: UdpLayer, port: number, queueLimit: number) {
@@ -162,8 +164,15 @@ export class UdpSocket {
    * and may still be dropped there.
    */
   send(dst: number | string, dstPort: number, payload: Uint8Array | number, multicastTtl = 1): boolean {
-    if (this.closed)
+    if (this.closed) {
+      // Closed by a crash of its host: the datagram dies with the host, counted, as a send
+      // through any socket of a crashed host would.
+      if (this.closedByCrash) {
+        this.layer.drop("HOST_CRASHED");
+        return false;
+      }
       throw new NetloomError(ErrorCode.USE_AFTER_FREE, `socket on port ${this.port} is closed`, { path: "socket" });
+    }
     const address = typeof dst === "string" ? ipv4FromString(dst, "dst") : dst;
     const ok = this.layer.sendFrom(this.port, address, dstPort, payload, multicastTtl);
     if (ok) {
@@ -399,6 +408,16 @@ export class UdpLayer {
 
   stats(): UdpStats {
     return { ...this.counters, drops: { ...this.drops }, sockets: this.sockets.size };
+  }
+
+  /** Closes every socket; the datagrams they held are counted as CRASHED drops. */
+  crash(): void {
+    for (const port of [...this.sockets.keys()].sort((a, b) => a - b)) {
+      const socket = this.sockets.get(port)!;
+      for (let i = socket.queued; i > 0; i--) this.drop("CRASHED");
+      socket.closedByCrash = true;
+      socket.close();
+    }
   }
 
   /** Closes every socket (consuming held frames). */

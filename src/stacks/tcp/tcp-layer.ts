@@ -208,6 +208,7 @@ export class TcpLayer implements IpProtocolHandler, EventHandler, TcpLayerPort {
     this.rng = this.sim.scheduler.rng(`tcp:${host.name}`);
     this.id = this.sim.register(this.name, this);
     host.registerProtocol(IP_PROTO_TCP, this);
+    host.onCrash(() => this.crash());
   }
 
   // --- public API ---
@@ -304,6 +305,16 @@ export class TcpLayer implements IpProtocolHandler, EventHandler, TcpLayerPort {
 
   connectionStats(): TcpConnectionStats[] {
     return this.connections().map((c) => c.stats());
+  }
+
+  /**
+   * The host crashed: every connection ends silently (no RST, no FIN; its error callback runs
+   * with "host crashed"), every listener is dropped. The layer stays usable after the restart.
+   */
+  crash(): void {
+    if (this.destroyed) return;
+    for (const c of this.conns) if (c !== undefined) c.finish("host crashed", true);
+    this.listeners.clear();
   }
 
   /** Aborts every connection silently, frees the window table. Idempotent. */
