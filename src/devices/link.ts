@@ -10,9 +10,8 @@
 // - transmit(end, frame) takes ownership. Accepted frames hit macTx and wait in a drop-tail queue
 //   (at most queueLimit frames and, if set, queueLimitBytes bytes); refused frames hit macTxDrop
 //   (QUEUE_FULL, LINK_DOWN, NOT_ATTACHED), are released, and transmit() returns false.
-// - Frames held: the two queues together hold at most the frame store's deviceShare (half the
-//   pool): each direction's queue is cut to half of it when queueLimit asks for more
-//   (effectiveQueueLimit; the frames beyond are QUEUE_FULL drops).
+// - Frames held: each queue at most half the frame store's deviceShare (effectiveQueueLimit;
+//   beyond it QUEUE_FULL), so the link never holds more than its share of the pool.
 // - An L-byte frame serializes in ceil((L + overheadBytes) * 8 * 1e9 / rate) ns (overheadBytes
 //   defaults to 20: preamble, SFD, inter-frame gap) and reaches the far device as EV_FRAME_RX
 //   (a = frame, b = far port, len) `delay` ns after its serialization ends. phyRxEnd and sniffer
@@ -261,8 +260,7 @@ export class PointToPointLink implements Channel {
   /** Propagation delay in ns. */
   readonly delay: number;
   readonly queueLimit: number;
-  /** queueLimit, cut so both directions together hold at most the frame store's deviceShare. */
-  readonly effectiveQueueLimit: number;
+  readonly effectiveQueueLimit: number; // see the contract: "Frames held"
   readonly queueLimitBytes: number;
   readonly overheadBytes: number;
   /** Trace points per direction: trace[0] is 0->1, trace[1] is 1->0. */

@@ -205,7 +205,7 @@ describe("the text scan agrees with the walk over the parsed data", () => {
   it("every example passes the scan with the real bounds", () => {
     const dir = fileURLToPath(new URL("../../examples/", import.meta.url));
     const files = readdirSync(dir).filter((f) => f.endsWith(".yaml") && !f.startsWith("compare"));
-    expect(files.length).toBe(12);
+    expect(files).toEqual(expect.arrayContaining(["star16.yaml", "campus.yaml", "atm-svc.yaml", "tcp-chain.yaml"]));
     for (const f of files) expect(() => loadScenario(dir + f), f).not.toThrow();
   });
 });
