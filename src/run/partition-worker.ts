@@ -21,6 +21,7 @@ import { partialOf, type PartialReport } from "./run-report.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { attachRuntime, detachRuntime, type KernelRuntime, type WasmBuild } from "../kernels/runtime.js";
 import { captureAll } from "./capture.js";
+import { startSampler } from "./sampler.js";
 import type { PartitionPlan } from "./partition.js";
 import { PartitionAborted, PartitionExchange, type ExchangeLayout } from "../engine/partition-exchange.unsafe.js";
 
@@ -34,6 +35,8 @@ export interface PartitionTask {
   /** Frames this partition may hold for others (its share of the rings, twice). */
   extraFrameSlots: number;
   pcapDir?: string;
+  /** Sample time series of the devices this partition runs (src/run/sampler.ts). */
+  samples?: boolean;
   /** Test hook: after this many windows, throw ("throw") or end the worker thread ("exit"). */
   injectFailure?: { windows: number; kind: "throw" | "exit" };
 }
@@ -59,6 +62,7 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
       task.pcapDir !== undefined
         ? captureAll(built.network, task.pcapDir, { devices: (n) => plan.owner[n] === index })
         : undefined;
+    const samples = task.samples === true ? startSampler(built, (n) => plan.owner[n] === index) : undefined;
     const sched = built.network.sim.scheduler;
     const end = scenario.durationNs;
     const t1 = performance.now();
@@ -85,6 +89,7 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
     }
     exchange.finish();
     const partial = partialOf(built, index, exchange.stats);
+    if (samples !== undefined) partial.samples = samples();
     partial.buildMs = t1 - t0;
     partial.runMs = performance.now() - t1;
     return { ok: true, partial };
