@@ -9,7 +9,8 @@
 // - The callee opens its NIC circuit on the VCI its switch offers and answers CONNECT; its
 //   application hears connected() at once.
 // - close(call) sends RELEASE(NORMAL) from either end; the other end's application hears
-//   released(call, cause).
+//   released(call, cause). Every RELEASE the host sends waits for RELEASE COMPLETE under T308
+//   (releaseTimeout): sent once more, then cleared and counted (atm-signalling-release.ts).
 // - Calls are bounded by maxCalls and by the NIC's circuits. fail() makes the host (and its NIC)
 //   stop answering anything, for good, without RELEASE or callbacks: its switch notices through
 //   the keep-alive.
@@ -39,12 +40,19 @@ import type { AtmVcOptions } from "./atm-nic-circuits.js";
 import type { AtmSignallingAgent } from "./atm-nic-receive.js";
 import {
   CauseCounts,
+  EV_SIG_T308,
   EV_SIG_TIMEOUT,
   SignallingEntity,
   checkDelay,
   type SignallingCounters,
   type SignallingOptions,
 } from "./atm-signalling.js";
+import {
+  DEFAULT_RELEASE_TIMEOUT_NS,
+  PendingReleases,
+  releaseCounters,
+  type ReleaseCounters,
+} from "./atm-signalling-release.js";
 
 export const DEFAULT_SETUP_TIMEOUT_NS = 20_000_000;
 export const DEFAULT_HOST_CALLS = 32;
@@ -56,7 +64,7 @@ export interface HostSignallingOptions extends SignallingOptions {
   maxCalls?: number;
 }
 
-export interface HostSignallingStats extends SignallingCounters {
+export interface HostSignallingStats extends SignallingCounters, ReleaseCounters {
   state: "up" | "failed";
   /** When the host failed (ns), or null. */
   failedAt: number | null;
@@ -153,6 +161,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   private accepted = 0;
   private readonly refused = new CauseCounts();
   private keepAliveAnswers = 0;
+  private readonly releases: PendingReleases;
 
   constructor(nic: AtmNic, options: HostSignallingOptions = {}) {
     super(nic.sim, `${nic.name}:sig`, options);
@@ -164,6 +173,10 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     );
     this.maxCalls = options.maxCalls ?? DEFAULT_HOST_CALLS;
     checkInteger(`${this.name}.maxCalls`, this.maxCalls, 1, 1 << 16);
+    const t308 = checkDelay(options.releaseTimeout, DEFAULT_RELEASE_TIMEOUT_NS, `${this.name}.releaseTimeout`, false);
+    this.releases = new PendingReleases(this.sim, this.id, t308, this.maxCalls, (_port, ref, flag, cause) =>
+      this.send(0, sigRepr(SigType.RELEASE, ref, flag, { cause })),
+    );
     this.nic = nic;
     this.sigVc = nic.openVc(SIG_VPI, SIG_VCI);
     nic.setSignalling(this.sigVc, this);
@@ -246,7 +259,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   close(call: number): boolean {
     const c = this.byId.get(call);
     if (c === undefined || this.state !== HostSignallingState.Up) return false;
-    this.send(0, sigRepr(SigType.RELEASE, c.ref, c.caller ? 0 : 1, { cause: SigCause.NORMAL }));
+    this.sendRelease(c, SigCause.NORMAL);
     this.drop(c);
     this.closed++;
     return true;
@@ -259,6 +272,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     this.failedAt = this.sim.now;
     for (const c of this.byId.values()) if (c.timer >= 0) this.sim.scheduler.cancel(c.timer);
     // The host's memory is gone: no RELEASE, no callbacks. Its switch notices (keep-alive).
+    this.releases.clear();
     this.byId.clear();
     this.outByRef.clear();
     this.inByRef.clear();
@@ -382,7 +396,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     if (call.state === HostCallState.Calling) {
       const vc = m.vpi === 0 && m.vci !== 0 ? this.openCircuit(m.vci, call.vcOptions) : -SigCause.VCI_UNAVAILABLE;
       if (vc < 0) {
-        this.send(0, sigRepr(SigType.RELEASE, call.ref, 0, { cause: -vc }));
+        this.sendRelease(call, -vc);
         this.finish(call, -vc);
         return;
       }
@@ -406,6 +420,8 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   private onRelease(m: AtmSignalRepr): void {
     const call = m.flag === 1 ? this.outByRef.get(m.callRef) : this.inByRef.get(m.callRef);
     if (call === undefined) {
+      // The answer to a RELEASE of ours (or a RELEASE crossing it): T308 stops, nothing is sent.
+      if (this.releases.complete(releaseKey(m.callRef, m.flag === 1))) return;
       if (m.type === SigType.RELEASE) {
         this.unknownCall++;
         this.send(
@@ -433,6 +449,13 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     }
   }
 
+  /** RELEASE for `call`, from our side of its reference, with T308 running until it is answered. */
+  private sendRelease(call: HostCall, cause: number): void {
+    const flag = call.caller ? 0 : 1;
+    this.send(0, sigRepr(SigType.RELEASE, call.ref, flag, { cause }));
+    this.releases.start(releaseKey(call.ref, call.caller), 0, call.ref, flag, cause);
+  }
+
   private drop(call: HostCall): void {
     if (call.timer >= 0) this.sim.scheduler.cancel(call.timer);
     call.timer = -1;
@@ -443,25 +466,29 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   }
 
   protected timer(kind: number, a: number): void {
-    if (kind !== EV_SIG_TIMEOUT || this.state !== HostSignallingState.Up) return;
+    if (this.state !== HostSignallingState.Up) return;
+    if (kind === EV_SIG_T308) return this.releases.fire(a);
+    if (kind !== EV_SIG_TIMEOUT) return;
     const call = this.byId.get(a);
     if (call === undefined || call.state === HostCallState.Active) return;
     call.timer = -1;
-    this.send(0, sigRepr(SigType.RELEASE, call.ref, 0, { cause: SigCause.TIMEOUT }));
+    this.sendRelease(call, SigCause.TIMEOUT);
     this.finish(call, SigCause.TIMEOUT);
   }
 
+  /** A reference of ours is not given out again while its RELEASE is still unanswered. */
   private allocRef(): number {
     for (;;) {
       const ref = this.nextRef;
       this.nextRef = ref === SIG_MAX_CALL_REF ? 1 : ref + 1;
-      if (!this.outByRef.has(ref)) return ref;
+      if (!this.outByRef.has(ref) && !this.releases.has(releaseKey(ref, true))) return ref;
     }
   }
 
   stats(): HostSignallingStats {
     return {
       ...this.counters(),
+      ...releaseCounters(this.releases),
       state: this.state === HostSignallingState.Up ? "up" : "failed",
       failedAt: this.failedAt,
       calls: this.byId.size,
@@ -481,6 +508,12 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     if (this.stopped) return;
     this.stopped = true;
     for (const c of this.byId.values()) if (c.timer >= 0) this.sim.scheduler.cancel(c.timer);
+    this.releases.clear();
     this.clearQueue();
   }
+}
+
+/** A pending release's key: the reference and whose it is (ours: we sent the SETUP). */
+function releaseKey(ref: number, ours: boolean): number {
+  return ref * 2 + (ours ? 1 : 0);
 }

@@ -14,6 +14,8 @@
 // - A refused PDU (closed circuit, too long, backlog above txQueueLimit cells, no slot, host
 //   down) is released, counted by reason (AtmTxDrop) and traced at macTxDrop; send() then
 //   returns false. Nothing here throws.
+// - Frames held: none here; trains go to the link at once, which holds them until their cells
+//   arrive: at most txQueueLimit cells' worth, one frame per train.
 //
 // State machine: the CellSerializer, Idle (busyUntil <= now) | Busy; no events.
 

@@ -15,8 +15,10 @@
 // - Everything is bounded (calls, VCIs, the message queue, reassembly buffers). Message
 //   processing never throws; API misuse (a bad route, a failed host, too many calls) throws
 //   NetloomError.
-// - Not handled: link-down detection (AtmLink has no down state), retransmission of lost
-//   signalling messages (SSCOP) other than the caller's timeout, recovery of a failed host,
+// - A RELEASE waits for its RELEASE COMPLETE under Q.2931's T308 (atm-signalling-release.ts):
+//   sent once more, then the call reference is cleared and counted.
+// - Not handled: link-down detection (AtmLink has no down state), retransmission of other lost
+//   signalling messages (SSCOP) than the caller's timeout and T308, recovery of a failed host,
 //   point-to-multipoint, traffic contracts (every circuit is UBR).
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
@@ -39,6 +41,8 @@ import {
 export const EV_SIG_PROCESS = 1;
 export const EV_SIG_KEEPALIVE = 2;
 export const EV_SIG_TIMEOUT = 3;
+/** T308 ran out for a pending release (atm-signalling-release.ts; a = its id). */
+export const EV_SIG_T308 = 4;
 
 export const DEFAULT_SIG_DELAY_NS = 50_000;
 export const DEFAULT_SIG_QUEUE = 64;
@@ -48,6 +52,8 @@ export interface SignallingOptions {
   delay?: number | string;
   /** Messages waiting to be processed (default 64); more are dropped and counted. */
   queueLimit?: number;
+  /** T308: wait for RELEASE COMPLETE before RELEASE is sent again, then cleared (default 20ms). */
+  releaseTimeout?: number | string;
 }
 
 /** Counts by cause; JSON: { causeName: n } in cause order. */

@@ -13,6 +13,10 @@
 //   case) is that frame itself, forwarded trimmed and without a copy; otherwise the cells are
 //   copied (53 bytes each) into a new frame. A cell with no frame slot for its output train is
 //   dropped (NO_SLOT). The owner sends open trains with flush() at the end of every pass.
+// - Frames held: admitted trains are on their output link until their cells arrive, at most
+//   the port's queueLimit cells (OutputDiscard; default 1024) per output, one frame per train.
+//   Not cut to the frame store's deviceShare: the bound is in cells, and a train carries up
+//   to a slot's worth of them.
 // - No allocation per cell; never throws.
 //
 // State machine per output port: the CellSerializer (Idle | Busy until busyUntil), and the

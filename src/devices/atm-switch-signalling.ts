@@ -10,8 +10,9 @@
 // - Release: a RELEASE from either side removes both entries and frees both VCIs; the switch
 //   answers RELEASE COMPLETE and sends RELEASE on towards the other end. A RELEASE COMPLETE in
 //   answer to a SETUP (a refusal further on) tears down the same way back to the caller.
-//   Records are freed when RELEASE is sent: the RELEASE COMPLETE that follows finds no call and
-//   is ignored.
+//   Records are freed when RELEASE is sent; the RELEASE waits for its RELEASE COMPLETE under T308
+//   (releaseTimeout; atm-signalling-release.ts): sent once more, then cleared and counted, so a
+//   RELEASE lost on a link does not leave the calls further on for good.
 // - Liveness of host ends: KeepAlive (atm-switch-keepalive.ts); a failed host's calls are torn
 //   down with RELEASE(HOST_FAILED) along each path to the other end.
 // - Calls and their VCIs: SwitchCallTable (atm-switch-calls.ts).
@@ -38,13 +39,20 @@ import {
 import {
   CauseCounts,
   EV_SIG_KEEPALIVE,
+  EV_SIG_T308,
   SignallingEntity,
   checkDelay,
   type SignallingCounters,
   type SignallingOptions,
 } from "./atm-signalling.js";
+import {
+  DEFAULT_RELEASE_TIMEOUT_NS,
+  PendingReleases,
+  releaseCounters,
+  type ReleaseCounters,
+} from "./atm-signalling-release.js";
 import { type AtmSwitch, SvcEntryStatus } from "./atm-switch.js";
-import { type SwitchCall, SwitchCallState, SwitchCallTable } from "./atm-switch-calls.js";
+import { type SwitchCall, SwitchCallState, SwitchCallTable, callKey } from "./atm-switch-calls.js";
 import type { AtmControlPlane } from "./atm-switch-input.js";
 import { KeepAlive } from "./atm-switch-keepalive.js";
 
@@ -70,7 +78,7 @@ export interface SwitchSignallingOptions extends SignallingOptions {
   maxCalls?: number;
 }
 
-export interface SwitchSignallingStats extends SignallingCounters {
+export interface SwitchSignallingStats extends SignallingCounters, ReleaseCounters {
   /** Calls held now, and the most held at once. */
   calls: number;
   callsHighWater: number;
@@ -112,6 +120,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   private readonly trainCap: number;
   private readonly calls: SwitchCallTable;
   private readonly keepAlive: KeepAlive;
+  private readonly releases: PendingReleases;
   private readonly onPduBound: (circuit: number, ptr: number, length: number, status: number) => void;
   // Counters.
   private setups = 0;
@@ -164,6 +173,11 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     this.pdu = this.region + FRAME_VEC_STRIDE;
     rt.u32[(this.vec + FRAME_VEC_LEN) >>> 2] = ATM_CELL_LEN;
     this.calls = new SwitchCallTable(sw, this.firstVci, this.vcis, this.maxCalls);
+    const t308 = checkDelay(options.releaseTimeout, DEFAULT_RELEASE_TIMEOUT_NS, `${name}.releaseTimeout`, false);
+    this.releases = new PendingReleases(sw.sim, this.id, t308, this.maxCalls, (port, ref, flag, cause) =>
+      this.send(port, sigRepr(SigType.RELEASE, ref, flag, { cause })),
+    );
+    this.calls.refBusy = (key) => this.releases.has(key);
     this.keepAlive = new KeepAlive(sw.sim, this.id, P, this.keepAliveNs, this.keepAliveMisses, {
       poll: (port, seq) => this.send(port, sigRepr(SigType.STATUS_ENQUIRY, 0, 0, { seq })),
       hostFailed: (port) => this.hostFailed(port),
@@ -338,7 +352,8 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     const mine = m.flag === 1;
     const call = this.calls.get(x, mine, m.callRef);
     if (call === undefined) {
-      // The RELEASE COMPLETE after our own RELEASE lands here: the call is already gone.
+      // The answer to a RELEASE of ours (or a RELEASE crossing it): T308 stops, nothing is sent.
+      if (this.releases.complete(callKey(x, mine, m.callRef))) return;
       if (m.type === SigType.RELEASE) {
         this.unknownCall++;
         this.send(
@@ -352,14 +367,26 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     if (m.type === SigType.RELEASE)
       this.send(x, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: m.cause }));
     // A key with our own call reference is the downstream side.
-    if (mine) this.send(call.up, sigRepr(SigType.RELEASE, call.upRef, 1, { cause: m.cause }));
-    else this.send(call.down, sigRepr(SigType.RELEASE, call.downRef, 0, { cause: m.cause }));
+    if (mine) this.releaseUp(call, m.cause);
+    else this.releaseDown(call, m.cause);
   }
 
   private releaseBoth(call: SwitchCall, cause: SigCause): void {
     this.teardown(call, cause);
+    this.releaseUp(call, cause);
+    this.releaseDown(call, cause);
+  }
+
+  /** RELEASE towards the caller (its reference), with T308 running until it is answered. */
+  private releaseUp(call: SwitchCall, cause: number): void {
     this.send(call.up, sigRepr(SigType.RELEASE, call.upRef, 1, { cause }));
+    this.releases.start(callKey(call.up, false, call.upRef), call.up, call.upRef, 1, cause);
+  }
+
+  /** RELEASE towards the called end (our reference), with T308 running until it is answered. */
+  private releaseDown(call: SwitchCall, cause: number): void {
     this.send(call.down, sigRepr(SigType.RELEASE, call.downRef, 0, { cause }));
+    this.releases.start(callKey(call.down, true, call.downRef), call.down, call.downRef, 0, cause);
   }
 
   /** Frees the call: its record, table entries (or reservation), VCIs and keep-alive interest. */
@@ -378,8 +405,9 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
 
   // --- keep-alive ---------------------------------------------------------------------------
 
-  protected timer(kind: number, _a: number): void {
+  protected timer(kind: number, a: number): void {
     if (kind === EV_SIG_KEEPALIVE) this.keepAlive.fire();
+    else if (kind === EV_SIG_T308) this.releases.fire(a);
   }
 
   /** The host on `p` stopped answering: release every call it is an end of. */
@@ -390,8 +418,8 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
       const downDead = c.downUser && c.down === p;
       this.teardown(c, SigCause.HOST_FAILED);
       this.releasedOnHostFailure++;
-      if (!upDead) this.send(c.up, sigRepr(SigType.RELEASE, c.upRef, 1, { cause: SigCause.HOST_FAILED }));
-      if (!downDead) this.send(c.down, sigRepr(SigType.RELEASE, c.downRef, 0, { cause: SigCause.HOST_FAILED }));
+      if (!upDead) this.releaseUp(c, SigCause.HOST_FAILED);
+      if (!downDead) this.releaseDown(c, SigCause.HOST_FAILED);
     }
   }
 
@@ -405,6 +433,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   stats(): SwitchSignallingStats {
     return {
       ...this.counters(),
+      ...releaseCounters(this.releases),
       calls: this.calls.count,
       callsHighWater: this.calls.highWater,
       setups: this.setups,
@@ -428,6 +457,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     if (this.stopped) return;
     this.stopped = true;
     this.clearQueue();
+    this.releases.clear();
     this.keepAlive.stop();
     this.sw.setControlPlane(undefined);
     this.reassembler.free();

@@ -5,8 +5,10 @@
 // - A Channel with `stations` endpoints 0..N-1; Device.attach(port, segment, station) connects
 //   a device port to a station. transmit(station, frame) takes ownership whatever happens: false
 //   means it was dropped (QUEUE_FULL when the station already holds queueLimit frames, the one
-//   on the wire included; TOO_LONG above maxFrame; RUNT below the 14-byte header), counted at
-//   trace[station].macTxDrop and released.
+//   on the wire included, or when the stations together hold effectiveQueueTotal; TOO_LONG
+//   above maxFrame; RUNT below the 14-byte header), counted at trace[station].macTxDrop and
+//   released. effectiveQueueTotal is stations x queueLimit cut to the frame store's deviceShare
+//   (half the pool): the segment is one device, and it never takes every slot.
 // - The medium is uniform: one propagation delay tau between every pair of stations, at most
 //   half the slot time, so every transmitter sees its collisions while still sending.
 // - Wire time of a frame: preamble + SFD + the frame padded to 64 bytes, then the 96-bit IFG.
@@ -230,6 +232,9 @@ export class CsmaSegment implements Channel, EventHandler {
   /** One-way end-to-end delay, ns. */
   readonly propagationDelay: number;
   readonly queueLimit: number;
+  /** Frames all stations together may hold: stations x queueLimit, cut to the frame store's deviceShare. */
+  readonly effectiveQueueTotal: number;
+  private qTotal = 0;
   readonly maxFrame: number;
   readonly attemptLimit: number;
   readonly backoffLimit: number;
@@ -331,6 +336,7 @@ export class CsmaSegment implements Channel, EventHandler {
     this.attempts = new Int32Array(n);
     this.present = new Uint8Array(n);
     this.queue = new Int32Array(n * this.queueLimit);
+    this.effectiveQueueTotal = Math.min(n * this.queueLimit, sim.frames.deviceShare);
     this.qHead = new Int32Array(n);
     this.qLen = new Int32Array(n);
     this.device = new Int32Array(n).fill(-1);
@@ -376,7 +382,8 @@ export class CsmaSegment implements Channel, EventHandler {
     let reason: DropReason = DropReason.NONE;
     if (len > this.maxFrame) reason = DropReason.TOO_LONG;
     else if (len < ETH_HEADER_LEN) reason = DropReason.RUNT;
-    else if (this.qLen[end]! >= this.queueLimit) reason = DropReason.QUEUE_FULL;
+    else if (this.qLen[end]! >= this.queueLimit || this.qTotal >= this.effectiveQueueTotal)
+      reason = DropReason.QUEUE_FULL;
     if (reason !== DropReason.NONE) {
       tr.macTxDrop.hit(now, frame, len, reason);
       frames.release(frame);
@@ -387,6 +394,7 @@ export class CsmaSegment implements Channel, EventHandler {
     if (tail >= limit) tail -= limit;
     this.queue[end * limit + tail] = frame;
     this.qLen[end]!++;
+    this.qTotal++;
     tr.macTx.hit(now, frame, len);
     if (this.state[end] === CsmaState.Idle) this.frameQueued(end);
     return true;
@@ -712,6 +720,7 @@ export class CsmaSegment implements Channel, EventHandler {
     const frame = this.queue[j * limit + h]!;
     this.qHead[j] = h + 1 === limit ? 0 : h + 1;
     this.qLen[j]!--;
+    this.qTotal--;
     return frame;
   }
 

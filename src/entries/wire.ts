@@ -43,3 +43,4 @@ export {
   SIG_VCI,
   type AtmSignalRepr,
 } from "../wire/atm-signalling.js";
+export { sigCauseMeaning, sigCauseText } from "../wire/atm-signalling-causes.js";

@@ -31,8 +31,10 @@ export type SvcState = "pending" | "calling" | "active" | "failed" | "released" 
 export interface SvcRun {
   readonly name: string;
   state: SvcState;
-  /** Why it failed or was released (a SigCause name), or null. */
+  /** Why it failed or was released (sigCauseName: "hostFailed", "userBusy", ...), or null. */
   cause: string | null;
+  /** The cause for people (sigCauseText: "destination out of order (27)", "unknown cause 120"). */
+  causeText: string | null;
   /** Call ids at the caller and at the called host (-1 until known). */
   call: number;
   calleeCall: number;

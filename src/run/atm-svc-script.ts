@@ -7,8 +7,9 @@ import type { HostSignalling } from "../devices/atm-host-signalling.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";
 import { Aal5Source } from "../traffic/aal5-source.js";
-import { sigCauseName } from "../wire/atm-signalling.js";
-import type { BuiltAtm, BuiltSignalling } from "./atm-built.js";
+import { sigCauseText } from "../wire/atm-signalling-causes.js";
+import { SigCause, sigCauseName } from "../wire/atm-signalling.js";
+import type { BuiltAtm, BuiltSignalling, SvcRun } from "./atm-built.js";
 import type { AtmScenario } from "../scenario/atm-types.js";
 
 const EV_SVC_OPEN = 1;
@@ -40,6 +41,7 @@ export class SvcScript implements EventHandler {
         name: v.name,
         state: "pending",
         cause: null,
+        causeText: null,
         call: -1,
         calleeCall: -1,
         callerVc: -1,
@@ -83,7 +85,7 @@ export class SvcScript implements EventHandler {
     if (kind === EV_SVC_OPEN) {
       if (caller.failed) {
         run.state = "failed";
-        run.cause = sigCauseName(27);
+        setCause(run, SigCause.HOST_FAILED);
         return;
       }
       run.state = "calling";
@@ -98,7 +100,7 @@ export class SvcScript implements EventHandler {
           },
           failed: (_call, cause) => {
             run.state = "failed";
-            run.cause = sigCauseName(cause);
+            setCause(run, cause);
             run.endedAt = this.sim.now;
           },
           released: (_call, cause) => this.ended(caller, _call, cause, true),
@@ -126,7 +128,7 @@ export class SvcScript implements EventHandler {
     const run = this.sig.svcs.get(v.name)!;
     if (run.state === "active") {
       run.state = "released";
-      run.cause = sigCauseName(cause);
+      setCause(run, cause);
       run.endedAt = this.sim.now;
     }
     this.stopTraffic(i, atCaller ? v.from : v.to);
@@ -176,4 +178,9 @@ export class SvcScript implements EventHandler {
     this.destroyed = true;
     for (const h of this.handles) this.sim.scheduler.cancel(h);
   }
+}
+
+function setCause(run: SvcRun, cause: number): void {
+  run.cause = sigCauseName(cause);
+  run.causeText = sigCauseText(cause);
 }

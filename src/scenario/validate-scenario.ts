@@ -14,6 +14,7 @@
 import { basename, dirname } from "node:path";
 import { checkAtmInScenario } from "./check-atm-section.js";
 import { Endpoints } from "./check-endpoints.js";
+import { checkDataBounds } from "./input-bounds.js";
 import { checkHosts } from "./check-hosts.js";
 import { checkLinks, checkSegments } from "./check-links.js";
 import { Namespace } from "./check-names.js";
@@ -52,6 +53,7 @@ export const TOP_KEYS = [
 ] as const;
 
 export function validateDocument(document: unknown, source: string | undefined, locate: Locate): Scenario {
+  checkDataBounds(document, source);
   const rep = new Reporter(locate);
   const c = new Checker(rep);
   const top = c.mapping(document, "", TOP_KEYS, ["duration"], "a mapping of scenario keys (name, hosts, links, ...)");

@@ -1,11 +1,12 @@
 // The words of the shared checks (checks.ts), one table per kind of input: scenario files, their
 // `atm` section and comparison files. The checks themselves exist once; these tables keep each
 // kind's messages exactly as its users and tests know them. Side by side, the differences are
-// easy to see (and to settle, one day, by making two tables the same).
+// easy to see (and to settle, one day, by making two tables the same): the `atm` section already
+// reports unknown and missing keys in the scenario's words.
 //
 // Contract: every function returns the problem text (or where to report it); none reports.
 
-import { firstNear, suggest } from "../base/did-you-mean.js";
+import { suggest } from "../base/did-you-mean.js";
 
 /** Where and how an unknown or missing key is reported. */
 export interface KeyProblem {
@@ -81,17 +82,9 @@ export const SCENARIO_WORDING: Wording = {
 
 export const ATM_WORDING: Wording = {
   notMapping: () => "expected a mapping",
-  unknownKey(path, key, allowed) {
-    const near = firstNear(key, allowed, 2);
-    const at = `${path}.${key}`;
-    return {
-      path: at,
-      problem: `unknown key${near !== undefined ? ` (did you mean "${near}"?)` : ""}`,
-      onKey: false,
-      at,
-    };
-  },
-  missingKey: (path, key) => ({ path: `${path}.${key}`, problem: "is required" }),
+  // Keys are reported as in the rest of the scenario: the section is part of the same file.
+  unknownKey: SCENARIO_WORDING.unknownKey,
+  missingKey: SCENARIO_WORDING.missingKey,
   notList: () => "expected a list",
   notInteger: (v, min, max) => `${JSON.stringify(v)} is not an integer in [${min}, ${max}]`,
   notProbability: (v) => `${JSON.stringify(v)} is not a probability in [0, 1]`,

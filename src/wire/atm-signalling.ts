@@ -22,6 +22,7 @@
 //   point-to-multipoint, traffic descriptors, party numbers (the route replaces them).
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
+import { standardCauseName } from "./atm-signalling-causes.js";
 import { ByteView, readU16, readU32, writeU16, writeU32 } from "./byte-view.js";
 
 /** The signalling channel (ITU-T Q.2931 meta-signalling default: VPI 0, VCI 5). */
@@ -131,9 +132,12 @@ const CAUSE_NAME_LIST: [SigCause, string][] = [
 ];
 const CAUSE_NAMES = new Map<number, string>(CAUSE_NAME_LIST);
 
-/** Name of a cause ("cause42" for a value netloom does not define). */
+/**
+ * Name of a cause: netloom's name for one it sends, else the standard meaning in camelCase
+ * ("userBusy"), `cause<N>` only for a value no standard assigns (atm-signalling-causes.ts).
+ */
 export function sigCauseName(cause: number): string {
-  return CAUSE_NAMES.get(cause) ?? `cause${cause}`;
+  return CAUSE_NAMES.get(cause) ?? standardCauseName(cause);
 }
 
 /** Why parseAtmSignal() rejected bytes (stable numbers; names in SIG_PARSE_ERROR_NAMES). */

@@ -20,6 +20,7 @@ import {
   sigRepr,
   type AtmSignalRepr,
 } from "../../src/wire/atm-signalling.js";
+import { sigCauseMeaning, sigCauseText } from "../../src/wire/atm-signalling-causes.js";
 
 /** Emits into a buffer pre-filled with 0xa5 (unwritten bytes show) and returns the bytes. */
 function emit(r: AtmSignalRepr): Uint8Array {
@@ -210,6 +211,32 @@ describe("routes and causes", () => {
   it("names causes by their stable names", () => {
     expect(sigCauseName(SigCause.HOST_FAILED)).toBe("hostFailed");
     expect(sigCauseName(SigCause.TIMEOUT)).toBe("timeout");
-    expect(sigCauseName(99)).toBe("cause99");
+  });
+
+  it("names a standard cause netloom does not send by its Q.2931 / Q.850 meaning", () => {
+    expect(sigCauseName(17)).toBe("userBusy");
+    expect(sigCauseName(10)).toBe("vpciVciUnacceptable");
+    expect(sigCauseName(31)).toBe("normalUnspecified");
+    expect(sigCauseName(99)).toBe("informationElementNonExistentOrNotImplemented");
+    expect(sigCauseName(51)).toBe("userCellRateNotAvailableUni31");
+    expect(sigCauseName(127)).toBe("interworkingUnspecified");
+    expect(sigCauseText(27)).toBe("destination out of order (27)");
+    expect(sigCauseMeaning(73)).toBe("unsupported combination of traffic parameters");
+  });
+
+  it("keeps cause<N> only for a value no standard assigns, and says so", () => {
+    for (const c of [11, 12, 24, 60, 120, 126]) {
+      expect(sigCauseName(c)).toBe(`cause${c}`);
+      expect(sigCauseText(c)).toBe(`unknown cause ${c}`);
+      expect(sigCauseMeaning(c)).toBe(undefined);
+    }
+  });
+
+  it("gives every value 1..127 a distinct name", () => {
+    const names = Array.from({ length: 127 }, (_, i) => sigCauseName(i + 1));
+    expect(new Set(names).size).toBe(127);
+    for (const n of names) expect(n).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    // 80 assigned values (netloom sends 14 of them under names of its own), 47 unassigned.
+    expect(names.filter((n) => /^cause\d+$/.test(n))).toHaveLength(127 - 80);
   });
 });

@@ -17,6 +17,9 @@
 //   come from the address of the interface the datagram arrived on; datagrams the router
 //   originates are routed like forwarded ones but never fragmented (LOCAL_TOO_BIG).
 // - Ownership: every received frame is consumed exactly once.
+// - Frames held: only datagrams waiting for ARP, at most ARP_MAX_QUEUED per interface and
+//   ARP_MAX_QUEUED_PER_DEVICE (or the frame store's deviceShare, if smaller) over all of them
+//   (DEVICE_QUEUE_FULL past it); forwarded frames go straight to the outgoing link's queue.
 // - Timers are events of the router: EV_ROUTER_ARP_RETRY (a = neighbour, b = interface) and
 //   EV_ROUTER_DV_PERIOD. Deterministic: no randomness.
 // - State: Up -> Destroyed (destroy()); a destroyed router consumes and counts what arrives
@@ -25,7 +28,7 @@
 // options in fragments, ICMP rate limiting, reassembly of datagrams for the router itself.
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
-import { NO_FRAME } from "../../buf/frames.js";
+import { FrameBudget, NO_FRAME } from "../../buf/frames.js";
 import type { AtmIpStats } from "./atm-ip-link.js";
 import type { AtmNicStats } from "../../devices/atm-nic.js";
 import { Device, type Channel } from "../../devices/device.js";
@@ -64,7 +67,7 @@ import {
   parseIpv4Into,
   type Ipv4Repr,
 } from "../../wire/ipv4.js";
-import { DEFAULT_ARP_OPTIONS, type ArpStats } from "./arp-cache.js";
+import { ARP_MAX_QUEUED_PER_DEVICE, DEFAULT_ARP_OPTIONS, type ArpStats } from "./arp-cache.js";
 import { DistanceVector, EV_ROUTER_DV_PERIOD, RIP_GROUP, type DvRouter } from "./distance-vector.js";
 import { EV_ARP_RETRY } from "./ethernet-ip-link.js";
 import { IcmpErrorWriter, icmpErrorForbidden, icmpErrorLength } from "./icmp-errors.js";
@@ -190,6 +193,9 @@ export class Router extends Device implements InterfaceOwner, ForwardingRouter, 
         retries: a.retries ?? DEFAULT_ARP_OPTIONS.retries,
         retryInterval: toNs(a.retryInterval, DEFAULT_ARP_OPTIONS.retryInterval, "arp.retryInterval"),
       },
+      // The interfaces' ARP queues together: a bound of the router as a whole, and never more
+      // than its share of the frame pool.
+      arpBudget: new FrameBudget(Math.min(ARP_MAX_QUEUED_PER_DEVICE, sim.frames.deviceShare)),
       drops: this.drops,
     };
     checkInteger("arp.queueLimit", shared.arp.queueLimit, 0, 1024);
