@@ -13,13 +13,19 @@
 // - Calls are bounded by maxCalls and by the NIC's circuits. fail() makes the host (and its NIC)
 //   stop answering anything, for good, without RELEASE or callbacks: its switch notices through
 //   the keep-alive.
+// - crash() (the host crashed; its NIC crashes apart) forgets every call silently: timers
+//   stopped, the calls' NIC circuits closed, waiting messages lost, no RELEASE, no callbacks.
+//   restart() answers again (polls, incoming calls) with no calls and sends RESTART (Q.2931
+//   5.5, all circuits of the interface): its switch clears what it still held for it. Sooner,
+//   the switch clears them when it has missed enough polls. RESTART is sent once (a lost one
+//   is not repeated).
 //
 // State machines:
 //   caller call: Calling --CALL PROCEEDING--> Proceeding --CONNECT--> Active
 //                Calling | Proceeding --timeout / RELEASE (COMPLETE)--> freed (failed)
 //                Active --RELEASE--> freed (released); any --close()--> freed
 //   callee call: (SETUP accepted, CONNECT sent) Active --RELEASE / close()--> freed
-//   host:        Up --fail()--> Failed (final)
+//   host:        Up --fail()--> Failed (final); Up --crash()--> Crashed --restart()--> Up
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import {
@@ -57,9 +63,11 @@ export interface HostSignallingOptions extends SignallingOptions {
 }
 
 export interface HostSignallingStats extends SignallingCounters {
-  state: "up" | "failed";
+  state: "up" | "failed" | "crashed";
   /** When the host failed (ns), or null. */
   failedAt: number | null;
+  /** Calls held when the host crashed (forgotten silently). */
+  callsLostInCrashes: number;
   calls: number;
   /** Calls this host opened; those that connected; those that failed, by cause. */
   opened: number;
@@ -79,7 +87,8 @@ export const HostCallState = { Calling: 0, Proceeding: 1, Active: 2 } as const;
 export type HostCallState = (typeof HostCallState)[keyof typeof HostCallState];
 const HOST_CALL_STATE_NAMES = ["calling", "proceeding", "active"] as const;
 
-export const HostSignallingState = { Up: 0, Failed: 1 } as const;
+export const HostSignallingState = { Up: 0, Failed: 1, Crashed: 2 } as const;
+const HOST_STATE_NAMES = ["up", "failed", "crashed"] as const;
 export type HostSignallingState = (typeof HostSignallingState)[keyof typeof HostSignallingState];
 
 /** What the application hears about a call. */
@@ -153,6 +162,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   private accepted = 0;
   private readonly refused = new CauseCounts();
   private keepAliveAnswers = 0;
+  private callsLostInCrashes = 0;
 
   constructor(nic: AtmNic, options: HostSignallingOptions = {}) {
     super(nic.sim, `${nic.name}:sig`, options);
@@ -192,7 +202,8 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     const path = `${this.name}.open`;
     if (this.stopped) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`, { path });
     if (this.state !== HostSignallingState.Up) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name} has failed: it opens no circuits`, { path });
+      const how = this.state === HostSignallingState.Crashed ? "is crashed" : "has failed";
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name} ${how}: it opens no circuits`, { path });
     }
     const ports = typeof route === "string" ? parseSigRoute(route) : [...route];
     if (
@@ -271,6 +282,31 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     return this.state === HostSignallingState.Failed;
   }
 
+  /** The host crashed: every call forgotten silently (see the module contract). False when not up. */
+  crash(): boolean {
+    if (this.state !== HostSignallingState.Up) return false;
+    this.state = HostSignallingState.Crashed;
+    for (const c of [...this.byId.values()]) {
+      if (c.timer >= 0) this.sim.scheduler.cancel(c.timer);
+      c.timer = -1;
+      if (c.vc >= 0) this.nic.closeVc(c.vc);
+      this.callsLostInCrashes++;
+    }
+    this.byId.clear();
+    this.outByRef.clear();
+    this.inByRef.clear();
+    this.crashQueue();
+    return true;
+  }
+
+  /** Up again with no calls. False when not crashed. */
+  restart(): boolean {
+    if (this.state !== HostSignallingState.Crashed) return false;
+    this.state = HostSignallingState.Up;
+    this.send(0, sigRepr(SigType.RESTART, 0, 0));
+    return true;
+  }
+
   /** State of call `call`, or undefined when it is not (or no longer) held. */
   callInfo(call: number): AtmCallInfo | undefined {
     const c = this.byId.get(call);
@@ -308,6 +344,10 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
         this.send(0, sigRepr(SigType.STATUS, m.callRef, 1, { seq: m.seq }));
         return;
       case SigType.STATUS:
+      case SigType.RESTART_ACKNOWLEDGE:
+        return;
+      case SigType.RESTART:
+        this.protocolErrors++; // only a host restarts its interface
         return;
     }
   }
@@ -462,8 +502,9 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   stats(): HostSignallingStats {
     return {
       ...this.counters(),
-      state: this.state === HostSignallingState.Up ? "up" : "failed",
+      state: HOST_STATE_NAMES[this.state],
       failedAt: this.failedAt,
+      callsLostInCrashes: this.callsLostInCrashes,
       calls: this.byId.size,
       opened: this.opened,
       connected: this.connectedCalls,

@@ -451,7 +451,15 @@ export class AtmLink implements Channel {
     const now = this.sim.now;
     if (sentUntil <= now || d.peerDevice === -1) return;
     d.signalLosses++;
-    this.sim.scheduler.post(d.origin, now + this.delay, d.peerDevice, EV_SIGNAL_LOSS, 0, d.peerPort, sentUntil + this.delay);
+    this.sim.scheduler.post(
+      d.origin,
+      now + this.delay,
+      d.peerDevice,
+      EV_SIGNAL_LOSS,
+      0,
+      d.peerPort,
+      sentUntil + this.delay,
+    );
   }
 
   /** Replaces every lost cell of the train by an idle cell. */

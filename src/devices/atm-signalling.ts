@@ -15,9 +15,12 @@
 // - Everything is bounded (calls, VCIs, the message queue, reassembly buffers). Message
 //   processing never throws; API misuse (a bad route, a failed host, too many calls) throws
 //   NetloomError.
+// - A crash of an entity (crashQueue) loses the messages waiting to be processed.
 // - Not handled: link-down detection (AtmLink has no down state), retransmission of lost
 //   signalling messages (SSCOP) other than the caller's timeout, recovery of a failed host,
-//   point-to-multipoint, traffic contracts (every circuit is UBR).
+//   the Q.2931 RESTART procedure (a restarted host does not clear the calls it held: its
+//   switch does when it misses the keep-alive), point-to-multipoint, traffic contracts (every
+//   circuit is UBR).
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";
@@ -112,6 +115,8 @@ export abstract class SignallingEntity implements EventHandler {
   readonly sim: Simulation;
   readonly delayNs: number;
   protected stopped = false;
+  /** Process events of messages a crash dropped: they still come, first, and do nothing. */
+  private staleProcess = 0;
   private readonly qPort: Int32Array;
   private readonly qMsg: (AtmSignalRepr | undefined)[];
   private qHead = 0;
@@ -162,6 +167,11 @@ export abstract class SignallingEntity implements EventHandler {
   handleEvent(kind: number, a: number, _b: number, _len: number): void {
     if (this.stopped) return;
     if (kind === EV_SIG_PROCESS) {
+      // The delay is the same for every message, so process events come in queue order.
+      if (this.staleProcess > 0) {
+        this.staleProcess--;
+        return;
+      }
       if (this.qCount === 0) return;
       const k = this.qHead;
       const m = this.qMsg[k]!;
@@ -178,6 +188,12 @@ export abstract class SignallingEntity implements EventHandler {
   protected clearQueue(): void {
     this.qMsg.fill(undefined);
     this.qCount = 0;
+  }
+
+  /** A crash loses the messages waiting to be processed; their events are ignored when they come. */
+  protected crashQueue(): void {
+    this.staleProcess += this.qCount;
+    this.clearQueue();
   }
 
   protected abstract process(port: number, m: AtmSignalRepr): void;

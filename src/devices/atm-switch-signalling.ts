@@ -13,8 +13,16 @@
 //   Records are freed when RELEASE is sent: the RELEASE COMPLETE that follows finds no call and
 //   is ignored.
 // - Liveness of host ends: KeepAlive (atm-switch-keepalive.ts); a failed host's calls are torn
-//   down with RELEASE(HOST_FAILED) along each path to the other end.
+//   down with RELEASE(HOST_FAILED) along each path to the other end. A RESTART from a port (a
+//   host that booted again) tears its calls down the same way and is answered RESTART
+//   ACKNOWLEDGE.
 // - Calls and their VCIs: SwitchCallTable (atm-switch-calls.ts).
+// - A crash of the switch (crash(), from AtmSwitch.crash) forgets every call silently: its
+//   table entries and VCIs are freed, the keep-alive stops, messages waiting and PDUs in
+//   reassembly are lost, nothing is sent. The neighbours are not told: hosts at the ends keep
+//   their calls until they close them; another switch on the path keeps its part until a
+//   RELEASE reaches it (switch-to-switch links have no keep-alive here). restart() answers
+//   again with no calls.
 //
 // State machine per call:
 //   (SETUP accepted) Proceeding --CALL PROCEEDING from downstream--> Routed
@@ -93,6 +101,10 @@ export interface SwitchSignallingStats extends SignallingCounters {
   releasedOnHostFailure: number;
   /** Cells on VCI 5 that were not user data (OAM), ignored. */
   nonUserCells: number;
+  /** Calls the switch held when it crashed (forgotten silently). */
+  callsLostInCrashes: number;
+  /** RESTARTs from hosts that booted again (their calls released like a failed host's). */
+  hostRestarts: number;
   /** The signalling reassembler's counters (badCrc, badLength, ...). */
   reassembly: Aal5Totals;
 }
@@ -123,6 +135,9 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   private hostFailures = 0;
   private releasedOnHostFailure = 0;
   private nonUserCells = 0;
+  private callsLostInCrashes = 0;
+  private hostRestarts = 0;
+  private down = false;
 
   constructor(sw: AtmSwitch, options: SwitchSignallingOptions = {}) {
     super(sw.sim, `${sw.name}:sig`, options);
@@ -175,7 +190,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   // --- receive (AtmControlPlane) ----------------------------------------------------------
 
   cell(port: number, ptr: number, w: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.down) return;
     if ((w & HDR_NOT_USER_DATA) !== 0) {
       this.nonUserCells++;
       return;
@@ -230,7 +245,21 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
         // Any answer shows the host is alive (a late one too).
         this.keepAlive.answered(port);
         return;
+      case SigType.RESTART:
+        if (m.callRef !== 0 || m.flag !== 0) this.protocolErrors++;
+        else this.onRestart(port);
+        return;
+      case SigType.RESTART_ACKNOWLEDGE:
+        this.protocolErrors++; // a switch never sends RESTART
+        return;
     }
+  }
+
+  /** The host on `port` booted again: its old calls go as if it had failed; then the answer. */
+  private onRestart(port: number): void {
+    this.hostRestarts++;
+    this.releaseHostCalls(port);
+    this.send(port, sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1));
   }
 
   private refuse(port: number, m: AtmSignalRepr, cause: SigCause): void {
@@ -364,6 +393,11 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
 
   /** Frees the call: its record, table entries (or reservation), VCIs and keep-alive interest. */
   private teardown(call: SwitchCall, cause: number): void {
+    this.free(call);
+    this.released.add(cause);
+  }
+
+  private free(call: SwitchCall): void {
     const calls = this.calls;
     calls.remove(call);
     if (call.fwdOut >= 0) this.sw.removeSvcEntry(call.up, call.fwdIn);
@@ -373,18 +407,42 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     calls.freeVci(call.down, call.bwdIn);
     if (call.upUser) this.keepAlive.dropUserCall(call.up);
     if (call.downUser) this.keepAlive.dropUserCall(call.down);
-    this.released.add(cause);
+  }
+
+  // --- crashes ------------------------------------------------------------------------------
+
+  /** The switch crashed: every call is forgotten, silently (see the module contract). */
+  crash(): void {
+    if (this.stopped || this.down) return;
+    this.down = true;
+    for (const c of this.calls.all()) {
+      this.free(c);
+      this.callsLostInCrashes++;
+    }
+    this.keepAlive.stop();
+    this.crashQueue();
+    for (let p = 0; p < this.nPorts; p++) this.reassembler.abort(p);
+  }
+
+  /** The switch restarted: no calls, answering again. */
+  restart(): void {
+    this.down = false;
   }
 
   // --- keep-alive ---------------------------------------------------------------------------
 
   protected timer(kind: number, _a: number): void {
-    if (kind === EV_SIG_KEEPALIVE) this.keepAlive.fire();
+    if (kind === EV_SIG_KEEPALIVE && !this.down) this.keepAlive.fire();
   }
 
   /** The host on `p` stopped answering: release every call it is an end of. */
   private hostFailed(p: number): void {
     this.hostFailures++;
+    this.releaseHostCalls(p);
+  }
+
+  /** Every call the host on `p` is an end of is torn down, RELEASE(HOST_FAILED) to the other end. */
+  private releaseHostCalls(p: number): void {
     for (const c of this.calls.callsOfHost(p)) {
       const upDead = c.upUser && c.up === p;
       const downDead = c.downUser && c.down === p;
@@ -419,6 +477,8 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
       hostFailures: this.hostFailures,
       releasedOnHostFailure: this.releasedOnHostFailure,
       nonUserCells: this.nonUserCells,
+      callsLostInCrashes: this.callsLostInCrashes,
+      hostRestarts: this.hostRestarts,
       reassembly: this.reassembler.totals(),
     };
   }

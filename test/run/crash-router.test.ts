@@ -49,7 +49,11 @@ function square(seed = 3) {
   return { net, a: net.ipHost("a"), b: net.ipHost("b") };
 }
 
-const toB = (net: Network) => net.router("r1").routeList().find((l) => l.startsWith("10.0.2.0/24"));
+const toB = (net: Network) =>
+  net
+    .router("r1")
+    .routeList()
+    .find((l) => l.startsWith("10.0.2.0/24"));
 
 describe("router crashes", () => {
   it("a crashed router loses its learned routes and ARP caches; neighbours reroute only at their timeout", () => {
@@ -72,7 +76,10 @@ describe("router crashes", () => {
       if (t === 1050) {
         // Crashed at 1050 ms: only configuration is left.
         expect(r2.state).toBe("crashed");
-        expect(r2.routeList()).toEqual(["192.168.12.0/30 dev to-r1 (connected)", "192.168.24.0/30 dev to-r4 (connected)"]);
+        expect(r2.routeList()).toEqual([
+          "192.168.12.0/30 dev to-r1 (connected)",
+          "192.168.24.0/30 dev to-r4 (connected)",
+        ]);
         expect(r2.stats().ip.dvEvents).toEqual({ CRASHED: learned });
         expect(r2.stats().interfaces.map((f) => f.arp.entries)).toEqual([0, 0]);
       }
@@ -118,7 +125,10 @@ describe("router crashes", () => {
     // 1 Mbit/s out of r: a 1000-byte datagram takes ~8.3 ms, so a burst queues there.
     const out = net.connect("r:1", "b", { rate: 1e6, delay: 1000, queueLimit: 64, name: "r-b" });
     const got: number[] = [];
-    net.ipHost("b").bind(9).onMessage(() => got.push(net.now));
+    net
+      .ipHost("b")
+      .bind(9)
+      .onMessage(() => got.push(net.now));
     const tx = net.ipHost("a").bind(1);
     tx.send("10.0.2.10", 9, new Uint8Array(8)); // resolves b first
     net.run("20ms");

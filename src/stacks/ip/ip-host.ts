@@ -247,9 +247,13 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
     const nic = this.nic as EthernetNic | AtmNic;
     if (this.givenLink) {
       // A given link (U-Net's) holds state of its own (endpoints, rings) that no crash here clears.
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name}: an IP host over a given link cannot crash`, {
-        path: this.nic.name,
-      });
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${this.nic.name}: an IP host over a given link cannot crash`,
+        {
+          path: this.nic.name,
+        },
+      );
     }
     for (const fn of [...this.crashListeners]) fn();
     this.stateValue = IpHostState.CRASHED;
