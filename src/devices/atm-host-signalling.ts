@@ -18,7 +18,8 @@
 //   restart() answers again (polls, incoming calls) with no calls and sends RESTART (Q.2931
 //   5.5, all circuits of the interface): its switch clears what it still held for it. Sooner,
 //   the switch clears them when it has missed enough polls. RESTART is sent once (a lost one
-//   is not repeated).
+//   is not repeated). A RESTART from the switch (it booted again) ends every call of the host
+//   (TEMPORARY_FAILURE, to the application) and is answered RESTART ACKNOWLEDGE.
 //
 // State machines:
 //   caller call: Calling --CALL PROCEEDING--> Proceeding --CONNECT--> Active
@@ -68,6 +69,8 @@ export interface HostSignallingStats extends SignallingCounters {
   failedAt: number | null;
   /** Calls held when the host crashed (forgotten silently). */
   callsLostInCrashes: number;
+  /** RESTARTs from its switch (it booted again: every call of the host ended). */
+  restartsHeard: number;
   calls: number;
   /** Calls this host opened; those that connected; those that failed, by cause. */
   opened: number;
@@ -163,6 +166,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   private readonly refused = new CauseCounts();
   private keepAliveAnswers = 0;
   private callsLostInCrashes = 0;
+  private restartsHeard = 0;
 
   constructor(nic: AtmNic, options: HostSignallingOptions = {}) {
     super(nic.sim, `${nic.name}:sig`, options);
@@ -347,9 +351,20 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
       case SigType.RESTART_ACKNOWLEDGE:
         return;
       case SigType.RESTART:
-        this.protocolErrors++; // only a host restarts its interface
+        if (m.callRef !== 0 || m.flag !== 0) this.protocolErrors++;
+        else this.onSwitchRestart();
         return;
     }
+  }
+
+  /**
+   * The switch booted again (RESTART): it holds none of our calls, so each ends here, released
+   * (or failed, when not yet connected) with TEMPORARY_FAILURE and no RELEASE; then the answer.
+   */
+  private onSwitchRestart(): void {
+    this.restartsHeard++;
+    for (const c of [...this.byId.values()].sort((a, b) => a.id - b.id)) this.finish(c, SigCause.TEMPORARY_FAILURE);
+    this.send(0, sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1));
   }
 
   private refuseIncoming(m: AtmSignalRepr, cause: SigCause): void {
@@ -505,6 +520,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
       state: HOST_STATE_NAMES[this.state],
       failedAt: this.failedAt,
       callsLostInCrashes: this.callsLostInCrashes,
+      restartsHeard: this.restartsHeard,
       calls: this.byId.size,
       opened: this.opened,
       connected: this.connectedCalls,

@@ -16,11 +16,11 @@
 //   processing never throws; API misuse (a bad route, a failed host, too many calls) throws
 //   NetloomError.
 // - A crash of an entity (crashQueue) loses the messages waiting to be processed.
+// - RESTART (Q.2931 5.5, all circuits of a link): sent once by a host or switch that booted
+//   again after a crash; the neighbour releases every call through that link.
 // - Not handled: link-down detection (AtmLink has no down state), retransmission of lost
-//   signalling messages (SSCOP) other than the caller's timeout, recovery of a failed host,
-//   the Q.2931 RESTART procedure (a restarted host does not clear the calls it held: its
-//   switch does when it misses the keep-alive), point-to-multipoint, traffic contracts (every
-//   circuit is UBR).
+//   signalling messages (SSCOP) other than the caller's timeout (a lost RESTART included),
+//   recovery of a failed host, point-to-multipoint, traffic contracts (every circuit is UBR).
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";

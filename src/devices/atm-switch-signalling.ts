@@ -14,15 +14,15 @@
 //   is ignored.
 // - Liveness of host ends: KeepAlive (atm-switch-keepalive.ts); a failed host's calls are torn
 //   down with RELEASE(HOST_FAILED) along each path to the other end. A RESTART from a port (a
-//   host that booted again) tears its calls down the same way and is answered RESTART
-//   ACKNOWLEDGE.
+//   host or a switch that booted again) tears down every call through that link the same way
+//   (TEMPORARY_FAILURE when the neighbour is a switch) and is answered RESTART ACKNOWLEDGE.
 // - Calls and their VCIs: SwitchCallTable (atm-switch-calls.ts).
 // - A crash of the switch (crash(), from AtmSwitch.crash) forgets every call silently: its
 //   table entries and VCIs are freed, the keep-alive stops, messages waiting and PDUs in
-//   reassembly are lost, nothing is sent. The neighbours are not told: hosts at the ends keep
-//   their calls until they close them; another switch on the path keeps its part until a
-//   RELEASE reaches it (switch-to-switch links have no keep-alive here). restart() answers
-//   again with no calls.
+//   reassembly are lost, nothing is sent. The neighbours are not told while it is down
+//   (switch-to-switch links have no keep-alive here): they keep the calls through it. restart()
+//   answers again with no calls and sends RESTART on every link: the neighbours release the
+//   calls through it (RESTART is sent once; a lost one is not repeated).
 //
 // State machine per call:
 //   (SETUP accepted) Proceeding --CALL PROCEEDING from downstream--> Routed
@@ -103,8 +103,8 @@ export interface SwitchSignallingStats extends SignallingCounters {
   nonUserCells: number;
   /** Calls the switch held when it crashed (forgotten silently). */
   callsLostInCrashes: number;
-  /** RESTARTs from hosts that booted again (their calls released like a failed host's). */
-  hostRestarts: number;
+  /** RESTARTs from neighbours that booted again (the calls through them released). */
+  restartsHeard: number;
   /** The signalling reassembler's counters (badCrc, badLength, ...). */
   reassembly: Aal5Totals;
 }
@@ -136,7 +136,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   private releasedOnHostFailure = 0;
   private nonUserCells = 0;
   private callsLostInCrashes = 0;
-  private hostRestarts = 0;
+  private restartsHeard = 0;
   private down = false;
 
   constructor(sw: AtmSwitch, options: SwitchSignallingOptions = {}) {
@@ -250,15 +250,24 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
         else this.onRestart(port);
         return;
       case SigType.RESTART_ACKNOWLEDGE:
-        this.protocolErrors++; // a switch never sends RESTART
         return;
     }
   }
 
-  /** The host on `port` booted again: its old calls go as if it had failed; then the answer. */
+  /**
+   * The host or switch on `port` booted again: every call through that link goes (as if the
+   * host had failed, or TEMPORARY_FAILURE when it is a switch), RELEASE towards the other end;
+   * then the answer.
+   */
   private onRestart(port: number): void {
-    this.hostRestarts++;
-    this.releaseHostCalls(port);
+    this.restartsHeard++;
+    for (const c of this.calls.callsOnPort(port)) {
+      const viaUp = c.up === port;
+      const cause = (viaUp ? c.upUser : c.downUser) ? SigCause.HOST_FAILED : SigCause.TEMPORARY_FAILURE;
+      this.teardown(c, cause);
+      if (viaUp) this.send(c.down, sigRepr(SigType.RELEASE, c.downRef, 0, { cause }));
+      else this.send(c.up, sigRepr(SigType.RELEASE, c.upRef, 1, { cause }));
+    }
     this.send(port, sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1));
   }
 
@@ -424,9 +433,14 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     for (let p = 0; p < this.nPorts; p++) this.reassembler.abort(p);
   }
 
-  /** The switch restarted: no calls, answering again. */
+  /**
+   * The switch restarted: no calls, answering again, and RESTART on every link, so that the
+   * neighbours release what they still hold of calls through it.
+   */
   restart(): void {
+    if (!this.down) return;
     this.down = false;
+    for (let p = 0; p < this.nPorts; p++) if (this.sw.isAttached(p)) this.send(p, sigRepr(SigType.RESTART, 0, 0));
   }
 
   // --- keep-alive ---------------------------------------------------------------------------
@@ -478,7 +492,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
       releasedOnHostFailure: this.releasedOnHostFailure,
       nonUserCells: this.nonUserCells,
       callsLostInCrashes: this.callsLostInCrashes,
-      hostRestarts: this.hostRestarts,
+      restartsHeard: this.restartsHeard,
       reassembly: this.reassembler.totals(),
     };
   }

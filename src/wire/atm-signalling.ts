@@ -56,8 +56,8 @@ export const SIG_MAX_LEN = SIG_HEADER_LEN + 10 + 2 * SIG_MAX_ROUTE;
  *   RELEASE COMPLETE 0x5A | cause (1) |
  *   STATUS ENQUIRY   0x75 | seq (2) |          keep-alive poll (call reference 0)
  *   STATUS           0x7D | seq (2) |          its answer, echoing seq
- *   RESTART          0x46 | (empty) |          a host that booted again clears every call of
- *                                              its interface (call reference 0; Q.2931 5.5,
+ *   RESTART          0x46 | (empty) |          a host or switch that booted again clears every
+ *                                              call of the link (call reference 0; Q.2931 5.5,
  *                                              restart class "all VCs of the interface")
  *   RESTART ACK      0x4E | (empty) |          its answer
  */
@@ -106,6 +106,8 @@ export const SigCause = {
   ROUTE_TOO_SHORT: 28,
   /** 35 requested VPCI/VCI not available: the called host cannot use the VCI offered. */
   VCI_UNAVAILABLE: 35,
+  /** 41 temporary failure: a switch on the call's path booted again (its RESTART cleared it). */
+  TEMPORARY_FAILURE: 41,
   /** 45 no VPCI/VCI available: a switch has no free VCI on a link of the path. */
   NO_VCI: 45,
   /** 47 resource unavailable: a VC table (or a switch's call table) is full. */
@@ -130,6 +132,7 @@ const CAUSE_NAME_LIST: [SigCause, string][] = [
   [SigCause.HOST_FAILED, "hostFailed"],
   [SigCause.ROUTE_TOO_SHORT, "routeTooShort"],
   [SigCause.VCI_UNAVAILABLE, "vciUnavailable"],
+  [SigCause.TEMPORARY_FAILURE, "temporaryFailure"],
   [SigCause.NO_VCI, "noVci"],
   [SigCause.TABLE_FULL, "tableFull"],
   [SigCause.CIRCUIT_LIMIT, "circuitLimit"],

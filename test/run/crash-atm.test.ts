@@ -118,7 +118,7 @@ describe("ATM crashes", () => {
     const sig = built.atm!.signalling!;
     net.run("23ms");
     const s1 = sig.switches.get("s1")!.stats();
-    expect(s1).toMatchObject({ hostFailures: 0, hostRestarts: 1, released: { hostFailed: 1 }, calls: 0 });
+    expect(s1).toMatchObject({ hostFailures: 0, restartsHeard: 1, released: { hostFailed: 1 }, calls: 0 });
     expect(sig.hosts.get("cam")!.stats().tx["restart"]).toBe(1);
     expect(sig.hosts.get("cam")!.stats().rx["restartAcknowledge"]).toBe(1);
     expect(sig.hosts.get("srv")!.stats()).toMatchObject({ calls: 0, released: { hostFailed: 1 } });
@@ -127,31 +127,58 @@ describe("ATM crashes", () => {
     net.destroy();
   });
 
-  it("a crashed switch forgets its calls; the others are not told (no keep-alive between switches)", () => {
+  it("a crashed switch forgets its calls; the others hold theirs until its RESTART at boot", () => {
     const built = buildScenario(parseScenario(SVC("  - { device: s2, at: 20ms, restartAt: 25ms }")));
     const net = built.network;
     const atm = built.atm!;
     const sig = atm.signalling!;
-    net.run("35ms");
+    net.run("24ms");
+    // Down: its calls and their table entries are gone; nobody else knows (no keep-alive
+    // between switches, and srv is polled by s2 alone).
     expect(sig.switches.get("s2")!.stats()).toMatchObject({ calls: 0, callsLostInCrashes: 1 });
-    // Its table has nothing left of the call: the cells both hosts still send are unknown.
     expect(atm.switches.get("s2")!.stats().vc.entries).toBe(0);
+    expect(sig.switches.get("s1")!.callsHeld).toBe(1);
+    expect(sig.hosts.get("srv")!.callsHeld).toBe(1);
+    expect(sig.svcs.get("up")!.state).toBe("active");
     const drops = atm.switches
       .get("s2")!
       .stats()
       .ports.map((p) => p.drops);
-    expect(drops[0]!.unknownVc).toBeGreaterThan(0);
-    expect(drops[1]!.unknownVc).toBeGreaterThan(0);
-    expect(drops[0]!.crashed + drops[1]!.crashed).toBeGreaterThan(0);
-    expect(sig.switches.get("s1")!.callsHeld).toBe(1);
-    expect(sig.svcs.get("up")!.state).toBe("active");
-    net.run("100ms");
-    // cam closes at 80 ms: s1 frees its part, s2 does not know the call (INVALID_CALL_REF),
-    // and srv keeps its end: nothing tells it.
-    expect(sig.svcs.get("up")!.state).toBe("closed");
-    expect(sig.switches.get("s1")!.callsHeld).toBe(0);
-    expect(sig.switches.get("s2")!.stats().unknownCall).toBe(1);
-    expect(sig.hosts.get("srv")!.callsHeld).toBe(1);
+    expect(drops[0]!.crashed).toBeGreaterThan(0);
+    expect(drops[1]!.crashed).toBeGreaterThan(0);
+    net.run("30ms");
+    // At boot it sent RESTART on both links: s1 released the call towards cam, srv ended its end.
+    expect(sig.switches.get("s1")!.stats()).toMatchObject({
+      calls: 0,
+      restartsHeard: 1,
+      released: { temporaryFailure: 1 },
+    });
+    expect(sig.hosts.get("srv")!.stats()).toMatchObject({
+      calls: 0,
+      restartsHeard: 1,
+      released: { temporaryFailure: 1 },
+    });
+    expect(sig.svcs.get("up")).toMatchObject({ state: "released", cause: "temporaryFailure" });
+    expect(sig.hosts.get("cam")!.callsHeld).toBe(0);
+    net.runToIdle();
+    net.destroy();
+  });
+
+  it("a crashed switch stops polling its hosts and comes back with no calls to poll", () => {
+    const built = buildScenario(parseScenario(SVC("  - { device: s1, at: 20ms, restartAt: 25ms }")));
+    const net = built.network;
+    const atm = built.atm!;
+    const s1 = atm.signalling!.switches.get("s1")!;
+    net.run("20ms");
+    const polls = s1.stats().keepAlivesSent;
+    expect(polls).toBeGreaterThan(0);
+    net.run("40ms");
+    expect(s1.stats()).toMatchObject({ keepAlivesSent: polls, calls: 0, callsLostInCrashes: 1 });
+    expect(atm.switches.get("s1")!.stats().crashed).toBe(false);
+    // Its RESTART ended cam's call and, through s2, srv's.
+    expect(atm.signalling!.hosts.get("cam")!.stats()).toMatchObject({ calls: 0, released: { temporaryFailure: 1 } });
+    expect(atm.signalling!.switches.get("s2")!.stats()).toMatchObject({ calls: 0, released: { temporaryFailure: 1 } });
+    expect(atm.signalling!.hosts.get("srv")!.stats()).toMatchObject({ calls: 0, released: { temporaryFailure: 1 } });
     net.runToIdle();
     net.destroy();
   });
