@@ -5,17 +5,22 @@
 //   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--seed N] [--duration T] [--workers N] [--quiet]
 //   netloom sweep <scenario.yaml|json> [--out DIR] [--threads N] [--json] [--quiet]
 //   netloom compare <comparison.yaml|json> [--out DIR] [--json] [--quiet]
+//   netloom validate <file...> [--json]
+//   netloom examples [name] [--to DIR] [--json]
 //
-// Each command lives in its own module (run-command.ts, sweep-command.ts, compare-command.ts)
+// Each command lives in its own module (run-command.ts, sweep-command.ts, compare-command.ts,
+// validate-command.ts, examples-command.ts)
 // and states its outputs there. Exit codes: 0 success; 2 a bad scenario or bad arguments (the
 // message names the path and the problem); 1 anything else.
 
 import { Command, InvalidArgumentError } from "commander";
 import { packageVersion } from "../base/package-root.js";
 import { type CompareFlags, compareCommand } from "./compare-command.js";
+import { type ExamplesFlags, examplesCommand } from "./examples-command.js";
 import { EXIT_OK, exitCodeOf } from "./output.js";
 import { type RunFlags, runCommand } from "./run-command.js";
 import { type SweepFlags, sweepCommand } from "./sweep-command.js";
+import { type ValidateFlags, validateCommand } from "./validate-command.js";
 
 function integer(value: string): number {
   const n = Number(value);
@@ -65,6 +70,23 @@ export async function main(argv: string[]): Promise<number> {
     .option("--quiet", "no progress bar")
     .action((file: string, flags: CompareFlags) => {
       code = compareCommand(file, flags);
+    });
+  program
+    .command("validate")
+    .description("check scenario, sweep and comparison files without running them")
+    .argument("<file...>", "files to check")
+    .option("--json", "print one JSON document: per file its kind and what it holds")
+    .action((files: string[], flags: ValidateFlags) => {
+      code = validateCommand(files, flags);
+    });
+  program
+    .command("examples")
+    .description("list the bundled example files, or copy one to start from")
+    .argument("[name]", 'an example to copy (e.g. "star16")')
+    .option("--to <dir>", "directory to copy it into (default: the current directory)")
+    .option("--json", "print the list as JSON")
+    .action((name: string | undefined, flags: ExamplesFlags) => {
+      code = examplesCommand(name, flags);
     });
   try {
     await program.parseAsync(argv);

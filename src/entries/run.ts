@@ -26,3 +26,9 @@ export { planPartitions, type PartitionPlan, type CutLink } from "../run/partiti
 export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "../run/sweep.js";
 export type { SweepRow } from "../run/sweep-worker.js";
 export { captureAtmNic, AtmCapture } from "../run/atm-capture.js";
+export {
+  traceNetwork,
+  TRACE_KINDS,
+  DEFAULT_TRACE_MAX_LINES,
+  type EventTraceOptions,
+} from "../run/event-trace.js";

@@ -176,3 +176,25 @@ export {
   type RpcHandler,
 } from "../stacks/rpc/rpc-server.js";
 export { encodeRpcMessage, RpcDecoder, RpcKind, RPC_HEADER_LEN } from "../stacks/rpc/rpc-frame.js";
+export {
+  PbServer,
+  MAX_PB_SERVERS,
+  type PbServiceConfig,
+  type PbServerState,
+  type PbServerCounters,
+} from "../stacks/primary-backup/pb-server.js";
+export {
+  PbClient,
+  type PbClientOptions,
+  type PbClientState,
+  type PbClientCounters,
+} from "../stacks/primary-backup/pb-client.js";
+export type { PbRole, PbRoleChange, PbCommit, PbBelief } from "../stacks/primary-backup/pb-history.js";
+export {
+  detectSplits,
+  type PbSplitReport,
+  type PbSplit,
+  type PbSplitSide,
+  type PbSplitView,
+  type PbOverlap,
+} from "../stacks/primary-backup/split-brain.js";

@@ -17,3 +17,27 @@ export {
   type TransportState,
   type TransportFlowReport,
 } from "../traffic/transport-traffic.js";
+export {
+  PrimaryBackupRun,
+  startPrimaryBackup,
+  mergePrimaryBackup,
+  primaryBackupReport,
+  type PrimaryBackupSpec,
+  type PrimaryBackupState,
+  type PrimaryBackupReport,
+  type PbServerReport,
+  type PbTakeover,
+  type WorkloadContext,
+} from "../traffic/primary-backup-workload.js";
+export {
+  StreamBreaksRun,
+  startStreamBreaks,
+  streamBreaksReport,
+  type StreamBreaksSpec,
+  type StreamBreaksState,
+  type StreamBreaksHalf,
+  type StreamBreaksReport,
+  type StreamBreakRow,
+  type StreamEnd,
+  type StreamsContext,
+} from "../traffic/stream-breaks.js";

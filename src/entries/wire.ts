@@ -9,6 +9,7 @@ export * as udp from "../wire/udp.js";
 export * as icmp from "../wire/icmp.js";
 export * as arp from "../wire/arp.js";
 export * as tcp from "../wire/tcp.js";
+export * as primaryBackup from "../wire/primary-backup.js";
 export { FrameStore, FRAME_FCS_VALID, FRAME_CORRUPTED, NO_FRAME } from "../buf/frames.js";
 export {
   AtmCellView,

@@ -3,8 +3,8 @@
 //
 // Contract:
 // - Devices are made in a fixed order (hosts, hostStack NICs, switches, routers, segments,
-//   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, disks and
-//   failures, each in declaration order), so a scenario and seed always give the same device
+//   links, the ATM section, TCP layers, IP traffic, host stacks and message flows, workloads
+//   (primary-backup services, stream-breaks), disks and failures, each in declaration order), so a scenario and seed always give the same device
 //   ids, event keys, random streams and fingerprint.
 // - Sizing follows the scenario (./network-sizing.ts): the frame store and event queue grow
 //   with the number of hosts and links, so small scenarios stay small.
@@ -22,6 +22,8 @@ import type { Scenario } from "../scenario/scenario.js";
 import type { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import { FlowStats } from "../trace/flow-stats.js";
 import type { MessageFlow } from "../traffic/message-traffic.js";
+import type { PrimaryBackupRun } from "../traffic/primary-backup-workload.js";
+import type { StreamBreaksRun } from "../traffic/stream-breaks.js";
 import type { TransportFlow } from "../traffic/transport-traffic.js";
 import type { UdpTrafficFlow } from "../traffic/udp-traffic.js";
 import { buildContext } from "./build-context.js";
@@ -36,6 +38,8 @@ import {
   addSwitches,
 } from "./build-topology.js";
 import { addFailures } from "./build-failures.js";
+import { startPrimaryBackups } from "./build-primary-backup.js";
+import { startStreamBreaks } from "./build-stream-breaks.js";
 import { addTcpLayers, startIpTraffic } from "./build-traffic.js";
 import { Network } from "./network.js";
 import { frameSlotsFor, slotBytesFor } from "./network-sizing.js";
@@ -57,6 +61,10 @@ export interface BuiltScenario {
   messages: MessageFlow[];
   /** Each hostStack host's CPU and (when it is in a message flow) stack, by host name. */
   hostStacks: Map<string, BuiltHostStack>;
+  /** primary-backup workloads, in workloads order. */
+  primaryBackups: PrimaryBackupRun[];
+  /** stream-breaks workloads, in workloads order. */
+  streamBreaks: StreamBreaksRun[];
 }
 
 export interface BuildOptions {
@@ -85,8 +93,22 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     const tcp = addTcpLayers(ctx);
     const { traffic, transports } = startIpTraffic(ctx, flows, tcp);
     const { hostStacks, messages } = startHostStacks(ctx, flows, stackNics);
+    const primaryBackups = startPrimaryBackups(ctx);
+    const streamBreaks = startStreamBreaks(ctx, tcp);
     addFailures(ctx);
-    return { scenario, network, flows, traffic, transports, tcp, atm, messages, hostStacks };
+    return {
+      scenario,
+      network,
+      flows,
+      traffic,
+      transports,
+      tcp,
+      atm,
+      messages,
+      hostStacks,
+      primaryBackups,
+      streamBreaks,
+    };
   } catch (err) {
     network.destroy();
     throw err;

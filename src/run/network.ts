@@ -444,7 +444,7 @@ export class Network {
   /** Calls `listener` for every frame dropped anywhere; returns the function that stops it. */
   onDrop(listener: (drop: DropEvent) => void): () => void {
     const unsubscribers: (() => void)[] = [];
-    const watch = (where: string, port: number, points: TracePoints): void => {
+    for (const { where, port, points } of this.tracePoints()) {
       for (const point of [points.macTxDrop, points.phyRxDrop]) {
         unsubscribers.push(
           point.subscribe((time, _frame, length, reason) =>
@@ -452,18 +452,39 @@ export class Network {
           ),
         );
       }
-    };
-    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
-      d.trace.forEach((tp, port) => watch(d.name, port, tp));
-    for (const [name, link] of this.links) {
-      watch(`${name}:0->1`, 0, link.trace[0]);
-      watch(`${name}:1->0`, 0, link.trace[1]);
-    }
-    for (const [name, seg] of this.segments) {
-      seg.trace.forEach((tp, station) => watch(`${name}:station${station}`, station, tp));
-      watch(`${name}:medium`, 0, seg.medium);
     }
     return () => unsubscribers.forEach((u) => u());
+  }
+
+  /**
+   * Every set of trace points: each port of each host, switch and router ("h0", port 0), each
+   * link direction ("name:0->1") and each segment station and medium. `device` is the name a
+   * filter would use (the device, link or segment).
+   */
+  tracePoints(): { where: string; device: string; port: number; points: TracePoints }[] {
+    const out: { where: string; device: string; port: number; points: TracePoints }[] = [];
+    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
+      d.trace.forEach((points, port) => out.push({ where: d.name, device: d.name, port, points }));
+    for (const [name, link] of this.links) {
+      out.push({ where: `${name}:0->1`, device: name, port: 0, points: link.trace[0] });
+      out.push({ where: `${name}:1->0`, device: name, port: 0, points: link.trace[1] });
+    }
+    for (const [name, seg] of this.segments) {
+      seg.trace.forEach((points, station) =>
+        out.push({ where: `${name}:station${station}`, device: name, port: station, points }),
+      );
+      out.push({ where: `${name}:medium`, device: name, port: 0, points: seg.medium });
+    }
+    return out;
+  }
+
+  /** Calls `listener` after every crash and restart of a device given failures; returns the unsubscriber. */
+  onFailure(listener: (device: string, event: "crash" | "restart", time: number) => void): () => void {
+    let on = true;
+    for (const [name, agent] of this.failureAgents) agent.onChange((event, time) => on && listener(name, event, time));
+    return () => {
+      on = false;
+    };
   }
 
   /**

@@ -21,6 +21,11 @@
 //   configuration, layers, profile, the HostCpu's stats (CPU time and count by operation in
 //   `cpu.ops`) and the stack's own counters. Both come from the partition that runs the flow's
 //   hosts (the planner keeps the two ends of a flow together).
+// - Workloads (the scenario's `workloads`): `primaryBackup` (per service: totals, the split-brain
+//   report over the whole run, servers and clients) and `streamBreaks` (per stream set: each
+//   stream's break times at both ends, the spread). Across partitions each server, client and
+//   stream end comes from the partition that runs its host, and the reports are made from the
+//   merged states, as an unpartitioned run makes them.
 
 import type { Scenario } from "../scenario/scenario.js";
 import { flowCapacity, type BuiltScenario } from "./build-scenario.js";
@@ -34,6 +39,18 @@ import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
 import { atmReport, type AtmReport } from "./atm-report.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
+import {
+  mergePrimaryBackup,
+  primaryBackupReport,
+  type PrimaryBackupReport,
+  type PrimaryBackupState,
+} from "../traffic/primary-backup-workload.js";
+import {
+  streamBreaksReport,
+  type StreamBreaksReport,
+  type StreamBreaksState,
+  type StreamBreaksSpec,
+} from "../traffic/stream-breaks.js";
 
 export interface LinkReport {
   id: string;
@@ -93,6 +110,10 @@ export interface RunReport {
   atm?: AtmReport;
   /** Crashes, restarts and partitions (scenarios with a failures section). */
   failures?: FailuresReport;
+  /** primary-backup workloads: calls, failovers, the split-brain report (scenarios with one). */
+  primaryBackup?: PrimaryBackupReport[];
+  /** stream-breaks workloads: each stream's break times and the spread (scenarios with one). */
+  streamBreaks?: StreamBreaksReport[];
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
 }
@@ -114,6 +135,9 @@ export interface PartialReport {
   /** Message flows and hostStack hosts as this partition saw them (the merge takes the owner's). */
   messages: MessageFlowState[];
   hostStacks: Record<string, HostStackReport>;
+  /** Workloads as this partition saw them (the merge takes each node from its host's owner). */
+  primaryBackups: PrimaryBackupState[];
+  streamBreaks: StreamBreaksState[];
   exchange: ExchangeStats;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
@@ -196,6 +220,26 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     ...(built.scenario.failures.length > 0
       ? { failures: { devices: stats.failures, partitions: stats.partitions } }
       : {}),
+    ...workloadSections(
+      built.scenario,
+      built.primaryBackups.map((r) => r.state()),
+      built.streamBreaks.map((r) => r.state()),
+      stats.simTimeNs,
+    ),
+  };
+}
+
+/** The workload sections of a report, from unpartitioned (or merged) workload states. */
+function workloadSections(
+  scenario: Scenario,
+  pb: PrimaryBackupState[],
+  sb: StreamBreaksState[],
+  endNs: number,
+): Pick<RunReport, "primaryBackup" | "streamBreaks"> {
+  const specs = scenario.workloads.filter((w): w is StreamBreaksSpec => w.type === "stream-breaks");
+  return {
+    ...(pb.length > 0 ? { primaryBackup: pb.map((p) => primaryBackupReport(p, endNs)) } : {}),
+    ...(sb.length > 0 ? { streamBreaks: sb.map((x, i) => streamBreaksReport(specs[i]!, x.from, x.to)) } : {}),
   };
 }
 
@@ -211,6 +255,8 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     transports: built.transports.map((t) => t.state()),
     messages: built.messages.map((m) => m.state()),
     hostStacks: hostStackReports(built),
+    primaryBackups: built.primaryBackups.map((r) => r.state()),
+    streamBreaks: built.streamBreaks.map((r) => r.state()),
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
@@ -280,6 +326,7 @@ export function mergePartials(
           },
         }
       : {}),
+    ...mergedWorkloads(scenario, byIndex, (n) => plan.owner[n] ?? 0, first.simTimeNs),
     parallel: {
       partitions: plan.count,
       automatic: plan.automatic,
@@ -299,4 +346,28 @@ export function mergePartials(
       warmThreads,
     },
   };
+}
+
+/** Workload sections of a partitioned run: each node's, or stream end's, state from its host's owner. */
+function mergedWorkloads(
+  scenario: Scenario,
+  parts: PartialReport[],
+  ownerOf: (host: string) => number,
+  endNs: number,
+): Pick<RunReport, "primaryBackup" | "streamBreaks"> {
+  const pb = parts[0]!.primaryBackups.map((_, i) =>
+    mergePrimaryBackup(
+      parts.map((p) => p.primaryBackups[i]!),
+      ownerOf,
+    ),
+  );
+  const specs = scenario.workloads.filter((w): w is StreamBreaksSpec => w.type === "stream-breaks");
+  const sb = parts[0]!.streamBreaks.map(
+    (x, i): StreamBreaksState => ({
+      name: x.name,
+      from: parts[ownerOf(specs[i]!.from)]!.streamBreaks[i]!.from,
+      to: parts[ownerOf(specs[i]!.to)]!.streamBreaks[i]!.to,
+    }),
+  );
+  return workloadSections(scenario, pb, sb, endNs);
 }

@@ -6,6 +6,8 @@
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
+import type { PrimaryBackupSpec } from "../traffic/primary-backup-workload.js";
+import type { StreamBreaksSpec } from "../traffic/stream-breaks.js";
 import type { AtmScenario } from "./atm-types.js";
 
 export type ParameterValue = number | string | boolean;
@@ -46,6 +48,9 @@ export interface ScenarioStorage {
   maxRecords: number;
   maxBytes: number;
 }
+
+/** One entry of the `workloads` section (check-workloads.ts). */
+export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec;
 
 /** One entry of the `failures` section. */
 export type ScenarioFailure =
@@ -234,6 +239,8 @@ export interface Scenario {
   partitions: string[][] | undefined;
   /** Crashes, restarts, random failures and network partitions, in declaration order. */
   failures: ScenarioFailure[];
+  /** Services and stream sets that run for the whole run, in declaration order. */
+  workloads: ScenarioWorkload[];
   /** Sweep ranges in declaration order; {} when there are none. */
   parameters: Record<string, ParameterValue[]>;
   /** Every "${name}" reference in the document (this Scenario has the first values). */

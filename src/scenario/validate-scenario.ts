@@ -8,7 +8,8 @@
 //   (" (with size = 64)"). Then the JSON Schema gets the last word (scenario-schema.ts).
 // - Sections are checked in the order they can refer to each other: hosts, switches and
 //   routers (names, addresses), segments and links (device ports), then interface MTUs and
-//   MACs, the atm section, traffic, outputs, partitions, failures. Problems come out in file order.
+//   MACs, the atm section, traffic, workloads, outputs, partitions, failures. Problems come out
+//   in file order.
 
 import { basename, dirname } from "node:path";
 import { checkAtmInScenario } from "./check-atm-section.js";
@@ -22,6 +23,7 @@ import { checkPartitions } from "./check-partitions.js";
 import { checkRouters } from "./check-routers.js";
 import { checkSwitches } from "./check-switches.js";
 import { checkTrafficSection } from "./check-traffic.js";
+import { checkWorkloads } from "./check-workloads.js";
 import { Checker, type Obj } from "./checks.js";
 import { normaliseInterfaces } from "./normalise.js";
 import { checkParameters, checkReferences, firstPoint, substitute } from "./parameters.js";
@@ -45,6 +47,7 @@ export const TOP_KEYS = [
   "outputs",
   "partitions",
   "failures",
+  "workloads",
   "parameters",
 ] as const;
 
@@ -110,6 +113,7 @@ function checkDocument(
     SCENARIO_DEFAULTS.link.mtu;
   const scope = { c, durationNs, names, hosts: [...hostDrafts.ip, ...atmPart.ipHosts], mtuOf };
   const { traffic, messageTraffic } = checkTrafficSection(scope, top["traffic"]);
+  const workloads = checkWorkloads(scope, top["workloads"], traffic);
   const outputs = checkOutputs(c, top["outputs"], endpoints);
   const partitions =
     top["partitions"] === undefined
@@ -132,6 +136,7 @@ function checkDocument(
     outputs,
     partitions,
     failures,
+    workloads,
     parameters,
     parameterRefs,
     source,

@@ -48,6 +48,8 @@ import {
   RANDOM_FAILURE_KEYS,
   STORAGE_KEYS,
 } from "../../src/scenario/check-failures.js";
+import { PB_HEARTBEAT_KEYS, PB_UPDATE_KEYS, PRIMARY_BACKUP_KEYS } from "../../src/scenario/check-primary-backup.js";
+import { SB_KEEPALIVE_KEYS, SB_TIMEOUT_KEYS, STREAM_BREAKS_KEYS } from "../../src/scenario/check-stream-breaks.js";
 
 type Node = Record<string, unknown>;
 
@@ -91,6 +93,12 @@ describe("the loader's key tables and the JSON Schema", () => {
     ["/$defs/failure/oneOf/0", CRASH_KEYS],
     ["/$defs/failure/oneOf/1", RANDOM_FAILURE_KEYS],
     ["/$defs/failure/oneOf/2", PARTITION_FAILURE_KEYS],
+    ["/$defs/workload/allOf/0/then", PRIMARY_BACKUP_KEYS],
+    ["/$defs/workload/allOf/0/then/properties/heartbeat", PB_HEARTBEAT_KEYS],
+    ["/$defs/workload/allOf/0/then/properties/update", PB_UPDATE_KEYS],
+    ["/$defs/workload/allOf/1/then", STREAM_BREAKS_KEYS],
+    ["/$defs/workload/allOf/1/then/properties/keepAlive", SB_KEEPALIVE_KEYS],
+    ["/$defs/workload/allOf/1/then/properties/timeouts", SB_TIMEOUT_KEYS],
   ] as const)("scenario %s", (pointer, keys) => {
     expect(sorted(keysAt(main, pointer))).toEqual(sorted(keys));
   });
