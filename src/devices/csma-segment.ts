@@ -259,7 +259,7 @@ export class CsmaSegment implements Channel, EventHandler {
   /** When the medium last became idle as seen by the station (own transmission included). */
   private readonly idleSince: Float64Array;
   private readonly attempts: Int32Array;
-  /** 1 when the frame being jammed is to be dropped at the end of the jam (flushQueued). */
+  /** Non-zero: the frame being jammed is dropped at the end of the jam, with this DropReason (flushQueued). */
   private readonly dropAfterJam: Uint8Array;
   /** 1 while the station's signal is present at the other stations. */
   private readonly present: Uint8Array;
@@ -425,7 +425,7 @@ export class CsmaSegment implements Channel, EventHandler {
       frames.release(f);
     }
     this.qLen[end] = keep;
-    if (st === CsmaState.Jamming) this.dropAfterJam[end] = reason === DropReason.NONE ? 1 : reason;
+    if (st === CsmaState.Jamming) this.dropAfterJam[end] = reason;
     if (!onWire && st !== CsmaState.Idle) {
       if (this.timer[end] !== NO_TIMER) this.sim.scheduler.cancel(this.timer[end]!);
       this.timer[end] = NO_TIMER;
