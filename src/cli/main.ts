@@ -2,8 +2,8 @@
 // The netloom command: wires the subcommands into commander and turns what they return or
 // throw into the process's exit code (./output.ts).
 //
-//   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--seed N] [--duration T] [--workers N] [--quiet]
-//   netloom sweep <scenario.yaml|json> [--out DIR] [--threads N] [--json] [--quiet]
+//   netloom run <scenario.yaml|json> [--json] [--csv DIR] [--pcap DIR] [--report FILE] [--link-stats] [--seed N] [--duration T] [--workers N] [--quiet]
+//   netloom sweep <scenario.yaml|json> [--out DIR] [--report FILE] [--threads N] [--json] [--quiet]
 //   netloom compare <comparison.yaml|json> [--out DIR] [--json] [--quiet]
 //   netloom validate <file...> [--json]
 //   netloom examples [name] [--to DIR] [--json]
@@ -43,6 +43,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print one JSON document with the results")
     .option("--csv <dir>", "write flows.csv and links.csv into DIR")
     .option("--pcap <dir>", "write a pcap per device port into DIR (nanosecond, virtual-time stamps)")
+    .option("--report <file>", "write an HTML report: topology, time series, flow and link tables")
+    .option(
+      "--link-stats",
+      "add each link direction's delay, jitter and frames in flight to the results (on with --report)",
+    )
     .option("--seed <n>", "override the scenario's seed", integer)
     .option("--duration <time>", 'override the run time (e.g. "100ms")')
     .option("--workers <n>", "run the scenario as N partitions on N worker threads (same results for every N)", integer)
@@ -56,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<scenario>", "scenario file with `parameters`")
     .option("--out <dir>", "directory for <name>-sweep.json and .csv (default: results/ beside the scenario)")
     .option("--threads <n>", "worker threads (default: one per core)", integer)
+    .option("--report <file>", "write an HTML report: each figure against each parameter, mean and 95% CI over seeds")
     .option("--json", "also print the table as JSON on stdout")
     .option("--quiet", "no progress bar")
     .action(async (file: string, flags: SweepFlags) => {

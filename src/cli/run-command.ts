@@ -6,13 +6,15 @@
 //   latest (stop times default to the scenario's duration).
 // - Output directories given on the command line win over the scenario's `outputs`; relative
 //   scenario outputs resolve against the scenario file's directory.
+// - --report FILE (else the scenario's outputs.report) writes the HTML report of the run
+//   (src/run/html/run-page.ts), with time series sampled during the run.
 // - --json prints exactly one JSON document on stdout (keys: scenario, seed, simTimeNs,
 //   wallTimeMs, events, fingerprint, flows, links, hosts, switches, routers, and `parallel` for
 //   partitioned runs); otherwise the summary of ./run-summary.ts. A progress bar goes to stderr
 //   only on an interactive terminal without CI, never with --json or --quiet.
 
-import { mkdirSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { writeCsv } from "../base/csv.js";
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";
@@ -24,6 +26,7 @@ import { loadScenario, type Scenario } from "../scenario/scenario.js";
 import { EXIT_OK, printJson, printLines } from "./output.js";
 import { ProgressBar, progressWanted, runWithProgress } from "./progress.js";
 import { runSummary } from "./run-summary.js";
+import { runHtml } from "../run/html/run-page.js";
 
 export interface RunFlags {
   json?: boolean;
@@ -33,6 +36,8 @@ export interface RunFlags {
   duration?: string;
   quiet?: boolean;
   workers?: number;
+  report?: string;
+  linkStats?: boolean;
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
@@ -44,10 +49,15 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const base = scenario.baseDir ?? process.cwd();
   const pcapDir = flags.pcap ?? (scenario.outputs.pcap ? resolve(base, scenario.outputs.pcap.dir) : undefined);
   const csvDir = flags.csv ?? (scenario.outputs.csv !== undefined ? resolve(base, scenario.outputs.csv) : undefined);
+  const htmlFile =
+    flags.report ?? (scenario.outputs.report !== undefined ? resolve(base, scenario.outputs.report) : undefined);
   const showProgress = !(flags.quiet || flags.json) && progressWanted();
-  const report = await runShowingProgress(scenario, workers, pcapDir, showProgress);
+  // The HTML report shows the link figures; otherwise they cost per-frame work only on request.
+  const linkStats = flags.linkStats === true || htmlFile !== undefined;
+  const report = await runShowingProgress(scenario, workers, pcapDir, showProgress, htmlFile !== undefined, linkStats);
 
   if (csvDir !== undefined) writeRunCsv(csvDir, report);
+  if (htmlFile !== undefined) writeHtml(htmlFile, runHtml(report, scenario));
   if (flags.json) {
     printJson({
       ...report,
@@ -56,7 +66,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     return EXIT_OK;
   }
   const pcapFiles = pcapDir !== undefined ? readdirSync(pcapDir).filter((f) => f.endsWith(".pcap")).length : 0;
-  printLines(runSummary(scenario.name, report, { workers, pcapDir, pcapFiles, csvDir }));
+  printLines([
+    ...runSummary(scenario.name, report, { workers, pcapDir, pcapFiles, csvDir }),
+    ...(htmlFile !== undefined ? [`report: ${htmlFile}`] : []),
+  ]);
   return EXIT_OK;
 }
 
@@ -85,11 +98,15 @@ async function runShowingProgress(
   workers: number,
   pcapDir: string | undefined,
   showProgress: boolean,
+  samples: boolean,
+  linkStats: boolean,
 ): Promise<RunReport> {
   const bar = showProgress && workers > 1 ? new ProgressBar(scenario.durationNs) : undefined;
   try {
     return await runScenario(scenario, {
       workers,
+      samples,
+      linkStats,
       ...(pcapDir !== undefined ? { pcapDir } : {}),
       runSingle: (network, end) => runWithProgress(network, end, { enabled: showProgress }),
       ...(bar !== undefined ? { onProgress: (t: number) => bar.update(t) } : {}),
@@ -97,6 +114,12 @@ async function runShowingProgress(
   } finally {
     bar?.stop();
   }
+}
+
+/** Writes an HTML page, making its directory. */
+export function writeHtml(file: string, html: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, html);
 }
 
 function writeRunCsv(csvDir: string, report: RunReport): void {

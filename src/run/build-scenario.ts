@@ -21,6 +21,7 @@ import type { BuiltAtm } from "./atm-build.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { TcpLayer } from "../stacks/tcp/tcp-layer.js";
 import { FlowStats } from "../trace/flow-stats.js";
+import { LinkMonitor } from "../trace/link-monitor.js";
 import type { MessageFlow } from "../traffic/message-traffic.js";
 import type { PrimaryBackupRun } from "../traffic/primary-backup-workload.js";
 import type { StreamBreaksRun } from "../traffic/stream-breaks.js";
@@ -61,6 +62,11 @@ export interface BuiltScenario {
   messages: MessageFlow[];
   /** Each hostStack host's CPU and (when it is in a message flow) stack, by host name. */
   hostStacks: Map<string, BuiltHostStack>;
+  /**
+   * Delay, jitter and frames in flight per link direction, keyed "<link>:0" and "<link>:1";
+   * undefined unless options.linkStats (it costs a few calls per frame per link).
+   */
+  linkMonitor: LinkMonitor | undefined;
   /** primary-backup workloads, in workloads order. */
   primaryBackups: PrimaryBackupRun[];
   /** stream-breaks workloads, in workloads order. */
@@ -69,6 +75,8 @@ export interface BuiltScenario {
 
 export interface BuildOptions {
   runtime?: KernelRuntime;
+  /** Follow every link direction's delay, jitter and frames in flight (default false). */
+  linkStats?: boolean;
   /**
    * Build partition `partition.index` of a parallel run: the whole topology is built (device
    * ids agree everywhere) and each device is owned by `ownerOf(its scenario name)`.
@@ -88,6 +96,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     addRouters(ctx);
     addSegments(ctx);
     addLinks(ctx);
+    const linkMonitor = options.linkStats === true ? watchLinks(scenario, network) : undefined;
     const atm = addAtm(ctx);
     const flows = new FlowStats(network.sim, { maxFlows: flowCapacity(scenario) });
     const tcp = addTcpLayers(ctx);
@@ -108,11 +117,30 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       hostStacks,
       primaryBackups,
       streamBreaks,
+      linkMonitor,
     };
   } catch (err) {
     network.destroy();
     throw err;
   }
+}
+
+/** A LinkMonitor on both directions of every point-to-point link. */
+function watchLinks(scenario: Scenario, network: Network): LinkMonitor {
+  const monitor = new LinkMonitor();
+  for (const l of scenario.links) {
+    const link = network.link(l.name);
+    for (const d of [0, 1]) {
+      monitor.watch(
+        `${l.name}:${d}`,
+        link.trace[d]!,
+        () => link.queueLength(d),
+        () => !link.isUp,
+      );
+    }
+  }
+  network.onDispose(() => monitor.detach());
+  return monitor;
 }
 
 /** The empty network, sized for the scenario (./network-sizing.ts). */

@@ -36,7 +36,7 @@ import {
 } from "../traffic/frame-source.js";
 import type { StableStorageStats } from "../devices/stable-storage.js";
 import { type Crashable, FailureAgent, type FailureStats, type RandomFailures } from "../devices/crashable.js";
-import { dropReasonName, type TracePoints } from "../trace/trace-point.js";
+import { dropReasonName, type TracePoint, type TracePoints } from "../trace/trace-point.js";
 import { IpHost, type IpHostOptions, type IpHostStats } from "../stacks/ip/ip-host.js";
 import { Router, type RouterOptions, type RouterStats } from "../stacks/ip/router.js";
 import { checkIpOptionsObject } from "../stacks/ip/ip-host-config.js";
@@ -454,6 +454,11 @@ export class Network {
       }
     }
     return () => unsubscribers.forEach((u) => u());
+  }
+
+  /** Every drop trace point of the network (each device port, link direction and segment station). */
+  dropPoints(): TracePoint[] {
+    return this.tracePoints().flatMap(({ points }) => [points.macTxDrop, points.phyRxDrop]);
   }
 
   /**

@@ -21,6 +21,7 @@ import { partialOf, type PartialReport } from "./run-report.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { attachRuntime, detachRuntime, type KernelRuntime, type WasmBuild } from "../kernels/runtime.js";
 import { captureAll } from "./capture.js";
+import { startSampler } from "./sampler.js";
 import type { PartitionPlan } from "./partition.js";
 import { PartitionAborted, PartitionExchange, type ExchangeLayout } from "../engine/partition-exchange.unsafe.js";
 
@@ -34,6 +35,10 @@ export interface PartitionTask {
   /** Frames this partition may hold for others (its share of the rings, twice). */
   extraFrameSlots: number;
   pcapDir?: string;
+  /** Sample time series of the devices this partition runs (src/run/sampler.ts). */
+  samples?: boolean;
+  /** Follow the link directions' delay, jitter and frames in flight. */
+  linkStats?: boolean;
   /** Test hook: after this many windows, throw ("throw") or end the worker thread ("exit"). */
   injectFailure?: { windows: number; kind: "throw" | "exit" };
 }
@@ -53,12 +58,14 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
       runtime,
       partition: { index, crossing: exchange, ownerOf: (name) => plan.owner[name] ?? 0 },
       extraFrameSlots: task.extraFrameSlots,
+      ...(task.linkStats === true ? { linkStats: true } : {}),
     });
     exchange.bind(built.network.sim);
     const captures =
       task.pcapDir !== undefined
         ? captureAll(built.network, task.pcapDir, { devices: (n) => plan.owner[n] === index })
         : undefined;
+    const samples = task.samples === true ? startSampler(built, (n) => plan.owner[n] === index) : undefined;
     const sched = built.network.sim.scheduler;
     const end = scenario.durationNs;
     const t1 = performance.now();
@@ -85,6 +92,7 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
     }
     exchange.finish();
     const partial = partialOf(built, index, exchange.stats);
+    if (samples !== undefined) partial.samples = samples();
     partial.buildMs = t1 - t0;
     partial.runMs = performance.now() - t1;
     return { ok: true, partial };

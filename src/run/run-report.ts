@@ -39,6 +39,8 @@ import type { ExchangeStats } from "../engine/partition-exchange.unsafe.js";
 import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-stats.js";
 import { atmReport, type AtmReport } from "./atm-report.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
+import type { LinkMonitorReport } from "../trace/link-monitor.js";
+import { mergeSamples, type RunSamples, type SamplerState, samplesReport } from "./sampler.js";
 import {
   mergePrimaryBackup,
   primaryBackupReport,
@@ -54,7 +56,9 @@ import {
 
 export interface LinkReport {
   id: string;
-  directions: ({ direction: "a->b" | "b->a" } & NetworkStats["links"][number]["directions"][number])[];
+  /** The link's counters; delay, jitter and in-flight figures from the LinkMonitor beside them. */
+  directions: ({ direction: "a->b" | "b->a" } & NetworkStats["links"][number]["directions"][number] &
+    Partial<LinkMonitorReport>)[];
 }
 
 export interface ParallelSummary {
@@ -116,6 +120,8 @@ export interface RunReport {
   streamBreaks?: StreamBreaksReport[];
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
+  /** Time series sampled during the run (runs asked for them: the HTML report). */
+  samples?: RunSamples;
 }
 
 export interface FailuresReport {
@@ -142,13 +148,40 @@ export interface PartialReport {
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
   runMs: number;
+  /** LinkMonitor figures of every link direction, keyed "<link>:<direction>" (the merge takes the owner's). */
+  linkMonitor: Record<string, LinkMonitorReport>;
+  samples?: SamplerState;
 }
 
-function linkReports(links: NetworkStats["links"]): LinkReport[] {
+function linkReports(
+  links: NetworkStats["links"],
+  monitor: (key: string) => LinkMonitorReport | undefined,
+): LinkReport[] {
   return links.map((l) => ({
     id: l.name,
-    directions: l.directions.map((d, i) => ({ direction: i === 0 ? ("a->b" as const) : ("b->a" as const), ...d })),
+    directions: l.directions.map((d, i) => ({
+      direction: i === 0 ? ("a->b" as const) : ("b->a" as const),
+      ...d,
+      ...monitor(`${l.name}:${i}`),
+    })),
   }));
+}
+
+function linkMonitorReports(built: BuiltScenario): Record<string, LinkMonitorReport> {
+  const out: Record<string, LinkMonitorReport> = {};
+  const now = built.network.sim.now;
+  for (const l of built.scenario.links) {
+    for (const d of [0, 1]) {
+      const r = built.linkMonitor?.report(`${l.name}:${d}`, now);
+      if (r !== undefined) out[`${l.name}:${d}`] = r;
+    }
+  }
+  return out;
+}
+
+function flowLabel(scenario: Scenario): (flow: number) => string {
+  const names = [...scenario.traffic.map((t) => t.name), ...scenario.messageTraffic.map((t) => t.name)];
+  return (flow) => names[flow] ?? `flow ${flow}`;
 }
 
 /** Flow reports with each transport flow's section applied (flows are in flow-id order). */
@@ -195,9 +228,10 @@ function withHostStacks(
   });
 }
 
-export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
+export function reportOf(built: BuiltScenario, wallTimeMs: number, samples?: SamplerState): RunReport {
   const stats = built.network.stats();
   const stacks = hostStackReports(built);
+  const monitor = linkMonitorReports(built);
   return {
     scenario: built.scenario.name,
     seed: built.scenario.seed,
@@ -212,7 +246,7 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
       ),
       built.messages.map((m) => m.state()),
     ),
-    links: linkReports(stats.links),
+    links: linkReports(stats.links, (key) => monitor[key]),
     hosts: withHostStacks(stats.hosts, (n) => stacks[n]),
     switches: stats.switches,
     routers: stats.routers,
@@ -226,6 +260,7 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
       built.streamBreaks.map((r) => r.state()),
       stats.simTimeNs,
     ),
+    ...(samples !== undefined ? { samples: samplesReport(samples, flowLabel(built.scenario)) } : {}),
   };
 }
 
@@ -260,6 +295,7 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
+    linkMonitor: linkMonitorReports(built),
   };
 }
 
@@ -299,6 +335,12 @@ export function mergePartials(
     );
     return { name: l.name, directions: directions as typeof l.directions };
   });
+  const monitorOf = (key: string): LinkMonitorReport | undefined => {
+    const sep = key.lastIndexOf(":");
+    const ends = linkOwners.get(key.slice(0, sep));
+    return ends === undefined ? undefined : ownerOf(ends[Number(key.slice(sep + 1))]!).linkMonitor[key];
+  };
+  const sampled = byIndex.map((p) => p.samples).filter((x): x is SamplerState => x !== undefined);
   return {
     scenario: scenario.name,
     seed: scenario.seed,
@@ -307,7 +349,7 @@ export function mergePartials(
     events,
     fingerprint: fp.toString(),
     flows: withMessages(withTransports(flows.toJSON(), transports), messages),
-    links: linkReports(links),
+    links: linkReports(links, monitorOf),
     hosts: withHostStacks(
       first.hosts.map((h, i) => ownerOf(h.name).stats.hosts[i]!),
       (n) => ownerOf(n).hostStacks[n],
@@ -345,6 +387,9 @@ export function mergePartials(
       })),
       warmThreads,
     },
+    ...(sampled.length === byIndex.length && sampled.length > 0
+      ? { samples: samplesReport(mergeSamples(scenario, plan, sampled), flowLabel(scenario)) }
+      : {}),
   };
 }
 

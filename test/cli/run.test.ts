@@ -53,7 +53,8 @@ describe("netloom run", () => {
     ]) {
       expect(f).toHaveProperty(key);
     }
-    expect(Object.keys(f.latencyNs).sort()).toEqual(["max", "p50", "p90", "p99"]);
+    expect(Object.keys(f.latencyNs).sort()).toEqual(["max", "mean", "min", "p50", "p90", "p95", "p99", "samples"]);
+    expect(Object.keys(f.jitterNs).sort()).toEqual(["mean", "samples"]);
     expect(f.src).toBe("h0");
     expect(f.dst).toBe("h1");
     // 100 Mbit/s of 1000-byte payloads: 12,500/s, so 250 in 20 ms.
