@@ -14,13 +14,20 @@
 // - Calls are bounded by maxCalls and by the NIC's circuits. fail() makes the host (and its NIC)
 //   stop answering anything, for good, without RELEASE or callbacks: its switch notices through
 //   the keep-alive.
+// - crash() (the host crashed; its NIC crashes apart) forgets every call silently: timers
+//   stopped, the calls' NIC circuits closed, waiting messages lost, no RELEASE, no callbacks.
+//   restart() answers again (polls, incoming calls) with no calls and sends RESTART (Q.2931
+//   5.5, all circuits of the interface): its switch clears what it still held for it. Sooner,
+//   the switch clears them when it has missed enough polls. RESTART is sent once (a lost one
+//   is not repeated). A RESTART from the switch (it booted again) ends every call of the host
+//   (TEMPORARY_FAILURE, to the application) and is answered RESTART ACKNOWLEDGE.
 //
 // State machines:
 //   caller call: Calling --CALL PROCEEDING--> Proceeding --CONNECT--> Active
 //                Calling | Proceeding --timeout / RELEASE (COMPLETE)--> freed (failed)
 //                Active --RELEASE--> freed (released); any --close()--> freed
 //   callee call: (SETUP accepted, CONNECT sent) Active --RELEASE / close()--> freed
-//   host:        Up --fail()--> Failed (final)
+//   host:        Up --fail()--> Failed (final); Up --crash()--> Crashed --restart()--> Up
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import {
@@ -65,9 +72,13 @@ export interface HostSignallingOptions extends SignallingOptions {
 }
 
 export interface HostSignallingStats extends SignallingCounters, ReleaseCounters {
-  state: "up" | "failed";
+  state: "up" | "failed" | "crashed";
   /** When the host failed (ns), or null. */
   failedAt: number | null;
+  /** Calls held when the host crashed (forgotten silently). */
+  callsLostInCrashes: number;
+  /** RESTARTs from its switch (it booted again: every call of the host ended). */
+  restartsHeard: number;
   calls: number;
   /** Calls this host opened; those that connected; those that failed, by cause. */
   opened: number;
@@ -87,7 +98,8 @@ export const HostCallState = { Calling: 0, Proceeding: 1, Active: 2 } as const;
 export type HostCallState = (typeof HostCallState)[keyof typeof HostCallState];
 const HOST_CALL_STATE_NAMES = ["calling", "proceeding", "active"] as const;
 
-export const HostSignallingState = { Up: 0, Failed: 1 } as const;
+export const HostSignallingState = { Up: 0, Failed: 1, Crashed: 2 } as const;
+const HOST_STATE_NAMES = ["up", "failed", "crashed"] as const;
 export type HostSignallingState = (typeof HostSignallingState)[keyof typeof HostSignallingState];
 
 /** What the application hears about a call. */
@@ -162,6 +174,8 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   private readonly refused = new CauseCounts();
   private keepAliveAnswers = 0;
   private readonly releases: PendingReleases;
+  private callsLostInCrashes = 0;
+  private restartsHeard = 0;
 
   constructor(nic: AtmNic, options: HostSignallingOptions = {}) {
     super(nic.sim, `${nic.name}:sig`, options);
@@ -205,7 +219,8 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     const path = `${this.name}.open`;
     if (this.stopped) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`, { path });
     if (this.state !== HostSignallingState.Up) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name} has failed: it opens no circuits`, { path });
+      const how = this.state === HostSignallingState.Crashed ? "is crashed" : "has failed";
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name} ${how}: it opens no circuits`, { path });
     }
     const ports = typeof route === "string" ? parseSigRoute(route) : [...route];
     if (
@@ -285,6 +300,32 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     return this.state === HostSignallingState.Failed;
   }
 
+  /** The host crashed: every call forgotten silently (see the module contract). False when not up. */
+  crash(): boolean {
+    if (this.state !== HostSignallingState.Up) return false;
+    this.state = HostSignallingState.Crashed;
+    for (const c of [...this.byId.values()]) {
+      if (c.timer >= 0) this.sim.scheduler.cancel(c.timer);
+      c.timer = -1;
+      if (c.vc >= 0) this.nic.closeVc(c.vc);
+      this.callsLostInCrashes++;
+    }
+    this.byId.clear();
+    this.outByRef.clear();
+    this.inByRef.clear();
+    this.releases.clear();
+    this.crashQueue();
+    return true;
+  }
+
+  /** Up again with no calls. False when not crashed. */
+  restart(): boolean {
+    if (this.state !== HostSignallingState.Crashed) return false;
+    this.state = HostSignallingState.Up;
+    this.send(0, sigRepr(SigType.RESTART, 0, 0));
+    return true;
+  }
+
   /** State of call `call`, or undefined when it is not (or no longer) held. */
   callInfo(call: number): AtmCallInfo | undefined {
     const c = this.byId.get(call);
@@ -322,8 +363,23 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
         this.send(0, sigRepr(SigType.STATUS, m.callRef, 1, { seq: m.seq }));
         return;
       case SigType.STATUS:
+      case SigType.RESTART_ACKNOWLEDGE:
+        return;
+      case SigType.RESTART:
+        if (m.callRef !== 0 || m.flag !== 0) this.protocolErrors++;
+        else this.onSwitchRestart();
         return;
     }
+  }
+
+  /**
+   * The switch booted again (RESTART): it holds none of our calls, so each ends here, released
+   * (or failed, when not yet connected) with TEMPORARY_FAILURE and no RELEASE; then the answer.
+   */
+  private onSwitchRestart(): void {
+    this.restartsHeard++;
+    for (const c of [...this.byId.values()].sort((a, b) => a.id - b.id)) this.finish(c, SigCause.TEMPORARY_FAILURE);
+    this.send(0, sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1));
   }
 
   private refuseIncoming(m: AtmSignalRepr, cause: SigCause): void {
@@ -489,8 +545,10 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     return {
       ...this.counters(),
       ...releaseCounters(this.releases),
-      state: this.state === HostSignallingState.Up ? "up" : "failed",
+      state: HOST_STATE_NAMES[this.state],
       failedAt: this.failedAt,
+      callsLostInCrashes: this.callsLostInCrashes,
+      restartsHeard: this.restartsHeard,
       calls: this.byId.size,
       opened: this.opened,
       connected: this.connectedCalls,

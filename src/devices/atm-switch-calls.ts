@@ -143,6 +143,16 @@ export class SwitchCallTable {
     if (call.upUser) this.reserved[call.up]!--;
   }
 
+  /** Every call, in set-up order. */
+  all(): SwitchCall[] {
+    return [...new Set(this.calls.values())].sort((a, b) => a.serial - b.serial);
+  }
+
+  /** The calls through `port` (up or down), in set-up order. */
+  callsOnPort(port: number): SwitchCall[] {
+    return this.all().filter((c) => c.up === port || c.down === port);
+  }
+
   /** The calls with the host on `port` as an end, in set-up order. */
   callsOfHost(port: number): SwitchCall[] {
     const victims = new Set<SwitchCall>();

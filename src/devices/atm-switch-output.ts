@@ -295,6 +295,11 @@ export class SwitchOutputs {
     for (let o = 0; o < this.otMode.length; o++) if (this.otMode[o] !== OT_NONE) this.send(o);
   }
 
+  /** When output o's last scheduled cell has been sent (ns). */
+  busyUntil(o: number): number {
+    return this.sers[o]!.busyUntil;
+  }
+
   /** Releases output o's open train unsent (the switch is destroyed). */
   discardOpen(o: number): void {
     if (this.otMode[o] === OT_NONE) return;

@@ -14,8 +14,16 @@
 //   (releaseTimeout; atm-signalling-release.ts): sent once more, then cleared and counted, so a
 //   RELEASE lost on a link does not leave the calls further on for good.
 // - Liveness of host ends: KeepAlive (atm-switch-keepalive.ts); a failed host's calls are torn
-//   down with RELEASE(HOST_FAILED) along each path to the other end.
+//   down with RELEASE(HOST_FAILED) along each path to the other end. A RESTART from a port (a
+//   host or a switch that booted again) tears down every call through that link the same way
+//   (TEMPORARY_FAILURE when the neighbour is a switch) and is answered RESTART ACKNOWLEDGE.
 // - Calls and their VCIs: SwitchCallTable (atm-switch-calls.ts).
+// - A crash of the switch (crash(), from AtmSwitch.crash) forgets every call silently: its
+//   table entries and VCIs are freed, the keep-alive stops, messages waiting and PDUs in
+//   reassembly are lost, nothing is sent. The neighbours are not told while it is down
+//   (switch-to-switch links have no keep-alive here): they keep the calls through it. restart()
+//   answers again with no calls and sends RESTART on every link: the neighbours release the
+//   calls through it (RESTART is sent once; a lost one is not repeated).
 //
 // State machine per call:
 //   (SETUP accepted) Proceeding --CALL PROCEEDING from downstream--> Routed
@@ -101,6 +109,10 @@ export interface SwitchSignallingStats extends SignallingCounters, ReleaseCounte
   releasedOnHostFailure: number;
   /** Cells on VCI 5 that were not user data (OAM), ignored. */
   nonUserCells: number;
+  /** Calls the switch held when it crashed (forgotten silently). */
+  callsLostInCrashes: number;
+  /** RESTARTs from neighbours that booted again (the calls through them released). */
+  restartsHeard: number;
   /** The signalling reassembler's counters (badCrc, badLength, ...). */
   reassembly: Aal5Totals;
 }
@@ -132,6 +144,9 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   private hostFailures = 0;
   private releasedOnHostFailure = 0;
   private nonUserCells = 0;
+  private callsLostInCrashes = 0;
+  private restartsHeard = 0;
+  private down = false;
 
   constructor(sw: AtmSwitch, options: SwitchSignallingOptions = {}) {
     super(sw.sim, `${sw.name}:sig`, options);
@@ -189,7 +204,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   // --- receive (AtmControlPlane) ----------------------------------------------------------
 
   cell(port: number, ptr: number, w: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.down) return;
     if ((w & HDR_NOT_USER_DATA) !== 0) {
       this.nonUserCells++;
       return;
@@ -244,7 +259,30 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
         // Any answer shows the host is alive (a late one too).
         this.keepAlive.answered(port);
         return;
+      case SigType.RESTART:
+        if (m.callRef !== 0 || m.flag !== 0) this.protocolErrors++;
+        else this.onRestart(port);
+        return;
+      case SigType.RESTART_ACKNOWLEDGE:
+        return;
     }
+  }
+
+  /**
+   * The host or switch on `port` booted again: every call through that link goes (as if the
+   * host had failed, or TEMPORARY_FAILURE when it is a switch), RELEASE towards the other end;
+   * then the answer.
+   */
+  private onRestart(port: number): void {
+    this.restartsHeard++;
+    for (const c of this.calls.callsOnPort(port)) {
+      const viaUp = c.up === port;
+      const cause = (viaUp ? c.upUser : c.downUser) ? SigCause.HOST_FAILED : SigCause.TEMPORARY_FAILURE;
+      this.teardown(c, cause);
+      if (viaUp) this.send(c.down, sigRepr(SigType.RELEASE, c.downRef, 0, { cause }));
+      else this.send(c.up, sigRepr(SigType.RELEASE, c.upRef, 1, { cause }));
+    }
+    this.send(port, sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1));
   }
 
   private refuse(port: number, m: AtmSignalRepr, cause: SigCause): void {
@@ -391,6 +429,11 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
 
   /** Frees the call: its record, table entries (or reservation), VCIs and keep-alive interest. */
   private teardown(call: SwitchCall, cause: number): void {
+    this.free(call);
+    this.released.add(cause);
+  }
+
+  private free(call: SwitchCall): void {
     const calls = this.calls;
     calls.remove(call);
     if (call.fwdOut >= 0) this.sw.removeSvcEntry(call.up, call.fwdIn);
@@ -400,12 +443,38 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     calls.freeVci(call.down, call.bwdIn);
     if (call.upUser) this.keepAlive.dropUserCall(call.up);
     if (call.downUser) this.keepAlive.dropUserCall(call.down);
-    this.released.add(cause);
+  }
+
+  // --- crashes ------------------------------------------------------------------------------
+
+  /** The switch crashed: every call is forgotten, silently (see the module contract). */
+  crash(): void {
+    if (this.stopped || this.down) return;
+    this.down = true;
+    for (const c of this.calls.all()) {
+      this.free(c);
+      this.callsLostInCrashes++;
+    }
+    this.keepAlive.stop();
+    this.releases.clear();
+    this.crashQueue();
+    for (let p = 0; p < this.nPorts; p++) this.reassembler.abort(p);
+  }
+
+  /**
+   * The switch restarted: no calls, answering again, and RESTART on every link, so that the
+   * neighbours release what they still hold of calls through it.
+   */
+  restart(): void {
+    if (!this.down) return;
+    this.down = false;
+    for (let p = 0; p < this.nPorts; p++) if (this.sw.isAttached(p)) this.send(p, sigRepr(SigType.RESTART, 0, 0));
   }
 
   // --- keep-alive ---------------------------------------------------------------------------
 
   protected timer(kind: number, a: number): void {
+    if (this.down) return;
     if (kind === EV_SIG_KEEPALIVE) this.keepAlive.fire();
     else if (kind === EV_SIG_T308) this.releases.fire(a);
   }
@@ -413,6 +482,11 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   /** The host on `p` stopped answering: release every call it is an end of. */
   private hostFailed(p: number): void {
     this.hostFailures++;
+    this.releaseHostCalls(p);
+  }
+
+  /** Every call the host on `p` is an end of is torn down, RELEASE(HOST_FAILED) to the other end. */
+  private releaseHostCalls(p: number): void {
     for (const c of this.calls.callsOfHost(p)) {
       const upDead = c.upUser && c.up === p;
       const downDead = c.downUser && c.down === p;
@@ -448,6 +522,8 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
       hostFailures: this.hostFailures,
       releasedOnHostFailure: this.releasedOnHostFailure,
       nonUserCells: this.nonUserCells,
+      callsLostInCrashes: this.callsLostInCrashes,
+      restartsHeard: this.restartsHeard,
       reassembly: this.reassembler.totals(),
     };
   }

@@ -17,6 +17,10 @@
 //   dropped (EXCESSIVE_COLLISIONS).
 // - A frame sent without collision reaches every other attached station as EV_FRAME_RX when its
 //   last bit arrives, by reference (never copied); the NICs filter addresses.
+// - flushQueued(station, reason) (the station's device crashed): the frames it holds are
+//   dropped, counted at its macTxDrop; a frame on the wire finishes (a colliding one is dropped
+//   when its jam ends instead of backing off) and a waiting station goes Idle (transition
+//   `flushed`).
 // - Trace points: trace[station] has macTx, macTxDrop, phyTxBegin (every attempt), phyTxEnd
 //   (sent intact) and phyRxEnd; `medium` has sniffer (every intact frame) and phyRxDrop with
 //   COLLISION (every destroyed attempt).
@@ -80,6 +84,8 @@ export const CsmaTransition = {
   backoffStarted: 6,
   excessiveCollisions: 7,
   backoffElapsed: 8,
+  /** The station's device crashed: what it held is dropped (flushQueued). */
+  flushed: 9,
 } as const;
 export type CsmaTransition = (typeof CsmaTransition)[keyof typeof CsmaTransition];
 export const CSMA_TRANSITION_NAMES = [
@@ -92,6 +98,7 @@ export const CSMA_TRANSITION_NAMES = [
   "backoffStarted",
   "excessiveCollisions",
   "backoffElapsed",
+  "flushed",
 ] as const;
 
 /** 802.3 slot time in bit times: the backoff unit, and the bound on the round trip. */
@@ -257,6 +264,8 @@ export class CsmaSegment implements Channel, EventHandler {
   /** When the medium last became idle as seen by the station (own transmission included). */
   private readonly idleSince: Float64Array;
   private readonly attempts: Int32Array;
+  /** Non-zero: the frame being jammed is dropped at the end of the jam, with this DropReason (flushQueued). */
+  private readonly dropAfterJam: Uint8Array;
   /** 1 while the station's signal is present at the other stations. */
   private readonly present: Uint8Array;
   private presentTotal = 0;
@@ -334,6 +343,7 @@ export class CsmaSegment implements Channel, EventHandler {
     this.commitAt = new Float64Array(n);
     this.idleSince = new Float64Array(n).fill(-Infinity);
     this.attempts = new Int32Array(n);
+    this.dropAfterJam = new Uint8Array(n);
     this.present = new Uint8Array(n);
     this.queue = new Int32Array(n * this.queueLimit);
     this.effectiveQueueTotal = Math.min(n * this.queueLimit, sim.frames.deviceShare);
@@ -398,6 +408,39 @@ export class CsmaSegment implements Channel, EventHandler {
     tr.macTx.hit(now, frame, len);
     if (this.state[end] === CsmaState.Idle) this.frameQueued(end);
     return true;
+  }
+
+  /**
+   * Drops what station `end` holds (its device crashed), counted as `reason` at its macTxDrop:
+   * a frame on the wire finishes, a colliding one is dropped at the end of its jam, and a
+   * deferring or backing-off station goes Idle. Returns how many frames were dropped now.
+   */
+  flushQueued(end: number, reason: number): number {
+    this.checkStation(end, "end");
+    const st = this.state[end]!;
+    const onWire = st === CsmaState.Transmitting || st === CsmaState.Jamming;
+    const keep = onWire ? 1 : 0;
+    const frames = this.sim.frames;
+    const tr = this.trace[end]!;
+    const now = this.sim.now;
+    const limit = this.queueLimit;
+    const n = this.qLen[end]! - keep;
+    for (let k = 0; k < n; k++) {
+      let i = this.qHead[end]! + keep + k;
+      if (i >= limit) i -= limit;
+      const f = this.queue[end * limit + i]!;
+      tr.macTxDrop.hit(now, f, frames.length[f]!, reason);
+      frames.release(f);
+    }
+    this.qLen[end] = keep;
+    if (st === CsmaState.Jamming) this.dropAfterJam[end] = reason;
+    if (!onWire && st !== CsmaState.Idle) {
+      if (this.timer[end] !== NO_TIMER) this.sim.scheduler.cancel(this.timer[end]!);
+      this.timer[end] = NO_TIMER;
+      this.attempts[end] = 0;
+      this.move(end, CsmaState.Idle, CsmaTransition.flushed);
+    }
+    return n;
   }
 
   // ---- Inspection ----
@@ -658,6 +701,16 @@ export class CsmaSegment implements Channel, EventHandler {
     this.endBurst(j);
     this.medium.phyRxDrop.hit(now, head, frames.length[head]!, DropReason.COLLISION);
     const attempts = this.attempts[j]!;
+    const flushed = this.dropAfterJam[j]!;
+    if (flushed !== 0) {
+      this.dropAfterJam[j] = 0;
+      this.dequeue(j);
+      this.attempts[j] = 0;
+      this.trace[j]!.macTxDrop.hit(now, head, frames.length[head]!, flushed);
+      frames.release(head);
+      this.next(j, CsmaTransition.flushed);
+      return;
+    }
     if (attempts >= this.attemptLimit) {
       this.dequeue(j);
       this.attempts[j] = 0;

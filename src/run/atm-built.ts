@@ -25,7 +25,8 @@ export interface BuiltAtm {
   destroy(): void;
 }
 
-export type SvcState = "pending" | "calling" | "active" | "failed" | "released" | "closed";
+/** "crashed": the calling host crashed (its program and the call with it) before the svc ended. */
+export type SvcState = "pending" | "calling" | "active" | "failed" | "released" | "closed" | "crashed";
 
 /** A switched circuit of the scenario as it runs. */
 export interface SvcRun {
@@ -53,4 +54,6 @@ export interface BuiltSignalling {
   plan: Map<string, AtmScenarioSvc>;
   /** Names of the AAL5 traffic entries that run on svcs. */
   plannedTraffic: string[];
+  /** The script's hook: host `name` crashed (its programs stop; set by the svc script). */
+  hostCrashed?: (name: string) => void;
 }

@@ -1,9 +1,11 @@
 // The timetable of a scenario's switched circuits as a run plays it: opens and closes each svc
 // and fails hosts at their times, starts an svc's AAL5 traffic when the circuit connects (at
 // the end that sends) and stops it when the circuit goes. Runtime refusals (circuit limit,
-// full tables, timeouts, host failures) land in each SvcRun, for the report.
+// full tables, timeouts, host failures) land in each SvcRun, for the report. A host that
+// crashes (failures section) takes its programs down: its svc traffic stops, the svcs it
+// called end as "crashed", and one it should open while down is never opened.
 
-import type { HostSignalling } from "../devices/atm-host-signalling.js";
+import { type HostSignalling, HostSignallingState } from "../devices/atm-host-signalling.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";
 import { Aal5Source } from "../traffic/aal5-source.js";
@@ -34,6 +36,7 @@ export class SvcScript implements EventHandler {
     private readonly sig: BuiltSignalling,
   ) {
     this.id = sim.register("atm:svcs", this);
+    sig.hostCrashed = (name) => this.hostCrashed(name);
     const at = (t: number, kind: number, a: number) =>
       this.handles.push(sim.scheduler.scheduleAt(this.id, Math.max(t, sim.now), this.id, kind, a, 0, 0));
     atm.svcs.forEach((v, i) => {
@@ -88,6 +91,11 @@ export class SvcScript implements EventHandler {
         setCause(run, SigCause.HOST_FAILED);
         return;
       }
+      if (caller.state !== HostSignallingState.Up) {
+        run.state = "crashed";
+        run.endedAt = this.sim.now;
+        return;
+      }
       run.state = "calling";
       run.call = caller.open(
         v.route,
@@ -113,6 +121,18 @@ export class SvcScript implements EventHandler {
       run.endedAt = this.sim.now;
       this.stopTraffic(a, v.from);
     }
+  }
+
+  /** Host `name` crashed: the svcs it called end (crashed) and its traffic on every svc stops. */
+  private hostCrashed(name: string): void {
+    this.atm.svcs.forEach((v, i) => {
+      const run = this.sig.svcs.get(v.name)!;
+      if (v.from === name && (run.state === "calling" || run.state === "active")) {
+        run.state = "crashed";
+        run.endedAt = this.sim.now;
+      }
+      if (v.from === name || v.to === name) this.stopTraffic(i, name);
+    });
   }
 
   /** A connected call ended by the far end or the network (seen at `agent`). */

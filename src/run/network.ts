@@ -155,6 +155,7 @@ export class Network {
   addSwitch(name: string, options: EthernetSwitchOptions): EthernetSwitch {
     const sw = new EthernetSwitch(this.sim, name, options);
     this.switches.set(name, sw);
+    this.registerCrashable(name, sw, sw.id);
     return sw;
   }
 
@@ -162,6 +163,7 @@ export class Network {
   addRouter(name: string, options: RouterOptions): Router {
     const router = new Router(this.sim, name, options);
     this.routers.set(name, router);
+    this.registerCrashable(name, router, router.id);
     return router;
   }
 
@@ -322,7 +324,8 @@ export class Network {
 
   /**
    * Lets `target` crash under the name `name` (what crash() and failRandomly() accept);
-   * `deviceId` is the device whose partition runs it. IP hosts are registered by addHost.
+   * `deviceId` is the device whose partition runs it. IP hosts, switches and routers are
+   * registered by addHost, addSwitch and addRouter; a scenario's ATM devices by its build.
    */
   registerCrashable(name: string, target: Crashable, deviceId: number): void {
     this.crashables.set(name, { target, deviceId });

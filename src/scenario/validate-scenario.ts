@@ -121,7 +121,7 @@ function checkDocument(
     top["partitions"] === undefined
       ? undefined
       : checkPartitions(c, top["partitions"], names, links, segments, messageTraffic);
-  const failures = checkFailures(c, top["failures"], names, links, durationNs);
+  const failures = checkFailures(c, top["failures"], names, links, durationNs, atmPart.atm);
   return {
     name,
     seed,

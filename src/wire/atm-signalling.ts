@@ -57,6 +57,10 @@ export const SIG_MAX_LEN = SIG_HEADER_LEN + 10 + 2 * SIG_MAX_ROUTE;
  *   RELEASE COMPLETE 0x5A | cause (1) |
  *   STATUS ENQUIRY   0x75 | seq (2) |          keep-alive poll (call reference 0)
  *   STATUS           0x7D | seq (2) |          its answer, echoing seq
+ *   RESTART          0x46 | (empty) |          a host or switch that booted again clears every
+ *                                              call of the link (call reference 0; Q.2931 5.5,
+ *                                              restart class "all VCs of the interface")
+ *   RESTART ACK      0x4E | (empty) |          its answer
  */
 export const SigType = {
   SETUP: 0x05,
@@ -66,6 +70,8 @@ export const SigType = {
   RELEASE_COMPLETE: 0x5a,
   STATUS_ENQUIRY: 0x75,
   STATUS: 0x7d,
+  RESTART: 0x46,
+  RESTART_ACKNOWLEDGE: 0x4e,
 } as const;
 export type SigType = (typeof SigType)[keyof typeof SigType];
 
@@ -78,6 +84,8 @@ export const SIG_TYPE_NAMES: Record<SigType, string> = {
   [SigType.RELEASE_COMPLETE]: "releaseComplete",
   [SigType.STATUS_ENQUIRY]: "statusEnquiry",
   [SigType.STATUS]: "status",
+  [SigType.RESTART]: "restart",
+  [SigType.RESTART_ACKNOWLEDGE]: "restartAcknowledge",
 };
 export const SIG_TYPES = Object.values(SigType) as SigType[];
 
@@ -99,6 +107,8 @@ export const SigCause = {
   ROUTE_TOO_SHORT: 28,
   /** 35 requested VPCI/VCI not available: the called host cannot use the VCI offered. */
   VCI_UNAVAILABLE: 35,
+  /** 41 temporary failure: a switch on the call's path booted again (its RESTART cleared it). */
+  TEMPORARY_FAILURE: 41,
   /** 45 no VPCI/VCI available: a switch has no free VCI on a link of the path. */
   NO_VCI: 45,
   /** 47 resource unavailable: a VC table (or a switch's call table) is full. */
@@ -123,6 +133,7 @@ const CAUSE_NAME_LIST: [SigCause, string][] = [
   [SigCause.HOST_FAILED, "hostFailed"],
   [SigCause.ROUTE_TOO_SHORT, "routeTooShort"],
   [SigCause.VCI_UNAVAILABLE, "vciUnavailable"],
+  [SigCause.TEMPORARY_FAILURE, "temporaryFailure"],
   [SigCause.NO_VCI, "noVci"],
   [SigCause.TABLE_FULL, "tableFull"],
   [SigCause.CIRCUIT_LIMIT, "circuitLimit"],
@@ -203,6 +214,9 @@ export function sigBodyLength(type: SigType, routeLength = 0): number {
     case SigType.RELEASE:
     case SigType.RELEASE_COMPLETE:
       return 1;
+    case SigType.RESTART:
+    case SigType.RESTART_ACKNOWLEDGE:
+      return 0;
     default:
       return 2;
   }
@@ -353,7 +367,7 @@ export function parseAtmSignal(view: AtmSignalView): AtmSignalRepr | SigParseErr
     const c = view.cause;
     if (c < 1 || c > 127) return SigParseError.BAD_CAUSE;
     r.cause = c;
-  } else {
+  } else if (t === SigType.STATUS_ENQUIRY || t === SigType.STATUS) {
     r.seq = view.seq;
   }
   return r;
@@ -418,7 +432,7 @@ export function emitAtmSignal(repr: AtmSignalRepr, view: AtmSignalView): number 
     view.vci = repr.vci;
   } else if (t === SigType.RELEASE || t === SigType.RELEASE_COMPLETE) {
     view.cause = repr.cause;
-  } else {
+  } else if (t === SigType.STATUS_ENQUIRY || t === SigType.STATUS) {
     view.seq = repr.seq;
   }
   return len;

@@ -51,6 +51,9 @@ describe("signalling message bytes", () => {
       "09 03 ff ff ff 07 80 00 04 00 00 01 01",
     );
     expect(hex(emit(sigRepr(SigType.STATUS_ENQUIRY, 0, 0, { seq: 513 })))).toBe("09 03 00 00 00 75 80 00 02 02 01");
+    // RESTART (Q.2931 type 0x46) on the global call reference: no body.
+    expect(hex(emit(sigRepr(SigType.RESTART, 0, 0)))).toBe("09 03 00 00 00 46 80 00 00");
+    expect(hex(emit(sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1)))).toBe("09 03 80 00 00 4e 80 00 00");
   });
 
   it("every type round-trips: emit, parse, emit again gives the same bytes", () => {
@@ -69,6 +72,8 @@ describe("signalling message bytes", () => {
       sigRepr(SigType.RELEASE_COMPLETE, 5, 1, { cause: 1 }),
       sigRepr(SigType.STATUS_ENQUIRY, 0, 0, { seq: 65535 }),
       sigRepr(SigType.STATUS, 0, 1, { seq: 0 }),
+      sigRepr(SigType.RESTART, 0, 0),
+      sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1),
     ];
     expect(new Set(samples.map((s) => s.type))).toEqual(new Set(SIG_TYPES));
     for (const s of samples) {
@@ -143,6 +148,7 @@ describe("malformed messages are rejected with a reason", () => {
         () => Uint8Array.of(9, 3, 0, 0, 1, 7, 0x80, 0, 3, 0, 1, 2),
         SigParseError.BAD_BODY,
       ],
+      ["RESTART with a body", () => Uint8Array.of(9, 3, 0, 0, 0, 0x46, 0x80, 0, 1, 2), SigParseError.BAD_BODY],
       ["RELEASE with cause 0", () => Uint8Array.of(9, 3, 0, 0, 1, 0x4d, 0x80, 0, 1, 0), SigParseError.BAD_CAUSE],
       ["RELEASE with cause 200", () => Uint8Array.of(9, 3, 0, 0, 1, 0x4d, 0x80, 0, 1, 200), SigParseError.BAD_CAUSE],
     ];

@@ -10,7 +10,8 @@
 // - A learned route is refreshed by each update from its gateway, replaced by a shorter one
 //   from another neighbour, withdrawn when its gateway says 16 or when it has not been heard
 //   of for `timeout` (checked each period). Connected and static routes always win over
-//   learned ones for the same prefix. Withdrawals are counted in `events` by why.
+//   learned ones for the same prefix. Withdrawals are counted in `events` by why (a crash of
+//   the router forgets them all: CRASHED; start() again after a restart).
 // - The period timer is an event of the router (EV_ROUTER_DV_PERIOD); deterministic, no jitter.
 // - Malformed or foreign updates are dropped and counted in the router's drops
 //   (DV_NOT_NEIGHBOUR, DV_BAD_MESSAGE, DV_BAD_ENTRY per entry); nothing from the wire throws.
@@ -104,6 +105,12 @@ export class DistanceVector {
   stop(): void {
     if (this.timer >= 0) this.router.sim.scheduler.cancel(this.timer);
     this.timer = -1;
+  }
+
+  /** The router crashed: the timer stops and every learned route is forgotten (events CRASHED). */
+  crash(): void {
+    this.stop();
+    for (const r of this.routes.list()) if (this.routes.infoOf(r).kind === "dv") this.withdraw(r, "CRASHED");
   }
 
   /** Period timer: age learned routes, advertise on every interface, re-arm. */
