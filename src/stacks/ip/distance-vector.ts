@@ -13,7 +13,8 @@
 //   learned ones for the same prefix. Withdrawals are counted in `events` by why.
 // - The period timer is an event of the router (EV_ROUTER_DV_PERIOD); deterministic, no jitter.
 // - Malformed or foreign updates are dropped and counted in the router's drops
-//   (DV_NOT_NEIGHBOUR, DV_BAD_MESSAGE, DV_BAD_ENTRY per entry); nothing from the wire throws.
+//   (DV_NOT_NEIGHBOUR, DV_BAD_MESSAGE, and DV_BAD_ENTRY for each entry that fails the RFC 2453
+//   3.9.2 checks: see validEntryPrefix); nothing from the wire throws.
 // Not handled: RIP requests (only periodic responses), triggered updates, authentication.
 
 import { NO_FRAME } from "../../buf/frames.js";
@@ -210,19 +211,15 @@ export class DistanceVector {
     const n = Math.floor((len - RIP_HEADER_LEN) / RIP_ENTRY_LEN);
     for (let k = 0; k < n; k++) {
       const e = at + RIP_HEADER_LEN + k * RIP_ENTRY_LEN;
-      if (readU16(b, e) !== 2) continue;
       const mask = readU32(b, e + 8);
-      let prefixLength = 0;
-      while (prefixLength < 32 && ((mask << prefixLength) & 0x8000_0000) !== 0) prefixLength++;
-      if (ipv4PrefixMask(prefixLength) !== mask) continue; // non-contiguous mask
       const network = readU32(b, e + 4);
-      // An address with bits outside its mask names no one prefix: ignore the entry and count
-      // it (RFC 2453 3.9.2 sanity checks; installing it masked would alias another entry).
-      if ((network & ~mask) !== 0) {
+      const metric = readU32(b, e + 16);
+      const prefixLength = validEntryPrefix(readU16(b, e), network, mask, metric);
+      if (prefixLength < 0) {
         this.drop("DV_BAD_ENTRY");
         continue;
       }
-      this.learn(f, from, network, prefixLength, Math.min(readU32(b, e + 16) + 1, RIP_INFINITY));
+      this.learn(f, from, network, prefixLength, Math.min(metric + 1, RIP_INFINITY));
     }
   }
 
@@ -249,4 +246,20 @@ export class DistanceVector {
   private drop(reason: string): void {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
+}
+
+/**
+ * The prefix length of a response entry that passes the RFC 2453 3.9.2 checks, else -1: address
+ * family IP, metric 1..16, a unicast destination outside nets 0 and 127 (0.0.0.0/0, the default
+ * route, excepted), a contiguous mask and no address bits outside it (such an address names no
+ * one prefix: installing it masked would alias another entry).
+ */
+function validEntryPrefix(family: number, network: number, mask: number, metric: number): number {
+  if (family !== 2 || metric < 1 || metric > RIP_INFINITY) return -1;
+  let prefixLength = 0;
+  while (prefixLength < 32 && ((mask << prefixLength) & 0x8000_0000) !== 0) prefixLength++;
+  if (ipv4PrefixMask(prefixLength) !== mask || (network & ~mask) !== 0) return -1;
+  const first = network >>> 24;
+  if (first >= 224 || first === 127 || (first === 0 && prefixLength !== 0)) return -1;
+  return prefixLength;
 }
