@@ -10,7 +10,9 @@
 // - A learned route is refreshed by each update from its gateway, replaced by a shorter one
 //   from another neighbour, withdrawn when its gateway says 16 or when it has not been heard
 //   of for `timeout` (checked each period). Connected and static routes always win over
-//   learned ones for the same prefix. Withdrawals are counted in `events` by why.
+//   learned ones for the same prefix. Withdrawals are counted in `events` by why. At most
+//   DV_MAX_ROUTES routes are learned: a new prefix beyond them is refused (DV_TABLE_FULL), so
+//   a neighbour cannot grow the table (scanned per forwarded datagram) without bound.
 // - The period timer is an event of the router (EV_ROUTER_DV_PERIOD); deterministic, no jitter.
 // - Malformed or foreign updates are dropped and counted in the router's drops
 //   (DV_NOT_NEIGHBOUR, DV_BAD_MESSAGE, and DV_BAD_ENTRY for each entry that fails the RFC 2453
@@ -59,6 +61,8 @@ const RIP_HEADER_LEN = 4;
 const RIP_ENTRY_LEN = 20;
 /** RFC 2453: at most 25 entries per message. */
 const RIP_MAX_ENTRIES = 25;
+/** Most learned routes a router holds: a new prefix beyond them is refused (DV_TABLE_FULL). */
+export const DV_MAX_ROUTES = 4096;
 
 /** What the protocol uses of its router. */
 export interface DvRouter {
@@ -80,6 +84,8 @@ export class DistanceVector {
   private readonly timeout: number;
   private readonly u8: Uint8Array;
   private timer = -1;
+  /** Learned routes in the table (bounded by DV_MAX_ROUTES). */
+  private learned = 0;
   private readonly udpv = new UdpView(new Uint8Array(0));
   private readonly ipv = new Ipv4View(new Uint8Array(0));
   private readonly udpRx: UdpRepr = createUdpRepr();
@@ -133,6 +139,7 @@ export class DistanceVector {
 
   private withdraw(r: Route, reason: string): void {
     this.routes.remove(r);
+    this.learned--;
     this.events[reason] = (this.events[reason] ?? 0) + 1;
   }
 
@@ -239,8 +246,14 @@ export class DistanceVector {
       }
       if (metric >= i.metric) return;
       this.routes.remove(existing);
+      this.learned--;
     } else if (metric >= RIP_INFINITY) return;
+    else if (this.learned >= DV_MAX_ROUTES) {
+      this.drop("DV_TABLE_FULL");
+      return;
+    }
     this.routes.add(network, prefixLength, from, { iface: f.index, kind: "dv", metric, heardAt: this.router.sim.now });
+    this.learned++;
   }
 
   private drop(reason: string): void {

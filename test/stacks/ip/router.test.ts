@@ -5,6 +5,7 @@ import type { Simulation } from "../../../src/engine/simulation.js";
 import { PointToPointLink, type LinkOptions } from "../../../src/devices/link.js";
 import { EthernetSwitch } from "../../../src/devices/ethernet-switch.js";
 import type { EthernetNic } from "../../../src/devices/nic.js";
+import { DV_MAX_ROUTES } from "../../../src/stacks/ip/distance-vector.js";
 import { Router, type RouterOptions } from "../../../src/stacks/ip/router.js";
 import { IP_PROTO_UDP, IPV4_FLAG_DF, ipv4FromString } from "../../../src/wire/ipv4.js";
 import { LINK, hopNs, injectIpv4, pattern, world } from "./support.js";
@@ -326,6 +327,48 @@ describe("Router distance vector: hostile updates", () => {
     expect(s.drops["DV_BAD_ENTRY"]).toBe(2);
     expect(R.routeList().filter((l) => l.startsWith("10.3."))).toEqual([]);
     expect(R.routeList()).toContain("10.4.0.0/16 via 10.0.1.10 dev lan (rip 2)");
+  });
+
+  it("holds at most DV_MAX_ROUTES learned routes: a flood of new prefixes is refused and counted", () => {
+    const w = world(5, 1024);
+    const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1" });
+    const R = router(w.sim, "r", {
+      interfaces: [{ name: "lan", address: "10.0.1.1/24" }],
+      distanceVector: { period: "1s", timeout: "3s" },
+    });
+    connect(w.sim, A.nic, 0, R, 0);
+    // 170 responses of 25 distinct /16 prefixes each (11.0.0.0/16, 11.1.0.0/16, ...): 4250 routes.
+    const messages = 170;
+    for (let m = 0; m < messages; m++) {
+      const rip = new Uint8Array(4 + 25 * 20);
+      const v = new DataView(rip.buffer);
+      rip[0] = 2;
+      rip[1] = 2;
+      for (let k = 0; k < 25; k++) {
+        const e = 4 + 20 * k;
+        v.setUint16(e, 2);
+        v.setUint32(e + 4, (11 << 24) + (m * 25 + k) * 65536);
+        v.setUint32(e + 8, 0xffff0000);
+        v.setUint32(e + 16, 1);
+      }
+      const udp = new Uint8Array(8 + rip.length);
+      const u = new DataView(udp.buffer);
+      u.setUint16(0, 520);
+      u.setUint16(2, 520);
+      u.setUint16(4, udp.length);
+      udp.set(rip, 8);
+      injectIpv4(
+        w.sim,
+        A.nic,
+        0x01005e000009,
+        { src: ipv4FromString("10.0.1.10"), dst: ipv4FromString("224.0.0.9"), protocol: 17, ttl: 1 },
+        udp,
+      );
+      w.sim.scheduler.runUntil(w.sim.now + 100_000);
+    }
+    const learned = R.routeList().filter((l) => l.includes("(rip")).length;
+    expect(learned).toBe(DV_MAX_ROUTES);
+    expect(R.stats().ip.drops["DV_TABLE_FULL"]).toBe(messages * 25 - DV_MAX_ROUTES);
   });
 
   it("ignores and counts every entry RFC 2453 3.9.2 says to ignore, and still learns the default route", () => {
