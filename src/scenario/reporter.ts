@@ -14,6 +14,8 @@
 //   in file order when `byLine` (stable, so problems without a line keep check order), else in
 //   check order; its message lists the first MAX_PROBLEMS_SHOWN and how many more there are.
 //   The CLI maps a ScenarioError to exit code 2.
+// - Every problem is at most MAX_PROBLEM_CHARS characters: a huge value (or key) a message
+//   echoes is cut there and its length said, so the message stays short however large the file.
 // The wording of each problem is the caller's (checks.ts and wording.ts hold the shared ones).
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
@@ -32,6 +34,15 @@ export interface ScenarioIssue {
 
 /** Problems the message lists; `errors` holds them all. */
 export const MAX_PROBLEMS_SHOWN = 50;
+/** Longest problem text: a huge value echoed in one is cut, with its length said. */
+export const MAX_PROBLEM_CHARS = 300;
+
+/** `text` cut to MAX_PROBLEM_CHARS characters, ending "... (N characters)" when it was cut. */
+function clip(text: string): string {
+  if (text.length <= MAX_PROBLEM_CHARS) return text;
+  const tail = `... (${text.length} characters)`;
+  return text.slice(0, MAX_PROBLEM_CHARS - tail.length) + tail;
+}
 
 /** All problems of a scenario; the message has one line per problem, the first 50 of them. */
 export class ScenarioError extends NetloomError {
@@ -39,7 +50,7 @@ export class ScenarioError extends NetloomError {
   readonly source: string | undefined;
 
   constructor(errors: ScenarioIssue[], source: string | undefined) {
-    const lines = errors.slice(0, MAX_PROBLEMS_SHOWN).map((e) => locationPrefix(e, source) + e.message);
+    const lines = errors.slice(0, MAX_PROBLEMS_SHOWN).map((e) => locationPrefix(e, source) + clip(e.message));
     if (errors.length > MAX_PROBLEMS_SHOWN) lines.push(`... and ${errors.length - MAX_PROBLEMS_SHOWN} more`);
     const text =
       errors.length === 1
@@ -73,7 +84,7 @@ export class Reporter {
 
   /** `at` is where to look for the line number when it differs from `path`. */
   error(path: string, problem: string, onKey = false, at = path): undefined {
-    const message = `${path === "" ? "" : `${path}: `}${problem}${this.suffix}`;
+    const message = clip(`${path === "" ? "" : `${path}: `}${problem}${this.suffix}`);
     if (this.seen.has(message) || this.settled.has(path)) return undefined;
     this.seen.add(message);
     const pos = this.locate(at, onKey);
