@@ -49,8 +49,9 @@ export class ScenarioError extends NetloomError {
   readonly errors: readonly ScenarioIssue[];
   readonly source: string | undefined;
 
-  constructor(errors: ScenarioIssue[], source: string | undefined) {
-    const lines = errors.slice(0, MAX_PROBLEMS_SHOWN).map((e) => locationPrefix(e, source) + clip(e.message));
+  constructor(issues: ScenarioIssue[], source: string | undefined) {
+    const errors = issues.map((e) => (e.message.length > MAX_PROBLEM_CHARS ? { ...e, message: clip(e.message) } : e));
+    const lines = errors.slice(0, MAX_PROBLEMS_SHOWN).map((e) => locationPrefix(e, source) + e.message);
     if (errors.length > MAX_PROBLEMS_SHOWN) lines.push(`... and ${errors.length - MAX_PROBLEMS_SHOWN} more`);
     const text =
       errors.length === 1
@@ -84,7 +85,7 @@ export class Reporter {
 
   /** `at` is where to look for the line number when it differs from `path`. */
   error(path: string, problem: string, onKey = false, at = path): undefined {
-    const message = clip(`${path === "" ? "" : `${path}: `}${problem}${this.suffix}`);
+    const message = `${path === "" ? "" : `${path}: `}${problem}${this.suffix}`;
     if (this.seen.has(message) || this.settled.has(path)) return undefined;
     this.seen.add(message);
     const pos = this.locate(at, onKey);

@@ -348,6 +348,15 @@ describe("many problems", () => {
     expect(f.errors).toHaveLength(60);
     expect(Math.max(...f.errors.map((x) => x.message.length))).toBeLessThanOrEqual(MAX_PROBLEM_CHARS);
     expect(f.message.length).toBeLessThan(52 * (MAX_PROBLEM_CHARS + 30));
+    // And a problem made outside a Reporter (the YAML parser's errors quote the token they
+    // stopped at, which the fuzzer made 300 characters long).
+    const g = new ScenarioError(
+      [{ path: "", message: `YAML syntax error: ${"a".repeat(5000)}`, line: 3, column: 1 }],
+      "f.yaml",
+    );
+    expect(g.errors[0]!.message).toMatch(/^YAML syntax error: a+\.\.\. \(5019 characters\)$/);
+    expect(g.errors[0]!.message.length).toBe(MAX_PROBLEM_CHARS);
+    expect(g.message).toBe(`f.yaml:3:1: ${g.errors[0]!.message}`);
   });
 });
 
