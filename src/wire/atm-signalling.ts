@@ -8,7 +8,8 @@
 //   one flat value type (fields a type does not carry are 0 / empty).
 // - parseAtmSignal() never throws (receive path): it returns the repr or a SigParseError number
 //   the receiver counts. emitAtmSignal() throws NetloomError on misuse and never re-checks what
-//   parse checked. emit(parse(emit(r))) gives the same bytes.
+//   parse checked. emit(parse(emit(r))) gives the same bytes, and parse accepts only what
+//   emit can write (a VPI of at most 12 bits), so emit(parse(bytes)) never throws.
 // - Header (9 bytes, laid out as the Q.2931 section 4 header; bodies: see SigType):
 //
 //      0        1        2        3        4        5        6        7        8
@@ -38,6 +39,8 @@ export const SIG_MAX_ROUTE = 32;
 /** Largest port number a route entry may name (switches have at most 4096 ports). */
 export const SIG_MAX_PORT = 4095;
 export const SIG_MAX_CALL_REF = 0x7fffff;
+/** Largest VPI a message may name (12 bits, the NNI's; emit refuses more, so parse does too). */
+const SIG_MAX_VPI = 0xfff;
 /** Longest message: a SETUP with SIG_MAX_ROUTE entries. */
 export const SIG_MAX_LEN = SIG_HEADER_LEN + 10 + 2 * SIG_MAX_ROUTE;
 
@@ -348,6 +351,7 @@ export function parseAtmSignal(view: AtmSignalView): AtmSignalRepr | SigParseErr
     if (body < 10) return SigParseError.BAD_BODY;
     const n = view.routeLength;
     if (n > SIG_MAX_ROUTE || body !== 10 + 2 * n) return SigParseError.BAD_ROUTE;
+    if (view.vpi > SIG_MAX_VPI) return SigParseError.BAD_BODY;
     r.vpi = view.vpi;
     r.vci = view.vci;
     r.tag = view.tag;
@@ -361,6 +365,7 @@ export function parseAtmSignal(view: AtmSignalView): AtmSignalRepr | SigParseErr
   }
   if (body !== sigBodyLength(t)) return SigParseError.BAD_BODY;
   if (t === SigType.CALL_PROCEEDING || t === SigType.CONNECT) {
+    if (view.vpi > SIG_MAX_VPI) return SigParseError.BAD_BODY;
     r.vpi = view.vpi;
     r.vci = view.vci;
   } else if (t === SigType.RELEASE || t === SigType.RELEASE_COMPLETE) {

@@ -149,6 +149,13 @@ describe("malformed messages are rejected with a reason", () => {
         SigParseError.BAD_BODY,
       ],
       ["RESTART with a body", () => Uint8Array.of(9, 3, 0, 0, 0, 0x46, 0x80, 0, 1, 2), SigParseError.BAD_BODY],
+      // A VPI has at most 12 bits (NNI): emit refuses more, so parse must too (the fuzzer's case).
+      ["SETUP with VPI 4096", (b) => ((b[9] = 0x10), b), SigParseError.BAD_BODY],
+      [
+        "CONNECT with VPI 4096",
+        () => Uint8Array.of(9, 3, 0x80, 0, 5, 7, 0x80, 0, 4, 0x10, 0, 1, 0x2c),
+        SigParseError.BAD_BODY,
+      ],
       ["RELEASE with cause 0", () => Uint8Array.of(9, 3, 0, 0, 1, 0x4d, 0x80, 0, 1, 0), SigParseError.BAD_CAUSE],
       ["RELEASE with cause 200", () => Uint8Array.of(9, 3, 0, 0, 1, 0x4d, 0x80, 0, 1, 200), SigParseError.BAD_CAUSE],
     ];
