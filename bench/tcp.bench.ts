@@ -215,6 +215,18 @@ export function tcpTransport(): BulkTransport {
   };
 }
 
+/**
+ * The (d) rows of the goodput-against-loss table (the README prints them; a test regenerates
+ * them): `transport` is "TCP sliding window" (points of tcpTransport) or "NAK-only" (nakTransport).
+ */
+export function lossTableFigures(points: SweepPoint[], transport: string, bytes: number): Figure[] {
+  const what =
+    transport === "NAK-only"
+      ? (p: SweepPoint) => `retx ${p.detail?.retransmitted}, NAKs ${p.detail?.naksSent}`
+      : (p: SweepPoint) => `retx ${p.detail?.retransmits}, RTOs ${p.detail?.timeouts}`;
+  return sweepFigures(transport, points, bytes / 1e6, what);
+}
+
 function sweepFigures(name: string, points: SweepPoint[], mb: number, what: (p: SweepPoint) => string): Figure[] {
   return points.map((p) => {
     if (!p.ok) throw new Error(`${name} transfer at loss ${p.loss} failed: ${p.reason}`);
@@ -270,21 +282,10 @@ const suite: BenchSuite = {
       },
     ];
     const bytes = quick ? 2_000_000 : 10_000_000;
-    const mb = bytes / 1e6;
     figures.push(
-      ...sweepFigures(
-        "TCP sliding window",
-        goodputVsLoss(tcpTransport(), LOSS_RATES, { bytes }),
-        mb,
-        (p) => `retx ${p.detail?.retransmits}, RTOs ${p.detail?.timeouts}`,
-      ),
-      ...sweepFigures(
-        "NAK-only",
-        goodputVsLoss(nakTransport(), LOSS_RATES, { bytes }),
-        mb,
-        (p) => `retx ${p.detail?.retransmitted}, NAKs ${p.detail?.naksSent}`,
-      ),
+      ...lossTableFigures(goodputVsLoss(tcpTransport(), LOSS_RATES, { bytes }), "TCP sliding window", bytes),
     );
+    figures.push(...lossTableFigures(goodputVsLoss(nakTransport(), LOSS_RATES, { bytes }), "NAK-only", bytes));
     return figures;
   },
 };

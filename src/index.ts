@@ -65,5 +65,5 @@ export type {
   RunFlowReport,
   RunReport,
 } from "./run/run-report.js";
-export type { FlowReport } from "./trace/flow-stats.js";
+export type { FlowReport, FlowLatency, FlowJitter, FlowTimes } from "./trace/flow-stats.js";
 export type { TransportFlowReport } from "./traffic/transport-traffic.js";

@@ -26,6 +26,8 @@ export const ErrorCode = {
   USE_AFTER_FREE: "USE_AFTER_FREE",
   /** A result file or directory cannot be created or written (the message names it and the OS reason). */
   OUTPUT_FAILED: "OUTPUT_FAILED",
+  /** A correctness check the run applies to itself (a workload's atomicity check) failed. */
+  CHECK_FAILED: "CHECK_FAILED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

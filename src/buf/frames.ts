@@ -21,6 +21,11 @@
 //   release() drops one. After handing a frame on, the sender must not touch it.
 // - Exhaustion is counted, never thrown (a NIC with no buffer drops the frame); misuse (pushing
 //   past the headroom, popping past the frame) throws NetloomError: it is a bug in a layer.
+// - deviceShare is the most frames one device may hold in its queues and buffers together: half
+//   the pool. Stores that hold frames for a while (link queues, receive chains, CSMA station
+//   queues, ARP queues across a router's interfaces, ...) clamp their limits to it, so no single
+//   device can take every slot and starve the rest. It depends on the pool's size only, never on
+//   what is in use, so the same scenario drops the same frames in every partitioning.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 import { SlotPool, type SlotPoolOptions } from "./slot-pool.unsafe.js";
@@ -31,6 +36,19 @@ export const FRAME_FCS_VALID = 1;
 export const FRAME_CORRUPTED = 2;
 
 export const NO_FRAME = -1;
+
+/**
+ * Frames one device holds across several stores of its own (a router's ARP queues, one per
+ * interface): the stores count what they take and give back, and refuse while it is full.
+ */
+export class FrameBudget {
+  held = 0;
+  constructor(readonly limit: number) {}
+
+  get full(): boolean {
+    return this.held >= this.limit;
+  }
+}
 
 export class FrameStore {
   readonly pool: SlotPool;
@@ -74,6 +92,11 @@ export class FrameStore {
     this.birth[id] = birth;
     this.flow[id] = flow;
     return id;
+  }
+
+  /** Most frames one device may hold at once: half the pool (see the contract). */
+  get deviceShare(): number {
+    return Math.max(1, this.pool.count >> 1);
   }
 
   /** Byte offset in linear memory of the frame's first byte. */

@@ -7,7 +7,8 @@
 // - Exit codes: EXIT_OK; EXIT_BAD_INPUT for a bad scenario or bad arguments (a NetloomError or
 //   a commander usage error; the message names the path and the problem); EXIT_FAILED for an
 //   output that cannot be written (NetloomError OUTPUT_FAILED: one line naming the path and the
-//   OS reason) and for anything else (an internal error, a failed sweep point).
+//   OS reason), for a run that failed its own check (CHECK_FAILED: a workload's atomicity check;
+//   the message says what broke) and for anything else (an internal error, a failed sweep point).
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
 
@@ -36,8 +37,8 @@ export function exitCodeOf(err: unknown): number {
   }
   if (err instanceof NetloomError) {
     process.stderr.write(`netloom: ${err.message}\n`);
-    // A file or directory that cannot be written is the environment's failure, not bad input.
-    return err.code === ErrorCode.OUTPUT_FAILED ? EXIT_FAILED : EXIT_BAD_INPUT;
+    // A file that cannot be written, or a run that failed its own check: not bad input.
+    return err.code === ErrorCode.OUTPUT_FAILED || err.code === ErrorCode.CHECK_FAILED ? EXIT_FAILED : EXIT_BAD_INPUT;
   }
   process.stderr.write(`netloom: internal error: ${(err as Error).stack ?? String(err)}\n`);
   return EXIT_FAILED;

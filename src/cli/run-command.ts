@@ -11,6 +11,9 @@
 //   `parallel`, `partitioning`, `captures`, `interrupted` when they apply); otherwise the
 //   summary of ./run-summary.ts. A progress bar goes to stderr only on an interactive terminal
 //   without CI, never with --json or --quiet; it follows virtual time and events at any scale.
+// - --report FILE (else the scenario's outputs.report) writes the HTML report of the run
+//   (src/run/html/run-page.ts), with time series sampled during the run; --link-stats (on with
+//   a report) adds each link direction's delay, jitter and frames in flight.
 // - Notes on stderr: a run asked to partition that runs on one thread says why; captures that
 //   grow fast (on course for more than CAPTURE_WARN_BYTES, or past it) say so once.
 // - SIGINT and SIGTERM stop the run at the next event boundary: captures close on whole
@@ -29,6 +32,7 @@ import { EXIT_OK, printJson, printLines } from "./output.js";
 import { progressWanted, RunProgressBar, restoreTerminal } from "./progress.js";
 import { type OutputFlags, planOutputs, reportDocument, type RunOutputPlan, writeOutputs } from "./run-outputs.js";
 import { runSummary } from "./run-summary.js";
+import { prepareOutputFile, writeOutputFile } from "../base/output-path.js";
 
 export interface RunFlags extends OutputFlags {
   json?: boolean;
@@ -37,6 +41,8 @@ export interface RunFlags extends OutputFlags {
   quiet?: boolean;
   workers?: number;
   forceWorkers?: boolean;
+  report?: string;
+  linkStats?: boolean;
 }
 
 /** Captures on course for more than this by the end of the run (or past it) get a warning. */
@@ -61,7 +67,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     pcapFiles: report.captures?.files ?? 0,
     csvDir: outputs.csvDir,
   });
-  writeOutputs(outputs, report, summary);
+  writeOutputs(outputs, report, scenario);
   if (flags.json) printJson(reportDocument(report));
   else printLines([...summary, ...writtenLines(outputs)]);
   if (report.interrupted !== undefined) {
@@ -133,6 +139,9 @@ async function runWithSignals(
         watch.check(t, p.captureBytes);
       },
       onNotice: (message) => process.stderr.write(`netloom: ${message}\n`),
+      // The HTML report shows the time series and the link figures; otherwise they cost only on request.
+      ...(outputs.reportFile !== undefined ? { samples: true } : {}),
+      ...(flags.linkStats === true || outputs.reportFile !== undefined ? { linkStats: true } : {}),
     });
   } finally {
     process.off("SIGINT", onSignal);
@@ -164,4 +173,9 @@ class CaptureWatch {
         "--snaplen bounds it, Ctrl-C stops the run and keeps what was written\n",
     );
   }
+}
+
+/** Writes an HTML page (whole or not at all; its directory made, the path checked, as every output). */
+export function writeHtml(file: string, html: string): void {
+  writeOutputFile(prepareOutputFile(file, "the report page"), html, "the report page");
 }

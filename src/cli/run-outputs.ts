@@ -5,8 +5,8 @@
 //   scenario's `outputs` (relative paths resolved against the scenario file's directory):
 //   --pcap DIR (every port) over outputs.pcap (its dir and ports; its snap length and limit
 //   apply to --pcap too unless --snaplen and --pcap-limit are given), --csv DIR over outputs.csv;
-//   outputs.json (a copy of the --json document) and outputs.report (an HTML page) come from
-//   the scenario only.
+//   --report FILE over outputs.report (the run's HTML page: src/run/html/run-page.ts);
+//   outputs.json (a copy of the --json document) comes from the scenario only.
 // - Every directory is created and every file's place checked before the run (prepareOutputDir
 //   and prepareOutputFile): a bad path is one line naming it and the OS reason, exit 1.
 // - writeOutputs(plan, report, summary) writes the CSV files, the JSON file and the report page
@@ -18,6 +18,7 @@ import { ErrorCode, NetloomError } from "../base/errors.js";
 import { prepareOutputDir, prepareOutputFile, writeOutputFile } from "../base/output-path.js";
 import { type CaptureLimit, parseByteSize, parseCaptureLimit } from "../base/units.js";
 import { flowsCsv, linksCsv } from "../run/report-csv.js";
+import { runHtml } from "../run/html/run-page.js";
 import type { RunReport } from "../run/run-report.js";
 import type { ScenarioCaptureOptions } from "../run/scenario-capture.js";
 import { MIN_SNAPLEN } from "../scenario/check-outputs.js";
@@ -27,6 +28,7 @@ import { PCAP_MAX_SNAPLEN } from "../trace/pcap.js";
 export interface OutputFlags {
   csv?: string;
   pcap?: string;
+  report?: string;
   pcapLimit?: string;
   snaplen?: string;
 }
@@ -68,8 +70,11 @@ export function planOutputs(scenario: Scenario, flags: OutputFlags): RunOutputPl
   }
   const json = fromFile(o.json);
   if (json !== undefined) plan.jsonFile = prepareOutputFile(json, "the JSON report (outputs.json)");
-  const report = fromFile(o.report);
-  if (report !== undefined) plan.reportFile = prepareOutputFile(report, "the report page (outputs.report)");
+  const report = flags.report ?? fromFile(o.report);
+  if (report !== undefined) {
+    const what = flags.report !== undefined ? "the report page" : "the report page (outputs.report)";
+    plan.reportFile = prepareOutputFile(report, what);
+  }
   return plan;
 }
 
@@ -90,7 +95,7 @@ export function reportDocument(report: RunReport): unknown {
   return { ...report, switches: report.switches.map(({ name, ports, ...rest }) => ({ name, ...rest, ports })) };
 }
 
-export function writeOutputs(plan: RunOutputPlan, report: RunReport, summary: readonly string[]): void {
+export function writeOutputs(plan: RunOutputPlan, report: RunReport, scenario: Scenario): void {
   if (plan.csvDir !== undefined) {
     writeCsv(join(plan.csvDir, "flows.csv"), flowsCsv(report.flows));
     writeCsv(
@@ -102,20 +107,6 @@ export function writeOutputs(plan: RunOutputPlan, report: RunReport, summary: re
     writeOutputFile(plan.jsonFile, JSON.stringify(reportDocument(report), null, 2) + "\n", "the JSON report");
   }
   if (plan.reportFile !== undefined) {
-    writeOutputFile(plan.reportFile, summaryPage(report.scenario, summary), "the report page");
+    writeOutputFile(plan.reportFile, runHtml(report, scenario), "the report page");
   }
-}
-
-const escapeHtml = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-/** The run's summary as a self-contained page (the text `netloom run` prints). */
-function summaryPage(name: string, summary: readonly string[]): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>netloom run: ${escapeHtml(name)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}pre{font:13px ui-monospace,monospace}</style>
-</head><body><h1>netloom run: ${escapeHtml(name)}</h1>
-<pre>${escapeHtml(summary.join("\n"))}</pre>
-</body></html>
-`;
 }

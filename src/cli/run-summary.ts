@@ -1,9 +1,11 @@
 // The human summary of a run report (`netloom run` without --json): a header, then one section
-// each for flows, host stacks, links with drops and the ATM section's devices, then where the
+// each for flows, host stacks, links with drops, the ATM section's devices and the workloads
+// (workload-summary.ts), then where the
 // files went. Plain lines; the caller prints them. Tests pin this text.
 
 import { formatBitRate, formatDuration } from "../base/units.js";
 import type { RunReport } from "../run/run-report.js";
+import { workloadLines } from "./workload-summary.js";
 
 export interface RunOutputs {
   /** --workers as given (1 when absent): a run asked for more that found nothing to cut says so. */
@@ -38,6 +40,7 @@ export function runSummary(name: string, report: RunReport, outputs: RunOutputs)
   if (stacks.length > 0) out.push("", "host stacks (virtual CPU time by operation):", ...stacks);
   out.push(...linkLines(report));
   if (report.atm !== undefined) out.push("", "atm:", ...atmLines(report.atm));
+  out.push(...workloadLines(report));
   if (outputs.pcapDir !== undefined) {
     const c = report.captures;
     const limited =

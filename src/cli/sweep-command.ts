@@ -1,7 +1,9 @@
 // `netloom sweep <scenario>`: runs one point per combination of the scenario's `parameters`
 // (src/run/sweep.ts) on worker threads and writes one table, DIR/<name>-sweep.json and .csv
 // (DIR: --out, else results/ beside the scenario). A summary (or, with --json, the table) on
-// stdout; exit EXIT_FAILED when any point failed (its row says why).
+// stdout; exit EXIT_FAILED when any point failed (its row says why). --report FILE also writes
+// the HTML report (src/run/html/sweep-page.ts): each figure against each parameter, the mean
+// over seeds with a 95% confidence interval.
 
 import { join } from "node:path";
 import { writeCsv } from "../base/csv.js";
@@ -11,12 +13,15 @@ import { runSweep, type SweepResult, sweepCsv } from "../run/sweep.js";
 import { loadSweep } from "../scenario/scenario.js";
 import { EXIT_FAILED, EXIT_OK, printJson, printLines } from "./output.js";
 import { pointsBar } from "./progress.js";
+import { writeHtml } from "./run-command.js";
+import { sweepHtml } from "../run/html/sweep-page.js";
 
 export interface SweepFlags {
   out?: string;
   threads?: number;
   json?: boolean;
   quiet?: boolean;
+  report?: string;
 }
 
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<number> {
@@ -26,6 +31,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
   const outDir = prepareOutputDir(flags.out ?? join(base, "results"), "the sweep's output directory");
   const stem = join(outDir, `${sweep.base.name}-sweep`);
   for (const ext of [".json", ".csv"]) prepareOutputFile(stem + ext, "the sweep table");
+  if (flags.report !== undefined) prepareOutputFile(flags.report, "the report page");
   const bar = pointsBar(" {bar} {value}/{total} points | {failed} failed", flags.quiet || flags.json === true);
   bar?.start(sweep.points.length, 0, { failed: 0 });
   let failed = 0;
@@ -43,8 +49,14 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
   }
   writeOutputFile(`${stem}.json`, JSON.stringify(result, null, 2) + "\n", "the sweep table");
   writeCsv(`${stem}.csv`, sweepCsv(result));
+  if (flags.report !== undefined) writeHtml(flags.report, sweepHtml(result));
   if (flags.json) printJson(result);
-  else printLines([...sweepSummary(result, failed), `table: ${stem}.json, ${stem}.csv`]);
+  else
+    printLines([
+      ...sweepSummary(result, failed),
+      `table: ${stem}.json, ${stem}.csv`,
+      ...(flags.report !== undefined ? [`report: ${flags.report}`] : []),
+    ]);
   return failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
 

@@ -9,17 +9,25 @@
 // - The callee opens its NIC circuit on the VCI its switch offers and answers CONNECT; its
 //   application hears connected() at once.
 // - close(call) sends RELEASE(NORMAL) from either end; the other end's application hears
-//   released(call, cause).
+//   released(call, cause). Every RELEASE the host sends waits for RELEASE COMPLETE under T308
+//   (releaseTimeout): sent once more, then cleared and counted (atm-signalling-release.ts).
 // - Calls are bounded by maxCalls and by the NIC's circuits. fail() makes the host (and its NIC)
 //   stop answering anything, for good, without RELEASE or callbacks: its switch notices through
 //   the keep-alive.
+// - crash() (the host crashed; its NIC crashes apart) forgets every call silently: timers
+//   stopped, the calls' NIC circuits closed, waiting messages lost, no RELEASE, no callbacks.
+//   restart() answers again (polls, incoming calls) with no calls and sends RESTART (Q.2931
+//   5.5, all circuits of the interface): its switch clears what it still held for it. Sooner,
+//   the switch clears them when it has missed enough polls. RESTART is sent once (a lost one
+//   is not repeated). A RESTART from the switch (it booted again) ends every call of the host
+//   (TEMPORARY_FAILURE, to the application) and is answered RESTART ACKNOWLEDGE.
 //
 // State machines:
 //   caller call: Calling --CALL PROCEEDING--> Proceeding --CONNECT--> Active
 //                Calling | Proceeding --timeout / RELEASE (COMPLETE)--> freed (failed)
 //                Active --RELEASE--> freed (released); any --close()--> freed
 //   callee call: (SETUP accepted, CONNECT sent) Active --RELEASE / close()--> freed
-//   host:        Up --fail()--> Failed (final)
+//   host:        Up --fail()--> Failed (final); Up --crash()--> Crashed --restart()--> Up
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import {
@@ -39,12 +47,19 @@ import type { AtmVcOptions } from "./atm-nic-circuits.js";
 import type { AtmSignallingAgent } from "./atm-nic-receive.js";
 import {
   CauseCounts,
+  EV_SIG_T308,
   EV_SIG_TIMEOUT,
   SignallingEntity,
   checkDelay,
   type SignallingCounters,
   type SignallingOptions,
 } from "./atm-signalling.js";
+import {
+  DEFAULT_RELEASE_TIMEOUT_NS,
+  PendingReleases,
+  releaseCounters,
+  type ReleaseCounters,
+} from "./atm-signalling-release.js";
 
 export const DEFAULT_SETUP_TIMEOUT_NS = 20_000_000;
 export const DEFAULT_HOST_CALLS = 32;
@@ -56,10 +71,14 @@ export interface HostSignallingOptions extends SignallingOptions {
   maxCalls?: number;
 }
 
-export interface HostSignallingStats extends SignallingCounters {
-  state: "up" | "failed";
+export interface HostSignallingStats extends SignallingCounters, ReleaseCounters {
+  state: "up" | "failed" | "crashed";
   /** When the host failed (ns), or null. */
   failedAt: number | null;
+  /** Calls held when the host crashed (forgotten silently). */
+  callsLostInCrashes: number;
+  /** RESTARTs from its switch (it booted again: every call of the host ended). */
+  restartsHeard: number;
   calls: number;
   /** Calls this host opened; those that connected; those that failed, by cause. */
   opened: number;
@@ -79,7 +98,8 @@ export const HostCallState = { Calling: 0, Proceeding: 1, Active: 2 } as const;
 export type HostCallState = (typeof HostCallState)[keyof typeof HostCallState];
 const HOST_CALL_STATE_NAMES = ["calling", "proceeding", "active"] as const;
 
-export const HostSignallingState = { Up: 0, Failed: 1 } as const;
+export const HostSignallingState = { Up: 0, Failed: 1, Crashed: 2 } as const;
+const HOST_STATE_NAMES = ["up", "failed", "crashed"] as const;
 export type HostSignallingState = (typeof HostSignallingState)[keyof typeof HostSignallingState];
 
 /** What the application hears about a call. */
@@ -153,6 +173,9 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   private accepted = 0;
   private readonly refused = new CauseCounts();
   private keepAliveAnswers = 0;
+  private readonly releases: PendingReleases;
+  private callsLostInCrashes = 0;
+  private restartsHeard = 0;
 
   constructor(nic: AtmNic, options: HostSignallingOptions = {}) {
     super(nic.sim, `${nic.name}:sig`, options);
@@ -164,6 +187,10 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     );
     this.maxCalls = options.maxCalls ?? DEFAULT_HOST_CALLS;
     checkInteger(`${this.name}.maxCalls`, this.maxCalls, 1, 1 << 16);
+    const t308 = checkDelay(options.releaseTimeout, DEFAULT_RELEASE_TIMEOUT_NS, `${this.name}.releaseTimeout`, false);
+    this.releases = new PendingReleases(this.sim, this.id, t308, this.maxCalls, (_port, ref, flag, cause) =>
+      this.send(0, sigRepr(SigType.RELEASE, ref, flag, { cause })),
+    );
     this.nic = nic;
     this.sigVc = nic.openVc(SIG_VPI, SIG_VCI);
     nic.setSignalling(this.sigVc, this);
@@ -192,7 +219,8 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     const path = `${this.name}.open`;
     if (this.stopped) throw new NetloomError(ErrorCode.USE_AFTER_FREE, `${this.name} was destroyed`, { path });
     if (this.state !== HostSignallingState.Up) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name} has failed: it opens no circuits`, { path });
+      const how = this.state === HostSignallingState.Crashed ? "is crashed" : "has failed";
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name} ${how}: it opens no circuits`, { path });
     }
     const ports = typeof route === "string" ? parseSigRoute(route) : [...route];
     if (
@@ -246,7 +274,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   close(call: number): boolean {
     const c = this.byId.get(call);
     if (c === undefined || this.state !== HostSignallingState.Up) return false;
-    this.send(0, sigRepr(SigType.RELEASE, c.ref, c.caller ? 0 : 1, { cause: SigCause.NORMAL }));
+    this.sendRelease(c, SigCause.NORMAL);
     this.drop(c);
     this.closed++;
     return true;
@@ -259,6 +287,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     this.failedAt = this.sim.now;
     for (const c of this.byId.values()) if (c.timer >= 0) this.sim.scheduler.cancel(c.timer);
     // The host's memory is gone: no RELEASE, no callbacks. Its switch notices (keep-alive).
+    this.releases.clear();
     this.byId.clear();
     this.outByRef.clear();
     this.inByRef.clear();
@@ -269,6 +298,32 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
 
   get failed(): boolean {
     return this.state === HostSignallingState.Failed;
+  }
+
+  /** The host crashed: every call forgotten silently (see the module contract). False when not up. */
+  crash(): boolean {
+    if (this.state !== HostSignallingState.Up) return false;
+    this.state = HostSignallingState.Crashed;
+    for (const c of [...this.byId.values()]) {
+      if (c.timer >= 0) this.sim.scheduler.cancel(c.timer);
+      c.timer = -1;
+      if (c.vc >= 0) this.nic.closeVc(c.vc);
+      this.callsLostInCrashes++;
+    }
+    this.byId.clear();
+    this.outByRef.clear();
+    this.inByRef.clear();
+    this.releases.clear();
+    this.crashQueue();
+    return true;
+  }
+
+  /** Up again with no calls. False when not crashed. */
+  restart(): boolean {
+    if (this.state !== HostSignallingState.Crashed) return false;
+    this.state = HostSignallingState.Up;
+    this.send(0, sigRepr(SigType.RESTART, 0, 0));
+    return true;
   }
 
   /** State of call `call`, or undefined when it is not (or no longer) held. */
@@ -308,8 +363,23 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
         this.send(0, sigRepr(SigType.STATUS, m.callRef, 1, { seq: m.seq }));
         return;
       case SigType.STATUS:
+      case SigType.RESTART_ACKNOWLEDGE:
+        return;
+      case SigType.RESTART:
+        if (m.callRef !== 0 || m.flag !== 0) this.protocolErrors++;
+        else this.onSwitchRestart();
         return;
     }
+  }
+
+  /**
+   * The switch booted again (RESTART): it holds none of our calls, so each ends here, released
+   * (or failed, when not yet connected) with TEMPORARY_FAILURE and no RELEASE; then the answer.
+   */
+  private onSwitchRestart(): void {
+    this.restartsHeard++;
+    for (const c of [...this.byId.values()].sort((a, b) => a.id - b.id)) this.finish(c, SigCause.TEMPORARY_FAILURE);
+    this.send(0, sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1));
   }
 
   private refuseIncoming(m: AtmSignalRepr, cause: SigCause): void {
@@ -382,7 +452,7 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     if (call.state === HostCallState.Calling) {
       const vc = m.vpi === 0 && m.vci !== 0 ? this.openCircuit(m.vci, call.vcOptions) : -SigCause.VCI_UNAVAILABLE;
       if (vc < 0) {
-        this.send(0, sigRepr(SigType.RELEASE, call.ref, 0, { cause: -vc }));
+        this.sendRelease(call, -vc);
         this.finish(call, -vc);
         return;
       }
@@ -406,6 +476,8 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   private onRelease(m: AtmSignalRepr): void {
     const call = m.flag === 1 ? this.outByRef.get(m.callRef) : this.inByRef.get(m.callRef);
     if (call === undefined) {
+      // The answer to a RELEASE of ours (or a RELEASE crossing it): T308 stops, nothing is sent.
+      if (this.releases.complete(releaseKey(m.callRef, m.flag === 1))) return;
       if (m.type === SigType.RELEASE) {
         this.unknownCall++;
         this.send(
@@ -433,6 +505,13 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     }
   }
 
+  /** RELEASE for `call`, from our side of its reference, with T308 running until it is answered. */
+  private sendRelease(call: HostCall, cause: number): void {
+    const flag = call.caller ? 0 : 1;
+    this.send(0, sigRepr(SigType.RELEASE, call.ref, flag, { cause }));
+    this.releases.start(releaseKey(call.ref, call.caller), 0, call.ref, flag, cause);
+  }
+
   private drop(call: HostCall): void {
     if (call.timer >= 0) this.sim.scheduler.cancel(call.timer);
     call.timer = -1;
@@ -443,27 +522,33 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
   }
 
   protected timer(kind: number, a: number): void {
-    if (kind !== EV_SIG_TIMEOUT || this.state !== HostSignallingState.Up) return;
+    if (this.state !== HostSignallingState.Up) return;
+    if (kind === EV_SIG_T308) return this.releases.fire(a);
+    if (kind !== EV_SIG_TIMEOUT) return;
     const call = this.byId.get(a);
     if (call === undefined || call.state === HostCallState.Active) return;
     call.timer = -1;
-    this.send(0, sigRepr(SigType.RELEASE, call.ref, 0, { cause: SigCause.TIMEOUT }));
+    this.sendRelease(call, SigCause.TIMEOUT);
     this.finish(call, SigCause.TIMEOUT);
   }
 
+  /** A reference of ours is not given out again while its RELEASE is still unanswered. */
   private allocRef(): number {
     for (;;) {
       const ref = this.nextRef;
       this.nextRef = ref === SIG_MAX_CALL_REF ? 1 : ref + 1;
-      if (!this.outByRef.has(ref)) return ref;
+      if (!this.outByRef.has(ref) && !this.releases.has(releaseKey(ref, true))) return ref;
     }
   }
 
   stats(): HostSignallingStats {
     return {
       ...this.counters(),
-      state: this.state === HostSignallingState.Up ? "up" : "failed",
+      ...releaseCounters(this.releases),
+      state: HOST_STATE_NAMES[this.state],
       failedAt: this.failedAt,
+      callsLostInCrashes: this.callsLostInCrashes,
+      restartsHeard: this.restartsHeard,
       calls: this.byId.size,
       opened: this.opened,
       connected: this.connectedCalls,
@@ -481,6 +566,12 @@ export class HostSignalling extends SignallingEntity implements AtmSignallingAge
     if (this.stopped) return;
     this.stopped = true;
     for (const c of this.byId.values()) if (c.timer >= 0) this.sim.scheduler.cancel(c.timer);
+    this.releases.clear();
     this.clearQueue();
   }
+}
+
+/** A pending release's key: the reference and whose it is (ours: we sent the SETUP). */
+function releaseKey(ref: number, ours: boolean): number {
+  return ref * 2 + (ours ? 1 : 0);
 }

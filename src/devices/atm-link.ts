@@ -17,6 +17,9 @@
 //   first cell starts before the previous one's last ends: a sender bug, counted, never thrown).
 //   Trace points per direction (trace[d]): macTx when a train is accepted, phyRxEnd when it is
 //   announced; a hit is a whole train (length = cells * 53).
+// - signalLoss(end, sentUntil): the device at `end` crashed with cells scheduled until
+//   sentUntil; the far device hears EV_SIGNAL_LOSS when the light stops reaching it and drops
+//   those cells as they arrive (atm-signal-loss.ts).
 // - Not handled: link down/up, bursty loss, duplication, reordering (cells on a fibre do not
 //   reorder), partitions.
 
@@ -27,7 +30,7 @@ import type { Rng } from "../engine/rng.js";
 import type { Simulation } from "../engine/simulation.js";
 import { DropReason, TracePoints } from "../trace/trace-point.js";
 import { ATM_CELL_LEN, IDLE_HEADER_WORD, IDLE_HEC, IDLE_PAYLOAD_BYTE } from "../wire/atm-cell.js";
-import { EV_FRAME_RX, type Channel } from "./device.js";
+import { EV_FRAME_RX, EV_SIGNAL_LOSS, type Channel } from "./device.js";
 
 export const CELL_BITS = ATM_CELL_LEN * 8;
 /** STS-3c payload: the cell bit rate of OC-3 (155.52 Mbit/s line). */
@@ -283,6 +286,8 @@ export interface AtmLinkDirectionStats {
   noSlot: number;
   /** Trains whose first cell started before the previous train's last ended (sender bug). */
   overlaps: number;
+  /** Crashes of the sender with cells still scheduled (signalLoss). */
+  signalLosses: number;
   /** Cells sent / (elapsed time / cell time): 0..1. */
   utilisation: number;
 }
@@ -318,6 +323,7 @@ class AtmDirection {
   corruptedTrains = 0;
   noSlot = 0;
   overlaps = 0;
+  signalLosses = 0;
   constructor(readonly rng: Rng) {}
 }
 
@@ -435,6 +441,27 @@ export class AtmLink implements Channel {
     return true;
   }
 
+  /**
+   * The device at `end` crashed now with cells scheduled to be sent until `sentUntil` (ns): they
+   * never leave. The far device learns it when the light stops reaching it (now + delay) and
+   * drops them as they arrive (atm-signal-loss.ts). Nothing to do when nothing was scheduled.
+   */
+  signalLoss(end: number, sentUntil: number): void {
+    const d = this.dirs[end === 1 ? 1 : 0]!;
+    const now = this.sim.now;
+    if (sentUntil <= now || d.peerDevice === -1) return;
+    d.signalLosses++;
+    this.sim.scheduler.post(
+      d.origin,
+      now + this.delay,
+      d.peerDevice,
+      EV_SIGNAL_LOSS,
+      0,
+      d.peerPort,
+      sentUntil + this.delay,
+    );
+  }
+
   /** Replaces every lost cell of the train by an idle cell. */
   private applyLoss(d: AtmDirection, frame: number, cells: number): number {
     const frames = this.sim.frames;
@@ -506,6 +533,7 @@ export class AtmLink implements Channel {
       corruptedTrains: d.corruptedTrains,
       noSlot: d.noSlot,
       overlaps: d.overlaps,
+      signalLosses: d.signalLosses,
       utilisation: capacity > 0 ? Math.min(1, d.cells / capacity) : 0,
     };
   }

@@ -15,6 +15,10 @@
 //   processed: exact on paths without merging, where NIC trains end on a PDU end.
 // - Reassembly timeout: a PDU in progress (or parked for parity) whose last cell is older than
 //   the timeout is aborted (counted: timeouts). One timer, armed at the earliest deadline.
+// - Loss of signal (signalLoss(), atm-signal-loss.ts): the far sender crashed; cells arriving
+//   inside the window are skipped, counted in signalLossCells.
+// - crash(): pending trains dropped (CRASHED, crashedTrains), PDUs in reassembly and parked for
+//   parity aborted, the timer stopped; trains arriving while the NIC is crashed go the same way.
 // - No allocation per cell, train or PDU.
 //
 // State machines:
@@ -45,6 +49,7 @@ import {
 } from "./atm-nic-circuits.js";
 import type { NicParity } from "./atm-nic-parity.js";
 import type { PduTapPoint } from "./atm-nic-tap.js";
+import { SignalLossWindows, cellsArrivedBy } from "./atm-signal-loss.js";
 import { EV_DEVICE_BASE } from "./device.js";
 
 /** The last cell of the pending train at the head has arrived (a = unused). */
@@ -106,7 +111,12 @@ export class NicReceiver {
   parityUnused = 0;
   trainOverruns = 0;
   failedTrains = 0;
+  /** Trains pending at a crash of the NIC, or arriving while it was crashed. */
+  crashedTrains = 0;
+  /** Cells the far end had scheduled when it crashed (never sent): skipped on arrival. */
+  signalLossCells = 0;
   private readonly sim: Simulation;
+  private readonly dark = new SignalLossWindows(1);
   private readonly owner: number;
   private readonly rt: KernelRuntime;
   private readonly kernels: ChecksumKernels;
@@ -242,6 +252,25 @@ export class NicReceiver {
     frames.release(frame);
   }
 
+  /** Releases a train that reached the NIC while it was crashed (CRASHED). */
+  dropCrashedTrain(frame: number): void {
+    const frames = this.sim.frames;
+    this.crashedTrains++;
+    this.trace.phyRxDrop.hit(this.sim.now, frame, frames.length[frame]!, DropReason.CRASHED);
+    frames.release(frame);
+  }
+
+  /**
+   * EV_SIGNAL_LOSS: the far sender crashed; cells arriving from now until `until` were never
+   * sent. Everything arrived by now is processed first.
+   */
+  signalLoss(until: number): void {
+    const now = this.sim.now;
+    this.advance(now);
+    this.dark.open(0, now, until);
+    this.armTimer();
+  }
+
   /** EV_ATM_NIC_TRAIN_END. */
   trainEnd(): void {
     this.advance(this.sim.now);
@@ -271,7 +300,8 @@ export class NicReceiver {
       const upto = arrived < n ? arrived : n;
       const from = this.pendNext[slot]!;
       if (upto > from) {
-        this.processCells(f, from, upto);
+        if (this.dark.isOpen(0)) this.processAround(f, from, upto, n);
+        else this.processCells(f, from, upto);
         this.pendNext[slot] = upto;
       }
       if (upto < n) break;
@@ -279,6 +309,26 @@ export class NicReceiver {
       this.pendHead = (slot + 1) % cap;
       this.pendCount--;
     }
+    if (this.dark.isOpen(0)) this.dark.closeIfPast(0, now);
+  }
+
+  /** Cells from..to - 1 of train f (n cells), skipping those inside the loss-of-signal window. */
+  private processAround(f: number, from: number, to: number, n: number): void {
+    const base = this.table.base[f]!;
+    const j0 = this.table.index[f]!;
+    const num = this.clock!.num;
+    const den = this.clock!.den;
+    const lo = cellsArrivedBy(this.dark.from[0]!, base, j0, num, den, n);
+    const hi = cellsArrivedBy(this.dark.until[0]!, base, j0, num, den, n);
+    const a = from > lo ? from : lo;
+    const b = to < hi ? to : hi;
+    if (b <= a) {
+      this.processCells(f, from, to);
+      return;
+    }
+    if (a > from) this.processCells(f, from, a);
+    this.signalLossCells += b - a;
+    if (to > b) this.processCells(f, b, to);
   }
 
   /** Cells from..to - 1 of train f, in order. */
@@ -461,6 +511,21 @@ export class NicReceiver {
       0,
       0,
     );
+  }
+
+  /** The NIC crashed: pending trains dropped (CRASHED), PDUs in reassembly aborted, the timer stopped. */
+  crash(): void {
+    const frames = this.sim.frames;
+    const now = this.sim.now;
+    while (this.pendCount > 0) {
+      const f = this.pendFrame[this.pendHead]!;
+      this.crashedTrains++;
+      this.trace.phyRxDrop.hit(now, f, frames.length[f]!, DropReason.CRASHED);
+      frames.release(f);
+      this.pendHead = (this.pendHead + 1) % this.pendFrame.length;
+      this.pendCount--;
+    }
+    this.fail();
   }
 
   /** The host failed: pending trains and PDUs in reassembly are dropped, the timer stops. */

@@ -12,8 +12,10 @@
 // - A PDU whose cells do not fit one frame slot is segmented into a scratch region (allocated on
 //   first use) and copied into several trains; every slot is taken before any is sent.
 // - A refused PDU (closed circuit, too long, backlog above txQueueLimit cells, no slot, host
-//   down) is released, counted by reason (AtmTxDrop) and traced at macTxDrop; send() then
+//   down or crashed) is released, counted by reason (AtmTxDrop) and traced at macTxDrop; send() then
 //   returns false. Nothing here throws.
+// - Frames held: none here; trains go to the link at once, which holds them until their cells
+//   arrive: at most txQueueLimit cells' worth, one frame per train.
 //
 // State machine: the CellSerializer, Idle (busyUntil <= now) | Busy; no events.
 
@@ -29,14 +31,15 @@ import type { NicParity } from "./atm-nic-parity.js";
 import type { PduTapPoint } from "./atm-nic-tap.js";
 
 /** Why the NIC refused a PDU (counter names in TX_DROP_NAMES). */
-export const AtmTxDrop = { CLOSED_VC: 0, TOO_LONG: 1, QUEUE_FULL: 2, NO_SLOT: 3, HOST_DOWN: 4 } as const;
-export const TX_DROP_NAMES = ["closedVc", "tooLong", "queueFull", "noSlot", "hostDown"] as const;
+export const AtmTxDrop = { CLOSED_VC: 0, TOO_LONG: 1, QUEUE_FULL: 2, NO_SLOT: 3, HOST_DOWN: 4, CRASHED: 5 } as const;
+export const TX_DROP_NAMES = ["closedVc", "tooLong", "queueFull", "noSlot", "hostDown", "crashed"] as const;
 const TX_DROP_REASON = [
   DropReason.NOT_ATTACHED,
   DropReason.TOO_LONG,
   DropReason.QUEUE_FULL,
   DropReason.NO_SLOT,
   DropReason.NOT_ATTACHED,
+  DropReason.CRASHED,
 ];
 
 /** What a NicTransmitter works with (made by the NIC). */
@@ -197,6 +200,15 @@ export class NicTransmitter {
   /** Time the transmitter is busy until (ns; now when idle). */
   busyUntil(): number {
     return this.ser === undefined ? this.sim.now : Math.max(this.sim.now, this.ser.busyUntil);
+  }
+
+  /**
+   * The NIC crashed: the cells it had scheduled (its backlog) are never sent. The far end drops
+   * them as they arrive (AtmLink.signalLoss); the schedule is kept, so cells sent after a
+   * restart follow where the backlog would have ended and the link stays FIFO.
+   */
+  crash(): void {
+    if (this.ser !== undefined) this.link!.signalLoss(this.linkEnd, this.ser.busyUntil);
   }
 
   /** Frees the scratch region. */

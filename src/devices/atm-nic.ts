@@ -15,11 +15,17 @@
 //   delivery, rxTrain is the train that carried the last cell (IP over ATM keeps its tags).
 // - Host failure (fail()): the host stops for good; arriving trains are released and counted
 //   (failedTrains), send() refuses (hostDown); circuits stay so stats still read.
+// - Crashes (crash()/restart(), fail-stop): pending trains, PDUs in reassembly and parked for
+//   parity are lost, the reassembly timer stops, the cells the transmitter had scheduled are
+//   never sent (the far end drops them: AtmLink.signalLoss); while crashed, arriving trains are
+//   dropped (CRASHED, crashedTrains) and send() refuses (crashed). Circuits stay open: they are
+//   configuration (PVCs); a signalling agent closes its switched ones itself. restart() boots
+//   the NIC empty. Cells a crashed far end never sent are skipped (signalLossCells).
 // - destroy() releases pending trains and frees the heap regions.
 // - Not handled: traffic shaping per circuit (cells leave at the link rate), OAM processing,
 //   CLP tagging, AAL1/2/3-4.
 //
-// State machine: host Up --fail()--> Failed (final); those of the circuits, the reassembly
+// State machine: host Up --fail()--> Failed (final); Up --crash()--> Crashed --restart()--> Up; those of the circuits, the reassembly
 // timer and the transmitter are in the module comments named above.
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
@@ -56,9 +62,10 @@ import {
 } from "./atm-nic-receive.js";
 import { type AtmPduTap, PduTapPoint } from "./atm-nic-tap.js";
 import { AtmTxDrop, NicTransmitter, TX_DROP_NAMES } from "./atm-nic-transmit.js";
-import { Device, EV_FRAME_RX, type Channel } from "./device.js";
+import type { Crashable } from "./crashable.js";
+import { Device, EV_FRAME_RX, EV_SIGNAL_LOSS, type Channel } from "./device.js";
 
-export const AtmHostState = { Up: 0, Failed: 1 } as const;
+export const AtmHostState = { Up: 0, Failed: 1, Crashed: 2 } as const;
 export type AtmHostState = (typeof AtmHostState)[keyof typeof AtmHostState];
 
 export const DEFAULT_ATM_NIC_VCS = 64;
@@ -124,6 +131,10 @@ export interface AtmNicStats {
   /** The host failed (fail()); trains that arrived after that, released unread. */
   failed: boolean;
   failedTrains: number;
+  /** The NIC is crashed now; trains lost to its crashes; cells a crashed far end never sent. */
+  crashed: boolean;
+  crashedTrains: number;
+  signalLossCells: number;
   rxPdus: number;
   rxBytes: number;
   rebuilt: number;
@@ -134,7 +145,7 @@ export interface AtmNicStats {
   reassembly: ReturnType<Aal5Reassembler["totals"]>;
 }
 
-export class AtmNic extends Device {
+export class AtmNic extends Device implements Crashable {
   readonly format: AtmHeaderFormat;
   readonly maxVcs: number;
   readonly maxPdu: number;
@@ -324,6 +335,29 @@ export class AtmNic extends Device {
     return this.hostState === AtmHostState.Failed;
   }
 
+  /** True between crash() and restart(). */
+  get crashed(): boolean {
+    return this.hostState === AtmHostState.Crashed;
+  }
+
+  /** Fail-stop, now (see the module contract). False when not up (crashed, or failed for good). */
+  crash(): boolean {
+    this.live();
+    if (this.hostState !== AtmHostState.Up) return false;
+    this.hostState = AtmHostState.Crashed;
+    this.rx.crash();
+    this.tx.crash();
+    return true;
+  }
+
+  /** Up again with nothing in reassembly. False when not crashed. */
+  restart(): boolean {
+    this.live();
+    if (this.hostState !== AtmHostState.Crashed) return false;
+    this.hostState = AtmHostState.Up;
+    return true;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Send and receive
 
@@ -345,7 +379,9 @@ export class AtmNic extends Device {
   /** Sends the PDU in `frame` on circuit `vc`; takes ownership. False = refused (counted). */
   send(vc: number, frame: number): boolean {
     this.checkVc(vc);
-    if (this.hostState !== AtmHostState.Up) return this.tx.refuse(frame, AtmTxDrop.HOST_DOWN);
+    if (this.hostState !== AtmHostState.Up) {
+      return this.tx.refuse(frame, this.hostState === AtmHostState.Crashed ? AtmTxDrop.CRASHED : AtmTxDrop.HOST_DOWN);
+    }
     return this.tx.send(vc, frame);
   }
 
@@ -356,14 +392,17 @@ export class AtmNic extends Device {
     return f !== NO_FRAME && this.send(vc, f);
   }
 
-  handleEvent(kind: number, a: number, _b: number, _len: number): void {
+  handleEvent(kind: number, a: number, _b: number, len: number): void {
     if (kind === EV_FRAME_RX) {
-      if (this.hostState !== AtmHostState.Up) this.rx.dropTrain(a, true);
-      else this.rx.announce(a);
+      if (this.hostState === AtmHostState.Up) this.rx.announce(a);
+      else if (this.hostState === AtmHostState.Crashed) this.rx.dropCrashedTrain(a);
+      else this.rx.dropTrain(a, true);
     } else if (kind === EV_ATM_NIC_TRAIN_END) {
       this.rx.trainEnd();
     } else if (kind === EV_ATM_NIC_TIMER) {
       this.rx.timerFired();
+    } else if (kind === EV_SIGNAL_LOSS) {
+      this.rx.signalLoss(len);
     }
   }
 
@@ -420,6 +459,9 @@ export class AtmNic extends Device {
       trainOverruns: rx.trainOverruns,
       failed: this.hostState === AtmHostState.Failed,
       failedTrains: rx.failedTrains,
+      crashed: this.hostState === AtmHostState.Crashed,
+      crashedTrains: rx.crashedTrains,
+      signalLossCells: rx.signalLossCells,
       rxPdus: sum(VC_RX_PDUS),
       rxBytes: sum(VC_RX_BYTES),
       rebuilt: sum(VC_REBUILT),

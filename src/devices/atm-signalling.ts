@@ -15,9 +15,15 @@
 // - Everything is bounded (calls, VCIs, the message queue, reassembly buffers). Message
 //   processing never throws; API misuse (a bad route, a failed host, too many calls) throws
 //   NetloomError.
+// - A RELEASE waits for its RELEASE COMPLETE under Q.2931's T308 (atm-signalling-release.ts):
+//   sent once more, then the call reference is cleared and counted.
+// - A crash of an entity (crashQueue) loses the messages waiting to be processed.
+// - RESTART (Q.2931 5.5, all circuits of a link): sent once by a host or switch that booted
+//   again after a crash; the neighbour releases every call through that link.
 // - Not handled: link-down detection (AtmLink has no down state), retransmission of lost
-//   signalling messages (SSCOP) other than the caller's timeout, recovery of a failed host,
-//   point-to-multipoint, traffic contracts (every circuit is UBR).
+//   signalling messages (SSCOP) other than the caller's timeout and T308 (a lost RESTART
+//   included), recovery of a failed host, point-to-multipoint, traffic contracts (every
+//   circuit is UBR).
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
 import { parseDuration } from "../base/units.js";
@@ -39,6 +45,8 @@ import {
 export const EV_SIG_PROCESS = 1;
 export const EV_SIG_KEEPALIVE = 2;
 export const EV_SIG_TIMEOUT = 3;
+/** T308 ran out for a pending release (atm-signalling-release.ts; a = its id). */
+export const EV_SIG_T308 = 4;
 
 export const DEFAULT_SIG_DELAY_NS = 50_000;
 export const DEFAULT_SIG_QUEUE = 64;
@@ -48,6 +56,8 @@ export interface SignallingOptions {
   delay?: number | string;
   /** Messages waiting to be processed (default 64); more are dropped and counted. */
   queueLimit?: number;
+  /** T308: wait for RELEASE COMPLETE before RELEASE is sent again, then cleared (default 20ms). */
+  releaseTimeout?: number | string;
 }
 
 /** Counts by cause; JSON: { causeName: n } in cause order. */
@@ -112,6 +122,8 @@ export abstract class SignallingEntity implements EventHandler {
   readonly sim: Simulation;
   readonly delayNs: number;
   protected stopped = false;
+  /** Process events of messages a crash dropped: they still come, first, and do nothing. */
+  private staleProcess = 0;
   private readonly qPort: Int32Array;
   private readonly qMsg: (AtmSignalRepr | undefined)[];
   private qHead = 0;
@@ -162,6 +174,11 @@ export abstract class SignallingEntity implements EventHandler {
   handleEvent(kind: number, a: number, _b: number, _len: number): void {
     if (this.stopped) return;
     if (kind === EV_SIG_PROCESS) {
+      // The delay is the same for every message, so process events come in queue order.
+      if (this.staleProcess > 0) {
+        this.staleProcess--;
+        return;
+      }
       if (this.qCount === 0) return;
       const k = this.qHead;
       const m = this.qMsg[k]!;
@@ -178,6 +195,12 @@ export abstract class SignallingEntity implements EventHandler {
   protected clearQueue(): void {
     this.qMsg.fill(undefined);
     this.qCount = 0;
+  }
+
+  /** A crash loses the messages waiting to be processed; their events are ignored when they come. */
+  protected crashQueue(): void {
+    this.staleProcess += this.qCount;
+    this.clearQueue();
   }
 
   protected abstract process(port: number, m: AtmSignalRepr): void;

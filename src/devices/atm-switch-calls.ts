@@ -40,7 +40,8 @@ export interface SwitchCall {
   downUser: boolean;
 }
 
-function callKey(port: number, mine: boolean, ref: number): number {
+/** A call reference's key on a port: whose it is (`mine`: this switch allocated it) and its value. */
+export function callKey(port: number, mine: boolean, ref: number): number {
   return (port * 2 + (mine ? 1 : 0)) * (SIG_MAX_CALL_REF + 1) + ref;
 }
 
@@ -63,6 +64,8 @@ export class SwitchCallTable {
   private readonly reserved: Int32Array;
   private readonly vciUsed: (Uint8Array | undefined)[];
   private readonly vciCursor: Int32Array;
+  /** References that must not be given out although no call holds them (a release pending). */
+  refBusy: (key: number) => boolean = () => false;
 
   constructor(sw: AtmSwitch, firstVci: number, vcis: number, maxCalls: number) {
     const P = sw.ports.length;
@@ -140,6 +143,16 @@ export class SwitchCallTable {
     if (call.upUser) this.reserved[call.up]!--;
   }
 
+  /** Every call, in set-up order. */
+  all(): SwitchCall[] {
+    return [...new Set(this.calls.values())].sort((a, b) => a.serial - b.serial);
+  }
+
+  /** The calls through `port` (up or down), in set-up order. */
+  callsOnPort(port: number): SwitchCall[] {
+    return this.all().filter((c) => c.up === port || c.down === port);
+  }
+
   /** The calls with the host on `port` as an end, in set-up order. */
   callsOfHost(port: number): SwitchCall[] {
     const victims = new Set<SwitchCall>();
@@ -177,7 +190,8 @@ export class SwitchCallTable {
     for (;;) {
       const ref = this.nextRef;
       this.nextRef = ref === SIG_MAX_CALL_REF ? 1 : ref + 1;
-      if (!this.calls.has(callKey(port, true, ref))) return ref;
+      const key = callKey(port, true, ref);
+      if (!this.calls.has(key) && !this.refBusy(key)) return ref;
     }
   }
 }

@@ -192,6 +192,12 @@ export class OutputDiscard {
     }
   }
 
+  /** Every output circuit back to Idle, its next user cell a PDU's first (the switch crashed). */
+  resetStates(): void {
+    this.vcFirst.fill(1, 0, this.stateCount);
+    this.vcDrop.fill(CircuitDiscard.NONE, 0, this.stateCount);
+  }
+
   /** EPD/PPD circuits the state table could not hold. */
   get overflows(): number {
     return this.overflowCount;

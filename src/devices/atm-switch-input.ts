@@ -15,6 +15,9 @@
 // - Input drops: HEC, UNKNOWN_VC (idle and unassigned cells are counted apart) and
 //   TRAIN_OVERRUN (more than `ring` trains pending on a port, no link, or stopped). User cells
 //   of VPI 0 / VCI 5 that have no table entry go to the control plane when one is set.
+// - Loss of signal (signalLoss(), atm-signal-loss.ts): cells arriving inside a port's window
+//   were never sent by its crashed neighbour; they are skipped (SIGNAL_LOSS), off the fast path.
+// - dropPending(p) / dropCrashed(f, p): the switch crashed; cells not yet offered are CRASHED.
 // - No allocation per cell or train. Kernel calls: one HEC batch (dirty trains only) and one VC
 //   batch per train.
 //
@@ -31,6 +34,7 @@ import { ATM_CELL_LEN, IDLE_HEADER_WORD } from "../wire/atm-cell.js";
 import { SIG_VCI, SIG_VPI } from "../wire/atm-signalling.js";
 import { type AtmLink, type CellClock, TRAIN_HEADERS_DIRTY, type TrainTable } from "./atm-link.js";
 import type { SwitchOutputs } from "./atm-switch-output.js";
+import { SignalLossWindows } from "./atm-signal-loss.js";
 import { CELL_DROP_COUNT, CellDrop, type SwitchCounters } from "./atm-switch-stats.js";
 
 /**
@@ -41,6 +45,10 @@ import { CELL_DROP_COUNT, CellDrop, type SwitchCounters } from "./atm-switch-sta
 export interface AtmControlPlane {
   /** A user cell on VPI 0 / VCI 5 arrived on `port`: 53 bytes at runtime.u8[ptr], header word w. */
   cell(port: number, ptr: number, w: number): void;
+  /** The switch crashed: forget every call silently (no message leaves a crashed switch). */
+  crash(): void;
+  /** The switch restarted: answer again, with no calls. */
+  restart(): void;
   destroy(): void;
 }
 
@@ -103,6 +111,9 @@ export class SwitchInputs {
   private readonly vecBase: number;
   private readonly modeBase: number;
   private stopped = false;
+  private readonly dark: SignalLossWindows;
+  /** Ports with a loss-of-signal window open. */
+  private darkPorts = 0;
 
   /** Allocates the frame vectors on the Wasm heap (throws when it is full). */
   constructor(parts: SwitchInputsParts) {
@@ -147,6 +158,7 @@ export class SwitchInputs {
     this.outUsers = new Int32Array(P);
     this.outMark = new Int32Array(P);
     this.inputMixed = new Uint8Array(P);
+    this.dark = new SignalLossWindows(P);
   }
 
   /** A link was attached to `port`: its cells arrive on the link's clock. */
@@ -301,6 +313,49 @@ export class SwitchInputs {
       this.runInput(best, limit, best < secondP || secondT > now);
     }
     this.outputs.flushAll();
+    if (this.darkPorts > 0) this.closePastWindows(now);
+  }
+
+  /**
+   * EV_SIGNAL_LOSS on input p: its neighbour crashed; cells arriving from now until `until`
+   * were never sent. Call after advance(now).
+   */
+  signalLoss(p: number, now: number, until: number): void {
+    const was = this.dark.isOpen(p);
+    this.dark.open(p, now, until);
+    if (!was && this.dark.isOpen(p)) this.darkPorts++;
+  }
+
+  private closePastWindows(now: number): void {
+    for (let p = 0; p < this.nPorts; p++) {
+      if (!this.dark.isOpen(p)) continue;
+      this.dark.closeIfPast(p, now);
+      if (!this.dark.isOpen(p)) this.darkPorts--;
+    }
+  }
+
+  /** The switch crashed: input p's pending trains are released, their cells not yet offered CRASHED. */
+  dropPending(p: number): void {
+    const frames = this.sim.frames;
+    const now = this.sim.now;
+    while (this.pendCount[p]! > 0) {
+      const slot = p * this.ring + this.pendHead[p]!;
+      const f = this.pendFrame[slot]!;
+      this.counters.drops[p * CELL_DROP_COUNT + CellDrop.CRASHED]! += this.pendCells[slot]! - this.pendNext[slot]!;
+      this.trace[p]!.phyRxDrop.hit(now, f, frames.length[f]!, DropReason.CRASHED);
+      frames.release(f);
+      this.pendHead[p] = (this.pendHead[p]! + 1) % this.ring;
+      this.pendCount[p]!--;
+    }
+  }
+
+  /** Train f reached input p of a crashed switch: released, its cells CRASHED. */
+  dropCrashed(f: number, p: number): void {
+    const frames = this.sim.frames;
+    const len = frames.length[f]!;
+    this.counters.drops[p * CELL_DROP_COUNT + CellDrop.CRASHED]! += (len / ATM_CELL_LEN) | 0;
+    this.trace[p]!.phyRxDrop.hit(this.sim.now, f, len, DropReason.CRASHED);
+    frames.release(f);
   }
 
   /**
@@ -342,6 +397,8 @@ export class SwitchInputs {
     const num = this.num[p]!;
     const den = this.den[p]!;
     const counters = this.counters;
+    // A loss-of-signal window: every cell is checked against it, off the fast path.
+    const dark = this.darkPorts > 0 && this.dark.isOpen(p);
     while (this.pendCount[p]! > 0) {
       const k = this.pendHead[p]!;
       const slot = p * this.ring + k;
@@ -357,6 +414,10 @@ export class SwitchInputs {
       for (; i < n; i++) {
         const a = base + Math.ceil(((j0 + i + 1) * num) / den);
         if (inclusive ? a > limit : a >= limit) break;
+        if (dark && this.dark.covers(p, a)) {
+          counters.drops[p * CELL_DROP_COUNT + CellDrop.SIGNAL_LOSS]!++;
+          continue;
+        }
         const out = u32[((vec + i * FRAME_VEC_STRIDE) >>> 2) + FRAME_VEC_OUT / 4]!;
         if (out === fastO) {
           const j = outputs.fastRun(out, i, n, vec, off, base, j0, num, den, limit, inclusive);
@@ -383,7 +444,7 @@ export class SwitchInputs {
         }
         counters.rxCells[p]!++;
         outputs.offer(out, f, i, c, a);
-        fastO = outputs.isRunOf(out, f) ? out : -1;
+        fastO = !dark && outputs.isRunOf(out, f) ? out : -1;
       }
       this.pendNext[slot] = i;
       if (i < n) return;

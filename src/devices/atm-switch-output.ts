@@ -13,6 +13,10 @@
 //   case) is that frame itself, forwarded trimmed and without a copy; otherwise the cells are
 //   copied (53 bytes each) into a new frame. A cell with no frame slot for its output train is
 //   dropped (NO_SLOT). The owner sends open trains with flush() at the end of every pass.
+// - Frames held: admitted trains are on their output link until their cells arrive, at most
+//   the port's queueLimit cells (OutputDiscard; default 1024) per output, one frame per train.
+//   Not cut to the frame store's deviceShare: the bound is in cells, and a train carries up
+//   to a slot's worth of them.
 // - No allocation per cell; never throws.
 //
 // State machine per output port: the CellSerializer (Idle | Busy until busyUntil), and the
@@ -289,6 +293,11 @@ export class SwitchOutputs {
   /** Sends every open train (the end of a pass). */
   flushAll(): void {
     for (let o = 0; o < this.otMode.length; o++) if (this.otMode[o] !== OT_NONE) this.send(o);
+  }
+
+  /** When output o's last scheduled cell has been sent (ns). */
+  busyUntil(o: number): number {
+    return this.sers[o]!.busyUntil;
   }
 
   /** Releases output o's open train unsent (the switch is destroyed). */

@@ -10,11 +10,20 @@
 // - Release: a RELEASE from either side removes both entries and frees both VCIs; the switch
 //   answers RELEASE COMPLETE and sends RELEASE on towards the other end. A RELEASE COMPLETE in
 //   answer to a SETUP (a refusal further on) tears down the same way back to the caller.
-//   Records are freed when RELEASE is sent: the RELEASE COMPLETE that follows finds no call and
-//   is ignored.
+//   Records are freed when RELEASE is sent; the RELEASE waits for its RELEASE COMPLETE under T308
+//   (releaseTimeout; atm-signalling-release.ts): sent once more, then cleared and counted, so a
+//   RELEASE lost on a link does not leave the calls further on for good.
 // - Liveness of host ends: KeepAlive (atm-switch-keepalive.ts); a failed host's calls are torn
-//   down with RELEASE(HOST_FAILED) along each path to the other end.
+//   down with RELEASE(HOST_FAILED) along each path to the other end. A RESTART from a port (a
+//   host or a switch that booted again) tears down every call through that link the same way
+//   (TEMPORARY_FAILURE when the neighbour is a switch) and is answered RESTART ACKNOWLEDGE.
 // - Calls and their VCIs: SwitchCallTable (atm-switch-calls.ts).
+// - A crash of the switch (crash(), from AtmSwitch.crash) forgets every call silently: its
+//   table entries and VCIs are freed, the keep-alive stops, messages waiting and PDUs in
+//   reassembly are lost, nothing is sent. The neighbours are not told while it is down
+//   (switch-to-switch links have no keep-alive here): they keep the calls through it. restart()
+//   answers again with no calls and sends RESTART on every link: the neighbours release the
+//   calls through it (RESTART is sent once; a lost one is not repeated).
 //
 // State machine per call:
 //   (SETUP accepted) Proceeding --CALL PROCEEDING from downstream--> Routed
@@ -38,13 +47,20 @@ import {
 import {
   CauseCounts,
   EV_SIG_KEEPALIVE,
+  EV_SIG_T308,
   SignallingEntity,
   checkDelay,
   type SignallingCounters,
   type SignallingOptions,
 } from "./atm-signalling.js";
+import {
+  DEFAULT_RELEASE_TIMEOUT_NS,
+  PendingReleases,
+  releaseCounters,
+  type ReleaseCounters,
+} from "./atm-signalling-release.js";
 import { type AtmSwitch, SvcEntryStatus } from "./atm-switch.js";
-import { type SwitchCall, SwitchCallState, SwitchCallTable } from "./atm-switch-calls.js";
+import { type SwitchCall, SwitchCallState, SwitchCallTable, callKey } from "./atm-switch-calls.js";
 import type { AtmControlPlane } from "./atm-switch-input.js";
 import { KeepAlive } from "./atm-switch-keepalive.js";
 
@@ -70,7 +86,7 @@ export interface SwitchSignallingOptions extends SignallingOptions {
   maxCalls?: number;
 }
 
-export interface SwitchSignallingStats extends SignallingCounters {
+export interface SwitchSignallingStats extends SignallingCounters, ReleaseCounters {
   /** Calls held now, and the most held at once. */
   calls: number;
   callsHighWater: number;
@@ -93,6 +109,10 @@ export interface SwitchSignallingStats extends SignallingCounters {
   releasedOnHostFailure: number;
   /** Cells on VCI 5 that were not user data (OAM), ignored. */
   nonUserCells: number;
+  /** Calls the switch held when it crashed (forgotten silently). */
+  callsLostInCrashes: number;
+  /** RESTARTs from neighbours that booted again (the calls through them released). */
+  restartsHeard: number;
   /** The signalling reassembler's counters (badCrc, badLength, ...). */
   reassembly: Aal5Totals;
 }
@@ -112,6 +132,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   private readonly trainCap: number;
   private readonly calls: SwitchCallTable;
   private readonly keepAlive: KeepAlive;
+  private readonly releases: PendingReleases;
   private readonly onPduBound: (circuit: number, ptr: number, length: number, status: number) => void;
   // Counters.
   private setups = 0;
@@ -123,6 +144,9 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   private hostFailures = 0;
   private releasedOnHostFailure = 0;
   private nonUserCells = 0;
+  private callsLostInCrashes = 0;
+  private restartsHeard = 0;
+  private down = false;
 
   constructor(sw: AtmSwitch, options: SwitchSignallingOptions = {}) {
     super(sw.sim, `${sw.name}:sig`, options);
@@ -164,6 +188,11 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     this.pdu = this.region + FRAME_VEC_STRIDE;
     rt.u32[(this.vec + FRAME_VEC_LEN) >>> 2] = ATM_CELL_LEN;
     this.calls = new SwitchCallTable(sw, this.firstVci, this.vcis, this.maxCalls);
+    const t308 = checkDelay(options.releaseTimeout, DEFAULT_RELEASE_TIMEOUT_NS, `${name}.releaseTimeout`, false);
+    this.releases = new PendingReleases(sw.sim, this.id, t308, this.maxCalls, (port, ref, flag, cause) =>
+      this.send(port, sigRepr(SigType.RELEASE, ref, flag, { cause })),
+    );
+    this.calls.refBusy = (key) => this.releases.has(key);
     this.keepAlive = new KeepAlive(sw.sim, this.id, P, this.keepAliveNs, this.keepAliveMisses, {
       poll: (port, seq) => this.send(port, sigRepr(SigType.STATUS_ENQUIRY, 0, 0, { seq })),
       hostFailed: (port) => this.hostFailed(port),
@@ -175,7 +204,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   // --- receive (AtmControlPlane) ----------------------------------------------------------
 
   cell(port: number, ptr: number, w: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.down) return;
     if ((w & HDR_NOT_USER_DATA) !== 0) {
       this.nonUserCells++;
       return;
@@ -230,7 +259,30 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
         // Any answer shows the host is alive (a late one too).
         this.keepAlive.answered(port);
         return;
+      case SigType.RESTART:
+        if (m.callRef !== 0 || m.flag !== 0) this.protocolErrors++;
+        else this.onRestart(port);
+        return;
+      case SigType.RESTART_ACKNOWLEDGE:
+        return;
     }
+  }
+
+  /**
+   * The host or switch on `port` booted again: every call through that link goes (as if the
+   * host had failed, or TEMPORARY_FAILURE when it is a switch), RELEASE towards the other end;
+   * then the answer.
+   */
+  private onRestart(port: number): void {
+    this.restartsHeard++;
+    for (const c of this.calls.callsOnPort(port)) {
+      const viaUp = c.up === port;
+      const cause = (viaUp ? c.upUser : c.downUser) ? SigCause.HOST_FAILED : SigCause.TEMPORARY_FAILURE;
+      this.teardown(c, cause);
+      if (viaUp) this.send(c.down, sigRepr(SigType.RELEASE, c.downRef, 0, { cause }));
+      else this.send(c.up, sigRepr(SigType.RELEASE, c.upRef, 1, { cause }));
+    }
+    this.send(port, sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1));
   }
 
   private refuse(port: number, m: AtmSignalRepr, cause: SigCause): void {
@@ -338,7 +390,8 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     const mine = m.flag === 1;
     const call = this.calls.get(x, mine, m.callRef);
     if (call === undefined) {
-      // The RELEASE COMPLETE after our own RELEASE lands here: the call is already gone.
+      // The answer to a RELEASE of ours (or a RELEASE crossing it): T308 stops, nothing is sent.
+      if (this.releases.complete(callKey(x, mine, m.callRef))) return;
       if (m.type === SigType.RELEASE) {
         this.unknownCall++;
         this.send(
@@ -352,18 +405,35 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     if (m.type === SigType.RELEASE)
       this.send(x, sigRepr(SigType.RELEASE_COMPLETE, m.callRef, m.flag === 1 ? 0 : 1, { cause: m.cause }));
     // A key with our own call reference is the downstream side.
-    if (mine) this.send(call.up, sigRepr(SigType.RELEASE, call.upRef, 1, { cause: m.cause }));
-    else this.send(call.down, sigRepr(SigType.RELEASE, call.downRef, 0, { cause: m.cause }));
+    if (mine) this.releaseUp(call, m.cause);
+    else this.releaseDown(call, m.cause);
   }
 
   private releaseBoth(call: SwitchCall, cause: SigCause): void {
     this.teardown(call, cause);
+    this.releaseUp(call, cause);
+    this.releaseDown(call, cause);
+  }
+
+  /** RELEASE towards the caller (its reference), with T308 running until it is answered. */
+  private releaseUp(call: SwitchCall, cause: number): void {
     this.send(call.up, sigRepr(SigType.RELEASE, call.upRef, 1, { cause }));
+    this.releases.start(callKey(call.up, false, call.upRef), call.up, call.upRef, 1, cause);
+  }
+
+  /** RELEASE towards the called end (our reference), with T308 running until it is answered. */
+  private releaseDown(call: SwitchCall, cause: number): void {
     this.send(call.down, sigRepr(SigType.RELEASE, call.downRef, 0, { cause }));
+    this.releases.start(callKey(call.down, true, call.downRef), call.down, call.downRef, 0, cause);
   }
 
   /** Frees the call: its record, table entries (or reservation), VCIs and keep-alive interest. */
   private teardown(call: SwitchCall, cause: number): void {
+    this.free(call);
+    this.released.add(cause);
+  }
+
+  private free(call: SwitchCall): void {
     const calls = this.calls;
     calls.remove(call);
     if (call.fwdOut >= 0) this.sw.removeSvcEntry(call.up, call.fwdIn);
@@ -373,25 +443,57 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     calls.freeVci(call.down, call.bwdIn);
     if (call.upUser) this.keepAlive.dropUserCall(call.up);
     if (call.downUser) this.keepAlive.dropUserCall(call.down);
-    this.released.add(cause);
+  }
+
+  // --- crashes ------------------------------------------------------------------------------
+
+  /** The switch crashed: every call is forgotten, silently (see the module contract). */
+  crash(): void {
+    if (this.stopped || this.down) return;
+    this.down = true;
+    for (const c of this.calls.all()) {
+      this.free(c);
+      this.callsLostInCrashes++;
+    }
+    this.keepAlive.stop();
+    this.releases.clear();
+    this.crashQueue();
+    for (let p = 0; p < this.nPorts; p++) this.reassembler.abort(p);
+  }
+
+  /**
+   * The switch restarted: no calls, answering again, and RESTART on every link, so that the
+   * neighbours release what they still hold of calls through it.
+   */
+  restart(): void {
+    if (!this.down) return;
+    this.down = false;
+    for (let p = 0; p < this.nPorts; p++) if (this.sw.isAttached(p)) this.send(p, sigRepr(SigType.RESTART, 0, 0));
   }
 
   // --- keep-alive ---------------------------------------------------------------------------
 
-  protected timer(kind: number, _a: number): void {
+  protected timer(kind: number, a: number): void {
+    if (this.down) return;
     if (kind === EV_SIG_KEEPALIVE) this.keepAlive.fire();
+    else if (kind === EV_SIG_T308) this.releases.fire(a);
   }
 
   /** The host on `p` stopped answering: release every call it is an end of. */
   private hostFailed(p: number): void {
     this.hostFailures++;
+    this.releaseHostCalls(p);
+  }
+
+  /** Every call the host on `p` is an end of is torn down, RELEASE(HOST_FAILED) to the other end. */
+  private releaseHostCalls(p: number): void {
     for (const c of this.calls.callsOfHost(p)) {
       const upDead = c.upUser && c.up === p;
       const downDead = c.downUser && c.down === p;
       this.teardown(c, SigCause.HOST_FAILED);
       this.releasedOnHostFailure++;
-      if (!upDead) this.send(c.up, sigRepr(SigType.RELEASE, c.upRef, 1, { cause: SigCause.HOST_FAILED }));
-      if (!downDead) this.send(c.down, sigRepr(SigType.RELEASE, c.downRef, 0, { cause: SigCause.HOST_FAILED }));
+      if (!upDead) this.releaseUp(c, SigCause.HOST_FAILED);
+      if (!downDead) this.releaseDown(c, SigCause.HOST_FAILED);
     }
   }
 
@@ -405,6 +507,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
   stats(): SwitchSignallingStats {
     return {
       ...this.counters(),
+      ...releaseCounters(this.releases),
       calls: this.calls.count,
       callsHighWater: this.calls.highWater,
       setups: this.setups,
@@ -419,6 +522,8 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
       hostFailures: this.hostFailures,
       releasedOnHostFailure: this.releasedOnHostFailure,
       nonUserCells: this.nonUserCells,
+      callsLostInCrashes: this.callsLostInCrashes,
+      restartsHeard: this.restartsHeard,
       reassembly: this.reassembler.totals(),
     };
   }
@@ -428,6 +533,7 @@ export class SwitchSignalling extends SignallingEntity implements AtmControlPlan
     if (this.stopped) return;
     this.stopped = true;
     this.clearQueue();
+    this.releases.clear();
     this.keepAlive.stop();
     this.sw.setControlPlane(undefined);
     this.reassembler.free();

@@ -5,8 +5,9 @@
 //   port * CELL_DROP_COUNT + reason). The input and output sides of the switch increment them
 //   in place: counting costs no call on the per-cell path.
 // - Drops are counted at the port where they happen: HEC, UNKNOWN_VC and TRAIN_OVERRUN at the
-//   input; QUEUE_FULL, RANDOM, EPD, PPD, NO_SLOT and NOT_ATTACHED at the output. Idle and
-//   unassigned cells are counted apart, not as drops.
+//   input; QUEUE_FULL, RANDOM, EPD, PPD, NO_SLOT and NOT_ATTACHED at the output; CRASHED and
+//   SIGNAL_LOSS at the input the cells came in on. Idle and unassigned cells are counted apart,
+//   not as drops.
 // - portStats() and switchedCells() read; nothing here changes a counter.
 
 /** Cell drop reasons (stable numbers; names in CELL_DROP_NAMES). */
@@ -20,6 +21,10 @@ export const CellDrop = {
   NO_SLOT: 6,
   NOT_ATTACHED: 7,
   TRAIN_OVERRUN: 8,
+  /** Cells inside the switch when it crashed, or arriving while it was crashed. */
+  CRASHED: 9,
+  /** Cells a crashed neighbour had scheduled and never sent (skipped on arrival). */
+  SIGNAL_LOSS: 10,
 } as const;
 export type CellDrop = (typeof CellDrop)[keyof typeof CellDrop];
 export const CELL_DROP_NAMES = [
@@ -32,6 +37,8 @@ export const CELL_DROP_NAMES = [
   "noSlot",
   "notAttached",
   "trainOverrun",
+  "crashed",
+  "signalLoss",
 ] as const;
 /** Drop counters per port (the stride of SwitchCounters.drops). */
 export const CELL_DROP_COUNT = CELL_DROP_NAMES.length;

@@ -16,6 +16,12 @@
 // - Control plane (setControlPlane): user cells of VPI 0 / VCI 5 with no table entry go to it
 //   instead of counting as unknownVc; sendLocalCells() puts cells the switch made itself on an
 //   output through the same queue and policy. Without one nothing changes.
+// - Crashes (Crashable, fail-stop): crash() drops the cells inside the switch (pending input
+//   trains: CRASHED), makes the cells its outputs had scheduled never leave (their links'
+//   far ends skip them: AtmLink.signalLoss), resets the EPD/PPD state and tells the control
+//   plane, which forgets its calls, their table entries and the keep-alive. Permanent circuits
+//   stay (configuration). While crashed, arriving trains are dropped (CRASHED) and nothing is
+//   sent. restart() boots with the permanent circuits alone. Neighbours are told nothing.
 // - No allocation per cell or train; hot paths never throw. Not handled: VC merging, multicast,
 //   priorities/CLP-selective discard, output shaping, OAM processing.
 //
@@ -31,7 +37,8 @@ import { type AtmDiscardPolicy, OutputDiscard } from "./atm-switch-discard.js";
 import { type AtmControlPlane, SwitchInputs } from "./atm-switch-input.js";
 import { SwitchOutputs } from "./atm-switch-output.js";
 import { CELL_DROP_COUNT, CellDrop, SwitchCounters, type AtmSwitchPortStats } from "./atm-switch-stats.js";
-import { Device, EV_DEVICE_BASE, EV_FRAME_RX, type Channel } from "./device.js";
+import type { Crashable } from "./crashable.js";
+import { Device, EV_DEVICE_BASE, EV_FRAME_RX, EV_SIGNAL_LOSS, type Channel } from "./device.js";
 
 /** The last cell of a train announced on port b has arrived. */
 export const EV_ATM_SWITCH_TRAIN_END = EV_DEVICE_BASE;
@@ -52,6 +59,8 @@ export interface AtmSwitchOptions {
 }
 
 export interface AtmSwitchStats {
+  /** Crashed now (see crash()). */
+  crashed: boolean;
   ports: AtmSwitchPortStats[];
   /** Cells admitted to an output over all ports. */
   switchedCells: number;
@@ -62,7 +71,7 @@ export interface AtmSwitchStats {
 export const SvcEntryStatus = { OK: 0, DUPLICATE: 1, FULL: 2 } as const;
 export type SvcEntryStatus = (typeof SvcEntryStatus)[keyof typeof SvcEntryStatus];
 
-export class AtmSwitch extends Device {
+export class AtmSwitch extends Device implements Crashable {
   readonly vcTable: VcTable;
   readonly formats: readonly CellFormat[];
   private readonly nPorts: number;
@@ -77,6 +86,8 @@ export class AtmSwitch extends Device {
   private readonly circuits: Int32Array;
   private readonly circuitLimits: Float64Array;
   private destroyed = false;
+  /** 1 while crashed: the receive path's one compare. */
+  private down = 0;
 
   constructor(sim: Simulation, name: string, options: AtmSwitchOptions) {
     super(sim, name, options.ports);
@@ -233,8 +244,11 @@ export class AtmSwitch extends Device {
     checkInteger("port", port, 0, this.nPorts - 1);
     const frames = this.sim.frames;
     const n = (frames.length[t]! / ATM_CELL_LEN) | 0;
-    if (this.destroyed || this.links[port] === undefined) {
-      if (!this.destroyed) this.counters.drops[port * CELL_DROP_COUNT + CellDrop.NOT_ATTACHED]! += n;
+    if (this.destroyed || this.down !== 0 || this.links[port] === undefined) {
+      if (!this.destroyed) {
+        const why = this.down !== 0 ? CellDrop.CRASHED : CellDrop.NOT_ATTACHED;
+        this.counters.drops[port * CELL_DROP_COUNT + why]! += n;
+      }
       frames.release(t);
       return false;
     }
@@ -251,15 +265,53 @@ export class AtmSwitch extends Device {
   // -------------------------------------------------------------------------------------------
   // Events
 
-  handleEvent(kind: number, a: number, b: number, _len: number): void {
+  handleEvent(kind: number, a: number, b: number, len: number): void {
     if (kind === EV_FRAME_RX) {
+      if (this.down !== 0) {
+        this.inputs.dropCrashed(a, b);
+        return;
+      }
       const last = this.inputs.announce(a, b);
       if (last < 0) return;
       const now = this.sim.now;
       this.sim.scheduler.scheduleAt(this.id, last > now ? last : now, this.id, EV_ATM_SWITCH_TRAIN_END, 0, b, 0);
     } else if (kind === EV_ATM_SWITCH_TRAIN_END) {
       this.inputs.advance(this.sim.now);
+    } else if (kind === EV_SIGNAL_LOSS) {
+      const now = this.sim.now;
+      this.inputs.advance(now);
+      this.inputs.signalLoss(b, now, len);
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Crashes
+
+  /** True between crash() and restart(). */
+  get crashed(): boolean {
+    return this.down !== 0;
+  }
+
+  /** Fail-stop, now (see the module contract). False when already crashed or destroyed. */
+  crash(): boolean {
+    if (this.destroyed || this.down !== 0) return false;
+    this.down = 1;
+    this.inputs.control?.crash();
+    for (let p = 0; p < this.nPorts; p++) {
+      this.inputs.dropPending(p);
+      this.outputs.discardOpen(p);
+      this.links[p]?.signalLoss(this.linkEnd[p]!, this.outputs.busyUntil(p));
+    }
+    this.discard.resetStates();
+    return true;
+  }
+
+  /** Boots with the permanent circuits alone. False when not crashed. */
+  restart(): boolean {
+    if (this.destroyed || this.down === 0) return false;
+    this.down = 0;
+    this.inputs.control?.restart();
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -288,6 +340,7 @@ export class AtmSwitch extends Device {
 
   stats(): AtmSwitchStats {
     return {
+      crashed: this.down !== 0,
       ports: Array.from({ length: this.nPorts }, (_, p) => this.portStats(p)),
       switchedCells: this.switchedCells,
       vc: this.vcTable.stats(),

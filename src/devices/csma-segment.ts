@@ -5,8 +5,10 @@
 // - A Channel with `stations` endpoints 0..N-1; Device.attach(port, segment, station) connects
 //   a device port to a station. transmit(station, frame) takes ownership whatever happens: false
 //   means it was dropped (QUEUE_FULL when the station already holds queueLimit frames, the one
-//   on the wire included; TOO_LONG above maxFrame; RUNT below the 14-byte header), counted at
-//   trace[station].macTxDrop and released.
+//   on the wire included, or when the stations together hold effectiveQueueTotal; TOO_LONG
+//   above maxFrame; RUNT below the 14-byte header), counted at trace[station].macTxDrop and
+//   released. effectiveQueueTotal is stations x queueLimit cut to the frame store's deviceShare
+//   (half the pool): the segment is one device, and it never takes every slot.
 // - The medium is uniform: one propagation delay tau between every pair of stations, at most
 //   half the slot time, so every transmitter sees its collisions while still sending.
 // - Wire time of a frame: preamble + SFD + the frame padded to 64 bytes, then the 96-bit IFG.
@@ -15,6 +17,10 @@
 //   dropped (EXCESSIVE_COLLISIONS).
 // - A frame sent without collision reaches every other attached station as EV_FRAME_RX when its
 //   last bit arrives, by reference (never copied); the NICs filter addresses.
+// - flushQueued(station, reason) (the station's device crashed): the frames it holds are
+//   dropped, counted at its macTxDrop; a frame on the wire finishes (a colliding one is dropped
+//   when its jam ends instead of backing off) and a waiting station goes Idle (transition
+//   `flushed`).
 // - Trace points: trace[station] has macTx, macTxDrop, phyTxBegin (every attempt), phyTxEnd
 //   (sent intact) and phyRxEnd; `medium` has sniffer (every intact frame) and phyRxDrop with
 //   COLLISION (every destroyed attempt).
@@ -78,6 +84,8 @@ export const CsmaTransition = {
   backoffStarted: 6,
   excessiveCollisions: 7,
   backoffElapsed: 8,
+  /** The station's device crashed: what it held is dropped (flushQueued). */
+  flushed: 9,
 } as const;
 export type CsmaTransition = (typeof CsmaTransition)[keyof typeof CsmaTransition];
 export const CSMA_TRANSITION_NAMES = [
@@ -90,6 +98,7 @@ export const CSMA_TRANSITION_NAMES = [
   "backoffStarted",
   "excessiveCollisions",
   "backoffElapsed",
+  "flushed",
 ] as const;
 
 /** 802.3 slot time in bit times: the backoff unit, and the bound on the round trip. */
@@ -230,6 +239,9 @@ export class CsmaSegment implements Channel, EventHandler {
   /** One-way end-to-end delay, ns. */
   readonly propagationDelay: number;
   readonly queueLimit: number;
+  /** Frames all stations together may hold: stations x queueLimit, cut to the frame store's deviceShare. */
+  readonly effectiveQueueTotal: number;
+  private qTotal = 0;
   readonly maxFrame: number;
   readonly attemptLimit: number;
   readonly backoffLimit: number;
@@ -252,6 +264,8 @@ export class CsmaSegment implements Channel, EventHandler {
   /** When the medium last became idle as seen by the station (own transmission included). */
   private readonly idleSince: Float64Array;
   private readonly attempts: Int32Array;
+  /** Non-zero: the frame being jammed is dropped at the end of the jam, with this DropReason (flushQueued). */
+  private readonly dropAfterJam: Uint8Array;
   /** 1 while the station's signal is present at the other stations. */
   private readonly present: Uint8Array;
   private presentTotal = 0;
@@ -329,8 +343,10 @@ export class CsmaSegment implements Channel, EventHandler {
     this.commitAt = new Float64Array(n);
     this.idleSince = new Float64Array(n).fill(-Infinity);
     this.attempts = new Int32Array(n);
+    this.dropAfterJam = new Uint8Array(n);
     this.present = new Uint8Array(n);
     this.queue = new Int32Array(n * this.queueLimit);
+    this.effectiveQueueTotal = Math.min(n * this.queueLimit, sim.frames.deviceShare);
     this.qHead = new Int32Array(n);
     this.qLen = new Int32Array(n);
     this.device = new Int32Array(n).fill(-1);
@@ -376,7 +392,8 @@ export class CsmaSegment implements Channel, EventHandler {
     let reason: DropReason = DropReason.NONE;
     if (len > this.maxFrame) reason = DropReason.TOO_LONG;
     else if (len < ETH_HEADER_LEN) reason = DropReason.RUNT;
-    else if (this.qLen[end]! >= this.queueLimit) reason = DropReason.QUEUE_FULL;
+    else if (this.qLen[end]! >= this.queueLimit || this.qTotal >= this.effectiveQueueTotal)
+      reason = DropReason.QUEUE_FULL;
     if (reason !== DropReason.NONE) {
       tr.macTxDrop.hit(now, frame, len, reason);
       frames.release(frame);
@@ -387,9 +404,43 @@ export class CsmaSegment implements Channel, EventHandler {
     if (tail >= limit) tail -= limit;
     this.queue[end * limit + tail] = frame;
     this.qLen[end]!++;
+    this.qTotal++;
     tr.macTx.hit(now, frame, len);
     if (this.state[end] === CsmaState.Idle) this.frameQueued(end);
     return true;
+  }
+
+  /**
+   * Drops what station `end` holds (its device crashed), counted as `reason` at its macTxDrop:
+   * a frame on the wire finishes, a colliding one is dropped at the end of its jam, and a
+   * deferring or backing-off station goes Idle. Returns how many frames were dropped now.
+   */
+  flushQueued(end: number, reason: number): number {
+    this.checkStation(end, "end");
+    const st = this.state[end]!;
+    const onWire = st === CsmaState.Transmitting || st === CsmaState.Jamming;
+    const keep = onWire ? 1 : 0;
+    const frames = this.sim.frames;
+    const tr = this.trace[end]!;
+    const now = this.sim.now;
+    const limit = this.queueLimit;
+    const n = this.qLen[end]! - keep;
+    for (let k = 0; k < n; k++) {
+      let i = this.qHead[end]! + keep + k;
+      if (i >= limit) i -= limit;
+      const f = this.queue[end * limit + i]!;
+      tr.macTxDrop.hit(now, f, frames.length[f]!, reason);
+      frames.release(f);
+    }
+    this.qLen[end] = keep;
+    if (st === CsmaState.Jamming) this.dropAfterJam[end] = reason;
+    if (!onWire && st !== CsmaState.Idle) {
+      if (this.timer[end] !== NO_TIMER) this.sim.scheduler.cancel(this.timer[end]!);
+      this.timer[end] = NO_TIMER;
+      this.attempts[end] = 0;
+      this.move(end, CsmaState.Idle, CsmaTransition.flushed);
+    }
+    return n;
   }
 
   // ---- Inspection ----
@@ -650,6 +701,16 @@ export class CsmaSegment implements Channel, EventHandler {
     this.endBurst(j);
     this.medium.phyRxDrop.hit(now, head, frames.length[head]!, DropReason.COLLISION);
     const attempts = this.attempts[j]!;
+    const flushed = this.dropAfterJam[j]!;
+    if (flushed !== 0) {
+      this.dropAfterJam[j] = 0;
+      this.dequeue(j);
+      this.attempts[j] = 0;
+      this.trace[j]!.macTxDrop.hit(now, head, frames.length[head]!, flushed);
+      frames.release(head);
+      this.next(j, CsmaTransition.flushed);
+      return;
+    }
     if (attempts >= this.attemptLimit) {
       this.dequeue(j);
       this.attempts[j] = 0;
@@ -712,6 +773,7 @@ export class CsmaSegment implements Channel, EventHandler {
     const frame = this.queue[j * limit + h]!;
     this.qHead[j] = h + 1 === limit ? 0 : h + 1;
     this.qLen[j]!--;
+    this.qTotal--;
     return frame;
   }
 

@@ -22,7 +22,7 @@ import type { Simulation } from "../engine/simulation.js";
 import { TracePoints } from "../trace/trace-point.js";
 
 // The shared event kinds belong to the engine; devices name them from here.
-export { EV_DEVICE_BASE, EV_FRAME_RX } from "../engine/event-kinds.js";
+export { EV_DEVICE_BASE, EV_FRAME_RX, EV_SIGNAL_LOSS } from "../engine/event-kinds.js";
 
 /** Something frames are sent into: a link, a shared segment. */
 export interface Channel {

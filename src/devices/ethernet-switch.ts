@@ -18,6 +18,11 @@
 // - Ageing: the FDB treats entries older than agingTime as absent, so forwarding never depends
 //   on the sweep; the periodic sweep only reclaims memory (see AgeTimerState).
 // - Ports are Forwarding or Disabled (see PortState); attach() is separate and permanent.
+// - Crashes (Crashable, fail-stop): crash() forgets the forwarding database, stops the sweep,
+//   drops the frames queued on every port's channel and those inside the forwarding delay
+//   (CRASHED); while crashed, arriving frames are dropped (CRASHED, at the in port). restart()
+//   boots with an empty database: the bridge floods until it has learned again. Neighbours are
+//   told nothing.
 // - Not handled: VLANs, spanning tree (Blocking/Listening/Learning), static entries, batching
 //   frames that arrive at the same instant (each frame is one Wasm call; batching them would
 //   need an end-of-instant event and change the event trajectory).
@@ -31,6 +36,7 @@ import { ChecksumKernels } from "../kernels/checksum.js";
 import { FDB_FILTER, FDB_FLOOD, ForwardingDatabase, type FdbStats } from "../kernels/switching.js";
 import { DropReason } from "../trace/trace-point.js";
 import { ETH_FCS_LEN, ETH_HEADER_LEN, macFromString } from "../wire/ethernet.js";
+import type { Crashable } from "./crashable.js";
 import { Device, EV_DEVICE_BASE, EV_FRAME_RX } from "./device.js";
 
 /**
@@ -115,6 +121,8 @@ export interface EthernetSwitchStats {
   fdb: FdbStats;
   /** Age sweeps run. */
   sweeps: number;
+  /** Crashed now (see crash()). */
+  crashed: boolean;
 }
 
 function duration(value: number | string, path: string): number {
@@ -122,7 +130,7 @@ function duration(value: number | string, path: string): number {
   return parseDuration(value, path);
 }
 
-export class EthernetSwitch extends Device {
+export class EthernetSwitch extends Device implements Crashable {
   readonly agingTimeNs: number;
   readonly forwardingDelayNs: number;
   readonly ageSweepIntervalNs: number;
@@ -141,6 +149,11 @@ export class EthernetSwitch extends Device {
   private ageHandle = -1;
   private sweeps = 0;
   private destroyed = false;
+  /** 1 while crashed: the receive path's one compare. */
+  private down = 0;
+  /** Frames inside the forwarding delay, and how many of the first of them a crash took. */
+  private delayed = 0;
+  private staleDelayed = 0;
   private readonly macScratch = new Uint8Array(6);
 
   constructor(sim: Simulation, name: string, options: EthernetSwitchOptions) {
@@ -214,8 +227,23 @@ export class EthernetSwitch extends Device {
 
   handleEvent(kind: number, a: number, b: number, _len: number): void {
     if (kind === EV_FRAME_RX) this.receive(a, b);
-    else if (kind === EV_SWITCH_FORWARD) this.forward(a, b);
+    else if (kind === EV_SWITCH_FORWARD) this.delayDone(a, b);
     else if (kind === EV_SWITCH_AGE_SWEEP) this.sweep();
+  }
+
+  /**
+   * A frame's forwarding delay is over. The delay is the same for every frame, so these events
+   * come in the order they were posted: the first `staleDelayed` of them were inside the switch
+   * when it crashed.
+   */
+  private delayDone(frame: number, port: number): void {
+    this.delayed--;
+    if (this.staleDelayed > 0) {
+      this.staleDelayed--;
+      this.dropIn(frame, port, this.sim.frames.length[frame]!, DropReason.CRASHED);
+      return;
+    }
+    this.forward(frame, port);
   }
 
   /** The whole frame has arrived on `port`: reception checks, then forward now or after the delay. */
@@ -223,6 +251,10 @@ export class EthernetSwitch extends Device {
     const frames = this.sim.frames;
     const now = this.sim.scheduler.now;
     const len = frames.length[frame]!;
+    if (this.down !== 0) {
+      this.dropIn(frame, port, len, DropReason.CRASHED);
+      return;
+    }
     const trace = this.trace[port]!;
     trace.phyRxEnd.hit(now, frame, len);
     if (this.portState[port] !== PortState.Forwarding) {
@@ -241,6 +273,7 @@ export class EthernetSwitch extends Device {
       this.forward(frame, port);
     } else {
       const sched = this.sim.scheduler;
+      this.delayed++;
       sched.post(this.id, sched.now + this.forwardingDelayNs, this.id, EV_SWITCH_FORWARD, frame, port, len);
     }
   }
@@ -366,6 +399,31 @@ export class EthernetSwitch extends Device {
     this.ageHandle = -1;
   }
 
+  // --- crashes ---
+
+  /** True between crash() and restart(). */
+  get crashed(): boolean {
+    return this.down !== 0;
+  }
+
+  /** Fail-stop, now (see the module contract). False when already crashed or destroyed. */
+  crash(): boolean {
+    if (this.destroyed || this.down !== 0) return false;
+    this.down = 1;
+    this.staleDelayed = this.delayed;
+    this.fdbTable.clear();
+    this.disarmAgeTimer();
+    for (const at of this.ports) at?.channel.flushQueued?.(at.end, DropReason.CRASHED);
+    return true;
+  }
+
+  /** Boots with an empty forwarding database. False when not crashed. */
+  restart(): boolean {
+    if (this.destroyed || this.down === 0) return false;
+    this.down = 0;
+    return true;
+  }
+
   // --- port state machine ---
 
   private checkPort(port: number, path: string): void {
@@ -447,6 +505,7 @@ export class EthernetSwitch extends Device {
       ports: this.ports.map((_, p) => this.portStats(p)),
       fdb: this.fdbStats(),
       sweeps: this.sweeps,
+      crashed: this.down !== 0,
     };
   }
 

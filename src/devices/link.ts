@@ -10,6 +10,8 @@
 // - transmit(end, frame) takes ownership. Accepted frames hit macTx and wait in a drop-tail queue
 //   (at most queueLimit frames and, if set, queueLimitBytes bytes); refused frames hit macTxDrop
 //   (QUEUE_FULL, LINK_DOWN, NOT_ATTACHED), are released, and transmit() returns false.
+// - Frames held: each queue at most half the frame store's deviceShare (effectiveQueueLimit;
+//   beyond it QUEUE_FULL), so the link never holds more than its share of the pool.
 // - An L-byte frame serializes in ceil((L + overheadBytes) * 8 * 1e9 / rate) ns (overheadBytes
 //   defaults to 20: preamble, SFD, inter-frame gap) and reaches the far device as EV_FRAME_RX
 //   (a = frame, b = far port, len) `delay` ns after its serialization ends. phyRxEnd and sniffer
@@ -258,6 +260,7 @@ export class PointToPointLink implements Channel {
   /** Propagation delay in ns. */
   readonly delay: number;
   readonly queueLimit: number;
+  readonly effectiveQueueLimit: number; // see the contract: "Frames held"
   readonly queueLimitBytes: number;
   readonly overheadBytes: number;
   /** Trace points per direction: trace[0] is 0->1, trace[1] is 1->0. */
@@ -319,6 +322,7 @@ export class PointToPointLink implements Channel {
     this.sim = sim;
     this.name = name;
     this.queueLimit = queueLimit;
+    this.effectiveQueueLimit = Math.min(queueLimit, Math.max(1, sim.frames.deviceShare >> 1));
     this.queueLimitBytes = limitBytes;
     this.overheadBytes = overhead;
     this.integerRate = Number.isSafeInteger(this.rate);
@@ -329,8 +333,8 @@ export class PointToPointLink implements Channel {
     const origin0 = sim.register(`${name}:0->1`, this);
     const origin1 = sim.register(`${name}:1->0`, this);
 
-    const d0 = new Direction(sim.scheduler.rng(`link:${name}:0->1`), queueLimit, { ...faults });
-    const d1 = new Direction(sim.scheduler.rng(`link:${name}:1->0`), queueLimit, { ...faults });
+    const d0 = new Direction(sim.scheduler.rng(`link:${name}:0->1`), this.effectiveQueueLimit, { ...faults });
+    const d1 = new Direction(sim.scheduler.rng(`link:${name}:1->0`), this.effectiveQueueLimit, { ...faults });
     d0.origin = origin0;
     d1.origin = origin1;
     this.dirs = [d0, d1];
@@ -380,7 +384,7 @@ export class PointToPointLink implements Channel {
       this.startTransmission(d, end, frame, len);
       return true;
     }
-    if (d.qCount >= this.queueLimit || d.qBytes + len > this.queueLimitBytes) {
+    if (d.qCount >= this.effectiveQueueLimit || d.qBytes + len > this.queueLimitBytes) {
       return this.refuse(d, frame, len, DropReason.QUEUE_FULL);
     }
     d.trace.macTx.hit(now, frame, len);

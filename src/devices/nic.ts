@@ -15,6 +15,8 @@
 //   phyRxDrop; frames with a good FCS pass the sniffer point, accepted ones pass macRx and go to
 //   the receiver with the FCS still on (length - 4 ends the payload). The frame may be shared
 //   (a flooded broadcast): read-only, write only through frames.writable().
+// - The receive chain holds at most effectiveRxBuffers frames: rxBuffers, cut to half the frame
+//   store's deviceShare, so a host whose application never reads cannot take the pool.
 // - Ownership on receive: the receiver owns the frame and calls nic.consume(frame) exactly once,
 //   which releases it and frees its receive buffer; retain() first to keep it longer. The
 //   default receiver consumes at once.
@@ -129,6 +131,8 @@ export class EthernetNic extends Device {
   /** The station address (48-bit number). */
   readonly mac: number;
   readonly rxBuffers: number;
+  /** rxBuffers, cut to half the frame store's deviceShare: a receive chain never takes the pool. */
+  readonly effectiveRxBuffers: number;
   promiscuous: boolean;
   acceptBroadcast: boolean;
   verifyFcs: VerifyFcs;
@@ -187,6 +191,7 @@ export class EthernetNic extends Device {
       });
     }
     this.rxBuffers = rxBuffers;
+    this.effectiveRxBuffers = Math.min(rxBuffers, Math.max(1, sim.frames.deviceShare >> 1));
     if (options.mtu !== undefined) this.setMtu(options.mtu);
     this.held = new Int32Array(rxBuffers).fill(NO_FRAME);
     this.promiscuous = options.promiscuous ?? false;
@@ -377,7 +382,7 @@ export class EthernetNic extends Device {
     }
     tp.sniffer.hit(now, frame, len);
     if (!this.accepts(off)) return this.dropRx(frame, len, DropReason.ADDRESS_FILTER);
-    if (this.rxInUse === this.rxBuffers) return this.dropRx(frame, len, DropReason.NO_RX_BUFFER);
+    if (this.rxInUse >= this.effectiveRxBuffers) return this.dropRx(frame, len, DropReason.NO_RX_BUFFER);
     this.takeBuffer(frame);
     tp.macRx.hit(now, frame, len);
     this.receiver.onFrame(this, frame);

@@ -5,5 +5,11 @@
 
 /** A frame arrives at a device port: a = frame id, b = port, len = frame length. */
 export const EV_FRAME_RX = 1;
+/**
+ * The sender at the far end of a port went dark (it crashed) with cells it had already
+ * scheduled on the link: those arriving at the port after now, up to `len` (ns), were never
+ * sent. b = port. Only ATM links send it (their trains are handed over whole, see atm-link.ts).
+ */
+export const EV_SIGNAL_LOSS = 2;
 /** First event kind a device class may use for its own events. */
 export const EV_DEVICE_BASE = 16;

@@ -23,6 +23,12 @@
 //   -1): its owner schedules the same event. Events from other partitions enter through
 //   scheduleRemote() with their key already assigned; takeSeq() hands out the next key of an
 //   event that leaves for another partition.
+// - Observer: setObserver(at, observe) calls observe(t) once the state at virtual time t is
+//   final (every event with time <= t dispatched, none yet after it) and before any later
+//   event, for t = at, then the time observe returns, and so on (Infinity stops). It schedules
+//   no event, so neither the fingerprint nor the event count changes, and since state only
+//   changes at events, what it reads equals the state at t whatever the run's slicing or
+//   partition windows. Its checks sit outside the per-event loop.
 // - Not thread-safe: one scheduler per partition, on that partition's thread.
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
@@ -62,6 +68,9 @@ export class Scheduler {
   private readonly foreign: number[] = [];
   private stopRequested = false;
   private running = false;
+  /** Next observation time (Infinity: none) and the observer (see setObserver). */
+  private observeAt = Infinity;
+  private observer: ((t: number) => number) | undefined;
 
   constructor(options: SchedulerOptions) {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
@@ -237,6 +246,20 @@ export class Scheduler {
     this.stopRequested = true;
   }
 
+  /**
+   * Calls observe(t) when the state at `at` is final, then at each time it returns (see the
+   * module comment); a time at or before the previous one, or Infinity, ends the observations.
+   */
+  setObserver(at: number, observe: (t: number) => number): void {
+    if (!(at >= this.now)) {
+      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${at} ns is before the current time ${this.now} ns`, {
+        path: "at",
+      });
+    }
+    this.observeAt = at;
+    this.observer = observe;
+  }
+
   /** Time of the next pending event (Infinity when none). */
   nextEventTime(): number {
     return this.queue.peekTime();
@@ -276,6 +299,21 @@ export class Scheduler {
   }
 
   private dispatchBefore(end: number, maxEvents = Infinity): number {
+    if (this.observeAt >= end) return this.dispatchSlice(end, maxEvents);
+    // Observations due in this run: dispatch up to each one (inclusive), observe, go on. A
+    // budget that runs out first leaves the observation to the next call.
+    let count = 0;
+    while (this.observeAt < end) {
+      const t = this.observeAt;
+      count += this.dispatchSlice(t + 1, maxEvents - count);
+      if (this.stopRequested || count >= maxEvents) return count;
+      const next = this.observer!(t);
+      this.observeAt = next > t ? next : Infinity;
+    }
+    return count + this.dispatchSlice(end, maxEvents - count);
+  }
+
+  private dispatchSlice(end: number, maxEvents = Infinity): number {
     if (this.running) {
       throw new NetloomError(ErrorCode.INVALID_ARGUMENT, "the scheduler was asked to run from inside an event handler");
     }

@@ -26,3 +26,13 @@ export { planPartitions, type PartitionPlan, type CutLink } from "../run/partiti
 export { runSweep, sweepCsv, type SweepResult, type SweepOptions } from "../run/sweep.js";
 export type { SweepRow } from "../run/sweep-worker.js";
 export { captureAtmNic, AtmCapture } from "../run/atm-capture.js";
+export type { RunSamples } from "../run/sampler.js";
+export { runHtml } from "../run/html/run-page.js";
+export { sweepHtml } from "../run/html/sweep-page.js";
+export { meanCi, summariseSweep, type MeanCi, type SweepSummary, type SweepGroup } from "../run/sweep-stats.js";
+export {
+  traceNetwork,
+  TRACE_KINDS,
+  DEFAULT_TRACE_MAX_LINES,
+  type EventTraceOptions,
+} from "../run/event-trace.js";

@@ -18,6 +18,7 @@ export {
   type MessageScenarioTraffic,
   type PingPongTraffic,
   type MessageStreamTraffic,
+  type ScenarioWorkload,
 } from "../scenario/scenario.js";
 export {
   loadComparison,

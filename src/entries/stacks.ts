@@ -176,3 +176,69 @@ export {
   type RpcHandler,
 } from "../stacks/rpc/rpc-server.js";
 export { encodeRpcMessage, RpcDecoder, RpcKind, RPC_HEADER_LEN } from "../stacks/rpc/rpc-frame.js";
+export { RpcUdpCaller, type CallSpec, type CallerCounters, type CallerStats } from "../stacks/rpc-udp/caller.js";
+export {
+  RpcUdpServer,
+  type Prepared,
+  type ServerApp,
+  type RpcUdpServerOptions,
+  type ServerStats,
+} from "../stacks/rpc-udp/server.js";
+export { CounterApp, encodeCallArgs, readResultValue } from "../stacks/rpc-udp/counter-app.js";
+export {
+  NameServiceApp,
+  SelfLookup,
+  encodeLookup,
+  encodeRegister,
+  decodeLookupResult,
+  type Binding,
+} from "../stacks/rpc-udp/name-service.js";
+export {
+  RpcOp,
+  RPC_SEMANTICS,
+  ENDPOINT_DEFAULTS,
+  type RpcSemantics,
+  type CallOutcome,
+  type OutcomeKind,
+  type RpcUdpEndpointOptions,
+} from "../stacks/rpc-udp/rpc-udp-types.js";
+export {
+  PbServer,
+  MAX_PB_SERVERS,
+  type PbServiceConfig,
+  type PbServerState,
+  type PbServerCounters,
+} from "../stacks/primary-backup/pb-server.js";
+export {
+  PbClient,
+  type PbClientOptions,
+  type PbClientState,
+  type PbClientCounters,
+} from "../stacks/primary-backup/pb-client.js";
+export type { PbRole, PbRoleChange, PbCommit, PbBelief } from "../stacks/primary-backup/pb-history.js";
+export {
+  detectSplits,
+  type PbSplitReport,
+  type PbSplit,
+  type PbSplitSide,
+  type PbSplitView,
+  type PbOverlap,
+} from "../stacks/primary-backup/split-brain.js";
+export { CommitCoordinator } from "../stacks/commit/coordinator.js";
+export { CommitParticipant } from "../stacks/commit/participant.js";
+export {
+  COMMIT_PROTOCOLS,
+  type CommitHost,
+  type CommitOptions,
+  type CommitProtocolName,
+  type CommitTimeouts,
+  type CommitFault,
+} from "../stacks/commit/commit-config.js";
+export {
+  CoordinatorRecord,
+  ParticipantRecord,
+  type CoordinatorCounters,
+  type ParticipantCounters,
+} from "../stacks/commit/commit-record.js";
+export { LogKind, encodeLogRecord, replayLog, type LogDevice } from "../stacks/commit/commit-log.js";
+export { checkAtomicity, type AtomicityResult, type AtomicityViolation } from "../stacks/commit/atomicity.js";

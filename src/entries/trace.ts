@@ -16,3 +16,4 @@ export {
   type PcapFile,
   type PcapRecord,
 } from "../trace/pcap.js";
+export { LinkMonitor, MAX_TRACKED, type LinkMonitorReport } from "../trace/link-monitor.js";

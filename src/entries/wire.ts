@@ -9,6 +9,9 @@ export * as udp from "../wire/udp.js";
 export * as icmp from "../wire/icmp.js";
 export * as arp from "../wire/arp.js";
 export * as tcp from "../wire/tcp.js";
+export * as rpcUdp from "../wire/rpc-udp.js";
+export * as commit from "../wire/commit.js";
+export * as primaryBackup from "../wire/primary-backup.js";
 export { FrameStore, FRAME_FCS_VALID, FRAME_CORRUPTED, NO_FRAME } from "../buf/frames.js";
 export {
   AtmCellView,
@@ -40,3 +43,4 @@ export {
   SIG_VCI,
   type AtmSignalRepr,
 } from "../wire/atm-signalling.js";
+export { sigCauseMeaning, sigCauseText } from "../wire/atm-signalling-causes.js";

@@ -10,6 +10,8 @@
 //   queue in one region, the PDU buffers in another) until free(). A completed PDU's buffer is
 //   lent to the caller from drainCompletions()/completions() until returnBuffer(ptr); the
 //   views handed out are over kernel memory (no copy) and go stale once returned.
+// - Frame slots held: none; PDU buffers are the reassembler's own heap region (`buffers` of
+//   maxPduBytes each), so reassembly can never take the frame pool.
 // - One reassembler is used from one thread at a time.
 // - `implementation: "reference"` runs the plain-TypeScript twin over the same memory layout
 //   (differential tests, benchmark baseline).

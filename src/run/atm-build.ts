@@ -226,6 +226,7 @@ function buildSignalling(sim: Simulation, atm: AtmScenario, built: BuiltAtm): Sv
         delay: sig.delayNs,
         keepAliveInterval: sig.keepAliveNs,
         keepAliveMisses: sig.keepAliveMisses,
+        releaseTimeout: sig.releaseTimeoutNs,
       }),
     );
   }
@@ -236,6 +237,7 @@ function buildSignalling(sim: Simulation, atm: AtmScenario, built: BuiltAtm): Sv
       new HostSignalling(nic, {
         delay: sig.delayNs,
         setupTimeout: sig.setupTimeoutNs,
+        releaseTimeout: sig.releaseTimeoutNs,
         maxCalls: Math.max(1, Math.min(32, h.vcs - 1)),
       }),
     );

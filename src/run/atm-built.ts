@@ -25,14 +25,17 @@ export interface BuiltAtm {
   destroy(): void;
 }
 
-export type SvcState = "pending" | "calling" | "active" | "failed" | "released" | "closed";
+/** "crashed": the calling host crashed (its program and the call with it) before the svc ended. */
+export type SvcState = "pending" | "calling" | "active" | "failed" | "released" | "closed" | "crashed";
 
 /** A switched circuit of the scenario as it runs. */
 export interface SvcRun {
   readonly name: string;
   state: SvcState;
-  /** Why it failed or was released (a SigCause name), or null. */
+  /** Why it failed or was released (sigCauseName: "hostFailed", "userBusy", ...), or null. */
   cause: string | null;
+  /** The cause for people (sigCauseText: "destination out of order (27)", "unknown cause 120"). */
+  causeText: string | null;
   /** Call ids at the caller and at the called host (-1 until known). */
   call: number;
   calleeCall: number;
@@ -51,4 +54,6 @@ export interface BuiltSignalling {
   plan: Map<string, AtmScenarioSvc>;
   /** Names of the AAL5 traffic entries that run on svcs. */
   plannedTraffic: string[];
+  /** The script's hook: host `name` crashed (its programs stop; set by the svc script). */
+  hostCrashed?: (name: string) => void;
 }

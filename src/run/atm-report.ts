@@ -13,6 +13,7 @@ export interface SvcReport {
   route: string;
   state: SvcState;
   cause: string | null;
+  causeText: string | null;
   connectedAt: number | null;
   endedAt: number | null;
 }
@@ -46,6 +47,7 @@ export function atmReport(built: BuiltAtm): AtmReport {
         route: v.route.join("."),
         state: r.state,
         cause: r.cause,
+        causeText: r.causeText,
         connectedAt: r.connectedAt,
         endedAt: r.endedAt,
       };

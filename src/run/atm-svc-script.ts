@@ -1,14 +1,17 @@
 // The timetable of a scenario's switched circuits as a run plays it: opens and closes each svc
 // and fails hosts at their times, starts an svc's AAL5 traffic when the circuit connects (at
 // the end that sends) and stops it when the circuit goes. Runtime refusals (circuit limit,
-// full tables, timeouts, host failures) land in each SvcRun, for the report.
+// full tables, timeouts, host failures) land in each SvcRun, for the report. A host that
+// crashes (failures section) takes its programs down: its svc traffic stops, the svcs it
+// called end as "crashed", and one it should open while down is never opened.
 
-import type { HostSignalling } from "../devices/atm-host-signalling.js";
+import { type HostSignalling, HostSignallingState } from "../devices/atm-host-signalling.js";
 import type { EventHandler } from "../engine/scheduler.js";
 import type { Simulation } from "../engine/simulation.js";
 import { Aal5Source } from "../traffic/aal5-source.js";
-import { sigCauseName } from "../wire/atm-signalling.js";
-import type { BuiltAtm, BuiltSignalling } from "./atm-built.js";
+import { sigCauseText } from "../wire/atm-signalling-causes.js";
+import { SigCause, sigCauseName } from "../wire/atm-signalling.js";
+import type { BuiltAtm, BuiltSignalling, SvcRun } from "./atm-built.js";
 import type { AtmScenario } from "../scenario/atm-types.js";
 
 const EV_SVC_OPEN = 1;
@@ -33,6 +36,7 @@ export class SvcScript implements EventHandler {
     private readonly sig: BuiltSignalling,
   ) {
     this.id = sim.register("atm:svcs", this);
+    sig.hostCrashed = (name) => this.hostCrashed(name);
     const at = (t: number, kind: number, a: number) =>
       this.handles.push(sim.scheduler.scheduleAt(this.id, Math.max(t, sim.now), this.id, kind, a, 0, 0));
     atm.svcs.forEach((v, i) => {
@@ -40,6 +44,7 @@ export class SvcScript implements EventHandler {
         name: v.name,
         state: "pending",
         cause: null,
+        causeText: null,
         call: -1,
         calleeCall: -1,
         callerVc: -1,
@@ -83,7 +88,12 @@ export class SvcScript implements EventHandler {
     if (kind === EV_SVC_OPEN) {
       if (caller.failed) {
         run.state = "failed";
-        run.cause = sigCauseName(27);
+        setCause(run, SigCause.HOST_FAILED);
+        return;
+      }
+      if (caller.state !== HostSignallingState.Up) {
+        run.state = "crashed";
+        run.endedAt = this.sim.now;
         return;
       }
       run.state = "calling";
@@ -98,7 +108,7 @@ export class SvcScript implements EventHandler {
           },
           failed: (_call, cause) => {
             run.state = "failed";
-            run.cause = sigCauseName(cause);
+            setCause(run, cause);
             run.endedAt = this.sim.now;
           },
           released: (_call, cause) => this.ended(caller, _call, cause, true),
@@ -111,6 +121,18 @@ export class SvcScript implements EventHandler {
       run.endedAt = this.sim.now;
       this.stopTraffic(a, v.from);
     }
+  }
+
+  /** Host `name` crashed: the svcs it called end (crashed) and its traffic on every svc stops. */
+  private hostCrashed(name: string): void {
+    this.atm.svcs.forEach((v, i) => {
+      const run = this.sig.svcs.get(v.name)!;
+      if (v.from === name && (run.state === "calling" || run.state === "active")) {
+        run.state = "crashed";
+        run.endedAt = this.sim.now;
+      }
+      if (v.from === name || v.to === name) this.stopTraffic(i, name);
+    });
   }
 
   /** A connected call ended by the far end or the network (seen at `agent`). */
@@ -126,7 +148,7 @@ export class SvcScript implements EventHandler {
     const run = this.sig.svcs.get(v.name)!;
     if (run.state === "active") {
       run.state = "released";
-      run.cause = sigCauseName(cause);
+      setCause(run, cause);
       run.endedAt = this.sim.now;
     }
     this.stopTraffic(i, atCaller ? v.from : v.to);
@@ -176,4 +198,9 @@ export class SvcScript implements EventHandler {
     this.destroyed = true;
     for (const h of this.handles) this.sim.scheduler.cancel(h);
   }
+}
+
+function setCause(run: SvcRun, cause: number): void {
+  run.cause = sigCauseName(cause);
+  run.causeText = sigCauseText(cause);
 }

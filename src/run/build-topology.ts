@@ -11,9 +11,11 @@
 // - A link's own id (down/up) goes with end a; each direction follows its sender.
 // - The ATM section's devices all go to one partition (the partitioner keeps every ATM device,
 //   and each router with an ATM interface, together) and are released by network.destroy().
+//   Its switches and hosts are registered as crashable (atm-crashables.ts).
 
 import type { EthernetNic } from "../devices/nic.js";
 import { atmRouterInterfaces, type BuiltAtm, buildAtm } from "./atm-build.js";
+import { registerAtmCrashables } from "./atm-crashables.js";
 import type { ScenarioEndpoint } from "../scenario/scenario.js";
 import type { AnyIpHost } from "../stacks/ip/ip-host.js";
 import type { BuildContext } from "./build-context.js";
@@ -141,6 +143,11 @@ export function addAtm({ scenario, network, sim, ipHosts, own }: BuildContext): 
   };
   const atm = buildAtm(sim, section, new Map(scenario.routers.map((r) => [r.name, network.router(r.name)])));
   for (const [n, h] of atm.ipHosts) ipHosts.set(n, h as AnyIpHost);
+  registerAtmCrashables(
+    network,
+    atm,
+    scenario.atm.hosts.map((h) => h.name),
+  );
   network.onDispose(() => atm.destroy());
   return atm;
 }

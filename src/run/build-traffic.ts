@@ -3,7 +3,7 @@
 // scenario.traffic, each flow a device of its `from` host.
 //
 // Contract:
-// - One TCP layer per host that runs TCP traffic, made before any flow (in host order) and
+// - One TCP layer per host that runs TCP traffic or a stream-breaks workload, made before any flow (in host order) and
 //   owned by its host: its timers run where the host's frames arrive.
 // - UDP receivers: the destination host, or every member host of a multicast group; none when
 //   the destination is not a scenario host. Each host's traffic sockets get its
@@ -27,13 +27,20 @@ export function addTcpLayers({ scenario, ipHosts, own }: BuildContext): Map<stri
   const tcp = new Map<string, TcpLayer>();
   const tcpHosts = new Set<string>();
   for (const t of scenario.traffic) if (t.type === "tcp-bulk" || t.type === "rpc") tcpHosts.add(t.from).add(t.to.host!);
+  // Stream-breaks workloads: their streams take connection slots at both ends.
+  const streams = new Map<string, number>();
+  for (const w of scenario.workloads) {
+    if (w.type !== "stream-breaks") continue;
+    for (const h of [w.from, w.to]) {
+      tcpHosts.add(h);
+      streams.set(h, (streams.get(h) ?? 0) + w.streams);
+    }
+  }
   for (const name of ipHosts.keys()) {
     if (!tcpHosts.has(name)) continue;
     own(name);
-    tcp.set(
-      name,
-      new TcpLayer(ipHosts.get(name)!, { maxConnections: 16 + scenario.traffic.length, inFlightCapacity: 4096 }),
-    );
+    const maxConnections = 16 + scenario.traffic.length + (streams.get(name) ?? 0);
+    tcp.set(name, new TcpLayer(ipHosts.get(name)!, { maxConnections, inFlightCapacity: 4096 }));
   }
   return tcp;
 }

@@ -155,6 +155,7 @@ export class Network {
   addSwitch(name: string, options: EthernetSwitchOptions): EthernetSwitch {
     const sw = new EthernetSwitch(this.sim, name, options);
     this.switches.set(name, sw);
+    this.registerCrashable(name, sw, sw.id);
     return sw;
   }
 
@@ -162,6 +163,7 @@ export class Network {
   addRouter(name: string, options: RouterOptions): Router {
     const router = new Router(this.sim, name, options);
     this.routers.set(name, router);
+    this.registerCrashable(name, router, router.id);
     return router;
   }
 
@@ -332,7 +334,8 @@ export class Network {
 
   /**
    * Lets `target` crash under the name `name` (what crash() and failRandomly() accept);
-   * `deviceId` is the device whose partition runs it. IP hosts are registered by addHost.
+   * `deviceId` is the device whose partition runs it. IP hosts, switches and routers are
+   * registered by addHost, addSwitch and addRouter; a scenario's ATM devices by its build.
    */
   registerCrashable(name: string, target: Crashable, deviceId: number): void {
     this.crashables.set(name, { target, deviceId });
@@ -451,7 +454,7 @@ export class Network {
   /** Calls `listener` for every frame dropped anywhere; returns the function that stops it. */
   onDrop(listener: (drop: DropEvent) => void): () => void {
     const unsubscribers: (() => void)[] = [];
-    this.eachTracePoints((where, port, points) => {
+    for (const { where, port, points } of this.tracePoints()) {
       for (const point of [points.macTxDrop, points.phyRxDrop]) {
         unsubscribers.push(
           point.subscribe((time, _frame, length, reason) =>
@@ -459,29 +462,44 @@ export class Network {
           ),
         );
       }
-    });
+    }
     return () => unsubscribers.forEach((u) => u());
   }
 
-  /** Every drop point (macTxDrop, phyRxDrop) of the hosts, switches, routers, links and segments, once each. */
+  /** Every drop trace point of the network (each device port, link direction and segment station). */
   dropPoints(): TracePoint[] {
-    const out: TracePoint[] = [];
-    this.eachTracePoints((_where, _port, points) => out.push(points.macTxDrop, points.phyRxDrop));
+    return this.tracePoints().flatMap(({ points }) => [points.macTxDrop, points.phyRxDrop]);
+  }
+
+  /**
+   * Every set of trace points: each port of each host, switch and router ("h0", port 0), each
+   * link direction ("name:0->1") and each segment station and medium. `device` is the name a
+   * filter would use (the device, link or segment).
+   */
+  tracePoints(): { where: string; device: string; port: number; points: TracePoints }[] {
+    const out: { where: string; device: string; port: number; points: TracePoints }[] = [];
+    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
+      d.trace.forEach((points, port) => out.push({ where: d.name, device: d.name, port, points }));
+    for (const [name, link] of this.links) {
+      out.push({ where: `${name}:0->1`, device: name, port: 0, points: link.trace[0] });
+      out.push({ where: `${name}:1->0`, device: name, port: 0, points: link.trace[1] });
+    }
+    for (const [name, seg] of this.segments) {
+      seg.trace.forEach((points, station) =>
+        out.push({ where: `${name}:station${station}`, device: name, port: station, points }),
+      );
+      out.push({ where: `${name}:medium`, device: name, port: 0, points: seg.medium });
+    }
     return out;
   }
 
-  /** The trace points of every device port, link direction and segment station and medium. */
-  private eachTracePoints(fn: (where: string, port: number, points: TracePoints) => void): void {
-    for (const d of [...this.hosts.values(), ...this.switches.values(), ...this.routers.values()])
-      d.trace.forEach((tp, port) => fn(d.name, port, tp));
-    for (const [name, link] of this.links) {
-      fn(`${name}:0->1`, 0, link.trace[0]);
-      fn(`${name}:1->0`, 0, link.trace[1]);
-    }
-    for (const [name, seg] of this.segments) {
-      seg.trace.forEach((tp, station) => fn(`${name}:station${station}`, station, tp));
-      fn(`${name}:medium`, 0, seg.medium);
-    }
+  /** Calls `listener` after every crash and restart of a device given failures; returns the unsubscriber. */
+  onFailure(listener: (device: string, event: "crash" | "restart", time: number) => void): () => void {
+    let on = true;
+    for (const [name, agent] of this.failureAgents) agent.onChange((event, time) => on && listener(name, event, time));
+    return () => {
+      on = false;
+    };
   }
 
   /**

@@ -47,6 +47,10 @@ export interface PartitionedRunOptions {
   signal?: AbortSignal;
   /** Shared memory for the run, MiB (default NETLOOM_MEMORY_MIB or 256, times the partition count, at most 4095). */
   memoryMiB?: number;
+  /** Sample time series (src/run/sampler.ts) in every partition and merge them. */
+  samples?: boolean;
+  /** Per link direction delay, jitter and frames in flight (src/trace/link-monitor.ts). */
+  linkStats?: boolean;
   /** Test hook: partition `partition` throws (or its thread exits) after `windows` windows. */
   injectFailure?: { partition: number; windows: number; kind: "throw" | "exit" };
 }
@@ -128,6 +132,8 @@ export async function runPartitioned(
           layout: { count: plan.count, rings, capacities: caps, control, spin: plan.count <= availableParallelism() },
           extraFrameSlots: 2 * caps[index]!.reduce((a, b) => a + b, 0),
           ...(options.pcap !== undefined ? { pcap: options.pcap } : {}),
+          ...(options.samples === true ? { samples: true } : {}),
+          ...(options.linkStats === true ? { linkStats: true } : {}),
           ...(options.injectFailure?.partition === index
             ? { injectFailure: { windows: options.injectFailure.windows, kind: options.injectFailure.kind } }
             : {}),

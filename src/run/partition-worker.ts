@@ -23,6 +23,7 @@ import { partialOf, type PartialReport } from "./run-report.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { attachRuntime, detachRuntime, type KernelRuntime, type WasmBuild } from "../kernels/runtime.js";
 import { captureScenario, type ScenarioCaptureOptions } from "./scenario-capture.js";
+import { startSampler } from "./sampler.js";
 import type { PartitionPlan } from "./partition.js";
 import { PartitionAborted, PartitionExchange, type ExchangeLayout } from "../engine/partition-exchange.unsafe.js";
 
@@ -37,6 +38,10 @@ export interface PartitionTask {
   extraFrameSlots: number;
   /** Captures: the directory and which ports, snap length, limit (scenario-capture.ts). */
   pcap?: ScenarioCaptureOptions & { dir: string };
+  /** Sample time series of the devices this partition runs (src/run/sampler.ts). */
+  samples?: boolean;
+  /** Follow the link directions' delay, jitter and frames in flight. */
+  linkStats?: boolean;
   /** Test hook: after this many windows, throw ("throw") or end the worker thread ("exit"). */
   injectFailure?: { windows: number; kind: "throw" | "exit" };
 }
@@ -56,12 +61,14 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
       runtime,
       partition: { index, crossing: exchange, ownerOf: (name) => plan.owner[name] ?? 0 },
       extraFrameSlots: task.extraFrameSlots,
+      ...(task.linkStats === true ? { linkStats: true } : {}),
     });
     exchange.bind(built.network.sim);
     const captures =
       task.pcap !== undefined
         ? captureScenario(built, task.pcap.dir, { ...task.pcap, devices: (n) => plan.owner[n] === index })
         : undefined;
+    const samples = task.samples === true ? startSampler(built, (n) => plan.owner[n] === index) : undefined;
     const sched = built.network.sim.scheduler;
     const end = scenario.durationNs;
     const t1 = performance.now();
@@ -97,6 +104,7 @@ export default function runPartition(task: PartitionTask): PartitionOutcome {
     exchange.finish();
     const partial = partialOf(built, index, exchange.stats);
     if (captures !== undefined) partial.captures = captures.summary();
+    if (samples !== undefined) partial.samples = samples();
     partial.buildMs = t1 - t0;
     partial.runMs = performance.now() - t1;
     return { ok: true, partial };

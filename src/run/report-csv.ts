@@ -12,6 +12,10 @@
 // - linksCsv: one row per link direction, "0->1" then "1->0" for each link in the order given
 //   (Network.stats().links); drops get one column per DropReason (drops.QUEUE_FULL ...), so
 //   the header does not depend on which drops happened.
+// - Flow-monitor figures come after the original columns (whose order is kept): per flow the
+//   delay mean, min, p95 and sample count, ns-3 jitter, first/last send and receive times; per
+//   link direction the LinkMonitor's delay, jitter and frames in flight at the end (empty when
+//   the entry has none, as for links of a plain Network).
 //
 //   flowsCsv(flows)                    CSV text of FlowStats.toJSON()
 //   linksCsv(links)                    CSV text of Network.stats().links
@@ -20,6 +24,7 @@
 import { csvRow } from "../base/csv.js";
 import type { LinkDirectionStats } from "../devices/link.js";
 import type { FlowReport } from "../trace/flow-stats.js";
+import type { LinkMonitorReport } from "../trace/link-monitor.js";
 import { DROP_REASON_COUNT, dropReasonName } from "../trace/trace-point.js";
 import { REFUSED_AT_SEND } from "../traffic/udp-traffic.js";
 
@@ -47,6 +52,16 @@ export const FLOW_CSV_COLUMNS: readonly string[] = [
   "latencyP90Ns",
   "latencyP99Ns",
   "latencyMaxNs",
+  "latencyMeanNs",
+  "latencyMinNs",
+  "latencyP95Ns",
+  "latencySamples",
+  "jitterMeanNs",
+  "jitterSamples",
+  "firstTxNs",
+  "lastTxNs",
+  "firstRxNs",
+  "lastRxNs",
   "droppedPackets",
   "inFlightPackets",
   ...FLOW_DROP_COLUMNS,
@@ -71,6 +86,16 @@ export function flowsCsv(flows: readonly FlowReport[]): string {
       f.latencyNs.p90,
       f.latencyNs.p99,
       f.latencyNs.max,
+      f.latencyNs.mean,
+      f.latencyNs.min,
+      f.latencyNs.p95,
+      f.latencyNs.samples,
+      f.jitterNs.mean,
+      f.jitterNs.samples,
+      f.timesNs.firstTx,
+      f.timesNs.lastTx,
+      f.timesNs.firstRx,
+      f.timesNs.lastRx,
       f.droppedPackets,
       f.inFlightPackets,
       ...FLOW_DROP_REASONS.map((r) => f.drops[r] ?? 0),
@@ -99,12 +124,23 @@ export const LINK_CSV_COLUMNS: readonly string[] = [
   "flippedBits",
   "reordered",
   ...DROP_COLUMNS.map((r) => `drops.${r}`),
+  "delayMeanNs",
+  "delayMinNs",
+  "delayP50Ns",
+  "delayP90Ns",
+  "delayP99Ns",
+  "delayMaxNs",
+  "delaySamples",
+  "jitterMeanNs",
+  "jitterSamples",
+  "inFlightQueued",
+  "inFlightOnWire",
 ];
 
 /** What linksCsv needs of each link: Network.stats().links entries. */
 export interface LinkStatsEntry {
   name: string;
-  directions: readonly LinkDirectionStats[];
+  directions: readonly (LinkDirectionStats & Partial<LinkMonitorReport>)[];
 }
 
 /** CSV text of Network.stats().links: one row per direction. */
@@ -129,6 +165,17 @@ export function linksCsv(links: readonly LinkStatsEntry[]): string {
         d.flippedBits,
         d.reordered,
         ...DROP_COLUMNS.map((r) => d.drops[r] ?? 0),
+        d.delayNs?.mean,
+        d.delayNs?.min,
+        d.delayNs?.p50,
+        d.delayNs?.p90,
+        d.delayNs?.p99,
+        d.delayNs?.max,
+        d.delayNs?.samples,
+        d.jitterNs?.mean,
+        d.jitterNs?.samples,
+        d.inFlight?.queued,
+        d.inFlight?.onWire,
       ]);
     });
   }

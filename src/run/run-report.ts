@@ -21,6 +21,13 @@
 //   configuration, layers, profile, the HostCpu's stats (CPU time and count by operation in
 //   `cpu.ops`) and the stack's own counters. Both come from the partition that runs the flow's
 //   hosts (the planner keeps the two ends of a flow together).
+// - Workloads (the scenario's `workloads`): `primaryBackup` (per service: totals, the split-brain
+//   report over the whole run, servers and clients) and `streamBreaks` (per stream set: each
+//   stream's break times at both ends, the spread) and `twoPhaseCommit` (per workload: outcomes,
+//   commit latency, blocking, log writes, messages, the atomicity check, which throws
+//   CHECK_FAILED on a violation). Across partitions each server, client, stream end and commit
+//   party comes from the partition that runs its host, and the reports are made from the merged
+//   states, as an unpartitioned run makes them.
 
 import type { Scenario } from "../scenario/scenario.js";
 import { flowCapacity, type BuiltScenario } from "./build-scenario.js";
@@ -35,10 +42,36 @@ import { FlowStats, type FlowReport, type FlowStatsState } from "../trace/flow-s
 import { atmReport, type AtmReport } from "./atm-report.js";
 import type { CaptureSummary } from "./capture.js";
 import { applyTransport, type TransportFlowReport, type TransportState } from "../traffic/transport-traffic.js";
+import { mergeRpcUdpStates, rpcUdpReport, type RpcUdpReport } from "../traffic/rpc-udp-report.js";
+import type { RpcUdpWorkloadState } from "../traffic/rpc-udp-workload.js";
+import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
+import type { LinkMonitorReport } from "../trace/link-monitor.js";
+import { mergeSamples, type RunSamples, type SamplerState, samplesReport } from "./sampler.js";
+import {
+  commitReport,
+  failOnViolation,
+  mergeCommitStates,
+  type TwoPhaseCommitReport,
+} from "../traffic/commit-report.js";
+import type { TwoPhaseCommitState } from "../traffic/two-phase-commit.js";
+import {
+  mergePrimaryBackup,
+  primaryBackupReport,
+  type PrimaryBackupReport,
+  type PrimaryBackupState,
+} from "../traffic/primary-backup-workload.js";
+import {
+  streamBreaksReport,
+  type StreamBreaksReport,
+  type StreamBreaksState,
+  type StreamBreaksSpec,
+} from "../traffic/stream-breaks.js";
 
 export interface LinkReport {
   id: string;
-  directions: ({ direction: "a->b" | "b->a" } & NetworkStats["links"][number]["directions"][number])[];
+  /** The link's counters; delay, jitter and in-flight figures from the LinkMonitor beside them. */
+  directions: ({ direction: "a->b" | "b->a" } & NetworkStats["links"][number]["directions"][number] &
+    Partial<LinkMonitorReport>)[];
 }
 
 export interface ParallelSummary {
@@ -94,6 +127,14 @@ export interface RunReport {
   atm?: AtmReport;
   /** Crashes, restarts and partitions (scenarios with a failures section). */
   failures?: FailuresReport;
+  /** rpc-udp workloads: outcomes, executions per call, orphans, retransmissions (scenarios with some). */
+  rpcUdp?: RpcUdpReport[];
+  /** primary-backup workloads: calls, failovers, the split-brain report (scenarios with one). */
+  primaryBackup?: PrimaryBackupReport[];
+  /** stream-breaks workloads: each stream's break times and the spread (scenarios with one). */
+  streamBreaks?: StreamBreaksReport[];
+  /** two-phase-commit workloads: outcomes, latency, blocking, log writes, the atomicity check. */
+  twoPhaseCommit?: TwoPhaseCommitReport[];
   /** Present for partitioned runs only. */
   parallel?: ParallelSummary;
   /** Present when more than one worker was asked for: whether the run partitioned, and why. */
@@ -102,6 +143,8 @@ export interface RunReport {
   interrupted?: { reason: string; durationNs: number };
   /** Present when the run captured to pcap files. */
   captures?: CaptureSummary;
+  /** Time series sampled during the run (runs asked for them: the HTML report). */
+  samples?: RunSamples;
 }
 
 export interface PartitioningDecision {
@@ -133,19 +176,53 @@ export interface PartialReport {
   /** Message flows and hostStack hosts as this partition saw them (the merge takes the owner's). */
   messages: MessageFlowState[];
   hostStacks: Record<string, HostStackReport>;
+  /** rpc-udp workloads as this partition saw them (the merge takes each host's part from its owner). */
+  rpcUdp: RpcUdpWorkloadState[];
+  /** Workloads as this partition saw them (the merge takes each node from its host's owner). */
+  primaryBackups: PrimaryBackupState[];
+  streamBreaks: StreamBreaksState[];
+  /** two-phase-commit workloads (the merge takes each party's part from its host's owner). */
+  commits: TwoPhaseCommitState[];
   exchange: ExchangeStats;
   /** This partition's capture files, when it captured. */
   captures?: CaptureSummary;
   /** Wall time this partition spent building its topology, and running its windows, ms. */
   buildMs: number;
   runMs: number;
+  /** LinkMonitor figures of every link direction, keyed "<link>:<direction>" (the merge takes the owner's). */
+  linkMonitor: Record<string, LinkMonitorReport>;
+  samples?: SamplerState;
 }
 
-function linkReports(links: NetworkStats["links"]): LinkReport[] {
+function linkReports(
+  links: NetworkStats["links"],
+  monitor: (key: string) => LinkMonitorReport | undefined,
+): LinkReport[] {
   return links.map((l) => ({
     id: l.name,
-    directions: l.directions.map((d, i) => ({ direction: i === 0 ? ("a->b" as const) : ("b->a" as const), ...d })),
+    directions: l.directions.map((d, i) => ({
+      direction: i === 0 ? ("a->b" as const) : ("b->a" as const),
+      ...d,
+      ...monitor(`${l.name}:${i}`),
+    })),
   }));
+}
+
+function linkMonitorReports(built: BuiltScenario): Record<string, LinkMonitorReport> {
+  const out: Record<string, LinkMonitorReport> = {};
+  const now = built.network.sim.now;
+  for (const l of built.scenario.links) {
+    for (const d of [0, 1]) {
+      const r = built.linkMonitor?.report(`${l.name}:${d}`, now);
+      if (r !== undefined) out[`${l.name}:${d}`] = r;
+    }
+  }
+  return out;
+}
+
+function flowLabel(scenario: Scenario): (flow: number) => string {
+  const names = [...scenario.traffic.map((t) => t.name), ...scenario.messageTraffic.map((t) => t.name)];
+  return (flow) => names[flow] ?? `flow ${flow}`;
 }
 
 /** Flow reports with each transport flow's section applied (flows are in flow-id order). */
@@ -192,9 +269,10 @@ function withHostStacks(
   });
 }
 
-export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
+export function reportOf(built: BuiltScenario, wallTimeMs: number, samples?: SamplerState): RunReport {
   const stats = built.network.stats();
   const stacks = hostStackReports(built);
+  const monitor = linkMonitorReports(built);
   return {
     scenario: built.scenario.name,
     seed: built.scenario.seed,
@@ -209,7 +287,7 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
       ),
       built.messages.map((m) => m.state()),
     ),
-    links: linkReports(stats.links),
+    links: linkReports(stats.links, (key) => monitor[key]),
     hosts: withHostStacks(stats.hosts, (n) => stacks[n]),
     switches: stats.switches,
     routers: stats.routers,
@@ -217,7 +295,50 @@ export function reportOf(built: BuiltScenario, wallTimeMs: number): RunReport {
     ...(built.scenario.failures.length > 0
       ? { failures: { devices: stats.failures, partitions: stats.partitions } }
       : {}),
+    ...(built.rpcUdp.length > 0 ? { rpcUdp: built.rpcUdp.map((r) => rpcUdpReport(r.spec, r.state())) } : {}),
+    ...commitSection(
+      built.scenario,
+      built.commits.map((w) => w.state(built.scenario.durationNs)),
+    ),
+    ...workloadSections(
+      built.scenario,
+      built.primaryBackups.map((r) => r.state()),
+      built.streamBreaks.map((r) => r.state()),
+      stats.simTimeNs,
+    ),
+    ...(samples !== undefined ? { samples: samplesReport(samples, flowLabel(built.scenario)) } : {}),
   };
+}
+
+/** The workload sections of a report, from unpartitioned (or merged) workload states. */
+function workloadSections(
+  scenario: Scenario,
+  pb: PrimaryBackupState[],
+  sb: StreamBreaksState[],
+  endNs: number,
+): Pick<RunReport, "primaryBackup" | "streamBreaks"> {
+  const specs = scenario.workloads.filter((w): w is StreamBreaksSpec => w.type === "stream-breaks");
+  return {
+    ...(pb.length > 0 ? { primaryBackup: pb.map((p) => primaryBackupReport(p, endNs)) } : {}),
+    ...(sb.length > 0 ? { streamBreaks: sb.map((x, i) => streamBreaksReport(specs[i]!, x.from, x.to)) } : {}),
+  };
+}
+
+/**
+ * The two-phase-commit sections from each workload's (merged) state; throws the first
+ * workload's atomicity violation (CHECK_FAILED): a run whose workload breaks its check fails.
+ */
+function commitSection(scenario: Scenario, commits: TwoPhaseCommitState[]): Pick<RunReport, "twoPhaseCommit"> {
+  if (commits.length === 0) return {};
+  const reports: TwoPhaseCommitReport[] = [];
+  let next = 0;
+  scenario.workloads.forEach((spec, index) => {
+    if (spec.type !== "two-phase-commit") return;
+    const r = commitReport(spec, commits[next++]!);
+    failOnViolation(r, index);
+    reports.push(r);
+  });
+  return { twoPhaseCommit: reports };
 }
 
 export function partialOf(built: BuiltScenario, index: number, exchange: ExchangeStats): PartialReport {
@@ -232,9 +353,14 @@ export function partialOf(built: BuiltScenario, index: number, exchange: Exchang
     transports: built.transports.map((t) => t.state()),
     messages: built.messages.map((m) => m.state()),
     hostStacks: hostStackReports(built),
+    rpcUdp: built.rpcUdp.map((r) => r.state()),
+    primaryBackups: built.primaryBackups.map((r) => r.state()),
+    streamBreaks: built.streamBreaks.map((r) => r.state()),
+    commits: built.commits.map((w) => w.state(built.scenario.durationNs)),
     exchange: { ...exchange },
     buildMs: 0,
     runMs: 0,
+    linkMonitor: linkMonitorReports(built),
   };
 }
 
@@ -274,6 +400,12 @@ export function mergePartials(
     );
     return { name: l.name, directions: directions as typeof l.directions };
   });
+  const monitorOf = (key: string): LinkMonitorReport | undefined => {
+    const sep = key.lastIndexOf(":");
+    const ends = linkOwners.get(key.slice(0, sep));
+    return ends === undefined ? undefined : ownerOf(ends[Number(key.slice(sep + 1))]!).linkMonitor[key];
+  };
+  const sampled = byIndex.map((p) => p.samples).filter((x): x is SamplerState => x !== undefined);
   return {
     scenario: scenario.name,
     seed: scenario.seed,
@@ -282,7 +414,7 @@ export function mergePartials(
     events,
     fingerprint: fp.toString(),
     flows: withMessages(withTransports(flows.toJSON(), transports), messages),
-    links: linkReports(links),
+    links: linkReports(links, monitorOf),
     hosts: withHostStacks(
       first.hosts.map((h, i) => ownerOf(h.name).stats.hosts[i]!),
       (n) => ownerOf(n).hostStacks[n],
@@ -302,24 +434,40 @@ export function mergePartials(
         }
       : {}),
     ...(byIndex.some((p) => p.captures !== undefined) ? { captures: sumCaptures(byIndex) } : {}),
-    parallel: {
-      partitions: plan.count,
-      automatic: plan.automatic,
-      lookaheadNs: plan.lookaheadNs,
-      windows: byIndex[0]!.exchange.windows,
-      crossPartitionFrames: byIndex.reduce((n, p) => n + p.exchange.framesOut, 0),
-      members: plan.members,
-      cutLinks: plan.cut.map((c) => c.name),
-      buildMs: Math.max(...byIndex.map((p) => p.buildMs)),
-      runMs: Math.max(...byIndex.map((p) => p.runMs)),
-      perPartition: byIndex.map((p) => ({
-        buildMs: p.buildMs,
-        runMs: p.runMs,
-        barrierWaitMs: p.exchange.barrierWaitMs,
-        events: p.events,
-      })),
-      warmThreads,
-    },
+    ...rpcUdpSection(scenario, plan, byIndex),
+    ...commitSection(
+      scenario,
+      scenario.workloads
+        .filter((w) => w.type === "two-phase-commit")
+        .map((spec, k) => mergeCommitStates(spec, (host) => ownerOf(host).commits[k]!)),
+    ),
+    ...mergedWorkloads(scenario, byIndex, (n) => plan.owner[n] ?? 0, first.simTimeNs),
+    parallel: parallelSection(plan, byIndex, warmThreads),
+    ...(sampled.length === byIndex.length && sampled.length > 0
+      ? { samples: samplesReport(mergeSamples(scenario, plan, sampled), flowLabel(scenario)) }
+      : {}),
+  };
+}
+
+/** The parallel section of a partitioned run's report. */
+function parallelSection(plan: PartitionPlan, byIndex: PartialReport[], warmThreads: boolean): ParallelSummary {
+  return {
+    partitions: plan.count,
+    automatic: plan.automatic,
+    lookaheadNs: plan.lookaheadNs,
+    windows: byIndex[0]!.exchange.windows,
+    crossPartitionFrames: byIndex.reduce((n, p) => n + p.exchange.framesOut, 0),
+    members: plan.members,
+    cutLinks: plan.cut.map((c) => c.name),
+    buildMs: Math.max(...byIndex.map((p) => p.buildMs)),
+    runMs: Math.max(...byIndex.map((p) => p.runMs)),
+    perPartition: byIndex.map((p) => ({
+      buildMs: p.buildMs,
+      runMs: p.runMs,
+      barrierWaitMs: p.exchange.barrierWaitMs,
+      events: p.events,
+    })),
+    warmThreads,
   };
 }
 
@@ -336,4 +484,40 @@ function sumCaptures(partials: PartialReport[]): CaptureSummary {
     out.filesAtLimit += c.filesAtLimit;
   }
   return out;
+}
+
+/** The rpc-udp reports of a partitioned run: each client, server and name service from its owner. */
+function rpcUdpSection(scenario: Scenario, plan: PartitionPlan, byIndex: PartialReport[]): { rpcUdp?: RpcUdpReport[] } {
+  const specs = scenario.workloads.filter((w): w is RpcUdpWorkload => w.type === "rpc-udp");
+  if (specs.length === 0) return {};
+  const states = mergeRpcUdpStates(
+    specs,
+    byIndex.map((p) => p.rpcUdp),
+    (host) => plan.owner[host] ?? 0,
+  );
+  return { rpcUdp: specs.map((spec, i) => rpcUdpReport(spec, states[i]!)) };
+}
+
+/** Workload sections of a partitioned run: each node's, or stream end's, state from its host's owner. */
+function mergedWorkloads(
+  scenario: Scenario,
+  parts: PartialReport[],
+  ownerOf: (host: string) => number,
+  endNs: number,
+): Pick<RunReport, "primaryBackup" | "streamBreaks"> {
+  const pb = parts[0]!.primaryBackups.map((_, i) =>
+    mergePrimaryBackup(
+      parts.map((p) => p.primaryBackups[i]!),
+      ownerOf,
+    ),
+  );
+  const specs = scenario.workloads.filter((w): w is StreamBreaksSpec => w.type === "stream-breaks");
+  const sb = parts[0]!.streamBreaks.map(
+    (x, i): StreamBreaksState => ({
+      name: x.name,
+      from: parts[ownerOf(specs[i]!.from)]!.streamBreaks[i]!.from,
+      to: parts[ownerOf(specs[i]!.to)]!.streamBreaks[i]!.to,
+    }),
+  );
+  return workloadSections(scenario, pb, sb, endNs);
 }

@@ -16,6 +16,9 @@
 //   or a signal, a one-thread run goes in slices: run-progress.ts). An aborted signal stops the
 //   run at the next event boundary (the next window's end when partitioned); the report is
 //   then what was done, marked `interrupted` with the signal's reason.
+// - samples: time series for the HTML report (src/run/sampler.ts) in report.samples, the same
+//   at any worker count; they change neither the events nor the fingerprint. linkStats: per
+//   link direction delay, jitter and frames in flight in the report.
 // - Errors: bad plans throw INVALID_ARGUMENT naming the link; a failed partition rejects with
 //   PARTITION_FAILED naming it and the cause.
 
@@ -29,6 +32,7 @@ import { captureScenario, type ScenarioCaptureOptions } from "./scenario-capture
 import type { CaptureSet } from "./capture.js";
 
 export type { RunProgress } from "./run-progress.js";
+import { startSampler } from "./sampler.js";
 
 export interface RunScenarioOptions {
   /** Worker threads (partitions); default 1. */
@@ -45,6 +49,10 @@ export interface RunScenarioOptions {
   signal?: AbortSignal;
   /** One line when the run does not partition as asked (workers > 1 running on one thread), and why. */
   onNotice?: (message: string) => void;
+  /** Sample time series into report.samples (default false). */
+  samples?: boolean;
+  /** Per link direction delay, jitter and frames in flight in the report (default false). */
+  linkStats?: boolean;
   /** Test hook for failure handling (see PartitionedRunOptions.injectFailure). */
   injectFailure?: PartitionedRunOptions["injectFailure"];
 }
@@ -60,6 +68,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       ...(options.injectFailure !== undefined ? { injectFailure: options.injectFailure } : {}),
+      ...(options.samples === true ? { samples: true } : {}),
+      ...(options.linkStats === true ? { linkStats: true } : {}),
     });
   } else {
     report = await runOneThread(scenario, pcap, options);
@@ -111,9 +121,10 @@ async function runOneThread(
   options: RunScenarioOptions,
 ): Promise<RunReport> {
   const started = performance.now();
-  const built = buildScenario(scenario);
+  const built = buildScenario(scenario, options.linkStats === true ? { linkStats: true } : {});
   try {
     let captures: CaptureSet | undefined;
+    const samples = options.samples === true ? startSampler(built, () => true) : undefined;
     try {
       captures = pcap !== undefined ? captureScenario(built, pcap.dir, pcap) : undefined;
       if (options.onProgress !== undefined || options.signal !== undefined) {
@@ -128,7 +139,7 @@ async function runOneThread(
     } finally {
       captures?.close();
     }
-    const report = reportOf(built, performance.now() - started);
+    const report = reportOf(built, performance.now() - started, samples?.());
     if (captures !== undefined) report.captures = captures.summary();
     return report;
   } finally {

@@ -40,7 +40,23 @@ export interface SweepRow {
   latencyP50Ns?: number | null;
   latencyP99Ns?: number | null;
   latencyMaxNs?: number | null;
+  /** Mean one-way delay and ns-3 jitter over every delay sample of every flow, ns (null without samples). */
+  latencyMeanNs?: number | null;
+  jitterMeanNs?: number | null;
   flows?: FlowReport[];
+}
+
+/** The mean of per-flow means weighted by their sample counts (null when no flow has a sample). */
+function pooled(flows: FlowReport[], of: (f: FlowReport) => { mean: number | null; samples: number }): number | null {
+  let sum = 0;
+  let n = 0;
+  for (const f of flows) {
+    const { mean, samples } = of(f);
+    if (mean === null || samples === 0) continue;
+    sum += mean * samples;
+    n += samples;
+  }
+  return n === 0 ? null : sum / n;
 }
 
 function worst(flows: FlowReport[], key: "p50" | "p99" | "max"): number | null {
@@ -84,6 +100,8 @@ export default async function runSweepPoint(task: SweepTask): Promise<SweepRow> 
       latencyP50Ns: worst(r.flows, "p50"),
       latencyP99Ns: worst(r.flows, "p99"),
       latencyMaxNs: worst(r.flows, "max"),
+      latencyMeanNs: pooled(r.flows, (f) => f.latencyNs),
+      jitterMeanNs: pooled(r.flows, (f) => f.jitterNs),
       flows: r.flows,
     };
   } catch (err) {

@@ -28,6 +28,8 @@ export interface SweepOptions {
 export interface SweepResult {
   scenario: string;
   parameters: Record<string, ParameterValue[]>;
+  /** Parameters that set the run's seed (the file's `seed: "${name}"`): repetitions, not a figure's axis. */
+  seedParameters: string[];
   wallTimeMs: number;
   rows: SweepRow[];
 }
@@ -73,12 +75,18 @@ export async function runSweep(sweep: ScenarioSweep, options: SweepOptions = {})
     return {
       scenario: sweep.base.name,
       parameters: sweep.base.parameters,
+      seedParameters: seedParametersOf(sweep),
       wallTimeMs: performance.now() - started,
       rows,
     };
   } finally {
     await pool.destroy();
   }
+}
+
+/** The parameters the document's top-level `seed` refers to. */
+export function seedParametersOf(sweep: ScenarioSweep): string[] {
+  return [...new Set(sweep.base.parameterRefs.filter((r) => r.path === "seed").flatMap((r) => r.names))];
 }
 
 const SUMMARY_COLUMNS = [
@@ -100,6 +108,8 @@ const SUMMARY_COLUMNS = [
   "latencyP50Ns",
   "latencyP99Ns",
   "latencyMaxNs",
+  "latencyMeanNs",
+  "jitterMeanNs",
 ] as const;
 
 /** The sweep as CSV: one row per point, parameter columns first. */

@@ -92,6 +92,8 @@ export interface AtmScenarioSignalling {
   keepAliveNs: number;
   keepAliveMisses: number;
   setupTimeoutNs: number;
+  /** T308: how long a RELEASE waits for RELEASE COMPLETE before it is sent again, then cleared. */
+  releaseTimeoutNs: number;
 }
 
 export interface AtmScenarioTraffic {

@@ -8,7 +8,7 @@ import { type AtmScope, atmInt } from "./atm-scope.js";
 import type { AtmScenarioPvc, AtmScenarioSvc, AtmScenarioTraffic } from "./atm-types.js";
 import type { Obj } from "./checks.js";
 
-export const ATM_SIGNALLING_KEYS = ["delay", "keepAlive", "keepAliveMisses", "setupTimeout"];
+export const ATM_SIGNALLING_KEYS = ["delay", "keepAlive", "keepAliveMisses", "setupTimeout", "releaseTimeout"];
 export const ATM_TRAFFIC_KEYS = ["name", "type", "pvc", "svc", "from", "pduSize", "rate", "start", "stop", "count"];
 
 export function checkAtmSignalling(s: AtmScope, raw: unknown): void {
@@ -30,6 +30,7 @@ export function checkAtmSignalling(s: AtmScope, raw: unknown): void {
     keepAliveNs: positive("keepAlive", 5_000_000, false),
     keepAliveMisses: atmInt(s, o?.["keepAliveMisses"], `${sp}.keepAliveMisses`, 1, 1000, 3),
     setupTimeoutNs: positive("setupTimeout", 20_000_000, false),
+    releaseTimeoutNs: positive("releaseTimeout", 20_000_000, false),
   };
 }
 
@@ -99,7 +100,7 @@ function checkCircuit(s: AtmScope, o: Obj, p: string): { pvc?: AtmScenarioPvc; s
     return {};
   }
   if (o["pvc"] === undefined) {
-    c.error(`${p}.pvc`, "is required (or svc: a switched circuit)");
+    c.error(p, 'missing required key "pvc" (or "svc" for a switched circuit)');
     return {};
   }
   const pvc = pvcs.find((x) => x.name === o["pvc"]);

@@ -2,8 +2,10 @@
 // MTBF/MTTR pair, named network partitions with heals) and the `storage` of a host (its disk).
 //
 // Contract:
-// - A crash names a device that can crash (CRASHABLE_KINDS), an `at` inside the run and an
-//   optional `restartAt` after it. One device's crash intervals may not overlap, a crash with no
+// - A crash names a device that can crash: an IP host (on Ethernet, a CSMA/CD segment or ATM),
+//   a switch, a router, an ATM switch or an ATM host (CRASHABLE_KINDS), an `at` inside the run
+//   and an optional `restartAt` after it. Refused with the reason: hostStack hosts, an ATM host
+//   that already fails by its failAt, segments, links, traffic. One device's crash intervals may not overlap, a crash with no
 //   restart must be its last, and a device fails either at given times or at random, not both.
 // - A partition has a unique name, at least two groups of existing devices (each in one group
 //   only), and must cut at least one link (a link from a device of one group to a device of
@@ -13,6 +15,7 @@
 import { DISK_PROFILES, STABLE_LOG_MAX_BYTES, STABLE_LOG_MAX_RECORDS } from "../devices/stable-storage.js";
 import type { Namespace } from "./check-names.js";
 import type { Checker } from "./checks.js";
+import type { AtmScenario } from "./atm-types.js";
 import type { ScenarioFailure, ScenarioLink, ScenarioStorage } from "./scenario-types.js";
 
 export const STORAGE_KEYS = ["disk", "writeLatency", "syncLatency", "bandwidth", "maxRecords", "maxBytes"] as const;
@@ -20,8 +23,10 @@ export const CRASH_KEYS = ["device", "at", "restartAt"] as const;
 export const RANDOM_FAILURE_KEYS = ["device", "mtbf", "mttr", "until"] as const;
 export const PARTITION_FAILURE_KEYS = ["partition", "groups", "at", "healAt"] as const;
 
-/** Kinds of scenario names that can crash today. */
-export const CRASHABLE_KINDS: ReadonlySet<string> = new Set(["host"]);
+/** Kinds of scenario names that can crash (the atm section's switches are not in the namespace: checked apart). */
+export const CRASHABLE_KINDS: ReadonlySet<string> = new Set(["host", "switch", "router"]);
+
+const CAN_CRASH = "hosts, switches, routers, ATM switches and ATM hosts";
 
 /** A host's `storage`: a default disk, each value overridable. */
 export function checkStorage(c: Checker, v: unknown, path: string): ScenarioStorage | undefined {
@@ -57,8 +62,10 @@ export function checkFailures(
   names: Namespace,
   links: ScenarioLink[],
   durationNs: number,
+  atm: AtmScenario | undefined = undefined,
 ): ScenarioFailure[] {
   const out: ScenarioFailure[] = [];
+  const crashable = (v: unknown, path: string): string | undefined => crashableDevice(c, v, path, names, atm);
   const list = c.list(raw, "failures") ?? [];
   list.forEach((entry, i) => {
     const p = `failures[${i}]`;
@@ -67,19 +74,21 @@ export function checkFailures(
       typeof o === "object" && o !== null && "partition" in o
         ? checkPartition(c, o, p, names, links, durationNs)
         : typeof o === "object" && o !== null && ("mtbf" in o || "mttr" in o)
-          ? checkRandom(c, o, p, names, durationNs)
-          : checkCrash(c, entry, p, names, durationNs);
+          ? checkRandom(c, o, p, crashable, durationNs)
+          : checkCrash(c, entry, p, crashable, durationNs);
     if (f !== undefined) out.push(f);
   });
   checkOverlaps(c, out, list.length);
   return out;
 }
 
+type DeviceCheck = (v: unknown, path: string) => string | undefined;
+
 function checkCrash(
   c: Checker,
   v: unknown,
   p: string,
-  names: Namespace,
+  crashable: DeviceCheck,
   durationNs: number,
 ): ScenarioFailure | undefined {
   const o = c.mapping(
@@ -90,7 +99,7 @@ function checkCrash(
     "a crash (device, at, restartAt), random failures (device, mtbf, mttr) or a partition",
   );
   if (o === undefined) return undefined;
-  const device = crashableDevice(c, o["device"], `${p}.device`, names);
+  const device = crashable(o["device"], `${p}.device`);
   const atNs = inRun(c, c.dur(o["at"], `${p}.at`), `${p}.at`, durationNs);
   const restartAtNs = inRun(c, c.dur(o["restartAt"], `${p}.restartAt`), `${p}.restartAt`, durationNs);
   if (atNs !== undefined && restartAtNs !== undefined && restartAtNs <= atNs) {
@@ -104,12 +113,12 @@ function checkRandom(
   c: Checker,
   v: Record<string, unknown>,
   p: string,
-  names: Namespace,
+  crashable: DeviceCheck,
   durationNs: number,
 ): ScenarioFailure | undefined {
   const o = c.mapping(v, p, RANDOM_FAILURE_KEYS, ["device", "mtbf", "mttr"]);
   if (o === undefined) return undefined;
-  const device = crashableDevice(c, o["device"], `${p}.device`, names);
+  const device = crashable(o["device"], `${p}.device`);
   const mtbfNs = positive(c, c.dur(o["mtbf"], `${p}.mtbf`), `${p}.mtbf`);
   const mttrNs = positive(c, c.dur(o["mttr"], `${p}.mttr`), `${p}.mttr`);
   const untilNs = inRun(c, c.dur(o["until"], `${p}.until`), `${p}.until`, durationNs + 1);
@@ -189,17 +198,41 @@ function checkGroups(c: Checker, v: unknown, path: string, names: Namespace): st
   return ok ? out : undefined;
 }
 
-function crashableDevice(c: Checker, v: unknown, path: string, names: Namespace): string | undefined {
+function crashableDevice(
+  c: Checker,
+  v: unknown,
+  path: string,
+  names: Namespace,
+  atm: AtmScenario | undefined,
+): string | undefined {
   const s = c.str(v, path);
   if (s === undefined) return undefined;
+  if (atm?.switches.some((x) => x.name === s) === true) return s;
   const e = names.get(s);
   if (e === undefined) return c.error(path, `there is no device named "${s}"`);
-  if (e.path.startsWith("atm.")) {
-    return c.error(path, `"${s}" is an ATM device: ATM hosts fail with their failAt key in the atm section`);
+  const atmHost = e.path.startsWith("atm.hosts[") ? atm?.hosts.find((h) => h.name === s) : undefined;
+  if (atmHost?.failAtNs !== undefined) {
+    return c.error(
+      path,
+      `"${s}" already fails for good at its failAt (${e.path}.failAt): give it a failAt or failures, not both`,
+    );
   }
-  if (!CRASHABLE_KINDS.has(e.kind) || e.stackHost === true) {
-    const what = e.stackHost === true ? "a host with a hostStack" : `a ${e.kind}`;
-    return c.error(path, `"${s}" is ${what}, which cannot crash (devices that can: IP hosts)`);
+  if (e.stackHost === true) {
+    // A compared stack (accel, U-Net, Active Messages, layered) keeps its state in structures
+    // of its own (endpoints, rings, handler tables) that have no crash semantics.
+    return c.error(
+      path,
+      `"${s}" is a host with a hostStack, which cannot crash: its stack's endpoints and rings have no restart (devices that can: ${CAN_CRASH})`,
+    );
+  }
+  if (!CRASHABLE_KINDS.has(e.kind)) {
+    const what =
+      e.kind === "traffic"
+        ? "a traffic flow"
+        : e.kind === "link"
+          ? "a link (links fail by their schedule or a partition)"
+          : `a ${e.kind}`;
+    return c.error(path, `"${s}" is ${what}, which cannot crash (devices that can: ${CAN_CRASH})`);
   }
   return s;
 }

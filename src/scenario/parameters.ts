@@ -7,6 +7,9 @@
 //   the value checks do not complain about the text "${...}" as well.
 // - substitute(document, point) puts one point's values in: a whole-value reference keeps the
 //   parameter's type ("${size}" can stand for 64); `parameters` itself is left as written.
+// - Bounded: at most MAX_PARAMETERS names, MAX_PARAMETER_VALUES values each and
+//   MAX_SWEEP_POINTS points in all (every other value is checked against the whole document,
+//   and loadSweep lists every point).
 // Expanding a sweep into points is the caller's (loadSweep, the sweep runner).
 
 import { suggest } from "../base/did-you-mean.js";
@@ -16,6 +19,13 @@ import { show } from "./wording.js";
 
 const PARAM_REF = /\$\{([^}]*)\}/g;
 
+/** Parameters of one sweep (scenario.schema.json's maxProperties). */
+export const MAX_PARAMETERS = 64;
+/** Values of one parameter (the schema's maxItems). */
+export const MAX_PARAMETER_VALUES = 1024;
+/** Points of a sweep: the product of the parameters' value counts. */
+export const MAX_SWEEP_POINTS = 65_536;
+
 export function checkParameters(c: Checker, v: unknown): Record<string, ParameterValue[]> {
   const out: Record<string, ParameterValue[]> = {};
   if (v === undefined) return out;
@@ -23,6 +33,10 @@ export function checkParameters(c: Checker, v: unknown): Record<string, Paramete
     c.error("parameters", `expected a mapping of names to lists of values, got ${show(v)}`);
     return out;
   }
+  const names = Object.keys(v);
+  // Past a bound the values are still kept: references to them stay known, and a document with
+  // a problem is never expanded.
+  if (names.length > MAX_PARAMETERS) c.error("parameters", `${names.length} parameters (limit ${MAX_PARAMETERS})`);
   for (const [k, values] of Object.entries(v)) {
     const p = `parameters.${k}`;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
@@ -33,6 +47,7 @@ export function checkParameters(c: Checker, v: unknown): Record<string, Paramete
       c.error(p, `expected a non-empty list of values, got ${show(values)}`);
       continue;
     }
+    if (values.length > MAX_PARAMETER_VALUES) c.error(p, `${values.length} values (limit ${MAX_PARAMETER_VALUES})`);
     let ok = true;
     values.forEach((x, i) => {
       if (!["number", "string", "boolean"].includes(typeof x)) {
@@ -41,6 +56,10 @@ export function checkParameters(c: Checker, v: unknown): Record<string, Paramete
       }
     });
     if (ok) out[k] = values as ParameterValue[];
+  }
+  const points = Object.values(out).reduce((n, vs) => n * vs.length, 1);
+  if (points > MAX_SWEEP_POINTS) {
+    c.error("parameters", `the sweep has ${points} points (limit ${MAX_SWEEP_POINTS}): split it into several files`);
   }
   return out;
 }

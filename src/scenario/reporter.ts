@@ -14,6 +14,8 @@
 //   in file order when `byLine` (stable, so problems without a line keep check order), else in
 //   check order; its message lists the first MAX_PROBLEMS_SHOWN and how many more there are.
 //   The CLI maps a ScenarioError to exit code 2.
+// - Every problem is at most MAX_PROBLEM_CHARS characters: a huge value (or key) a message
+//   echoes is cut there and its length said, so the message stays short however large the file.
 // The wording of each problem is the caller's (checks.ts and wording.ts hold the shared ones).
 
 import { ErrorCode, NetloomError } from "../base/errors.js";
@@ -32,13 +34,23 @@ export interface ScenarioIssue {
 
 /** Problems the message lists; `errors` holds them all. */
 export const MAX_PROBLEMS_SHOWN = 50;
+/** Longest problem text: a huge value echoed in one is cut, with its length said. */
+export const MAX_PROBLEM_CHARS = 300;
+
+/** `text` cut to MAX_PROBLEM_CHARS characters, ending "... (N characters)" when it was cut. */
+function clip(text: string): string {
+  if (text.length <= MAX_PROBLEM_CHARS) return text;
+  const tail = `... (${text.length} characters)`;
+  return text.slice(0, MAX_PROBLEM_CHARS - tail.length) + tail;
+}
 
 /** All problems of a scenario; the message has one line per problem, the first 50 of them. */
 export class ScenarioError extends NetloomError {
   readonly errors: readonly ScenarioIssue[];
   readonly source: string | undefined;
 
-  constructor(errors: ScenarioIssue[], source: string | undefined) {
+  constructor(issues: ScenarioIssue[], source: string | undefined) {
+    const errors = issues.map((e) => (e.message.length > MAX_PROBLEM_CHARS ? { ...e, message: clip(e.message) } : e));
     const lines = errors.slice(0, MAX_PROBLEMS_SHOWN).map((e) => locationPrefix(e, source) + e.message);
     if (errors.length > MAX_PROBLEMS_SHOWN) lines.push(`... and ${errors.length - MAX_PROBLEMS_SHOWN} more`);
     const text =

@@ -7,7 +7,11 @@ import type { CaptureLimit } from "../base/units.js";
 import type { CpuProfile } from "../stacks/cost.js";
 import type { StackConfiguration } from "../stacks/message-stack.js";
 import type { MessageScenarioTraffic, ScenarioTraffic } from "../traffic/traffic-spec.js";
+import type { PrimaryBackupSpec } from "../traffic/primary-backup-workload.js";
+import type { StreamBreaksSpec } from "../traffic/stream-breaks.js";
+import type { TwoPhaseCommitSpec } from "../traffic/commit-spec.js";
 import type { AtmScenario } from "./atm-types.js";
+import type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
 
 export type ParameterValue = number | string | boolean;
 
@@ -47,6 +51,9 @@ export interface ScenarioStorage {
   maxRecords: number;
   maxBytes: number;
 }
+
+/** One entry of the `workloads` section (check-workloads.ts). */
+export type ScenarioWorkload = PrimaryBackupSpec | StreamBreaksSpec | RpcUdpWorkload | TwoPhaseCommitSpec;
 
 /** One entry of the `failures` section. */
 export type ScenarioFailure =
@@ -198,6 +205,8 @@ export type {
   UdpTrafficType,
 } from "../traffic/traffic-spec.js";
 
+export type { RpcUdpWorkload } from "../traffic/rpc-udp-spec.js";
+
 export interface ScenarioOutputs {
   /** Paths as written (a runner resolves relative ones against Scenario.baseDir). */
   json: string | undefined;
@@ -244,6 +253,8 @@ export interface Scenario {
   partitions: string[][] | undefined;
   /** Crashes, restarts, random failures and network partitions, in declaration order. */
   failures: ScenarioFailure[];
+  /** Services, stream sets and RPC workloads that run for the whole run, in declaration order. */
+  workloads: ScenarioWorkload[];
   /** Sweep ranges in declaration order; {} when there are none. */
   parameters: Record<string, ParameterValue[]>;
   /** Every "${name}" reference in the document (this Scenario has the first values). */

@@ -8,14 +8,17 @@
 // - parseStructured(text, { format, source }): the data (YAML 1.2; JSON is parsed by the same
 //   parser, as YAML flow syntax, so both give line and column positions) and its Locate.
 //   Syntax errors and duplicate keys throw a ScenarioError with their line and column.
-// - Bounded: a text over MAX_INPUT_BYTES, or aliases that expand past MAX_ALIAS_EXPANSION nodes
-//   (the "billion laughs"), is a ScenarioError, never a crash or a runaway allocation.
+// - Bounded: a text over MAX_INPUT_BYTES, aliases that expand past MAX_ALIAS_EXPANSION nodes
+//   (the "billion laughs"), or a text past input-bounds.ts's nesting, entry or value bounds
+//   (checked before the parser sees it) is a ScenarioError, never a crash or a runaway
+//   allocation.
 // - The locator answers with the node's key or value position, or with its deepest ancestor
 //   found when the path leads nowhere (a missing key is reported at its mapping).
 
 import { readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { scanTextBounds } from "./input-bounds.js";
 import { type Locate, ScenarioError } from "./reporter.js";
 
 export type ScenarioFormat = "yaml" | "json";
@@ -101,6 +104,7 @@ export function parseStructured(
   const format = options.format ?? "yaml";
   const source = options.source;
   if (text.length > MAX_INPUT_BYTES) throw tooLarge(source ?? "the text", text.length);
+  scanTextBounds(text, source);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, version: "1.2" });
   const where = (offset: number): { line: number; column: number } => {

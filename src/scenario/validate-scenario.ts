@@ -8,11 +8,13 @@
 //   (" (with size = 64)"). Then the JSON Schema gets the last word (scenario-schema.ts).
 // - Sections are checked in the order they can refer to each other: hosts, switches and
 //   routers (names, addresses), segments and links (device ports), then interface MTUs and
-//   MACs, the atm section, traffic, outputs, partitions, failures. Problems come out in file order.
+//   MACs, the atm section, traffic, workloads, outputs, partitions, failures. Problems come out
+//   in file order.
 
 import { basename, dirname } from "node:path";
 import { checkAtmInScenario } from "./check-atm-section.js";
 import { Endpoints } from "./check-endpoints.js";
+import { checkDataBounds } from "./input-bounds.js";
 import { documentKind, wrongFileError } from "./document-kind.js";
 import { checkHosts } from "./check-hosts.js";
 import { checkLinks, checkSegments } from "./check-links.js";
@@ -23,6 +25,7 @@ import { checkPartitions } from "./check-partitions.js";
 import { checkRouters } from "./check-routers.js";
 import { checkSwitches } from "./check-switches.js";
 import { checkTrafficSection } from "./check-traffic.js";
+import { checkWorkloads } from "./check-workloads.js";
 import { Checker, type Obj } from "./checks.js";
 import { normaliseInterfaces } from "./normalise.js";
 import { checkParameters, checkReferences, firstPoint, substitute } from "./parameters.js";
@@ -46,10 +49,12 @@ export const TOP_KEYS = [
   "outputs",
   "partitions",
   "failures",
+  "workloads",
   "parameters",
 ] as const;
 
 export function validateDocument(document: unknown, source: string | undefined, locate: Locate): Scenario {
+  checkDataBounds(document, source);
   if (documentKind(document) === "comparison") throw wrongFileError("comparison", source);
   const rep = new Reporter(locate);
   const c = new Checker(rep);
@@ -112,12 +117,13 @@ function checkDocument(
     SCENARIO_DEFAULTS.link.mtu;
   const scope = { c, durationNs, names, hosts: [...hostDrafts.ip, ...atmPart.ipHosts], mtuOf };
   const { traffic, messageTraffic } = checkTrafficSection(scope, top["traffic"]);
+  const workloads = checkWorkloads(scope, top["workloads"], traffic);
   const outputs = checkOutputs(c, top["outputs"], endpoints);
   const partitions =
     top["partitions"] === undefined
       ? undefined
       : checkPartitions(c, top["partitions"], names, links, segments, messageTraffic);
-  const failures = checkFailures(c, top["failures"], names, links, durationNs);
+  const failures = checkFailures(c, top["failures"], names, links, durationNs, atmPart.atm);
   return {
     name,
     seed,
@@ -134,6 +140,7 @@ function checkDocument(
     outputs,
     partitions,
     failures,
+    workloads,
     parameters,
     parameterRefs,
     source,

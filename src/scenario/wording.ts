@@ -1,11 +1,12 @@
 // The words of the shared checks (checks.ts), one table per kind of input: scenario files, their
 // `atm` section and comparison files. The checks themselves exist once; these tables keep each
 // kind's messages exactly as its users and tests know them. Side by side, the differences are
-// easy to see (and to settle, one day, by making two tables the same).
+// easy to see (and to settle, one day, by making two tables the same): the `atm` section already
+// reports unknown and missing keys in the scenario's words.
 //
 // Contract: every function returns the problem text (or where to report it); none reports.
 
-import { firstNear, suggest } from "../base/did-you-mean.js";
+import { suggest } from "../base/did-you-mean.js";
 
 /** Where and how an unknown or missing key is reported. */
 export interface KeyProblem {
@@ -32,16 +33,9 @@ export interface Wording {
   notName(v: unknown): string;
 }
 
-/** Longest string a message quotes whole; longer ones are cut (a stray binary blob, a pasted file). */
-const SHOW_MAX_CHARS = 80;
-
-/** How scenario files show a value in a message: strings quoted (long ones cut), structures by kind. */
+/** How scenario files show a value in a message: strings quoted, structures by kind. */
 export function show(v: unknown): string {
-  if (typeof v === "string") {
-    return v.length <= SHOW_MAX_CHARS
-      ? JSON.stringify(v)
-      : `${JSON.stringify(v.slice(0, SHOW_MAX_CHARS - 20))}... (${v.length} characters)`;
-  }
+  if (typeof v === "string") return JSON.stringify(v);
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
@@ -88,17 +82,9 @@ export const SCENARIO_WORDING: Wording = {
 
 export const ATM_WORDING: Wording = {
   notMapping: () => "expected a mapping",
-  unknownKey(path, key, allowed) {
-    const near = firstNear(key, allowed, 2);
-    const at = `${path}.${key}`;
-    return {
-      path: at,
-      problem: `unknown key${near !== undefined ? ` (did you mean "${near}"?)` : ""}`,
-      onKey: false,
-      at,
-    };
-  },
-  missingKey: (path, key) => ({ path: `${path}.${key}`, problem: "is required" }),
+  // Keys are reported as in the rest of the scenario: the section is part of the same file.
+  unknownKey: SCENARIO_WORDING.unknownKey,
+  missingKey: SCENARIO_WORDING.missingKey,
   notList: () => "expected a list",
   notInteger: (v, min, max) => `${JSON.stringify(v)} is not an integer in [${min}, ${max}]`,
   notProbability: (v) => `${JSON.stringify(v)} is not a probability in [0, 1]`,

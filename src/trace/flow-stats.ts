@@ -10,6 +10,12 @@
 //   the UDP layer counts payload bytes).
 // - Per flow: packets and bytes each way, a LatencyHistogram (relative error <= 1/128 above
 //   128 ns, exact below), and labels from defineFlow() (null until defined).
+// - Delay as ns-3's flow monitor reports it: latencyNs adds the exact mean and min and p95 to
+//   the percentiles; jitterNs is ns-3's (and RFC 3393's IPDV) definition, not RFC 3550's
+//   smoothed estimator: the mean of |delay(n) - delay(n - 1)| over consecutive received
+//   packets, taken per receiver (recordReceivedOn's `receiver`: each multicast member is its
+//   own sequence), so it adds up exactly over partitions. timesNs: first and last send and
+//   receive (ns-3's timeFirstTxPacket ...), null before the first.
 // - Drops: attachDrops(tp) counts, per flow and reason, the frames dropped at a device's or
 //   link's drop point (macTxDrop, phyRxDrop), by the frame's flow id (FrameStore.txFlow gives
 //   a traffic source's frames theirs). Frames a NIC's address filter or a switch's same-port
@@ -56,6 +62,26 @@ export interface FlowLatency {
   p90: number | null;
   p99: number | null;
   max: number | null;
+  /** Exact mean and min of the delay samples; p95 like the other percentiles; samples taken. */
+  mean: number | null;
+  min: number | null;
+  p95: number | null;
+  samples: number;
+}
+
+/** ns-3 jitter: mean |delay difference| of consecutive received packets (per receiver). */
+export interface FlowJitter {
+  mean: number | null;
+  /** Differences taken (received packets with a delay sample, less one per receiver). */
+  samples: number;
+}
+
+/** First and last send and receive times, ns (null before the first). */
+export interface FlowTimes {
+  firstTx: number | null;
+  lastTx: number | null;
+  firstRx: number | null;
+  lastRx: number | null;
 }
 
 /** One flow in reports (the CLI's `flows` entries). */
@@ -72,6 +98,8 @@ export interface FlowReport {
   loss: number | null;
   throughputBps: number;
   latencyNs: FlowLatency;
+  jitterNs: FlowJitter;
+  timesNs: FlowTimes;
   /** Packets (frames) of the flow dropped at devices and links. */
   droppedPackets: number;
   /** droppedPackets by reason (reasons that occurred). */
@@ -115,6 +143,8 @@ export interface FlowStatsState {
     latency: LatencyHistogramState | null;
     /** Drops by reason, or null when none. */
     drops: Record<string, number> | null;
+    jitterSumNs: number;
+    jitterSamples: number;
   }[];
 }
 
@@ -138,6 +168,11 @@ export class FlowRecord {
   lastSentNs = NaN;
   /** Allocated on the first receive. */
   latency: LatencyHistogram | undefined;
+  /** Sum of |delay difference| of consecutive samples per receiver, and how many. */
+  jitterSumNs = 0;
+  jitterSamples = 0;
+  /** Last delay sample per receiver index (NaN: none yet); grown on a receiver's first sample. */
+  lastDelayNs: number[] = [];
   /** Drops by reason name, made on the first drop. */
   dropCounts: Map<string, number> | undefined;
 
@@ -199,8 +234,27 @@ export class FlowRecord {
       loss: this.loss,
       throughputBps: this.throughputBps,
       latencyNs: empty
-        ? { p50: null, p90: null, p99: null, max: null }
-        : { p50: h.percentile(0.5), p90: h.percentile(0.9), p99: h.percentile(0.99), max: h.max },
+        ? { p50: null, p90: null, p99: null, max: null, mean: null, min: null, p95: null, samples: 0 }
+        : {
+            p50: h.percentile(0.5),
+            p90: h.percentile(0.9),
+            p99: h.percentile(0.99),
+            max: h.max,
+            mean: h.mean,
+            min: h.min,
+            p95: h.percentile(0.95),
+            samples: h.count,
+          },
+      jitterNs: {
+        mean: this.jitterSamples === 0 ? null : this.jitterSumNs / this.jitterSamples,
+        samples: this.jitterSamples,
+      },
+      timesNs: {
+        firstTx: orNull(this.firstSentNs),
+        lastTx: orNull(this.lastSentNs),
+        firstRx: orNull(this.firstReceivedNs),
+        lastRx: orNull(this.lastReceivedNs),
+      },
       droppedPackets: this.droppedPackets,
       drops: this.dropsByReason(),
       inFlightPackets: this.inFlightPackets,
@@ -212,6 +266,12 @@ export class FlowRecord {
 const NOT_A_LOSS = new Set<number>([DropReason.ADDRESS_FILTER, DropReason.SAME_PORT]);
 /** Names of the DropReasons, by number (no string is built per drop). */
 const REASON_NAMES = Array.from({ length: DROP_REASON_COUNT }, (_, r) => dropReasonName(r));
+function orNull(t: number): number | null {
+  return Number.isNaN(t) ? null : t;
+}
+
+/** Receivers per flow whose jitter is kept apart (multicast members); higher indexes share the last. */
+export const MAX_JITTER_RECEIVERS = 1024;
 
 export class FlowStats {
   readonly maxFlows: number;
@@ -361,12 +421,25 @@ export class FlowStats {
     if (f !== undefined) this.recordReceivedOn(f, bytes, birth, time);
   }
 
-  /** recordReceived() for a record in hand (see recordSentOn). */
-  recordReceivedOn(f: FlowRecord, bytes: number, birth: number, time: number): void {
+  /**
+   * recordReceived() for a record in hand (see recordSentOn). `receiver` (default 0) tells the
+   * flow's receivers apart for jitter: a multicast member's index among the flow's receivers.
+   */
+  recordReceivedOn(f: FlowRecord, bytes: number, birth: number, time: number, receiver = 0): void {
     this.countOn(f, bytes, time);
     // One histogram per flow, allocated on its first receive (not per packet).
     const h = f.latency ?? (f.latency = new LatencyHistogram(this.histogramOptions));
-    h.record(time - birth);
+    const delay = time - birth;
+    h.record(delay);
+    const r = receiver >= 0 && receiver < MAX_JITTER_RECEIVERS ? receiver | 0 : MAX_JITTER_RECEIVERS - 1;
+    const last = f.lastDelayNs;
+    while (last.length <= r) last.push(NaN);
+    const prev = last[r]!;
+    if (!Number.isNaN(prev)) {
+      f.jitterSumNs += delay > prev ? delay - prev : prev - delay;
+      f.jitterSamples++;
+    }
+    last[r] = delay;
   }
 
   /** A received packet whose birth time is unknown: counted, no latency sample. Never throws. */
@@ -427,6 +500,8 @@ export class FlowStats {
           lastSentNs: f.lastSentNs,
           latency: f.latency?.toState() ?? null,
           drops: f.dropCounts === undefined ? null : f.dropsByReason(),
+          jitterSumNs: f.jitterSumNs,
+          jitterSamples: f.jitterSamples,
         };
       }),
     };
@@ -469,6 +544,9 @@ export class FlowStats {
         if (!(f.lastSentNs >= s.lastSentNs)) f.lastSentNs = s.lastSentNs;
       }
       if (s.drops !== null) for (const [reason, n] of Object.entries(s.drops)) this.recordDropNamed(s.id, reason, n);
+      // Each receiver's sequence is whole in one partition: its differences add up.
+      f.jitterSumNs += s.jitterSumNs;
+      f.jitterSamples += s.jitterSamples;
       if (s.latency !== null) {
         const h = LatencyHistogram.fromState(s.latency);
         if (f.latency === undefined) f.latency = h;

@@ -143,8 +143,8 @@ export function demuxStats(host: IpHost): DemuxStats[] {
 
 /** What a Sink reports to: the flow whose datagrams it receives. */
 export interface DataFlow {
-  /** A data datagram of the flow, sent at `sentAt`, reached one of its receivers at `now`. */
-  received(bytes: number, now: number, sentAt: number): void;
+  /** A data datagram of the flow, sent at `sentAt`, reached receiver number `receiver` at `now`. */
+  received(bytes: number, now: number, sentAt: number, receiver: number): void;
 }
 
 /** Receiving side of a data flow (cbr, poisson, onoff, bulk) on one host. */
@@ -154,10 +154,12 @@ export class Sink implements DatagramHandler {
   constructor(
     readonly flow: DataFlow,
     readonly host: IpHost,
+    /** This host's index among the flow's receivers (multicast members in order; 0 for unicast). */
+    readonly receiver = 0,
   ) {}
   onDatagram(m: UdpMessage, _seq: number): void {
     this.packets++;
     this.bytes += m.length;
-    this.flow.received(m.length, m.time, m.sentAt);
+    this.flow.received(m.length, m.time, m.sentAt, this.receiver);
   }
 }

@@ -475,11 +475,11 @@ export class UdpTrafficFlow implements EventHandler {
     return ring[seq & (ring.length - 1)]!;
   }
 
-  /** A data datagram of this flow, sent at `sentAt`, reached one of its receivers. */
-  received(bytes: number, now: number, sentAt: number): void {
+  /** A data datagram of this flow, sent at `sentAt`, reached receiver number `receiver`. */
+  received(bytes: number, now: number, sentAt: number, receiver: number): void {
     this.counters.received++;
     this.counters.receivedBytes += bytes;
-    this.flows.recordReceivedOn(this.flowRecord, bytes, sentAt, now);
+    this.flows.recordReceivedOn(this.flowRecord, bytes, sentAt, now, receiver);
   }
 
   /**
@@ -546,10 +546,10 @@ export class UdpTrafficFlow implements EventHandler {
         this.register(d, new Server(this, d.socket), p);
         return;
       }
-      for (const r of members) {
+      for (const [i, r] of members.entries()) {
         const d = acquireDemux(r, port, mailboxLimit(r));
         this.rxDemuxes.push(d);
-        const sink = new Sink(this, r);
+        const sink = new Sink(this, r, i);
         this.sinks.push(sink);
         this.register(d, sink, p);
       }

@@ -8,7 +8,8 @@
 //   one flat value type (fields a type does not carry are 0 / empty).
 // - parseAtmSignal() never throws (receive path): it returns the repr or a SigParseError number
 //   the receiver counts. emitAtmSignal() throws NetloomError on misuse and never re-checks what
-//   parse checked. emit(parse(emit(r))) gives the same bytes.
+//   parse checked. emit(parse(emit(r))) gives the same bytes, and parse accepts only what
+//   emit can write (a VPI of at most 12 bits), so emit(parse(bytes)) never throws.
 // - Header (9 bytes, laid out as the Q.2931 section 4 header; bodies: see SigType):
 //
 //      0        1        2        3        4        5        6        7        8
@@ -22,6 +23,7 @@
 //   point-to-multipoint, traffic descriptors, party numbers (the route replaces them).
 
 import { ErrorCode, NetloomError, checkInteger } from "../base/errors.js";
+import { standardCauseName } from "./atm-signalling-causes.js";
 import { ByteView, readU16, readU32, writeU16, writeU32 } from "./byte-view.js";
 
 /** The signalling channel (ITU-T Q.2931 meta-signalling default: VPI 0, VCI 5). */
@@ -37,6 +39,8 @@ export const SIG_MAX_ROUTE = 32;
 /** Largest port number a route entry may name (switches have at most 4096 ports). */
 export const SIG_MAX_PORT = 4095;
 export const SIG_MAX_CALL_REF = 0x7fffff;
+/** Largest VPI a message may name (12 bits, the NNI's; emit refuses more, so parse does too). */
+const SIG_MAX_VPI = 0xfff;
 /** Longest message: a SETUP with SIG_MAX_ROUTE entries. */
 export const SIG_MAX_LEN = SIG_HEADER_LEN + 10 + 2 * SIG_MAX_ROUTE;
 
@@ -56,6 +60,10 @@ export const SIG_MAX_LEN = SIG_HEADER_LEN + 10 + 2 * SIG_MAX_ROUTE;
  *   RELEASE COMPLETE 0x5A | cause (1) |
  *   STATUS ENQUIRY   0x75 | seq (2) |          keep-alive poll (call reference 0)
  *   STATUS           0x7D | seq (2) |          its answer, echoing seq
+ *   RESTART          0x46 | (empty) |          a host or switch that booted again clears every
+ *                                              call of the link (call reference 0; Q.2931 5.5,
+ *                                              restart class "all VCs of the interface")
+ *   RESTART ACK      0x4E | (empty) |          its answer
  */
 export const SigType = {
   SETUP: 0x05,
@@ -65,6 +73,8 @@ export const SigType = {
   RELEASE_COMPLETE: 0x5a,
   STATUS_ENQUIRY: 0x75,
   STATUS: 0x7d,
+  RESTART: 0x46,
+  RESTART_ACKNOWLEDGE: 0x4e,
 } as const;
 export type SigType = (typeof SigType)[keyof typeof SigType];
 
@@ -77,6 +87,8 @@ export const SIG_TYPE_NAMES: Record<SigType, string> = {
   [SigType.RELEASE_COMPLETE]: "releaseComplete",
   [SigType.STATUS_ENQUIRY]: "statusEnquiry",
   [SigType.STATUS]: "status",
+  [SigType.RESTART]: "restart",
+  [SigType.RESTART_ACKNOWLEDGE]: "restartAcknowledge",
 };
 export const SIG_TYPES = Object.values(SigType) as SigType[];
 
@@ -98,6 +110,8 @@ export const SigCause = {
   ROUTE_TOO_SHORT: 28,
   /** 35 requested VPCI/VCI not available: the called host cannot use the VCI offered. */
   VCI_UNAVAILABLE: 35,
+  /** 41 temporary failure: a switch on the call's path booted again (its RESTART cleared it). */
+  TEMPORARY_FAILURE: 41,
   /** 45 no VPCI/VCI available: a switch has no free VCI on a link of the path. */
   NO_VCI: 45,
   /** 47 resource unavailable: a VC table (or a switch's call table) is full. */
@@ -122,6 +136,7 @@ const CAUSE_NAME_LIST: [SigCause, string][] = [
   [SigCause.HOST_FAILED, "hostFailed"],
   [SigCause.ROUTE_TOO_SHORT, "routeTooShort"],
   [SigCause.VCI_UNAVAILABLE, "vciUnavailable"],
+  [SigCause.TEMPORARY_FAILURE, "temporaryFailure"],
   [SigCause.NO_VCI, "noVci"],
   [SigCause.TABLE_FULL, "tableFull"],
   [SigCause.CIRCUIT_LIMIT, "circuitLimit"],
@@ -131,9 +146,12 @@ const CAUSE_NAME_LIST: [SigCause, string][] = [
 ];
 const CAUSE_NAMES = new Map<number, string>(CAUSE_NAME_LIST);
 
-/** Name of a cause ("cause42" for a value netloom does not define). */
+/**
+ * Name of a cause: netloom's name for one it sends, else the standard meaning in camelCase
+ * ("userBusy"), `cause<N>` only for a value no standard assigns (atm-signalling-causes.ts).
+ */
 export function sigCauseName(cause: number): string {
-  return CAUSE_NAMES.get(cause) ?? `cause${cause}`;
+  return CAUSE_NAMES.get(cause) ?? standardCauseName(cause);
 }
 
 /** Why parseAtmSignal() rejected bytes (stable numbers; names in SIG_PARSE_ERROR_NAMES). */
@@ -199,6 +217,9 @@ export function sigBodyLength(type: SigType, routeLength = 0): number {
     case SigType.RELEASE:
     case SigType.RELEASE_COMPLETE:
       return 1;
+    case SigType.RESTART:
+    case SigType.RESTART_ACKNOWLEDGE:
+      return 0;
     default:
       return 2;
   }
@@ -330,6 +351,7 @@ export function parseAtmSignal(view: AtmSignalView): AtmSignalRepr | SigParseErr
     if (body < 10) return SigParseError.BAD_BODY;
     const n = view.routeLength;
     if (n > SIG_MAX_ROUTE || body !== 10 + 2 * n) return SigParseError.BAD_ROUTE;
+    if (view.vpi > SIG_MAX_VPI) return SigParseError.BAD_BODY;
     r.vpi = view.vpi;
     r.vci = view.vci;
     r.tag = view.tag;
@@ -343,13 +365,14 @@ export function parseAtmSignal(view: AtmSignalView): AtmSignalRepr | SigParseErr
   }
   if (body !== sigBodyLength(t)) return SigParseError.BAD_BODY;
   if (t === SigType.CALL_PROCEEDING || t === SigType.CONNECT) {
+    if (view.vpi > SIG_MAX_VPI) return SigParseError.BAD_BODY;
     r.vpi = view.vpi;
     r.vci = view.vci;
   } else if (t === SigType.RELEASE || t === SigType.RELEASE_COMPLETE) {
     const c = view.cause;
     if (c < 1 || c > 127) return SigParseError.BAD_CAUSE;
     r.cause = c;
-  } else {
+  } else if (t === SigType.STATUS_ENQUIRY || t === SigType.STATUS) {
     r.seq = view.seq;
   }
   return r;
@@ -414,7 +437,7 @@ export function emitAtmSignal(repr: AtmSignalRepr, view: AtmSignalView): number 
     view.vci = repr.vci;
   } else if (t === SigType.RELEASE || t === SigType.RELEASE_COMPLETE) {
     view.cause = repr.cause;
-  } else {
+  } else if (t === SigType.STATUS_ENQUIRY || t === SigType.STATUS) {
     view.seq = repr.seq;
   }
   return len;

@@ -76,8 +76,11 @@ describe("Rng: distribution", () => {
         max = Math.max(max, f);
         counts[Math.floor(f * 256)]!++;
       }
+      // In [0, 1), and reaching both ends: P(no draw below 1e-4) over 512,000 draws is e^-51.
       expect(min).toBeGreaterThanOrEqual(0);
+      expect(min).toBeLessThan(1e-4);
       expect(max).toBeLessThan(1);
+      expect(max).toBeGreaterThan(1 - 1e-4);
       expect(chiSquare(counts, n / 256)).toBeLessThan(CHI_255_MAX);
     }
     // 53-bit floats use the low bits too: values are not all multiples of 2^-32.

@@ -28,9 +28,13 @@ describe("CSV reports", () => {
     const zeros = ",0".repeat(14);
     expect(flowsCsv(flows.toJSON())).toBe(
       "id,src,dst,label,sentPackets,receivedPackets,sentBytes,receivedBytes,loss,throughputBps," +
-        `latencyP50Ns,latencyP90Ns,latencyP99Ns,latencyMaxNs,droppedPackets,inFlightPackets,${flowDrops}\r\n` +
-        `1,a,b,"cbr, ""small""",3,3,300,300,0,8000000,1960,1960,1960,1960,0,0${zeros}\r\n` +
-        `2,b,a,,0,0,0,0,,0,,,,,0,0${zeros}\r\n`,
+        "latencyP50Ns,latencyP90Ns,latencyP99Ns,latencyMaxNs," +
+        "latencyMeanNs,latencyMinNs,latencyP95Ns,latencySamples,jitterMeanNs,jitterSamples," +
+        `firstTxNs,lastTxNs,firstRxNs,lastRxNs,droppedPackets,inFlightPackets,${flowDrops}\r\n` +
+        // Three equal delays: jitter 0 over 2 differences; sent at 0, 100 and 200 us.
+        '1,a,b,"cbr, ""small""",3,3,300,300,0,8000000,1960,1960,1960,1960,' +
+        `1960,1960,1960,3,0,2,0,200000,1960,201960,0,0${zeros}\r\n` +
+        `2,b,a,,0,0,0,0,,0,,,,,,,,0,,0,,,,,0,0${zeros}\r\n`,
     );
     const drops =
       "drops.QUEUE_FULL,drops.LINK_DOWN,drops.LOSS_RANDOM,drops.LOSS_BURST,drops.NO_RX_BUFFER," +
@@ -42,12 +46,14 @@ describe("CSV reports", () => {
       "link,direction,state,frames,bytes,delivered,deliveredBytes,busyNs,utilisation,queueLength," +
         "queueHighWater,duplicates,corrupted,flippedBits,reordered," +
         drops +
-        "\r\n" +
-        `a-b,0->1,Idle,3,300,3,300,2880,${2880 / 201_960},0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n` +
-        "a-b,1->0,Idle,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n",
+        ",delayMeanNs,delayMinNs,delayP50Ns,delayP90Ns,delayP99Ns,delayMaxNs,delaySamples," +
+        "jitterMeanNs,jitterSamples,inFlightQueued,inFlightOnWire\r\n" +
+        // A plain Network has no LinkMonitor: its figures are empty.
+        `a-b,0->1,Idle,3,300,3,300,2880,${2880 / 201_960},0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,,,,,\r\n` +
+        "a-b,1->0,Idle,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,,,,,\r\n",
     );
-    expect(LINK_CSV_COLUMNS.length).toBe(15 + 15);
-    expect(FLOW_CSV_COLUMNS.length).toBe(14 + 2 + 14);
+    expect(LINK_CSV_COLUMNS.length).toBe(15 + 15 + 11);
+    expect(FLOW_CSV_COLUMNS.length).toBe(14 + 10 + 2 + 14);
     net.destroy();
   });
 

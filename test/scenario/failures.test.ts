@@ -1,6 +1,7 @@
 // The failures section and host storage in scenario files: what is accepted, what it builds,
 // the same report at 1 and 2 workers, and a clear error naming the path for each bad input.
 import { afterAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { parseScenario, ScenarioError } from "../../src/scenario/scenario.js";
 import { runScenario } from "../../src/run/run-scenario.js";
 import { buildScenario } from "../../src/run/build-scenario.js";
@@ -115,7 +116,11 @@ describe("scenario failures", () => {
 
   it.each([
     ["an unknown device", "failures: [{ device: zz, at: 1ms }]", 'failures[0].device: there is no device named "zz"'],
-    ["a switch", "failures: [{ device: sw, at: 1ms }]", '"sw" is a switch, which cannot crash'],
+    [
+      "a traffic flow",
+      "failures: [{ device: ab, at: 1ms }]",
+      'failures[0].device: "ab" is a traffic flow, which cannot crash (devices that can: hosts, switches, routers',
+    ],
     [
       "a restart before its crash",
       "failures: [{ device: a, at: 5ms, restartAt: 2ms }]",
@@ -164,6 +169,47 @@ describe("scenario failures", () => {
     expect(errorOf(BASE + yaml)).toContain(message);
   });
 
+  it("accepts every kind of device: hosts, switches, routers, ATM switches and ATM hosts", () => {
+    const s = parseScenario(`${BASE}
+routers:
+  - { name: r, interfaces: [{ name: lan, ip: 10.0.0.254/24 }] }
+atm:
+  switches: [{ name: as1, ports: 2 }]
+  hosts: [{ name: ah1 }, { name: ah2, address: 10.9.0.2/24 }]
+  links: [{ a: ah1, b: "as1:0" }, { a: "as1:1", b: ah2 }]
+failures:
+  - { device: sw, at: 1ms, restartAt: 2ms }
+  - { device: r, mtbf: 100ms, mttr: 10ms }
+  - { device: as1, at: 3ms }
+  - { device: ah1, at: 4ms, restartAt: 5ms }
+  - { device: ah2, at: 4ms }
+`);
+    expect(s.failures.map((f) => (f.kind === "partition" ? f.name : f.device))).toEqual([
+      "sw",
+      "r",
+      "as1",
+      "ah1",
+      "ah2",
+    ]);
+  });
+
+  it.each([
+    [
+      "a hostStack host",
+      "hosts:\n  - { name: hs, hostStack: { configuration: unet } }\nfailures: [{ device: hs, at: 1ms }]",
+      'failures[0].device: "hs" is a host with a hostStack, which cannot crash: its stack\'s endpoints and rings have no restart',
+    ],
+    [
+      "an ATM host that already fails by failAt",
+      'atm: { switches: [{ name: as1, ports: 1 }], hosts: [{ name: ah, failAt: 5ms }], links: [{ a: ah, b: "as1:0" }] }\nfailures: [{ device: ah, at: 1ms }]',
+      'failures[0].device: "ah" already fails for good at its failAt (atm.hosts[0].failAt): give it a failAt or failures, not both',
+    ],
+  ])("refuses %s, saying why", (_what, yaml, message) => {
+    const text = BASE.replace("hosts:\n", `hosts:\n${yaml.startsWith("hosts:") ? yaml.split("\n")[1]! + "\n" : ""}`);
+    const rest = yaml.startsWith("hosts:") ? yaml.split("\n").slice(2).join("\n") : yaml;
+    expect(errorOf(`${text}${rest}\n`)).toContain(message);
+  });
+
   it.each([
     ["an unknown disk", "floppy", 'hosts[1].storage.disk: unknown disk "floppy"'],
     ["a log larger than its bound", "disk-1995, maxBytes: 2GiB", "hosts[1].storage.maxBytes"],
@@ -171,4 +217,39 @@ describe("scenario failures", () => {
   ])("refuses storage with %s", (_what, disk, message) => {
     expect(errorOf(BASE.replace("disk: disk-1995, maxRecords: 100", `disk: ${disk}`))).toContain(message);
   });
+
+  it("crashes of a host, a router and a switch plus a partition: the same report at 1, 2 and 4 workers", async () => {
+    // The routed campus (three subnets, a triangle of routers running distance vector) for 4 s,
+    // with b2 failing at random, swC crashing for 300 ms, r2 for a second (its neighbours time
+    // its routes out and go round through the third router) and r1 cut from r3 for 300 ms.
+    const text = readFileSync("examples/campus.yaml", "utf8")
+      .replace("duration: 10s", "duration: 4s")
+      .replace(/\noutputs:[\s\S]*$/, "\n");
+    const yaml = `${text}
+failures:
+  - { device: b2, mtbf: 1s, mttr: 100ms }
+  - { device: swC, at: 1.5s, restartAt: 1.8s }
+  - { device: r2, at: 2.55s, restartAt: 3.55s }
+  - { partition: split, groups: [[r1], [r3]], at: 3s, healAt: 3.3s }
+`;
+    const one = await runScenario(parseScenario(yaml), { workers: 1 });
+    expect(one.failures!.devices.map((d) => [d.device, d.restarts > 0])).toEqual([
+      ["b2", true],
+      ["swC", true],
+      ["r2", true],
+    ]);
+    expect(one.failures!.devices[1]).toMatchObject({ crashes: 1, restarts: 1, downNs: 300e6 });
+    expect(one.failures!.devices[2]).toMatchObject({ crashes: 1, restarts: 1, downNs: 1e9 });
+    expect(one.failures!.partitions[0]!.links).toEqual(["r1-r3"]);
+    // r2 forgot what it had learned; r1 timed its routes through r2 out.
+    const r1 = one.routers.find((r) => r.name === "r1")!;
+    expect(r1.ip.dvEvents["DV_ROUTE_TIMEOUT"]).toBeGreaterThan(0);
+    expect(one.routers.find((r) => r.name === "r2")!.ip.dvEvents["CRASHED"]).toBeGreaterThan(0);
+    for (const workers of [2, 4]) {
+      const par = await runScenario(parseScenario(yaml), { workers, forceWorkers: true });
+      expect(par.parallel?.partitions).toBeGreaterThan(1);
+      expect(par.fingerprint).toBe(one.fingerprint);
+      expect(comparable(par)).toEqual(comparable(one));
+    }
+  }, 120_000);
 });

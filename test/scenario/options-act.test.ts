@@ -45,10 +45,10 @@ function optionPaths(): Map<string, { single: boolean; container: boolean }> {
     const key = `${path}|${JSON.stringify(raw).slice(0, 200)}`;
     if (seen.has(key)) return;
     seen.add(key);
-    if (path.endsWith("traffic[]") && Array.isArray(node["allOf"]) && r === main) {
+    if ((path.endsWith("traffic[]") || path === "workloads[]") && Array.isArray(node["allOf"]) && r === main) {
       for (const b of node["allOf"] as { if: Node; then: Node }[]) {
         const type = ((b.if["properties"] as Node)["type"] as { const: string }).const;
-        walkProps(r, b.then, path.replace(/\[\]$/, `[${type}]`), seen);
+        walk(r, b.then, path.replace(/\[\]$/, `[${type}]`), seen);
       }
       return;
     }

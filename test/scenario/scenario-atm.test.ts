@@ -177,8 +177,8 @@ describe("atm scenario section", () => {
       extra: 1,
     });
     expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      "atm.extra: unknown key",
-      'atm.switches[0].polcy: unknown key (did you mean "policy"?)',
+      'atm: unknown key "extra"',
+      'atm.switches[0]: unknown key "polcy" (did you mean "policy"?)',
       "atm.switches[1].ports: 0 is not an integer in [1, 4096]",
       'atm.switches[1].name: duplicate name "sw"',
       'atm.hosts[0].address: "10.0.0.1" is not an address/prefix like 10.2.0.1/24',
@@ -191,6 +191,34 @@ describe("atm scenario section", () => {
       "atm.traffic[0].pduSize: 70000 bytes is not an AAL5 PDU size (1 to 65535)",
     ]);
     expect(() => parseAtmSection({ hosts: [{ name: 3 }] })).toThrow(NetloomError);
+  });
+
+  it("reports unknown and missing keys in the words of the rest of the scenario", async () => {
+    const { parseScenario } = await import("../../src/scenario/scenario.js");
+    const text = [
+      "duration: 1s",
+      "hosts:",
+      "  - { name: h, ip: 10.0.0.1/24, mtuu: 1500 }",
+      "  - { ip: 10.0.0.2/24 }",
+      "atm:",
+      "  hosts:",
+      "    - { name: a, mtuu: 1500 }",
+      "    - { address: 10.1.0.1/24 }",
+      "",
+    ].join("\n");
+    let lines: string[] = [];
+    try {
+      parseScenario(text, { source: "k.yaml" });
+    } catch (e) {
+      lines = (e as Error).message.split("\n");
+    }
+    expect(lines).toEqual([
+      "4 problems in k.yaml:",
+      'k.yaml:3:33: hosts[0]: unknown key "mtuu" (did you mean "mtu"?)',
+      'k.yaml:4:5: hosts[1]: missing required key "name"',
+      'k.yaml:7:18: atm.hosts[0]: unknown key "mtuu" (did you mean "mtu"?)',
+      'k.yaml:8:7: atm.hosts[1]: missing required key "name"',
+    ]);
   });
 });
 
@@ -258,12 +286,12 @@ describe("atm switched circuits (svcs)", () => {
       'atm.svcs[6].route: "0-7" is not a route of output ports like "4.3.0.7" (1 to 32 ports, 0 to 4095)',
       "atm.svcs[7].close: the circuit closes (1000000 ns) before it opens (2000000 ns)",
       'atm.svcs[7].name: duplicate circuit name "ok"',
-      'atm.signalling.keepalive: unknown key (did you mean "keepAlive"?)',
+      'atm.signalling: unknown key "keepalive" (did you mean "keepAlive"?)',
       expect.stringMatching(/^atm\.signalling\.delay: /),
       'atm.traffic[0].svc: no switched circuit is called "okk" (did you mean "ok"?)',
       'atm.traffic[1].pvc: no circuit is called "ok" (it is an svc: use svc:)',
       'atm.traffic[2].from: "c" is not an end of circuit ok (a or b)',
-      "atm.traffic[3].pvc: is required (or svc: a switched circuit)",
+      'atm.traffic[3]: missing required key "pvc" (or "svc" for a switched circuit)',
     ]);
     // A route YAML read as a number still works ("route: 7").
     const one = parseAtmSection(svcNet({ svcs: [{ name: "x", from: "b", route: 2 }] }));
@@ -297,9 +325,16 @@ describe("atm switched circuits (svcs)", () => {
       route: "0.7",
       state: "closed",
       cause: null,
+      causeText: null,
       endedAt: 15_000_000,
     });
-    expect(sig.svcs["ca"]).toMatchObject({ from: "c", to: "a", state: "released", cause: "hostFailed" });
+    expect(sig.svcs["ca"]).toMatchObject({
+      from: "c",
+      to: "a",
+      state: "released",
+      cause: "hostFailed",
+      causeText: "destination out of order (27)",
+    });
     // ~1 PDU/ms from connect (~1.2 ms) to the close at 15 ms; the back channel sent its 5.
     expect(rep.sources["fwd"]!.sent).toBe(14);
     expect(rep.sources["back"]).toEqual({ sent: 5, refused: 0 });
@@ -374,11 +409,21 @@ describe("atm schema fragment: svcs", () => {
         { name: "ab", from: "a", route: "0.7", open: "1ms", close: 5e6, parity: true },
         { name: "n", from: "b", route: 2 },
       ],
-      signalling: { delay: "10us", keepAlive: "1ms", keepAliveMisses: 2, setupTimeout: "5ms" },
+      signalling: { delay: "10us", keepAlive: "1ms", keepAliveMisses: 2, setupTimeout: "5ms", releaseTimeout: "7ms" },
       traffic: [{ name: "t", type: "aal5", svc: "ab", pduSize: 100 }],
     });
     expect(check(ok), JSON.stringify(check.errors)).toBe(true);
     expect(validateAtmSection(ok).issues).toEqual([]);
+    expect(parseAtmSection(ok).signalling).toEqual({
+      delayNs: 10_000,
+      keepAliveNs: 1_000_000,
+      keepAliveMisses: 2,
+      setupTimeoutNs: 5_000_000,
+      releaseTimeoutNs: 7_000_000,
+    });
+    expect(validateAtmSection(svcNet({ signalling: { releaseTimeout: 0 } })).issues.map((i) => i.message)).toEqual([
+      "0 must be more than zero",
+    ]);
     expect(check(svcNet({ svcs: [{ name: "ab", from: "a", route: "0.7", opne: "1ms" }] }))).toBe(false);
     expect(check(svcNet({ svcs: [{ name: "ab", from: "a", route: "0-7" }] }))).toBe(false);
     expect(check(svcNet({ signalling: { keepalive: 1 } }))).toBe(false);

@@ -15,6 +15,7 @@ import {
   ScenarioError,
   validateScenario,
 } from "../../src/scenario/scenario.js";
+import { MAX_PROBLEM_CHARS } from "../../src/scenario/reporter.js";
 
 const examples = ["star16", "campus", "multicast", "lossy-wan"];
 const examplePath = (name: string): string => fileURLToPath(new URL(`../../examples/${name}.yaml`, import.meta.url));
@@ -57,7 +58,7 @@ describe("examples", () => {
   it.each(examples)("%s.yaml loads, validates and fits the schema", (name) => {
     const s = loadScenario(examplePath(name));
     expect(s.name).toBe(name);
-    expect(s.hosts.length).toBeGreaterThan(0);
+    expect(s.hosts.length).toBe({ star16: 16, campus: 5, multicast: 5, "lossy-wan": 2 }[name]);
     expect(schemaValid(parseYaml(readFileSync(examplePath(name), "utf8")))).toBe(true);
   });
 
@@ -336,6 +337,34 @@ describe("many problems", () => {
     expect(lines[1]).toMatch(/^many\.yaml:3:\d+: hosts\[0\]: unknown key "bogus"/);
     expect(lines[50]).toMatch(/^many\.yaml:52:\d+: hosts\[49\]: unknown key "bogus"/);
     expect(lines[51]).toBe("... and 70 more");
+  });
+
+  it("a huge value is not echoed whole: each problem is cut to MAX_PROBLEM_CHARS characters", () => {
+    // The fuzzer's case: a 100,000-character string where the document should be a mapping.
+    let e: ScenarioError | undefined;
+    try {
+      validateScenario("x".repeat(100_000));
+    } catch (x) {
+      e = x as ScenarioError;
+    }
+    expect(e).toBeInstanceOf(ScenarioError);
+    expect(e!.message.length).toBeLessThanOrEqual(MAX_PROBLEM_CHARS);
+    expect(e!.message).toMatch(/^expected a mapping of scenario keys .*, got "x+\.\.\. \(100069 characters\)$/);
+    // In a file too: 60 hosts whose addresses are 50,000-character strings.
+    const hosts = Array.from({ length: 60 }, (_, i) => `  - { name: h${i}, ip: "${"1".repeat(50_000)}" }`);
+    const f = errorOf(`duration: 1s\nhosts:\n${hosts.join("\n")}\n`, { source: "big.yaml" });
+    expect(f.errors).toHaveLength(60);
+    expect(Math.max(...f.errors.map((x) => x.message.length))).toBeLessThanOrEqual(MAX_PROBLEM_CHARS);
+    expect(f.message.length).toBeLessThan(52 * (MAX_PROBLEM_CHARS + 30));
+    // And a problem made outside a Reporter (the YAML parser's errors quote the token they
+    // stopped at, which the fuzzer made 300 characters long).
+    const g = new ScenarioError(
+      [{ path: "", message: `YAML syntax error: ${"a".repeat(5000)}`, line: 3, column: 1 }],
+      "f.yaml",
+    );
+    expect(g.errors[0]!.message).toMatch(/^YAML syntax error: a+\.\.\. \(5019 characters\)$/);
+    expect(g.errors[0]!.message.length).toBe(MAX_PROBLEM_CHARS);
+    expect(g.message).toBe(`f.yaml:3:1: ${g.errors[0]!.message}`);
   });
 });
 

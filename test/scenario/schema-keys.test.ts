@@ -42,12 +42,16 @@ import {
   TRANSPORT_REQUIRED,
 } from "../../src/scenario/traffic-keys.js";
 import { TOP_KEYS } from "../../src/scenario/validate-scenario.js";
+import { COMMIT_TIMEOUT_KEYS, COMMIT_WORKLOAD_KEYS } from "../../src/scenario/check-two-phase-commit.js";
 import {
   CRASH_KEYS,
   PARTITION_FAILURE_KEYS,
   RANDOM_FAILURE_KEYS,
   STORAGE_KEYS,
 } from "../../src/scenario/check-failures.js";
+import { RPC_UDP_KEYS } from "../../src/scenario/check-rpc-udp.js";
+import { PB_HEARTBEAT_KEYS, PB_UPDATE_KEYS, PRIMARY_BACKUP_KEYS } from "../../src/scenario/check-primary-backup.js";
+import { SB_KEEPALIVE_KEYS, SB_TIMEOUT_KEYS, STREAM_BREAKS_KEYS } from "../../src/scenario/check-stream-breaks.js";
 
 type Node = Record<string, unknown>;
 
@@ -91,6 +95,15 @@ describe("the loader's key tables and the JSON Schema", () => {
     ["/$defs/failure/oneOf/0", CRASH_KEYS],
     ["/$defs/failure/oneOf/1", RANDOM_FAILURE_KEYS],
     ["/$defs/failure/oneOf/2", PARTITION_FAILURE_KEYS],
+    ["/$defs/rpcUdpWorkload", RPC_UDP_KEYS],
+    ["/$defs/twoPhaseCommit", COMMIT_WORKLOAD_KEYS],
+    ["/$defs/twoPhaseCommit/properties/timeouts", COMMIT_TIMEOUT_KEYS],
+    ["/$defs/workload/allOf/0/then", PRIMARY_BACKUP_KEYS],
+    ["/$defs/workload/allOf/0/then/properties/heartbeat", PB_HEARTBEAT_KEYS],
+    ["/$defs/workload/allOf/0/then/properties/update", PB_UPDATE_KEYS],
+    ["/$defs/workload/allOf/1/then", STREAM_BREAKS_KEYS],
+    ["/$defs/workload/allOf/1/then/properties/keepAlive", SB_KEEPALIVE_KEYS],
+    ["/$defs/workload/allOf/1/then/properties/timeouts", SB_TIMEOUT_KEYS],
   ] as const)("scenario %s", (pointer, keys) => {
     expect(sorted(keysAt(main, pointer))).toEqual(sorted(keys));
   });

@@ -702,6 +702,7 @@ export function probes(): Record<string, Probe> {
     "links[].schedule[].at": linkAt(0, (l) => (l.schedule = [{ at: "5ms", state: "down" }])),
     "links[].schedule[].state": linkAt(0, (l) => (l.schedule = [{ at: "5ms", state: "down" }])),
     ...trafficProbes(),
+    ...workloadProbes(),
     "outputs.json": outputs({ json: "r.json" }),
     "outputs.csv": outputs({ csv: "csv" }),
     "outputs.report": outputs({ report: "r.html" }),
@@ -840,6 +841,9 @@ export function probes(): Record<string, Probe> {
     "atm.signalling.keepAliveMisses": atmProbe(
       (a) => ((a.signalling.keepAliveMisses = 10), (a.hosts[2].failAt = "10ms")),
     ),
+    "atm.signalling.releaseTimeout": atmProbe(
+      (a) => ((a.signalling.releaseTimeout = "100us"), (a.links[2].faults = { cellLoss: 0.2 })),
+    ),
     "atm.signalling.setupTimeout": atmProbe(
       (a) => ((a.signalling.setupTimeout = "10us"), (a.signalling.delay = "1ms")),
     ),
@@ -865,5 +869,269 @@ export function refused(): Record<string, { doc: Doc; message: RegExp }> {
       doc: lan({ name: "t", type: "request-response", from: "a", to: "b", size: 100, responseSize: 100, ttl: 4 }),
       message: /traffic\[0\]\.ttl: ttl applies to traffic to a multicast group, not to 10\.0\.0\.2/,
     },
+    "workloads[two-phase-commit].transport": {
+      doc: (() => {
+        const d = WORKLOAD_BASES["two-phase-commit"]!();
+        d.workloads[0].transport = "tcp";
+        return d;
+      })(),
+      message: /workloads\[0\]\.transport/,
+    },
+  };
+}
+
+// --- workloads -----------------------------------------------------------------------------
+
+/** Six hosts on a switch, with a workload (and what makes its timers matter: loss or a crash). */
+function workloadBase(entry: Doc, extra: Doc = {}): Doc {
+  return {
+    name: "wl",
+    seed: 1,
+    duration: "200ms",
+    hosts: Array.from({ length: 6 }, (_, i) => ({ name: `h${i}`, ip: `10.0.0.${i + 1}/24` })),
+    switches: [{ name: "sw", ports: 8 }],
+    links: Array.from({ length: 6 }, (_, i) => link(`h${i}`, `sw:${i}`, i === 0 ? { faults: { loss: 0.05 } } : {})),
+    workloads: [entry],
+    ...extra,
+  };
+}
+
+const WORKLOAD_BASES: Record<string, () => Doc> = {
+  "primary-backup": () =>
+    workloadBase(
+      {
+        name: "svc",
+        type: "primary-backup",
+        servers: ["h0", "h1"],
+        clients: ["h2", "h3"],
+        port: 7300,
+        start: "5ms",
+        interval: "5ms",
+        timeout: "10ms",
+        retries: 2,
+        heartbeat: { period: "5ms", timeout: "20ms" },
+        update: { timeout: "5ms", retries: 3 },
+      },
+      { failures: [{ device: "h0", at: "60ms", restartAt: "120ms" }] },
+    ),
+  "stream-breaks": () =>
+    workloadBase(
+      {
+        name: "st",
+        type: "stream-breaks",
+        from: "h2",
+        to: "h0",
+        streams: 4,
+        port: 9100,
+        start: "5ms",
+        interval: "20ms",
+        size: 100,
+        timeouts: { minRto: "10ms", maxRto: "50ms", maxRetries: 3 },
+      },
+      { failures: [{ partition: "cut", groups: [["h0"], ["sw"]], at: "60ms", healAt: "150ms" }] },
+    ),
+  "rpc-udp": () =>
+    workloadBase({
+      name: "r",
+      type: "rpc-udp",
+      clients: ["h2"],
+      server: "h0",
+      nameService: "h4",
+      semantics: "at-least-once",
+      operation: "increment",
+      count: 50,
+      interval: "2ms",
+      start: "5ms",
+      executionTime: "1ms",
+      timeout: "10ms",
+      retries: 5,
+    }),
+  "two-phase-commit": () =>
+    workloadBase(
+      {
+        name: "tx",
+        type: "two-phase-commit",
+        coordinator: "h2",
+        participants: ["h0", "h1", "h3"],
+        protocol: "2pc",
+        rate: 100,
+        start: "5ms",
+        work: "1ms",
+        timeouts: { voteRequest: "20ms", votes: "10ms", decision: "10ms", retransmit: "5ms" },
+      },
+      { failures: [{ device: "h2", at: "50ms", restartAt: "120ms" }] },
+    ),
+};
+
+function workload(
+  type: string,
+  change: (w: Doc, d: Doc) => void,
+  prep?: (w: Doc, d: Doc) => void,
+  observe?: Observe,
+): Probe {
+  return probe(
+    () => {
+      const d = WORKLOAD_BASES[type]!();
+      prep?.(d.workloads[0], d);
+      return d;
+    },
+    (d) => change(d.workloads[0], d),
+    observe,
+  );
+}
+
+/** Whether `host` has a UDP socket on `port` a few milliseconds into the run. */
+const boundAt = (host: string, port: number) => (b: BuiltScenario) => {
+  b.network.run(10_000_000);
+  return b.network.ipHost(host).udp.socket(port) !== undefined;
+};
+
+export function workloadProbes(): Record<string, Probe> {
+  const w = (
+    type: string,
+    entries: Record<string, (x: Doc, d: Doc) => void>,
+    prep: Record<string, (x: Doc, d: Doc) => void> = {},
+    observe: Record<string, Observe> = {},
+  ) =>
+    Object.fromEntries(
+      Object.entries(entries).map(([k, change]) => [
+        `workloads[${type}].${k}`,
+        workload(type, change, prep[k], observe[k]),
+      ]),
+    );
+  return {
+    ...w(
+      "primary-backup",
+      {
+        name: (x) => (x.name = "svc2"),
+        servers: (x) => (x.servers = ["h1", "h0"]),
+        clients: (x) => (x.clients = ["h2"]),
+        port: (x) => (x.port = 7400),
+        start: (x) => (x.start = "20ms"),
+        stop: (x) => (x.stop = "40ms"),
+        rate: (x) => {
+          delete x.interval;
+          x.rate = 50;
+        },
+        interval: (x) => (x.interval = "2ms"),
+        count: (x) => (x.count = 3),
+        timeout: (x) => (x.timeout = "3ms"),
+        retries: (x) => (x.retries = 0),
+        heartbeat: (x) => (x.heartbeat = { period: "2ms", timeout: "8ms" }),
+        "heartbeat.period": (x) => (x.heartbeat.period = "2ms"),
+        "heartbeat.timeout": (x) => (x.heartbeat.timeout = "8ms"),
+        update: (x) => (x.update = { timeout: "2ms", retries: 1 }),
+        "update.timeout": (x) => (x.update.timeout = "1ms"),
+        "update.retries": (x) => (x.update.retries = 0),
+        failover: (x) => (x.failover = false),
+        takeover: (x) => (x.takeover = "never"),
+      },
+      {},
+      { port: boundAt("h0", 7400) },
+    ),
+    ...w("stream-breaks", {
+      name: (x) => (x.name = "st2"),
+      from: (x) => (x.from = "h3"),
+      to: (x) => (x.to = "h1"),
+      streams: (x) => (x.streams = 2),
+      port: (x) => (x.port = 9200),
+      start: (x) => (x.start = "20ms"),
+      stop: (x) => (x.stop = "40ms"),
+      interval: (x) => (x.interval = "5ms"),
+      size: (x) => (x.size = 1000),
+      keepAlive: (x) => (x.keepAlive = { idle: "10ms", interval: "5ms", count: 2 }),
+      "keepAlive.idle": (x) => (x.keepAlive = { idle: "10ms", interval: "5ms", count: 2 }),
+      "keepAlive.interval": (x) => (x.keepAlive = { idle: "10ms", interval: "5ms", count: 2 }),
+      "keepAlive.count": (x) => (x.keepAlive = { idle: "10ms", interval: "5ms", count: 2 }),
+      timeouts: (x) => (x.timeouts = { minRto: "5ms", maxRto: "20ms", maxRetries: 2 }),
+      "timeouts.minRto": (x) => (x.timeouts.minRto = "5ms"),
+      "timeouts.maxRto": (x) => (x.timeouts.maxRto = "15ms"),
+      "timeouts.initialRto": (x) => (x.timeouts.initialRto = "30ms"),
+      "timeouts.maxRetries": (x) => (x.timeouts.maxRetries = 1),
+    }),
+    ...w(
+      "rpc-udp",
+      {
+        name: (x) => (x.name = "r2"),
+        clients: (x) => (x.clients = ["h2", "h3"]),
+        server: (x) => (x.server = "h1"),
+        servers: (x) => {
+          delete x.server;
+          x.servers = ["h0", "h1"];
+        },
+        nameService: (x) => (x.nameService = "h5"),
+        nameServicePort: (x) => (x.nameServicePort = 7301),
+        port: (x) => (x.port = 7302),
+        semantics: (x) => (x.semantics = "at-most-once"),
+        operation: (x) => (x.operation = "echo"),
+        count: (x) => (x.count = 5),
+        interval: (x) => (x.interval = "5ms"),
+        arrivals: (x) => (x.arrivals = "poisson"),
+        start: (x) => (x.start = "20ms"),
+        stop: (x) => (x.stop = "30ms"),
+        argumentSize: (x) => (x.argumentSize = 3000),
+        resultSize: (x) => (x.resultSize = 3000),
+        amount: (x) => (x.amount = 5),
+        initialValue: (x) => (x.initialValue = 100),
+        executionTime: (x) => (x.executionTime = "5ms"),
+        timeout: (x) => (x.timeout = "2ms"),
+        retries: (x) => (x.retries = 0),
+        ackDelay: (x) => ((x.ackDelay = "1ms"), (x.executionTime = "30ms")),
+        nakDelay: (x) => ((x.nakDelay = "1ms"), (x.argumentSize = 5000)),
+        fragmentSize: (x) => ((x.fragmentSize = 500), (x.argumentSize = 3000)),
+        duplicateTable: (x) => (x.duplicateTable = 1),
+        maxExecuting: (x) => ((x.maxExecuting = 1), (x.clients = ["h2", "h3", "h5"])),
+        queueLimit: (x) => ((x.queueLimit = 1), (x.clients = ["h2", "h3", "h5"])),
+        rebindDelay: (x) => (x.rebindDelay = "1ms"),
+        exterminateOrphans: (x) => (x.exterminateOrphans = false),
+      },
+      {
+        // Duplicates filtered at most once, from two clients: a table of one forgets them.
+        duplicateTable: (x) => {
+          x.semantics = "at-most-once";
+          x.clients = ["h2", "h3"];
+        },
+        // The server crashes and comes back: clients bind again through the name service.
+        rebindDelay: (x, d) => {
+          x.retries = 1;
+          d.failures = [{ device: "h0", at: "50ms", restartAt: "150ms" }];
+        },
+        // A client crashes with calls executing at the server: they are orphans.
+        exterminateOrphans: (x, d) => {
+          x.executionTime = "40ms";
+          d.failures = [{ device: "h2", at: "50ms", restartAt: "52ms" }];
+        },
+      },
+      { nameServicePort: boundAt("h4", 7301) },
+    ),
+    ...w(
+      "two-phase-commit",
+      {
+        name: (x) => (x.name = "tx2"),
+        coordinator: (x) => (x.coordinator = "h5"),
+        participants: (x) => (x.participants = ["h0", "h1"]),
+        protocol: (x) => (x.protocol = "3pc"),
+        port: (x) => (x.port = 7210),
+        rate: (x) => (x.rate = 30),
+        interval: (x) => {
+          delete x.rate;
+          x.interval = "3ms";
+        },
+        count: (x) => (x.count = 3),
+        start: (x) => (x.start = "20ms"),
+        stop: (x) => (x.stop = "30ms"),
+        fanout: (x) => (x.fanout = 2),
+        voteNo: (x) => (x.voteNo = 0.5),
+        work: (x) => (x.work = "5ms"),
+        maxActive: (x) => (x.maxActive = 1),
+        timeouts: (x) => (x.timeouts = { voteRequest: "5ms", votes: "3ms", decision: "3ms", retransmit: "1ms" }),
+        "timeouts.voteRequest": (x) => (x.timeouts.voteRequest = "3ms"),
+        "timeouts.votes": (x) => (x.timeouts.votes = "2ms"),
+        "timeouts.decision": (x) => (x.timeouts.decision = "2ms"),
+        "timeouts.retransmit": (x) => (x.timeouts.retransmit = "1ms"),
+      },
+      {},
+      { port: boundAt("h0", 7210) },
+    ),
   };
 }

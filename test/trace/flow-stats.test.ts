@@ -117,7 +117,24 @@ describe("FlowStats on real devices", () => {
     const f = flows.toJSON()[0]!;
     expect(f.sentPackets).toBe(125);
     expect(f.receivedPackets).toBe(125);
-    expect(f.latencyNs).toEqual({ p50: IDLE_PATH_NS, p90: IDLE_PATH_NS, p99: IDLE_PATH_NS, max: IDLE_PATH_NS });
+    expect(f.latencyNs).toEqual({
+      p50: IDLE_PATH_NS,
+      p90: IDLE_PATH_NS,
+      p99: IDLE_PATH_NS,
+      max: IDLE_PATH_NS,
+      mean: IDLE_PATH_NS,
+      min: IDLE_PATH_NS,
+      p95: IDLE_PATH_NS,
+      samples: 125,
+    });
+    // Every packet took the same time: no delay variation.
+    expect(f.jitterNs).toEqual({ mean: 0, samples: 124 });
+    expect(f.timesNs).toEqual({
+      firstTx: 0,
+      lastTx: 124 * 80_000,
+      firstRx: IDLE_PATH_NS,
+      lastRx: 124 * 80_000 + IDLE_PATH_NS,
+    });
     // 124 gaps of exactly 80 us carrying 124 * 1000 bytes: exactly the configured rate.
     expect(f.throughputBps).toBe(100e6);
     const rec = flows.flow(100)!;
@@ -212,14 +229,26 @@ describe("FlowStats accounting rules", () => {
       "loss",
       "throughputBps",
       "latencyNs",
+      "jitterNs",
+      "timesNs",
       "droppedPackets",
       "drops",
       "inFlightPackets",
     ]);
-    expect(Object.keys(two!.latencyNs)).toEqual(["p50", "p90", "p99", "max"]);
+    expect(Object.keys(two!.latencyNs)).toEqual(["p50", "p90", "p99", "max", "mean", "min", "p95", "samples"]);
     expect(two).toMatchObject({ id: 2, src: "a", dst: "b", label: "x", receivedPackets: 2, loss: null });
     expect(two!.throughputBps).toBe((50 * 8 * 1e9) / 1010);
-    expect(two!.latencyNs).toEqual({ p50: 1000, p90: 1000, p99: 1000, max: 1000 });
+    expect(two!.latencyNs).toEqual({
+      p50: 1000,
+      p90: 1000,
+      p99: 1000,
+      max: 1000,
+      mean: 1000,
+      min: 1000,
+      p95: 1000,
+      samples: 2,
+    });
+    expect(two!.jitterNs).toEqual({ mean: 0, samples: 1 });
     expect(seven).toEqual({
       id: 7,
       src: null,
@@ -231,7 +260,9 @@ describe("FlowStats accounting rules", () => {
       receivedBytes: 0,
       loss: 0,
       throughputBps: 0,
-      latencyNs: { p50: null, p90: null, p99: null, max: null },
+      latencyNs: { p50: null, p90: null, p99: null, max: null, mean: null, min: null, p95: null, samples: 0 },
+      jitterNs: { mean: null, samples: 0 },
+      timesNs: { firstTx: 0, lastTx: 0, firstRx: null, lastRx: null },
       droppedPackets: 0,
       drops: {},
       inFlightPackets: 1,

@@ -20,6 +20,7 @@ import {
   sigRepr,
   type AtmSignalRepr,
 } from "../../src/wire/atm-signalling.js";
+import { sigCauseMeaning, sigCauseText } from "../../src/wire/atm-signalling-causes.js";
 
 /** Emits into a buffer pre-filled with 0xa5 (unwritten bytes show) and returns the bytes. */
 function emit(r: AtmSignalRepr): Uint8Array {
@@ -50,6 +51,9 @@ describe("signalling message bytes", () => {
       "09 03 ff ff ff 07 80 00 04 00 00 01 01",
     );
     expect(hex(emit(sigRepr(SigType.STATUS_ENQUIRY, 0, 0, { seq: 513 })))).toBe("09 03 00 00 00 75 80 00 02 02 01");
+    // RESTART (Q.2931 type 0x46) on the global call reference: no body.
+    expect(hex(emit(sigRepr(SigType.RESTART, 0, 0)))).toBe("09 03 00 00 00 46 80 00 00");
+    expect(hex(emit(sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1)))).toBe("09 03 80 00 00 4e 80 00 00");
   });
 
   it("every type round-trips: emit, parse, emit again gives the same bytes", () => {
@@ -68,6 +72,8 @@ describe("signalling message bytes", () => {
       sigRepr(SigType.RELEASE_COMPLETE, 5, 1, { cause: 1 }),
       sigRepr(SigType.STATUS_ENQUIRY, 0, 0, { seq: 65535 }),
       sigRepr(SigType.STATUS, 0, 1, { seq: 0 }),
+      sigRepr(SigType.RESTART, 0, 0),
+      sigRepr(SigType.RESTART_ACKNOWLEDGE, 0, 1),
     ];
     expect(new Set(samples.map((s) => s.type))).toEqual(new Set(SIG_TYPES));
     for (const s of samples) {
@@ -142,6 +148,14 @@ describe("malformed messages are rejected with a reason", () => {
         () => Uint8Array.of(9, 3, 0, 0, 1, 7, 0x80, 0, 3, 0, 1, 2),
         SigParseError.BAD_BODY,
       ],
+      ["RESTART with a body", () => Uint8Array.of(9, 3, 0, 0, 0, 0x46, 0x80, 0, 1, 2), SigParseError.BAD_BODY],
+      // A VPI has at most 12 bits (NNI): emit refuses more, so parse must too (the fuzzer's case).
+      ["SETUP with VPI 4096", (b) => ((b[9] = 0x10), b), SigParseError.BAD_BODY],
+      [
+        "CONNECT with VPI 4096",
+        () => Uint8Array.of(9, 3, 0x80, 0, 5, 7, 0x80, 0, 4, 0x10, 0, 1, 0x2c),
+        SigParseError.BAD_BODY,
+      ],
       ["RELEASE with cause 0", () => Uint8Array.of(9, 3, 0, 0, 1, 0x4d, 0x80, 0, 1, 0), SigParseError.BAD_CAUSE],
       ["RELEASE with cause 200", () => Uint8Array.of(9, 3, 0, 0, 1, 0x4d, 0x80, 0, 1, 200), SigParseError.BAD_CAUSE],
     ];
@@ -210,6 +224,32 @@ describe("routes and causes", () => {
   it("names causes by their stable names", () => {
     expect(sigCauseName(SigCause.HOST_FAILED)).toBe("hostFailed");
     expect(sigCauseName(SigCause.TIMEOUT)).toBe("timeout");
-    expect(sigCauseName(99)).toBe("cause99");
+  });
+
+  it("names a standard cause netloom does not send by its Q.2931 / Q.850 meaning", () => {
+    expect(sigCauseName(17)).toBe("userBusy");
+    expect(sigCauseName(10)).toBe("vpciVciUnacceptable");
+    expect(sigCauseName(31)).toBe("normalUnspecified");
+    expect(sigCauseName(99)).toBe("informationElementNonExistentOrNotImplemented");
+    expect(sigCauseName(51)).toBe("userCellRateNotAvailableUni31");
+    expect(sigCauseName(127)).toBe("interworkingUnspecified");
+    expect(sigCauseText(27)).toBe("destination out of order (27)");
+    expect(sigCauseMeaning(73)).toBe("unsupported combination of traffic parameters");
+  });
+
+  it("keeps cause<N> only for a value no standard assigns, and says so", () => {
+    for (const c of [11, 12, 24, 60, 120, 126]) {
+      expect(sigCauseName(c)).toBe(`cause${c}`);
+      expect(sigCauseText(c)).toBe(`unknown cause ${c}`);
+      expect(sigCauseMeaning(c)).toBe(undefined);
+    }
+  });
+
+  it("gives every value 1..127 a distinct name", () => {
+    const names = Array.from({ length: 127 }, (_, i) => sigCauseName(i + 1));
+    expect(new Set(names).size).toBe(127);
+    for (const n of names) expect(n).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    // 80 assigned values (netloom sends 14 of them under names of its own), 47 unassigned.
+    expect(names.filter((n) => /^cause\d+$/.test(n))).toHaveLength(127 - 80);
   });
 });

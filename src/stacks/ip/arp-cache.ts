@@ -15,19 +15,23 @@
 //   table is full; then a new neighbour is refused, TABLE_FULL, and a request from an uncached
 //   sender is answered without caching it) and at most ARP_MAX_QUEUED frames waiting over all
 //   neighbours together (one more is dropped, QUEUE_TOTAL_FULL), so one interface can never
-//   take the whole frame pool.
+//   take the whole frame pool. A device with several interfaces (a router) passes one
+//   FrameBudget to all its caches: past it, DEVICE_QUEUE_FULL, so the device as a whole is
+//   bounded too.
 // - Timers go through the owner's schedule/cancel (a = neighbour IP as int32), so they are
 //   deterministic events of the host; destroy() cancels them and releases queued frames.
 // - Ownership: enqueue() takes the frame; it is handed back through ArpOwner.transmitTo() or
 //   released. Nothing here throws on input from the wire.
 
-import { NO_FRAME, type FrameStore } from "../../buf/frames.js";
+import { FrameBudget, NO_FRAME, type FrameStore } from "../../buf/frames.js";
 import { ARP_OP_REPLY, ARP_OP_REQUEST, type ArpRepr } from "../../wire/arp.js";
 
 /** Most entries one interface's cache holds. */
 export const ARP_MAX_ENTRIES = 8192;
 /** Most frames waiting for resolutions on one interface, all neighbours together. */
 export const ARP_MAX_QUEUED = 512;
+/** Most frames waiting for resolutions on one device (a router), all interfaces together. */
+export const ARP_MAX_QUEUED_PER_DEVICE = 2048;
 
 /**
  * Entry state machine (per neighbour IP; "absent" means no entry):
@@ -126,9 +130,13 @@ export class ArpCache {
   /** Frames waiting over all entries. */
   private queuedTotal = 0;
 
-  constructor(owner: ArpOwner, options: ArpOptions) {
+  /** Frames waiting over every cache of the device (its own when it has one interface). */
+  private readonly budget: FrameBudget;
+
+  constructor(owner: ArpOwner, options: ArpOptions, budget?: FrameBudget) {
     this.owner = owner;
     this.opts = options;
+    this.budget = budget ?? new FrameBudget(ARP_MAX_QUEUED);
   }
 
   /** The MAC for `ip` when a fresh Reachable entry exists, else -1. Expires stale entries. */
@@ -145,8 +153,8 @@ export class ArpCache {
 
   /** Queues `frame` until `ip` resolves; starts the resolution if none is running. Takes the frame. */
   enqueue(ip: number, frame: number): void {
-    if (this.queuedTotal >= ARP_MAX_QUEUED) {
-      this.drop("QUEUE_TOTAL_FULL");
+    if (this.queuedTotal >= ARP_MAX_QUEUED || this.budget.full) {
+      this.drop(this.queuedTotal >= ARP_MAX_QUEUED ? "QUEUE_TOTAL_FULL" : "DEVICE_QUEUE_FULL");
       this.owner.releaseFrame(frame);
       return;
     }
@@ -168,6 +176,7 @@ export class ArpCache {
     }
     e.queue[e.queued++] = frame;
     this.queuedTotal++;
+    this.budget.held++;
   }
 
   /** Retry timer of neighbour `ip` fired: re-send, or give up and drop what waits. */
@@ -186,6 +195,7 @@ export class ArpCache {
       e.queue[i] = NO_FRAME;
     }
     this.queuedTotal -= e.queued;
+    this.budget.held -= e.queued;
     e.queued = 0;
     this.entries.delete(ip);
   }
@@ -263,6 +273,7 @@ export class ArpCache {
       e.queued = 0;
     }
     this.entries.clear();
+    this.budget.held -= this.queuedTotal;
     this.queuedTotal = 0;
   }
 
@@ -290,6 +301,7 @@ export class ArpCache {
     const n = e.queued;
     e.queued = 0;
     this.queuedTotal -= n;
+    this.budget.held -= n;
     for (let i = 0; i < n; i++) {
       const f = e.queue[i]!;
       e.queue[i] = NO_FRAME;

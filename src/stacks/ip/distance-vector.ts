@@ -10,10 +10,14 @@
 // - A learned route is refreshed by each update from its gateway, replaced by a shorter one
 //   from another neighbour, withdrawn when its gateway says 16 or when it has not been heard
 //   of for `timeout` (checked each period). Connected and static routes always win over
-//   learned ones for the same prefix. Withdrawals are counted in `events` by why.
+//   learned ones for the same prefix. Withdrawals are counted in `events` by why (a crash of
+//   the router forgets them all: CRASHED; start() again after a restart). At most
+//   DV_MAX_ROUTES routes are learned: a new prefix beyond them is refused (DV_TABLE_FULL), so
+//   a neighbour cannot grow the table (scanned per forwarded datagram) without bound.
 // - The period timer is an event of the router (EV_ROUTER_DV_PERIOD); deterministic, no jitter.
 // - Malformed or foreign updates are dropped and counted in the router's drops
-//   (DV_NOT_NEIGHBOUR, DV_BAD_MESSAGE, DV_BAD_ENTRY per entry); nothing from the wire throws.
+//   (DV_NOT_NEIGHBOUR, DV_BAD_MESSAGE, and DV_BAD_ENTRY for each entry that fails the RFC 2453
+//   3.9.2 checks: see validEntryPrefix); nothing from the wire throws.
 // Not handled: RIP requests (only periodic responses), triggered updates, authentication.
 
 import { NO_FRAME } from "../../buf/frames.js";
@@ -58,6 +62,8 @@ const RIP_HEADER_LEN = 4;
 const RIP_ENTRY_LEN = 20;
 /** RFC 2453: at most 25 entries per message. */
 const RIP_MAX_ENTRIES = 25;
+/** Most learned routes a router holds: a new prefix beyond them is refused (DV_TABLE_FULL). */
+export const DV_MAX_ROUTES = 4096;
 
 /** What the protocol uses of its router. */
 export interface DvRouter {
@@ -79,6 +85,8 @@ export class DistanceVector {
   private readonly timeout: number;
   private readonly u8: Uint8Array;
   private timer = -1;
+  /** Learned routes in the table (bounded by DV_MAX_ROUTES). */
+  private learned = 0;
   private readonly udpv = new UdpView(new Uint8Array(0));
   private readonly ipv = new Ipv4View(new Uint8Array(0));
   private readonly udpRx: UdpRepr = createUdpRepr();
@@ -104,6 +112,12 @@ export class DistanceVector {
   stop(): void {
     if (this.timer >= 0) this.router.sim.scheduler.cancel(this.timer);
     this.timer = -1;
+  }
+
+  /** The router crashed: the timer stops and every learned route is forgotten (events CRASHED). */
+  crash(): void {
+    this.stop();
+    for (const r of this.routes.list()) if (this.routes.infoOf(r).kind === "dv") this.withdraw(r, "CRASHED");
   }
 
   /** Period timer: age learned routes, advertise on every interface, re-arm. */
@@ -132,6 +146,7 @@ export class DistanceVector {
 
   private withdraw(r: Route, reason: string): void {
     this.routes.remove(r);
+    this.learned--;
     this.events[reason] = (this.events[reason] ?? 0) + 1;
   }
 
@@ -210,19 +225,15 @@ export class DistanceVector {
     const n = Math.floor((len - RIP_HEADER_LEN) / RIP_ENTRY_LEN);
     for (let k = 0; k < n; k++) {
       const e = at + RIP_HEADER_LEN + k * RIP_ENTRY_LEN;
-      if (readU16(b, e) !== 2) continue;
       const mask = readU32(b, e + 8);
-      let prefixLength = 0;
-      while (prefixLength < 32 && ((mask << prefixLength) & 0x8000_0000) !== 0) prefixLength++;
-      if (ipv4PrefixMask(prefixLength) !== mask) continue; // non-contiguous mask
       const network = readU32(b, e + 4);
-      // An address with bits outside its mask names no one prefix: ignore the entry and count
-      // it (RFC 2453 3.9.2 sanity checks; installing it masked would alias another entry).
-      if ((network & ~mask) !== 0) {
+      const metric = readU32(b, e + 16);
+      const prefixLength = validEntryPrefix(readU16(b, e), network, mask, metric);
+      if (prefixLength < 0) {
         this.drop("DV_BAD_ENTRY");
         continue;
       }
-      this.learn(f, from, network, prefixLength, Math.min(readU32(b, e + 16) + 1, RIP_INFINITY));
+      this.learn(f, from, network, prefixLength, Math.min(metric + 1, RIP_INFINITY));
     }
   }
 
@@ -242,11 +253,33 @@ export class DistanceVector {
       }
       if (metric >= i.metric) return;
       this.routes.remove(existing);
+      this.learned--;
     } else if (metric >= RIP_INFINITY) return;
+    else if (this.learned >= DV_MAX_ROUTES) {
+      this.drop("DV_TABLE_FULL");
+      return;
+    }
     this.routes.add(network, prefixLength, from, { iface: f.index, kind: "dv", metric, heardAt: this.router.sim.now });
+    this.learned++;
   }
 
   private drop(reason: string): void {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
+}
+
+/**
+ * The prefix length of a response entry that passes the RFC 2453 3.9.2 checks, else -1: address
+ * family IP, metric 1..16, a unicast destination outside nets 0 and 127 (0.0.0.0/0, the default
+ * route, excepted), a contiguous mask and no address bits outside it (such an address names no
+ * one prefix: installing it masked would alias another entry).
+ */
+function validEntryPrefix(family: number, network: number, mask: number, metric: number): number {
+  if (family !== 2 || metric < 1 || metric > RIP_INFINITY) return -1;
+  let prefixLength = 0;
+  while (prefixLength < 32 && ((mask << prefixLength) & 0x8000_0000) !== 0) prefixLength++;
+  if (ipv4PrefixMask(prefixLength) !== mask || (network & ~mask) !== 0) return -1;
+  const first = network >>> 24;
+  if (first >= 224 || first === 127 || (first === 0 && prefixLength !== 0)) return -1;
+  return prefixLength;
 }

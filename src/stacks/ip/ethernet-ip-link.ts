@@ -18,7 +18,7 @@
 //   router counts both in one). stop(reason) keeps the NIC but consumes and counts every
 //   later frame as `reason`; detach() gives the NIC back to its default receiver.
 
-import { NO_FRAME } from "../../buf/frames.js";
+import { type FrameBudget, NO_FRAME } from "../../buf/frames.js";
 import { EV_DEVICE_BASE } from "../../devices/device.js";
 import { ETH_JUMBO_MTU, type EthernetNic, type NicReceiver } from "../../devices/nic.js";
 import type { Simulation } from "../../engine/simulation.js";
@@ -54,6 +54,8 @@ export interface EthernetIpLinkOptions {
   ethDrops: Record<string, number>;
   /** Where an ARP packet without a frame slot is counted (NO_SLOT). */
   ipDrops: Record<string, number>;
+  /** Frames waiting for ARP over every interface of the device (a router's; default: this one's). */
+  arpBudget?: FrameBudget;
 }
 
 export class EthernetIpLink implements IpLink, NicReceiver, ArpOwner {
@@ -92,7 +94,7 @@ export class EthernetIpLink implements IpLink, NicReceiver, ArpOwner {
     this.index = options.index;
     this.ethDrops = options.ethDrops;
     this.ipDrops = options.ipDrops;
-    this.arp = new ArpCache(this, options.arp);
+    this.arp = new ArpCache(this, options.arp, options.arpBudget);
     nic.setReceiver(this);
   }
 

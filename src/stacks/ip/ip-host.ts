@@ -21,8 +21,9 @@
 // - Crashes (Crashable): Up -> Crashed -> Up. crash() runs the onCrash listeners first (the
 //   applications and the transports above die with the host), then loses the volatile state:
 //   sockets closed, frames waiting for ARP and partial datagrams dropped (counted CRASHED),
-//   pending pings and group memberships forgotten, the NIC crashed (it drops both ways as
-//   CRASHED) and the disk's unsynced records lost. restart() boots with empty volatile state
+//   pending pings and group memberships forgotten, the NIC crashed (Ethernet or ATM: it drops
+//   both ways as CRASHED) and the disk's unsynced records lost. A host over a given link
+//   (U-Net's) refuses to crash: that link's own state would survive. restart() boots with empty volatile state
 //   (configured routes stay: they are configuration), bumps `incarnation` and runs the
 //   onRestart listeners, where applications bind again and read their stable storage.
 // Not handled: several interfaces, IP options on send, IGMP reports, loopback delivery to our
@@ -244,10 +245,15 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   crash(): boolean {
     if (this.stateValue !== IpHostState.UP) return false;
     const nic = this.nic as EthernetNic | AtmNic;
-    if (!("crash" in nic)) {
-      throw new NetloomError(ErrorCode.INVALID_ARGUMENT, `${this.nic.name}: IP hosts over ATM cannot crash yet`, {
-        path: this.nic.name,
-      });
+    if (this.givenLink) {
+      // A given link (U-Net's) holds state of its own (endpoints, rings) that no crash here clears.
+      throw new NetloomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${this.nic.name}: an IP host over a given link cannot crash`,
+        {
+          path: this.nic.name,
+        },
+      );
     }
     for (const fn of [...this.crashListeners]) fn();
     this.stateValue = IpHostState.CRASHED;
@@ -264,7 +270,7 @@ export class IpHost<N extends EthernetNic | AtmNic = EthernetNic>
   /** Boots again with empty volatile state. False when not crashed. */
   restart(): boolean {
     if (this.stateValue !== IpHostState.CRASHED) return false;
-    (this.nic as EthernetNic).restart();
+    (this.nic as EthernetNic | AtmNic).restart();
     this.disk?.restart();
     this.stateValue = IpHostState.UP;
     this.incarnationValue++;

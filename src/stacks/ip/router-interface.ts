@@ -14,7 +14,7 @@
 //   circuit. As a FragmentOutput it allocates fragments with the datagram's birth tag.
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
-import { NO_FRAME } from "../../buf/frames.js";
+import { type FrameBudget, NO_FRAME } from "../../buf/frames.js";
 import { AtmNic, type AtmNicOptions } from "../../devices/atm-nic.js";
 import { ETH_JUMBO_MTU, EthernetNic } from "../../devices/nic.js";
 import type { Simulation } from "../../engine/simulation.js";
@@ -67,6 +67,8 @@ export interface InterfaceOwner {
 /** What interfaces share: the router's ARP options and its one drop table. */
 export interface InterfaceShared {
   arp: ArpOptions;
+  /** Frames waiting for ARP over all the router's interfaces. */
+  arpBudget: FrameBudget;
   drops: Record<string, number>;
 }
 
@@ -122,6 +124,7 @@ export class RouterInterface implements IpLinkOwner, FragmentOutput {
         index,
         ethDrops: shared.drops,
         ipDrops: shared.drops,
+        arpBudget: shared.arpBudget,
       });
       this.eth = eth;
       this.link = eth;

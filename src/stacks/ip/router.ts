@@ -17,17 +17,27 @@
 //   come from the address of the interface the datagram arrived on; datagrams the router
 //   originates are routed like forwarded ones but never fragmented (LOCAL_TOO_BIG).
 // - Ownership: every received frame is consumed exactly once.
+// - Frames held: only datagrams waiting for ARP, at most ARP_MAX_QUEUED per interface and
+//   ARP_MAX_QUEUED_PER_DEVICE (or the frame store's deviceShare, if smaller) over all of them
+//   (DEVICE_QUEUE_FULL past it); forwarded frames go straight to the outgoing link's queue.
 // - Timers are events of the router: EV_ROUTER_ARP_RETRY (a = neighbour, b = interface) and
 //   EV_ROUTER_DV_PERIOD. Deterministic: no randomness.
 // - State: Up -> Destroyed (destroy()); a destroyed router consumes and counts what arrives
 //   (ROUTER_DESTROYED) and sends nothing.
+// - Crashes (Crashable): Up -> Crashed -> Up. crash() loses the volatile state: every ARP cache
+//   and the frames waiting in it (counted CRASHED), the learned routes (dvEvents CRASHED), the
+//   distance-vector timer; every interface's NIC crashes (drops both ways as CRASHED, its link
+//   queue flushed). The router holds no reassembly or ICMP state. Connected and static routes
+//   are configuration and stay. restart() boots with those alone and restarts the protocol:
+//   neighbours are told nothing, their routes through it expire by their own timeout.
 // Not handled: multicast routing protocols (DVMRP, PIM, IGMP; flooding only), redirects, IP
 // options in fragments, ICMP rate limiting, reassembly of datagrams for the router itself.
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";
-import { NO_FRAME } from "../../buf/frames.js";
+import { FrameBudget, NO_FRAME } from "../../buf/frames.js";
 import type { AtmIpStats } from "./atm-ip-link.js";
 import type { AtmNicStats } from "../../devices/atm-nic.js";
+import type { Crashable } from "../../devices/crashable.js";
 import { Device, type Channel } from "../../devices/device.js";
 import type { NicStats } from "../../devices/nic.js";
 import type { Simulation } from "../../engine/simulation.js";
@@ -64,7 +74,7 @@ import {
   parseIpv4Into,
   type Ipv4Repr,
 } from "../../wire/ipv4.js";
-import { DEFAULT_ARP_OPTIONS, type ArpStats } from "./arp-cache.js";
+import { ARP_MAX_QUEUED_PER_DEVICE, DEFAULT_ARP_OPTIONS, type ArpStats } from "./arp-cache.js";
 import { DistanceVector, EV_ROUTER_DV_PERIOD, RIP_GROUP, type DvRouter } from "./distance-vector.js";
 import { EV_ARP_RETRY } from "./ethernet-ip-link.js";
 import { IcmpErrorWriter, icmpErrorForbidden, icmpErrorLength } from "./icmp-errors.js";
@@ -87,7 +97,7 @@ export { EV_ROUTER_DV_PERIOD, RIP_GROUP };
 export { RIP_INFINITY, RIP_PORT } from "./distance-vector.js";
 export { RouterInterface, type RouterInterfaceOptions } from "./router-interface.js";
 
-export const RouterState = { UP: 0, DESTROYED: 1 } as const;
+export const RouterState = { UP: 0, DESTROYED: 1, CRASHED: 2 } as const;
 export type RouterState = (typeof RouterState)[keyof typeof RouterState];
 
 export interface RouterRouteOptions {
@@ -122,7 +132,7 @@ export interface RouterInterfaceStats {
 
 export interface RouterStats {
   name: string;
-  state: "up" | "destroyed";
+  state: "up" | "destroyed" | "crashed";
   interfaces: RouterInterfaceStats[];
   ip: {
     rxPackets: number;
@@ -144,7 +154,9 @@ export interface RouterStats {
   routes: string[];
 }
 
-export class Router extends Device implements InterfaceOwner, ForwardingRouter, DvRouter {
+const STATE_NAMES = ["up", "destroyed", "crashed"] as const;
+
+export class Router extends Device implements InterfaceOwner, ForwardingRouter, DvRouter, Crashable {
   readonly interfaces: RouterInterface[];
   /** The routing table (longest prefix first); what each route leads to is in `rib`. */
   readonly routes: RoutingTable;
@@ -190,6 +202,9 @@ export class Router extends Device implements InterfaceOwner, ForwardingRouter, 
         retries: a.retries ?? DEFAULT_ARP_OPTIONS.retries,
         retryInterval: toNs(a.retryInterval, DEFAULT_ARP_OPTIONS.retryInterval, "arp.retryInterval"),
       },
+      // The interfaces' ARP queues together: a bound of the router as a whole, and never more
+      // than its share of the frame pool.
+      arpBudget: new FrameBudget(Math.min(ARP_MAX_QUEUED_PER_DEVICE, sim.frames.deviceShare)),
       drops: this.drops,
     };
     checkInteger("arp.queueLimit", shared.arp.queueLimit, 0, 1024);
@@ -214,8 +229,34 @@ export class Router extends Device implements InterfaceOwner, ForwardingRouter, 
     }
   }
 
-  get state(): "up" | "destroyed" {
-    return this.stateValue === RouterState.UP ? "up" : "destroyed";
+  get state(): "up" | "destroyed" | "crashed" {
+    return STATE_NAMES[this.stateValue];
+  }
+
+  /** True between a crash and the next restart. */
+  get crashed(): boolean {
+    return this.stateValue === RouterState.CRASHED;
+  }
+
+  /** Fail-stop, now (see the module contract). False when not up. */
+  crash(): boolean {
+    if (this.stateValue !== RouterState.UP) return false;
+    this.stateValue = RouterState.CRASHED;
+    this.dv?.crash();
+    for (const f of this.interfaces) {
+      f.arp.destroy("CRASHED");
+      f.device.crash();
+    }
+    return true;
+  }
+
+  /** Boots with the configured routes alone and restarts the routing protocol. False when not crashed. */
+  restart(): boolean {
+    if (this.stateValue !== RouterState.CRASHED) return false;
+    for (const f of this.interfaces) f.device.restart();
+    this.stateValue = RouterState.UP;
+    this.dv?.start();
+    return true;
   }
 
   /** The interface called `name` (throws naming it when there is none). */
@@ -338,7 +379,7 @@ export class Router extends Device implements InterfaceOwner, ForwardingRouter, 
   /** InterfaceOwner: a datagram at u8[at, at + len) of `frame` arrived on `f`. */
   datagramIn(f: RouterInterface, frame: number, at: number, len: number): void {
     if (this.stateValue !== RouterState.UP) {
-      this.drop("ROUTER_DESTROYED");
+      this.drop(this.stateValue === RouterState.CRASHED ? "ROUTER_CRASHED" : "ROUTER_DESTROYED");
       f.consume(frame);
       return;
     }

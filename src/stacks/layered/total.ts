@@ -16,6 +16,7 @@
 //   (and stalls the order: keep FC above, or size the queues to the window).
 // - A member's own message is kept (one reference) until its turn; layers below push their
 //   headers on a private copy, so the kept frame is unchanged.
+// - Frames held: at most `queue` (default 256) per sender, the member's own messages included.
 // Not handled: sequencer failure (no membership layer), the token-passing variant.
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";

@@ -20,6 +20,7 @@
 // - Bounded: ring, range set (maxRanges; a range that needs a new slot when the set is full is
 //   refused and counted, and repaired later), NAK size. Hot path: no allocation per packet
 //   (the NAK timer reads the hole list from the kernel, one small array per timer).
+// - Frames held: none; each packet's bytes are copied into the ring and the frame consumed.
 // - Not handled: several senders per port, a NAK delay for reordering (see nak-sender.ts).
 
 import { ErrorCode, NetloomError, checkInteger } from "../../base/errors.js";

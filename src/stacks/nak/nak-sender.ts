@@ -14,6 +14,7 @@
 //   reason: "NO_FEEDBACK: ..." }). close() aborts (CLOSED). See NakSenderState.
 // - Bounded: the send buffer and the repair queue (`repairQueue` ranges; a NAK range that does
 //   not fit is dropped and counted, the receiver NAKs it again).
+// - Frames held: none; packets are built from the send buffer when they go.
 // - API misuse (bad options, write after end/close) throws NetloomError; received packets never
 //   throw: bad ones are dropped and counted by reason in stats().drops.
 // - Not handled: several receivers (multicast), connection setup (both ends agree on the stream

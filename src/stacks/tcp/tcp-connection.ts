@@ -15,9 +15,12 @@
 //   onError(reason) before it when the connection failed (reset, timeout, keep-alive, abort).
 // - Buffers and the window kernel's record are held from open to CLOSED and released by finish().
 // - Nothing from the wire throws: unacceptable segments are counted and answered as RFC 9293
-//   says. API misuse (writing after end(), bad options) throws NetloomError.
-// - Not handled: urgent data, timestamps/PAWS, D-SACK, ECN, RFC 5961 challenge acks, path MTU
-//   discovery, a FIN-WAIT-2 timeout, data on SYN segments (ignored), SYN cookies.
+//   says, except that the answer to one without data (and to an ACK of unsent data) goes out
+//   at most once per CHALLENGE_ACK_INTERVAL (RFC 5961 section 7's limit, Linux's 500 ms): two
+//   ends that disagree about the stream (a spoofed segment) cannot trade ACKs for ever.
+//   API misuse (writing after end(), bad options) throws NetloomError.
+// - Not handled: urgent data, timestamps/PAWS, D-SACK, ECN, RFC 5961's narrower acceptance
+//   tests, path MTU discovery, a FIN-WAIT-2 timeout, data on SYN segments (ignored), SYN cookies.
 
 import { ErrorCode, NetloomError } from "../../base/errors.js";
 import { seqGt, seqLeq } from "../../kernels/seq.js";
@@ -42,6 +45,9 @@ import {
   type TcpStateName,
   TcpTimer,
 } from "./tcp-types.js";
+
+/** Least time between two challenge ACKs of one connection, ns (Linux: tcp_invalid_ratelimit). */
+const CHALLENGE_ACK_INTERVAL = 500 * NS_PER_MS;
 
 /**
  * One connection. State machine (RFC 9293 figure 5; `t` = transition name used in the code):
@@ -70,6 +76,8 @@ export class TcpConnection implements TcpEndpoint {
 
   stateValue: TcpState = TcpState.CLOSED;
   kernelOpen = false;
+  /** When the last challenge ACK went out (challengeAck). */
+  private lastChallengeAck = -Infinity;
   /** Called by the layer when a passive connection is established. */
   onEstablishedHook: ((c: TcpConnection) => void) | undefined;
   private readonly c = new TcpCounters();
@@ -327,7 +335,10 @@ export class TcpConnection implements TcpEndpoint {
       this.drops[ConnDrop.UNACCEPTABLE]!++;
       if ((flags & TCP_FLAG_RST) === 0) {
         if (s === TcpState.TIME_WAIT && (flags & TCP_FLAG_FIN) !== 0) this.timers.armTimeWait();
-        this.sendAck();
+        // Data (a retransmission) is always answered; a pure ACK or a SYN may be one end of an
+        // ACK loop, so its answer is rate-limited (as Linux's tcp_oow_rate_limited).
+        if (segLen > 0 && (flags & TCP_FLAG_SYN) === 0) this.sendAck();
+        else this.challengeAck();
       }
       return;
     }
@@ -405,9 +416,13 @@ export class TcpConnection implements TcpEndpoint {
     }
     if ((flags & TCP_FLAG_RST) !== 0) {
       if (hasAck) this.finish("connection refused (RST)", true);
+      else this.drops[ConnDrop.NO_ACK_FLAG]!++; // a RST that acks nothing could be anyone's
       return;
     }
-    if ((flags & TCP_FLAG_SYN) === 0) return;
+    if ((flags & TCP_FLAG_SYN) === 0) {
+      this.drops[ConnDrop.NO_SYN]!++;
+      return;
+    }
     this.neg.takeSynOptions(this.opt, r, this.layer.host.mtu);
     this.rcv.irs = r.seqNumber;
     this.openKernel();
@@ -497,6 +512,14 @@ export class TcpConnection implements TcpEndpoint {
     if (!this.kernelOpen) return;
     this.c.acksSent++;
     this.tx.transmit(this.snd.nxt, TCP_FLAG_ACK, 0, 0, false, false);
+  }
+
+  /** sendAck() unless one went out as a challenge ACK less than CHALLENGE_ACK_INTERVAL ago. */
+  challengeAck(): void {
+    const now = this.layer.sim.now;
+    if (now - this.lastChallengeAck < CHALLENGE_ACK_INTERVAL) return;
+    this.lastChallengeAck = now;
+    this.sendAck();
   }
 
   private sendSyn(): void {

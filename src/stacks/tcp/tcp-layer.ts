@@ -71,6 +71,8 @@ export const TcpDrop = {
   TABLE_FULL: 7,
   NO_SLOT: 8,
   LAYER_DESTROYED: 9,
+  /** A RST for no connection: discarded (RFC 9293 3.10.7.1), never answered. */
+  STRAY_RST: 10,
 } as const;
 const TCP_DROP_NAMES = [
   "TRUNCATED",
@@ -83,6 +85,7 @@ const TCP_DROP_NAMES = [
   "TABLE_FULL",
   "NO_SLOT",
   "LAYER_DESTROYED",
+  "STRAY_RST",
 ];
 const PARSE_TO_DROP = [-1, TcpDrop.TRUNCATED, TcpDrop.BAD_DATA_OFFSET, TcpDrop.BAD_OPTION, TcpDrop.BAD_CHECKSUM];
 
@@ -345,7 +348,7 @@ export class TcpLayer implements IpProtocolHandler, EventHandler, TcpLayerPort {
       return false;
     }
     const flags = r.flags;
-    if ((flags & TCP_FLAG_RST) !== 0) return false; // never answer a RST
+    if ((flags & TCP_FLAG_RST) !== 0) return this.drop(TcpDrop.STRAY_RST); // never answer a RST
     const l = this.listeners.get(r.dstPort);
     if (l !== undefined && (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) === TCP_FLAG_SYN) {
       if (l.halfOpen >= l.backlog) return this.drop(TcpDrop.BACKLOG_FULL);

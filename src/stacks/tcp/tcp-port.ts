@@ -10,7 +10,7 @@
 //   timer service (events of the layer: kind = TcpTimer.*, a = slot, b = generation), RSTs, and
 //   release() when a connection reaches CLOSED.
 // - TcpEndpoint: the connection's identity, its state (the parts read it and set it on the
-//   transitions they drive: FIN sent), and the two calls the parts make back (isClosed, sendAck).
+//   transitions they drive: FIN sent), and the calls the parts make back (isClosed, sendAck, challengeAck).
 
 import type { Simulation } from "../../engine/simulation.js";
 import type { WindowExports } from "../../kernels/exports.js";
@@ -71,4 +71,9 @@ export interface TcpEndpoint extends TcpSlotHolder {
   isClosed(): boolean;
   /** A pure ACK now (SACK blocks when out-of-order data is held). */
   sendAck(): void;
+  /**
+   * The ACK that answers a segment the connection does not accept, rate-limited (RFC 5961
+   * section 7): two ends that disagree about the stream must not answer each other for ever.
+   */
+  challengeAck(): void;
 }

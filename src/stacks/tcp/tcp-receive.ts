@@ -13,6 +13,8 @@
 //   onEnd fires after the peer's FIN and every byte before it.
 // - Window: receiver SWS avoidance (RFC 1122 4.2.3.3) in advertiseWindow(); a reader that
 //   catches up reopens the window with an ACK of its own.
+// - Frames held: none. In-order and out-of-order bytes are copied out of each segment's frame
+//   into the ring (bounded by the advertised window), and the frame is consumed at once.
 // - Nothing here throws: unacceptable or clipped segments are counted in the connection's drops.
 
 import { seqGt, seqLeq, seqLt } from "../../kernels/seq.js";

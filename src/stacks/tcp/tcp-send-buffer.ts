@@ -7,6 +7,8 @@
 //   release(n) drops the n oldest bytes once they are acknowledged; copyOut() puts bytes into a
 //   frame being built. Bytes move ring <-> frame with rt.copy (the memCopy kernel): no
 //   allocation per segment.
+// - Frames held: none. The bytes live in the ring (its size is the connection's send buffer);
+//   a segment's frame is built at transmit time and handed to the link at once.
 // - Generated-only mode: while every byte written came from appendGenerated(), the ring's bytes
 //   are not stored (they are a function of the stream offset, see pattern.ts) and copyOut()
 //   copies them from the pattern straight into the segment, one copy instead of two. The first

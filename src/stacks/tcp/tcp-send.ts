@@ -249,9 +249,9 @@ export class TcpSender {
   onAck(r: TcpRepr): number {
     const ack = r.ackNumber;
     if (seqGt(ack, this.nxt)) {
-      // Acks something not yet sent: ack and drop.
+      // Acks something not yet sent: ack (rate-limited) and drop.
       this.drops[ConnDrop.BAD_ACK]!++;
-      this.ep.sendAck();
+      this.ep.challengeAck();
       return AckResult.STOP;
     }
     const oldUna = this.una;

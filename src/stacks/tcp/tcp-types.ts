@@ -54,8 +54,18 @@ export const ConnDrop = {
   BAD_ACK: 3,
   NO_ACK_FLAG: 4,
   NO_SLOT: 5,
+  /** In SYN-SENT, a segment with neither SYN nor RST (RFC 9293 3.10.7.3: drop it). */
+  NO_SYN: 6,
 } as const;
-export const CONN_DROP_NAMES = ["UNACCEPTABLE", "OUT_OF_WINDOW", "RANGES_FULL", "BAD_ACK", "NO_ACK_FLAG", "NO_SLOT"];
+export const CONN_DROP_NAMES = [
+  "UNACCEPTABLE",
+  "OUT_OF_WINDOW",
+  "RANGES_FULL",
+  "BAD_ACK",
+  "NO_ACK_FLAG",
+  "NO_SLOT",
+  "NO_SYN",
+];
 
 export type DataListener = (bytes: Uint8Array, offset: number, length: number) => void;
 

@@ -5,6 +5,7 @@ import type { Simulation } from "../../../src/engine/simulation.js";
 import { PointToPointLink, type LinkOptions } from "../../../src/devices/link.js";
 import { EthernetSwitch } from "../../../src/devices/ethernet-switch.js";
 import type { EthernetNic } from "../../../src/devices/nic.js";
+import { DV_MAX_ROUTES } from "../../../src/stacks/ip/distance-vector.js";
 import { Router, type RouterOptions } from "../../../src/stacks/ip/router.js";
 import { IP_PROTO_UDP, IPV4_FLAG_DF, ipv4FromString } from "../../../src/wire/ipv4.js";
 import { LINK, hopNs, injectIpv4, pattern, world } from "./support.js";
@@ -77,7 +78,9 @@ describe("Router", () => {
     const { sim, A } = twoSubnets();
     const p = A.ping("10.0.2.1", 32);
     sim.scheduler.runToIdle();
-    expect(p.rttNs).toBeGreaterThan(0);
+    // ARP request and reply (64-byte frames), then the echo request and reply (32 + 8 + 20 +
+    // 14 + 4 = 78 bytes), each one hop.
+    expect(p.rttNs).toBe(2 * hopNs(64) + 2 * hopNs(78));
   });
 
   it("drops TTL 1 and sends ICMP time exceeded to the source", () => {
@@ -261,7 +264,7 @@ describe("Router distance vector", () => {
     expect(R1.routeList()).toContain("10.0.2.0/24 via 192.168.12.2 dev to-r2 (rip 2)");
     s.send(B_IP, 9, pattern(64));
     sim.scheduler.runUntil(600e6);
-    expect(rx.recv()).toBeDefined();
+    expect(rx.recv()?.time).toBe(500337152);
     // After the failure and the timeout, the route goes through r3.
     sim.scheduler.runUntil(2e9);
     expect(R1.routeList()).toContain("10.0.2.0/24 via 192.168.13.2 dev to-r3 (rip 3)");
@@ -269,7 +272,7 @@ describe("Router distance vector", () => {
     s.send(B_IP, 9, pattern(64));
     sim.scheduler.runUntil(2.1e9);
     const m = rx.recv()!;
-    expect(m).toBeDefined();
+    expect(m.time).toBe(2001216848);
     // Through r3: 1 us-scale hops plus 200 + 200 us of delay.
     expect(m.time - 2e9).toBeGreaterThan(400_000);
     s.close();
@@ -279,12 +282,12 @@ describe("Router distance vector", () => {
 
 describe("Router distance vector: hostile updates", () => {
   /** A RIPv2 response (UDP 520 -> 224.0.0.9, no UDP checksum) with one entry, from host A to R. */
-  function ripResponse(address: string, mask: string, metric: number): Uint8Array {
+  function ripResponse(address: string, mask: string, metric: number, family = 2): Uint8Array {
     const rip = new Uint8Array(4 + 20);
     const v = new DataView(rip.buffer);
     rip[0] = 2; // response
     rip[1] = 2; // version 2
-    v.setUint16(4, 2); // address family: IP
+    v.setUint16(4, family); // address family: 2 = IP
     v.setUint32(8, ipv4FromString(address));
     v.setUint32(12, ipv4FromString(mask));
     v.setUint32(20, metric);
@@ -326,6 +329,83 @@ describe("Router distance vector: hostile updates", () => {
     expect(s.drops["DV_BAD_ENTRY"]).toBe(2);
     expect(R.routeList().filter((l) => l.startsWith("10.3."))).toEqual([]);
     expect(R.routeList()).toContain("10.4.0.0/16 via 10.0.1.10 dev lan (rip 2)");
+  });
+
+  it("holds at most DV_MAX_ROUTES learned routes: a flood of new prefixes is refused and counted", () => {
+    const w = world(5, 1024);
+    const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1" });
+    const R = router(w.sim, "r", {
+      interfaces: [{ name: "lan", address: "10.0.1.1/24" }],
+      distanceVector: { period: "1s", timeout: "3s" },
+    });
+    connect(w.sim, A.nic, 0, R, 0);
+    // 170 responses of 25 distinct /16 prefixes each (11.0.0.0/16, 11.1.0.0/16, ...): 4250 routes.
+    const messages = 170;
+    for (let m = 0; m < messages; m++) {
+      const rip = new Uint8Array(4 + 25 * 20);
+      const v = new DataView(rip.buffer);
+      rip[0] = 2;
+      rip[1] = 2;
+      for (let k = 0; k < 25; k++) {
+        const e = 4 + 20 * k;
+        v.setUint16(e, 2);
+        v.setUint32(e + 4, (11 << 24) + (m * 25 + k) * 65536);
+        v.setUint32(e + 8, 0xffff0000);
+        v.setUint32(e + 16, 1);
+      }
+      const udp = new Uint8Array(8 + rip.length);
+      const u = new DataView(udp.buffer);
+      u.setUint16(0, 520);
+      u.setUint16(2, 520);
+      u.setUint16(4, udp.length);
+      udp.set(rip, 8);
+      injectIpv4(
+        w.sim,
+        A.nic,
+        0x01005e000009,
+        { src: ipv4FromString("10.0.1.10"), dst: ipv4FromString("224.0.0.9"), protocol: 17, ttl: 1 },
+        udp,
+      );
+      w.sim.scheduler.runUntil(w.sim.now + 100_000);
+    }
+    const learned = R.routeList().filter((l) => l.includes("(rip")).length;
+    expect(learned).toBe(DV_MAX_ROUTES);
+    expect(R.stats().ip.drops["DV_TABLE_FULL"]).toBe(messages * 25 - DV_MAX_ROUTES);
+  });
+
+  it("ignores and counts every entry RFC 2453 3.9.2 says to ignore, and still learns the default route", () => {
+    const w = world(5);
+    const A = w.host("a", { address: "10.0.1.10/24", gateway: "10.0.1.1" });
+    const R = router(w.sim, "r", {
+      interfaces: [{ name: "lan", address: "10.0.1.1/24" }],
+      distanceVector: { period: "1s", timeout: "3s" },
+    });
+    connect(w.sim, A.nic, 0, R, 0);
+    const bad: [string, string, number, number][] = [
+      ["10.5.0.0", "255.255.0.0", 1, 0x0102], // another address family (the fuzzer's case)
+      ["10.6.0.0", "255.255.0.0", 0, 2], // metric 0
+      ["10.7.0.0", "255.255.0.0", 17, 2], // metric above infinity
+      ["239.1.0.0", "255.255.0.0", 1, 2], // class D
+      ["240.0.0.0", "240.0.0.0", 1, 2], // class E
+      ["127.0.0.0", "255.0.0.0", 1, 2], // loopback
+      ["0.1.0.0", "255.255.0.0", 1, 2], // net 0
+      ["10.8.0.0", "255.0.255.0", 1, 2], // a mask that is not contiguous
+    ];
+    const entries = [...bad, ["0.0.0.0", "0.0.0.0", 1, 2] as [string, string, number, number]];
+    entries.forEach(([address, mask, metric, family], k) => {
+      injectIpv4(
+        w.sim,
+        A.nic,
+        0x01005e000009,
+        { src: ipv4FromString("10.0.1.10"), dst: ipv4FromString("224.0.0.9"), protocol: 17, ttl: 1 },
+        ripResponse(address, mask, metric, family),
+      );
+      w.sim.scheduler.runUntil((k + 1) * 10e6);
+    });
+    const s = R.stats().ip;
+    expect(s.dvUpdatesReceived).toBe(entries.length);
+    expect(s.drops["DV_BAD_ENTRY"]).toBe(bad.length);
+    expect(R.routeList()).toEqual(["10.0.1.0/24 dev lan (connected)", "0.0.0.0/0 via 10.0.1.10 dev lan (rip 2)"]);
   });
 });
 
@@ -440,7 +520,7 @@ describe("Router multicast (flooding)", () => {
     expect(R2.stats().ip.drops).toEqual({ MULTICAST_TTL_EXPIRED: 1 });
     tx.send(GROUP, 6000, pattern(40), 3);
     w.sim.scheduler.runToIdle();
-    expect(rb.recv()).toBeDefined();
+    expect(rb.recv()?.time).toBe(29240);
     expect(R1.stats().ip.multicastForwarded).toBe(2);
     expect(R2.stats().ip.multicastForwarded).toBe(1);
     // Nothing came back towards A (flooding never sends out of the arrival interface).

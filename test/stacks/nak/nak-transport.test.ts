@@ -137,10 +137,10 @@ describe("NAK transport", () => {
     expect(t.packetsRetransmitted).toBe(0);
     expect(x.naksSent).toBe(0);
     expect(x.duplicates).toBe(0);
-    expect(t.rate.increases).toBeGreaterThan(0);
+    expect(t.rate.increases).toBe(7);
     expect(t.rate.decreases).toBe(0);
     expect(t.rate.max).toBeGreaterThan(80e6);
-    expect(t.statusReceived).toBeGreaterThan(0); // status requests free the send buffer
+    expect(t.statusReceived).toBe(3); // status requests free the send buffer
     expect(t.srttNs).toBeGreaterThan(2 * MS);
     expect(x.goodputBps).toBeGreaterThan(30e6); // starts at 20 Mbit/s: most of 600 kB goes during the climb
     expect(x.goodputBps).toBeLessThan(100e6);
@@ -152,12 +152,12 @@ describe("NAK transport", () => {
     expect(r.digestOk).toBe(true);
     const t = r.tx.stats();
     const x = r.rx.stats();
-    expect(t.packetsRetransmitted).toBeGreaterThan(0);
-    expect(x.naksSent).toBeGreaterThan(0);
-    expect(t.naksReceived).toBeGreaterThan(0);
+    expect(t.packetsRetransmitted).toBe(9);
+    expect(x.naksSent).toBe(9);
+    expect(t.naksReceived).toBe(8);
     expect(t.naksReceived).toBeLessThanOrEqual(x.naksSent);
-    expect(r.link.stats(0).drops.LOSS_RANDOM).toBeGreaterThan(0);
-    expect(r.link.stats(1).drops.LOSS_RANDOM ?? 0).toBeGreaterThanOrEqual(0);
+    expect(r.link.stats(0).drops.LOSS_RANDOM).toBe(9);
+    expect(r.link.stats(1).drops.LOSS_RANDOM).toBe(2); // NAKs and status lost on the way back
   });
 
   it("repairs bursty loss", () => {
@@ -165,7 +165,7 @@ describe("NAK transport", () => {
     expect(r.result).toEqual({ ok: true });
     expect(r.digestOk).toBe(true);
     expect(r.link.stats(0).drops.LOSS_BURST).toBeGreaterThan(5);
-    expect(r.rx.stats().rangesNaked).toBeGreaterThan(0);
+    expect(r.rx.stats().rangesNaked).toBe(3);
   });
 
   it("drops duplicates (counted) and never delivers a byte twice", () => {
@@ -179,16 +179,16 @@ describe("NAK transport", () => {
   it("reorders", () => {
     const r = transfer({ size: 300_000, faults: { reorder: { probability: 0.05, delay: "3ms" } }, seed: 4 });
     expect(r.digestOk).toBe(true);
-    expect(r.link.stats(0).reordered).toBeGreaterThan(0);
-    expect(r.rx.stats().outOfOrder).toBeGreaterThan(0);
+    expect(r.link.stats(0).reordered).toBe(9);
+    expect(r.rx.stats().outOfOrder).toBe(40);
     expect(r.result).toEqual({ ok: true });
   });
 
   it("survives corruption: damaged frames are refused below the transport and repaired", () => {
     const r = transfer({ size: 300_000, faults: { ber: 2e-6 }, seed: 6 });
     expect(r.digestOk).toBe(true);
-    expect(r.link.stats(0).corrupted).toBeGreaterThan(0);
-    expect(r.tx.stats().packetsRetransmitted).toBeGreaterThan(0);
+    expect(r.link.stats(0).corrupted).toBe(5);
+    expect(r.tx.stats().packetsRetransmitted).toBe(5);
     expect(r.result).toEqual({ ok: true });
   });
 
@@ -216,10 +216,10 @@ describe("NAK transport", () => {
     const rate = r.tx.stats().rate;
     expect(rate.max).toBeGreaterThan(100e6);
     expect(rate.peakFrequency).toBeGreaterThan(0.15);
-    expect(rate.decreases).toBeGreaterThan(0);
+    expect(rate.decreases).toBe(10);
     expect(rate.increases).toBeGreaterThan(rate.decreases);
     expect(rate.min).toBeLessThan(100e6);
-    expect(r.link.stats(0).drops.QUEUE_FULL).toBeGreaterThan(0);
+    expect(r.link.stats(0).drops.QUEUE_FULL).toBe(291);
     // Rises after a back-off: some increase comes after the first decrease.
     const traj = rate.trajectory.map(([, v]) => v);
     const firstDrop = traj.findIndex((v, i) => i > 0 && v < traj[i - 1]!);
@@ -240,7 +240,7 @@ describe("NAK transport", () => {
     const t = r.tx.stats();
     expect(t.repairQueueHighWater).toBeLessThanOrEqual(4);
     const x = r.rx.stats();
-    expect(x.beyondWindow + x.rangesRefused).toBeGreaterThan(0);
+    expect(x.beyondWindow + x.rangesRefused).toBe(1);
     expect(t.bytesWritten).toBe(200_000);
   });
 
@@ -267,7 +267,7 @@ describe("NAK transport", () => {
       ),
     });
     expect(tx.state).toBe("failed");
-    expect(tx.stats().probes).toBeGreaterThan(0);
+    expect(tx.stats().probes).toBe(4);
   });
 
   it("handles sequence numbers that wrap past 2^32", () => {

@@ -8,6 +8,13 @@ import { Router } from "../../../src/stacks/ip/router.js";
 import { TcpLayer, type TcpLayerOptions } from "../../../src/stacks/tcp/tcp-layer.js";
 import type { TcpConnection } from "../../../src/stacks/tcp/tcp-connection.js";
 import { world } from "../ip/support.js";
+import { EV_FRAME_RX } from "../../../src/devices/device.js";
+import type { Simulation } from "../../../src/engine/simulation.js";
+import { crc32 } from "../../../src/kernels/checksum.js";
+import type { IpHost } from "../../../src/stacks/ip/ip-host.js";
+import { writeMac } from "../../../src/wire/ethernet.js";
+import { Ipv4View, createIpv4Repr, emitIpv4 } from "../../../src/wire/ipv4.js";
+import { TCP_HEADER_LEN, TcpView, createTcpRepr, emitTcp } from "../../../src/wire/tcp.js";
 
 const layers: TcpLayer[] = [];
 const routers: Router[] = [];
@@ -74,6 +81,42 @@ export function tcpChain(
   const tb = new TcpLayer(B, options.tcp);
   layers.push(ta, tb);
   return { ...w, A, B, ta, tb, routers: rs, links };
+}
+
+/**
+ * Delivers a hand-made TCP segment (no options; `data` payload bytes of 0x5a) from `from` to
+ * `to` straight into `to`'s NIC, as if it had just arrived: real IPv4 and TCP checksums and FCS.
+ */
+export function arriveSegment(
+  sim: Simulation,
+  from: IpHost,
+  to: IpHost,
+  fields: { srcPort: number; dstPort: number; seq: number; ack: number; flags: number; data?: number },
+): void {
+  const data = fields.data ?? 0;
+  const r = { ...createTcpRepr(), ...fields, seqNumber: fields.seq, ackNumber: fields.ack, window: 8192 };
+  r.payloadLength = data;
+  const len = TCP_HEADER_LEN + data;
+  const frames = sim.frames;
+  const f = frames.alloc(64, sim.now);
+  frames.setLength(f, len);
+  const u8 = sim.runtime.u8;
+  u8.fill(0x5a, frames.offset(f) + TCP_HEADER_LEN, frames.offset(f) + len);
+  emitTcp(r, new TcpView(u8, frames.offset(f), len), from.ip, to.ip);
+  const ip = { ...createIpv4Repr(), src: from.ip, dst: to.ip, protocol: 6, payloadLength: len };
+  emitIpv4(ip, new Ipv4View(u8, frames.push(f, 20), 20 + len));
+  const e = frames.push(f, 14);
+  writeMac(u8, e, to.mac);
+  writeMac(u8, e + 6, from.mac);
+  u8[e + 12] = 0x08;
+  u8[e + 13] = 0x00;
+  // Padded to the 60-byte minimum, then the FCS, as the sending NIC would.
+  const body = Math.max(60, frames.length[f]!);
+  u8.fill(0, frames.offset(f) + frames.length[f]!, frames.offset(f) + body);
+  frames.setLength(f, body + 4);
+  const crc = crc32(u8.subarray(frames.offset(f), frames.offset(f) + body));
+  new DataView(u8.buffer, u8.byteOffset).setUint32(frames.offset(f) + body, crc, true);
+  to.nic.handleEvent(EV_FRAME_RX, f, 0, body + 4);
 }
 
 /** Seeded random bytes (xorshift32): incompressible test data. */
