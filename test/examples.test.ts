@@ -70,7 +70,11 @@ const PINNED: Record<string, { fingerprint: string; events: number; sent: number
 type Check = (s: Scenario, flows: FlowReport[], built: BuiltScenario) => void;
 
 const flow = (flows: FlowReport[], label: string): FlowReport => flows.find((f) => f.label === label)!;
-const trafficNamed = (s: Scenario, name: string) => s.traffic.find((t) => t.name === name)!;
+/** A traffic entry, its stop resolved as a run resolves it (none given: the run's end). */
+const trafficNamed = (s: Scenario, name: string) => {
+  const t = s.traffic.find((x) => x.name === name)!;
+  return { ...t, stopNs: Math.min(t.stopNs ?? s.durationNs, s.durationNs) };
+};
 /** Datagrams a CBR source sends: one every size x 8 / rate seconds from start, none at or after stop. */
 const cbrCount = (rateBps: number, size: number, startNs: number, stopNs: number): number =>
   Math.ceil(((stopNs - startNs) * rateBps) / (size * 8 * 1e9));

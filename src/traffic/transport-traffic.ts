@@ -394,6 +394,8 @@ class NakBulkFlow extends FlowDriver {
         packetsReceived: r.packetsReceived,
         bytesDelivered: r.bytesDelivered,
         duplicates: r.duplicates,
+        /** Packets that arrived and the receiver turned away (after it closed, another stream ...). */
+        refused: Object.values(r.drops).reduce((n, x) => n + x, 0),
         outOfOrder: r.outOfOrder,
         naksSent: r.naksSent,
         verified: this.checker.offset > 0 && this.checker.mismatches === 0,
@@ -658,7 +660,8 @@ export function startTransportTraffic(
  * inFlightPackets = null (a stream loses nothing end to end: droppedPackets, drops and the
  * transport section say what the network lost), and the same two null for rpc; nak-bulk
  * sentPackets = data packets sent, sentBytes = bytes confirmed, receivedPackets = packets that
- * arrived, loss = dropped / sent, inFlightPackets = sent - received - dropped.
+ * arrived, loss = dropped / sent, inFlightPackets = sent - (received + duplicates + refused
+ * by the receiver) - dropped.
  */
 export function applyTransport(report: FlowReport, t: TransportState): TransportFlowReport {
   const out: TransportFlowReport = { ...report, transport: { type: t.type, sender: t.sender, receiver: t.receiver } };
@@ -668,7 +671,9 @@ export function applyTransport(report: FlowReport, t: TransportState): Transport
     out.sentBytes = num(t.sender["bytesConfirmed"]);
     out.receivedPackets = num(t.receiver["packetsReceived"]);
     out.loss = out.sentPackets === 0 ? null : out.droppedPackets / out.sentPackets;
-    out.inFlightPackets = Math.max(0, out.sentPackets - out.receivedPackets - out.droppedPackets);
+    // Repairs of packets that had arrived after all come in as duplicates: arrived, not in flight.
+    const arrived = out.receivedPackets + num(t.receiver["duplicates"]) + num(t.receiver["refused"]);
+    out.inFlightPackets = Math.max(0, out.sentPackets - arrived - out.droppedPackets);
   } else {
     // A byte stream (tcp-bulk) or calls over one (rpc): the transport resends what the network
     // drops, so packets lost and in flight are not counts of what was sent; droppedPackets and

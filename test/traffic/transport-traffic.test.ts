@@ -178,7 +178,13 @@ describe("transport traffic: runs", () => {
     expect(f.sentBytes).toBe(2_000_000);
     expect(f.transport!.receiver).toMatchObject({ verified: true, result: "complete" });
     expect(f.transport!.sender["packetsRetransmitted"]).toBe(30);
-    expect(f.loss).toBeCloseTo(0.021306818181818232, 6);
+    // Loss is the data packets the lossy link dropped, over those sent (repairs included).
+    const wan = report.links[1]!.directions[0]!.drops["LOSS_RANDOM"]!;
+    expect(f.droppedPackets).toBe(wan);
+    expect(f.drops).toEqual({ LOSS_RANDOM: wan });
+    expect(f.loss).toBe(wan / f.sentPackets);
+    const r = f.transport!.receiver as Record<string, number>;
+    expect(f.inFlightPackets).toBe(f.sentPackets - f.receivedPackets - r["duplicates"]! - r["refused"]! - wan);
     built.network.runToIdle();
     built.network.destroy();
   });
